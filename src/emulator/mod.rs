@@ -1,0 +1,1 @@
+//! A local, stateful Railway that speaks the same GraphQL API.

@@ -1,0 +1,15 @@
+//! Mirage: infrastructure as code for Railway.
+//!
+//! Data flows one way (see `docs/architecture.md`):
+//! `.mirage` text → [`syntax`] (lossless tree with spans) → [`resolve`]
+//! (imports, templates, layers, references) → [`model`] (desired state with
+//! provenance). The [`railway`] client reads actual state; the [`emulator`]
+//! is a local Railway speaking the same GraphQL API.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod emulator;
+pub mod model;
+pub mod railway;
+pub mod resolve;
+pub mod syntax;
