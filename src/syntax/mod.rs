@@ -25,3 +25,6 @@ pub use error::SyntaxError;
 pub use lexer::{Token, TokenKind, tokenize};
 pub use parser::MAX_DEPTH;
 pub use printer::print_canonical;
+
+#[cfg(test)]
+mod tests;
