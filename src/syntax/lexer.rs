@@ -536,10 +536,7 @@ impl<'a> Lexer<'a> {
         let multi = self.bytes[q..].starts_with(b"\"\"\"");
         let body = if multi { q + 3 } else { q + 1 };
         let mut i = body;
-        loop {
-            let Some(&b) = self.bytes.get(i) else {
-                break;
-            };
+        while let Some(&b) = self.bytes.get(i) {
             if !multi && self.newline_at(i) {
                 break;
             }

@@ -13,6 +13,7 @@
 mod ast;
 mod chars;
 mod error;
+mod format;
 pub mod lexer;
 mod number;
 mod parser;
@@ -22,6 +23,7 @@ mod strings;
 pub use ast::*;
 pub use chars::is_bare_identifier;
 pub use error::SyntaxError;
+pub use format::{format, format_file};
 pub use lexer::{Token, TokenKind, tokenize};
 pub use parser::MAX_DEPTH;
 pub use printer::print_canonical;
