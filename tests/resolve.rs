@@ -1,0 +1,67 @@
+//! Resolution fixtures: every directory `tests/resolve/<case>/` is a project;
+//! its effective configuration (all environments and services, with
+//! provenance) and its diagnostics must equal `tests/resolve/<case>.expected.json`.
+//! An optional `tests/resolve/<case>/overrides` file holds one `--var`
+//! argument per line. `MIRAGE_BLESS=1 cargo test --test resolve` rewrites the
+//! expected files; review the diff like code.
+
+use std::path::{Path, PathBuf};
+
+use mirage::model::ConfigView;
+use mirage::resolve::{Overrides, VarOverride, load_dir_with};
+
+fn render(dir: &Path) -> serde_json::Value {
+    let mut overrides = Overrides::default();
+    if let Ok(text) = std::fs::read_to_string(dir.join("overrides")) {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            overrides.vars.push(VarOverride::parse(line.trim()).expect("fixture override is valid"));
+        }
+    }
+    let analysis = load_dir_with(dir, &overrides);
+    let diagnostics: Vec<String> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = analysis.files.get(d.primary.file);
+            let (line, col) = file.line_col(d.primary.span.start);
+            format!("{} {}:{line}:{col}: {}", d.code, file.path.display(), d.message)
+        })
+        .collect();
+    let view = ConfigView { project: &analysis.project, environment: None, service: None, explain: true };
+    serde_json::json!({ "diagnostics": diagnostics, "config": view.to_json() })
+}
+
+#[test]
+fn resolution_fixtures() {
+    let root = Path::new("tests/resolve");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("tests/resolve exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    let bless = std::env::var_os("MIRAGE_BLESS").is_some();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let actual = serde_json::to_string_pretty(&render(case)).expect("json") + "\n";
+        let expected_path = case.with_extension("expected.json");
+        if bless {
+            std::fs::write(&expected_path, &actual).expect("write expected");
+            continue;
+        }
+        match std::fs::read_to_string(&expected_path) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => {
+                let diff = similar::TextDiff::from_lines(&expected, &actual)
+                    .unified_diff()
+                    .header("expected", "actual")
+                    .to_string();
+                failures.push(format!("{}:\n{diff}", case.display()));
+            }
+            Err(_) => failures.push(format!("{}: missing {}", case.display(), expected_path.display())),
+        }
+    }
+    assert!(cases.len() >= 12, "expected at least 12 resolution cases, found {}", cases.len());
+    assert!(failures.is_empty(), "{} case(s) differ (MIRAGE_BLESS=1 to accept):\n{}", failures.len(), failures.join("\n"));
+}
