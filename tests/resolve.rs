@@ -65,3 +65,30 @@ fn resolution_fixtures() {
     assert!(cases.len() >= 12, "expected at least 12 resolution cases, found {}", cases.len());
     assert!(failures.is_empty(), "{} case(s) differ (MIRAGE_BLESS=1 to accept):\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Every prefix of every fixture (a file being typed) resolves without
+/// panicking; the resolver must cope with whatever tree the parser recovers.
+#[test]
+fn never_panics_on_partial_input() {
+    let mut texts = Vec::new();
+    for dir in ["tests/resolve", "tests/check"] {
+        let mut stack = vec![PathBuf::from(dir)];
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
+            } else if p.extension().is_some_and(|x| x == "mirage")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                texts.push(text);
+            }
+        }
+    }
+    assert!(texts.len() > 50);
+    for text in &texts {
+        let cuts: Vec<usize> = (0..=text.len()).step_by(7).filter(|&i| text.is_char_boundary(i)).collect();
+        for cut in cuts {
+            let files = vec![(PathBuf::from("/p/main.mirage"), text[..cut].to_string())];
+            let _ = mirage::resolve::analyze(Path::new("/p"), files);
+        }
+    }
+}

@@ -112,6 +112,9 @@ pub struct Block {
     pub shared: Vec<(String, Set<VarValue>)>,
     /// `service S { … }` blocks (project-wide contexts only).
     pub services: Vec<(Ident, Block)>,
+    /// A `repo` or `image` was written but is invalid (already reported), so
+    /// a missing source is not reported again.
+    pub invalid_source: bool,
 }
 
 impl Block {
@@ -271,6 +274,7 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 }
                 ok
             });
+            block.invalid_source |= repo.is_none();
             put(block, at, Key::Source, repo.map(|r| Val::Source(Source::Repo(r))));
             put(block, at, Key::Branch, string_prop(cx, node, "branch").map(Val::Str));
             put(block, at, Key::Root, string_prop(cx, node, "root").map(Val::Str));
@@ -289,6 +293,7 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                     false
                 }
             });
+            block.invalid_source |= image.is_none();
             put(block, at, Key::Source, image.map(|i| Val::Source(Source::Image(i))));
         }
         "branch" | "root" | "build-command" | "dockerfile" | "nixpacks-config" | "nixpacks-plan"

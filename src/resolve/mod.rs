@@ -121,7 +121,8 @@ pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "mirage") && p.is_file())
+        // Not `is_file`: a dangling symlink must be reported, not skipped.
+        .filter(|p| p.extension().is_some_and(|x| x == "mirage") && !p.is_dir())
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -213,4 +214,75 @@ fn override_vars(files: &mut SourceFiles, overrides: &Overrides, diags: &mut Vec
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(a: &Analysis) -> Vec<&'static str> {
+        a.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn empty_directory_is_no_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(codes(&load_dir(dir.path())), ["mirage::resolve::no_files"]);
+        assert_eq!(codes(&analyze(dir.path(), Vec::new())), ["mirage::resolve::no_files"]);
+    }
+
+    #[test]
+    fn missing_directory_is_unreadable() {
+        let a = load_dir(Path::new("/nonexistent/mirage/project"));
+        assert_eq!(codes(&a), ["mirage::resolve::unreadable_file"]);
+        assert!(a.diagnostics[0].message.contains("/nonexistent/mirage/project"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_symlink_is_unreadable_with_its_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.mirage"), "project \"shop\"\n").expect("write");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("broken.mirage")).expect("symlink");
+        let a = load_dir(dir.path());
+        assert_eq!(codes(&a), ["mirage::resolve::unreadable_file"]);
+        assert!(a.diagnostics[0].message.contains("broken.mirage"), "{}", a.diagnostics[0].message);
+    }
+
+    #[test]
+    fn in_memory_files_import_each_other_and_stdlib() {
+        let root = Path::new("/project");
+        let a = analyze(
+            root,
+            vec![
+                (root.join("main.mirage"), "project \"p\"\nimport \"./lib/web.mirage\"\nimport \"std/postgres\"\nservice \"db\" from=\"std/postgres\"\nservice \"api\" from=\"web\" {\n    repo \"a/b\"\n    vars {\n        DB \"${{db.DATABASE_URL}}\"\n    }\n}\nenvironment \"production\"\n".into()),
+                (root.join("lib/web.mirage"), "template \"web\" {\n    port 3000\n}\n".into()),
+            ],
+        );
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        let env = a.project.environment("production").expect("production");
+        let api = env.service("api").expect("api");
+        assert_eq!(api.port.as_ref().map(|p| p.value), Some(3000));
+        assert_eq!(api.dependencies.len(), 1);
+        assert!(env.service("db").expect("db").variables["POSTGRES_PASSWORD"].value.is_sensitive());
+    }
+
+    #[test]
+    fn overrides_parse() {
+        assert_eq!(
+            VarOverride::parse("api.LOG=debug=1"),
+            Ok(VarOverride { service: Some("api".into()), name: "LOG".into(), value: "debug=1".into(), raw: "api.LOG=debug=1".into() })
+        );
+        assert!(VarOverride::parse("NOEQUALS").is_err());
+        assert!(VarOverride::parse("api.BAD-NAME=1").is_err());
+    }
+
+    #[test]
+    fn every_stdlib_module_resolves_cleanly() {
+        for name in stdlib::names() {
+            let text = format!("project \"p\"\nimport \"std/{name}\"\nservice \"s\" from=\"std/{name}\" {{\n    repo \"acme/app\"\n}}\nenvironment \"production\"\n");
+            let a = analyze(Path::new("/p"), vec![(PathBuf::from("/p/main.mirage"), text)]);
+            assert!(a.diagnostics.is_empty(), "std/{name}: {:?}", a.diagnostics);
+        }
+    }
 }

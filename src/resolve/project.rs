@@ -36,12 +36,16 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
 
     // The template chain of each service.
     let mut service_templates: Vec<Vec<usize>> = Vec::new();
-    for s in &decls.services {
+    // Services whose template is unknown: a missing source may be the
+    // template's, so it is not reported twice.
+    let mut unknown_from = vec![false; decls.services.len()];
+    for (si, s) in decls.services.iter().enumerate() {
         let chain = match &s.parent {
             None => Vec::new(),
             Some(from) => match tmap.get(from.value.as_str()) {
                 Some(&t) => tchains[t].clone(),
                 None => {
+                    unknown_from[si] = true;
                     diags.push(chain::unknown_name(Kind::Template, &from.value, s.file, from.span, tmap.keys().copied()));
                     Vec::new()
                 }
@@ -115,6 +119,8 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
             project.workspace = p.workspace.as_ref().map(|(w, at)| Valued { value: w.clone(), origin: Origin::single(steps.step(&Level::Project, *at)) });
             project.region = p.region.as_ref().map(|(r, at)| Valued { value: r.clone(), origin: Origin::single(steps.step(&Level::Project, *at)) });
         }
+        // An empty or unparsable file is not also missing a project.
+        None if decls.services.is_empty() && decls.environments.is_empty() => {}
         None => {
             if let Some((id, _)) = files.iter().next() {
                 diags.push(
@@ -201,7 +207,7 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
             let templates = service_templates[si].iter().map(|&t| decls.templates[t].name.value.clone()).collect();
             let mut inst = instance::build(&s.name.value, templates, &merged, &steps);
             inst.declared = Some(Origin::single(steps.step(&Level::Service, At { file: s.file, span: s.name.span })));
-            if inst.source.is_none() {
+            if inst.source.is_none() && !unknown_from[si] && !stack.iter().any(|(_, b)| b.invalid_source) {
                 diags.push(
                     Diagnostic::error("mirage::resolve::no_source", s.file, s.name.span, format!("service `{}` has no source", s.name.value))
                         .with_help("add `repo \"owner/name\"` or `image \"name:tag\"` to the service or to its template"),
@@ -224,7 +230,10 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
             }
             for (var, value) in &inst.variables {
                 for r in value.value.references() {
-                    if let VarRef::Service { service, name } = r {
+                    // `${{api.X}}` inside `api` is its own variable, not an edge.
+                    if let VarRef::Service { service, name } = r
+                        && *service != s.name.value
+                    {
                         inst.dependencies.push(Dependency {
                             target: service.clone(),
                             reason: DependencyReason::Reference { variable: var.clone(), target_variable: name.clone() },
