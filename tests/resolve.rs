@@ -14,7 +14,9 @@ fn render(dir: &Path) -> serde_json::Value {
     let mut overrides = Overrides::default();
     if let Ok(text) = std::fs::read_to_string(dir.join("overrides")) {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            overrides.vars.push(VarOverride::parse(line.trim()).expect("fixture override is valid"));
+            overrides
+                .vars
+                .push(VarOverride::parse(line.trim()).expect("fixture override is valid"));
         }
     }
     let analysis = load_dir_with(dir, &overrides);
@@ -24,10 +26,20 @@ fn render(dir: &Path) -> serde_json::Value {
         .map(|d| {
             let file = analysis.files.get(d.primary.file);
             let (line, col) = file.line_col(d.primary.span.start);
-            format!("{} {}:{line}:{col}: {}", d.code, file.path.display(), d.message)
+            format!(
+                "{} {}:{line}:{col}: {}",
+                d.code,
+                file.path.display(),
+                d.message
+            )
         })
         .collect();
-    let view = ConfigView { project: &analysis.project, environment: None, service: None, explain: true };
+    let view = ConfigView {
+        project: &analysis.project,
+        environment: None,
+        service: None,
+        explain: true,
+    };
     serde_json::json!({ "diagnostics": diagnostics, "config": view.to_json() })
 }
 
@@ -59,11 +71,24 @@ fn resolution_fixtures() {
                     .to_string();
                 failures.push(format!("{}:\n{diff}", case.display()));
             }
-            Err(_) => failures.push(format!("{}: missing {}", case.display(), expected_path.display())),
+            Err(_) => failures.push(format!(
+                "{}: missing {}",
+                case.display(),
+                expected_path.display()
+            )),
         }
     }
-    assert!(cases.len() >= 12, "expected at least 12 resolution cases, found {}", cases.len());
-    assert!(failures.is_empty(), "{} case(s) differ (MIRAGE_BLESS=1 to accept):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        cases.len() >= 12,
+        "expected at least 12 resolution cases, found {}",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ (MIRAGE_BLESS=1 to accept):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every prefix of every fixture (a file being typed) resolves without
@@ -75,7 +100,13 @@ fn never_panics_on_partial_input() {
         let mut stack = vec![PathBuf::from(dir)];
         while let Some(p) = stack.pop() {
             if p.is_dir() {
-                stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
+                stack.extend(
+                    std::fs::read_dir(&p)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|e| e.path()),
+                );
             } else if p.extension().is_some_and(|x| x == "mirage")
                 && let Ok(text) = std::fs::read_to_string(&p)
             {
@@ -85,7 +116,10 @@ fn never_panics_on_partial_input() {
     }
     assert!(texts.len() > 50);
     for text in &texts {
-        let cuts: Vec<usize> = (0..=text.len()).step_by(7).filter(|&i| text.is_char_boundary(i)).collect();
+        let cuts: Vec<usize> = (0..=text.len())
+            .step_by(7)
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
         for cut in cuts {
             let files = vec![(PathBuf::from("/p/main.mirage"), text[..cut].to_string())];
             let _ = mirage::resolve::analyze(Path::new("/p"), files);

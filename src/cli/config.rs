@@ -57,9 +57,16 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(service) = &args.service
         && env.service(service).is_none()
     {
-        let help = did_you_mean(service, env.services.iter().map(|s| s.name.as_str()), || {
-            format!("services: {}", list(env.services.iter().map(|s| s.name.as_str())))
-        });
+        let help = did_you_mean(
+            service,
+            env.services.iter().map(|s| s.name.as_str()),
+            || {
+                format!(
+                    "services: {}",
+                    list(env.services.iter().map(|s| s.name.as_str()))
+                )
+            },
+        );
         eprintln!("error: unknown service `{service}`\n  help: {help}");
         return ExitCode::from(2);
     }
@@ -98,7 +105,10 @@ pub(crate) fn load(dir: &Path, vars: Vec<VarOverride>) -> Result<Project, ExitCo
 }
 
 /// The environment called `name`, or a message with a suggestion.
-pub(crate) fn find_environment<'p>(project: &'p Project, name: &str) -> Result<&'p Environment, ExitCode> {
+pub(crate) fn find_environment<'p>(
+    project: &'p Project,
+    name: &str,
+) -> Result<&'p Environment, ExitCode> {
     if let Some(env) = project.environment(name) {
         return Ok(env);
     }
@@ -115,7 +125,10 @@ pub(crate) fn find_environment<'p>(project: &'p Project, name: &str) -> Result<&
 }
 
 pub(crate) fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whether a JSON object is a value with provenance.
@@ -126,9 +139,11 @@ fn is_valued(v: &Value) -> bool {
 /// Replace `{value, from, chain}` objects by their value.
 fn strip_bare(v: Value) -> Value {
     match v {
-        Value::Object(o) if o.contains_key("value") && o.contains_key("chain") => {
-            o.get("value").cloned().map(strip_bare).unwrap_or(Value::Null)
-        }
+        Value::Object(o) if o.contains_key("value") && o.contains_key("chain") => o
+            .get("value")
+            .cloned()
+            .map(strip_bare)
+            .unwrap_or(Value::Null),
         Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, strip_bare(v))).collect()),
         Value::Array(a) => Value::Array(a.into_iter().map(strip_bare).collect()),
         other => other,
@@ -176,7 +191,11 @@ fn flatten(prefix: &str, v: &Value, rows: &mut Vec<(String, Value)>) {
         if prefix.is_empty() && k == "templates" {
             continue;
         }
-        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         if is_valued(v) || !v.is_object() {
             rows.push((path, v.clone()));
         } else {
@@ -186,14 +205,24 @@ fn flatten(prefix: &str, v: &Value, rows: &mut Vec<(String, Value)>) {
 }
 
 fn write_rows(out: &mut String, indent: &str, rows: &[(String, Value)], explain: bool) {
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     for (key, v) in rows {
         let value = if is_valued(v) { &v["value"] } else { v };
         let shown = match value {
             Value::String(s) => s.clone(),
             Value::Array(a) if a.iter().all(Value::is_object) && key == "dependencies" => a
                 .iter()
-                .map(|d| format!("{} ({})", d["target"].as_str().unwrap_or(""), d["via"].as_str().unwrap_or("")))
+                .map(|d| {
+                    format!(
+                        "{} ({})",
+                        d["target"].as_str().unwrap_or(""),
+                        d["via"].as_str().unwrap_or("")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             other => other.to_string(),
@@ -204,9 +233,18 @@ fn write_rows(out: &mut String, indent: &str, rows: &[(String, Value)], explain:
                 out.push_str(&format!("{indent}{:width$}    set at {from}\n", ""));
             }
             if let Value::Array(chain) = &v["chain"] {
-                let earlier: Vec<&str> = chain.iter().rev().skip(1).filter_map(Value::as_str).collect();
+                let earlier: Vec<&str> = chain
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .filter_map(Value::as_str)
+                    .collect();
                 if !earlier.is_empty() {
-                    out.push_str(&format!("{indent}{:width$}    overrides {}\n", "", earlier.join(", then ")));
+                    out.push_str(&format!(
+                        "{indent}{:width$}    overrides {}\n",
+                        "",
+                        earlier.join(", then ")
+                    ));
                 }
             }
         }

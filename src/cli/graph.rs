@@ -56,7 +56,9 @@ pub fn run(args: Args) -> ExitCode {
         None => match project.environments.as_slice() {
             [only] => only,
             [] => {
-                eprintln!("error: the project declares no environment\n  help: add `environment \"production\"`");
+                eprintln!(
+                    "error: the project declares no environment\n  help: add `environment \"production\"`"
+                );
                 return ExitCode::from(1);
             }
             many => {
@@ -84,11 +86,16 @@ fn edges(env: &Environment) -> BTreeMap<(usize, usize), Vec<String>> {
     for e in graph.edge_references() {
         let why = match &e.weight().reason {
             DependencyReason::DependsOn => "depends-on".to_string(),
-            DependencyReason::Reference { variable, target_variable } => {
+            DependencyReason::Reference {
+                variable,
+                target_variable,
+            } => {
                 format!("{variable} → {}.{target_variable}", graph[e.target()])
             }
         };
-        let reasons = out.entry((e.source().index(), e.target().index())).or_default();
+        let reasons = out
+            .entry((e.source().index(), e.target().index()))
+            .or_default();
         if !reasons.contains(&why) {
             reasons.push(why);
         }
@@ -100,7 +107,12 @@ fn edges(env: &Environment) -> BTreeMap<(usize, usize), Vec<String>> {
 pub fn render_text(env: &Environment) -> String {
     let names: Vec<&str> = env.services.iter().map(|s| s.name.as_str()).collect();
     let edges = edges(env);
-    let mut out = format!("environment `{}`: {} services, {} dependencies\n", env.name, names.len(), edges.len());
+    let mut out = format!(
+        "environment `{}`: {} services, {} dependencies\n",
+        env.name,
+        names.len(),
+        edges.len()
+    );
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     for (i, name) in names.iter().enumerate() {
         let deps: Vec<_> = edges.iter().filter(|((a, _), _)| *a == i).collect();
@@ -108,7 +120,11 @@ pub fn render_text(env: &Environment) -> String {
             out.push_str(&format!("  {name:width$}    (no dependencies)\n"));
         }
         for ((_, b), reasons) in deps {
-            out.push_str(&format!("  {name:width$} → {}  ({})\n", names[*b], reasons.join(", ")));
+            out.push_str(&format!(
+                "  {name:width$} → {}  ({})\n",
+                names[*b],
+                reasons.join(", ")
+            ));
         }
     }
     let graph = dependency_graph(env);
@@ -125,7 +141,10 @@ fn quote(s: &str) -> String {
 
 /// Graphviz DOT.
 pub fn render_dot(env: &Environment) -> String {
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box];\n", quote(&env.name));
+    let mut out = format!(
+        "digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box];\n",
+        quote(&env.name)
+    );
     for s in &env.services {
         out.push_str(&format!("  \"{}\";\n", quote(&s.name)));
     }
@@ -148,7 +167,10 @@ pub fn render_mermaid(env: &Environment) -> String {
         out.push_str(&format!("  s{i}[\"{}\"]\n", s.name.replace('"', "#quot;")));
     }
     for ((a, b), reasons) in edges(env) {
-        out.push_str(&format!("  s{a} -->|\"{}\"| s{b}\n", reasons.join(", ").replace('"', "#quot;")));
+        out.push_str(&format!(
+            "  s{a} -->|\"{}\"| s{b}\n",
+            reasons.join(", ").replace('"', "#quot;")
+        ));
     }
     out
 }
@@ -162,7 +184,11 @@ mod tests {
     fn production() -> Environment {
         let analysis = load_dir(Path::new("tests/resolve/dependencies"));
         assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-        analysis.project.environment("production").cloned().expect("production")
+        analysis
+            .project
+            .environment("production")
+            .cloned()
+            .expect("production")
     }
 
     #[test]
@@ -183,7 +209,10 @@ mod tests {
     fn dot_and_mermaid() {
         let env = production();
         let dot = render_dot(&env);
-        assert!(dot.contains("\"api\" -> \"migrate\" [label=\"depends-on\"];"), "{dot}");
+        assert!(
+            dot.contains("\"api\" -> \"migrate\" [label=\"depends-on\"];"),
+            "{dot}"
+        );
         assert!(dot.starts_with("digraph \"production\" {"));
         let mermaid = render_mermaid(&env);
         assert!(mermaid.contains("s2 -->|\"depends-on\"| s1"), "{mermaid}");

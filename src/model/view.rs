@@ -6,9 +6,7 @@
 use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::{
-    Environment, Origin, Project, ServiceInstance, Source, Valued, VarValue,
-};
+use super::{Environment, Origin, Project, ServiceInstance, Source, Valued, VarValue};
 
 /// What to include in a [`ConfigView`].
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +39,11 @@ impl ConfigView<'_> {
                 .unwrap_or_default();
             format!("{path}:{} ({})", s.line, s.level)
         };
-        let chain: Vec<Value> = origin.chain.iter().map(|s| Value::String(step(s))).collect();
+        let chain: Vec<Value> = origin
+            .chain
+            .iter()
+            .map(|s| Value::String(step(s)))
+            .collect();
         json!({ "from": origin.effective().map(step), "chain": chain })
     }
 
@@ -69,7 +71,11 @@ impl ConfigView<'_> {
         let mut o = Map::new();
         o.insert("layers".into(), json!(env.layers));
         put(&mut o, "ephemeral", self.opt(&env.ephemeral, |b| json!(b)));
-        put(&mut o, "ttlSeconds", self.opt(&env.ttl_seconds, |t| json!(t)));
+        put(
+            &mut o,
+            "ttlSeconds",
+            self.opt(&env.ttl_seconds, |t| json!(t)),
+        );
         put(&mut o, "protect", self.opt(&env.protect, |b| json!(b)));
         let shared: Map<String, Value> = env
             .shared_variables
@@ -102,78 +108,180 @@ impl ConfigView<'_> {
             source.insert(key.into(), self.valued(json!(val), &src.origin));
         }
         put(&mut source, "branch", self.opt(&s.branch, str));
-        put(&mut source, "rootDirectory", self.opt(&s.root_directory, str));
+        put(
+            &mut source,
+            "rootDirectory",
+            self.opt(&s.root_directory, str),
+        );
         put_map(&mut o, "source", source);
 
         let b = &s.build;
         let mut build = Map::new();
         put(&mut build, "builder", self.opt(&b.builder, str));
         put(&mut build, "buildCommand", self.opt(&b.build_command, str));
-        put(&mut build, "dockerfilePath", self.opt(&b.dockerfile_path, str));
-        put(&mut build, "watchPatterns", self.opt(&b.watch_patterns, |v| json!(v)));
-        put(&mut build, "nixpacksConfigPath", self.opt(&b.nixpacks_config_path, str));
+        put(
+            &mut build,
+            "dockerfilePath",
+            self.opt(&b.dockerfile_path, str),
+        );
+        put(
+            &mut build,
+            "watchPatterns",
+            self.opt(&b.watch_patterns, |v| json!(v)),
+        );
+        put(
+            &mut build,
+            "nixpacksConfigPath",
+            self.opt(&b.nixpacks_config_path, str),
+        );
         put(&mut build, "nixpacksPlan", self.opt(&b.nixpacks_plan, str));
-        put(&mut build, "railpackVersion", self.opt(&b.railpack_version, str));
-        put(&mut build, "buildEnvironment", self.opt(&b.build_environment, str));
+        put(
+            &mut build,
+            "railpackVersion",
+            self.opt(&b.railpack_version, str),
+        );
+        put(
+            &mut build,
+            "buildEnvironment",
+            self.opt(&b.build_environment, str),
+        );
         put_map(&mut o, "build", build);
 
         let d = &s.deploy;
         let mut deploy = Map::new();
         put(&mut deploy, "startCommand", self.opt(&d.start_command, str));
-        put(&mut deploy, "preDeployCommand", self.opt(&d.pre_deploy_command, |v| json!(v)));
-        put(&mut deploy, "healthcheckPath", self.opt(&d.healthcheck_path, str));
-        put(&mut deploy, "healthcheckTimeout", self.opt(&d.healthcheck_timeout, |v| json!(v)));
-        put(&mut deploy, "numReplicas", self.opt(&d.num_replicas, |v| json!(v)));
+        put(
+            &mut deploy,
+            "preDeployCommand",
+            self.opt(&d.pre_deploy_command, |v| json!(v)),
+        );
+        put(
+            &mut deploy,
+            "healthcheckPath",
+            self.opt(&d.healthcheck_path, str),
+        );
+        put(
+            &mut deploy,
+            "healthcheckTimeout",
+            self.opt(&d.healthcheck_timeout, |v| json!(v)),
+        );
+        put(
+            &mut deploy,
+            "numReplicas",
+            self.opt(&d.num_replicas, |v| json!(v)),
+        );
         put(&mut deploy, "region", self.opt(&d.region, str));
         if !d.multi_region_config.is_empty() {
             let m: Map<String, Value> = d
                 .multi_region_config
                 .iter()
-                .map(|(k, v)| (k.clone(), self.valued(json!({ "numReplicas": v.value }), &v.origin)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        self.valued(json!({ "numReplicas": v.value }), &v.origin),
+                    )
+                })
                 .collect();
             deploy.insert("multiRegionConfig".into(), Value::Object(m));
         }
         put(&mut deploy, "cronSchedule", self.opt(&d.cron_schedule, str));
-        put(&mut deploy, "restartPolicyType", self.opt(&d.restart_policy_type, |p| json!(p.as_railway())));
-        put(&mut deploy, "restartPolicyMaxRetries", self.opt(&d.restart_policy_max_retries, |v| json!(v)));
-        put(&mut deploy, "sleepApplication", self.opt(&d.sleep_application, |v| json!(v)));
+        put(
+            &mut deploy,
+            "restartPolicyType",
+            self.opt(&d.restart_policy_type, |p| json!(p.as_railway())),
+        );
+        put(
+            &mut deploy,
+            "restartPolicyMaxRetries",
+            self.opt(&d.restart_policy_max_retries, |v| json!(v)),
+        );
+        put(
+            &mut deploy,
+            "sleepApplication",
+            self.opt(&d.sleep_application, |v| json!(v)),
+        );
         put(
             &mut deploy,
             "registryCredentials",
-            self.opt(&d.registry_credentials, |c| json!({ "username": c.username, "password": "(sensitive)" })),
+            self.opt(
+                &d.registry_credentials,
+                |c| json!({ "username": c.username, "password": "(sensitive)" }),
+            ),
         );
         let mut limits = Map::new();
-        put(&mut limits, "cpu", self.opt(&d.limit_override.cpu, |v| json!(v)));
-        put(&mut limits, "memoryBytes", self.opt(&d.limit_override.memory_bytes, |v| json!(v)));
-        put(&mut limits, "diskBytes", self.opt(&d.limit_override.disk_bytes, |v| json!(v)));
+        put(
+            &mut limits,
+            "cpu",
+            self.opt(&d.limit_override.cpu, |v| json!(v)),
+        );
+        put(
+            &mut limits,
+            "memoryBytes",
+            self.opt(&d.limit_override.memory_bytes, |v| json!(v)),
+        );
+        put(
+            &mut limits,
+            "diskBytes",
+            self.opt(&d.limit_override.disk_bytes, |v| json!(v)),
+        );
         if !limits.is_empty() {
             deploy.insert("limitOverride".into(), json!({ "containers": limits }));
         }
-        put(&mut deploy, "overlapSeconds", self.opt(&d.overlap_seconds, |v| json!(v)));
-        put(&mut deploy, "drainingSeconds", self.opt(&d.draining_seconds, |v| json!(v)));
-        put(&mut deploy, "ipv6EgressEnabled", self.opt(&d.ipv6_egress_enabled, |v| json!(v)));
+        put(
+            &mut deploy,
+            "overlapSeconds",
+            self.opt(&d.overlap_seconds, |v| json!(v)),
+        );
+        put(
+            &mut deploy,
+            "drainingSeconds",
+            self.opt(&d.draining_seconds, |v| json!(v)),
+        );
+        put(
+            &mut deploy,
+            "ipv6EgressEnabled",
+            self.opt(&d.ipv6_egress_enabled, |v| json!(v)),
+        );
         put_map(&mut o, "deploy", deploy);
 
         let n = &s.networking;
         let mut net = Map::new();
-        put(&mut net, "serviceDomain", self.opt(&n.service_domain, |p| json!({ "port": p })));
+        put(
+            &mut net,
+            "serviceDomain",
+            self.opt(&n.service_domain, |p| json!({ "port": p })),
+        );
         put(
             &mut net,
             "customDomains",
             self.opt(&n.custom_domains, |ds| {
-                Value::Object(ds.iter().map(|d| (d.domain.clone(), json!({ "port": d.port }))).collect())
+                Value::Object(
+                    ds.iter()
+                        .map(|d| (d.domain.clone(), json!({ "port": d.port })))
+                        .collect(),
+                )
             }),
         );
         put(&mut net, "tcpProxy", self.opt(&n.tcp_proxy, |v| json!(v)));
-        put(&mut net, "privateNetworkEndpoint", self.opt(&n.private_network_endpoint, str));
+        put(
+            &mut net,
+            "privateNetworkEndpoint",
+            self.opt(&n.private_network_endpoint, str),
+        );
         put_map(&mut o, "networking", net);
 
-        let vars: Map<String, Value> =
-            s.variables.iter().map(|(k, v)| (k.clone(), self.var(v))).collect();
+        let vars: Map<String, Value> = s
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), self.var(v)))
+            .collect();
         o.insert("variables".into(), Value::Object(vars));
         if let Some(v) = &s.volume {
             let mut vol = Map::new();
-            vol.insert("mountPath".into(), self.valued(json!(v.mount_path.value), &v.mount_path.origin));
+            vol.insert(
+                "mountPath".into(),
+                self.valued(json!(v.mount_path.value), &v.mount_path.origin),
+            );
             put(&mut vol, "sizeMB", self.opt(&v.size_mb, |v| json!(v)));
             o.insert("volume".into(), Value::Object(vol));
         }
@@ -185,8 +293,13 @@ impl ConfigView<'_> {
                 .dependencies
                 .iter()
                 .map(|d| match &d.reason {
-                    super::DependencyReason::DependsOn => json!({ "target": d.target, "via": "depends-on" }),
-                    super::DependencyReason::Reference { variable, target_variable } => json!({
+                    super::DependencyReason::DependsOn => {
+                        json!({ "target": d.target, "via": "depends-on" })
+                    }
+                    super::DependencyReason::Reference {
+                        variable,
+                        target_variable,
+                    } => json!({
                         "target": d.target,
                         "via": format!("{variable} → {}.{target_variable}", d.target),
                     }),

@@ -120,17 +120,50 @@ pub struct Block {
 impl Block {
     /// The last assignment of `key` in this block.
     pub fn get(&self, key: Key) -> Option<&Set<Val>> {
-        self.settings.iter().rev().find(|(k, _)| *k == key).map(|(_, s)| s)
+        self.settings
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, s)| s)
     }
 }
 
 const SERVICE_NODES: &[&str] = &[
-    "repo", "image", "branch", "root", "builder", "build-command", "dockerfile",
-    "watch-patterns", "nixpacks-config", "nixpacks-plan", "railpack-version",
-    "build-environment", "start", "pre-deploy", "healthcheck", "replicas", "region",
-    "regions", "cron", "restart", "sleep", "registry-credentials", "limits", "overlap",
-    "draining", "ipv6-egress", "generated-domain", "domain", "tcp-proxy",
-    "private-hostname", "volume", "port", "protect", "depends-on", "vars",
+    "repo",
+    "image",
+    "branch",
+    "root",
+    "builder",
+    "build-command",
+    "dockerfile",
+    "watch-patterns",
+    "nixpacks-config",
+    "nixpacks-plan",
+    "railpack-version",
+    "build-environment",
+    "start",
+    "pre-deploy",
+    "healthcheck",
+    "replicas",
+    "region",
+    "regions",
+    "cron",
+    "restart",
+    "sleep",
+    "registry-credentials",
+    "limits",
+    "overlap",
+    "draining",
+    "ipv6-egress",
+    "generated-domain",
+    "domain",
+    "tcp-proxy",
+    "private-hostname",
+    "volume",
+    "port",
+    "protect",
+    "depends-on",
+    "vars",
 ];
 const PROJECT_WIDE_EXTRA: &[&str] = &["shared-vars", "service"];
 
@@ -169,7 +202,9 @@ pub fn read_block(cx: &mut Cx, nodes: &[Node], context: Context) -> Block {
                         format!("`{name}` is set twice in this block"),
                     )
                     .with_related(cx.file, *first, "first set here")
-                    .with_help("remove one of them; to override a value, set it in a layer or environment"),
+                    .with_help(
+                        "remove one of them; to override a value, set it in a layer or environment",
+                    ),
                 );
                 continue;
             }
@@ -230,7 +265,10 @@ fn unknown_node(cx: &mut Cx, node: &Node, context: Context) {
 }
 
 fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
-    let at = At { file: cx.file, span: node.span };
+    let at = At {
+        file: cx.file,
+        span: node.span,
+    };
     let name = node.name.value.as_str();
     // `name #null` removes whatever a lower level set, for every key the
     // node controls.
@@ -259,7 +297,9 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         "repo" => {
             check_props(cx, node, &["branch", "root"]);
             let repo = string_arg(cx, node).filter(|r| {
-                let ok = r.split('/').count() == 2 && r.split('/').all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+                let ok = r.split('/').count() == 2
+                    && r.split('/')
+                        .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
                 if !ok {
                     let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
                     cx.push(
@@ -269,15 +309,32 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                             span,
                             format!("`{r}` is not a GitHub repository"),
                         )
-                        .with_help("write the repository as `owner/name`, e.g. `repo \"acme/shop\"`"),
+                        .with_help(
+                            "write the repository as `owner/name`, e.g. `repo \"acme/shop\"`",
+                        ),
                     );
                 }
                 ok
             });
             block.invalid_source |= repo.is_none();
-            put(block, at, Key::Source, repo.map(|r| Val::Source(Source::Repo(r))));
-            put(block, at, Key::Branch, string_prop(cx, node, "branch").map(Val::Str));
-            put(block, at, Key::Root, string_prop(cx, node, "root").map(Val::Str));
+            put(
+                block,
+                at,
+                Key::Source,
+                repo.map(|r| Val::Source(Source::Repo(r))),
+            );
+            put(
+                block,
+                at,
+                Key::Branch,
+                string_prop(cx, node, "branch").map(Val::Str),
+            );
+            put(
+                block,
+                at,
+                Key::Root,
+                string_prop(cx, node, "root").map(Val::Str),
+            );
         }
         "image" => {
             check_props(cx, node, &[]);
@@ -286,18 +343,31 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 Err(reason) => {
                     let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
                     cx.push(
-                        Diagnostic::error("mirage::resolve::invalid_image", cx.file, span, format!("invalid image reference `{i}`"))
-                            .with_label(reason)
-                            .with_help("write `name[:tag][@sha256:digest]`, e.g. `ghcr.io/acme/worker:1.4.2`"),
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_image",
+                            cx.file,
+                            span,
+                            format!("invalid image reference `{i}`"),
+                        )
+                        .with_label(reason)
+                        .with_help(
+                            "write `name[:tag][@sha256:digest]`, e.g. `ghcr.io/acme/worker:1.4.2`",
+                        ),
                     );
                     false
                 }
             });
             block.invalid_source |= image.is_none();
-            put(block, at, Key::Source, image.map(|i| Val::Source(Source::Image(i))));
+            put(
+                block,
+                at,
+                Key::Source,
+                image.map(|i| Val::Source(Source::Image(i))),
+            );
         }
-        "branch" | "root" | "build-command" | "dockerfile" | "nixpacks-config" | "nixpacks-plan"
-        | "railpack-version" | "build-environment" | "start" | "private-hostname" => {
+        "branch" | "root" | "build-command" | "dockerfile" | "nixpacks-config"
+        | "nixpacks-plan" | "railpack-version" | "build-environment" | "start"
+        | "private-hostname" => {
             check_props(cx, node, &[]);
             let key = match name {
                 "branch" => Key::Branch,
@@ -318,7 +388,14 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
             let v = string_arg(cx, node).and_then(|b| match value::parse_builder(&b) {
                 Some(r) => Some(r.to_string()),
                 None => {
-                    bad_enum(cx, node, "mirage::resolve::unknown_builder", "builder", &b, value::BUILDERS.iter().map(|(b, _)| *b));
+                    bad_enum(
+                        cx,
+                        node,
+                        "mirage::resolve::unknown_builder",
+                        "builder",
+                        &b,
+                        value::BUILDERS.iter().map(|(b, _)| *b),
+                    );
                     None
                 }
             });
@@ -327,7 +404,11 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         "watch-patterns" | "pre-deploy" => {
             check_props(cx, node, &[]);
             let list = string_args(cx, node);
-            let key = if name == "pre-deploy" { Key::PreDeploy } else { Key::WatchPatterns };
+            let key = if name == "pre-deploy" {
+                Key::PreDeploy
+            } else {
+                Key::WatchPatterns
+            };
             put(block, at, key, list.map(Val::List));
         }
         "depends-on" => {
@@ -348,7 +429,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         "healthcheck" => {
             check_props(cx, node, &["timeout"]);
             if node.first_arg().is_some() {
-                put(block, at, Key::HealthPath, string_arg(cx, node).map(Val::Str));
+                put(
+                    block,
+                    at,
+                    Key::HealthPath,
+                    string_arg(cx, node).map(Val::Str),
+                );
             } else if node.prop("timeout").is_none() {
                 missing(cx, node, "a path such as `\"/healthz\"`");
             }
@@ -358,11 +444,23 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         }
         "replicas" => {
             check_props(cx, node, &[]);
-            put(block, at, Key::Replicas, int_arg(cx, node, 0, 50).map(Val::U64));
+            put(
+                block,
+                at,
+                Key::Replicas,
+                int_arg(cx, node, 0, 50).map(Val::U64),
+            );
         }
         "region" => {
             check_props(cx, node, &[]);
-            put(block, at, Key::Region, string_arg(cx, node).filter(|r| check_region(cx, node.first_arg(), r)).map(Val::Str));
+            put(
+                block,
+                at,
+                Key::Region,
+                string_arg(cx, node)
+                    .filter(|r| check_region(cx, node.first_arg(), r))
+                    .map(Val::Str),
+            );
         }
         "regions" => {
             no_entries(cx, node);
@@ -372,12 +470,19 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 if !check_region_at(cx, child.name.span, region) {
                     continue;
                 }
-                let at = At { file: cx.file, span: child.span };
+                let at = At {
+                    file: cx.file,
+                    span: child.span,
+                };
                 match first.map(|e| &e.value) {
-                    Some(Value::Null) => block.regions.push((region.clone(), Set { val: None, at })),
+                    Some(Value::Null) => {
+                        block.regions.push((region.clone(), Set { val: None, at }))
+                    }
                     _ => {
                         if let Some(n) = int_arg(cx, child, 0, 50) {
-                            block.regions.push((region.clone(), Set { val: Some(n), at }));
+                            block
+                                .regions
+                                .push((region.clone(), Set { val: Some(n), at }));
                         }
                     }
                 }
@@ -405,7 +510,14 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 let v = string_arg(cx, node).and_then(|p| match value::parse_restart(&p) {
                     Some(r) => Some(r),
                     None => {
-                        bad_enum(cx, node, "mirage::resolve::invalid_restart_policy", "restart policy", &p, value::RESTART_POLICIES);
+                        bad_enum(
+                            cx,
+                            node,
+                            "mirage::resolve::invalid_restart_policy",
+                            "restart policy",
+                            &p,
+                            value::RESTART_POLICIES,
+                        );
                         None
                     }
                 });
@@ -414,7 +526,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 missing(cx, node, "a policy: `always`, `never` or `on-failure`");
             }
             if let Some(e) = node.prop("max-retries") {
-                put(block, at, Key::RestartRetries, int_entry(cx, e, 0, 1000).map(Val::U64));
+                put(
+                    block,
+                    at,
+                    Key::RestartRetries,
+                    int_entry(cx, e, 0, 1000).map(Val::U64),
+                );
             }
         }
         "sleep" | "ipv6-egress" | "protect" => {
@@ -459,7 +576,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 missing(cx, node, "`password=(secret)\"env:NAME\"`");
             }
             if let (Some(username), Some(password)) = (username, password) {
-                put(block, at, Key::RegistryCredentials, Some(Val::Credentials(RegistryCredentials { username, password })));
+                put(
+                    block,
+                    at,
+                    Key::RegistryCredentials,
+                    Some(Val::Credentials(RegistryCredentials { username, password })),
+                );
             }
         }
         "limits" => {
@@ -470,8 +592,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
             }
             if let Some(e) = node.prop("cpu") {
                 match e.value.as_f64() {
-                    Some(c) if c > 0.0 && c <= 64.0 => put(block, at, Key::LimitCpu, Some(Val::F64(c))),
-                    Some(c) => out_of_range(cx, e.value_span, format!("{c} vCPUs"), "between 0 and 64"),
+                    Some(c) if c > 0.0 && c <= 64.0 => {
+                        put(block, at, Key::LimitCpu, Some(Val::F64(c)))
+                    }
+                    Some(c) => {
+                        out_of_range(cx, e.value_span, format!("{c} vCPUs"), "between 0 and 64")
+                    }
                     None => type_error(cx, e, "a number of vCPUs", &e.value),
                 }
             }
@@ -483,7 +609,11 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         }
         "overlap" | "draining" => {
             check_props(cx, node, &[]);
-            let key = if name == "overlap" { Key::Overlap } else { Key::Draining };
+            let key = if name == "overlap" {
+                Key::Overlap
+            } else {
+                Key::Draining
+            };
             let v = arg(cx, node).and_then(|e| seconds(cx, e));
             put(block, at, key, v.map(Val::U64));
         }
@@ -494,7 +624,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
             match port {
                 Some(None) => {}
                 Some(p) => put(block, at, Key::ServiceDomain, Some(Val::ServiceDomain(p))),
-                None => put(block, at, Key::ServiceDomain, Some(Val::ServiceDomain(None))),
+                None => put(
+                    block,
+                    at,
+                    Key::ServiceDomain,
+                    Some(Val::ServiceDomain(None)),
+                ),
             }
         }
         "domain" => {
@@ -513,9 +648,19 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
             let port = node.prop("port").and_then(|e| port(cx, e));
             if let Some(domain) = domain {
                 // All `domain` nodes of a block form one list.
-                let existing = block.settings.iter_mut().rev().find(|(k, s)| *k == Key::CustomDomains && s.val.is_some());
+                let existing = block
+                    .settings
+                    .iter_mut()
+                    .rev()
+                    .find(|(k, s)| *k == Key::CustomDomains && s.val.is_some());
                 match existing {
-                    Some((_, Set { val: Some(Val::Domains(list)), at: first })) => {
+                    Some((
+                        _,
+                        Set {
+                            val: Some(Val::Domains(list)),
+                            at: first,
+                        },
+                    )) => {
                         first.span = first.span.cover(node.span);
                         if list.iter().any(|d| d.domain == domain) {
                             cx.push(
@@ -531,13 +676,22 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                             list.push(CustomDomain { domain, port });
                         }
                     }
-                    _ => put(block, at, Key::CustomDomains, Some(Val::Domains(vec![CustomDomain { domain, port }]))),
+                    _ => put(
+                        block,
+                        at,
+                        Key::CustomDomains,
+                        Some(Val::Domains(vec![CustomDomain { domain, port }])),
+                    ),
                 }
             }
         }
         "tcp-proxy" | "port" => {
             check_props(cx, node, &[]);
-            let key = if name == "port" { Key::Port } else { Key::TcpProxy };
+            let key = if name == "port" {
+                Key::Port
+            } else {
+                Key::TcpProxy
+            };
             let v = arg(cx, node).and_then(|e| port(cx, e));
             put(block, at, key, v.map(|p| Val::U64(p.into())));
         }
@@ -548,8 +702,13 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                     if !m.starts_with('/') {
                         let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
                         cx.push(
-                            Diagnostic::error("mirage::resolve::invalid_mount_path", cx.file, span, format!("mount path `{m}` is not absolute"))
-                                .with_help("write an absolute path such as `/data`"),
+                            Diagnostic::error(
+                                "mirage::resolve::invalid_mount_path",
+                                cx.file,
+                                span,
+                                format!("mount path `{m}` is not absolute"),
+                            )
+                            .with_help("write an absolute path such as `/data`"),
                         );
                     }
                     m.starts_with('/')
@@ -559,7 +718,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 missing(cx, node, "a mount path such as `\"/data\"`");
             }
             if let Some(e) = node.prop("size") {
-                put(block, at, Key::VolumeSize, size(cx, e).map(|b| Val::U64(b.div_ceil(1_000_000))));
+                put(
+                    block,
+                    at,
+                    Key::VolumeSize,
+                    size(cx, e).map(|b| Val::U64(b.div_ceil(1_000_000))),
+                );
             }
         }
         "vars" | "shared-vars" => {
@@ -578,7 +742,10 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 type_error(cx, entry, "a service name", &entry.value);
                 return;
             };
-            let ident = Ident { value: s.clone(), span: entry.value_span };
+            let ident = Ident {
+                value: s.clone(),
+                span: entry.value_span,
+            };
             let inner = read_block(cx, node.child_nodes(), Context::Scoped);
             block.services.push((ident, inner));
         }
@@ -647,7 +814,9 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
                     child.name.span,
                     format!("`{name}` is not a valid variable name"),
                 )
-                .with_help("variable names start with a letter or `_` and hold letters, digits and `_`"),
+                .with_help(
+                    "variable names start with a letter or `_` and hold letters, digits and `_`",
+                ),
             );
             continue;
         }
@@ -677,8 +846,13 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
             );
             continue;
         }
-        let Some(entry) = arg(cx, child) else { continue };
-        let at = At { file: cx.file, span: child.span };
+        let Some(entry) = arg(cx, child) else {
+            continue;
+        };
+        let at = At {
+            file: cx.file,
+            span: child.span,
+        };
         if let Ok(v) = parse_var_value(cx, entry) {
             out.push((name.clone(), Set { val: v, at }));
         }
@@ -700,7 +874,11 @@ pub fn check_props(cx: &mut Cx, node: &Node, allowed: &[&str]) {
                     format!(
                         "`{}` accepts {}",
                         node.name.value,
-                        allowed.iter().map(|a| format!("`{a}=`")).collect::<Vec<_>>().join(", ")
+                        allowed
+                            .iter()
+                            .map(|a| format!("`{a}=`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 }
             });
@@ -792,8 +970,13 @@ fn type_error(cx: &mut Cx, e: &Entry, expected: &str, found: &Value) {
 
 fn out_of_range(cx: &mut Cx, span: Span, what: String, range: &str) {
     cx.push(
-        Diagnostic::error("mirage::resolve::out_of_range", cx.file, span, format!("{what} is out of range"))
-            .with_help(format!("use a value {range}")),
+        Diagnostic::error(
+            "mirage::resolve::out_of_range",
+            cx.file,
+            span,
+            format!("{what} is out of range"),
+        )
+        .with_help(format!("use a value {range}")),
     );
 }
 
@@ -849,7 +1032,12 @@ fn int_entry(cx: &mut Cx, e: &Entry, lo: i128, hi: i128) -> Option<u64> {
     match &e.value {
         Value::Number(Number::Integer(n)) if (lo..=hi).contains(n) => Some(*n as u64),
         Value::Number(Number::Integer(n)) => {
-            out_of_range(cx, e.value_span, n.to_string(), &format!("from {lo} to {hi}"));
+            out_of_range(
+                cx,
+                e.value_span,
+                n.to_string(),
+                &format!("from {lo} to {hi}"),
+            );
             None
         }
         Value::Number(Number::BigInteger(n)) => {
@@ -876,8 +1064,13 @@ fn port(cx: &mut Cx, e: &Entry) -> Option<u16> {
         Ok(p) => Some(p),
         Err(reason) => {
             cx.push(
-                Diagnostic::error("mirage::resolve::invalid_port", cx.file, e.value_span, reason)
-                    .with_help("use a port from 1 to 65535"),
+                Diagnostic::error(
+                    "mirage::resolve::invalid_port",
+                    cx.file,
+                    e.value_span,
+                    reason,
+                )
+                .with_help("use a port from 1 to 65535"),
             );
             None
         }
@@ -889,7 +1082,12 @@ fn seconds(cx: &mut Cx, e: &Entry) -> Option<u64> {
     match &e.value {
         Value::Number(Number::Integer(n)) if (0..=86_400 * 365).contains(n) => Some(*n as u64),
         Value::Number(_) => {
-            out_of_range(cx, e.value_span, "this number of seconds".into(), "from 0 to one year");
+            out_of_range(
+                cx,
+                e.value_span,
+                "this number of seconds".into(),
+                "from 0 to one year",
+            );
             None
         }
         Value::String(s) => duration(cx, e, s),
@@ -906,9 +1104,14 @@ pub fn duration(cx: &mut Cx, e: &Entry, text: &str) -> Option<u64> {
         Ok(s) => Some(s),
         Err(reason) => {
             cx.push(
-                Diagnostic::error("mirage::resolve::invalid_duration", cx.file, e.value_span, format!("invalid duration `{text}`"))
-                    .with_label(reason)
-                    .with_help("write a number and a unit: `30s`, `30m`, `72h`, `3d`"),
+                Diagnostic::error(
+                    "mirage::resolve::invalid_duration",
+                    cx.file,
+                    e.value_span,
+                    format!("invalid duration `{text}`"),
+                )
+                .with_label(reason)
+                .with_help("write a number and a unit: `30s`, `30m`, `72h`, `3d`"),
             );
             None
         }
@@ -924,9 +1127,14 @@ fn size(cx: &mut Cx, e: &Entry) -> Option<u64> {
         Ok(b) => Some(b),
         Err(reason) => {
             cx.push(
-                Diagnostic::error("mirage::resolve::invalid_size", cx.file, e.value_span, format!("invalid size `{s}`"))
-                    .with_label(reason)
-                    .with_help("write a number and a unit: `512MB`, `5GB`"),
+                Diagnostic::error(
+                    "mirage::resolve::invalid_size",
+                    cx.file,
+                    e.value_span,
+                    format!("invalid size `{s}`"),
+                )
+                .with_label(reason)
+                .with_help("write a number and a unit: `512MB`, `5GB`"),
             );
             None
         }
@@ -942,9 +1150,16 @@ fn bad_enum<'a>(
     options: impl IntoIterator<Item = &'a str> + Clone,
 ) {
     let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
-    let list = options.clone().into_iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+    let list = options
+        .clone()
+        .into_iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let help = did_you_mean(found, options, || format!("use one of {list}"));
-    cx.push(Diagnostic::error(code, cx.file, span, format!("unknown {what} `{found}`")).with_help(help));
+    cx.push(
+        Diagnostic::error(code, cx.file, span, format!("unknown {what} `{found}`")).with_help(help),
+    );
 }
 
 fn check_region(cx: &mut Cx, e: Option<&Entry>, region: &str) -> bool {
@@ -958,15 +1173,25 @@ pub fn check_region_at(cx: &mut Cx, span: Span, region: &str) -> bool {
         return true;
     }
     let help = did_you_mean(region, regions::names(), || {
-        format!("Railway regions are {}", regions::names().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+        format!(
+            "Railway regions are {}",
+            regions::names()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     });
     cx.push(
-        Diagnostic::error("mirage::resolve::unknown_region", cx.file, span, format!("unknown region `{region}`"))
-            .with_help(help),
+        Diagnostic::error(
+            "mirage::resolve::unknown_region",
+            cx.file,
+            span,
+            format!("unknown region `{region}`"),
+        )
+        .with_help(help),
     );
     false
 }
-
 
 /// Whether `name` is a setting of service blocks (for a clearer message
 /// when one is written at the top level).

@@ -28,7 +28,12 @@ pub fn index(decls: &[Decl]) -> HashMap<&str, usize> {
 /// For every declaration, its chain of ancestors root first, ending with
 /// itself. Unknown parents and loops are reported once, at the `extends=`
 /// that is wrong; the chain then stops there.
-pub fn chains(decls: &[Decl], map: &HashMap<&str, usize>, kind: Kind, diags: &mut Vec<Diagnostic>) -> Vec<Vec<usize>> {
+pub fn chains(
+    decls: &[Decl],
+    map: &HashMap<&str, usize>,
+    kind: Kind,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Vec<usize>> {
     let mut out = Vec::with_capacity(decls.len());
     for i in 0..decls.len() {
         let mut path = vec![i];
@@ -58,7 +63,11 @@ pub fn chains(decls: &[Decl], map: &HashMap<&str, usize>, kind: Kind, diags: &mu
 }
 
 fn unknown(kind: Kind, decl: &Decl, map: &HashMap<&str, usize>) -> Diagnostic {
-    let parent = decl.parent.as_ref().map(|p| (p.value.as_str(), p.span)).unwrap_or_default();
+    let parent = decl
+        .parent
+        .as_ref()
+        .map(|p| (p.value.as_str(), p.span))
+        .unwrap_or_default();
     unknown_name(kind, parent.0, decl.file, parent.1, map.keys().copied())
 }
 
@@ -78,29 +87,56 @@ pub fn unknown_name<'a>(
     let help = if kind == Kind::Template && std_name.is_some_and(|n| stdlib::source(n).is_some()) {
         format!("add `import \"{name}\"` to use the standard-library template")
     } else {
-        did_you_mean(name, known, || format!("declare it with `{what} \"{name}\" {{ … }}`"))
+        did_you_mean(name, known, || {
+            format!("declare it with `{what} \"{name}\" {{ … }}`")
+        })
     };
     Diagnostic::error(code, file, span, format!("unknown {what} `{name}`")).with_help(help)
 }
 
 fn cycle_diag(kind: Kind, decls: &[Decl], cycle: &[usize]) -> Diagnostic {
-    let what = if kind == Kind::Template { "template" } else { "layer" };
-    let names: Vec<&str> = cycle.iter().map(|&i| decls[i].name.value.as_str()).collect();
+    let what = if kind == Kind::Template {
+        "template"
+    } else {
+        "layer"
+    };
+    let names: Vec<&str> = cycle
+        .iter()
+        .map(|&i| decls[i].name.value.as_str())
+        .collect();
     let first = &decls[cycle[0]];
-    let span = first.parent.as_ref().map(|p| p.span).unwrap_or(first.name.span);
+    let span = first
+        .parent
+        .as_ref()
+        .map(|p| p.span)
+        .unwrap_or(first.name.span);
     let target = |i: usize| decls[cycle[(i + 1) % cycle.len()]].name.value.clone();
     let mut d = Diagnostic::error(
         "mirage::resolve::extends_cycle",
         first.file,
         span,
-        format!("{what}s extend each other in a loop: {} → {}", names.join(" → "), names[0]),
+        format!(
+            "{what}s extend each other in a loop: {} → {}",
+            names.join(" → "),
+            names[0]
+        ),
     )
     .with_label(format!("`{}` extends `{}`", names[0], target(0)))
-    .with_help(format!("remove one `extends=` so that the {what}s form a chain"));
+    .with_help(format!(
+        "remove one `extends=` so that the {what}s form a chain"
+    ));
     for (k, &i) in cycle.iter().enumerate().skip(1) {
         let decl = &decls[i];
-        let span = decl.parent.as_ref().map(|p| p.span).unwrap_or(decl.name.span);
-        d = d.with_related(decl.file, span, format!("`{}` extends `{}`", decl.name.value, target(k)));
+        let span = decl
+            .parent
+            .as_ref()
+            .map(|p| p.span)
+            .unwrap_or(decl.name.span);
+        d = d.with_related(
+            decl.file,
+            span,
+            format!("`{}` extends `{}`", decl.name.value, target(k)),
+        );
     }
     d
 }

@@ -56,7 +56,14 @@ pub struct Decls {
     pub environments: Vec<EnvDecl>,
 }
 
-const TOP_LEVEL: &[&str] = &["project", "import", "template", "service", "layer", "environment"];
+const TOP_LEVEL: &[&str] = &[
+    "project",
+    "import",
+    "template",
+    "service",
+    "layer",
+    "environment",
+];
 
 /// Read the declarations of every document.
 pub fn read_decls(documents: &[Document], is_std: &[bool], diags: &mut Vec<Diagnostic>) -> Decls {
@@ -87,11 +94,21 @@ fn read_top(
                 "the top level holds `project`, `import`, `template`, `service`, `layer` and `environment`".into()
             });
             let message = if block::is_service_setting(kind) {
-                format!("`{kind}` must be inside a `service`, `template`, `layer` or `environment` block")
+                format!(
+                    "`{kind}` must be inside a `service`, `template`, `layer` or `environment` block"
+                )
             } else {
                 format!("unknown node `{kind}`")
             };
-            cx.push(Diagnostic::error("mirage::resolve::unknown_node", cx.file, node.name.span, message).with_help(help));
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::unknown_node",
+                    cx.file,
+                    node.name.span,
+                    message,
+                )
+                .with_help(help),
+            );
             return;
         }
     };
@@ -101,20 +118,34 @@ fn read_top(
             Some(Value::String(_)) => {}
             _ => {
                 cx.push(
-                    Diagnostic::error("mirage::resolve::missing_value", cx.file, node.name.span, "`import` needs a path string")
-                        .with_help("write `import \"std/postgres\"` or `import \"./lib/common.mirage\"`"),
+                    Diagnostic::error(
+                        "mirage::resolve::missing_value",
+                        cx.file,
+                        node.name.span,
+                        "`import` needs a path string",
+                    )
+                    .with_help(
+                        "write `import \"std/postgres\"` or `import \"./lib/common.mirage\"`",
+                    ),
                 );
             }
         }
         if node.args().nth(1).is_some() || node.children.is_some() {
             cx.push(
-                Diagnostic::error("mirage::resolve::unexpected_argument", cx.file, node.span, "`import` takes one path")
-                    .with_help("write one `import` per file"),
+                Diagnostic::error(
+                    "mirage::resolve::unexpected_argument",
+                    cx.file,
+                    node.span,
+                    "`import` takes one path",
+                )
+                .with_help("write one `import` per file"),
             );
         }
         return;
     }
-    let Some(name) = decl_name(cx, node, kind) else { return };
+    let Some(name) = decl_name(cx, node, kind) else {
+        return;
+    };
     let key = (kind, name.value.clone());
     if let Some(&(first_file, first_span)) = names.get(&key) {
         cx.push(
@@ -126,7 +157,9 @@ fn read_top(
             )
             .with_label("defined again here")
             .with_related(first_file, first_span, "first defined here")
-            .with_help(format!("rename one of them; {kind} names are unique in a project")),
+            .with_help(format!(
+                "rename one of them; {kind} names are unique in a project"
+            )),
         );
         return;
     }
@@ -150,24 +183,47 @@ fn read_top(
     match kind {
         "project" => {
             check_props(cx, node, &[]);
-            let mut project = ProjectDecl { name, file, workspace: None, region: None, shared: Vec::new() };
+            let mut project = ProjectDecl {
+                name,
+                file,
+                workspace: None,
+                region: None,
+                shared: Vec::new(),
+            };
             for child in node.child_nodes() {
-                let at = At { file, span: child.span };
+                let at = At {
+                    file,
+                    span: child.span,
+                };
                 match child.name.value.as_str() {
-                    "workspace" => project.workspace = block::string_arg(cx, child).map(|s| (s, at)),
+                    "workspace" => {
+                        project.workspace = block::string_arg(cx, child).map(|s| (s, at))
+                    }
                     "region" => {
                         project.region = block::string_arg(cx, child)
-                            .filter(|r| block::check_region_at(cx, child.first_arg().map(|e| e.value_span).unwrap_or_default(), r))
+                            .filter(|r| {
+                                block::check_region_at(
+                                    cx,
+                                    child.first_arg().map(|e| e.value_span).unwrap_or_default(),
+                                    r,
+                                )
+                            })
                             .map(|s| (s, at))
                     }
                     "shared-vars" => project.shared.extend(read_vars(cx, child)),
                     other => {
-                        let help = did_you_mean(other, ["workspace", "region", "shared-vars"], || {
-                            "a project holds `workspace`, `region` and `shared-vars`".into()
-                        });
+                        let help =
+                            did_you_mean(other, ["workspace", "region", "shared-vars"], || {
+                                "a project holds `workspace`, `region` and `shared-vars`".into()
+                            });
                         cx.push(
-                            Diagnostic::error("mirage::resolve::unknown_node", file, child.name.span, format!("unknown setting `{other}` in a project"))
-                                .with_help(help),
+                            Diagnostic::error(
+                                "mirage::resolve::unknown_node",
+                                file,
+                                child.name.span,
+                                format!("unknown setting `{other}` in a project"),
+                            )
+                            .with_help(help),
                         );
                     }
                 }
@@ -179,11 +235,19 @@ fn read_top(
             check_props(cx, node, &[parent_key]);
             extra_args(cx, node);
             let parent = node.prop(parent_key).and_then(|e| match &e.value {
-                Value::String(s) => Some(Ident { value: s.clone(), span: e.value_span }),
+                Value::String(s) => Some(Ident {
+                    value: s.clone(),
+                    span: e.value_span,
+                }),
                 other => {
                     cx.push(
-                        Diagnostic::error("mirage::resolve::invalid_value_type", file, e.value_span, format!("expected a name, found a {}", other.kind()))
-                            .with_help(format!("write `{parent_key}=\"name\"`")),
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            file,
+                            e.value_span,
+                            format!("expected a name, found a {}", other.kind()),
+                        )
+                        .with_help(format!("write `{parent_key}=\"name\"`")),
                     );
                     None
                 }
@@ -194,7 +258,13 @@ fn read_top(
                 _ => Context::ProjectWide,
             };
             let block = read_block(cx, node.child_nodes(), context);
-            let decl = Decl { name, file, parent, block, is_std };
+            let decl = Decl {
+                name,
+                file,
+                parent,
+                block,
+                is_std,
+            };
             match kind {
                 "template" => decls.templates.push(decl),
                 "service" => decls.services.push(decl),
@@ -205,11 +275,19 @@ fn read_top(
             check_props(cx, node, &["layer", "ephemeral", "ttl"]);
             extra_args(cx, node);
             let layer = node.prop("layer").and_then(|e| match &e.value {
-                Value::String(s) => Some(Ident { value: s.clone(), span: e.value_span }),
+                Value::String(s) => Some(Ident {
+                    value: s.clone(),
+                    span: e.value_span,
+                }),
                 other => {
                     cx.push(
-                        Diagnostic::error("mirage::resolve::invalid_value_type", file, e.value_span, format!("expected a layer name, found a {}", other.kind()))
-                            .with_help("write `layer=\"name\"`"),
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            file,
+                            e.value_span,
+                            format!("expected a layer name, found a {}", other.kind()),
+                        )
+                        .with_help("write `layer=\"name\"`"),
                     );
                     None
                 }
@@ -218,18 +296,33 @@ fn read_top(
                 Value::Bool(b) => Some((*b, At { file, span: e.span })),
                 other => {
                     cx.push(
-                        Diagnostic::error("mirage::resolve::invalid_value_type", file, e.value_span, format!("expected `#true` or `#false`, found a {}", other.kind()))
-                            .with_help("write `ephemeral=#true`"),
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            file,
+                            e.value_span,
+                            format!("expected `#true` or `#false`, found a {}", other.kind()),
+                        )
+                        .with_help("write `ephemeral=#true`"),
                     );
                     None
                 }
             });
             let ttl = node.prop("ttl").and_then(|e| match &e.value {
-                Value::String(s) => block::duration(cx, e, s).map(|t| (t, At { file, span: e.span })),
+                Value::String(s) => {
+                    block::duration(cx, e, s).map(|t| (t, At { file, span: e.span }))
+                }
                 other => {
                     cx.push(
-                        Diagnostic::error("mirage::resolve::invalid_duration", file, e.value_span, format!("expected a duration such as `\"72h\"`, found a {}", other.kind()))
-                            .with_help("write `ttl=\"72h\"` or `ttl=\"3d\"`"),
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_duration",
+                            file,
+                            e.value_span,
+                            format!(
+                                "expected a duration such as `\"72h\"`, found a {}",
+                                other.kind()
+                            ),
+                        )
+                        .with_help("write `ttl=\"72h\"` or `ttl=\"3d\"`"),
                     );
                     None
                 }
@@ -237,12 +330,24 @@ fn read_top(
             if ttl.is_some() && !ephemeral.is_some_and(|(e, _)| e) {
                 let span = node.prop("ttl").map(|e| e.span).unwrap_or(node.span);
                 cx.push(
-                    Diagnostic::warning("mirage::resolve::ttl_without_ephemeral", file, span, "`ttl` only applies to ephemeral environments")
-                        .with_help("add `ephemeral=#true`, or remove `ttl`"),
+                    Diagnostic::warning(
+                        "mirage::resolve::ttl_without_ephemeral",
+                        file,
+                        span,
+                        "`ttl` only applies to ephemeral environments",
+                    )
+                    .with_help("add `ephemeral=#true`, or remove `ttl`"),
                 );
             }
             let block = read_block(cx, node.child_nodes(), Context::ProjectWide);
-            decls.environments.push(EnvDecl { name, file, layer, ephemeral, ttl, block });
+            decls.environments.push(EnvDecl {
+                name,
+                file,
+                layer,
+                ephemeral,
+                ttl,
+                block,
+            });
         }
     }
 }
@@ -251,15 +356,25 @@ fn read_top(
 fn decl_name(cx: &mut Cx, node: &Node, kind: &str) -> Option<Ident> {
     let Some(e) = node.first_arg() else {
         cx.push(
-            Diagnostic::error("mirage::resolve::missing_value", cx.file, node.name.span, format!("`{kind}` needs a name"))
-                .with_help(format!("write `{kind} \"name\" {{ … }}`")),
+            Diagnostic::error(
+                "mirage::resolve::missing_value",
+                cx.file,
+                node.name.span,
+                format!("`{kind}` needs a name"),
+            )
+            .with_help(format!("write `{kind} \"name\" {{ … }}`")),
         );
         return None;
     };
     let Value::String(s) = &e.value else {
         cx.push(
-            Diagnostic::error("mirage::resolve::invalid_value_type", cx.file, e.value_span, format!("expected a {kind} name, found a {}", e.value.kind()))
-                .with_help(format!("write `{kind} \"name\"`")),
+            Diagnostic::error(
+                "mirage::resolve::invalid_value_type",
+                cx.file,
+                e.value_span,
+                format!("expected a {kind} name, found a {}", e.value.kind()),
+            )
+            .with_help(format!("write `{kind} \"name\"`")),
         );
         return None;
     };
@@ -267,12 +382,22 @@ fn decl_name(cx: &mut Cx, node: &Node, kind: &str) -> Option<Ident> {
         && let Err(reason) = check_name(s, kind == "template")
     {
         cx.push(
-            Diagnostic::error("mirage::resolve::invalid_name", cx.file, e.value_span, reason)
-                .with_help("use letters, digits, `-` and `_`; names appear in `${{name.VAR}}` references"),
+            Diagnostic::error(
+                "mirage::resolve::invalid_name",
+                cx.file,
+                e.value_span,
+                reason,
+            )
+            .with_help(
+                "use letters, digits, `-` and `_`; names appear in `${{name.VAR}}` references",
+            ),
         );
         return None;
     }
-    Some(Ident { value: s.clone(), span: e.value_span })
+    Some(Ident {
+        value: s.clone(),
+        span: e.value_span,
+    })
 }
 
 fn extra_args(cx: &mut Cx, node: &Node) {

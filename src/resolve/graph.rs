@@ -19,7 +19,9 @@ pub fn dependency_graph(env: &Environment) -> DiGraph<String, Dependency> {
     }
     for s in &env.services {
         for d in &s.dependencies {
-            if let (Some(&from), Some(&to)) = (index.get(s.name.as_str()), index.get(d.target.as_str())) {
+            if let (Some(&from), Some(&to)) =
+                (index.get(s.name.as_str()), index.get(d.target.as_str()))
+            {
                 graph.add_edge(from, to, d.clone());
             }
         }
@@ -30,7 +32,9 @@ pub fn dependency_graph(env: &Environment) -> DiGraph<String, Dependency> {
 /// The shortest cycle through the first node of a strongly connected
 /// component, as edges in order (BFS restricted to the component).
 pub fn cycle_in<N, E>(graph: &DiGraph<N, E>, scc: &[NodeIndex]) -> Vec<EdgeIndex> {
-    let Some(&start) = scc.first() else { return Vec::new() };
+    let Some(&start) = scc.first() else {
+        return Vec::new();
+    };
     let members: HashSet<NodeIndex> = scc.iter().copied().collect();
     let mut parent: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
     let mut queue = VecDeque::from([start]);
@@ -83,15 +87,22 @@ pub fn cycle_diagnostics(env: &Environment) -> Vec<Diagnostic> {
             let dep = &graph[e];
             let step = dep.origin.effective()?;
             let why = match &dep.reason {
-                DependencyReason::DependsOn => format!("`{}` depends on `{}` here", graph[a], graph[b]),
-                DependencyReason::Reference { variable, target_variable } => format!(
+                DependencyReason::DependsOn => {
+                    format!("`{}` depends on `{}` here", graph[a], graph[b])
+                }
+                DependencyReason::Reference {
+                    variable,
+                    target_variable,
+                } => format!(
                     "`{}` references `{}.{target_variable}` in `{variable}`",
                     graph[a], graph[b]
                 ),
             };
             Some((step.file, step.span, why))
         });
-        let Some((file, span, label)) = labels.next() else { continue };
+        let Some((file, span, label)) = labels.next() else {
+            continue;
+        };
         let mut path = names.join(" → ");
         if let Some(first) = names.first() {
             path = format!("{path} → {first}");

@@ -29,12 +29,19 @@ impl Steps<'_> {
         } else {
             0
         };
-        Step { level: level.clone(), file: at.file, span: at.span, line }
+        Step {
+            level: level.clone(),
+            file: at.file,
+            span: at.span,
+            line,
+        }
     }
 
     /// The origin of the assignments in `sets` (all of them, in order).
     pub fn origin<T>(&self, sets: &[(&Level, &Set<T>)]) -> Origin {
-        Origin { chain: sets.iter().map(|(l, s)| self.step(l, s.at)).collect() }
+        Origin {
+            chain: sets.iter().map(|(l, s)| self.step(l, s.at)).collect(),
+        }
     }
 }
 
@@ -57,7 +64,10 @@ pub fn merge<'a>(stack: &'a [(Level, &'a Block)]) -> Merged<'a> {
             m.vars.entry(name.as_str()).or_default().push((level, set));
         }
         for (name, set) in &block.regions {
-            m.regions.entry(name.as_str()).or_default().push((level, set));
+            m.regions
+                .entry(name.as_str())
+                .or_default()
+                .push((level, set));
         }
     }
     m
@@ -72,30 +82,52 @@ pub fn add_vars<'a>(m: &mut Merged<'a>, level: &'a Level, vars: &'a [(String, Se
 
 /// Build the instance of `name` from merged assignments.
 pub fn build(name: &str, templates: Vec<String>, m: &Merged, steps: &Steps) -> ServiceInstance {
-    let mut inst = ServiceInstance { name: name.to_string(), templates, ..Default::default() };
+    let mut inst = ServiceInstance {
+        name: name.to_string(),
+        templates,
+        ..Default::default()
+    };
     for (key, sets) in &m.settings {
-        let Some((_, last)) = sets.last() else { continue };
+        let Some((_, last)) = sets.last() else {
+            continue;
+        };
         let Some(val) = &last.val else { continue };
         let origin = steps.origin(sets);
         apply(&mut inst, *key, val, origin);
     }
     for (name, sets) in &m.vars {
-        let Some((_, last)) = sets.last() else { continue };
+        let Some((_, last)) = sets.last() else {
+            continue;
+        };
         if let Some(v) = &last.val {
-            inst.variables.insert((*name).to_string(), Valued { value: v.clone(), origin: steps.origin(sets) });
+            inst.variables.insert(
+                (*name).to_string(),
+                Valued {
+                    value: v.clone(),
+                    origin: steps.origin(sets),
+                },
+            );
         }
     }
     for (region, sets) in &m.regions {
-        let Some((_, last)) = sets.last() else { continue };
+        let Some((_, last)) = sets.last() else {
+            continue;
+        };
         if let Some(n) = last.val {
             inst.deploy.multi_region_config.insert(
                 (*region).to_string(),
-                Valued { value: n as u32, origin: steps.origin(sets) },
+                Valued {
+                    value: n as u32,
+                    origin: steps.origin(sets),
+                },
             );
         }
     }
     // A repo's branch and root mean nothing for an image service.
-    if matches!(inst.source.as_ref().map(|s| &s.value), Some(Source::Image(_))) {
+    if matches!(
+        inst.source.as_ref().map(|s| &s.value),
+        Some(Source::Image(_))
+    ) {
         inst.branch = None;
         inst.root_directory = None;
     }
@@ -109,7 +141,10 @@ pub fn build(name: &str, templates: Vec<String>, m: &Merged, steps: &Steps) -> S
             }
             inst.variables.insert(
                 "PORT".into(),
-                Valued { value: VarValue::Plain(port.value.to_string()), origin },
+                Valued {
+                    value: VarValue::Plain(port.value.to_string()),
+                    origin,
+                },
             );
         }
         let p = port.value;
@@ -176,7 +211,9 @@ fn apply(inst: &mut ServiceInstance, key: Key, val: &Val, origin: Origin) {
                 deploy.restart_policy_type = v(*r, origin);
             }
         }
-        Key::RestartRetries => deploy.restart_policy_max_retries = n(val).and_then(|x| v(x as u32, origin)),
+        Key::RestartRetries => {
+            deploy.restart_policy_max_retries = n(val).and_then(|x| v(x as u32, origin))
+        }
         Key::Sleep => deploy.sleep_application = b(val).and_then(|x| v(x, origin)),
         Key::RegistryCredentials => {
             if let Val::Credentials(c) = val {
@@ -200,7 +237,15 @@ fn apply(inst: &mut ServiceInstance, key: Key, val: &Val, origin: Origin) {
         }
         Key::CustomDomains => {
             if let Val::Domains(ds) = val {
-                net.custom_domains = v(ds.iter().map(|d| CustomDomain { domain: d.domain.clone(), port: d.port }).collect(), origin);
+                net.custom_domains = v(
+                    ds.iter()
+                        .map(|d| CustomDomain {
+                            domain: d.domain.clone(),
+                            port: d.port,
+                        })
+                        .collect(),
+                    origin,
+                );
             }
         }
         Key::TcpProxy => net.tcp_proxy = n(val).and_then(|x| v(x as u16, origin)),
@@ -208,7 +253,13 @@ fn apply(inst: &mut ServiceInstance, key: Key, val: &Val, origin: Origin) {
         Key::VolumeMount => {
             if let Some(mount) = s(val) {
                 let size = inst.volume.take().and_then(|v| v.size_mb);
-                inst.volume = Some(Volume { mount_path: Valued { value: mount, origin }, size_mb: size });
+                inst.volume = Some(Volume {
+                    mount_path: Valued {
+                        value: mount,
+                        origin,
+                    },
+                    size_mb: size,
+                });
             }
         }
         Key::VolumeSize => {

@@ -170,7 +170,14 @@ impl Loader {
                 }
             })
             .collect();
-        let dir = self.loaded.files.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = self
+            .loaded
+            .files
+            .get(id)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         for (target, span, _) in imports {
             if let Some(name) = target.strip_prefix("std/") {
                 let name = name.strip_suffix(".mirage").unwrap_or(name);
@@ -189,7 +196,10 @@ impl Loader {
                         let help = did_you_mean(name, stdlib::names(), || {
                             format!(
                                 "the standard library has {}",
-                                stdlib::names().map(|n| format!("`std/{n}`")).collect::<Vec<_>>().join(", ")
+                                stdlib::names()
+                                    .map(|n| format!("`std/{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             )
                         });
                         self.loaded.diagnostics.push(
@@ -252,10 +262,18 @@ impl Loader {
             let mut labels = cycle.iter().map(|&e| {
                 let (span, from) = graph[e];
                 let (_, to) = graph.edge_endpoints(e).unwrap_or((nodes[0], nodes[0]));
-                let to_path = self.loaded.files.get(FileId(to.index() as u32)).path.display().to_string();
+                let to_path = self
+                    .loaded
+                    .files
+                    .get(FileId(to.index() as u32))
+                    .path
+                    .display()
+                    .to_string();
                 (from, span, format!("imports `{to_path}`"))
             });
-            let Some((file, span, label)) = labels.next() else { continue };
+            let Some((file, span, label)) = labels.next() else {
+                continue;
+            };
             let mut d = Diagnostic::error("mirage::resolve::import_cycle", file, span, "import loop")
                 .with_label(label)
                 .with_help("remove one of these imports; files in the project directory are loaded without importing them");

@@ -74,7 +74,9 @@ impl VarOverride {
     /// Parse `NAME=VALUE` or `SERVICE.NAME=VALUE`.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let Some((target, value)) = raw.split_once('=') else {
-            return Err(format!("`{raw}` is not `NAME=VALUE` or `SERVICE.NAME=VALUE`"));
+            return Err(format!(
+                "`{raw}` is not `NAME=VALUE` or `SERVICE.NAME=VALUE`"
+            ));
         };
         let (service, name) = match target.split_once('.') {
             Some((s, n)) => (Some(s.to_string()), n.to_string()),
@@ -83,7 +85,12 @@ impl VarOverride {
         if !value::is_var_name(&name) {
             return Err(format!("`{name}` is not a valid variable name"));
         }
-        Ok(VarOverride { service, name, value: value.to_string(), raw: raw.to_string() })
+        Ok(VarOverride {
+            service,
+            name,
+            value: value.to_string(),
+            raw: raw.to_string(),
+        })
     }
 }
 
@@ -116,7 +123,13 @@ pub fn load_dir(dir: &Path) -> Analysis {
 pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) => return io_problem(dir, "mirage::resolve::unreadable_file", format!("cannot read directory `{}`: {e}", dir.display())),
+        Err(e) => {
+            return io_problem(
+                dir,
+                "mirage::resolve::unreadable_file",
+                format!("cannot read directory `{}`: {e}", dir.display()),
+            );
+        }
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -126,7 +139,11 @@ pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return io_problem(dir, "mirage::resolve::no_files", format!("no `.mirage` files in `{}`", dir.display()));
+        return io_problem(
+            dir,
+            "mirage::resolve::no_files",
+            format!("no `.mirage` files in `{}`", dir.display()),
+        );
     }
     let inputs = paths.into_iter().map(load::read_input).collect();
     run(dir, inputs, overrides)
@@ -155,29 +172,59 @@ pub fn analyze(root: &Path, files: Vec<(PathBuf, String)>) -> Analysis {
 
 /// [`analyze`] with command-line overrides.
 pub fn analyze_with(root: &Path, files: Vec<(PathBuf, String)>, overrides: &Overrides) -> Analysis {
-    let inputs = files.into_iter().map(|(p, t)| load::Input::Text(p, t)).collect();
+    let inputs = files
+        .into_iter()
+        .map(|(p, t)| load::Input::Text(p, t))
+        .collect();
     run(root, inputs, overrides)
 }
 
 fn run(root: &Path, inputs: Vec<load::Input>, overrides: &Overrides) -> Analysis {
     if inputs.is_empty() {
-        return io_problem(root, "mirage::resolve::no_files", format!("no `.mirage` files in `{}`", root.display()));
+        return io_problem(
+            root,
+            "mirage::resolve::no_files",
+            format!("no `.mirage` files in `{}`", root.display()),
+        );
     }
-    let load::Loaded { mut files, documents, is_std, mut diagnostics } = load::load(inputs);
+    let load::Loaded {
+        mut files,
+        documents,
+        is_std,
+        mut diagnostics,
+    } = load::load(inputs);
     let decls = decl::read_decls(&documents, &is_std, &mut diagnostics);
     let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
     let project = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
     // The same mistake seen from several environments is one diagnostic.
     diagnostics.sort_by(|a, b| {
-        (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(b.primary.file, b.primary.span, b.code, &b.message))
+        (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(
+            b.primary.file,
+            b.primary.span,
+            b.code,
+            &b.message,
+        ))
     });
-    diagnostics.dedup_by(|a, b| a.primary.file == b.primary.file && a.primary.span == b.primary.span && a.code == b.code && a.message == b.message);
-    Analysis { files, project, diagnostics }
+    diagnostics.dedup_by(|a, b| {
+        a.primary.file == b.primary.file
+            && a.primary.span == b.primary.span
+            && a.code == b.code
+            && a.message == b.message
+    });
+    Analysis {
+        files,
+        project,
+        diagnostics,
+    }
 }
 
 /// Overrides become assignments in a pseudo-file `<command line>`, one line
 /// per `--var`, so that provenance and diagnostics point somewhere real.
-fn override_vars(files: &mut SourceFiles, overrides: &Overrides, diags: &mut Vec<Diagnostic>) -> Vec<project::OverrideVar> {
+fn override_vars(
+    files: &mut SourceFiles,
+    overrides: &Overrides,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<project::OverrideVar> {
     if overrides.vars.is_empty() {
         return Vec::new();
     }
@@ -210,7 +257,13 @@ fn override_vars(files: &mut SourceFiles, overrides: &Overrides, diags: &mut Vec
         };
         out.push(project::OverrideVar {
             service: o.service.clone(),
-            var: (o.name.clone(), block::Set { val: Some(value), at }),
+            var: (
+                o.name.clone(),
+                block::Set {
+                    val: Some(value),
+                    at,
+                },
+            ),
         });
     }
     out
@@ -228,14 +281,21 @@ mod tests {
     fn empty_directory_is_no_files() {
         let dir = tempfile::tempdir().expect("tempdir");
         assert_eq!(codes(&load_dir(dir.path())), ["mirage::resolve::no_files"]);
-        assert_eq!(codes(&analyze(dir.path(), Vec::new())), ["mirage::resolve::no_files"]);
+        assert_eq!(
+            codes(&analyze(dir.path(), Vec::new())),
+            ["mirage::resolve::no_files"]
+        );
     }
 
     #[test]
     fn missing_directory_is_unreadable() {
         let a = load_dir(Path::new("/nonexistent/mirage/project"));
         assert_eq!(codes(&a), ["mirage::resolve::unreadable_file"]);
-        assert!(a.diagnostics[0].message.contains("/nonexistent/mirage/project"));
+        assert!(
+            a.diagnostics[0]
+                .message
+                .contains("/nonexistent/mirage/project")
+        );
     }
 
     #[cfg(unix)]
@@ -243,10 +303,15 @@ mod tests {
     fn dangling_symlink_is_unreadable_with_its_path() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("main.mirage"), "project \"shop\"\n").expect("write");
-        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("broken.mirage")).expect("symlink");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("broken.mirage"))
+            .expect("symlink");
         let a = load_dir(dir.path());
         assert_eq!(codes(&a), ["mirage::resolve::unreadable_file"]);
-        assert!(a.diagnostics[0].message.contains("broken.mirage"), "{}", a.diagnostics[0].message);
+        assert!(
+            a.diagnostics[0].message.contains("broken.mirage"),
+            "{}",
+            a.diagnostics[0].message
+        );
     }
 
     #[test]
@@ -264,14 +329,23 @@ mod tests {
         let api = env.service("api").expect("api");
         assert_eq!(api.port.as_ref().map(|p| p.value), Some(3000));
         assert_eq!(api.dependencies.len(), 1);
-        assert!(env.service("db").expect("db").variables["POSTGRES_PASSWORD"].value.is_sensitive());
+        assert!(
+            env.service("db").expect("db").variables["POSTGRES_PASSWORD"]
+                .value
+                .is_sensitive()
+        );
     }
 
     #[test]
     fn overrides_parse() {
         assert_eq!(
             VarOverride::parse("api.LOG=debug=1"),
-            Ok(VarOverride { service: Some("api".into()), name: "LOG".into(), value: "debug=1".into(), raw: "api.LOG=debug=1".into() })
+            Ok(VarOverride {
+                service: Some("api".into()),
+                name: "LOG".into(),
+                value: "debug=1".into(),
+                raw: "api.LOG=debug=1".into()
+            })
         );
         assert!(VarOverride::parse("NOEQUALS").is_err());
         assert!(VarOverride::parse("api.BAD-NAME=1").is_err());
@@ -280,8 +354,13 @@ mod tests {
     #[test]
     fn every_stdlib_module_resolves_cleanly() {
         for name in stdlib::names() {
-            let text = format!("project \"p\"\nimport \"std/{name}\"\nservice \"s\" from=\"std/{name}\" {{\n    repo \"acme/app\"\n}}\nenvironment \"production\"\n");
-            let a = analyze(Path::new("/p"), vec![(PathBuf::from("/p/main.mirage"), text)]);
+            let text = format!(
+                "project \"p\"\nimport \"std/{name}\"\nservice \"s\" from=\"std/{name}\" {{\n    repo \"acme/app\"\n}}\nenvironment \"production\"\n"
+            );
+            let a = analyze(
+                Path::new("/p"),
+                vec![(PathBuf::from("/p/main.mirage"), text)],
+            );
             assert!(a.diagnostics.is_empty(), "std/{name}: {:?}", a.diagnostics);
         }
     }

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::At;
 use super::block::{Block, Key, Set, Val};
 use super::chain::{self, Kind};
 use super::decl::Decls;
 use super::instance::{self, Steps};
 use super::suggest::did_you_mean;
 use super::variable::RAILWAY_PROVIDED;
-use super::At;
 use crate::diagnostic::{Diagnostic, FileId, SourceFiles, Span};
 use crate::model::{
     self, Dependency, DependencyReason, Environment, Level, Origin, Valued, VarRef, VarValue,
@@ -23,7 +23,12 @@ pub struct OverrideVar {
 }
 
 /// Resolve every environment.
-pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], diags: &mut Vec<Diagnostic>) -> model::Project {
+pub fn resolve(
+    decls: &Decls,
+    files: &SourceFiles,
+    overrides: &[OverrideVar],
+    diags: &mut Vec<Diagnostic>,
+) -> model::Project {
     let steps = Steps { files };
     let tmap = chain::index(&decls.templates);
     let lmap = chain::index(&decls.layers);
@@ -32,7 +37,11 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
     let lchains = chain::chains(&decls.layers, &lmap, Kind::Layer, diags);
     let mut template_used = vec![false; decls.templates.len()];
     let mut layer_used = vec![false; decls.layers.len()];
-    let service_names: Vec<&str> = decls.services.iter().map(|s| s.name.value.as_str()).collect();
+    let service_names: Vec<&str> = decls
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
 
     // The template chain of each service.
     let mut service_templates: Vec<Vec<usize>> = Vec::new();
@@ -46,7 +55,13 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
                 Some(&t) => tchains[t].clone(),
                 None => {
                     unknown_from[si] = true;
-                    diags.push(chain::unknown_name(Kind::Template, &from.value, s.file, from.span, tmap.keys().copied()));
+                    diags.push(chain::unknown_name(
+                        Kind::Template,
+                        &from.value,
+                        s.file,
+                        from.span,
+                        tmap.keys().copied(),
+                    ));
                     Vec::new()
                 }
             },
@@ -68,7 +83,12 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
         check_service_names(file, block, &service_names, diags);
         for (ident, inner) in &block.services {
             if !smap.contains_key(ident.value.as_str()) {
-                diags.push(unknown_service(file, ident.span, &ident.value, &service_names));
+                diags.push(unknown_service(
+                    file,
+                    ident.span,
+                    &ident.value,
+                    &service_names,
+                ));
             }
             check_service_names(file, inner, &service_names, diags);
         }
@@ -81,7 +101,13 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
             Some(l) => match lmap.get(l.value.as_str()) {
                 Some(&i) => lchains[i].clone(),
                 None => {
-                    diags.push(chain::unknown_name(Kind::Layer, &l.value, e.file, l.span, lmap.keys().copied()));
+                    diags.push(chain::unknown_name(
+                        Kind::Layer,
+                        &l.value,
+                        e.file,
+                        l.span,
+                        lmap.keys().copied(),
+                    ));
                     Vec::new()
                 }
             },
@@ -94,16 +120,28 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
     for (i, t) in decls.templates.iter().enumerate() {
         if !template_used[i] && !t.is_std {
             diags.push(
-                Diagnostic::warning("mirage::resolve::unused_template", t.file, t.name.span, format!("template `{}` is never used", t.name.value))
-                    .with_help("use it with `service \"…\" from=\"…\"` or remove it"),
+                Diagnostic::warning(
+                    "mirage::resolve::unused_template",
+                    t.file,
+                    t.name.span,
+                    format!("template `{}` is never used", t.name.value),
+                )
+                .with_help("use it with `service \"…\" from=\"…\"` or remove it"),
             );
         }
     }
     for (i, l) in decls.layers.iter().enumerate() {
         if !layer_used[i] {
             diags.push(
-                Diagnostic::warning("mirage::resolve::unused_layer", l.file, l.name.span, format!("layer `{}` is never used", l.name.value))
-                    .with_help("use it with `environment \"…\" layer=\"…\"` (or `extends=`), or remove it"),
+                Diagnostic::warning(
+                    "mirage::resolve::unused_layer",
+                    l.file,
+                    l.name.span,
+                    format!("layer `{}` is never used", l.name.value),
+                )
+                .with_help(
+                    "use it with `environment \"…\" layer=\"…\"` (or `extends=`), or remove it",
+                ),
             );
         }
     }
@@ -115,38 +153,82 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
     };
     match &decls.project {
         Some(p) => {
-            project.name = Some(Valued { value: p.name.value.clone(), origin: Origin::single(steps.step(&Level::Project, At { file: p.file, span: p.name.span })) });
-            project.workspace = p.workspace.as_ref().map(|(w, at)| Valued { value: w.clone(), origin: Origin::single(steps.step(&Level::Project, *at)) });
-            project.region = p.region.as_ref().map(|(r, at)| Valued { value: r.clone(), origin: Origin::single(steps.step(&Level::Project, *at)) });
+            project.name = Some(Valued {
+                value: p.name.value.clone(),
+                origin: Origin::single(steps.step(
+                    &Level::Project,
+                    At {
+                        file: p.file,
+                        span: p.name.span,
+                    },
+                )),
+            });
+            project.workspace = p.workspace.as_ref().map(|(w, at)| Valued {
+                value: w.clone(),
+                origin: Origin::single(steps.step(&Level::Project, *at)),
+            });
+            project.region = p.region.as_ref().map(|(r, at)| Valued {
+                value: r.clone(),
+                origin: Origin::single(steps.step(&Level::Project, *at)),
+            });
         }
         // An empty or unparsable file is not also missing a project.
         None if decls.services.is_empty() && decls.environments.is_empty() => {}
         None => {
             if let Some((id, _)) = files.iter().next() {
                 diags.push(
-                    Diagnostic::error("mirage::resolve::missing_project", id, Span::at(0), "no `project` is declared")
-                        .with_help("add `project \"name\" { }` to one of the files"),
+                    Diagnostic::error(
+                        "mirage::resolve::missing_project",
+                        id,
+                        Span::at(0),
+                        "no `project` is declared",
+                    )
+                    .with_help("add `project \"name\" { }` to one of the files"),
                 );
             }
         }
     }
 
-    let project_shared: &[(String, Set<VarValue>)] = decls.project.as_ref().map(|p| p.shared.as_slice()).unwrap_or(&[]);
+    let project_shared: &[(String, Set<VarValue>)] = decls
+        .project
+        .as_ref()
+        .map(|p| p.shared.as_slice())
+        .unwrap_or(&[]);
     let override_level = Level::Override;
     for (ei, e) in decls.environments.iter().enumerate() {
         let layers: Vec<(Level, &Block)> = env_layers[ei]
             .iter()
-            .map(|&l| (Level::Layer(decls.layers[l].name.value.clone()), &decls.layers[l].block))
+            .map(|&l| {
+                (
+                    Level::Layer(decls.layers[l].name.value.clone()),
+                    &decls.layers[l].block,
+                )
+            })
             .collect();
         let mut env = Environment {
             name: e.name.value.clone(),
-            declared: Some(Origin::single(steps.step(&Level::Environment, At { file: e.file, span: e.name.span }))),
-            layers: layers.iter().map(|(l, _)| match l {
-                Level::Layer(n) => n.clone(),
-                _ => String::new(),
-            }).collect(),
-            ephemeral: e.ephemeral.map(|(b, at)| Valued { value: b, origin: Origin::single(steps.step(&Level::Environment, at)) }),
-            ttl_seconds: e.ttl.map(|(t, at)| Valued { value: t, origin: Origin::single(steps.step(&Level::Environment, at)) }),
+            declared: Some(Origin::single(steps.step(
+                &Level::Environment,
+                At {
+                    file: e.file,
+                    span: e.name.span,
+                },
+            ))),
+            layers: layers
+                .iter()
+                .map(|(l, _)| match l {
+                    Level::Layer(n) => n.clone(),
+                    _ => String::new(),
+                })
+                .collect(),
+            ephemeral: e.ephemeral.map(|(b, at)| Valued {
+                value: b,
+                origin: Origin::single(steps.step(&Level::Environment, at)),
+            }),
+            ttl_seconds: e.ttl.map(|(t, at)| Valued {
+                value: t,
+                origin: Origin::single(steps.step(&Level::Environment, at)),
+            }),
             ..Default::default()
         };
         // Environment-wide values: protect and shared variables.
@@ -156,8 +238,18 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
             .iter()
             .filter_map(|(l, b)| b.get(Key::Protect).map(|s| (l, s)))
             .collect();
-        if let Some((_, Set { val: Some(Val::Bool(p)), .. })) = protect.last() {
-            env.protect = Some(Valued { value: *p, origin: steps.origin(&protect) });
+        if let Some((
+            _,
+            Set {
+                val: Some(Val::Bool(p)),
+                ..
+            },
+        )) = protect.last()
+        {
+            env.protect = Some(Valued {
+                value: *p,
+                origin: steps.origin(&protect),
+            });
         }
         let mut shared: BTreeMap<&str, Vec<(&Level, &Set<VarValue>)>> = BTreeMap::new();
         let project_level = Level::Project;
@@ -171,14 +263,25 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
         }
         for (name, sets) in &shared {
             if let Some((_, Set { val: Some(v), .. })) = sets.last() {
-                env.shared_variables.insert(name.to_string(), Valued { value: v.clone(), origin: steps.origin(sets) });
+                env.shared_variables.insert(
+                    name.to_string(),
+                    Valued {
+                        value: v.clone(),
+                        origin: steps.origin(sets),
+                    },
+                );
             }
         }
 
         for (si, s) in decls.services.iter().enumerate() {
             let mut stack: Vec<(Level, &Block)> = service_templates[si]
                 .iter()
-                .map(|&t| (Level::Template(decls.templates[t].name.value.clone()), &decls.templates[t].block))
+                .map(|&t| {
+                    (
+                        Level::Template(decls.templates[t].name.value.clone()),
+                        &decls.templates[t].block,
+                    )
+                })
                 .collect();
             stack.push((Level::Service, &s.block));
             for (level, block) in &layers {
@@ -201,13 +304,28 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
             for o in overrides.iter().filter(|o| o.service.is_none()) {
                 instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
             }
-            for o in overrides.iter().filter(|o| o.service.as_deref() == Some(s.name.value.as_str())) {
+            for o in overrides
+                .iter()
+                .filter(|o| o.service.as_deref() == Some(s.name.value.as_str()))
+            {
                 instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
             }
-            let templates = service_templates[si].iter().map(|&t| decls.templates[t].name.value.clone()).collect();
+            let templates = service_templates[si]
+                .iter()
+                .map(|&t| decls.templates[t].name.value.clone())
+                .collect();
             let mut inst = instance::build(&s.name.value, templates, &merged, &steps);
-            inst.declared = Some(Origin::single(steps.step(&Level::Service, At { file: s.file, span: s.name.span })));
-            if inst.source.is_none() && !unknown_from[si] && !stack.iter().any(|(_, b)| b.invalid_source) {
+            inst.declared = Some(Origin::single(steps.step(
+                &Level::Service,
+                At {
+                    file: s.file,
+                    span: s.name.span,
+                },
+            )));
+            if inst.source.is_none()
+                && !unknown_from[si]
+                && !stack.iter().any(|(_, b)| b.invalid_source)
+            {
                 diags.push(
                     Diagnostic::error("mirage::resolve::no_source", s.file, s.name.span, format!("service `{}` has no source", s.name.value))
                         .with_help("add `repo \"owner/name\"` or `image \"name:tag\"` to the service or to its template"),
@@ -219,12 +337,25 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
                 inst.deploy.region = Some(r.clone());
             }
             // Dependencies: `depends-on`, then references.
-            if let Some((level, Set { val: Some(Val::Names(names)), at })) = merged.settings.get(&Key::DependsOn).and_then(|v| v.last()) {
+            if let Some((
+                level,
+                Set {
+                    val: Some(Val::Names(names)),
+                    at,
+                },
+            )) = merged.settings.get(&Key::DependsOn).and_then(|v| v.last())
+            {
                 for (name, span) in names {
                     inst.dependencies.push(Dependency {
                         target: name.clone(),
                         reason: DependencyReason::DependsOn,
-                        origin: Origin::single(steps.step(level, At { file: at.file, span: *span })),
+                        origin: Origin::single(steps.step(
+                            level,
+                            At {
+                                file: at.file,
+                                span: *span,
+                            },
+                        )),
                     });
                 }
             }
@@ -236,7 +367,10 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
                     {
                         inst.dependencies.push(Dependency {
                             target: service.clone(),
-                            reason: DependencyReason::Reference { variable: var.clone(), target_variable: name.clone() },
+                            reason: DependencyReason::Reference {
+                                variable: var.clone(),
+                                target_variable: name.clone(),
+                            },
                             origin: value.origin.clone(),
                         });
                     }
@@ -251,7 +385,12 @@ pub fn resolve(decls: &Decls, files: &SourceFiles, overrides: &[OverrideVar], di
     project
 }
 
-fn check_service_names(file: FileId, block: &Block, services: &[&str], diags: &mut Vec<Diagnostic>) {
+fn check_service_names(
+    file: FileId,
+    block: &Block,
+    services: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) {
     for (key, set) in &block.settings {
         if let (Key::DependsOn, Some(Val::Names(names))) = (key, &set.val) {
             for (name, span) in names {
@@ -264,37 +403,79 @@ fn check_service_names(file: FileId, block: &Block, services: &[&str], diags: &m
 }
 
 fn unknown_service(file: FileId, span: Span, name: &str, services: &[&str]) -> Diagnostic {
-    let help = did_you_mean(name, services.iter().copied(), || format!("declare it with `service \"{name}\" {{ … }}`"));
-    Diagnostic::error("mirage::resolve::unknown_service", file, span, format!("unknown service `{name}`")).with_help(help)
+    let help = did_you_mean(name, services.iter().copied(), || {
+        format!("declare it with `service \"{name}\" {{ … }}`")
+    });
+    Diagnostic::error(
+        "mirage::resolve::unknown_service",
+        file,
+        span,
+        format!("unknown service `{name}`"),
+    )
+    .with_help(help)
 }
 
 /// Every `${{…}}` must name a service and a variable that exist here.
 fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagnostic>) {
-    let by_name: HashMap<&str, &model::ServiceInstance> = env.services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let by_name: HashMap<&str, &model::ServiceInstance> =
+        env.services.iter().map(|s| (s.name.as_str(), s)).collect();
     let report = |diags: &mut Vec<Diagnostic>, origin: &Origin, message: String, help: String| {
         if let Some(step) = origin.effective() {
-            diags.push(Diagnostic::error("mirage::resolve::unknown_variable", step.file, step.span, message).with_help(help));
+            diags.push(
+                Diagnostic::error(
+                    "mirage::resolve::unknown_variable",
+                    step.file,
+                    step.span,
+                    message,
+                )
+                .with_help(help),
+            );
         }
     };
     let unknown_var = |name: &str, known: &mut dyn Iterator<Item = &str>, whose: &str| {
-        did_you_mean(name, known.chain(RAILWAY_PROVIDED.iter().copied()), || format!("{whose} defines no such variable"))
+        did_you_mean(name, known.chain(RAILWAY_PROVIDED.iter().copied()), || {
+            format!("{whose} defines no such variable")
+        })
     };
-    let check = |origin: &Origin, owner: Option<&model::ServiceInstance>, refs: &[VarRef], diags: &mut Vec<Diagnostic>| {
+    let check = |origin: &Origin,
+                 owner: Option<&model::ServiceInstance>,
+                 refs: &[VarRef],
+                 diags: &mut Vec<Diagnostic>| {
         for r in refs {
             match r {
                 VarRef::Own(name) => {
                     let Some(owner) = owner else { continue };
-                    if !owner.variables.contains_key(name) && !RAILWAY_PROVIDED.contains(&name.as_str()) {
-                        let help = unknown_var(name, &mut owner.variables.keys().map(String::as_str), "this service");
-                        report(diags, origin, format!("unknown variable `{name}` in `${{{{{name}}}}}`"), help);
+                    if !owner.variables.contains_key(name)
+                        && !RAILWAY_PROVIDED.contains(&name.as_str())
+                    {
+                        let help = unknown_var(
+                            name,
+                            &mut owner.variables.keys().map(String::as_str),
+                            "this service",
+                        );
+                        report(
+                            diags,
+                            origin,
+                            format!("unknown variable `{name}` in `${{{{{name}}}}}`"),
+                            help,
+                        );
                     }
                 }
                 VarRef::Shared(name) => {
                     if !env.shared_variables.contains_key(name) {
-                        let help = did_you_mean(name, env.shared_variables.keys().map(String::as_str), || {
-                            "declare it in `shared-vars { … }` of the project, a layer or the environment".into()
-                        });
-                        report(diags, origin, format!("unknown shared variable `{name}`"), help);
+                        let help = did_you_mean(
+                            name,
+                            env.shared_variables.keys().map(String::as_str),
+                            || {
+                                "declare it in `shared-vars { … }` of the project, a layer or the environment".into()
+                            },
+                        );
+                        report(
+                            diags,
+                            origin,
+                            format!("unknown shared variable `{name}`"),
+                            help,
+                        );
                     }
                 }
                 VarRef::Service { service, name } => match by_name.get(service.as_str()) {
@@ -304,9 +485,20 @@ fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagno
                         }
                     }
                     Some(target) => {
-                        if !target.variables.contains_key(name) && !RAILWAY_PROVIDED.contains(&name.as_str()) {
-                            let help = unknown_var(name, &mut target.variables.keys().map(String::as_str), &format!("`{service}`"));
-                            report(diags, origin, format!("service `{service}` has no variable `{name}`"), help);
+                        if !target.variables.contains_key(name)
+                            && !RAILWAY_PROVIDED.contains(&name.as_str())
+                        {
+                            let help = unknown_var(
+                                name,
+                                &mut target.variables.keys().map(String::as_str),
+                                &format!("`{service}`"),
+                            );
+                            report(
+                                diags,
+                                origin,
+                                format!("service `{service}` has no variable `{name}`"),
+                                help,
+                            );
                         }
                     }
                 },

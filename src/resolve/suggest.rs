@@ -62,7 +62,11 @@ mod tests {
         assert_eq!(distance("", ""), 0);
         assert_eq!(distance("abc", ""), 3);
         assert_eq!(distance("replicas", "replicas"), 0);
-        assert_eq!(distance("replcias", "replicas"), 1, "adjacent swap is one edit");
+        assert_eq!(
+            distance("replcias", "replicas"),
+            1,
+            "adjacent swap is one edit"
+        );
         assert_eq!(distance("PORTT", "PORT"), 1);
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("Worker", "worker"), 0);

@@ -29,7 +29,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         if digits.is_empty() {
             return Err(format!("unit `{c}` without a number in `{text}`; {hint}"));
         }
-        let n: u64 = digits.parse().map_err(|_| format!("duration `{text}` is too large"))?;
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("duration `{text}` is too large"))?;
         total = n
             .checked_mul(unit)
             .and_then(|v| total.checked_add(v))
@@ -144,7 +146,11 @@ fn check_cron_part(
     if let Some(step) = step {
         match step.parse::<u32>() {
             Ok(s) if s >= 1 && s <= hi => {}
-            _ => return Err(format!("step `/{step}` of the {what} is not a number 1–{hi}")),
+            _ => {
+                return Err(format!(
+                    "step `/{step}` of the {what} is not a number 1–{hi}"
+                ));
+            }
         }
     }
     if range == "*" {
@@ -179,14 +185,29 @@ pub fn check_image(text: &str) -> Result<(), String> {
     };
     if let Some(d) = digest {
         let Some((algo, hex)) = d.split_once(':') else {
-            return Err(format!("digest `{d}` must look like `sha256:<64 hex digits>`"));
+            return Err(format!(
+                "digest `{d}` must look like `sha256:<64 hex digits>`"
+            ));
         };
-        let ok_hex = hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
-        if algo.is_empty() || !algo.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) || !ok_hex {
-            return Err(format!("digest `{d}` must look like `sha256:<64 hex digits>`"));
+        let ok_hex = hex.len() >= 32
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+        if algo.is_empty()
+            || !algo
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            || !ok_hex
+        {
+            return Err(format!(
+                "digest `{d}` must look like `sha256:<64 hex digits>`"
+            ));
         }
         if algo == "sha256" && hex.len() != 64 {
-            return Err(format!("a sha256 digest has 64 hex digits, `{d}` has {}", hex.len()));
+            return Err(format!(
+                "a sha256 digest has 64 hex digits, `{d}` has {}",
+                hex.len()
+            ));
         }
     }
     // A colon after the last slash starts the tag; one before it belongs to
@@ -199,25 +220,44 @@ pub fn check_image(text: &str) -> Result<(), String> {
     if let Some(tag) = tag {
         let valid = !tag.is_empty()
             && tag.len() <= 128
-            && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            && tag
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         if !valid {
-            return Err(format!("tag `{tag}` may hold letters, digits, `_`, `.` and `-` (at most 128)"));
+            return Err(format!(
+                "tag `{tag}` may hold letters, digits, `_`, `.` and `-` (at most 128)"
+            ));
         }
     }
     if name.is_empty() {
         return Err("the image name is empty".into());
     }
     for (i, component) in name.split('/').enumerate() {
-        let is_registry = i == 0 && name.contains('/') && (component.contains('.') || component.contains(':') || component == "localhost");
+        let is_registry = i == 0
+            && name.contains('/')
+            && (component.contains('.') || component.contains(':') || component == "localhost");
         let ok = if is_registry {
             !component.is_empty()
-                && component.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                && component
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
         } else {
             !component.is_empty()
-                && component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-                && component.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-                && component.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+                && component
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && component
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                && component
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
         };
         if !ok {
             return Err(format!(
@@ -268,14 +308,18 @@ pub fn check_domain(text: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("`{text}` is not a host name like `api.example.com`"))
+        Err(format!(
+            "`{text}` is not a host name like `api.example.com`"
+        ))
     }
 }
 
 /// A variable name: a letter or `_`, then letters, digits and `_`.
 pub fn is_var_name(text: &str) -> bool {
     let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -292,7 +336,9 @@ pub fn check_name(text: &str, allow_slash: bool) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(format!("`{text}` may only contain letters, digits, `-` and `_`"))
+        Err(format!(
+            "`{text}` may only contain letters, digits, `-` and `_`"
+        ))
     }
 }
 
@@ -308,7 +354,15 @@ mod tests {
         assert_eq!(parse_duration("3d"), Ok(259_200));
         assert_eq!(parse_duration("1w"), Ok(604_800));
         assert_eq!(parse_duration("1h30m"), Ok(5400));
-        for bad in ["", "72", "h", "3 days", "3x", "0s", "99999999999999999999999d"] {
+        for bad in [
+            "",
+            "72",
+            "h",
+            "3 days",
+            "3x",
+            "0s",
+            "99999999999999999999999d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad} should fail");
         }
     }

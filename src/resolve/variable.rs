@@ -52,7 +52,9 @@ pub fn parse_var_value(cx: &mut Cx, entry: &Entry) -> Result<Option<VarValue>, (
         (None, Value::String(s)) => parse_plain(cx, entry, s).map(Some),
         (None, Value::Number(n)) => Ok(Some(VarValue::Plain(number_text(n)))),
         (None, Value::Bool(b)) => Ok(Some(VarValue::Plain(b.to_string()))),
-        (Some("secret"), Value::String(s)) => parse_secret(cx, entry, s).map(|s| Some(VarValue::Secret(s))),
+        (Some("secret"), Value::String(s)) => {
+            parse_secret(cx, entry, s).map(|s| Some(VarValue::Secret(s)))
+        }
         (Some("generate"), Value::String(s)) => {
             parse_generator(cx, entry, s).map(|g| Some(VarValue::Generated(g)))
         }
@@ -62,7 +64,11 @@ pub fn parse_var_value(cx: &mut Cx, entry: &Entry) -> Result<Option<VarValue>, (
                     "mirage::resolve::invalid_value_type",
                     cx.file,
                     entry.value_span,
-                    format!("expected a string after `({})`, found a {}", ty.unwrap_or_default(), other.kind()),
+                    format!(
+                        "expected a string after `({})`, found a {}",
+                        ty.unwrap_or_default(),
+                        other.kind()
+                    ),
                 )
                 .with_help("write the source as a string, e.g. `(secret)\"env:STRIPE_KEY\"`"),
             );
@@ -110,7 +116,9 @@ pub fn parse_plain(cx: &mut Cx, entry: &Entry, text: &str) -> Result<VarValue, (
                     entry.value_span,
                     reason,
                 )
-                .with_help("references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`"),
+                .with_help(
+                    "references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`",
+                ),
             );
             Err(())
         }
@@ -144,7 +152,9 @@ pub fn parse_references(text: &str) -> Result<Vec<VarRef>, String> {
             VarRef::Own(n) | VarRef::Shared(n) => (true, n),
             VarRef::Service { service, name } => (
                 !service.is_empty()
-                    && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                    && service
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
                 name,
             ),
         };
@@ -160,8 +170,13 @@ pub fn parse_references(text: &str) -> Result<Vec<VarRef>, String> {
 pub fn parse_secret(cx: &mut Cx, entry: &Entry, text: &str) -> Result<SecretRef, ()> {
     let bad = |cx: &mut Cx, message: String, help: String| {
         cx.push(
-            Diagnostic::error("mirage::resolve::invalid_secret", cx.file, entry.value_span, message)
-                .with_help(help),
+            Diagnostic::error(
+                "mirage::resolve::invalid_secret",
+                cx.file,
+                entry.value_span,
+                message,
+            )
+            .with_help(help),
         );
         Err(())
     };
@@ -223,7 +238,9 @@ fn generator(text: &str) -> Option<Generator> {
         None => (inner, None),
     };
     let length: u32 = length.trim().parse().ok()?;
-    (1..=256).contains(&length).then_some(Generator { length, alphabet })
+    (1..=256)
+        .contains(&length)
+        .then_some(Generator { length, alphabet })
 }
 
 #[cfg(test)]
@@ -233,10 +250,15 @@ mod tests {
     #[test]
     fn references() {
         assert_eq!(
-            parse_references("postgres://${{ PGUSER }}@${{db.RAILWAY_PRIVATE_DOMAIN}}/${{shared.DB}}"),
+            parse_references(
+                "postgres://${{ PGUSER }}@${{db.RAILWAY_PRIVATE_DOMAIN}}/${{shared.DB}}"
+            ),
             Ok(vec![
                 VarRef::Own("PGUSER".into()),
-                VarRef::Service { service: "db".into(), name: "RAILWAY_PRIVATE_DOMAIN".into() },
+                VarRef::Service {
+                    service: "db".into(),
+                    name: "RAILWAY_PRIVATE_DOMAIN".into()
+                },
                 VarRef::Shared("DB".into()),
             ])
         );
@@ -248,10 +270,19 @@ mod tests {
 
     #[test]
     fn generators() {
-        assert_eq!(generator("secret(32)"), Some(Generator { length: 32, alphabet: None }));
+        assert_eq!(
+            generator("secret(32)"),
+            Some(Generator {
+                length: 32,
+                alphabet: None
+            })
+        );
         assert_eq!(
             generator("secret(16, \"abc\")"),
-            Some(Generator { length: 16, alphabet: Some("abc".into()) })
+            Some(Generator {
+                length: 16,
+                alphabet: Some("abc".into())
+            })
         );
         assert_eq!(generator("secret(0)"), None);
         assert_eq!(generator("random(3)"), None);
