@@ -250,3 +250,77 @@ fn write_rows(out: &mut String, indent: &str, rows: &[(String, Value)], explain:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(dir: &str) -> Project {
+        let analysis = resolve::load_dir(Path::new(dir));
+        assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+        analysis.project
+    }
+
+    fn text(project: &Project, env: &str, service: Option<&str>, explain: bool) -> String {
+        let view = ConfigView {
+            project,
+            environment: Some(env),
+            service,
+            explain: true,
+        };
+        let json = view.to_json();
+        let env = project.environment(env).expect("environment");
+        render_text(env, &json["environments"][env.name.as_str()], explain)
+    }
+
+    #[test]
+    fn explain_shows_where_and_what_was_overridden() {
+        let p = project("tests/resolve/precedence");
+        let out = text(&p, "production", Some("api"), true);
+        assert!(
+            out.starts_with("environment `production` (layers: base → prod)\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("service `api` (templates: base-web → web)"),
+            "{out}"
+        );
+        assert!(out.contains("deploy.numReplicas"), "{out}");
+        assert!(
+            out.contains(
+                "set at tests/resolve/precedence/main.mirage:62 (environment service block)"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("overrides tests/resolve/precedence/main.mirage:45 (layer `prod`), then tests/resolve/precedence/main.mirage:8 (template `base-web`)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn secrets_are_sensitive_in_text_and_json() {
+        let p = project("tests/resolve/secrets");
+        let out = text(&p, "production", None, false);
+        assert!(out.contains("variables.STRIPE_KEY"), "{out}");
+        assert!(
+            !out.contains("env:STRIPE_KEY") && !out.contains("secret(48)"),
+            "{out}"
+        );
+        let view = ConfigView {
+            project: &p,
+            environment: None,
+            service: None,
+            explain: false,
+        };
+        let json = serde_json::to_string(&view).expect("json");
+        assert!(json.contains("\"STRIPE_KEY\":\"(sensitive)\""), "{json}");
+        assert!(!json.contains("REGISTRY_PASSWORD"), "{json}");
+    }
+
+    #[test]
+    fn strip_bare_removes_provenance() {
+        let v = serde_json::json!({"a": {"value": 1, "from": "x", "chain": []}, "b": {"c": {"value": "s", "from": "y", "chain": []}}});
+        assert_eq!(strip_bare(v), serde_json::json!({"a": 1, "b": {"c": "s"}}));
+    }
+}
