@@ -24,8 +24,10 @@ pub struct Steps<'a> {
 impl Steps<'_> {
     /// The step for `level` at `at`.
     pub fn step(&self, level: &Level, at: At) -> Step {
+        // Only the line is needed: a binary search, no character counting.
         let line = if (at.file.0 as usize) < self.files.len() {
-            self.files.get(at.file).line_col(at.span.start).0 as u32
+            let starts = self.files.get(at.file).line_starts();
+            starts.partition_point(|&s| s <= at.span.start) as u32
         } else {
             0
         };
