@@ -66,6 +66,9 @@ pub struct Environment {
     /// Whether destroying anything in this environment is forbidden.
     /// Mirage-only concept.
     pub protect: Option<Valued<bool>>,
+    /// Whether the private network is on (`privateNetworkDisabled` is its
+    /// negation).
+    pub private_network: Option<Valued<bool>>,
     /// `sharedVariables`: variables every service may reference as
     /// `${{shared.NAME}}`.
     pub shared_variables: BTreeMap<String, Valued<VarValue>>,

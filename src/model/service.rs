@@ -22,6 +22,14 @@ pub struct ServiceInstance {
     pub branch: Option<Valued<String>>,
     /// `source.rootDirectory` (repo services only).
     pub root_directory: Option<Valued<String>>,
+    /// `source.commitSha`: deploy this commit instead of the branch head.
+    pub commit_sha: Option<Valued<String>>,
+    /// `source.checkSuites`: wait for GitHub checks before deploying.
+    pub check_suites: Option<Valued<bool>>,
+    /// `source.upstreamUrl`: the repository a template service tracks.
+    pub upstream_url: Option<Valued<String>>,
+    /// `configFile`: path of a Railway config file in the repository.
+    pub config_file: Option<Valued<String>>,
     /// `build.*`.
     pub build: Build,
     /// `deploy.*`.
@@ -191,6 +199,8 @@ pub struct Volume {
     pub mount_path: Valued<String>,
     /// `volumes.*.sizeMB`, in megabytes.
     pub size_mb: Option<Valued<u64>>,
+    /// `volumeMounts.*.backupSchedules`: `DAILY`, `WEEKLY`, `MONTHLY`.
+    pub backup_schedules: Option<Valued<Vec<String>>>,
 }
 
 /// Why one service depends on another.

@@ -77,6 +77,11 @@ impl ConfigView<'_> {
             self.opt(&env.ttl_seconds, |t| json!(t)),
         );
         put(&mut o, "protect", self.opt(&env.protect, |b| json!(b)));
+        put(
+            &mut o,
+            "privateNetworkDisabled",
+            self.opt(&env.private_network, |b| json!(!b)),
+        );
         let shared: Map<String, Value> = env
             .shared_variables
             .iter()
@@ -113,7 +118,15 @@ impl ConfigView<'_> {
             "rootDirectory",
             self.opt(&s.root_directory, str),
         );
+        put(&mut source, "commitSha", self.opt(&s.commit_sha, str));
+        put(
+            &mut source,
+            "checkSuites",
+            self.opt(&s.check_suites, |v| json!(v)),
+        );
+        put(&mut source, "upstreamUrl", self.opt(&s.upstream_url, str));
         put_map(&mut o, "source", source);
+        put(&mut o, "configFile", self.opt(&s.config_file, str));
 
         let b = &s.build;
         let mut build = Map::new();
@@ -283,6 +296,11 @@ impl ConfigView<'_> {
                 self.valued(json!(v.mount_path.value), &v.mount_path.origin),
             );
             put(&mut vol, "sizeMB", self.opt(&v.size_mb, |v| json!(v)));
+            put(
+                &mut vol,
+                "backupSchedules",
+                self.opt(&v.backup_schedules, |v| json!(v)),
+            );
             o.insert("volume".into(), Value::Object(vol));
         }
         put(&mut o, "port", self.opt(&s.port, |v| json!(v)));

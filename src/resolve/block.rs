@@ -35,6 +35,11 @@ pub enum Context {
 pub enum Key {
     Source,
     Branch,
+    Commit,
+    CheckSuites,
+    UpstreamUrl,
+    ConfigFile,
+    PrivateNetwork,
     Root,
     Builder,
     BuildCommand,
@@ -67,6 +72,9 @@ pub enum Key {
     PrivateEndpoint,
     VolumeMount,
     VolumeSize,
+    // After the volume keys: merging follows `Key` order and backups attach
+    // to the mounted volume.
+    Backups,
     Port,
     Protect,
     DependsOn,
@@ -132,6 +140,11 @@ const SERVICE_NODES: &[&str] = &[
     "repo",
     "image",
     "branch",
+    "commit",
+    "check-suites",
+    "upstream-url",
+    "config-file",
+    "backups",
     "root",
     "builder",
     "build-command",
@@ -165,7 +178,7 @@ const SERVICE_NODES: &[&str] = &[
     "depends-on",
     "vars",
 ];
-const PROJECT_WIDE_EXTRA: &[&str] = &["shared-vars", "service"];
+const PROJECT_WIDE_EXTRA: &[&str] = &["shared-vars", "service", "private-network"];
 
 /// Read the children of `node` as a block of `context`.
 pub fn read_block(cx: &mut Cx, nodes: &[Node], context: Context) -> Block {
@@ -367,10 +380,12 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         }
         "branch" | "root" | "build-command" | "dockerfile" | "nixpacks-config"
         | "nixpacks-plan" | "railpack-version" | "build-environment" | "start"
-        | "private-hostname" => {
+        | "private-hostname" | "upstream-url" | "config-file" => {
             check_props(cx, node, &[]);
             let key = match name {
                 "branch" => Key::Branch,
+                "upstream-url" => Key::UpstreamUrl,
+                "config-file" => Key::ConfigFile,
                 "root" => Key::Root,
                 "build-command" => Key::BuildCommand,
                 "dockerfile" => Key::Dockerfile,
@@ -534,11 +549,63 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 );
             }
         }
-        "sleep" | "ipv6-egress" | "protect" => {
+        "commit" => {
+            check_props(cx, node, &[]);
+            let sha = string_arg(cx, node).filter(|c| {
+                let ok = (7..=40).contains(&c.len()) && c.chars().all(|x| x.is_ascii_hexdigit());
+                if !ok {
+                    let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
+                    cx.push(
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            cx.file,
+                            span,
+                            format!("`{c}` is not a commit SHA"),
+                        )
+                        .with_help("write 7 to 40 hexadecimal digits, e.g. `commit \"4f2a9c1\"`"),
+                    );
+                }
+                ok
+            });
+            put(block, at, Key::Commit, sha.map(Val::Str));
+        }
+        "backups" => {
+            check_props(cx, node, &[]);
+            let list = string_args(cx, node).filter(|l| {
+                let bad: Vec<&String> = l
+                    .iter()
+                    .filter(|b| !["daily", "weekly", "monthly"].contains(&b.as_str()))
+                    .collect();
+                for b in &bad {
+                    let span = node
+                        .args()
+                        .find(|e| e.value.as_str() == Some(b.as_str()))
+                        .map(|e| e.value_span)
+                        .unwrap_or(node.span);
+                    let help = did_you_mean(b, ["daily", "weekly", "monthly"], || {
+                        "backup schedules are `daily`, `weekly` and `monthly`".into()
+                    });
+                    cx.push(
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            cx.file,
+                            span,
+                            format!("unknown backup schedule `{b}`"),
+                        )
+                        .with_help(help),
+                    );
+                }
+                bad.is_empty()
+            });
+            put(block, at, Key::Backups, list.map(Val::List));
+        }
+        "sleep" | "ipv6-egress" | "protect" | "check-suites" | "private-network" => {
             check_props(cx, node, &[]);
             let key = match name {
                 "sleep" => Key::Sleep,
                 "ipv6-egress" => Key::Ipv6,
+                "check-suites" => Key::CheckSuites,
+                "private-network" => Key::PrivateNetwork,
                 _ => Key::Protect,
             };
             put(block, at, key, bool_arg(cx, node).map(Val::Bool));
@@ -766,6 +833,12 @@ fn keys_of(name: &str) -> &'static [Key] {
         "repo" => &[Key::Source, Key::Branch, Key::Root],
         "image" => &[Key::Source],
         "branch" => &[Key::Branch],
+        "commit" => &[Key::Commit],
+        "check-suites" => &[Key::CheckSuites],
+        "upstream-url" => &[Key::UpstreamUrl],
+        "config-file" => &[Key::ConfigFile],
+        "backups" => &[Key::Backups],
+        "private-network" => &[Key::PrivateNetwork],
         "root" => &[Key::Root],
         "builder" => &[Key::Builder],
         "build-command" => &[Key::BuildCommand],
@@ -792,7 +865,7 @@ fn keys_of(name: &str) -> &'static [Key] {
         "domain" => &[Key::CustomDomains],
         "tcp-proxy" => &[Key::TcpProxy],
         "private-hostname" => &[Key::PrivateEndpoint],
-        "volume" => &[Key::VolumeMount, Key::VolumeSize],
+        "volume" => &[Key::VolumeMount, Key::VolumeSize, Key::Backups],
         "port" => &[Key::Port],
         "protect" => &[Key::Protect],
         "depends-on" => &[Key::DependsOn],

@@ -132,6 +132,8 @@ pub fn build(name: &str, templates: Vec<String>, m: &Merged, steps: &Steps) -> S
     ) {
         inst.branch = None;
         inst.root_directory = None;
+        inst.commit_sha = None;
+        inst.check_suites = None;
     }
     // `port` is also the `PORT` variable (unless set explicitly) and the
     // default target port of domains.
@@ -193,6 +195,18 @@ fn apply(inst: &mut ServiceInstance, key: Key, val: &Val, origin: Origin) {
         }
         Key::Branch => inst.branch = s(val).and_then(|x| v(x, origin)),
         Key::Root => inst.root_directory = s(val).and_then(|x| v(x, origin)),
+        Key::Commit => inst.commit_sha = s(val).and_then(|x| v(x, origin)),
+        Key::CheckSuites => inst.check_suites = b(val).and_then(|x| v(x, origin)),
+        Key::UpstreamUrl => inst.upstream_url = s(val).and_then(|x| v(x, origin)),
+        Key::ConfigFile => inst.config_file = s(val).and_then(|x| v(x, origin)),
+        // Environment-wide; read by the environment, not the instance.
+        Key::PrivateNetwork => {}
+        Key::Backups => {
+            if let (Some(list), Some(vol)) = (l(val), inst.volume.as_mut()) {
+                let upper = list.iter().map(|b| b.to_uppercase()).collect();
+                vol.backup_schedules = v(upper, origin);
+            }
+        }
         Key::Builder => build.builder = s(val).and_then(|x| v(x, origin)),
         Key::BuildCommand => build.build_command = s(val).and_then(|x| v(x, origin)),
         Key::Dockerfile => build.dockerfile_path = s(val).and_then(|x| v(x, origin)),
@@ -261,6 +275,7 @@ fn apply(inst: &mut ServiceInstance, key: Key, val: &Val, origin: Origin) {
                         origin,
                     },
                     size_mb: size,
+                    backup_schedules: None,
                 });
             }
         }

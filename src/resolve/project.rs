@@ -234,23 +234,27 @@ pub fn resolve(
         // Environment-wide values: protect and shared variables.
         let mut wide: Vec<(Level, &Block)> = layers.clone();
         wide.push((Level::Environment, &e.block));
-        let protect: Vec<(&Level, &Set<Val>)> = wide
-            .iter()
-            .filter_map(|(l, b)| b.get(Key::Protect).map(|s| (l, s)))
-            .collect();
-        if let Some((
-            _,
-            Set {
-                val: Some(Val::Bool(p)),
-                ..
-            },
-        )) = protect.last()
-        {
-            env.protect = Some(Valued {
-                value: *p,
-                origin: steps.origin(&protect),
-            });
-        }
+        let env_bool = |key: Key| -> Option<Valued<bool>> {
+            let sets: Vec<(&Level, &Set<Val>)> = wide
+                .iter()
+                .filter_map(|(l, b)| b.get(key).map(|s| (l, s)))
+                .collect();
+            match sets.last() {
+                Some((
+                    _,
+                    Set {
+                        val: Some(Val::Bool(p)),
+                        ..
+                    },
+                )) => Some(Valued {
+                    value: *p,
+                    origin: steps.origin(&sets),
+                }),
+                _ => None,
+            }
+        };
+        env.protect = env_bool(Key::Protect);
+        env.private_network = env_bool(Key::PrivateNetwork);
         let mut shared: BTreeMap<&str, Vec<(&Level, &Set<VarValue>)>> = BTreeMap::new();
         let project_level = Level::Project;
         for (name, set) in project_shared {
