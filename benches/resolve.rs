@@ -19,7 +19,9 @@ use mirage::resolve::analyze;
 /// `envs` environments, every fourth with a per-service override block.
 fn generate(envs: usize, services: usize) -> Vec<(PathBuf, String)> {
     let mut main = String::from("project \"bench\" {\n    region \"us-west2\"\n}\n\n");
-    main.push_str("layer \"base\" {\n    vars {\n        LOG_LEVEL \"info\"\n        TZ \"UTC\"\n    }\n}\n");
+    main.push_str(
+        "layer \"base\" {\n    vars {\n        LOG_LEVEL \"info\"\n        TZ \"UTC\"\n    }\n}\n",
+    );
     main.push_str("layer \"prod\" extends=\"base\" {\n    replicas 2\n    protect #true\n}\n");
     main.push_str("layer \"dev\" extends=\"base\" {\n    sleep #true\n    vars {\n        LOG_LEVEL \"debug\"\n    }\n}\n\n");
     main.push_str("template \"web\" {\n    builder \"railpack\"\n    healthcheck \"/healthz\" timeout=30\n    port 3000\n    restart \"on-failure\" max-retries=5\n}\n");
@@ -27,7 +29,10 @@ fn generate(envs: usize, services: usize) -> Vec<(PathBuf, String)> {
     let mut svc = String::new();
     for s in 0..services {
         let _ = writeln!(svc, "service \"svc-{s}\" from=\"api\" {{");
-        let _ = writeln!(svc, "    repo \"acme/monorepo\" branch=\"main\" root=\"apps/svc-{s}\"");
+        let _ = writeln!(
+            svc,
+            "    repo \"acme/monorepo\" branch=\"main\" root=\"apps/svc-{s}\""
+        );
         svc.push_str("    vars {\n");
         for v in 0..5 {
             let _ = writeln!(svc, "        VAR_{v} \"value-{s}-{v}\"");
@@ -36,7 +41,10 @@ fn generate(envs: usize, services: usize) -> Vec<(PathBuf, String)> {
         let a = s.saturating_sub(1);
         let b = s / 2;
         if s > 0 {
-            let _ = writeln!(svc, "        UPSTREAM \"http://${{{{svc-{a}.RAILWAY_PRIVATE_DOMAIN}}}}:${{{{svc-{a}.PORT}}}}\"");
+            let _ = writeln!(
+                svc,
+                "        UPSTREAM \"http://${{{{svc-{a}.RAILWAY_PRIVATE_DOMAIN}}}}:${{{{svc-{a}.PORT}}}}\""
+            );
             let _ = writeln!(svc, "        OTHER \"${{{{svc-{b}.VAR_0}}}}\"");
         } else {
             svc.push_str("        UPSTREAM \"none\"\n        OTHER \"none\"\n");
@@ -48,7 +56,11 @@ fn generate(envs: usize, services: usize) -> Vec<(PathBuf, String)> {
         let layer = if e % 2 == 0 { "prod" } else { "dev" };
         let _ = write!(env, "environment \"env-{e}\" layer=\"{layer}\"");
         if e % 4 == 0 {
-            let _ = writeln!(env, " {{\n    service \"svc-{}\" {{\n        replicas 3\n        vars {{\n            VAR_0 \"override-{e}\"\n        }}\n    }}\n}}", e % services);
+            let _ = writeln!(
+                env,
+                " {{\n    service \"svc-{}\" {{\n        replicas 3\n        vars {{\n            VAR_0 \"override-{e}\"\n        }}\n    }}\n}}",
+                e % services
+            );
         } else {
             env.push('\n');
         }
@@ -77,8 +89,18 @@ fn measure(envs: usize, services: usize, runs: usize) -> (Duration, Duration, us
         let start = Instant::now();
         let analysis = analyze(Path::new("/bench"), input);
         times.push(start.elapsed());
-        assert!(!analysis.has_errors(), "generated project has errors: {:?}", analysis.diagnostics.first());
-        vars = analysis.project.environments.iter().flat_map(|e| &e.services).map(|s| s.variables.len()).sum();
+        assert!(
+            !analysis.has_errors(),
+            "generated project has errors: {:?}",
+            analysis.diagnostics.first()
+        );
+        vars = analysis
+            .project
+            .environments
+            .iter()
+            .flat_map(|e| &e.services)
+            .map(|s| s.variables.len())
+            .sum();
         drop(analysis);
     }
     times.sort();
@@ -90,24 +112,30 @@ fn main() {
     // without it (in the debug profile), so that run only checks it works.
     let quick = !std::env::args().any(|a| a == "--bench");
     let before = vm_hwm_kib().unwrap_or(0);
-    if std::env::var_os("MIRAGE_BENCH_PARSE_ONLY").is_some() {
-        let files = generate(100, 50);
-        let start = Instant::now();
-        for (i, (_, text)) in files.iter().enumerate() {
-            let _ = mirage::syntax::parse(mirage::diagnostic::FileId(i as u32), text);
-        }
-        println!("parse only: {:.1} ms", ms(start.elapsed()));
-    }
     let (best, median, vars, bytes) = measure(100, 50, if quick { 1 } else { 10 });
     let peak = vm_hwm_kib().unwrap_or(0);
-    println!("target: 100 environments × 50 services = 5,000 instances, {vars} variables, {} KiB of source", bytes / 1024);
-    println!("  parse + resolve: best {:.1} ms, median {:.1} ms (target < 150 ms)", ms(best), ms(median));
-    println!("  peak memory (VmHWM): {:.1} MiB (before: {:.1} MiB; target < 200 MB)", peak as f64 / 1024.0, before as f64 / 1024.0);
+    println!(
+        "target: 100 environments × 50 services = 5,000 instances, {vars} variables, {} KiB of source",
+        bytes / 1024
+    );
+    println!(
+        "  parse + resolve: best {:.1} ms, median {:.1} ms (target < 150 ms)",
+        ms(best),
+        ms(median)
+    );
+    println!(
+        "  peak memory (VmHWM): {:.1} MiB (before: {:.1} MiB; target < 200 MB)",
+        peak as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
     if quick {
         return;
     }
     println!("\nscaling (services fixed at 50, environments vary):");
-    println!("  {:>10} {:>10} {:>12} {:>14}", "instances", "variables", "median ms", "µs/instance");
+    println!(
+        "  {:>10} {:>10} {:>12} {:>14}",
+        "instances", "variables", "median ms", "µs/instance"
+    );
     for envs in [1, 10, 100, 1000] {
         let runs = if envs >= 1000 { 3 } else { 10 };
         let (_, median, vars, _) = measure(envs, 50, runs);
