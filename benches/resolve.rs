@@ -123,6 +123,12 @@ fn main() {
         ms(best),
         ms(median)
     );
+    let files = generate(100, 50);
+    let start = Instant::now();
+    for (i, (_, text)) in files.iter().enumerate() {
+        let _ = mirage::syntax::parse(mirage::diagnostic::FileId(i as u32), text);
+    }
+    println!("  of which parsing alone: {:.1} ms", ms(start.elapsed()));
     println!(
         "  peak memory (VmHWM): {:.1} MiB (before: {:.1} MiB; target < 200 MB)",
         peak as f64 / 1024.0,
