@@ -997,6 +997,9 @@ fn no_entries(cx: &mut Cx, node: &Node) {
 }
 
 fn missing(cx: &mut Cx, node: &Node, what: &str) {
+    if cx.broken(node.span) {
+        return;
+    }
     cx.push(
         Diagnostic::error(
             "mirage::resolve::missing_value",

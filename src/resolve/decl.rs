@@ -33,6 +33,8 @@ pub struct Decl {
     pub block: Block,
     /// Declared in a standard-library file.
     pub is_std: bool,
+    /// The declaration holds a syntax error (so settings may be missing).
+    pub broken: bool,
 }
 
 /// `environment "name" layer=… ephemeral=… ttl=… { … }`.
@@ -71,7 +73,16 @@ pub fn read_decls(documents: &[Document], is_std: &[bool], diags: &mut Vec<Diagn
     let mut names: HashMap<(&'static str, String), (FileId, Span)> = HashMap::new();
     for (i, doc) in documents.iter().enumerate() {
         let file = FileId(i as u32);
-        let mut cx = Cx { file, diags };
+        let syntax_errors = diags
+            .iter()
+            .filter(|d| d.primary.file == file && d.code.starts_with("mirage::syntax::"))
+            .map(|d| d.primary.span)
+            .collect();
+        let mut cx = Cx {
+            file,
+            diags,
+            syntax_errors,
+        };
         for node in &doc.nodes {
             read_top(&mut cx, node, is_std[i], &mut decls, &mut names);
         }
@@ -264,6 +275,7 @@ fn read_top(
                 parent,
                 block,
                 is_std,
+                broken: cx.broken(node.span),
             };
             match kind {
                 "template" => decls.templates.push(decl),
@@ -355,6 +367,9 @@ fn read_top(
 /// The name argument of a declaration, validated.
 fn decl_name(cx: &mut Cx, node: &Node, kind: &str) -> Option<Ident> {
     let Some(e) = node.first_arg() else {
+        if cx.broken(node.span) {
+            return None;
+        }
         cx.push(
             Diagnostic::error(
                 "mirage::resolve::missing_value",

@@ -101,15 +101,25 @@ pub(crate) struct At {
     pub span: Span,
 }
 
-/// The file being read and the diagnostics sink.
+/// The file being read, its syntax errors, and the diagnostics sink.
 pub(crate) struct Cx<'a> {
     pub file: FileId,
     pub diags: &'a mut Vec<Diagnostic>,
+    /// Spans of this file's syntax errors: where the parser dropped
+    /// something, "missing" is a consequence, not a second mistake.
+    pub syntax_errors: Vec<Span>,
 }
 
 impl Cx<'_> {
     pub fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// Whether a syntax error lies inside `span` (or right at its end).
+    pub fn broken(&self, span: Span) -> bool {
+        self.syntax_errors
+            .iter()
+            .any(|e| e.start >= span.start && e.start <= span.end)
     }
 }
 

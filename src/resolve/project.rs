@@ -329,6 +329,10 @@ pub fn resolve(
             if inst.source.is_none()
                 && !unknown_from[si]
                 && !stack.iter().any(|(_, b)| b.invalid_source)
+                && !s.broken
+                && !service_templates[si]
+                    .iter()
+                    .any(|&t| decls.templates[t].broken)
             {
                 diags.push(
                     Diagnostic::error("mirage::resolve::no_source", s.file, s.name.span, format!("service `{}` has no source", s.name.value))
