@@ -68,7 +68,12 @@ const TOP_LEVEL: &[&str] = &[
 ];
 
 /// Read the declarations of every document.
-pub fn read_decls(documents: &[Document], is_std: &[bool], diags: &mut Vec<Diagnostic>) -> Decls {
+pub fn read_decls(
+    files: &crate::diagnostic::SourceFiles,
+    documents: &[Document],
+    is_std: &[bool],
+    diags: &mut Vec<Diagnostic>,
+) -> Decls {
     let mut decls = Decls::default();
     let mut names: HashMap<(&'static str, String), (FileId, Span)> = HashMap::new();
     for (i, doc) in documents.iter().enumerate() {
@@ -82,6 +87,7 @@ pub fn read_decls(documents: &[Document], is_std: &[bool], diags: &mut Vec<Diagn
             file,
             diags,
             syntax_errors,
+            text: files.get(file).text.clone(),
         };
         for node in &doc.nodes {
             read_top(&mut cx, node, is_std[i], &mut decls, &mut names);

@@ -108,6 +108,8 @@ pub(crate) struct Cx<'a> {
     /// Spans of this file's syntax errors: where the parser dropped
     /// something, "missing" is a consequence, not a second mistake.
     pub syntax_errors: Vec<Span>,
+    /// The file's text.
+    pub text: std::sync::Arc<str>,
 }
 
 impl Cx<'_> {
@@ -115,11 +117,17 @@ impl Cx<'_> {
         self.diags.push(d);
     }
 
-    /// Whether a syntax error lies inside `span` (or right at its end).
+    /// Whether a syntax error lies inside `span` or later on its last line
+    /// (a node's span ends before an entry the parser dropped).
     pub fn broken(&self, span: Span) -> bool {
+        let end = self
+            .text
+            .get(span.end..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(self.text.len(), |i| span.end + i);
         self.syntax_errors
             .iter()
-            .any(|e| e.start >= span.start && e.start <= span.end)
+            .any(|e| e.start >= span.start && e.start <= end)
     }
 }
 
@@ -203,7 +211,7 @@ fn run(root: &Path, inputs: Vec<load::Input>, overrides: &Overrides) -> Analysis
         is_std,
         mut diagnostics,
     } = load::load(inputs);
-    let decls = decl::read_decls(&documents, &is_std, &mut diagnostics);
+    let decls = decl::read_decls(&files, &documents, &is_std, &mut diagnostics);
     let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
     let project = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
     // The same mistake seen from several environments is one diagnostic.
