@@ -113,7 +113,12 @@ pub(crate) struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// Report `d`, unless the parser already reported a syntax error at the
+    /// same place: a value it could not read would only cascade.
     pub fn push(&mut self, d: Diagnostic) {
+        if d.primary.file == self.file && self.broken(d.primary.span) {
+            return;
+        }
         self.diags.push(d);
     }
 
