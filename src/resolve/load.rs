@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::stdlib;
-use super::suggest::did_you_mean;
 use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::syntax::{self, Document, Value};
 
@@ -193,15 +192,16 @@ impl Loader {
                         new.push(to);
                     }
                     None => {
-                        let help = did_you_mean(name, stdlib::names(), || {
-                            format!(
+                        let help = match super::suggest::suggest(name, stdlib::names()) {
+                            Some(s) => format!("did you mean `std/{s}`?"),
+                            None => format!(
                                 "the standard library has {}",
                                 stdlib::names()
                                     .map(|n| format!("`std/{n}`"))
                                     .collect::<Vec<_>>()
                                     .join(", ")
-                            )
-                        });
+                            ),
+                        };
                         self.loaded.diagnostics.push(
                             Diagnostic::error(
                                 "mirage::resolve::unknown_stdlib_module",

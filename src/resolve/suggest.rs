@@ -34,12 +34,27 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (distance(name, c), c))
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let close = candidates
+        .iter()
+        .map(|c| (distance(name, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    // An abbreviation (`prod` for `production`) is far in edits but an
+    // obvious intent.
+    close.or_else(|| {
+        let lower = name.to_lowercase();
+        (lower.chars().count() >= 3)
+            .then(|| {
+                candidates
+                    .iter()
+                    .filter(|c| c.to_lowercase().starts_with(&lower))
+                    .min_by_key(|c| (c.len(), **c))
+                    .copied()
+            })
+            .flatten()
+    })
 }
 
 /// `"did you mean `x`?"`, or a fallback help line when nothing is close.
@@ -80,5 +95,14 @@ mod tests {
         assert_eq!(suggest("zzzzzz", names), None);
         assert_eq!(suggest("x", ["y"]), Some("y"));
         assert_eq!(suggest("abcdef", ["uvwxyz"]), None);
+        assert_eq!(
+            suggest("prod", ["staging", "production"]),
+            Some("production")
+        );
+        assert_eq!(
+            suggest("pr", ["production"]),
+            None,
+            "too short to be an abbreviation"
+        );
     }
 }
