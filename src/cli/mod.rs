@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing, output formats, exit codes.
 
+pub mod config;
 pub mod emulator;
+pub mod graph;
 pub mod report;
 
 /// Run the CLI with the process arguments; returns the exit code.
