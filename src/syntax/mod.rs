@@ -9,3 +9,10 @@
 mod ast;
 
 pub use ast::*;
+
+/// Placeholder for the syntax room's formatter (contract:
+/// `format(text) -> Result<String, Vec<Diagnostic>>`); replaced at merge.
+pub fn format(text: &str) -> Result<String, Vec<crate::diagnostic::Diagnostic>> {
+    let _ = text;
+    todo!("the syntax room's formatter")
+}

@@ -1,0 +1,15 @@
+//! `mirage config`: placeholder until the language room's command lands
+//! (the lead takes that room's file at merge).
+
+use std::process::ExitCode;
+
+/// Arguments of `mirage config` (placeholder).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {}
+
+/// Run `mirage config` (placeholder).
+pub fn run(args: Args) -> ExitCode {
+    let _ = args;
+    super::report::print_error("`mirage config` is not available yet");
+    ExitCode::from(super::EXIT_FAILURE)
+}
