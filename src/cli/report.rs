@@ -59,10 +59,10 @@ pub fn use_color() -> bool {
 /// The width to wrap human output at: the terminal's, or [`DEFAULT_WIDTH`].
 pub fn output_width() -> usize {
     let stderr = std::io::stderr();
-    if stderr.is_terminal() {
-        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stderr) {
-            return usize::from(w).max(40);
-        }
+    if stderr.is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stderr)
+    {
+        return usize::from(w).max(40);
     }
     DEFAULT_WIDTH
 }
