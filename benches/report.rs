@@ -63,7 +63,7 @@ fn measure(name: &str, runs: usize, mut f: impl FnMut() -> usize) {
     times.sort();
     let median = times[times.len() / 2];
     println!(
-        "{name:<8} 1000 diagnostics: median {:>8.2} ms over {runs} runs ({:.1} µs per diagnostic, {bytes} bytes of output)",
+        "{name:<10} 1000 diagnostics: median {:>8.2} ms over {runs} runs ({:.1} µs per diagnostic, {bytes} bytes of output)",
         median.as_secs_f64() * 1e3,
         median.as_secs_f64() * 1e6 / 1000.0,
     );
