@@ -308,7 +308,7 @@ fn fmt_rewrites_unformatted_files_and_is_idempotent() {
         .file("main.mirage", &formatted)
         .args(["fmt", "--check"])
         .stdout("")
-        .stderr("0 files would reformat, 1 file already formatted\n")
+        .stderr("0 files would be reformatted, 1 file already formatted\n")
         .run();
     Test::new()
         .file("main.mirage", &formatted)
@@ -351,7 +351,7 @@ fn fmt_check_lists_changes_with_a_diff_and_writes_nothing() {
         .stdout_contains("+++ main.mirage")
         .stdout_contains("-image \"nginx:1.27\"")
         .stdout_contains("+    image \"nginx:1.27\"")
-        .stderr("1 file would reformat, 0 files already formatted\n")
+        .stderr("1 file would be reformatted, 0 files already formatted\n")
         .run();
     assert_eq!(out.read("main.mirage"), UNFORMATTED);
 }

@@ -116,7 +116,10 @@ fn format_file(
         ));
         return Outcome::Failed;
     };
-    match syntax::format(&text) {
+    // Register the text first so that diagnostics point at its id; the
+    // table only matters when there are errors.
+    let id = FileId(sources.len() as u32);
+    match syntax::format_file(id, &text) {
         Ok(formatted) if formatted == text => Outcome::Unchanged,
         Ok(formatted) => {
             if check {
@@ -139,21 +142,12 @@ fn format_file(
             }
         }
         Err(errors) => {
-            // The formatter does not know which file it read: point its
-            // diagnostics at this file's entry in the shared table.
-            let id = sources.add(SourceFile::new(path, text));
-            diagnostics.extend(errors.into_iter().map(|d| retarget(d, id)));
+            let added = sources.add(SourceFile::new(path, text));
+            debug_assert_eq!(added, id);
+            diagnostics.extend(errors);
             Outcome::Failed
         }
     }
-}
-
-fn retarget(mut diagnostic: Diagnostic, id: FileId) -> Diagnostic {
-    diagnostic.primary.file = id;
-    for label in &mut diagnostic.related {
-        label.file = id;
-    }
-    diagnostic
 }
 
 /// Replace `path` with `text` through a temporary file in the same

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod config;
+pub mod emulator;
 pub mod fmt;
 pub mod graph;
 pub mod report;
@@ -61,6 +62,8 @@ pub enum Command {
     Config(config::Args),
     /// Show the dependency graph of a project's services.
     Graph(graph::Args),
+    /// Run a local Railway emulator (same GraphQL API) until Ctrl-C.
+    Emulator(emulator::Args),
 }
 
 /// When to colour output.
@@ -101,6 +104,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Config(args) => config::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Emulator(args) => emulator::run(args),
     }
 }
 
