@@ -74,7 +74,7 @@ pub fn run(args: Args) -> ExitCode {
 
     let files_word = |n: usize| if n == 1 { "file" } else { "files" };
     let verb = if args.check {
-        "would reformat"
+        "would be reformatted"
     } else {
         "reformatted"
     };
