@@ -2,9 +2,18 @@
 //!
 //! * [`schema`]: the cynic schema for `schemas/railway.graphql` and scalars.
 //! * [`ops`]: typed operations (cynic `QueryFragment`s, checked at compile time).
-//! * [`Client`]: transport with auth, rate limiting, retries and error
-//!   classification; [`Client::read_project`] reads a whole project in one
-//!   request into a [`Snapshot`].
+//! * [`Client`]: transport with auth ([`Credentials`]), a rate limiter,
+//!   retries ([`RetryPolicy`]) and error classification ([`RailwayError`]).
 
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod limiter;
 pub mod ops;
+pub mod retry;
 pub mod schema;
+
+pub use auth::{Credentials, DEFAULT_ENDPOINT, Token};
+pub use client::{Client, ClientOptions, Effect};
+pub use error::{ErrorKind, RailwayError};
+pub use retry::RetryPolicy;
