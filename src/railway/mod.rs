@@ -6,14 +6,17 @@
 //!   retries ([`RetryPolicy`]) and error classification ([`RailwayError`]).
 
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod ops;
 pub mod retry;
 pub mod schema;
+pub mod snapshot;
 
 pub use auth::{Credentials, DEFAULT_ENDPOINT, Token};
 pub use client::{Client, ClientOptions, Effect};
 pub use error::{ErrorKind, RailwayError};
 pub use retry::RetryPolicy;
+pub use snapshot::{EnvironmentState, Snapshot};
