@@ -13,7 +13,9 @@ pub mod limiter;
 pub mod ops;
 pub mod retry;
 pub mod schema;
+pub mod schema_check;
 pub mod snapshot;
+pub mod subscription;
 
 pub use auth::{Credentials, DEFAULT_ENDPOINT, Token};
 pub use client::{Client, ClientOptions, Effect};
