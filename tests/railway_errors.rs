@@ -53,7 +53,10 @@ async fn read(client: &Client) -> Result<String, RailwayError> {
 
 async fn write(client: &Client) -> Result<bool, RailwayError> {
     let operation = ProjectDelete::build(IdVariables { id: "p1".into() });
-    client.mutate(operation).await.map(|data| data.project_delete)
+    client
+        .mutate(operation)
+        .await
+        .map(|data| data.project_delete)
 }
 
 async fn run_read(replies: Vec<Reply>) -> (Result<String, RailwayError>, usize, Duration) {
@@ -77,10 +80,16 @@ async fn not_authorized_is_unauthorized_and_never_retried() {
     let (result, attempts, _) = run_read(vec![not_authorized(), project_ok()]).await;
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unauthorized);
-    assert_eq!(attempts, 1, "INTERNAL_SERVER_ERROR on `Not Authorized` must not be retried");
+    assert_eq!(
+        attempts, 1,
+        "INTERNAL_SERVER_ERROR on `Not Authorized` must not be retried"
+    );
     let message = error.to_string();
     assert!(message.contains("RAILWAY_API_TOKEN"), "{message}");
-    assert!(message.contains("3228461936284726352"), "trace id shown: {message}");
+    assert!(
+        message.contains("3228461936284726352"),
+        "trace id shown: {message}"
+    );
     assert!(!message.contains(SECRET));
 }
 
@@ -114,7 +123,10 @@ async fn validation_failure_is_invalid_with_its_code() {
     let (result, attempts, _) = run_read(vec![reply]).await;
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Invalid);
-    assert!(error.to_string().contains("GRAPHQL_VALIDATION_FAILED"), "{error}");
+    assert!(
+        error.to_string().contains("GRAPHQL_VALIDATION_FAILED"),
+        "{error}"
+    );
     assert_eq!(attempts, 1);
 }
 
@@ -125,22 +137,34 @@ async fn problem_processing_request_shows_the_trace_id_from_either_place() {
     let (result, attempts, _) = run_read(vec![top]).await;
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Server);
-    assert!(error.to_string().contains("`1234567890123456789`"), "{error}");
+    assert!(
+        error.to_string().contains("`1234567890123456789`"),
+        "{error}"
+    );
     assert_eq!(attempts, 1);
 
     let nested = Reply::json(json!({"errors": [{"message": "Problem processing request",
         "extensions": {"code": "INTERNAL_SERVER_ERROR", "traceId": "987654321098765432"}}], "data": null}));
     let (result, _, _) = run_read(vec![nested]).await;
-    assert!(result.unwrap_err().to_string().contains("987654321098765432"));
+    assert!(
+        result
+            .unwrap_err()
+            .to_string()
+            .contains("987654321098765432")
+    );
 }
 
 #[tokio::test]
 async fn rate_limit_waits_for_retry_after_then_succeeds() {
-    let limited = Reply::status(429, r#"{"message":"Too Many Requests"}"#).header("Retry-After", "1");
+    let limited =
+        Reply::status(429, r#"{"message":"Too Many Requests"}"#).header("Retry-After", "1");
     let (result, attempts, elapsed) = run_read(vec![limited, project_ok()]).await;
     assert_eq!(result.unwrap(), "demo");
     assert_eq!(attempts, 2);
-    assert!(elapsed >= Duration::from_millis(900), "Retry-After honoured: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(900),
+        "Retry-After honoured: {elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -178,7 +202,10 @@ async fn cloudflare_html_pages_are_transient_and_retried_for_reads() {
     assert_eq!(result.unwrap(), "demo");
     assert_eq!(attempts, 2);
 
-    let (result, attempts, _) = run_read(vec![Reply::status(403, html).header("content-type", "text/html")]).await;
+    let (result, attempts, _) = run_read(vec![
+        Reply::status(403, html).header("content-type", "text/html"),
+    ])
+    .await;
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transient);
     assert_eq!(attempts, 4);
@@ -247,7 +274,9 @@ async fn writes_retry_only_without_a_response_body() {
 
     // A GraphQL error: Railway processed the write; never retried.
     let (result, attempts) = run_write(vec![
-        Reply::json(json!({"errors": [{"message": "You are creating volumes too quickly"}], "data": null})),
+        Reply::json(
+            json!({"errors": [{"message": "You are creating volumes too quickly"}], "data": null}),
+        ),
         done,
     ])
     .await;
@@ -257,7 +286,10 @@ async fn writes_retry_only_without_a_response_body() {
 
 #[tokio::test]
 async fn unknown_path_is_not_found_pointing_at_the_endpoint() {
-    let reply = Reply::status(404, r#"{"message":"Not Found","requestId":"8d6f0c1e-0000-4000-8000-000000000000"}"#);
+    let reply = Reply::status(
+        404,
+        r#"{"message":"Not Found","requestId":"8d6f0c1e-0000-4000-8000-000000000000"}"#,
+    );
     let (result, attempts, _) = run_read(vec![reply]).await;
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotFound);
@@ -291,9 +323,15 @@ async fn auth_headers_follow_the_cli() {
     read(&Client::new(project).unwrap()).await.unwrap();
 
     let received = server.received();
-    assert_eq!(received[0].header("authorization"), Some(format!("Bearer {SECRET}").as_str()));
+    assert_eq!(
+        received[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
     assert_eq!(received[0].header("project-access-token"), None);
-    assert_eq!(received[1].header("project-access-token"), Some("proj-token"));
+    assert_eq!(
+        received[1].header("project-access-token"),
+        Some("proj-token")
+    );
     assert_eq!(received[1].header("authorization"), None);
     for request in &received {
         assert_eq!(request.target, "/graphql/v2?source=mirage");
@@ -301,7 +339,11 @@ async fn auth_headers_follow_the_cli() {
             request.header("user-agent"),
             Some(concat!("mirage/", env!("CARGO_PKG_VERSION")))
         );
-        assert!(request.query().contains("project(id: $id)"), "{}", request.query());
+        assert!(
+            request.query().contains("project(id: $id)"),
+            "{}",
+            request.query()
+        );
         assert_eq!(request.body["variables"]["id"], "p1");
     }
 }
@@ -327,7 +369,11 @@ fn project_token_wins_and_tokens_never_print() {
         ..ClientOptions::default()
     };
     let client = Client::new(options.clone()).unwrap();
-    for printed in [format!("{options:?}"), format!("{client:?}"), format!("{account:?}")] {
+    for printed in [
+        format!("{options:?}"),
+        format!("{client:?}"),
+        format!("{account:?}"),
+    ] {
         assert!(!printed.contains("secret"), "{printed}");
         assert!(printed.contains("redacted"), "{printed}");
     }
@@ -335,7 +381,8 @@ fn project_token_wins_and_tokens_never_print() {
 
 #[test]
 fn bad_endpoints_are_rejected_with_the_variable_to_fix() {
-    let error = Client::new(ClientOptions::default().with_endpoint("ftp://example.com")).unwrap_err();
+    let error =
+        Client::new(ClientOptions::default().with_endpoint("ftp://example.com")).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Invalid);
     assert!(error.to_string().contains("`ftp://example.com`"), "{error}");
     let client = Client::new(ClientOptions::default()).unwrap();
@@ -343,7 +390,9 @@ fn bad_endpoints_are_rejected_with_the_variable_to_fix() {
         client.url().as_str(),
         "https://backboard.railway.com/graphql/v2?source=mirage"
     );
-    let kept = Client::new(ClientOptions::default().with_endpoint("http://127.0.0.1:9/g?source=ci")).unwrap();
+    let kept =
+        Client::new(ClientOptions::default().with_endpoint("http://127.0.0.1:9/g?source=ci"))
+            .unwrap();
     assert_eq!(kept.url().as_str(), "http://127.0.0.1:9/g?source=ci");
 }
 
@@ -360,7 +409,11 @@ async fn low_rate_limit_remaining_slows_the_next_request() {
     read(&client).await.unwrap();
     let started = Instant::now();
     read(&client).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(800), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -374,6 +427,10 @@ async fn token_bucket_spaces_a_burst() {
         read(&client).await.unwrap();
     }
     // 5 from the burst, then 5 more at 5/s: about one second.
-    assert!(started.elapsed() >= Duration::from_millis(800), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.count(), 10);
 }

@@ -94,17 +94,50 @@ scalar JSON
 #[test]
 fn the_checker_catches_every_kind_of_difference() {
     let cases = [
-        ("type Project { name: String }", "`Project.name` has type `String` but `String!`"),
-        ("type Project { slug: String }", "field `Project.slug` is not in the full schema"),
-        ("type Service { id: ID! }", "type `Service` is not in the full schema"),
-        ("type Query { project(id: String): Project! }", "argument of `Query.project` `id` has type `String`"),
-        ("type Query { project(id: String!, v: Int): Project! }", "argument of `Query.project` `v` is not in the full schema"),
-        ("type Query { project: Project! }", "required argument of `Query.project` `id` is missing"),
-        ("enum Builder { NIXPACKS RAILPACK DOCKERFILE }", "enum value `Builder.DOCKERFILE` is not in the full schema"),
-        ("enum Builder { RAILPACK }", "enum `Builder` lacks value `NIXPACKS`"),
-        ("input ServiceCreateInput { name: String }", "required input field of `ServiceCreateInput` `projectId` is missing"),
-        ("input ServiceCreateInput { projectId: String! replace: Boolean }", "`replace` has default `none` but `false`"),
-        ("enum JSON { A }", "type `JSON` is a enum in the subset but a scalar"),
+        (
+            "type Project { name: String }",
+            "`Project.name` has type `String` but `String!`",
+        ),
+        (
+            "type Project { slug: String }",
+            "field `Project.slug` is not in the full schema",
+        ),
+        (
+            "type Service { id: ID! }",
+            "type `Service` is not in the full schema",
+        ),
+        (
+            "type Query { project(id: String): Project! }",
+            "argument of `Query.project` `id` has type `String`",
+        ),
+        (
+            "type Query { project(id: String!, v: Int): Project! }",
+            "argument of `Query.project` `v` is not in the full schema",
+        ),
+        (
+            "type Query { project: Project! }",
+            "required argument of `Query.project` `id` is missing",
+        ),
+        (
+            "enum Builder { NIXPACKS RAILPACK DOCKERFILE }",
+            "enum value `Builder.DOCKERFILE` is not in the full schema",
+        ),
+        (
+            "enum Builder { RAILPACK }",
+            "enum `Builder` lacks value `NIXPACKS`",
+        ),
+        (
+            "input ServiceCreateInput { name: String }",
+            "required input field of `ServiceCreateInput` `projectId` is missing",
+        ),
+        (
+            "input ServiceCreateInput { projectId: String! replace: Boolean }",
+            "`replace` has default `none` but `false`",
+        ),
+        (
+            "enum JSON { A }",
+            "type `JSON` is a enum in the subset but a scalar",
+        ),
     ];
     for (subset, expected) in cases {
         let found = problems(subset);
@@ -119,16 +152,40 @@ fn the_checker_catches_every_kind_of_difference() {
 fn the_document_validator_catches_bad_documents() {
     let schema = SchemaIndex::parse(SUBSET).unwrap();
     let cases = [
-        ("query { project(id: \"p\") { id slug } }", "field `Project.slug` does not exist"),
+        (
+            "query { project(id: \"p\") { id slug } }",
+            "field `Project.slug` does not exist",
+        ),
         ("query { project { id } }", "lacks required argument `id`"),
-        ("query Q($id: String) { project(id: $id) { id } }", "expects `String!` but variable `$id` is `String`"),
-        ("query { project(id: $id) { id } }", "undeclared variable `$id`"),
-        ("query Q($id: String!, $x: Int) { project(id: $id) { id } }", "`$x` is declared but not used"),
+        (
+            "query Q($id: String) { project(id: $id) { id } }",
+            "expects `String!` but variable `$id` is `String`",
+        ),
+        (
+            "query { project(id: $id) { id } }",
+            "undeclared variable `$id`",
+        ),
+        (
+            "query Q($id: String!, $x: Int) { project(id: $id) { id } }",
+            "`$x` is declared but not used",
+        ),
         ("query { project(id: \"p\") }", "needs a selection"),
-        ("query { project(id: \"p\") { id { x } } }", "takes no selection"),
-        ("query { project(id: 3) { id } }", "expects `String!` but is given a number"),
-        ("mutation { projectCreate(input: {nam: \"x\"}) { id } }", "has no field `nam`"),
-        ("query { deployments(input: {status: {in: [GONE]}}) { edges { node { id } } } }", "given `GONE`"),
+        (
+            "query { project(id: \"p\") { id { x } } }",
+            "takes no selection",
+        ),
+        (
+            "query { project(id: 3) { id } }",
+            "expects `String!` but is given a number",
+        ),
+        (
+            "mutation { projectCreate(input: {nam: \"x\"}) { id } }",
+            "has no field `nam`",
+        ),
+        (
+            "query { deployments(input: {status: {in: [GONE]}}) { edges { node { id } } } }",
+            "given `GONE`",
+        ),
         ("query { nope }", "field `Query.nope` does not exist"),
         ("query {", "does not parse"),
     ];

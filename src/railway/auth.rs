@@ -100,6 +100,10 @@ pub fn identified_url(endpoint: &str) -> Result<reqwest::Url, RailwayError> {
 /// The websocket URL for subscriptions: same host, path and query, `ws(s)`.
 pub fn websocket_url(http: &reqwest::Url) -> String {
     let rest = &http.as_str()[http.scheme().len()..];
-    let scheme = if http.scheme() == "https" { "wss" } else { "ws" };
+    let scheme = if http.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
     format!("{scheme}{rest}")
 }

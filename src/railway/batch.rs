@@ -10,16 +10,16 @@
 
 use std::fmt::Write as _;
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::Positioned;
 use async_graphql_value::{Name, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::client::{Client, Effect, Envelope, decode_data};
-use super::error::RailwayError;
+use super::error::{GraphQlErrorBody, RailwayError};
 
 /// What happened to one item of a failed batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,14 +69,20 @@ impl Template {
         let operation = match &document.operations {
             DocumentOperations::Single(operation) => &operation.node,
             DocumentOperations::Multiple(operations) if operations.len() == 1 => {
-                &operations.values().next().ok_or_else(|| invalid("no operation".into()))?.node
+                &operations
+                    .values()
+                    .next()
+                    .ok_or_else(|| invalid("no operation".into()))?
+                    .node
             }
             DocumentOperations::Multiple(_) => {
                 return Err(invalid("a batched document must hold one operation".into()));
             }
         };
         let [root] = operation.selection_set.node.items.as_slice() else {
-            return Err(invalid("a batched operation must select exactly one root field".into()));
+            return Err(invalid(
+                "a batched operation must select exactly one root field".into(),
+            ));
         };
         let Selection::Field(field) = &root.node else {
             return Err(invalid("a batched operation's root must be a field".into()));
@@ -89,7 +95,10 @@ impl Template {
                 (
                     definition.name.node.to_string(),
                     definition.var_type.node.to_string(),
-                    definition.default_value.as_ref().map(|value| value.node.to_string()),
+                    definition
+                        .default_value
+                        .as_ref()
+                        .map(|value| value.node.to_string()),
                 )
             })
             .collect();
@@ -168,7 +177,11 @@ impl Template {
                 continue;
             };
             for (name, value) in map {
-                if self.variables.iter().any(|(declared, _, _)| *declared == name) {
+                if self
+                    .variables
+                    .iter()
+                    .any(|(declared, _, _)| *declared == name)
+                {
                     merged.insert(alias_variable(offset, &name), value);
                 }
             }
@@ -301,9 +314,20 @@ impl Client {
                 .execute(&document, &merged, Some("Batch"), template.effect())
                 .await
             {
-                Ok(envelope) => {
-                    results.extend(split_envelope(&template, envelope, chunk.len()));
-                }
+                Ok(envelope) => match chunk_failure(&envelope) {
+                    // An error that names no item (bad token, invalid
+                    // document) failed the request as a whole.
+                    Some(error) => {
+                        results.extend(chunk.iter().map(|_| {
+                            Err(BatchError {
+                                outcome: Outcome::Failed,
+                                error: error.clone(),
+                            })
+                        }));
+                        stop = Some(error);
+                    }
+                    None => results.extend(split_envelope(&template, envelope, chunk.len())),
+                },
                 Err(error) => {
                     let outcome = match (&error, template.effect()) {
                         (_, Effect::Read) => Outcome::Failed,
@@ -324,6 +348,24 @@ impl Client {
         }
         Ok(results)
     }
+}
+
+/// The error of a response that failed as a whole: no data, and no error
+/// that points at an item.
+fn chunk_failure(envelope: &Envelope) -> Option<RailwayError> {
+    if envelope.data.as_ref().is_some_and(|data| !data.is_null()) {
+        return None;
+    }
+    let errors = envelope.errors.as_ref()?;
+    let names_an_item = errors.iter().any(|error| {
+        error
+            .path
+            .as_ref()
+            .and_then(|path| path.first())
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|key| key.starts_with('b'))
+    });
+    (!names_an_item).then(|| errors.first().map(GraphQlErrorBody::classify))?
 }
 
 /// Splits an aliased response into per-item results.

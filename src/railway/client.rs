@@ -199,9 +199,8 @@ impl Client {
         decode_data(envelope.data)
     }
 
-    /// Sends a document with retries and returns the envelope. A response
-    /// whose `data` is null with errors is an `Err`; partial data with
-    /// errors comes back as `Ok` so batches can split results by alias.
+    /// Sends a document with retries and returns the envelope of the
+    /// response, GraphQL errors included (HTTP-level failures are `Err`).
     pub async fn execute<V: Serialize>(
         &self,
         query: &str,
@@ -225,7 +224,12 @@ impl Client {
             self.inner.limiter.acquire().await;
             let result = self.send_once(body.clone()).await;
             let error = match result {
-                Ok(envelope) => return Ok(envelope),
+                // Reads whose data is null because of a transient or rate
+                // limit error ("… too quickly") are worth another attempt.
+                Ok(envelope) => match envelope_failure(&envelope) {
+                    Some(error) if effect == Effect::Read && error.is_retryable_read() => error,
+                    _ => return Ok(envelope),
+                },
                 Err(error) => error,
             };
             attempt += 1;
@@ -274,13 +278,28 @@ impl Client {
             .limiter
             .observe(header("x-ratelimit-remaining"), header("x-ratelimit-reset"));
         let retry_after = header("retry-after").and_then(parse_retry_after);
-        let bytes = response.bytes().await.map_err(|error| RailwayError::Transient {
-            message: format!("the response was cut off ({})", reqwest_reason(&error)),
-            status: Some(status),
-            empty_body: false,
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| RailwayError::Transient {
+                message: format!("the response was cut off ({})", reqwest_reason(&error)),
+                status: Some(status),
+                empty_body: false,
+            })?;
         classify_response(status, retry_after, &bytes)
     }
+}
+
+/// The failure of a response whose `data` is null and that has errors.
+fn envelope_failure(envelope: &Envelope) -> Option<RailwayError> {
+    if envelope.data.as_ref().is_some_and(|data| !data.is_null()) {
+        return None;
+    }
+    envelope
+        .errors
+        .as_ref()?
+        .first()
+        .map(GraphQlErrorBody::classify)
 }
 
 /// Turns the `data` of a successful response into the typed fragment.
@@ -357,11 +376,9 @@ pub fn classify_response(
                     }
                 });
             };
-            let data_missing = envelope.data.as_ref().is_none_or(serde_json::Value::is_null);
-            match (&envelope.errors, data_missing) {
-                (Some(errors), true) if !errors.is_empty() => Err(errors[0].classify()),
-                _ => Ok(envelope),
-            }
+            // GraphQL errors are the caller's to read: a batch splits them
+            // by alias, a typed operation turns the first into an `Err`.
+            Ok(envelope)
         }
         429 => Err(RailwayError::RateLimited {
             message: if looks_html {

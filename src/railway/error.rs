@@ -223,7 +223,10 @@ pub fn classify_graphql_error(error: &GraphQlErrorBody) -> RailwayError {
             trace_id: error.trace_id(),
         };
     }
-    if lower.contains("rate limit") || lower.contains("too quickly") || lower.contains("too many requests") {
+    if lower.contains("rate limit")
+        || lower.contains("too quickly")
+        || lower.contains("too many requests")
+    {
         return RailwayError::RateLimited {
             message,
             retry_after: None,

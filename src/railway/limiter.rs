@@ -55,7 +55,10 @@ impl RateLimiter {
 
     /// Takes a token now, or says how long to wait for one.
     fn try_take(&self, now: Instant) -> Option<Duration> {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(at) = state.not_before {
             if now < at {
                 return Some(at - now);
@@ -94,7 +97,10 @@ impl RateLimiter {
         // or unit must not freeze the client; a 429 then takes over.
         let spacing = spacing.min(Duration::from_secs(60));
         let at = Instant::now() + spacing;
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if state.not_before.is_none_or(|current| current < at) {
             state.not_before = Some(at);
         }
@@ -112,8 +118,15 @@ fn parse_reset(value: &str) -> Option<Duration> {
     if number < 1e9 {
         return Some(Duration::from_secs_f64(number));
     }
-    let epoch_seconds = if number >= 1e12 { number / 1000.0 } else { number };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
+    let epoch_seconds = if number >= 1e12 {
+        number / 1000.0
+    } else {
+        number
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
     Some(Duration::from_secs_f64((epoch_seconds - now).max(0.0)))
 }
 
@@ -145,7 +158,10 @@ mod tests {
 
     #[test]
     fn reset_as_unix_time_is_understood() {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let wait = parse_reset(&(now + 10).to_string()).unwrap();
         assert!(wait > Duration::from_secs(8) && wait <= Duration::from_secs(10));
         assert_eq!(parse_reset("soon"), None);

@@ -50,7 +50,8 @@ impl TypeShape {
 impl SchemaIndex {
     /// Parses SDL.
     pub fn parse(sdl: &str) -> Result<SchemaIndex, String> {
-        let document = async_graphql::parser::parse_schema(sdl).map_err(|error| error.to_string())?;
+        let document =
+            async_graphql::parser::parse_schema(sdl).map_err(|error| error.to_string())?;
         let mut index = SchemaIndex::default();
         for definition in document.definitions {
             match definition {
@@ -74,7 +75,11 @@ impl SchemaIndex {
                                     value.node.name.node.to_string(),
                                     (
                                         value.node.ty.node.to_string(),
-                                        value.node.default_value.as_ref().map(|v| v.node.to_string()),
+                                        value
+                                            .node
+                                            .default_value
+                                            .as_ref()
+                                            .map(|v| v.node.to_string()),
                                     ),
                                 )
                             })
@@ -99,9 +104,15 @@ impl SchemaIndex {
                     let shape = match &definition.kind {
                         TypeKind::Scalar => TypeShape::Scalar,
                         TypeKind::Object(object) => TypeShape::Object(fields(&object.fields)),
-                        TypeKind::Interface(interface) => TypeShape::Object(fields(&interface.fields)),
+                        TypeKind::Interface(interface) => {
+                            TypeShape::Object(fields(&interface.fields))
+                        }
                         TypeKind::Union(union) => TypeShape::Union(
-                            union.members.iter().map(|member| member.node.to_string()).collect(),
+                            union
+                                .members
+                                .iter()
+                                .map(|member| member.node.to_string())
+                                .collect(),
                         ),
                         TypeKind::Enum(enumeration) => TypeShape::Enum(
                             enumeration
@@ -110,7 +121,9 @@ impl SchemaIndex {
                                 .map(|value| value.node.value.node.to_string())
                                 .collect(),
                         ),
-                        TypeKind::InputObject(input) => TypeShape::Input(input_values(&input.fields)),
+                        TypeKind::InputObject(input) => {
+                            TypeShape::Input(input_values(&input.fields))
+                        }
                     };
                     index.types.insert(definition.name.node.to_string(), shape);
                 }
@@ -126,7 +139,9 @@ impl SchemaIndex {
             OperationType::Mutation => (1, "Mutation"),
             OperationType::Subscription => (2, "Subscription"),
         };
-        self.roots[slot].clone().unwrap_or_else(|| default.to_owned())
+        self.roots[slot]
+            .clone()
+            .unwrap_or_else(|| default.to_owned())
     }
 }
 
@@ -135,8 +150,10 @@ impl SchemaIndex {
 /// kind, type, nullability or default there. Empty when `subset` is a true
 /// subset. Errors when either SDL does not parse.
 pub fn subset_violations(subset_sdl: &str, full_sdl: &str) -> Result<Vec<String>, String> {
-    let subset = SchemaIndex::parse(subset_sdl).map_err(|error| format!("the subset does not parse: {error}"))?;
-    let full = SchemaIndex::parse(full_sdl).map_err(|error| format!("the full schema does not parse: {error}"))?;
+    let subset = SchemaIndex::parse(subset_sdl)
+        .map_err(|error| format!("the subset does not parse: {error}"))?;
+    let full = SchemaIndex::parse(full_sdl)
+        .map_err(|error| format!("the full schema does not parse: {error}"))?;
     let mut problems = Vec::new();
     for (name, shape) in &subset.types {
         let Some(full_shape) = full.types.get(name) else {
@@ -174,11 +191,19 @@ pub fn subset_violations(subset_sdl: &str, full_sdl: &str) -> Result<Vec<String>
                 }
             }
             (TypeShape::Input(fields), TypeShape::Input(full_fields)) => {
-                compare_values(&format!("input field of `{name}`"), fields, full_fields, true, &mut problems);
+                compare_values(
+                    &format!("input field of `{name}`"),
+                    fields,
+                    full_fields,
+                    true,
+                    &mut problems,
+                );
             }
             (TypeShape::Enum(values), TypeShape::Enum(full_values)) => {
                 for value in values.difference(full_values) {
-                    problems.push(format!("enum value `{name}.{value}` is not in the full schema"));
+                    problems.push(format!(
+                        "enum value `{name}.{value}` is not in the full schema"
+                    ));
                 }
                 for value in full_values.difference(values) {
                     problems.push(format!(
@@ -188,7 +213,9 @@ pub fn subset_violations(subset_sdl: &str, full_sdl: &str) -> Result<Vec<String>
             }
             (TypeShape::Union(members), TypeShape::Union(full_members)) => {
                 for member in members.difference(full_members) {
-                    problems.push(format!("union `{name}` member `{member}` is not in the full schema"));
+                    problems.push(format!(
+                        "union `{name}` member `{member}` is not in the full schema"
+                    ));
                 }
             }
             _ => {}
@@ -213,7 +240,9 @@ fn compare_values(
             None => problems.push(format!("{what} `{name}` is not in the full schema")),
             Some((full_ty, full_default)) => {
                 if ty != full_ty {
-                    problems.push(format!("{what} `{name}` has type `{ty}` but `{full_ty}` in the full schema"));
+                    problems.push(format!(
+                        "{what} `{name}` has type `{ty}` but `{full_ty}` in the full schema"
+                    ));
                 }
                 if default != full_default {
                     problems.push(format!(
@@ -228,7 +257,9 @@ fn compare_values(
     if require_all_required {
         for (name, (ty, default)) in full {
             if ty.ends_with('!') && default.is_none() && !subset.contains_key(name) {
-                problems.push(format!("required {what} `{name}` is missing from the subset"));
+                problems.push(format!(
+                    "required {what} `{name}` is missing from the subset"
+                ));
             }
         }
     }
@@ -247,7 +278,10 @@ pub fn validate_document(schema: &SchemaIndex, document: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let operations: Vec<_> = match &document.operations {
         DocumentOperations::Single(operation) => vec![&operation.node],
-        DocumentOperations::Multiple(operations) => operations.values().map(|operation| &operation.node).collect(),
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .map(|operation| &operation.node)
+            .collect(),
     };
     for operation in operations {
         let root = schema.root(operation.ty);
@@ -296,7 +330,9 @@ fn named(ty: &str) -> &str {
 impl Checker<'_> {
     fn selection_set(&mut self, type_name: &str, set: &SelectionSet, path: &str) {
         let Some(TypeShape::Object(fields)) = self.schema.types.get(type_name) else {
-            self.problems.push(format!("`{path}` selects fields on `{type_name}`, which has none"));
+            self.problems.push(format!(
+                "`{path}` selects fields on `{type_name}`, which has none"
+            ));
             return;
         };
         for item in &set.items {
@@ -309,21 +345,31 @@ impl Checker<'_> {
                     }
                     let here = format!("{path}.{name}");
                     let Some(shape) = fields.get(name) else {
-                        self.problems.push(format!("field `{type_name}.{name}` does not exist (at `{here}`)"));
+                        self.problems.push(format!(
+                            "field `{type_name}.{name}` does not exist (at `{here}`)"
+                        ));
                         continue;
                     };
                     for (argument, value) in &field.arguments {
                         match shape.arguments.get(argument.node.as_str()) {
-                            None => self.problems.push(format!("`{here}` has no argument `{}`", argument.node)),
-                            Some((ty, _)) => self.value(&value.node, ty, &format!("{here}({})", argument.node)),
+                            None => self
+                                .problems
+                                .push(format!("`{here}` has no argument `{}`", argument.node)),
+                            Some((ty, _)) => {
+                                self.value(&value.node, ty, &format!("{here}({})", argument.node))
+                            }
                         }
                     }
                     for (argument, (ty, default)) in &shape.arguments {
                         if ty.ends_with('!')
                             && default.is_none()
-                            && !field.arguments.iter().any(|(given, _)| given.node.as_str() == argument)
+                            && !field
+                                .arguments
+                                .iter()
+                                .any(|(given, _)| given.node.as_str() == argument)
                         {
-                            self.problems.push(format!("`{here}` lacks required argument `{argument}`"));
+                            self.problems
+                                .push(format!("`{here}` lacks required argument `{argument}`"));
                         }
                     }
                     let inner = named(&shape.ty);
@@ -333,9 +379,12 @@ impl Checker<'_> {
                     );
                     let has_selection = !field.selection_set.node.items.is_empty();
                     if is_leaf && has_selection {
-                        self.problems.push(format!("`{here}` is a leaf of type `{inner}` and takes no selection"));
+                        self.problems.push(format!(
+                            "`{here}` is a leaf of type `{inner}` and takes no selection"
+                        ));
                     } else if !is_leaf && !has_selection {
-                        self.problems.push(format!("`{here}` of type `{inner}` needs a selection"));
+                        self.problems
+                            .push(format!("`{here}` of type `{inner}` needs a selection"));
                     } else if !is_leaf {
                         self.selection_set(inner, &field.selection_set.node, &here);
                     }
@@ -345,7 +394,9 @@ impl Checker<'_> {
                         .node
                         .type_condition
                         .as_ref()
-                        .map_or(type_name.to_owned(), |condition| condition.node.on.node.to_string());
+                        .map_or(type_name.to_owned(), |condition| {
+                            condition.node.on.node.to_string()
+                        });
                     self.selection_set(&on, &fragment.node.selection_set.node, path);
                 }
                 Selection::FragmentSpread(spread) => {
@@ -364,12 +415,15 @@ impl Checker<'_> {
             Value::Variable(name) => {
                 self.used.insert(name.to_string());
                 match self.declared.get(name.as_str()) {
-                    None => self.problems.push(format!("`{at}` uses undeclared variable `${name}`")),
+                    None => self
+                        .problems
+                        .push(format!("`{at}` uses undeclared variable `${name}`")),
                     Some((declared, has_default)) => {
                         // A variable fits when it is the same type, or the
                         // nullable form of a non-null argument with a default.
                         let fits = declared == expected
-                            || (declared.ends_with('!') && declared.trim_end_matches('!') == expected)
+                            || (declared.ends_with('!')
+                                && declared.trim_end_matches('!') == expected)
                             || (*has_default && format!("{declared}!") == expected);
                         if !fits {
                             self.problems.push(format!(
@@ -381,18 +435,24 @@ impl Checker<'_> {
             }
             Value::Null => {
                 if expected.ends_with('!') {
-                    self.problems.push(format!("`{at}` is non-null but given `null`"));
+                    self.problems
+                        .push(format!("`{at}` is non-null but given `null`"));
                 }
             }
             Value::List(items) => {
                 let inner = expected.trim_end_matches('!');
-                match inner.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+                match inner
+                    .strip_prefix('[')
+                    .and_then(|rest| rest.strip_suffix(']'))
+                {
                     Some(item_type) => {
                         for item in items {
                             self.value(item, item_type, at);
                         }
                     }
-                    None => self.problems.push(format!("`{at}` expects `{expected}` but is given a list")),
+                    None => self
+                        .problems
+                        .push(format!("`{at}` expects `{expected}` but is given a list")),
                 }
             }
             Value::Object(fields) => {
@@ -402,20 +462,26 @@ impl Checker<'_> {
                         let input = input.clone();
                         for (field, value) in fields {
                             match input.get(field.as_str()) {
-                                None => self.problems.push(format!("`{at}`: input `{name}` has no field `{field}`")),
+                                None => self
+                                    .problems
+                                    .push(format!("`{at}`: input `{name}` has no field `{field}`")),
                                 Some((ty, _)) => self.value(value, ty, &format!("{at}.{field}")),
                             }
                         }
                     }
                     Some(TypeShape::Scalar) => {}
-                    _ => self.problems.push(format!("`{at}` expects `{expected}` but is given an object")),
+                    _ => self.problems.push(format!(
+                        "`{at}` expects `{expected}` but is given an object"
+                    )),
                 }
             }
             Value::Enum(variant) => {
                 let name = named(expected);
                 match self.schema.types.get(name) {
                     Some(TypeShape::Enum(values)) if values.contains(variant.as_str()) => {}
-                    _ => self.problems.push(format!("`{at}` expects `{expected}` but is given `{variant}`")),
+                    _ => self.problems.push(format!(
+                        "`{at}` expects `{expected}` but is given `{variant}`"
+                    )),
                 }
             }
             Value::Boolean(_) => self.scalar(expected, &["Boolean"], at, "a boolean"),
@@ -429,7 +495,8 @@ impl Checker<'_> {
         let name = named(expected);
         let custom = matches!(self.schema.types.get(name), Some(TypeShape::Scalar));
         if !accepted.contains(&name) && !custom {
-            self.problems.push(format!("`{at}` expects `{expected}` but is given {what}"));
+            self.problems
+                .push(format!("`{at}` expects `{expected}` but is given {what}"));
         }
     }
 }

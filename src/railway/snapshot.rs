@@ -102,7 +102,10 @@ impl EnvironmentState {
     /// The variables of a service: name → value (`None` for a variable
     /// without a value, e.g. one that only has a generator).
     pub fn service_variables(&self, service_id: &str) -> BTreeMap<&str, Option<&str>> {
-        variables_of(self.service_config(service_id).and_then(|config| config.get("variables")))
+        variables_of(
+            self.service_config(service_id)
+                .and_then(|config| config.get("variables")),
+        )
     }
 
     /// The shared variables: name → value.
@@ -112,8 +115,14 @@ impl EnvironmentState {
 
     /// A service's source: `(image, repo)`.
     pub fn service_source(&self, service_id: &str) -> (Option<&str>, Option<&str>) {
-        let source = self.service_config(service_id).and_then(|config| config.get("source"));
-        let text = |key: &str| source.and_then(|source| source.get(key)).and_then(Value::as_str);
+        let source = self
+            .service_config(service_id)
+            .and_then(|config| config.get("source"));
+        let text = |key: &str| {
+            source
+                .and_then(|source| source.get(key))
+                .and_then(Value::as_str)
+        };
         (text("image"), text("repo"))
     }
 
@@ -245,7 +254,9 @@ impl Client {
         let mut services = project.services;
         loop {
             for edge in services.edges {
-                snapshot.services.insert(edge.node.name, edge.node.id.into_inner());
+                snapshot
+                    .services
+                    .insert(edge.node.name, edge.node.id.into_inner());
             }
             match next_cursor(&services.page_info) {
                 Some(after) => {
@@ -261,7 +272,9 @@ impl Client {
         let mut volumes = project.volumes;
         loop {
             for edge in volumes.edges {
-                snapshot.volumes.insert(edge.node.name, edge.node.id.into_inner());
+                snapshot
+                    .volumes
+                    .insert(edge.node.name, edge.node.id.into_inner());
             }
             match next_cursor(&volumes.page_info) {
                 Some(after) => {

@@ -77,15 +77,19 @@ impl Client {
         );
         if let Some(credentials) = &self.options().credentials {
             let (name, value) = credentials.header();
-            let mut value = HeaderValue::from_str(&value).map_err(|_| RailwayError::Unauthorized {
-                message: "the token contains characters that cannot go in an HTTP header".to_owned(),
-                trace_id: None,
-            })?;
+            let mut value =
+                HeaderValue::from_str(&value).map_err(|_| RailwayError::Unauthorized {
+                    message: "the token contains characters that cannot go in an HTTP header"
+                        .to_owned(),
+                    trace_id: None,
+                })?;
             value.set_sensitive(true);
             headers.insert(name, value);
         }
         self.inner.limiter.acquire().await;
-        self.inner.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner
+            .sent
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let connect = tokio_tungstenite::connect_async(request);
         let (mut socket, _) = match tokio::time::timeout(HANDSHAKE_TIMEOUT, connect).await {
             Err(_) => return Err(transient("the websocket upgrade timed out")),
@@ -94,12 +98,20 @@ impl Client {
                 let body = response.body().clone().unwrap_or_default();
                 return Err(super::client::classify_response(status, None, &body)
                     .err()
-                    .unwrap_or_else(|| transient(format!("the websocket upgrade got HTTP {status}"))));
+                    .unwrap_or_else(|| {
+                        transient(format!("the websocket upgrade got HTTP {status}"))
+                    }));
             }
-            Ok(Err(error)) => return Err(transient(format!("cannot open the websocket ({error})"))),
+            Ok(Err(error)) => {
+                return Err(transient(format!("cannot open the websocket ({error})")));
+            }
             Ok(Ok(connected)) => connected,
         };
-        send_json(&mut socket, &json!({"type": "connection_init", "payload": {}})).await?;
+        send_json(
+            &mut socket,
+            &json!({"type": "connection_init", "payload": {}}),
+        )
+        .await?;
         let ack = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
             loop {
                 match next_message(&mut socket).await? {
@@ -160,10 +172,12 @@ impl<F: DeserializeOwned> Subscription<F> {
                     return Some(Err(error));
                 }
             };
-            let is_ours = message.get("id").and_then(serde_json::Value::as_str) == Some(OPERATION_ID);
+            let is_ours =
+                message.get("id").and_then(serde_json::Value::as_str) == Some(OPERATION_ID);
             match message["type"].as_str() {
                 Some("ping") => {
-                    if let Err(error) = send_json(&mut self.socket, &json!({"type": "pong"})).await {
+                    if let Err(error) = send_json(&mut self.socket, &json!({"type": "pong"})).await
+                    {
                         self.done = true;
                         return Some(Err(error));
                     }

@@ -176,7 +176,10 @@ impl Node {
 
     /// Child nodes (empty when there is no block).
     pub fn child_nodes(&self) -> &[Node] {
-        self.children.as_ref().map(|c| c.nodes.as_slice()).unwrap_or(&[])
+        self.children
+            .as_ref()
+            .map(|c| c.nodes.as_slice())
+            .unwrap_or(&[])
     }
 }
 

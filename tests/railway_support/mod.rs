@@ -86,7 +86,9 @@ pub struct Server {
 impl Server {
     /// Starts a server that plays `replies` in order, then repeats the last.
     pub async fn start(replies: Vec<Reply>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let address = listener.local_addr().expect("local address");
         let fallback = replies
             .last()
@@ -190,7 +192,9 @@ async fn handle(
                 "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
                 body.len()
             );
-            let has_type = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+            let has_type = headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
             if !has_type {
                 response.push_str("content-type: application/json\r\n");
             }

@@ -182,7 +182,10 @@ pub struct EnvironmentPatchCommitVariables {
 
 /// `environmentPatchCommit`: apply a config patch at once.
 #[derive(cynic::QueryFragment, Debug, Clone)]
-#[cynic(graphql_type = "Mutation", variables = "EnvironmentPatchCommitVariables")]
+#[cynic(
+    graphql_type = "Mutation",
+    variables = "EnvironmentPatchCommitVariables"
+)]
 pub struct EnvironmentPatchCommit {
     /// Id of the applied patch.
     #[arguments(environmentId: $environment_id, patch: $patch, commitMessage: $commit_message)]
@@ -203,7 +206,10 @@ pub struct EnvironmentStageChangesVariables {
 
 /// `environmentStageChanges`: stage a patch without applying it.
 #[derive(cynic::QueryFragment, Debug, Clone)]
-#[cynic(graphql_type = "Mutation", variables = "EnvironmentStageChangesVariables")]
+#[cynic(
+    graphql_type = "Mutation",
+    variables = "EnvironmentStageChangesVariables"
+)]
 pub struct EnvironmentStageChanges {
     /// The staged patch.
     #[arguments(environmentId: $environment_id, input: $input, merge: $merge)]

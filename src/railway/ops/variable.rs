@@ -53,7 +53,10 @@ pub struct VariableCollectionUpsertVariables {
 
 /// `variableCollectionUpsert`.
 #[derive(cynic::QueryFragment, Debug, Clone)]
-#[cynic(graphql_type = "Mutation", variables = "VariableCollectionUpsertVariables")]
+#[cynic(
+    graphql_type = "Mutation",
+    variables = "VariableCollectionUpsertVariables"
+)]
 pub struct VariableCollectionUpsert {
     /// Always true on success.
     #[arguments(input: $input)]
