@@ -11,6 +11,7 @@ pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod ops;
+pub mod patch;
 pub mod retry;
 pub mod schema;
 pub mod schema_check;
