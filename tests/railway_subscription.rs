@@ -1,6 +1,9 @@
 //! Subscriptions over `graphql-transport-ws` against a scripted websocket
 //! server on a loopback socket.
 
+// tungstenite's handshake callback type fixes a large `Err` variant.
+#![allow(clippy::result_large_err)]
+
 use std::sync::{Arc, Mutex};
 
 use cynic::SubscriptionBuilder;
