@@ -24,9 +24,13 @@ pub fn assert_subset(subset_sdl: &str, full_sdl: &str) {
     }
 }
 
-/// The full public schema, when `../shared` is beside the repository.
+/// The full public schema: `MIRAGE_RAILWAY_SCHEMA` when set, else
+/// `../shared/railway/schema.graphql` beside the repository.
 fn full_schema() -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/railway/schema.graphql");
+    let path = std::env::var_os("MIRAGE_RAILWAY_SCHEMA").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/railway/schema.graphql"),
+        PathBuf::from,
+    );
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
