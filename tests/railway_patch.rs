@@ -1,5 +1,6 @@
 //! Config patches are staged when the environment has unmerged changes and
-//! committed otherwise (the CLI's rule), checked on a loopback server.
+//! committed otherwise (the CLI's rule); projects are listed across pages.
+//! Checked on a loopback server.
 
 mod railway_support;
 
@@ -60,4 +61,29 @@ async fn patches_are_merged_into_staged_changes_when_some_exist() {
     assert_eq!(request.body["variables"]["merge"], true);
     // `null` entries survive serialisation: they are how a patch deletes.
     assert_eq!(request.body["variables"]["input"], patch);
+}
+
+fn project(id: &str, name: &str, deleted: bool) -> serde_json::Value {
+    json!({"node": {"id": id, "name": name, "description": null,
+        "deletedAt": if deleted { json!("2026-11-20T10:00:00Z") } else { json!(null) },
+        "environments": {"edges": []}, "services": {"edges": []}}})
+}
+
+#[tokio::test]
+async fn projects_are_listed_across_pages_without_deleted_ones() {
+    let first = json!({"data": {"projects": {
+        "edges": [project("p1", "shop", false), project("p2", "old", true)],
+        "pageInfo": {"hasNextPage": true, "endCursor": "c1"}}}});
+    let second = json!({"data": {"projects": {
+        "edges": [project("p3", "shop", false)],
+        "pageInfo": {"hasNextPage": false, "endCursor": null}}}});
+    let server = Server::start(vec![Reply::json(first), Reply::json(second)]).await;
+    let found = client(&server.url)
+        .find_projects_by_name("shop", None)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = found.iter().map(|project| project.id.inner()).collect();
+    assert_eq!(ids, ["p1", "p3"]);
+    assert_eq!(server.count(), 2);
+    assert_eq!(server.received()[1].body["variables"]["after"], "c1");
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod limiter;
 pub mod ops;
 pub mod patch;
+pub mod projects;
 pub mod retry;
 pub mod schema;
 pub mod schema_check;

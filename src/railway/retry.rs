@@ -60,3 +60,45 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let seconds: f64 = value.trim().parse().ok()?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(3600.0)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_jitter_stays_under_the_doubling_ceiling() {
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+            ..RetryPolicy::default()
+        };
+        for _ in 0..200 {
+            assert!(policy.backoff(0, None) <= Duration::from_millis(100));
+            assert!(policy.backoff(1, None) <= Duration::from_millis(200));
+            assert!(policy.backoff(5, None) <= Duration::from_millis(350));
+            assert!(policy.backoff(u32::MAX, None) <= Duration::from_millis(350));
+        }
+        // Jitter really spreads: 200 draws are not all equal.
+        let draws: std::collections::BTreeSet<Duration> =
+            (0..200).map(|_| policy.backoff(3, None)).collect();
+        assert!(draws.len() > 10);
+    }
+
+    #[test]
+    fn retry_after_replaces_the_jitter() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.backoff(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+    }
+
+    #[test]
+    fn retry_after_header_values() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("99999"), Some(Duration::from_secs(3600)));
+    }
+}
