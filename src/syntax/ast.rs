@@ -187,6 +187,17 @@ impl Node {
 ///
 /// `file` is recorded in the diagnostics.
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    let _ = (file, text);
-    todo!("the syntax room's parser")
+    let lexed = super::lexer::tokenize(text);
+    let (document, parse_errors) = super::parser::parse_tokens(text, &lexed.tokens);
+    let mut errors = lexed.errors;
+    errors.extend(parse_errors);
+    // Source order; stable so that errors at one place keep their order.
+    errors.sort_by_key(|e| e.span.start);
+    Parsed {
+        document,
+        diagnostics: errors
+            .into_iter()
+            .map(|e| e.into_diagnostic(file))
+            .collect(),
+    }
 }

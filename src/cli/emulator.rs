@@ -1,0 +1,138 @@
+//! `mirage emulator`: run the local Railway emulator until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::emulator::{Emulator, FaultRule, Options, RateLimit};
+
+/// Arguments of `mirage emulator`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:4000")]
+    pub listen: SocketAddr,
+    /// SQLite file to keep state in across restarts (in memory without it).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Length of each deployment phase (QUEUED, BUILDING, DEPLOYING), in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub deploy_step_ms: u64,
+    /// Latency added to every GraphQL request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Rate limit as REQUESTS/SECONDS, e.g. `1000/3600` (none by default).
+    #[arg(long, value_name = "N/SECS", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<RateLimit>,
+    /// Fault rules as JSON, e.g. `[{"kind":"status","status":503,"rate":0.1,"seed":1}]`.
+    #[arg(long, value_name = "JSON", value_parser = parse_faults)]
+    pub faults: Option<Vec<FaultRule>>,
+    /// Accept only this account token (repeatable); by default any
+    /// non-empty bearer token is the local account.
+    #[arg(long = "token", value_name = "TOKEN")]
+    pub tokens: Vec<String>,
+}
+
+fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
+    let (n, secs) = s
+        .split_once('/')
+        .ok_or_else(|| format!("expected REQUESTS/SECONDS, got `{s}`"))?;
+    let limit = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number of requests"))?;
+    let window_secs: u64 = secs
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{secs}` is not a number of seconds"))?;
+    if window_secs == 0 {
+        return Err("the window must be at least 1 second".into());
+    }
+    Ok(RateLimit { limit, window_secs })
+}
+
+fn parse_faults(s: &str) -> Result<Vec<FaultRule>, String> {
+    serde_json::from_str(s).map_err(|e| format!("invalid fault rules: {e}"))
+}
+
+/// Runs the emulator until Ctrl-C; prints the URL and a token to use.
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let token = args
+            .tokens
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "local".to_string());
+        let options = Options {
+            listen: args.listen,
+            data: args.data.clone(),
+            clock: Duration::from_millis(args.deploy_step_ms),
+            faults: args.faults.unwrap_or_default(),
+            latency: Duration::from_millis(args.latency_ms),
+            rate_limit: args.rate_limit,
+            tokens: args.tokens.clone(),
+        };
+        let emulator = match Emulator::start(options).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("Railway emulator listening on {}", emulator.url());
+        println!("  subscriptions: {}", emulator.ws_url());
+        println!("  admin API:     {}", emulator.admin_url());
+        match &args.data {
+            Some(path) => println!("  state:         {}", path.display()),
+            None => println!("  state:         in memory (pass --data FILE to keep it)"),
+        }
+        println!();
+        println!("Point any Railway API client at it:");
+        println!("  endpoint:      {}", emulator.url());
+        println!("  header:        Authorization: Bearer {token}");
+        if args.tokens.is_empty() {
+            println!("(any non-empty bearer token is accepted as the local account)");
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        println!("stopping");
+        emulator.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_parse() {
+        assert_eq!(
+            parse_rate_limit("10/1"),
+            Ok(RateLimit {
+                limit: 10,
+                window_secs: 1
+            })
+        );
+        assert!(parse_rate_limit("10").is_err());
+        assert!(parse_rate_limit("x/1").is_err());
+        assert!(parse_rate_limit("1/0").is_err());
+    }
+
+    #[test]
+    fn faults_parse() {
+        let f = parse_faults(r#"[{"kind":"drop","nth":3}]"#).unwrap();
+        assert_eq!(f[0].nth, Some(3));
+        assert!(parse_faults("{").is_err());
+    }
+}

@@ -1,0 +1,383 @@
+//! The HTTP face: `POST /graphql/v2` with Railway's status codes and error
+//! shapes, `GET /graphql/v2` for `graphql-transport-ws` subscriptions, the
+//! admin API under `/_emulator/`, and Railway's 404 for anything else.
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::clock::SplitMix;
+use super::core::Core;
+use super::knobs::{FaultKind, FaultRule, RateLimit};
+use super::schema::EmulatorSchema;
+use super::schema::guard::Caller;
+
+/// Marks a response whose connection must be closed without answering.
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct App {
+    /// The shared core.
+    pub core: Arc<Core>,
+    /// The schema over that core.
+    pub schema: EmulatorSchema,
+}
+
+/// The router of one emulator.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/graphql/v2", post(graphql).get(subscribe))
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/reset", post(reset))
+        .route(
+            "/_emulator/faults",
+            get(get_faults).post(set_faults).delete(clear_faults),
+        )
+        .route("/_emulator/latency", post(set_latency))
+        .route("/_emulator/rate-limit", post(set_rate_limit))
+        .route("/_emulator/clock", post(set_clock))
+        .route("/_emulator/sdl", get(sdl))
+        .fallback(not_found)
+        .with_state(app)
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut resp = Response::new(Body::from(body.to_string()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+async fn not_found() -> Response {
+    let id = SplitMix::from_entropy().uuid();
+    json_response(
+        StatusCode::NOT_FOUND,
+        &json!({"message": "Not Found", "requestId": id}),
+    )
+}
+
+/// Who is calling, from the headers (the project token wins, as in the CLI).
+pub fn caller_of(core: &Core, headers: &HeaderMap) -> Caller {
+    if let Some(token) = headers
+        .get("project-access-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = token.trim();
+        return core
+            .read(|st| st.project_tokens.get(token).cloned())
+            .map(|t| Caller::Project {
+                project_id: t.project_id,
+                environment_id: t.environment_id,
+            })
+            .unwrap_or(Caller::UnknownProjectToken);
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    match bearer {
+        Some(t) if core.account_tokens.is_empty() || core.account_tokens.iter().any(|a| a == t) => {
+            Caller::Account
+        }
+        _ => Caller::Anonymous,
+    }
+}
+
+/// A Railway-like trace ID: a snowflake of 18–19 digits, as a string.
+fn trace_id() -> String {
+    let n =
+        SplitMix::from_entropy().next_u64() % 9_000_000_000_000_000_000 + 100_000_000_000_000_000;
+    n.to_string()
+}
+
+/// The name stats count an operation under: its name, else its root fields.
+fn operation_name(doc: &ExecutableDocument, requested: Option<&str>) -> String {
+    if let Some(name) = requested {
+        return name.to_string();
+    }
+    let op = match &doc.operations {
+        DocumentOperations::Single(op) => op,
+        DocumentOperations::Multiple(map) => match map.iter().next() {
+            Some((name, _)) => return name.to_string(),
+            None => return "anonymous".to_string(),
+        },
+    };
+    let fields: Vec<String> = op
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect();
+    if fields.is_empty() {
+        "anonymous".to_string()
+    } else {
+        fields.join(",")
+    }
+}
+
+fn add_rate_headers(resp: &mut Response, verdict: Option<super::knobs::RateVerdict>) {
+    let Some(v) = verdict else { return };
+    let h = resp.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(v.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(v.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(v.reset_secs));
+    if let Some(secs) = v.retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+}
+
+const CLOUDFLARE_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Access denied | backboard.railway.com used Cloudflare to restrict access</title></head>\n<body><div id=\"cf-wrapper\"><h1>Access denied</h1><p>Error 1015: You are being rate limited.</p><p>Cloudflare Ray ID: 0000000000000000 (mirage emulator)</p></div></body></html>\n";
+
+fn fault_response(kind: FaultKind) -> Response {
+    match kind {
+        FaultKind::Drop => {
+            let mut resp = Response::new(Body::empty());
+            resp.extensions_mut().insert(DropConnection);
+            resp
+        }
+        FaultKind::Cloudflare => {
+            let mut resp = Response::new(Body::from(CLOUDFLARE_PAGE));
+            *resp.status_mut() = StatusCode::FORBIDDEN;
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=UTF-8"),
+            );
+            resp.headers_mut()
+                .insert("server", HeaderValue::from_static("cloudflare"));
+            resp
+        }
+        FaultKind::Status { status, body } => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if body {
+                let msg = code.canonical_reason().unwrap_or("Server Error");
+                json_response(
+                    code,
+                    &json!({"errors": [{"message": msg, "extensions": {"code": "INTERNAL_SERVER_ERROR"}, "traceId": trace_id()}]}),
+                )
+            } else {
+                let mut resp = Response::new(Body::empty());
+                *resp.status_mut() = code;
+                resp
+            }
+        }
+    }
+}
+
+fn error_400(message: String, code: &str) -> Response {
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &json!({"errors": [{"message": message, "extensions": {"code": code}, "traceId": trace_id()}]}),
+    )
+}
+
+async fn graphql(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    app.core.knobs.count_request();
+    let latency = app.core.knobs.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let verdict = app.core.knobs.take_rate(app.core.clock.now_ms());
+    if let Some(v) = verdict
+        && let Some(secs) = v.retry_after
+    {
+        let mut resp = json_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &json!({"errors": [{"message": format!("Rate limit exceeded. Retry after {secs} seconds."), "extensions": {"code": "RATE_LIMITED"}, "traceId": trace_id()}]}),
+        );
+        add_rate_headers(&mut resp, verdict);
+        return resp;
+    }
+    let mut resp = match app.core.knobs.draw_fault() {
+        Some(kind) => fault_response(kind),
+        None => execute(&app, &headers, &body).await,
+    };
+    add_rate_headers(&mut resp, verdict);
+    resp
+}
+
+async fn execute(app: &App, headers: &HeaderMap, body: &[u8]) -> Response {
+    let request: async_graphql::Request = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => return error_400(format!("invalid GraphQL request body: {e}"), "BAD_REQUEST"),
+    };
+    let doc = match async_graphql::parser::parse_query(&request.query) {
+        Ok(doc) => doc,
+        Err(e) => return error_400(format!("Syntax Error: {e}"), "GRAPHQL_PARSE_FAILED"),
+    };
+    let name = operation_name(&doc, request.operation_name.as_deref());
+    let caller = caller_of(&app.core, headers);
+    let response = app.schema.execute(request.data(caller)).await;
+    app.core.knobs.count_operation(&name);
+    let data = serde_json::to_value(&response.data).unwrap_or(Value::Null);
+    let mut errors = Vec::with_capacity(response.errors.len());
+    let mut validation = !response.errors.is_empty() && data.is_null();
+    for e in &response.errors {
+        let mut v = serde_json::to_value(e).unwrap_or_else(|_| json!({"message": e.message}));
+        let has_code = v.pointer("/extensions/code").is_some();
+        if has_code || !e.path.is_empty() {
+            validation = false;
+        }
+        if let Some(obj) = v.as_object_mut() {
+            if !has_code {
+                let ext = obj.entry("extensions").or_insert_with(|| json!({}));
+                ext["code"] = json!("INTERNAL_SERVER_ERROR");
+            }
+            obj.insert("traceId".into(), json!(trace_id()));
+        }
+        errors.push(v);
+    }
+    if validation {
+        for e in &mut errors {
+            e["extensions"]["code"] = json!("GRAPHQL_VALIDATION_FAILED");
+        }
+        return json_response(StatusCode::BAD_REQUEST, &json!({"errors": errors}));
+    }
+    let body = if errors.is_empty() {
+        json!({"data": data})
+    } else {
+        json!({"errors": errors, "data": data})
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+async fn subscribe(
+    State(app): State<App>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let caller = caller_of(&app.core, &headers);
+    let schema = app.schema.clone();
+    upgrade
+        .protocols(["graphql-transport-ws", "graphql-ws"])
+        .on_upgrade(move |socket| {
+            let mut data = async_graphql::Data::default();
+            data.insert(caller);
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .serve()
+        })
+        .into_response()
+}
+
+async fn stats(State(app): State<App>) -> Response {
+    json_response(StatusCode::OK, &app.core.knobs.stats())
+}
+
+async fn reset(State(app): State<App>) -> Response {
+    app.core.reset();
+    app.core.knobs.reset();
+    json_response(StatusCode::OK, &json!({"ok": true}))
+}
+
+async fn get_faults(State(app): State<App>) -> Response {
+    json_response(StatusCode::OK, &json!({"faults": app.core.knobs.faults()}))
+}
+
+fn bad_admin(e: impl std::fmt::Display) -> Response {
+    json_response(StatusCode::BAD_REQUEST, &json!({"message": e.to_string()}))
+}
+
+async fn set_faults(State(app): State<App>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        faults: Vec<FaultRule>,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(b) => {
+            app.core.knobs.set_faults(b.faults);
+            get_faults(State(app)).await
+        }
+        Err(e) => bad_admin(e),
+    }
+}
+
+async fn clear_faults(State(app): State<App>) -> Response {
+    app.core.knobs.set_faults(vec![]);
+    get_faults(State(app)).await
+}
+
+async fn set_latency(State(app): State<App>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        ms: u64,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(b) => {
+            app.core
+                .knobs
+                .set_latency(std::time::Duration::from_millis(b.ms));
+            json_response(StatusCode::OK, &json!({"ms": b.ms}))
+        }
+        Err(e) => bad_admin(e),
+    }
+}
+
+async fn set_rate_limit(State(app): State<App>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Option<RateLimit>>(&body) {
+        Ok(limit) => {
+            app.core
+                .knobs
+                .set_rate_limit(limit, app.core.clock.now_ms());
+            json_response(StatusCode::OK, &json!({"rate_limit": limit}))
+        }
+        Err(e) => bad_admin(e),
+    }
+}
+
+async fn set_clock(State(app): State<App>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        advance_ms: Option<i64>,
+        #[serde(default)]
+        step_ms: Option<u64>,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(b) => {
+            if let Some(ms) = b.advance_ms {
+                app.core.clock.advance(ms);
+            }
+            if let Some(ms) = b.step_ms {
+                app.core.clock.set_step_ms(ms);
+            }
+            json_response(
+                StatusCode::OK,
+                &json!({"now": super::clock::rfc3339(app.core.clock.now_ms()), "step_ms": app.core.clock.step_ms()}),
+            )
+        }
+        Err(e) => bad_admin(e),
+    }
+}
+
+async fn sdl(State(app): State<App>) -> Response {
+    let mut resp = Response::new(Body::from(app.schema.sdl()));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}

@@ -1,0 +1,212 @@
+//! Railway's enums, value for value as the schema spells them.
+
+use async_graphql::Enum;
+
+use crate::emulator::deploy::Status;
+
+/// `DeploymentStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DeploymentStatus {
+    Building,
+    Crashed,
+    Deploying,
+    Failed,
+    Initializing,
+    NeedsApproval,
+    Queued,
+    Removed,
+    Removing,
+    Skipped,
+    Sleeping,
+    Success,
+    Waiting,
+}
+
+impl From<Status> for DeploymentStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Queued => DeploymentStatus::Queued,
+            Status::Building => DeploymentStatus::Building,
+            Status::Deploying => DeploymentStatus::Deploying,
+            Status::Success => DeploymentStatus::Success,
+            Status::Failed => DeploymentStatus::Failed,
+            Status::Crashed => DeploymentStatus::Crashed,
+            Status::Removed => DeploymentStatus::Removed,
+        }
+    }
+}
+
+/// `DeploymentInstanceStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum DeploymentInstanceStatus {
+    Crashed,
+    Created,
+    Exited,
+    Initializing,
+    Removed,
+    Removing,
+    Restarting,
+    Running,
+    Skipped,
+    Stopped,
+}
+
+/// `Builder` (the GraphQL enum has no `DOCKERFILE`).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Builder {
+    Heroku,
+    Nixpacks,
+    Paketo,
+    Railpack,
+}
+
+/// `RestartPolicyType`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RestartPolicyType {
+    Always,
+    Never,
+    OnFailure,
+}
+
+/// `EnvironmentPatchStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum EnvironmentPatchStatus {
+    Applying,
+    Committed,
+    Staged,
+}
+
+/// `ServiceDomainSyncStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ServiceDomainSyncStatus {
+    Active,
+    Creating,
+    Deleted,
+    Deleting,
+    Unspecified,
+    Updating,
+}
+
+/// `CustomDomainSyncStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CustomDomainSyncStatus {
+    Active,
+    Creating,
+    Deleted,
+    Deleting,
+    Unspecified,
+    Updating,
+}
+
+/// `TCPProxySyncStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "TCPProxySyncStatus")]
+pub enum TcpProxySyncStatus {
+    Active,
+    Creating,
+    Deleted,
+    Deleting,
+    Unspecified,
+    Updating,
+}
+
+/// `VolumeState`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum VolumeState {
+    Deleted,
+    Deleting,
+    Error,
+    Migrating,
+    MigrationPending,
+    Ready,
+    Restoring,
+    Updating,
+}
+
+/// `SortOrder` (lowercase values in Railway's schema).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SortOrder {
+    #[graphql(name = "asc")]
+    Asc,
+    #[graphql(name = "desc")]
+    Desc,
+}
+
+/// `ProjectsOrderBy`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ProjectsOrderBy {
+    CreatedAtDesc,
+    NameAsc,
+    UpdatedAtDesc,
+}
+
+/// `PublicRuntime`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum PublicRuntime {
+    Legacy,
+    Unspecified,
+    V2,
+}
+
+/// `CertificateStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CertificateStatus {
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_ISSUE_FAILED")]
+    IssueFailed,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_ISSUING")]
+    Issuing,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_VALID")]
+    Valid,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_VALIDATING_OWNERSHIP")]
+    ValidatingOwnership,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}
+
+/// `DNSRecordType`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "DNSRecordType")]
+pub enum DnsRecordType {
+    #[graphql(name = "DNS_RECORD_TYPE_A")]
+    A,
+    #[graphql(name = "DNS_RECORD_TYPE_CNAME")]
+    Cname,
+    #[graphql(name = "DNS_RECORD_TYPE_NS")]
+    Ns,
+    #[graphql(name = "DNS_RECORD_TYPE_TXT")]
+    Txt,
+    #[graphql(name = "DNS_RECORD_TYPE_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}
+
+/// `DNSRecordStatus`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "DNSRecordStatus")]
+pub enum DnsRecordStatus {
+    #[graphql(name = "DNS_RECORD_STATUS_PROPAGATED")]
+    Propagated,
+    #[graphql(name = "DNS_RECORD_STATUS_REQUIRES_UPDATE")]
+    RequiresUpdate,
+    #[graphql(name = "DNS_RECORD_STATUS_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}
+
+/// `DNSRecordPurpose`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "DNSRecordPurpose")]
+pub enum DnsRecordPurpose {
+    #[graphql(name = "DNS_RECORD_PURPOSE_ACME_DNS01_CHALLENGE")]
+    AcmeDns01Challenge,
+    #[graphql(name = "DNS_RECORD_PURPOSE_TRAFFIC_ROUTE")]
+    TrafficRoute,
+    #[graphql(name = "DNS_RECORD_PURPOSE_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}

@@ -1,0 +1,277 @@
+//! The emulator's data: plain records, serialisable as a whole so the store
+//! can persist them. Each environment's `EnvironmentConfig` JSON is the
+//! source of truth for its per-environment settings; service instances,
+//! variables, domains, volume instances and TCP proxies are derived from it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::clock::fnv1a;
+
+/// Everything the emulator knows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    /// A counter that orders records by creation.
+    pub seq: u64,
+    /// Projects by ID.
+    pub projects: BTreeMap<String, ProjectRec>,
+    /// Environments by ID.
+    pub environments: BTreeMap<String, EnvironmentRec>,
+    /// Services by ID.
+    pub services: BTreeMap<String, ServiceRec>,
+    /// Volumes by ID.
+    pub volumes: BTreeMap<String, VolumeRec>,
+    /// Deployments by ID.
+    pub deployments: BTreeMap<String, DeploymentRec>,
+    /// Committed environment patches by ID (history).
+    pub patches: BTreeMap<String, PatchRec>,
+    /// Project tokens by token text.
+    pub project_tokens: BTreeMap<String, ProjectTokenRec>,
+}
+
+/// A project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProjectRec {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub workspace_id: Option<String>,
+    pub is_public: bool,
+    pub pr_deploys: bool,
+    pub base_environment_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+    pub seq: u64,
+}
+
+/// An environment with its config and staged patch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnvironmentRec {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub is_ephemeral: bool,
+    pub source_environment_id: Option<String>,
+    /// The committed `EnvironmentConfig`.
+    pub config: Value,
+    /// The staged patch, when someone staged changes.
+    pub staged: Option<PatchRec>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub seq: u64,
+}
+
+/// A service (project-wide; its settings live in each environment's config).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServiceRec {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub icon: Option<String>,
+    pub template_id: Option<String>,
+    pub template_service_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub seq: u64,
+}
+
+/// A volume (project-wide; size and mounts live in the configs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VolumeRec {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    /// The mount path given at creation, used while no service mounts it.
+    pub mount_path: String,
+    pub created_at: i64,
+    pub seq: u64,
+}
+
+/// How a deployment ends, decided when it is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Reaches `SUCCESS`.
+    Success,
+    /// The build fails: `FAILED` after `BUILDING`.
+    BuildFailed,
+    /// The container exits: `CRASHED` after `DEPLOYING`.
+    Crashed,
+}
+
+/// A deployment of one service in one environment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentRec {
+    pub id: String,
+    pub project_id: String,
+    pub environment_id: String,
+    pub service_id: String,
+    pub created_at: i64,
+    /// The phase length in force when it was created.
+    pub step_ms: u64,
+    pub outcome: Outcome,
+    pub snapshot_id: String,
+    /// `DeploymentMeta`: image/repo/branch/commit and the commands used.
+    pub meta: Value,
+    /// Set when the deployment was stopped or removed explicitly.
+    pub removed_at: Option<i64>,
+    pub seq: u64,
+}
+
+/// A patch, staged or committed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PatchRec {
+    pub id: String,
+    pub environment_id: String,
+    pub patch: Value,
+    pub message: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub applied_at: Option<i64>,
+}
+
+/// A project token: one environment of one project.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProjectTokenRec {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub environment_id: String,
+    pub created_at: i64,
+}
+
+/// A config for a new, empty environment.
+pub fn empty_config() -> Value {
+    json!({"services": {}, "sharedVariables": {}, "volumes": {}})
+}
+
+/// A stable ID derived from its parts, shaped like Railway's UUIDs, for the
+/// rows that are derived from configs (domains, proxies, volume instances).
+pub fn derived_id(parts: &[&str]) -> String {
+    let joined = parts.join("\u{1f}");
+    let a = fnv1a(joined.as_bytes());
+    let b = fnv1a(format!("{joined}\u{1f}b").as_bytes());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0x0FFF,
+        ((b >> 48) & 0x3FFF) | 0x8000,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// A lowercase DNS label made of a name (`My API` → `my-api`).
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "service".to_string()
+    } else {
+        out
+    }
+}
+
+impl State {
+    /// The next creation sequence number.
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// The environments of a project, oldest first.
+    pub fn project_environments(&self, project_id: &str) -> Vec<&EnvironmentRec> {
+        let mut envs: Vec<_> = self
+            .environments
+            .values()
+            .filter(|e| e.project_id == project_id)
+            .collect();
+        envs.sort_by_key(|e| e.seq);
+        envs
+    }
+
+    /// The services of a project, oldest first.
+    pub fn project_services(&self, project_id: &str) -> Vec<&ServiceRec> {
+        let mut services: Vec<_> = self
+            .services
+            .values()
+            .filter(|s| s.project_id == project_id)
+            .collect();
+        services.sort_by_key(|s| s.seq);
+        services
+    }
+
+    /// The volumes of a project, oldest first.
+    pub fn project_volumes(&self, project_id: &str) -> Vec<&VolumeRec> {
+        let mut volumes: Vec<_> = self
+            .volumes
+            .values()
+            .filter(|v| v.project_id == project_id)
+            .collect();
+        volumes.sort_by_key(|v| v.seq);
+        volumes
+    }
+
+    /// The service IDs present in an environment's config, in config order.
+    pub fn environment_service_ids(&self, env: &EnvironmentRec) -> Vec<String> {
+        env.config
+            .get("services")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.keys()
+                    .filter(|id| self.services.contains_key(*id))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether an environment is a fork (created from another environment):
+    /// the meaning the emulator gives to "fork" in the schema's
+    /// `environmentId` descriptions.
+    pub fn is_fork(&self, env: &EnvironmentRec) -> bool {
+        env.source_environment_id.is_some()
+    }
+}
+
+/// The config of one service in an environment, if the service is there.
+pub fn service_config<'a>(env: &'a EnvironmentRec, service_id: &str) -> Option<&'a Value> {
+    env.config.get("services")?.get(service_id)
+}
+
+/// Reads a string at a JSON path.
+pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = value;
+    for p in path {
+        cur = cur.get(*p)?;
+    }
+    cur.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_ids_are_stable_and_distinct() {
+        assert_eq!(derived_id(&["a", "b"]), derived_id(&["a", "b"]));
+        assert_ne!(derived_id(&["a", "b"]), derived_id(&["ab"]));
+        assert_eq!(derived_id(&["x"]).len(), 36);
+    }
+
+    #[test]
+    fn slugs_are_dns_labels() {
+        assert_eq!(slug("My API"), "my-api");
+        assert_eq!(slug("--"), "service");
+        assert_eq!(slug("web_2"), "web-2");
+    }
+}
