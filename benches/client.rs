@@ -1,7 +1,8 @@
 //! The Railway client's overhead per request: the same request sent with
 //! the client (typed operation, limiter, retry loop, classification, typed
 //! decoding) and with bare reqwest, against a loopback server answering a
-//! canned body; plus batch document rendering and snapshot decoding.
+//! canned body; plus batch document rendering and snapshot decoding; then
+//! the same against the emulator, and `read_project` of a seeded project.
 //!
 //! Run: `cargo bench --bench client` (set `MIRAGE_BENCH_ITERATIONS` to
 //! change the sample size).
@@ -193,5 +194,132 @@ fn main() {
             &mut decode_samples,
         );
         println!("requests sent by the client: {}", client.requests_sent());
+
+        emulator_section(iterations / 4).await;
     });
+}
+
+/// Against the emulator: a single-project read, and `read_project` of a
+/// project with 3 environments × 10 services.
+async fn emulator_section(iterations: usize) {
+    use mirage::emulator::{Emulator, Options};
+    use mirage::railway::ops::environment::{
+        EnvironmentCreate, EnvironmentCreateInput, EnvironmentCreateVariables,
+    };
+    use mirage::railway::ops::project::{
+        ProjectCreate, ProjectCreateInput, ProjectCreateVariables,
+    };
+    use mirage::railway::{Credentials, Token};
+
+    let emulator = Emulator::start(Options::default()).await.expect("emulator");
+    let client = Client::new(ClientOptions {
+        credentials: Some(Credentials::Account(Token::new("bench"))),
+        requests_per_second: 0.0,
+        ..ClientOptions::default().with_endpoint(emulator.url())
+    })
+    .expect("client");
+    let project = client
+        .mutate(ProjectCreate::build(ProjectCreateVariables {
+            input: ProjectCreateInput {
+                name: Some("bench".into()),
+                ..Default::default()
+            },
+        }))
+        .await
+        .expect("projectCreate")
+        .project_create;
+    let project_id = project.id.into_inner();
+    let environments = ["staging", "dev"]
+        .into_iter()
+        .map(|name| {
+            EnvironmentCreate::build(EnvironmentCreateVariables {
+                input: EnvironmentCreateInput {
+                    project_id: project_id.clone(),
+                    name: name.into(),
+                    ..Default::default()
+                },
+            })
+        })
+        .collect();
+    client.batch(environments).await.expect("environments");
+    let services = (0..10)
+        .map(|index| {
+            ServiceCreate::build(ServiceCreateVariables {
+                input: ServiceCreateInput {
+                    project_id: project_id.clone(),
+                    name: Some(format!("svc{index}")),
+                    ..Default::default()
+                },
+            })
+        })
+        .collect();
+    let created = client.batch(services).await.expect("services");
+    assert!(created.iter().all(Result::is_ok));
+
+    let operation = || {
+        ProjectQuery::build(IdVariables {
+            id: project_id.clone(),
+        })
+    };
+    let body = serde_json::to_vec(&operation()).expect("body");
+    let raw = reqwest::Client::new();
+    let url = format!("{}?source=mirage", emulator.url());
+    for _ in 0..20 {
+        client.query(operation()).await.expect("warm-up");
+        raw.post(&url)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer bench")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("raw")
+            .bytes()
+            .await
+            .expect("raw body");
+    }
+    let mut raw_samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        let response = raw
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer bench")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("raw");
+        std::hint::black_box(response.bytes().await.expect("raw body"));
+        raw_samples.push(started.elapsed());
+    }
+    let mut client_samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        std::hint::black_box(client.query(operation()).await.expect("query"));
+        client_samples.push(started.elapsed());
+    }
+    println!("Against the emulator ({iterations} sequential requests each):");
+    let raw_median = summary("bare reqwest POST project(id) (baseline)", &mut raw_samples);
+    let client_median = summary("Client::query(ProjectQuery)", &mut client_samples);
+    println!(
+        "{:<48} {:>9.1} µs per request (median difference)",
+        "client overhead",
+        (client_median.as_secs_f64() - raw_median.as_secs_f64()) * 1e6
+    );
+    let before = client.requests_sent();
+    let mut read_samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        let snapshot = client
+            .read_project(&project_id)
+            .await
+            .expect("read_project");
+        assert_eq!(snapshot.services.len(), 10);
+        read_samples.push(started.elapsed());
+    }
+    summary(
+        "read_project, 3 env × 10 svc (1 request each)",
+        &mut read_samples,
+    );
+    assert_eq!(client.requests_sent() - before, iterations as u64);
+    emulator.shutdown().await;
 }
