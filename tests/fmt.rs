@@ -129,6 +129,7 @@ fn idempotent_on_mutated_inputs() {
     };
     let inserts = [
         " ", "\n", "\\\n", "/-", ";", "{", "}", "/* c */", "// c\n", "\t", "\r\n", "\n\n\n",
+        "\r", "\u{2028}", "\u{85}", "\"\"\"\n", "\"", "#",
     ];
     let mut failures = Vec::new();
     let mut inputs: Vec<PathBuf> = fs::read_dir(dir("fmt/input"))

@@ -21,13 +21,19 @@ fuzz_target!(|data: &[u8]| {
     let parsed = parse(FileId(0), &text);
     for d in &parsed.diagnostics {
         let s = d.primary.span;
-        assert!(s.start < s.end && s.end <= text.len(), "span {s:?} out of bounds");
+        assert!(
+            s.start < s.end && s.end <= text.len(),
+            "span {s:?} out of bounds"
+        );
         assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
     }
     if parsed.diagnostics.is_empty() {
         let printed = print_canonical(&parsed.document);
         let again = parse(FileId(0), &printed);
-        assert!(again.diagnostics.is_empty(), "canonical print must parse: {printed:?}");
+        assert!(
+            again.diagnostics.is_empty(),
+            "canonical print must parse: {printed:?}"
+        );
         assert_eq!(print_canonical(&again.document), printed);
     }
 });

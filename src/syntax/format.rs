@@ -21,7 +21,7 @@
 //!   their value); inside block comments only trailing whitespace is removed.
 
 use super::ast::parse;
-use super::chars::is_unicode_space;
+use super::chars::{is_newline, is_unicode_space};
 use super::lexer::{Token, TokenKind as K, tokenize};
 use crate::diagnostic::{Diagnostic, FileId};
 
@@ -104,12 +104,26 @@ impl<'a> Fmt<'a> {
         let kind = self.kind();
         let text = self.tok_text();
         self.pos += 1;
+        let normalised;
+        let text = if matches!(
+            kind,
+            K::BlockComment | K::MultiLineString | K::RawString | K::String
+        ) && text.contains(|c: char| c != '\n' && is_newline(c))
+        {
+            // Every newline kind means the same inside strings (they are
+            // normalised to `\n` in values) and comments.
+            normalised = text
+                .replace("\r\n", "\n")
+                .replace(|c: char| c != '\n' && is_newline(c), "\n");
+            normalised.as_str()
+        } else {
+            text
+        };
         match kind {
             K::BlockComment => {
                 let mut lines = text.split('\n').peekable();
                 let mut s = String::with_capacity(text.len());
                 while let Some(line) = lines.next() {
-                    let line = line.strip_suffix('\r').unwrap_or(line);
                     if lines.peek().is_some() {
                         s.push_str(line.trim_end_matches(is_unicode_space));
                         s.push('\n');
@@ -118,9 +132,6 @@ impl<'a> Fmt<'a> {
                     }
                 }
                 self.write(&s);
-            }
-            K::MultiLineString | K::RawString | K::String if text.contains('\r') => {
-                self.write(&text.replace("\r\n", "\n"));
             }
             _ => self.write(text),
         }
