@@ -164,3 +164,17 @@ fn idempotent_on_mutated_inputs() {
     failures.truncate(5);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Inputs the `format_idempotent` fuzz target found, kept as regressions.
+#[test]
+fn fuzz_regressions() {
+    let cases = [
+        // A continuation onto a continuation onto nothing: keeping the first
+        // and dropping the second joined `b` to `o`.
+        "o \\\r\n\\\n\nb\n",
+    ];
+    for text in cases {
+        check_properties("fuzz regression", text).unwrap();
+    }
+    assert_eq!(format("o \\\r\n\\\n\nb\n").unwrap(), "o\nb\n");
+}

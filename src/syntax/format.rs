@@ -285,10 +285,7 @@ impl<'a> Fmt<'a> {
                     if self.kind() == K::Newline {
                         self.pos += 1;
                     }
-                    let mut i = self.pos;
-                    while self.kind_at(i) == K::Whitespace {
-                        i += 1;
-                    }
+                    let i = self.past_esclines(self.pos);
                     let dangling = matches!(
                         self.kind_at(i),
                         K::Newline | K::Eof | K::RBrace | K::Semicolon | K::LineComment
@@ -313,6 +310,29 @@ impl<'a> Fmt<'a> {
                     self.cont = true;
                 }
                 _ => return,
+            }
+        }
+    }
+
+    /// The first token from `i` that is neither whitespace nor part of a
+    /// line continuation: what a continuation at `i` finally continues onto.
+    fn past_esclines(&self, mut i: usize) -> usize {
+        loop {
+            match self.kind_at(i) {
+                K::Whitespace => i += 1,
+                K::Escline => {
+                    i += 1;
+                    while self.kind_at(i) == K::Whitespace {
+                        i += 1;
+                    }
+                    if self.kind_at(i) == K::LineComment {
+                        i += 1;
+                    }
+                    if self.kind_at(i) == K::Newline {
+                        i += 1;
+                    }
+                }
+                _ => return i,
             }
         }
     }
