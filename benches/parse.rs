@@ -29,7 +29,7 @@ fn service(out: &mut String, i: usize) {
     let _ = writeln!(out, "    domain \"a{i}.shop.dev\"");
     out.push_str("    /* shared */\n");
     out.push_str("    depends-on \"db\"\n");
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         out.push_str(
             "    start \"\"\"\n        node server.js \\\n          --port 3000\n        \"\"\"\n",
         );

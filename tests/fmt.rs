@@ -128,8 +128,8 @@ fn idempotent_on_mutated_inputs() {
         seed
     };
     let inserts = [
-        " ", "\n", "\\\n", "/-", ";", "{", "}", "/* c */", "// c\n", "\t", "\r\n", "\n\n\n",
-        "\r", "\u{2028}", "\u{85}", "\"\"\"\n", "\"", "#",
+        " ", "\n", "\\\n", "/-", ";", "{", "}", "/* c */", "// c\n", "\t", "\r\n", "\n\n\n", "\r",
+        "\u{2028}", "\u{85}", "\"\"\"\n", "\"", "#",
     ];
     let mut failures = Vec::new();
     let mut inputs: Vec<PathBuf> = fs::read_dir(dir("fmt/input"))

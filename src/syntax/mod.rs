@@ -30,8 +30,3 @@ pub use printer::print_canonical;
 
 #[cfg(test)]
 mod tests;
-
-#[doc(hidden)]
-pub fn parse_tokens_for_bench(text: &str, tokens: &[Token]) -> (Document, Vec<SyntaxError>) {
-    parser::parse_tokens(text, tokens)
-}
