@@ -11,6 +11,7 @@ pub mod config;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
+pub mod graph;
 pub mod report;
 mod watch;
 
