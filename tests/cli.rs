@@ -201,7 +201,8 @@ fn check_directory_without_mirage_files_fails() {
         .file("README.md", "# nothing here\n")
         .args(["check"])
         .status(1)
-        .stderr_contains("error: no `.mirage` files in `.`")
+        .stderr_contains("mirage::resolve::no_files")
+        .stderr_contains("no `.mirage` files in `.`")
         .run();
 }
 

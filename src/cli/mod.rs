@@ -11,7 +11,6 @@ pub mod config;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
-pub mod graph;
 pub mod report;
 mod watch;
 
