@@ -201,7 +201,8 @@ fn check_directory_without_mirage_files_fails() {
         .file("README.md", "# nothing here\n")
         .args(["check"])
         .status(1)
-        .stderr_contains("error: no `.mirage` files in `.`")
+        .stderr_contains("mirage::resolve::no_files")
+        .stderr_contains("no `.mirage` files in `.`")
         .run();
 }
 
@@ -408,4 +409,195 @@ fn fmt_skips_hidden_and_target_directories() {
         .run();
     assert_eq!(out.read(".hidden/a.mirage"), UNFORMATTED);
     assert_eq!(out.read("target/b.mirage"), UNFORMATTED);
+}
+
+// ---------------------------------------------------------------- warnings
+
+const WITH_WARNING: &str = r#"project "shop"
+
+template "unused" {
+    port 3000
+}
+
+service "web" {
+    image "nginx:1.27"
+}
+
+environment "production"
+"#;
+
+#[test]
+fn check_warnings_are_shown_but_exit_0() {
+    let out = Test::new()
+        .file("main.mirage", WITH_WARNING)
+        .args(["check"])
+        .stdout("")
+        .stderr_contains("mirage::resolve::unused_template")
+        .stderr_contains("⚠ template `unused` is never used")
+        .run();
+    assert_eq!(
+        out.stderr.lines().last(),
+        Some("warning: 1 warning emitted")
+    );
+    let json = Test::new()
+        .file("main.mirage", WITH_WARNING)
+        .args(["check", "--format", "json"])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    assert_eq!(doc["diagnostics"][0]["severity"], "warning");
+    assert_eq!(doc["summary"]["warnings"], 1);
+    assert_eq!(doc["summary"]["errors"], 0);
+    Test::new()
+        .file("main.mirage", WITH_WARNING)
+        .args(["check", "--format", "github"])
+        .stdout_contains("::warning file=main.mirage,line=3,col=10,")
+        .run();
+}
+
+#[test]
+fn check_reports_errors_in_several_files_at_once() {
+    Test::new()
+        .file("a.mirage", SYNTAX_ERROR)
+        .file("b.mirage", "service \"api\" {\n    image \"nginx:1.27\"\n")
+        .args(["check"])
+        .status(1)
+        .stderr_contains("[a.mirage:4:")
+        .stderr_contains("[b.mirage:1:")
+        .stderr_contains("error: 2 errors emitted")
+        .run();
+}
+
+// ---------------------------------------------------------------- config, graph
+
+const SAAS: &str = r#"project "shop"
+
+import "std/postgres"
+
+layer "base" {
+    vars {
+        LOG_LEVEL "info"
+    }
+}
+
+layer "prod" extends="base" {
+    replicas 2
+}
+
+service "db" from="std/postgres"
+
+service "api" {
+    repo "acme/shop" root="apps/api"
+    vars {
+        DATABASE_URL "${{db.DATABASE_URL}}"
+        STRIPE_KEY (secret)"env:STRIPE_KEY"
+    }
+}
+
+environment "production" layer="prod" {
+    service "api" {
+        replicas 4
+    }
+}
+"#;
+
+#[test]
+fn config_explains_where_values_come_from() {
+    Test::new()
+        .file("main.mirage", SAAS)
+        .args([
+            "config",
+            "--env",
+            "production",
+            "--service",
+            "api",
+            "--explain",
+        ])
+        .stdout_contains("deploy.numReplicas")
+        .stdout_contains("(environment service block)")
+        .stdout_contains("variables.LOG_LEVEL")
+        .stdout_contains("(layer `base`)")
+        .stdout_contains("(sensitive)")
+        .stdout_lacks("env:STRIPE_KEY")
+        .run();
+}
+
+#[test]
+fn config_json_uses_railway_keys() {
+    let out = Test::new()
+        .file("main.mirage", SAAS)
+        .args([
+            "config",
+            "--env",
+            "production",
+            "--service",
+            "api",
+            "--json",
+        ])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(doc["project"], "shop");
+    assert!(out.stdout.contains("\"numReplicas\": 4"), "{}", out.stdout);
+}
+
+#[test]
+fn config_usage_errors_suggest_names() {
+    Test::new()
+        .file("main.mirage", SAAS)
+        .args(["config", "--env", "prod", "--service", "api"])
+        .status(2)
+        .stderr_contains("unknown environment `prod`")
+        .stderr_contains("did you mean `production`?")
+        .run();
+    Test::new()
+        .file("main.mirage", SAAS)
+        .args(["config", "--env", "production", "--service", "apii"])
+        .status(2)
+        .stderr_contains("did you mean `api`?")
+        .run();
+    Test::new()
+        .args(["config", "--service", "api"])
+        .status(2)
+        .run();
+}
+
+#[test]
+fn config_of_a_broken_project_prints_diagnostics_and_exits_1() {
+    Test::new()
+        .file("main.mirage", SYNTAX_ERROR)
+        .args(["config", "--env", "production"])
+        .status(1)
+        .stderr_contains("mirage::syntax::unclosed_string")
+        .run();
+}
+
+#[test]
+fn graph_shows_edges_and_a_deploy_order() {
+    Test::new()
+        .file("main.mirage", SAAS)
+        .args(["graph", "--env", "production"])
+        .stdout_contains("api")
+        .stdout_contains("→ db")
+        .stdout_contains("DATABASE_URL → db.DATABASE_URL")
+        .stdout_contains("deploy order: db, api")
+        .run();
+}
+
+#[test]
+fn graph_errors() {
+    Test::new()
+        .file("main.mirage", SYNTAX_ERROR)
+        .args(["graph"])
+        .status(1)
+        .stderr_contains("mirage::syntax::unclosed_string")
+        .run();
+    Test::new()
+        .file("main.mirage", SAAS)
+        .args(["graph", "--env", "staging"])
+        .status(2)
+        .stderr_contains("unknown environment `staging`")
+        .run();
+    Test::new()
+        .args(["graph", "--format", "svg"])
+        .status(2)
+        .run();
 }

@@ -1,10 +1,11 @@
 //! `mirage check [DIR]`: parse and resolve a project, report every problem.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use super::report::{self, Format, Summary};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, watch};
+use crate::diagnostic::{SourceFile, SourceFiles};
 use crate::resolve;
 
 /// Examples shown by `mirage check --help`.
@@ -63,36 +64,9 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Check the project once, print its diagnostics, and count them.
 pub fn check_once(dir: &Path, format: Format) -> Summary {
-    if !has_mirage_files(dir) {
-        let message = format!("no `.mirage` files in `{}`", dir.display());
-        match format {
-            Format::Human => {
-                report::print_error(&message);
-                report::write_stderr(
-                    "  help: create one, e.g. `main.mirage` with a `project \"name\"` node\n",
-                );
-            }
-            Format::Json => report::write_stdout(&format!(
-                "{}\n",
-                serde_json::json!({
-                    "version": report::json::VERSION,
-                    "diagnostics": [],
-                    "summary": { "errors": 1, "warnings": 0, "files": 0 },
-                    "error": message,
-                })
-            )),
-            Format::Github => report::write_stdout(&format!(
-                "::error title=mirage%3A%3Acli%3A%3Ano_files::{}\n",
-                report::github::escape_data(&message)
-            )),
-        }
-        return Summary {
-            errors: 1,
-            warnings: 0,
-        };
-    }
     let analysis = resolve::load_dir(dir);
-    report::emit(format, &analysis.files, &analysis.diagnostics);
+    let files = display_paths(&analysis.files);
+    report::emit(format, &files, &analysis.diagnostics);
     Summary::of(&analysis.diagnostics)
 }
 
@@ -111,11 +85,45 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
     }
 }
 
-/// Whether `dir` directly holds at least one `*.mirage` file.
-fn has_mirage_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "mirage") && e.path().is_file())
-    })
+/// The same table with paths as a person would type them: `./main.mirage`
+/// (how `load_dir(".")` names files) becomes `main.mirage`, which is also
+/// the form GitHub expects in annotations. Ids are kept.
+fn display_paths(files: &SourceFiles) -> SourceFiles {
+    let mut out = SourceFiles::new();
+    for (_, file) in files.iter() {
+        let mut components = file.path.components().peekable();
+        while components
+            .next_if(|c| matches!(c, Component::CurDir))
+            .is_some()
+        {}
+        let path: PathBuf = components.collect();
+        let path = if path.as_os_str().is_empty() {
+            file.path.clone()
+        } else {
+            path
+        };
+        out.add(SourceFile::new(path, file.text.clone()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_drop_a_leading_dot_and_keep_ids() {
+        let mut files = SourceFiles::new();
+        files.add(SourceFile::new("./main.mirage", "a"));
+        files.add(SourceFile::new("infra/./x.mirage", "b"));
+        files.add(SourceFile::new(".", ""));
+        files.add(SourceFile::new("std/postgres.mirage", "c"));
+        let shown = display_paths(&files);
+        let paths: Vec<_> = shown.iter().map(|(_, f)| f.path.clone()).collect();
+        assert_eq!(
+            paths,
+            ["main.mirage", "infra/x.mirage", ".", "std/postgres.mirage"].map(PathBuf::from)
+        );
+        assert_eq!(&*shown.get(crate::diagnostic::FileId(1)).text, "b");
+    }
 }

@@ -9,7 +9,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity, SourceFiles, Span};
 
@@ -101,10 +104,54 @@ fn clamp(text: &str, span: Span) -> Span {
     Span::new(start, fix(span.end).max(start))
 }
 
-fn source_of(files: &SourceFiles, file: FileId) -> NamedSource<Arc<str>> {
+fn source_of(files: &SourceFiles, file: FileId) -> Source {
     match lookup(files, file) {
-        Some(source) => NamedSource::new(source.path.display().to_string(), source.text.clone()),
-        None => NamedSource::new("?", Arc::from("")),
+        Some(source) => Source {
+            name: source.path.display().to_string(),
+            text: source.text.clone(),
+        },
+        None => Source {
+            name: "?".to_string(),
+            text: Arc::from(""),
+        },
+    }
+}
+
+/// A named text whose `[file:line:column]` header counts columns in
+/// characters, like the JSON and GitHub outputs and editors do; miette's own
+/// `str` source counts bytes.
+#[derive(Debug)]
+struct Source {
+    name: String,
+    text: Arc<str>,
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &'a str = &self.text;
+        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        let mut column = contents.column();
+        if context_lines_before == 0 {
+            // The header asks for the span alone: recount its column.
+            let offset = span.offset().min(text.len());
+            if let Some(before) = text.get(..offset) {
+                let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+                column = before[line_start..].chars().count();
+            }
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
     }
 }
 
@@ -124,7 +171,7 @@ fn labeled(files: &SourceFiles, label: &Label, primary: bool, with_text: bool) -
 /// A [`Diagnostic`] seen through miette's trait.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: Source,
     labels: Vec<LabeledSpan>,
     notes: Vec<Note>,
 }
@@ -132,11 +179,19 @@ struct Report<'a> {
 impl<'a> Report<'a> {
     fn new(files: &SourceFiles, diagnostic: &'a Diagnostic) -> Self {
         let home = diagnostic.primary.file;
-        let mut labels = vec![labeled(files, &diagnostic.primary, true, true)];
+        // A diagnostic about a directory or an empty file has no text to
+        // show; miette would draw an empty frame.
+        let has_text = lookup(files, home).is_some_and(|f| !f.text.is_empty());
+        let mut labels = Vec::new();
+        if has_text {
+            labels.push(labeled(files, &diagnostic.primary, true, true));
+        }
         let mut notes = Vec::new();
         for label in &diagnostic.related {
             if label.file == home {
-                labels.push(labeled(files, label, false, true));
+                if has_text {
+                    labels.push(labeled(files, label, false, true));
+                }
             } else {
                 notes.push(Note {
                     message: if label.message.is_empty() {
@@ -192,10 +247,13 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        (!self.labels.is_empty()).then_some(&self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
         Some(Box::new(self.labels.iter().cloned()))
     }
 
@@ -213,7 +271,7 @@ impl miette::Diagnostic for Report<'_> {
 #[derive(Debug)]
 struct Note {
     message: String,
-    source: NamedSource<Arc<str>>,
+    source: Source,
     label: LabeledSpan,
 }
 
@@ -308,6 +366,37 @@ mod tests {
         );
         let text = render(&files, &[d], &plain());
         assert!(text.contains("odd span"), "{text}");
+    }
+
+    #[test]
+    fn header_columns_count_characters_not_bytes() {
+        let mut files = SourceFiles::new();
+        let text = "x \"héllo 🌍 世界 \\q\"\n";
+        let id = files.add(SourceFile::new("m.mirage", text));
+        let start = text.find('\\').unwrap();
+        let d = Diagnostic::error(
+            "mirage::x::y",
+            id,
+            Span::new(start, start + 2),
+            "bad escape",
+        );
+        let text = render(&files, &[d], &plain());
+        // Column 15 in characters; miette alone would say 23 (bytes).
+        assert!(text.contains("[m.mirage:1:15]"), "{text}");
+    }
+
+    #[test]
+    fn diagnostics_about_empty_texts_draw_no_frame() {
+        let mut files = SourceFiles::new();
+        let id = files.add(SourceFile::new(".", ""));
+        let d = Diagnostic::error("mirage::resolve::no_files", id, Span::at(0), "no files")
+            .with_help("create one");
+        let text = render(&files, &[d], &plain());
+        assert!(!text.contains('╭'), "{text}");
+        assert!(
+            text.contains("× no files") && text.contains("help: create one"),
+            "{text}"
+        );
     }
 
     #[test]
