@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 const READ: &str = "query Whole($id: String!) { project(id: $id) { id name environments { edges { node { id name config(decryptVariables: true) configEtag } } } } }";
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn gql(http: &reqwest::Client, url: &str, query: &str, variables: Value) -> Value {
@@ -34,9 +37,18 @@ async fn gql(http: &reqwest::Client, url: &str, query: &str, variables: Value) -
 /// A realistic project: 3 environments, 10 services each with settings,
 /// variables (some references) and a domain.
 async fn seed(http: &reqwest::Client, url: &str) -> String {
-    let d = gql(http, url, "mutation { projectCreate(input: {name: \"bench\"}) { id baseEnvironmentId } }", json!({})).await;
+    let d = gql(
+        http,
+        url,
+        "mutation { projectCreate(input: {name: \"bench\"}) { id baseEnvironmentId } }",
+        json!({}),
+    )
+    .await;
     let pid = d["projectCreate"]["id"].as_str().unwrap().to_string();
-    let prod = d["projectCreate"]["baseEnvironmentId"].as_str().unwrap().to_string();
+    let prod = d["projectCreate"]["baseEnvironmentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut services = vec![];
     for i in 0..10 {
         let d = gql(
@@ -52,7 +64,10 @@ async fn seed(http: &reqwest::Client, url: &str) -> String {
     for (i, sid) in services.iter().enumerate() {
         let mut vars = serde_json::Map::new();
         for v in 0..8 {
-            vars.insert(format!("VAR_{v}"), json!({"value": format!("value-{i}-{v}")}));
+            vars.insert(
+                format!("VAR_{v}"),
+                json!({"value": format!("value-{i}-{v}")}),
+            );
         }
         vars.insert("DB".into(), json!({"value": "${{svc-0.DATABASE_URL}}"}));
         patch.insert(
@@ -87,7 +102,10 @@ async fn seed(http: &reqwest::Client, url: &str) -> String {
 fn main() {
     let secs = env_or("MIRAGE_BENCH_SECS", 5);
     let clients = env_or("MIRAGE_BENCH_CLIENTS", 16);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async move {
         let emu = Emulator::start(Options { clock: Duration::ZERO, ..Options::default() }).await.expect("emulator starts");
         let url = emu.url();
