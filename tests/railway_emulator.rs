@@ -7,11 +7,12 @@ mod railway_support;
 use std::time::Duration;
 
 use cynic::{MutationBuilder, QueryBuilder, SubscriptionBuilder};
+use mirage::emulator::{FaultKind, FaultRule, Options, RateLimit};
 use mirage::railway::ops::deployment::{DeployVariables, ServiceInstanceDeployV2};
 use mirage::railway::ops::logs::{DeploymentLogsSubscription, LogStreamVariables};
 use mirage::railway::ops::project::{ProjectsQuery, ProjectsVariables};
 use mirage::railway::{Client, ClientOptions, ErrorKind};
-use railway_support::emulator::{emulator_requests, seed, start};
+use railway_support::emulator::{emulator_requests, emulator_stats, seed, start, start_with};
 
 #[tokio::test]
 async fn read_project_is_one_request_and_batches_are_one_request_each() {
@@ -147,4 +148,83 @@ fn every_client_operation_is_valid_against_the_emulator_schema() {
         let problems = mirage::railway::schema_check::validate_document(&schema, &document);
         assert!(problems.is_empty(), "{name}:\n{document}\n{problems:#?}");
     }
+}
+
+fn fault(kind: FaultKind, rate: f64, seed: u64) -> FaultRule {
+    FaultRule {
+        kind,
+        nth: None,
+        rate: Some(rate),
+        seed: Some(seed),
+        times: None,
+    }
+}
+
+#[tokio::test]
+async fn reads_and_safe_writes_survive_injected_faults() {
+    // Only faults after which a write may safely be repeated: dropped
+    // connections and 503s without a body.
+    let faults = vec![
+        fault(FaultKind::Drop, 0.15, 7),
+        fault(
+            FaultKind::Status {
+                status: 503,
+                body: false,
+            },
+            0.15,
+            11,
+        ),
+    ];
+    let (emulator, client) = start_with(
+        Options {
+            faults,
+            ..Options::default()
+        },
+        8,
+    )
+    .await;
+    let (project_id, _) = seed(&client).await;
+    for _ in 0..10 {
+        let snapshot = client
+            .read_project(&project_id)
+            .await
+            .expect("read_project");
+        assert_eq!(snapshot.services.len(), 4);
+    }
+    let stats = emulator_stats(&emulator).await;
+    let injected = stats["faults_injected"].as_u64().unwrap();
+    assert!(injected > 0, "{stats}");
+    // Every fault cost exactly one extra request; nothing was sent twice
+    // without one.
+    assert_eq!(client.requests_sent(), 13 + injected, "{stats}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn reads_get_through_a_tight_rate_limit() {
+    let (emulator, client) = start_with(
+        Options {
+            rate_limit: Some(RateLimit {
+                limit: 4,
+                window_secs: 1,
+            }),
+            ..Options::default()
+        },
+        8,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        client
+            .query(ProjectsQuery::build(ProjectsVariables::default()))
+            .await
+            .expect("projects under a rate limit");
+    }
+    // Ten requests at four per one-second window span at least two windows.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    emulator.shutdown().await;
 }

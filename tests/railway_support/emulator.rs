@@ -17,9 +17,15 @@ use mirage::railway::{Client, ClientOptions, Credentials, RetryPolicy, Token};
 
 /// Starts an emulator (fast deployment clock) and a client for it.
 pub async fn start() -> (RunningEmulator, Client) {
+    start_with(Options::default(), 3).await
+}
+
+/// Starts an emulator with `options` (fast deployment clock) and a client
+/// that makes up to `attempts` attempts per request.
+pub async fn start_with(options: Options, attempts: u32) -> (RunningEmulator, Client) {
     let emulator = Emulator::start(Options {
         clock: Duration::from_millis(20),
-        ..Options::default()
+        ..options
     })
     .await
     .expect("emulator starts");
@@ -27,7 +33,7 @@ pub async fn start() -> (RunningEmulator, Client) {
         credentials: Some(Credentials::Account(Token::new("e2e-token"))),
         requests_per_second: 0.0,
         retry: RetryPolicy {
-            max_attempts: 3,
+            max_attempts: attempts,
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
             deadline: Duration::from_secs(10),
@@ -38,15 +44,21 @@ pub async fn start() -> (RunningEmulator, Client) {
     (emulator, client)
 }
 
-/// The emulator's own request counter.
-pub async fn emulator_requests(emulator: &RunningEmulator) -> u64 {
-    let stats: serde_json::Value = reqwest::get(format!("{}/stats", emulator.admin_url()))
+/// The emulator's counters (`GET /_emulator/stats`).
+pub async fn emulator_stats(emulator: &RunningEmulator) -> serde_json::Value {
+    reqwest::get(format!("{}/stats", emulator.admin_url()))
         .await
         .expect("stats")
         .json()
         .await
-        .expect("stats json");
-    stats["requests"].as_u64().expect("requests counter")
+        .expect("stats json")
+}
+
+/// The emulator's own request counter.
+pub async fn emulator_requests(emulator: &RunningEmulator) -> u64 {
+    emulator_stats(emulator).await["requests"]
+        .as_u64()
+        .expect("requests counter")
 }
 
 /// A `serviceCreate` of an image service.
