@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rusqlite::{OptionalExtension, params};
+
 use super::error::StateError;
 use super::store::Store;
 use super::time::Timestamp;
@@ -164,17 +166,43 @@ impl Store {
     /// updates its Railway IDs (a resource re-created after a failure) but
     /// keeps its first `origin`, `created_by` and `created_at`.
     pub fn record(&self, resource: &Resource) -> Result<(), StateError> {
-        todo!()
+        let conn = self.conn();
+        insert(&conn, resource)?;
+        Ok(())
     }
 
     /// Record several resources in one transaction (all or none).
     pub fn record_all(&self, resources: &[Resource]) -> Result<(), StateError> {
-        todo!()
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for resource in resources {
+            insert(&tx, resource)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The owned resource with this key, if any.
     pub fn owned(&self, key: &ResourceKey) -> Result<Option<Resource>, StateError> {
-        todo!()
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+             AND kind = ?3 AND service = ?4 AND name = ?5"
+        );
+        let row = conn
+            .query_row(
+                &sql,
+                params![
+                    key.project,
+                    key.environment.as_deref().unwrap_or(""),
+                    key.kind.as_str(),
+                    key.service.as_deref().unwrap_or(""),
+                    key.name,
+                ],
+                read_row,
+            )
+            .optional()?;
+        row.map(RawResource::into_resource).transpose()
     }
 
     /// Whether the resource with this key is Mirage's.
@@ -184,7 +212,15 @@ impl Store {
 
     /// The owned resource with this Railway ID, if any.
     pub fn owned_by_railway_id(&self, railway_id: &str) -> Result<Option<Resource>, StateError> {
-        todo!()
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM owned_resources WHERE railway_id = ?1 \
+             ORDER BY created_at, project, environment, kind, service, name LIMIT 1"
+        );
+        let row = conn
+            .query_row(&sql, params![railway_id], read_row)
+            .optional()?;
+        row.map(RawResource::into_resource).transpose()
     }
 
     /// Every owned resource inside environment `environment` of project
@@ -203,25 +239,160 @@ impl Store {
     }
 
     /// Owned resources matching `filter`, sorted by project, environment,
-    /// kind, service and name.
+    /// kind (in [`ResourceKind::ALL`] order), service and name.
     pub fn list_owned(&self, filter: &OwnedFilter) -> Result<Vec<Resource>, StateError> {
-        todo!()
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM owned_resources \
+             WHERE (?1 IS NULL OR project = ?1) \
+               AND (?2 IS NULL OR environment = ?2) \
+               AND (?3 IS NULL OR service = ?3 OR (kind = 'service' AND name = ?3)) \
+               AND (?4 IS NULL OR kind = ?4)"
+        );
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement.query_map(
+            params![
+                filter.project,
+                filter.environment,
+                filter.service,
+                filter.kind.map(ResourceKind::as_str),
+            ],
+            read_row,
+        )?;
+        let mut resources = Vec::new();
+        for row in rows {
+            resources.push(row?.into_resource()?);
+        }
+        resources.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(resources)
     }
 
     /// Forget one resource (after destroying it, or to hand it back).
     /// Returns whether it was recorded.
     pub fn forget(&self, key: &ResourceKey) -> Result<bool, StateError> {
-        todo!()
+        let conn = self.conn();
+        let removed = conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+             AND kind = ?3 AND service = ?4 AND name = ?5",
+            params![
+                key.project,
+                key.environment.as_deref().unwrap_or(""),
+                key.kind.as_str(),
+                key.service.as_deref().unwrap_or(""),
+                key.name,
+            ],
+        )?;
+        Ok(removed > 0)
     }
 
     /// Forget everything recorded inside environment `environment` of
     /// `project`, and the environment itself (after `mirage destroy`).
-    /// Returns how many records were removed.
+    /// Returns how many records were removed. The environment's TTL, if
+    /// any, is left to [`Store::clear_ttl`].
     pub fn forget_environment(
         &self,
         project: &str,
         environment: &str,
     ) -> Result<usize, StateError> {
-        todo!()
+        let conn = self.conn();
+        let removed = conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND (environment = ?2 \
+             OR (kind = 'environment' AND environment = '' AND name = ?2))",
+            params![project, environment],
+        )?;
+        Ok(removed)
+    }
+}
+
+/// The columns read by [`read_row`], in order.
+const COLUMNS: &str = "project, environment, kind, service, name, project_id, environment_id, \
+                       railway_id, origin, created_by, created_at";
+
+fn insert(conn: &rusqlite::Connection, resource: &Resource) -> Result<(), StateError> {
+    let key = &resource.key;
+    let now = Timestamp::now().0;
+    // The update keeps known IDs when the caller passes `None`, and never
+    // rewrites who created the resource or when.
+    conn.execute(
+        "INSERT INTO owned_resources (project, environment, kind, service, name, project_id, \
+         environment_id, railway_id, origin, created_by, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (project, environment, kind, service, name) DO UPDATE SET \
+           project_id = COALESCE(excluded.project_id, owned_resources.project_id), \
+           environment_id = COALESCE(excluded.environment_id, owned_resources.environment_id), \
+           railway_id = COALESCE(excluded.railway_id, owned_resources.railway_id), \
+           updated_at = excluded.updated_at",
+        params![
+            key.project,
+            key.environment.as_deref().unwrap_or(""),
+            key.kind.as_str(),
+            key.service.as_deref().unwrap_or(""),
+            key.name,
+            resource.project_id,
+            resource.environment_id,
+            resource.railway_id,
+            resource.origin.as_str(),
+            resource.created_by,
+            resource.created_at.0,
+            now,
+        ],
+    )?;
+    Ok(())
+}
+
+/// A row as stored, before its strings are checked.
+struct RawResource {
+    project: String,
+    environment: String,
+    kind: String,
+    service: String,
+    name: String,
+    project_id: Option<String>,
+    environment_id: Option<String>,
+    railway_id: Option<String>,
+    origin: String,
+    created_by: String,
+    created_at: i64,
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawResource> {
+    Ok(RawResource {
+        project: row.get(0)?,
+        environment: row.get(1)?,
+        kind: row.get(2)?,
+        service: row.get(3)?,
+        name: row.get(4)?,
+        project_id: row.get(5)?,
+        environment_id: row.get(6)?,
+        railway_id: row.get(7)?,
+        origin: row.get(8)?,
+        created_by: row.get(9)?,
+        created_at: row.get(10)?,
+    })
+}
+
+impl RawResource {
+    fn into_resource(self) -> Result<Resource, StateError> {
+        let origin = match self.origin.as_str() {
+            "created" => Origin::Created,
+            "adopted" => Origin::Adopted,
+            other => return Err(StateError::Invalid(format!("unknown origin `{other}`"))),
+        };
+        let non_empty = |text: String| (!text.is_empty()).then_some(text);
+        Ok(Resource {
+            key: ResourceKey {
+                project: self.project,
+                environment: non_empty(self.environment),
+                kind: self.kind.parse()?,
+                service: non_empty(self.service),
+                name: self.name,
+            },
+            project_id: self.project_id,
+            environment_id: self.environment_id,
+            railway_id: self.railway_id,
+            origin,
+            created_by: self.created_by,
+            created_at: Timestamp(self.created_at),
+        })
     }
 }
