@@ -385,7 +385,7 @@ fn spawn_holder(db: &Path) -> (Child, BufReader<ChildStdout>) {
             stdout.read_line(&mut line).unwrap() > 0,
             "the child exited before locking"
         );
-        if line.starts_with("LOCKED") {
+        if line.contains("LOCKED pid=") {
             return (child, stdout);
         }
     }
