@@ -29,10 +29,21 @@ impl Timestamp {
         self.0
     }
 
-    /// This time plus `duration` (saturating).
+    /// This time plus `duration` (saturating). Also available as `+`.
+    // Kept as a method: it is part of the API the planner was given.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, duration: Duration) -> Self {
         let seconds = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
         Timestamp(self.0.saturating_add(seconds))
+    }
+}
+
+impl std::ops::Add<Duration> for Timestamp {
+    type Output = Timestamp;
+
+    /// This time plus `duration` (saturating).
+    fn add(self, duration: Duration) -> Timestamp {
+        Timestamp::add(self, duration)
     }
 }
 
@@ -92,6 +103,7 @@ mod tests {
     #[test]
     fn add_saturates() {
         assert_eq!(Timestamp(10).add(Duration::from_secs(5)), Timestamp(15));
+        assert_eq!(Timestamp(10) + Duration::from_secs(5), Timestamp(15));
         assert_eq!(
             Timestamp(i64::MAX - 1).add(Duration::from_secs(5)),
             Timestamp(i64::MAX)
