@@ -12,4 +12,5 @@ pub mod emulator;
 pub mod model;
 pub mod railway;
 pub mod resolve;
+pub mod state;
 pub mod syntax;

@@ -12,6 +12,7 @@ pub mod emulator;
 pub mod fmt;
 pub mod graph;
 pub mod report;
+pub mod state;
 mod watch;
 
 use std::process::ExitCode;
@@ -64,6 +65,8 @@ pub enum Command {
     Graph(graph::Args),
     /// Run a local Railway emulator (same GraphQL API) until Ctrl-C.
     Emulator(emulator::Args),
+    /// Show what Mirage owns on Railway, its locks; break a stale lock.
+    State(state::Args),
 }
 
 /// When to colour output.
@@ -105,6 +108,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Config(args) => config::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::State(args) => state::run(args),
     }
 }
 

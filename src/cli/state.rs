@@ -1,0 +1,399 @@
+//! `mirage state`: what Mirage owns on Railway (with the Railway IDs), the
+//! locks held, and breaking a stale lock.
+//!
+//! Exit codes: 0 success, 1 when the database cannot be read or a lock
+//! cannot be broken safely, 2 for usage errors (nothing matches `show`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use miette::Diagnostic;
+
+use super::{EXIT_FAILURE, EXIT_USAGE, report};
+use crate::state::{
+    self, ApplyRecord, HistoryFilter, LockInfo, OwnedFilter, Resource, ResourceKind, StateError,
+    Store, Timestamp, TtlEntry,
+};
+
+/// Arguments of `mirage state`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The state database (default: `.mirage/state.db` in `--dir`).
+    #[arg(long, global = true, env = "MIRAGE_STATE", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// The project directory whose `.mirage/state.db` to use.
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+/// The subcommands of `mirage state`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum StateCommand {
+    /// List every resource Mirage owns, with its Railway ID, and the locks
+    /// held.
+    List,
+    /// Show one environment (`ENV`), one service (`ENV/SERVICE`) or one
+    /// resource by Railway ID.
+    Show {
+        /// `ENV`, `ENV/SERVICE` or a Railway ID.
+        #[arg(value_name = "TARGET")]
+        target: String,
+    },
+    /// Release the lock of an environment whose holder is gone.
+    Unlock {
+        /// The environment name.
+        #[arg(value_name = "ENV")]
+        env: String,
+        /// The project, when the database knows several.
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
+        /// Break the lock even if its holder may still be running.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Run `mirage state`.
+pub fn run(args: Args) -> ExitCode {
+    let path = args
+        .state
+        .clone()
+        .unwrap_or_else(|| args.dir.join(state::DEFAULT_RELATIVE_PATH));
+    // Reading commands never create a database where there is none.
+    let store = if path.exists() {
+        match Store::open(&path) {
+            Ok(store) => Some(store),
+            Err(error) => return fail(&error),
+        }
+    } else {
+        None
+    };
+    let result = match &args.command {
+        StateCommand::List => list(store.as_ref(), &path, args.json),
+        StateCommand::Show { target } => show(store.as_ref(), target, args.json),
+        StateCommand::Unlock {
+            env,
+            project,
+            force,
+        } => unlock(store.as_ref(), env, project.as_deref(), *force),
+    };
+    result.unwrap_or_else(|error| fail(&error))
+}
+
+/// Print a state error with its help line; exit 1.
+fn fail(error: &dyn Diagnostic) -> ExitCode {
+    report::print_error(&error.to_string());
+    if let Some(help) = error.help() {
+        report::write_stderr(&format!("  help: {help}\n"));
+    }
+    ExitCode::from(EXIT_FAILURE)
+}
+
+/// Everything recorded, for `--json`.
+#[derive(serde::Serialize)]
+struct Listing {
+    owned: Vec<Resource>,
+    locks: Vec<LockInfo>,
+    ttls: Vec<TtlEntry>,
+}
+
+fn list(store: Option<&Store>, path: &Path, json: bool) -> Result<ExitCode, StateError> {
+    let listing = match store {
+        Some(store) => Listing {
+            owned: store.list_owned(&OwnedFilter::default())?,
+            locks: store.locks()?,
+            ttls: store.ttls()?,
+        },
+        None => {
+            if !json {
+                report::write_stderr(&format!(
+                    "no state database at `{}`: mirage owns nothing here yet\n",
+                    path.display()
+                ));
+            }
+            Listing {
+                owned: Vec::new(),
+                locks: Vec::new(),
+                ttls: Vec::new(),
+            }
+        }
+    };
+    if json {
+        print_json(&listing);
+    } else if store.is_some() {
+        let mut out = String::new();
+        render_owned(&mut out, &listing.owned);
+        render_locks(&mut out, &listing.locks);
+        render_ttls(&mut out, &listing.ttls);
+        report::write_stdout(&out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One environment or service, for `--json`.
+#[derive(serde::Serialize)]
+struct Shown {
+    environment: String,
+    service: Option<String>,
+    owned: Vec<Resource>,
+    locks: Vec<LockInfo>,
+    ttls: Vec<TtlEntry>,
+    history: Vec<ApplyRecord>,
+}
+
+fn show(store: Option<&Store>, target: &str, json: bool) -> Result<ExitCode, StateError> {
+    let nothing = || {
+        report::print_error(&format!("nothing in the state database matches `{target}`"));
+        report::write_stderr(
+            "  help: `mirage state list` shows every environment, service and railway id recorded\n",
+        );
+        Ok(ExitCode::from(EXIT_USAGE))
+    };
+    let Some(store) = store else {
+        return nothing();
+    };
+    if let Some(resource) = store.owned_by_railway_id(target)? {
+        if json {
+            print_json(&resource);
+        } else {
+            let mut out = String::new();
+            render_owned(&mut out, std::slice::from_ref(&resource));
+            report::write_stdout(&out);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (environment, service) = match target.split_once('/') {
+        Some((env, service)) => (env, Some(service)),
+        None => (target, None),
+    };
+    let mut owned = store.list_owned(&OwnedFilter {
+        environment: Some(environment.to_owned()),
+        service: service.map(str::to_owned),
+        ..OwnedFilter::default()
+    })?;
+    if service.is_none() {
+        // The environment itself is recorded outside any environment.
+        let itself = store.list_owned(&OwnedFilter {
+            kind: Some(ResourceKind::Environment),
+            ..OwnedFilter::default()
+        })?;
+        owned.extend(itself.into_iter().filter(|r| r.key.name == environment));
+        owned.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    let locks: Vec<LockInfo> = store
+        .locks()?
+        .into_iter()
+        .filter(|lock| lock.environment == environment)
+        .collect();
+    let ttls: Vec<TtlEntry> = store
+        .ttls()?
+        .into_iter()
+        .filter(|ttl| ttl.environment == environment)
+        .collect();
+    let history = store.history(&HistoryFilter {
+        environment: Some(environment.to_owned()),
+        limit: Some(HISTORY_SHOWN),
+        ..HistoryFilter::default()
+    })?;
+    if owned.is_empty() && locks.is_empty() && ttls.is_empty() && history.is_empty() {
+        return nothing();
+    }
+    if json {
+        print_json(&Shown {
+            environment: environment.to_owned(),
+            service: service.map(str::to_owned),
+            owned,
+            locks,
+            ttls,
+            history,
+        });
+    } else {
+        let mut out = String::new();
+        render_owned(&mut out, &owned);
+        render_locks(&mut out, &locks);
+        render_ttls(&mut out, &ttls);
+        render_history(&mut out, &history);
+        report::write_stdout(&out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How many recent applies `show` lists.
+const HISTORY_SHOWN: usize = 10;
+
+fn unlock(
+    store: Option<&Store>,
+    environment: &str,
+    project: Option<&str>,
+    force: bool,
+) -> Result<ExitCode, StateError> {
+    let locks: Vec<LockInfo> = match store {
+        Some(store) => store
+            .locks()?
+            .into_iter()
+            .filter(|lock| lock.environment == environment)
+            .filter(|lock| project.is_none_or(|p| lock.project == p))
+            .collect(),
+        None => Vec::new(),
+    };
+    let (store, lock) = match (store, locks.as_slice()) {
+        (Some(store), [lock]) => (store, lock),
+        (_, []) => {
+            report::write_stderr(&format!("environment `{environment}` is not locked\n"));
+            return Ok(ExitCode::SUCCESS);
+        }
+        (_, many) => {
+            report::print_error(&format!(
+                "environment `{environment}` is locked in several projects: {}",
+                many.iter()
+                    .map(|lock| format!("`{}`", lock.project))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            report::write_stderr("  help: choose one with `--project`\n");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let holder = format!(
+        "{} (pid {}) since {}",
+        lock.holder, lock.holder.pid, lock.since
+    );
+    if !force && !lock.is_stale() {
+        report::print_error(&format!(
+            "environment `{environment}` is locked by {holder}, which may still be running"
+        ));
+        report::write_stderr(&format!(
+            "  help: if it is gone (killed, another machine that crashed), run `mirage state unlock {environment} --force`\n"
+        ));
+        return Ok(ExitCode::from(EXIT_FAILURE));
+    }
+    let why = if force { "" } else { ", no longer running" };
+    match store.break_lock(&lock.project, environment)? {
+        Some(_) => report::write_stderr(&format!(
+            "unlocked environment `{environment}` of `{}` (was locked by {holder}{why})\n",
+            lock.project
+        )),
+        None => report::write_stderr(&format!(
+            "environment `{environment}` was released meanwhile\n"
+        )),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => report::write_stdout(&format!("{text}\n")),
+        Err(error) => report::print_error(&format!("cannot print json: {error}")),
+    }
+}
+
+fn render_owned(out: &mut String, owned: &[Resource]) {
+    if owned.is_empty() {
+        out.push_str("mirage owns nothing here\n");
+        return;
+    }
+    let mut rows = vec![
+        [
+            "KIND",
+            "PROJECT",
+            "ENVIRONMENT",
+            "SERVICE",
+            "NAME",
+            "RAILWAY ID",
+            "ORIGIN",
+            "BY",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for resource in owned {
+        let key = &resource.key;
+        rows.push(vec![
+            key.kind.to_string(),
+            key.project.clone(),
+            key.environment.clone().unwrap_or_else(|| "-".to_owned()),
+            key.service.clone().unwrap_or_else(|| "-".to_owned()),
+            key.name.clone(),
+            resource
+                .railway_id
+                .clone()
+                .unwrap_or_else(|| "-".to_owned()),
+            resource.origin.to_string(),
+            format!("{} at {}", resource.created_by, resource.created_at),
+        ]);
+    }
+    render_table(out, &rows);
+}
+
+fn render_locks(out: &mut String, locks: &[LockInfo]) {
+    for lock in locks {
+        let stale = if lock.is_stale() {
+            " (stale: the process is gone)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "locked: {}/{} by {} (pid {}) since {}{stale}\n",
+            lock.project, lock.environment, lock.holder, lock.holder.pid, lock.since
+        ));
+    }
+}
+
+fn render_ttls(out: &mut String, ttls: &[TtlEntry]) {
+    let now = Timestamp::now();
+    for ttl in ttls {
+        let verb = if ttl.expires_at <= now {
+            "expired"
+        } else {
+            "expires"
+        };
+        out.push_str(&format!(
+            "ttl: {}/{} {verb} {} (set by {})\n",
+            ttl.project, ttl.environment, ttl.expires_at, ttl.set_by
+        ));
+    }
+}
+
+fn render_history(out: &mut String, history: &[ApplyRecord]) {
+    for apply in history {
+        let result = apply.result.map_or("unfinished", |r| r.as_str());
+        out.push_str(&format!(
+            "apply #{} by {} at {}: {result}",
+            apply.id, apply.actor, apply.started_at
+        ));
+        if let Some(summary) = &apply.summary {
+            out.push_str(&format!(" ({summary})"));
+        }
+        out.push('\n');
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+fn render_table(out: &mut String, rows: &[Vec<String>]) {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(&widths) {
+            line.push_str(&format!("{cell:<width$}  "));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
