@@ -6,11 +6,14 @@
 //! well, 1 when the input has errors (or `fmt --check` finds work to do), 2
 //! for usage errors (clap's own, and paths that do not exist).
 
+pub mod apply;
 pub mod check;
 pub mod config;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
+pub mod local;
+pub mod plan;
 pub mod report;
 mod watch;
 
@@ -64,6 +67,10 @@ pub enum Command {
     Graph(graph::Args),
     /// Run a local Railway emulator (same GraphQL API) until Ctrl-C.
     Emulator(emulator::Args),
+    /// Show what would change on Railway (one read, no writes).
+    Plan(plan::Args),
+    /// Apply the plan to Railway (or a saved plan file).
+    Apply(apply::Args),
 }
 
 /// When to colour output.
@@ -105,6 +112,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Config(args) => config::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
     }
 }
 

@@ -51,7 +51,11 @@ impl Change {
     pub fn display_path(&self) -> String {
         self.path
             .iter()
-            .map(|s| if s == "@volume" { "volume" } else { s.as_str() })
+            .map(|s| match s.as_str() {
+                "@volume" => "volume",
+                "@generated" => "(generated)",
+                other => other,
+            })
             .collect::<Vec<_>>()
             .join(".")
     }

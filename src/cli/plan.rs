@@ -1,0 +1,191 @@
+//! `mirage plan [DIR]`: read the project from Railway in one request, diff
+//! it against the `.mirage` files and print what would change.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::local::{self, Connection};
+use super::report;
+use super::{EXIT_FAILURE, EXIT_OK};
+use crate::plan::{self, Filter, Owned, Plan};
+use crate::railway::Snapshot;
+use crate::resolve;
+
+/// Exit code of `--detailed-exitcode` when the plan has changes.
+pub const EXIT_CHANGES: u8 = 2;
+
+/// Output formats of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum PlanFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// The documented, versioned JSON format (`docs/plan-format.md`).
+    Json,
+    /// A pull-request comment: summary first, details folded.
+    Markdown,
+}
+
+/// Where to read from and what to plan (shared by `plan`, `apply`, `destroy`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Selection {
+    /// Only these environments (repeatable).
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+
+    /// Only these service instances, as `env/service` (repeatable).
+    #[arg(long = "target", value_name = "ENV/SERVICE")]
+    pub targets: Vec<String>,
+
+    /// Use the built-in emulator (state under `DIR/.mirage/`) instead of
+    /// Railway: no account needed.
+    #[arg(long)]
+    pub local: bool,
+}
+
+/// Arguments of `mirage plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The project directory.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Print the plan as JSON (same as `--format json`).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+
+    /// Save the plan (with each environment's `configEtag`) for `mirage apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 0 when there are no changes, 1 on error, 2 when there are changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// Run `mirage plan`.
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report::print_error(&format!("cannot start the async runtime: {error}"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async {
+        let Some((_connection, plan)) = prepare(&args.dir, &args.selection).await else {
+            return ExitCode::from(EXIT_FAILURE);
+        };
+        let format = if args.json { PlanFormat::Json } else { args.format };
+        let text = match format {
+            PlanFormat::Text => plan::render::text(&plan),
+            PlanFormat::Json => plan::render::json(&plan) + "\n",
+            PlanFormat::Markdown => plan::render::markdown(&plan),
+        };
+        report::write_stdout(&text);
+        if let Some(out) = &args.out {
+            let saved = plan::saved::SavedPlan::new(&plan, &args.dir);
+            if let Err(error) = saved.write(out) {
+                report::print_error(&format!("cannot write `{}`: {error}", out.display()));
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            if format == PlanFormat::Text {
+                report::write_stdout(&format!(
+                    "Saved the plan to `{}`; apply it with `mirage apply {}`.\n",
+                    out.display(),
+                    out.display()
+                ));
+            }
+        }
+        if args.detailed_exitcode && plan.has_changes() {
+            ExitCode::from(EXIT_CHANGES)
+        } else {
+            ExitCode::from(EXIT_OK)
+        }
+    })
+}
+
+/// Resolves the project, reads Railway and diffs. Problems are printed;
+/// `None` means the command failed.
+pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
+    let analysis = resolve::load_dir(dir);
+    if analysis.has_errors() {
+        report::print_diagnostics(&analysis.files, &analysis.diagnostics);
+        report::print_error("the project has errors; fix them before planning");
+        return None;
+    }
+    let Some(name) = analysis.project.name.as_ref().map(|n| n.value.clone()) else {
+        report::print_error("the project has no name\n  help: add `project \"name\"` to a `.mirage` file");
+        return None;
+    };
+    let mut filter = Filter {
+        environments: selection.envs.clone(),
+        targets: Vec::new(),
+    };
+    for env in &selection.envs {
+        if analysis.project.environment(env).is_none() {
+            report::print_error(&format!("there is no environment `{env}` in the project"));
+            return None;
+        }
+    }
+    for target in &selection.targets {
+        let Some((env, service)) = target.split_once('/') else {
+            report::print_error(&format!(
+                "`{target}` is not a target\n  help: write `--target ENV/SERVICE`, e.g. `--target production/api`"
+            ));
+            return None;
+        };
+        filter.targets.push((env.to_owned(), service.to_owned()));
+    }
+    let connection = match local::connect(selection.local, dir).await {
+        Ok(connection) => connection,
+        Err(message) => {
+            report::print_error(&message);
+            return None;
+        }
+    };
+    let snapshot = match read(&connection, &name).await {
+        Ok(snapshot) => snapshot,
+        Err(message) => {
+            report::print_error(&message);
+            return None;
+        }
+    };
+    let owned = Owned::default();
+    let plan = plan::diff(
+        &analysis.project,
+        snapshot.as_ref(),
+        &owned,
+        &filter,
+        &plan::env_secrets,
+    );
+    Some((connection, plan))
+}
+
+/// Finds the project by name (names are identity) and reads it whole.
+async fn read(connection: &Connection, name: &str) -> Result<Option<Snapshot>, String> {
+    let client = &connection.client;
+    let found = client
+        .find_projects_by_name(name, None)
+        .await
+        .map_err(|e| format!("cannot list projects: {e}"))?;
+    match found.as_slice() {
+        [] => Ok(None),
+        [project] => client
+            .read_project(project.id.inner())
+            .await
+            .map(Some)
+            .map_err(|e| format!("cannot read project `{name}`: {e}")),
+        _ => Err(format!(
+            "{} projects are called `{name}`; Mirage identifies projects by name\n  help: rename or delete the extra ones",
+            found.len()
+        )),
+    }
+}
