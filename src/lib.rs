@@ -14,4 +14,5 @@ pub mod model;
 pub mod plan;
 pub mod railway;
 pub mod resolve;
+pub mod state;
 pub mod syntax;

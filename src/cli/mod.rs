@@ -15,6 +15,7 @@ pub mod graph;
 pub mod local;
 pub mod plan;
 pub mod report;
+pub mod state;
 mod watch;
 
 use std::process::ExitCode;
@@ -71,6 +72,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Apply the plan to Railway (or a saved plan file).
     Apply(apply::Args),
+    /// Show what Mirage owns on Railway, its locks; break a stale lock.
+    State(state::Args),
 }
 
 /// When to colour output.
@@ -114,6 +117,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Emulator(args) => emulator::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::State(args) => state::run(args),
     }
 }
 

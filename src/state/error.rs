@@ -1,0 +1,90 @@
+//! Errors of the state database: a typed enum, with stable diagnostic codes
+//! so the CLI can render them like every other Mirage error.
+
+use std::path::PathBuf;
+
+use super::time::Timestamp;
+
+/// A failure of the state database itself (not a user mistake in `.mirage`
+/// files).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StateError {
+    /// The database file could not be opened or created.
+    #[error("cannot open the state database `{path}`: {message}")]
+    #[diagnostic(
+        code(mirage::state::open),
+        help("check the path and its permissions, or choose another with `MIRAGE_STATE`")
+    )]
+    Open {
+        /// The file that was being opened.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// The database was written by a newer Mirage: its schema is ahead of
+    /// what this binary knows, and touching it could lose data.
+    #[error(
+        "the state database `{path}` has schema version {found}, newer than the {supported} this mirage knows"
+    )]
+    #[diagnostic(
+        code(mirage::state::newer_schema),
+        help("upgrade mirage to the version that last wrote this database")
+    )]
+    NewerSchema {
+        /// The database file (`:memory:` for an in-memory one).
+        path: PathBuf,
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest schema version this binary knows.
+        supported: i64,
+    },
+
+    /// A value in the database is not one this binary understands (an
+    /// unknown resource kind, a malformed plan), which means it was edited
+    /// by hand or is damaged.
+    #[error("the state database holds an invalid value: {0}")]
+    #[diagnostic(code(mirage::state::invalid_value))]
+    Invalid(String),
+
+    /// Any other SQLite failure (disk full, database locked past the busy
+    /// timeout, a damaged file).
+    #[error("state database error: {0}")]
+    #[diagnostic(code(mirage::state::sqlite))]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Why a lock could not be taken.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LockError {
+    /// Someone else holds the lock (and kept it past the wait, if any).
+    #[error(
+        "environment `{environment}` is locked by {holder} (pid {pid}) since {since}; wait with --lock-timeout or break a stale lock with `mirage state unlock {environment} --force`"
+    )]
+    #[diagnostic(code(mirage::state::locked))]
+    Held {
+        /// The project name of the lock.
+        project: String,
+        /// The environment name of the lock.
+        environment: String,
+        /// Who holds it, as `user@host`.
+        holder: String,
+        /// When it was taken.
+        since: Timestamp,
+        /// The process id of the holder.
+        pid: u32,
+        /// The host of the holder.
+        host: String,
+    },
+
+    /// The database failed while taking the lock.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    State(#[from] StateError),
+}
+
+impl From<rusqlite::Error> for LockError {
+    fn from(error: rusqlite::Error) -> Self {
+        LockError::State(StateError::Sqlite(error))
+    }
+}

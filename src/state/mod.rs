@@ -1,0 +1,46 @@
+//! The state database: what Mirage owns on Railway, the history of applies,
+//! per-environment locks and the deadlines of ephemeral environments.
+//!
+//! Railway is the source of truth (decision 1 in the architecture): this
+//! database never describes the desired or actual configuration of a
+//! resource. It records only what Railway cannot tell us:
+//!
+//! * **ownership** — which resources Mirage created or adopted, with their
+//!   Railway IDs, so that Mirage never deletes what it did not create
+//!   ([`Store::record`], [`Store::is_owned`], [`Store::owned_in_environment`]);
+//! * **history** — every apply with who ran it, when, the plan (already
+//!   redacted) and its result, the start of the audit log
+//!   ([`Store::begin_apply`], [`Store::finish_apply`], [`Store::history`]);
+//! * **locks** — one per (project, environment), across processes
+//!   ([`Store::acquire`], [`Store::break_lock`]);
+//! * **TTLs** — when an ephemeral environment should be destroyed
+//!   ([`Store::set_ttl`], [`Store::expired`]).
+//!
+//! **No secret ever enters this database.** No function here takes a secret
+//! value: callers pass plans whose sensitive values are already redacted.
+//!
+//! The backend is SQLite (rusqlite, WAL). The API speaks in Mirage's own
+//! types, never in rusqlite's, and the SQL sticks to what PostgreSQL also
+//! accepts, so that a PostgreSQL backend for teams (decision 9) can sit
+//! behind the same API later. Keys are *names* (project name, environment
+//! name), as Railway identity is by name; Railway IDs are stored beside them.
+
+mod actor;
+mod error;
+mod history;
+mod lock;
+mod migrate;
+mod ownership;
+mod store;
+mod time;
+mod ttl;
+
+pub use actor::Actor;
+pub use error::{LockError, StateError};
+pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
+pub use lock::{LockGuard, LockInfo};
+pub use migrate::SCHEMA_VERSION;
+pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
+pub use store::{DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store, resolve_path};
+pub use time::Timestamp;
+pub use ttl::TtlEntry;

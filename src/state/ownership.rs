@@ -1,0 +1,398 @@
+//! Ownership: the resources Mirage created or adopted, with their Railway
+//! IDs. The planner destroys only what is recorded here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::error::StateError;
+use super::store::Store;
+use super::time::Timestamp;
+
+/// The kind of a Railway resource Mirage can own.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceKind {
+    /// A Railway project.
+    Project,
+    /// An environment of a project.
+    Environment,
+    /// A service (project-wide on Railway; recorded per environment when
+    /// Mirage created it for one environment only).
+    Service,
+    /// A volume attached to a service.
+    Volume,
+    /// A domain (Railway-generated or custom) of a service.
+    Domain,
+    /// A TCP proxy of a service.
+    TcpProxy,
+    /// A variable of a service or a shared variable (by name only; the
+    /// value is never stored).
+    Variable,
+}
+
+impl ResourceKind {
+    /// Every kind, in the order the CLI lists them.
+    pub const ALL: [ResourceKind; 7] = [
+        ResourceKind::Project,
+        ResourceKind::Environment,
+        ResourceKind::Service,
+        ResourceKind::Volume,
+        ResourceKind::Domain,
+        ResourceKind::TcpProxy,
+        ResourceKind::Variable,
+    ];
+
+    /// The stable name stored in the database and printed: `tcp-proxy`…
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Project => "project",
+            ResourceKind::Environment => "environment",
+            ResourceKind::Service => "service",
+            ResourceKind::Volume => "volume",
+            ResourceKind::Domain => "domain",
+            ResourceKind::TcpProxy => "tcp-proxy",
+            ResourceKind::Variable => "variable",
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ResourceKind {
+    type Err = StateError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ResourceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| StateError::Invalid(format!("unknown resource kind `{text}`")))
+    }
+}
+
+/// How a resource came to be Mirage's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Mirage created it.
+    Created,
+    /// It existed and `mirage import` adopted it.
+    Adopted,
+}
+
+impl Origin {
+    /// The stable name stored in the database: `created` or `adopted`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Origin::Created => "created",
+            Origin::Adopted => "adopted",
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What identifies an owned resource: names, as on Railway.
+///
+/// * a project: `environment` and `service` are `None`, `name` is the
+///   project name;
+/// * an environment: `environment` is `None`, `name` is its name;
+/// * a service: `service` is `None`, `name` is the service name,
+///   `environment` the one it was created for (`None` when project-wide);
+/// * a volume, domain, TCP proxy or variable: `service` names the service
+///   it belongs to (`None` for shared variables), `name` the resource
+///   (mount path, host name, application port, variable name).
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct ResourceKey {
+    /// The project name.
+    pub project: String,
+    /// The environment name, for resources inside one environment.
+    pub environment: Option<String>,
+    /// The kind.
+    pub kind: ResourceKind,
+    /// The owning service's name, for resources of a service.
+    pub service: Option<String>,
+    /// The resource's own name.
+    pub name: String,
+}
+
+/// An owned resource as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Resource {
+    /// What identifies it.
+    pub key: ResourceKey,
+    /// The Railway ID of the project it lives in, when known.
+    pub project_id: Option<String>,
+    /// The Railway ID of its environment, when it lives in one.
+    pub environment_id: Option<String>,
+    /// Its own Railway ID (`None` for variables, which have none).
+    pub railway_id: Option<String>,
+    /// Created by Mirage or adopted.
+    pub origin: Origin,
+    /// Who recorded it, as `user@host`.
+    pub created_by: String,
+    /// When it was first recorded.
+    pub created_at: Timestamp,
+}
+
+/// Which owned resources to list; `None` fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedFilter {
+    /// Only this project (by name).
+    pub project: Option<String>,
+    /// Only this environment (by name); project-wide resources excluded.
+    pub environment: Option<String>,
+    /// Only this service's resources (and the service itself).
+    pub service: Option<String>,
+    /// Only this kind.
+    pub kind: Option<ResourceKind>,
+}
+
+impl Store {
+    /// Record `resource` as owned. Recording a key that is already present
+    /// updates its Railway IDs (a resource re-created after a failure) but
+    /// keeps its first `origin`, `created_by` and `created_at`.
+    pub fn record(&self, resource: &Resource) -> Result<(), StateError> {
+        let conn = self.conn();
+        insert(&conn, resource)?;
+        Ok(())
+    }
+
+    /// Record several resources in one transaction (all or none).
+    pub fn record_all(&self, resources: &[Resource]) -> Result<(), StateError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for resource in resources {
+            insert(&tx, resource)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The owned resource with this key, if any.
+    pub fn owned(&self, key: &ResourceKey) -> Result<Option<Resource>, StateError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+             AND kind = ?3 AND service = ?4 AND name = ?5"
+        );
+        let row = conn
+            .query_row(
+                &sql,
+                params![
+                    key.project,
+                    key.environment.as_deref().unwrap_or(""),
+                    key.kind.as_str(),
+                    key.service.as_deref().unwrap_or(""),
+                    key.name,
+                ],
+                read_row,
+            )
+            .optional()?;
+        row.map(RawResource::into_resource).transpose()
+    }
+
+    /// Whether the resource with this key is Mirage's.
+    pub fn is_owned(&self, key: &ResourceKey) -> Result<bool, StateError> {
+        Ok(self.owned(key)?.is_some())
+    }
+
+    /// The owned resource with this Railway ID, if any.
+    pub fn owned_by_railway_id(&self, railway_id: &str) -> Result<Option<Resource>, StateError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM owned_resources WHERE railway_id = ?1 \
+             ORDER BY created_at, project, environment, kind, service, name LIMIT 1"
+        );
+        let row = conn
+            .query_row(&sql, params![railway_id], read_row)
+            .optional()?;
+        row.map(RawResource::into_resource).transpose()
+    }
+
+    /// Every owned resource inside environment `environment` of project
+    /// `project` (not the environment itself, nor project-wide resources),
+    /// sorted by kind, service and name.
+    pub fn owned_in_environment(
+        &self,
+        project: &str,
+        environment: &str,
+    ) -> Result<Vec<Resource>, StateError> {
+        self.list_owned(&OwnedFilter {
+            project: Some(project.to_owned()),
+            environment: Some(environment.to_owned()),
+            ..OwnedFilter::default()
+        })
+    }
+
+    /// Owned resources matching `filter`, sorted by project, environment,
+    /// kind (in [`ResourceKind::ALL`] order), service and name.
+    pub fn list_owned(&self, filter: &OwnedFilter) -> Result<Vec<Resource>, StateError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM owned_resources \
+             WHERE (?1 IS NULL OR project = ?1) \
+               AND (?2 IS NULL OR environment = ?2) \
+               AND (?3 IS NULL OR service = ?3 OR (kind = 'service' AND name = ?3)) \
+               AND (?4 IS NULL OR kind = ?4)"
+        );
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement.query_map(
+            params![
+                filter.project,
+                filter.environment,
+                filter.service,
+                filter.kind.map(ResourceKind::as_str),
+            ],
+            read_row,
+        )?;
+        let mut resources = Vec::new();
+        for row in rows {
+            resources.push(row?.into_resource()?);
+        }
+        resources.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(resources)
+    }
+
+    /// Forget one resource (after destroying it, or to hand it back).
+    /// Returns whether it was recorded.
+    pub fn forget(&self, key: &ResourceKey) -> Result<bool, StateError> {
+        let conn = self.conn();
+        let removed = conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+             AND kind = ?3 AND service = ?4 AND name = ?5",
+            params![
+                key.project,
+                key.environment.as_deref().unwrap_or(""),
+                key.kind.as_str(),
+                key.service.as_deref().unwrap_or(""),
+                key.name,
+            ],
+        )?;
+        Ok(removed > 0)
+    }
+
+    /// Forget everything recorded inside environment `environment` of
+    /// `project`, and the environment itself (after `mirage destroy`).
+    /// Returns how many records were removed. The environment's TTL, if
+    /// any, is left to [`Store::clear_ttl`].
+    pub fn forget_environment(
+        &self,
+        project: &str,
+        environment: &str,
+    ) -> Result<usize, StateError> {
+        let conn = self.conn();
+        let removed = conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND (environment = ?2 \
+             OR (kind = 'environment' AND environment = '' AND name = ?2))",
+            params![project, environment],
+        )?;
+        Ok(removed)
+    }
+}
+
+/// The columns read by [`read_row`], in order.
+const COLUMNS: &str = "project, environment, kind, service, name, project_id, environment_id, \
+                       railway_id, origin, created_by, created_at";
+
+fn insert(conn: &rusqlite::Connection, resource: &Resource) -> Result<(), StateError> {
+    let key = &resource.key;
+    let now = Timestamp::now().0;
+    // The update keeps known IDs when the caller passes `None`, and never
+    // rewrites who created the resource or when.
+    conn.execute(
+        "INSERT INTO owned_resources (project, environment, kind, service, name, project_id, \
+         environment_id, railway_id, origin, created_by, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (project, environment, kind, service, name) DO UPDATE SET \
+           project_id = COALESCE(excluded.project_id, owned_resources.project_id), \
+           environment_id = COALESCE(excluded.environment_id, owned_resources.environment_id), \
+           railway_id = COALESCE(excluded.railway_id, owned_resources.railway_id), \
+           updated_at = excluded.updated_at",
+        params![
+            key.project,
+            key.environment.as_deref().unwrap_or(""),
+            key.kind.as_str(),
+            key.service.as_deref().unwrap_or(""),
+            key.name,
+            resource.project_id,
+            resource.environment_id,
+            resource.railway_id,
+            resource.origin.as_str(),
+            resource.created_by,
+            resource.created_at.0,
+            now,
+        ],
+    )?;
+    Ok(())
+}
+
+/// A row as stored, before its strings are checked.
+struct RawResource {
+    project: String,
+    environment: String,
+    kind: String,
+    service: String,
+    name: String,
+    project_id: Option<String>,
+    environment_id: Option<String>,
+    railway_id: Option<String>,
+    origin: String,
+    created_by: String,
+    created_at: i64,
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawResource> {
+    Ok(RawResource {
+        project: row.get(0)?,
+        environment: row.get(1)?,
+        kind: row.get(2)?,
+        service: row.get(3)?,
+        name: row.get(4)?,
+        project_id: row.get(5)?,
+        environment_id: row.get(6)?,
+        railway_id: row.get(7)?,
+        origin: row.get(8)?,
+        created_by: row.get(9)?,
+        created_at: row.get(10)?,
+    })
+}
+
+impl RawResource {
+    fn into_resource(self) -> Result<Resource, StateError> {
+        let origin = match self.origin.as_str() {
+            "created" => Origin::Created,
+            "adopted" => Origin::Adopted,
+            other => return Err(StateError::Invalid(format!("unknown origin `{other}`"))),
+        };
+        let non_empty = |text: String| (!text.is_empty()).then_some(text);
+        Ok(Resource {
+            key: ResourceKey {
+                project: self.project,
+                environment: non_empty(self.environment),
+                kind: self.kind.parse()?,
+                service: non_empty(self.service),
+                name: self.name,
+            },
+            project_id: self.project_id,
+            environment_id: self.environment_id,
+            railway_id: self.railway_id,
+            origin,
+            created_by: self.created_by,
+            created_at: Timestamp(self.created_at),
+        })
+    }
+}

@@ -1,0 +1,105 @@
+//! Opening the database: location, pragmas, migrations.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::error::StateError;
+use super::migrate;
+
+/// The environment variable that overrides the database location.
+pub const STATE_ENV_VAR: &str = "MIRAGE_STATE";
+
+/// Where the database lives by default, relative to the project directory.
+pub const DEFAULT_RELATIVE_PATH: &str = ".mirage/state.db";
+
+/// How long a statement waits for another process's write to finish before
+/// failing with "database is locked". Writes here are tiny, so this is
+/// only reached when something is wrong.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database location for a project: `MIRAGE_STATE` when set (relative
+/// to the current directory), otherwise `.mirage/state.db` in
+/// `project_dir`.
+pub fn resolve_path(project_dir: &Path) -> PathBuf {
+    match std::env::var_os(STATE_ENV_VAR) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => project_dir.join(DEFAULT_RELATIVE_PATH),
+    }
+}
+
+/// An open state database.
+///
+/// Cloning is cheap and shares the one connection; a `Store` can be sent to
+/// and shared between threads. Every method takes `&self`.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(super) conn: Arc<Mutex<rusqlite::Connection>>,
+    pub(super) path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Open (creating it and its parent directory if needed) the database
+    /// at `path`, in WAL mode with a busy timeout and foreign keys on, and
+    /// bring its schema up to date. A database with a newer schema than
+    /// this binary knows is refused with [`StateError::NewerSchema`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StateError> {
+        let path = path.as_ref();
+        let open_error = |message: String| StateError::Open {
+            path: path.to_owned(),
+            message,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| open_error(format!("cannot create `{}`: {e}", parent.display())))?;
+        }
+        let mut conn = rusqlite::Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL lets readers (`mirage state list`) run beside a writer (an
+        // apply); NORMAL sync is durable across process crashes in WAL mode.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(open_error(format!(
+                "the file system does not support write-ahead logging (journal mode `{mode}`)"
+            )));
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        migrate::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Some(path.to_owned()),
+        })
+    }
+
+    /// A private database in memory (tests, `--local` dry runs). Locks on
+    /// it only exclude holders sharing this `Store`.
+    pub fn open_in_memory() -> Result<Store, StateError> {
+        let mut conn = rusqlite::Connection::open_in_memory()?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        migrate::migrate(&mut conn, Path::new(":memory:"))?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: None,
+        })
+    }
+
+    /// The file behind this store (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StateError> {
+        Ok(migrate::current_version(&self.conn())?)
+    }
+
+    /// The connection, for one statement or transaction at a time. A panic
+    /// in another thread while it held the connection leaves SQLite itself
+    /// consistent (an open transaction is rolled back when its handle
+    /// drops), so a poisoned mutex is simply taken over.
+    pub(super) fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
