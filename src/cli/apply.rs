@@ -5,7 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::plan::{Selection, prepare};
+use super::plan::{Selection, prepare_with};
+use crate::state;
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
 use crate::apply::{self, Progress};
@@ -28,6 +29,11 @@ pub struct Args {
     /// Allow destroying resources Mirage owns when not asked interactively.
     #[arg(long)]
     pub allow_destroy: bool,
+
+    /// Wait up to this many seconds for another apply's lock on an
+    /// environment, instead of failing at once.
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
 }
 
 /// Run `mirage apply`.
@@ -55,9 +61,12 @@ async fn run_async(args: Args) -> ExitCode {
         None
     };
     let dir = saved.as_ref().map_or_else(|| args.path.clone(), |s| s.dir.clone());
-    let Some((connection, plan)) = prepare(&dir, &args.selection).await else {
+    let Some(prepared) = prepare_with(&dir, &args.selection).await else {
         return ExitCode::from(EXIT_FAILURE);
     };
+    let plan = prepared.plan;
+    let connection = prepared.connection;
+    let store = prepared.store;
     if let Some(saved) = &saved {
         if let Err(message) = check_saved(saved, &plan) {
             report::print_error(&message);
@@ -84,9 +93,74 @@ async fn run_async(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     }
+    execute(&connection.client, &store, &plan, args.lock_timeout).await
+}
+
+/// Locks the environments the plan touches, applies it, records ownership
+/// and history, and prints the summary. Shared with `destroy`.
+pub async fn execute(
+    client: &crate::railway::Client,
+    store: &state::Store,
+    plan: &Plan,
+    lock_timeout: Option<u64>,
+) -> ExitCode {
+    let actor = state::Actor::current();
+    let environments: Vec<String> = plan
+        .environments
+        .iter()
+        .filter(|e| {
+            e.action != Action::None
+                || !e.shared.is_empty()
+                || e.services.iter().any(|s| s.action != Action::None)
+        })
+        .map(|e| e.name.clone())
+        .collect();
+    let mut guards = Vec::new();
+    for environment in &environments {
+        match store.acquire(
+            &plan.project,
+            environment,
+            &actor,
+            lock_timeout.map(std::time::Duration::from_secs),
+        ) {
+            Ok(guard) => guards.push(guard),
+            Err(error) => {
+                report::print_error(&error.to_string());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    }
+    // The plan goes into the history as its JSON: sensitive values are
+    // only their source there.
+    let plan_json = serde_json::to_value(plan).unwrap_or_default();
+    let apply_id = store
+        .begin_apply(&state::NewApply {
+            project: &plan.project,
+            environments: &environments,
+            actor: &actor,
+            plan: &plan_json,
+        })
+        .map_err(|error| report::print_error(&format!("cannot record the apply: {error}")))
+        .ok();
     let progress = Progress::for_terminal();
-    let result = apply::apply(&connection.client, &plan, &plan::env_secrets, &progress).await;
+    let result = apply::apply(client, plan, &plan::env_secrets, &progress).await;
     progress.finish();
+    record_ownership(store, plan, &result, &actor);
+    if let Some(id) = apply_id {
+        let outcome = if result.succeeded() {
+            state::ApplyResult::Succeeded
+        } else if result.steps.iter().any(|(_, s)| *s == apply::Status::Done) {
+            state::ApplyResult::Partial
+        } else {
+            state::ApplyResult::Failed
+        };
+        if let Err(error) = store.finish_apply(id, outcome, &result.summary()) {
+            report::print_error(&format!("cannot record the apply's result: {error}"));
+        }
+    }
+    for guard in guards {
+        let _ = guard.release();
+    }
     let line = format!(
         "Apply {}: {}.\n",
         if result.succeeded() { "complete" } else { "incomplete" },
@@ -98,6 +172,73 @@ async fn run_async(args: Args) -> ExitCode {
     } else {
         report::write_stderr("  help: fix the failures above and run `mirage apply` again; it picks up where this one stopped\n");
         ExitCode::from(EXIT_FAILURE)
+    }
+}
+
+/// Records what this apply created as Mirage's, and forgets what it
+/// destroyed.
+fn record_ownership(store: &state::Store, plan: &Plan, result: &apply::Report, actor: &state::Actor) {
+    let created_by = format!("{}@{}", actor.user, actor.host);
+    let now = state::Timestamp::now();
+    let project_id = plan.project_id.clone().or_else(|| {
+        result
+            .created
+            .iter()
+            .find(|(kind, ..)| kind == "project")
+            .map(|(.., id)| id.clone())
+    });
+    let resource = |kind, environment: Option<String>, service: Option<String>, name: String, id: Option<String>| state::Resource {
+        key: state::ResourceKey {
+            project: plan.project.clone(),
+            environment,
+            kind,
+            service,
+            name,
+        },
+        project_id: project_id.clone(),
+        environment_id: None,
+        railway_id: id,
+        origin: state::Origin::Created,
+        created_by: created_by.clone(),
+        created_at: now,
+    };
+    let mut records = Vec::new();
+    for (kind, name, environment, id) in &result.created {
+        match kind.as_str() {
+            "project" => records.push(resource(state::ResourceKind::Project, None, None, name.clone(), Some(id.clone()))),
+            "environment" => records.push(resource(state::ResourceKind::Environment, Some(name.clone()), None, name.clone(), Some(id.clone()))),
+            "volume" => records.push(resource(state::ResourceKind::Volume, environment.clone(), Some(name.clone()), name.clone(), Some(id.clone()))),
+            "service" => {
+                // A service is created project-wide; Mirage owns its
+                // instance in every environment of the plan.
+                for env in &plan.environments {
+                    if env.services.iter().any(|s| s.name == *name) {
+                        records.push(resource(state::ResourceKind::Service, Some(env.name.clone()), None, name.clone(), Some(id.clone())));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Err(error) = store.record_all(&records) {
+        report::print_error(&format!("cannot record ownership: {error}"));
+    }
+    for env in &plan.environments {
+        for service in &env.services {
+            let destroyed = result.steps.iter().any(|(resource, status)| {
+                *status == apply::Status::Done
+                    && *resource == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
+            });
+            if service.action == Action::Destroy && destroyed {
+                let _ = store.forget(&state::ResourceKey {
+                    project: plan.project.clone(),
+                    environment: Some(env.name.clone()),
+                    kind: state::ResourceKind::Service,
+                    service: None,
+                    name: service.name.clone(),
+                });
+            }
+        }
     }
 }
 

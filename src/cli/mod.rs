@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod check;
 pub mod config;
+pub mod destroy;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
@@ -72,6 +73,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Apply the plan to Railway (or a saved plan file).
     Apply(apply::Args),
+    /// Remove what Mirage owns in an environment (nothing else).
+    Destroy(destroy::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
 }
@@ -117,6 +120,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Emulator(args) => emulator::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
     }
 }

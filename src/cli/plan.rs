@@ -10,6 +10,7 @@ use super::{EXIT_FAILURE, EXIT_OK};
 use crate::plan::{self, Filter, Owned, Plan};
 use crate::railway::Snapshot;
 use crate::resolve;
+use crate::state;
 
 /// Exit code of `--detailed-exitcode` when the plan has changes.
 pub const EXIT_CHANGES: u8 = 2;
@@ -115,6 +116,64 @@ pub fn run(args: Args) -> ExitCode {
 /// Resolves the project, reads Railway and diffs. Problems are printed;
 /// `None` means the command failed.
 pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
+    prepare_with(dir, selection).await.map(|p| (p.connection, p.plan))
+}
+
+/// Everything `apply` and `destroy` need after planning.
+pub struct Prepared {
+    /// The client (and local emulator).
+    pub connection: Connection,
+    /// The plan.
+    pub plan: Plan,
+    /// The state database.
+    pub store: state::Store,
+    /// The resolved model.
+    pub model: crate::model::Project,
+    /// Railway's state (`None`: the project does not exist).
+    pub snapshot: Option<Snapshot>,
+}
+
+/// Opens the state database of the project in `dir`.
+pub fn open_store(dir: &Path) -> Option<state::Store> {
+    let path = state::resolve_path(dir);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    match state::Store::open(&path) {
+        Ok(store) => Some(store),
+        Err(error) => {
+            report::print_error(&format!(
+                "cannot open the state database `{}`: {error}",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// The services Mirage owns in `project`, by environment.
+pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
+    let filter = state::OwnedFilter {
+        project: Some(project.to_owned()),
+        kind: Some(state::ResourceKind::Service),
+        ..state::OwnedFilter::default()
+    };
+    match store.list_owned(&filter) {
+        Ok(resources) => Some(Owned {
+            services: resources
+                .into_iter()
+                .filter_map(|r| r.key.environment.map(|env| (env, r.key.name)))
+                .collect(),
+        }),
+        Err(error) => {
+            report::print_error(&format!("cannot read the state database: {error}"));
+            None
+        }
+    }
+}
+
+/// [`prepare`], keeping the state database, model and snapshot.
+pub async fn prepare_with(dir: &Path, selection: &Selection) -> Option<Prepared> {
     let analysis = resolve::load_dir(dir);
     if analysis.has_errors() {
         report::print_diagnostics(&analysis.files, &analysis.diagnostics);
@@ -158,7 +217,8 @@ pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, P
             return None;
         }
     };
-    let owned = Owned::default();
+    let store = open_store(dir)?;
+    let owned = owned_services(&store, &name)?;
     let plan = plan::diff(
         &analysis.project,
         snapshot.as_ref(),
@@ -166,7 +226,13 @@ pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, P
         &filter,
         &plan::env_secrets,
     );
-    Some((connection, plan))
+    Some(Prepared {
+        connection,
+        plan,
+        store,
+        model: analysis.project,
+        snapshot,
+    })
 }
 
 /// Finds the project by name (names are identity) and reads it whole.
