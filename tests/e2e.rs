@@ -297,7 +297,123 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
     let json = world.mirage(&["plan", ".", "--json"]).await.ok("plan --json");
     assert!(!json.stdout.contains("rotated-by-hand"));
     outputs.push(json.stdout);
+    // The state database (and its write-ahead log) holds the apply's plan
+    // and ownership records, never the value.
+    for file in ["state.db", "state.db-wal"] {
+        if let Ok(bytes) = std::fs::read(world.path().join(".mirage").join(file)) {
+            outputs.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    assert!(outputs.len() >= 8, "the state database was read");
     for output in &outputs {
         assert!(!output.contains(STRIPE), "a secret leaked:\n{output}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_removes_only_what_mirage_owns() {
+    let world = World::with_example("quickstart").await;
+    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    let (project, env) = environment_id(&world, "quickstart", "production").await;
+    let legacy = world.harness.service(&project, "legacy", "redis:7").await;
+    let refused = world.mirage(&["destroy", ".", "--env", "production"]).await;
+    assert_eq!(refused.code, Some(1), "no approval off a terminal");
+    let destroyed = world
+        .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
+        .await
+        .ok("destroy");
+    assert!(destroyed.stdout.contains("- service \"web\""), "{}", destroyed.stdout);
+    assert!(!destroyed.stdout.contains("- service \"legacy\""), "{}", destroyed.stdout);
+    let (config, _) = world.harness.config(&env).await;
+    let services = config["services"].as_object().cloned().unwrap_or_default();
+    assert_eq!(services.len(), 1, "only the unmanaged service is left: {config}");
+    assert!(services.contains_key(&legacy));
+    // Nothing left to destroy; a plan wants `web` back.
+    let again = world
+        .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
+        .await
+        .ok("destroy again");
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_protected_environment_is_never_destroyed() {
+    let world = World::with_example("microservices").await;
+    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    let refused = world
+        .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
+        .await;
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(refused.stderr.contains("is protected"), "{}", refused.stderr);
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "nothing was destroyed: {}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_applies_one_wins_one_is_told() {
+    let harness = Harness::with(mirage::emulator::Options {
+        clock: std::time::Duration::ZERO,
+        latency: std::time::Duration::from_millis(400),
+        ..mirage::emulator::Options::default()
+    })
+    .await;
+    let world = World::with_harness("quickstart", harness).await;
+    let (a, b) = tokio::join!(
+        world.mirage(&["apply", ".", "--auto-approve"]),
+        world.mirage(&["apply", ".", "--auto-approve"])
+    );
+    let codes = [a.code, b.code];
+    assert!(codes.contains(&Some(0)), "one apply wins: {}{}", a.stderr, b.stderr);
+    let loser = if a.code == Some(0) { &b } else { &a };
+    assert_eq!(loser.code, Some(1), "{}", loser.stdout);
+    assert!(
+        loser.stderr.contains("is locked by") && loser.stderr.contains("since"),
+        "the loser is told who holds the lock since when: {}",
+        loser.stderr
+    );
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_converges_through_transient_errors_and_rate_limits() {
+    use mirage::emulator::{FaultKind, FaultRule};
+    let fault = |status: u16, seed: u64| FaultRule {
+        kind: FaultKind::Status { status, body: true },
+        nth: None,
+        rate: Some(0.1),
+        seed: Some(seed),
+        times: None,
+    };
+    let harness = Harness::with(mirage::emulator::Options {
+        clock: std::time::Duration::ZERO,
+        faults: vec![fault(502, 7), fault(429, 11)],
+        ..mirage::emulator::Options::default()
+    })
+    .await;
+    let world = World::with_harness("saas", harness).await;
+    let mut converged = false;
+    for _ in 0..8 {
+        let _ = world.mirage(&["apply", ".", "--auto-approve"]).await;
+        let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+        if plan.code == Some(0) {
+            converged = true;
+            break;
+        }
+    }
+    assert!(converged, "apply converges despite 20% injected failures");
+    // No duplicates: each service name exists once in the project.
+    let reply = world
+        .harness
+        .gql("{ projects { edges { node { name services { edges { node { name } } } } } } }", json!({}))
+        .await;
+    let projects = reply.data()["projects"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(projects.len(), 1, "one project: {projects:?}");
+    let names: Vec<&str> = projects[0]["node"]["services"]["edges"]
+        .as_array()
+        .map(|edges| edges.iter().filter_map(|e| e["node"]["name"].as_str()).collect())
+        .unwrap_or_default();
+    let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
+    assert_eq!(names.len(), unique.len(), "no duplicate services: {names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
 }

@@ -61,12 +61,13 @@ async fn run_async(args: Args) -> ExitCode {
         None
     };
     let dir = saved.as_ref().map_or_else(|| args.path.clone(), |s| s.dir.clone());
-    let Some(prepared) = prepare_with(&dir, &args.selection).await else {
+    let Some(prepared) = prepare_with(&dir, &args.selection, Some(args.lock_timeout)).await else {
         return ExitCode::from(EXIT_FAILURE);
     };
     let plan = prepared.plan;
     let connection = prepared.connection;
     let store = prepared.store;
+    let locks = prepared.locks;
     if let Some(saved) = &saved {
         if let Err(message) = check_saved(saved, &plan) {
             report::print_error(&message);
@@ -93,16 +94,19 @@ async fn run_async(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     }
-    execute(&connection.client, &store, &plan, args.lock_timeout).await
+    let code = execute(&connection.client, &store, &plan).await;
+    for guard in locks {
+        let _ = guard.release();
+    }
+    code
 }
 
-/// Locks the environments the plan touches, applies it, records ownership
+/// Applies a plan (its environments already locked), records ownership
 /// and history, and prints the summary. Shared with `destroy`.
 pub async fn execute(
     client: &crate::railway::Client,
     store: &state::Store,
     plan: &Plan,
-    lock_timeout: Option<u64>,
 ) -> ExitCode {
     let actor = state::Actor::current();
     let environments: Vec<String> = plan
@@ -115,21 +119,6 @@ pub async fn execute(
         })
         .map(|e| e.name.clone())
         .collect();
-    let mut guards = Vec::new();
-    for environment in &environments {
-        match store.acquire(
-            &plan.project,
-            environment,
-            &actor,
-            lock_timeout.map(std::time::Duration::from_secs),
-        ) {
-            Ok(guard) => guards.push(guard),
-            Err(error) => {
-                report::print_error(&error.to_string());
-                return ExitCode::from(EXIT_FAILURE);
-            }
-        }
-    }
     // The plan goes into the history as its JSON: sensitive values are
     // only their source there.
     let plan_json = serde_json::to_value(plan).unwrap_or_default();
@@ -158,9 +147,7 @@ pub async fn execute(
             report::print_error(&format!("cannot record the apply's result: {error}"));
         }
     }
-    for guard in guards {
-        let _ = guard.release();
-    }
+
     let line = format!(
         "Apply {}: {}.\n",
         if result.succeeded() { "complete" } else { "incomplete" },

@@ -50,7 +50,7 @@ pub fn run(args: Args) -> ExitCode {
             targets: Vec::new(),
             local: args.local,
         };
-        let Some(prepared) = prepare_with(&args.dir, &selection).await else {
+        let Some(prepared) = prepare_with(&args.dir, &selection, Some(args.lock_timeout)).await else {
             return ExitCode::from(EXIT_FAILURE);
         };
         let protected = prepared
@@ -88,7 +88,6 @@ pub fn run(args: Args) -> ExitCode {
             &prepared.connection.client,
             &prepared.store,
             &plan,
-            args.lock_timeout,
         )
         .await
     })

@@ -116,7 +116,7 @@ pub fn run(args: Args) -> ExitCode {
 /// Resolves the project, reads Railway and diffs. Problems are printed;
 /// `None` means the command failed.
 pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
-    prepare_with(dir, selection).await.map(|p| (p.connection, p.plan))
+    prepare_with(dir, selection, None).await.map(|p| (p.connection, p.plan))
 }
 
 /// Everything `apply` and `destroy` need after planning.
@@ -131,6 +131,9 @@ pub struct Prepared {
     pub model: crate::model::Project,
     /// Railway's state (`None`: the project does not exist).
     pub snapshot: Option<Snapshot>,
+    /// Locks held on the planned environments (for `apply`), taken before
+    /// Railway was read so the plan cannot go stale under another apply.
+    pub locks: Vec<state::LockGuard>,
 }
 
 /// Opens the state database of the project in `dir`.
@@ -173,7 +176,14 @@ pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
 }
 
 /// [`prepare`], keeping the state database, model and snapshot.
-pub async fn prepare_with(dir: &Path, selection: &Selection) -> Option<Prepared> {
+///
+/// With `lock` (`Some(wait in seconds)`), every selected environment is
+/// locked in the state database before Railway is read.
+pub async fn prepare_with(
+    dir: &Path,
+    selection: &Selection,
+    lock: Option<Option<u64>>,
+) -> Option<Prepared> {
     let analysis = resolve::load_dir(dir);
     if analysis.has_errors() {
         report::print_diagnostics(&analysis.files, &analysis.diagnostics);
@@ -203,6 +213,32 @@ pub async fn prepare_with(dir: &Path, selection: &Selection) -> Option<Prepared>
         };
         filter.targets.push((env.to_owned(), service.to_owned()));
     }
+    let store = open_store(dir)?;
+    let mut locks = Vec::new();
+    if let Some(wait) = lock {
+        let actor = state::Actor::current();
+        let mut names: Vec<&str> = analysis
+            .project
+            .environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|e| {
+                (filter.environments.is_empty() || filter.environments.iter().any(|f| f == e))
+                    && (filter.targets.is_empty() || filter.targets.iter().any(|(t, _)| t == e))
+            })
+            .collect();
+        // One order for every process, so two applies cannot deadlock.
+        names.sort_unstable();
+        for environment in names {
+            match store.acquire(&name, environment, &actor, wait.map(std::time::Duration::from_secs)) {
+                Ok(guard) => locks.push(guard),
+                Err(error) => {
+                    report::print_error(&error.to_string());
+                    return None;
+                }
+            }
+        }
+    }
     let connection = match local::connect(selection.local, dir).await {
         Ok(connection) => connection,
         Err(message) => {
@@ -217,7 +253,6 @@ pub async fn prepare_with(dir: &Path, selection: &Selection) -> Option<Prepared>
             return None;
         }
     };
-    let store = open_store(dir)?;
     let owned = owned_services(&store, &name)?;
     let plan = plan::diff(
         &analysis.project,
@@ -232,6 +267,7 @@ pub async fn prepare_with(dir: &Path, selection: &Selection) -> Option<Prepared>
         store,
         model: analysis.project,
         snapshot,
+        locks,
     })
 }
 
