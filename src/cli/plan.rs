@@ -246,7 +246,8 @@ pub async fn prepare_with(
             return None;
         }
     };
-    let snapshot = match read(&connection, &name).await {
+    let known_id = known_project_id(&store, &name);
+    let snapshot = match read(&connection, &name, known_id.as_deref()).await {
         Ok(snapshot) => snapshot,
         Err(message) => {
             report::print_error(&message);
@@ -271,9 +272,34 @@ pub async fn prepare_with(
     })
 }
 
-/// Finds the project by name (names are identity) and reads it whole.
-async fn read(connection: &Connection, name: &str) -> Result<Option<Snapshot>, String> {
+/// The Railway id of the project recorded when Mirage created it: lets a
+/// plan cost one request instead of listing projects first.
+fn known_project_id(store: &state::Store, project: &str) -> Option<String> {
+    let key = state::ResourceKey {
+        project: project.to_owned(),
+        environment: None,
+        kind: state::ResourceKind::Project,
+        service: None,
+        name: project.to_owned(),
+    };
+    store.owned(&key).ok().flatten().and_then(|r| r.railway_id)
+}
+
+/// Finds the project by name (names are identity) and reads it whole: one
+/// request when its id is known and it still carries that name, otherwise
+/// the project list first.
+async fn read(
+    connection: &Connection,
+    name: &str,
+    known_id: Option<&str>,
+) -> Result<Option<Snapshot>, String> {
     let client = &connection.client;
+    if let Some(id) = known_id
+        && let Ok(snapshot) = client.read_project(id).await
+        && snapshot.project_name == name
+    {
+        return Ok(Some(snapshot));
+    }
     let found = client
         .find_projects_by_name(name, None)
         .await
