@@ -62,7 +62,10 @@ async fn run() {
     // First apply: nothing exists yet (the project lookup finds nothing).
     let start = Instant::now();
     let before = client.requests_sent();
-    let found = client.find_projects_by_name("bench", None).await.expect("list");
+    let found = client
+        .find_projects_by_name("bench", None)
+        .await
+        .expect("list");
     assert!(found.is_empty());
     let first = plan::diff(&model, None, &owned, &filter, &none);
     let report = apply::apply(&client, &first, &none, &Progress::quiet()).await;
@@ -87,7 +90,10 @@ async fn run() {
 
     // One variable changed in one environment: one read, one write.
     let mut changed = model.clone();
-    if let Some(v) = changed.environments[7].services[3].variables.get_mut("LOG_LEVEL") {
+    if let Some(v) = changed.environments[7].services[3]
+        .variables
+        .get_mut("LOG_LEVEL")
+    {
         v.value = mirage::model::VarValue::Plain("debug".into());
     }
     let start = Instant::now();
@@ -103,7 +109,9 @@ async fn run() {
     // The per-resource approach (the Terraform provider): 4–5 reads per
     // service instance and at least one write per resource.
     let instances = ENVIRONMENTS * SERVICES;
-    println!("project: {ENVIRONMENTS} environments × {SERVICES} services, 50 ms latency per request, batch size 50");
+    println!(
+        "project: {ENVIRONMENTS} environments × {SERVICES} services, 50 ms latency per request, batch size 50"
+    );
     println!("| operation | Mirage requests | Mirage wall time | per-resource requests (≈) |");
     println!("| --- | ---: | ---: | ---: |");
     println!(

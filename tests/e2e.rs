@@ -88,10 +88,22 @@ impl Run {
 async fn converges(example: &str) {
     let world = World::with_example(example).await;
     let first = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
-    assert_eq!(first.code, Some(2), "a first plan has changes: {}", first.stdout);
+    assert_eq!(
+        first.code,
+        Some(2),
+        "a first plan has changes: {}",
+        first.stdout
+    );
     assert!(first.stdout.contains("to create"), "{}", first.stdout);
-    let applied = world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
-    assert!(applied.stdout.contains("Apply complete"), "{}", applied.stdout);
+    let applied = world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    assert!(
+        applied.stdout.contains("Apply complete"),
+        "{}",
+        applied.stdout
+    );
     let again = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(
         again.code,
@@ -126,7 +138,10 @@ async fn environment_id(world: &World, project: &str, env: &str) -> (String, Str
             json!({}),
         )
         .await;
-    let projects = reply.data()["projects"]["edges"].as_array().cloned().unwrap_or_default();
+    let projects = reply.data()["projects"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let node = projects
         .iter()
         .map(|e| &e["node"])
@@ -163,7 +178,10 @@ async fn service_id(world: &World, env_id: &str, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_shows_in_the_next_plan() {
     let world = World::with_example("quickstart").await;
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
     let (_, env) = environment_id(&world, "quickstart", "production").await;
     let web = service_id(&world, &env, "web").await;
     let reply = world
@@ -177,12 +195,33 @@ async fn drift_shows_in_the_next_plan() {
     let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(plan.code, Some(2), "{}", plan.stdout);
     assert!(plan.stdout.contains("~ service \"web\""), "{}", plan.stdout);
-    assert!(plan.stdout.contains("~ variables.PORT: \"8080\" → \"80\""), "{}", plan.stdout);
-    assert!(plan.stdout.contains("~ deploy.healthcheckPath: \"/other\" → \"/\""), "{}", plan.stdout);
-    assert!(plan.stdout.contains("- variables.EXTRA (was (sensitive))"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("0 to create, 1 to change, 0 to destroy"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("~ variables.PORT: \"8080\" → \"80\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("~ deploy.healthcheckPath: \"/other\" → \"/\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("- variables.EXTRA (was (sensitive))"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("0 to create, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
     // Applying again repairs the drift.
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("repair");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("repair");
     let (config, _) = world.harness.config(&env).await;
     assert_eq!(config["services"][&web]["variables"]["PORT"]["value"], "80");
     assert!(config["services"][&web]["variables"].get("EXTRA").is_none());
@@ -193,13 +232,29 @@ async fn drift_shows_in_the_next_plan() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_saved_plan_is_refused() {
     let world = World::with_example("quickstart").await;
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
     // A change to the files, planned and saved.
     let main = world.path().join("main.mirage");
     let text = std::fs::read_to_string(&main).expect("read");
-    std::fs::write(&main, text.replace("image \"nginx:1.27\"", "image \"nginx:1.28\"")).expect("write");
-    let saved = world.mirage(&["plan", ".", "--out", "change.plan"]).await.ok("plan --out");
-    assert!(saved.stdout.contains("source.image: \"nginx:1.27\" → \"nginx:1.28\""), "{}", saved.stdout);
+    std::fs::write(
+        &main,
+        text.replace("image \"nginx:1.27\"", "image \"nginx:1.28\""),
+    )
+    .expect("write");
+    let saved = world
+        .mirage(&["plan", ".", "--out", "change.plan"])
+        .await
+        .ok("plan --out");
+    assert!(
+        saved
+            .stdout
+            .contains("source.image: \"nginx:1.27\" → \"nginx:1.28\""),
+        "{}",
+        saved.stdout
+    );
     let file: Value = serde_json::from_str(
         &std::fs::read_to_string(world.path().join("change.plan")).expect("plan file"),
     )
@@ -210,17 +265,38 @@ async fn a_stale_saved_plan_is_refused() {
     let (_, env) = environment_id(&world, "quickstart", "production").await;
     world
         .harness
-        .commit(&env, json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}))
+        .commit(
+            &env,
+            json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}),
+        )
         .await
         .data();
     let refused = world.mirage(&["apply", "change.plan"]).await;
     assert_eq!(refused.code, Some(1), "{}", refused.stdout);
-    assert!(refused.stderr.contains("the saved plan is stale"), "{}", refused.stderr);
-    assert!(refused.stderr.contains("`production`"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("the saved plan is stale"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("`production`"),
+        "{}",
+        refused.stderr
+    );
     // A fresh saved plan applies without a prompt.
-    world.mirage(&["plan", ".", "--out", "fresh.plan"]).await.ok("plan");
-    let applied = world.mirage(&["apply", "fresh.plan"]).await.ok("apply saved");
-    assert!(applied.stdout.contains("Apply complete"), "{}", applied.stdout);
+    world
+        .mirage(&["plan", ".", "--out", "fresh.plan"])
+        .await
+        .ok("plan");
+    let applied = world
+        .mirage(&["apply", "fresh.plan"])
+        .await
+        .ok("apply saved");
+    assert!(
+        applied.stdout.contains("Apply complete"),
+        "{}",
+        applied.stdout
+    );
     let (config, _) = world.harness.config(&env).await;
     let web = service_id(&world, &env, "web").await;
     assert_eq!(config["services"][&web]["source"]["image"], "nginx:1.28");
@@ -229,20 +305,33 @@ async fn a_stale_saved_plan_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unmanaged_resources_are_listed_and_never_touched() {
     let world = World::with_example("quickstart").await;
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
     let (project, env) = environment_id(&world, "quickstart", "production").await;
     let legacy = world.harness.service(&project, "legacy", "redis:7").await;
     world
         .harness
-        .commit(&env, json!({"services": {legacy.clone(): {"variables": {"KEEP": {"value": "me"}}}}}))
+        .commit(
+            &env,
+            json!({"services": {legacy.clone(): {"variables": {"KEEP": {"value": "me"}}}}}),
+        )
         .await
         .data();
     let (before, _) = world.harness.config(&env).await;
     let plan = world.mirage(&["plan", "."]).await.ok("plan");
-    assert!(plan.stdout.contains("service \"legacy\" in \"production\""), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("service \"legacy\" in \"production\""),
+        "{}",
+        plan.stdout
+    );
     assert!(plan.stdout.contains("mirage import"), "{}", plan.stdout);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
     let (after, _) = world.harness.config(&env).await;
     assert_eq!(before["services"][&legacy], after["services"][&legacy]);
 }
@@ -262,16 +351,29 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
     let world = World::with_example("saas").await;
     let mut outputs = Vec::new();
     let text = world.mirage(&["plan", "."]).await.ok("plan");
-    assert!(text.stdout.contains("variables.STRIPE_KEY = (sensitive)"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("variables.STRIPE_KEY = (sensitive)"),
+        "{}",
+        text.stdout
+    );
     outputs.push(text.stdout + &text.stderr);
-    let json = world.mirage(&["plan", ".", "--json"]).await.ok("plan --json");
+    let json = world
+        .mirage(&["plan", ".", "--json"])
+        .await
+        .ok("plan --json");
     let parsed: Value = serde_json::from_str(&json.stdout).expect("plan JSON parses");
     assert_eq!(parsed["version"], 1);
     outputs.push(json.stdout + &json.stderr);
-    let md = world.mirage(&["plan", ".", "--format", "markdown"]).await.ok("markdown");
+    let md = world
+        .mirage(&["plan", ".", "--format", "markdown"])
+        .await
+        .ok("markdown");
     assert!(md.stdout.contains("<details>"), "{}", md.stdout);
     outputs.push(md.stdout + &md.stderr);
-    world.mirage(&["plan", ".", "--out", "saved.plan"]).await.ok("plan --out");
+    world
+        .mirage(&["plan", ".", "--out", "saved.plan"])
+        .await
+        .ok("plan --out");
     outputs.push(std::fs::read_to_string(world.path().join("saved.plan")).expect("saved plan"));
     let apply = world.mirage(&["apply", "saved.plan"]).await.ok("apply");
     outputs.push(apply.stdout + &apply.stderr);
@@ -279,7 +381,10 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
     let (_, env) = environment_id(&world, "acme-shop", "production").await;
     let api = service_id(&world, &env, "api").await;
     let (config, _) = world.harness.config(&env).await;
-    assert_eq!(config["services"][&api]["variables"]["STRIPE_KEY"]["value"], STRIPE);
+    assert_eq!(
+        config["services"][&api]["variables"]["STRIPE_KEY"]["value"],
+        STRIPE
+    );
     // …and a changed secret shows only as changed.
     world
         .harness
@@ -288,13 +393,22 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
         .data();
     let drift = world.mirage(&["plan", "."]).await.ok("plan after drift");
     assert!(
-        drift.stdout.contains("~ variables.STRIPE_KEY = (sensitive) (changed)"),
+        drift
+            .stdout
+            .contains("~ variables.STRIPE_KEY = (sensitive) (changed)"),
         "{}",
         drift.stdout
     );
-    assert!(!drift.stdout.contains("rotated-by-hand"), "{}", drift.stdout);
+    assert!(
+        !drift.stdout.contains("rotated-by-hand"),
+        "{}",
+        drift.stdout
+    );
     outputs.push(drift.stdout + &drift.stderr);
-    let json = world.mirage(&["plan", ".", "--json"]).await.ok("plan --json");
+    let json = world
+        .mirage(&["plan", ".", "--json"])
+        .await
+        .ok("plan --json");
     assert!(!json.stdout.contains("rotated-by-hand"));
     outputs.push(json.stdout);
     // The state database (and its write-ahead log) holds the apply's plan
@@ -313,7 +427,10 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
 #[tokio::test(flavor = "multi_thread")]
 async fn destroy_removes_only_what_mirage_owns() {
     let world = World::with_example("quickstart").await;
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
     let (project, env) = environment_id(&world, "quickstart", "production").await;
     let legacy = world.harness.service(&project, "legacy", "redis:7").await;
     let refused = world.mirage(&["destroy", ".", "--env", "production"]).await;
@@ -322,11 +439,23 @@ async fn destroy_removes_only_what_mirage_owns() {
         .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
         .await
         .ok("destroy");
-    assert!(destroyed.stdout.contains("- service \"web\""), "{}", destroyed.stdout);
-    assert!(!destroyed.stdout.contains("- service \"legacy\""), "{}", destroyed.stdout);
+    assert!(
+        destroyed.stdout.contains("- service \"web\""),
+        "{}",
+        destroyed.stdout
+    );
+    assert!(
+        !destroyed.stdout.contains("- service \"legacy\""),
+        "{}",
+        destroyed.stdout
+    );
     let (config, _) = world.harness.config(&env).await;
     let services = config["services"].as_object().cloned().unwrap_or_default();
-    assert_eq!(services.len(), 1, "only the unmanaged service is left: {config}");
+    assert_eq!(
+        services.len(),
+        1,
+        "only the unmanaged service is left: {config}"
+    );
     assert!(services.contains_key(&legacy));
     // Nothing left to destroy; a plan wants `web` back.
     let again = world
@@ -339,12 +468,19 @@ async fn destroy_removes_only_what_mirage_owns() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_protected_environment_is_never_destroyed() {
     let world = World::with_example("microservices").await;
-    world.mirage(&["apply", ".", "--auto-approve"]).await.ok("apply");
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
     let refused = world
         .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
         .await;
     assert_eq!(refused.code, Some(1), "{}", refused.stdout);
-    assert!(refused.stderr.contains("is protected"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("is protected"),
+        "{}",
+        refused.stderr
+    );
     let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(plan.code, Some(0), "nothing was destroyed: {}", plan.stdout);
 }
@@ -363,7 +499,12 @@ async fn concurrent_applies_one_wins_one_is_told() {
         world.mirage(&["apply", ".", "--auto-approve"])
     );
     let codes = [a.code, b.code];
-    assert!(codes.contains(&Some(0)), "one apply wins: {}{}", a.stderr, b.stderr);
+    assert!(
+        codes.contains(&Some(0)),
+        "one apply wins: {}{}",
+        a.stderr,
+        b.stderr
+    );
     let loser = if a.code == Some(0) { &b } else { &a };
     assert_eq!(loser.code, Some(1), "{}", loser.stdout);
     assert!(
@@ -405,15 +546,30 @@ async fn apply_converges_through_transient_errors_and_rate_limits() {
     // No duplicates: each service name exists once in the project.
     let reply = world
         .harness
-        .gql("{ projects { edges { node { name services { edges { node { name } } } } } } }", json!({}))
+        .gql(
+            "{ projects { edges { node { name services { edges { node { name } } } } } } }",
+            json!({}),
+        )
         .await;
-    let projects = reply.data()["projects"]["edges"].as_array().cloned().unwrap_or_default();
+    let projects = reply.data()["projects"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(projects.len(), 1, "one project: {projects:?}");
     let names: Vec<&str> = projects[0]["node"]["services"]["edges"]
         .as_array()
-        .map(|edges| edges.iter().filter_map(|e| e["node"]["name"].as_str()).collect())
+        .map(|edges| {
+            edges
+                .iter()
+                .filter_map(|e| e["node"]["name"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
-    assert_eq!(names.len(), unique.len(), "no duplicate services: {names:?}");
+    assert_eq!(
+        names.len(),
+        unique.len(),
+        "no duplicate services: {names:?}"
+    );
     assert_eq!(names.len(), 5, "{names:?}");
 }

@@ -39,11 +39,20 @@ fn model(example: &str) -> mirage::model::Project {
 #[test]
 fn every_example_against_nothing() {
     for example in ["quickstart", "saas", "microservices"] {
-        let plan = plan::diff(&model(example), None, &Owned::default(), &Filter::default(), &secrets);
+        let plan = plan::diff(
+            &model(example),
+            None,
+            &Owned::default(),
+            &Filter::default(),
+            &secrets,
+        );
         assert!(plan.create_project);
         assert!(plan.has_changes());
         golden(&format!("{example}.create.txt"), &plan::render::text(&plan));
-        golden(&format!("{example}.create.md"), &plan::render::markdown(&plan));
+        golden(
+            &format!("{example}.create.md"),
+            &plan::render::markdown(&plan),
+        );
     }
 }
 
@@ -99,17 +108,35 @@ fn drifted() -> Snapshot {
 fn drift_unmanaged_and_owned() {
     let model = model("quickstart");
     let snapshot = drifted();
-    let plan = plan::diff(&model, Some(&snapshot), &Owned::default(), &Filter::default(), &secrets);
+    let plan = plan::diff(
+        &model,
+        Some(&snapshot),
+        &Owned::default(),
+        &Filter::default(),
+        &secrets,
+    );
     golden("quickstart.drift.txt", &plan::render::text(&plan));
     let json = plan::render::json(&plan);
     golden("quickstart.drift.json", &(json.clone() + "\n"));
     assert!(!json.contains("hand-set-secret"));
     // Owned, the legacy service is destroyed instead of listed.
     let mut owned = Owned::default();
-    owned.services.insert(("production".into(), "legacy".into()));
-    let plan = plan::diff(&model, Some(&snapshot), &owned, &Filter::default(), &secrets);
+    owned
+        .services
+        .insert(("production".into(), "legacy".into()));
+    let plan = plan::diff(
+        &model,
+        Some(&snapshot),
+        &owned,
+        &Filter::default(),
+        &secrets,
+    );
     let env = &plan.environments[0];
-    let legacy = env.services.iter().find(|s| s.name == "legacy").expect("legacy planned");
+    let legacy = env
+        .services
+        .iter()
+        .find(|s| s.name == "legacy")
+        .expect("legacy planned");
     assert_eq!(legacy.action, Action::Destroy);
     assert_eq!(plan.summary().destroy, 1);
     assert!(plan.unmanaged.iter().all(|u| u.name != "legacy"));
@@ -130,9 +157,18 @@ fn no_changes_when_railway_matches() {
         environments: vec!["production".into()],
         targets: vec![],
     };
-    let plan = plan::diff(&model, Some(&snapshot), &Owned::default(), &filter, &secrets);
+    let plan = plan::diff(
+        &model,
+        Some(&snapshot),
+        &Owned::default(),
+        &filter,
+        &secrets,
+    );
     assert!(!plan.has_changes(), "{}", plan::render::text(&plan));
-    assert_eq!(plan.summary().line(), "0 to create, 0 to change, 0 to destroy");
+    assert_eq!(
+        plan.summary().line(),
+        "0 to create, 0 to change, 0 to destroy"
+    );
 }
 
 #[test]
@@ -145,7 +181,11 @@ fn targets_limit_the_plan() {
     let plan = plan::diff(&model, None, &Owned::default(), &filter, &secrets);
     assert_eq!(plan.environments.len(), 1);
     assert_eq!(plan.environments[0].name, "staging");
-    let names: Vec<&str> = plan.environments[0].services.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = plan.environments[0]
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     assert_eq!(names, ["api"]);
 }
 

@@ -122,9 +122,12 @@ pub async fn apply(
                     if let (Some(env), Some(env_id)) =
                         (default_env, created.project_create.base_environment_id)
                     {
-                        report
-                            .created
-                            .push(("environment".into(), env.clone(), None, env_id.clone()));
+                        report.created.push((
+                            "environment".into(),
+                            env.clone(),
+                            None,
+                            env_id.clone(),
+                        ));
                         env_ids.insert(env, env_id);
                     }
                     report
@@ -175,9 +178,12 @@ pub async fn apply(
             match result {
                 Ok(created) => {
                     let id = created.environment_create.id.into_inner();
-                    report
-                        .created
-                        .push(("environment".into(), (*name).to_owned(), None, id.clone()));
+                    report.created.push((
+                        "environment".into(),
+                        (*name).to_owned(),
+                        None,
+                        id.clone(),
+                    ));
                     env_ids.insert((*name).to_owned(), id);
                     report.push(progress, resource, Status::Done);
                 }
@@ -336,7 +342,10 @@ pub async fn apply(
         for missing in unresolved {
             report.push(
                 progress,
-                format!("service \"{}\" in \"{}\"", missing.service, environment.name),
+                format!(
+                    "service \"{}\" in \"{}\"",
+                    missing.service, environment.name
+                ),
                 Status::Failed(missing.reason),
             );
         }
@@ -406,7 +415,10 @@ pub async fn apply(
                 && let (Some(id), Some(env_id)) = (&service.id, env_ids.get(&environment.name))
             {
                 deletes.push((
-                    format!("service \"{}\" in \"{}\" (destroy)", service.name, environment.name),
+                    format!(
+                        "service \"{}\" in \"{}\" (destroy)",
+                        service.name, environment.name
+                    ),
                     ServiceDelete::build(ServiceDeleteVariables {
                         id: id.clone(),
                         environment_id: Some(env_id.clone()),
@@ -451,7 +463,10 @@ impl patch::Ids for Lookup<'_> {
 /// Per-item results of a batch, errors as text (a failed request fails
 /// every item of it).
 fn batch_results<F>(
-    results: Result<Vec<Result<F, crate::railway::batch::BatchError>>, crate::railway::RailwayError>,
+    results: Result<
+        Vec<Result<F, crate::railway::batch::BatchError>>,
+        crate::railway::RailwayError,
+    >,
     count: usize,
 ) -> Vec<Result<F, String>> {
     match results {
@@ -460,7 +475,10 @@ fn batch_results<F>(
             .map(|item| {
                 item.map_err(|error| match error.outcome {
                     crate::railway::batch::Outcome::Unknown => {
-                        format!("{} (it may have happened: run apply again to converge)", error.error)
+                        format!(
+                            "{} (it may have happened: run apply again to converge)",
+                            error.error
+                        )
                     }
                     _ => error.error.to_string(),
                 })

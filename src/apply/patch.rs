@@ -156,22 +156,38 @@ fn value_of(change: &Change, secrets: SecretLookup<'_>) -> Result<Value, String>
             return Err("a value read from Railway cannot be written back".into());
         }
     };
-    Ok(if is_variable { json!({ "value": value }) } else { value })
+    Ok(if is_variable {
+        json!({ "value": value })
+    } else {
+        value
+    })
 }
 
 /// A random value for a generator (Railway's `secret(n)`).
 fn generate(length: u32, alphabet: Option<&str>) -> String {
     const DEFAULT: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let chars: Vec<char> = alphabet.filter(|a| !a.is_empty()).unwrap_or(DEFAULT).chars().collect();
+    let chars: Vec<char> = alphabet
+        .filter(|a| !a.is_empty())
+        .unwrap_or(DEFAULT)
+        .chars()
+        .collect();
     let mut rng = fastrand::Rng::new();
-    (0..length).map(|_| chars[rng.usize(..chars.len())]).collect()
+    (0..length)
+        .map(|_| chars[rng.usize(..chars.len())])
+        .collect()
 }
 
 /// A name for a generated `*.up.railway.app` domain.
 fn generated_domain(service: &str, environment: &str) -> String {
     let slug = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect()
     };
     format!(

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::plan::{Selection, prepare_with};
-use crate::state;
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
 use crate::apply::{self, Progress};
 use crate::plan::{self, Action, Plan};
+use crate::state;
 
 /// Arguments of `mirage apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -60,7 +60,9 @@ async fn run_async(args: Args) -> ExitCode {
     } else {
         None
     };
-    let dir = saved.as_ref().map_or_else(|| args.path.clone(), |s| s.dir.clone());
+    let dir = saved
+        .as_ref()
+        .map_or_else(|| args.path.clone(), |s| s.dir.clone());
     let Some(prepared) = prepare_with(&dir, &args.selection, Some(args.lock_timeout)).await else {
         return ExitCode::from(EXIT_FAILURE);
     };
@@ -68,11 +70,11 @@ async fn run_async(args: Args) -> ExitCode {
     let connection = prepared.connection;
     let store = prepared.store;
     let locks = prepared.locks;
-    if let Some(saved) = &saved {
-        if let Err(message) = check_saved(saved, &plan) {
-            report::print_error(&message);
-            return ExitCode::from(EXIT_FAILURE);
-        }
+    if let Some(saved) = &saved
+        && let Err(message) = check_saved(saved, &plan)
+    {
+        report::print_error(&message);
+        return ExitCode::from(EXIT_FAILURE);
     }
     report::write_stdout(&plan::render::text(&plan));
     if !plan.has_changes() {
@@ -150,21 +152,32 @@ pub async fn execute(
 
     let line = format!(
         "Apply {}: {}.\n",
-        if result.succeeded() { "complete" } else { "incomplete" },
+        if result.succeeded() {
+            "complete"
+        } else {
+            "incomplete"
+        },
         result.summary()
     );
     report::write_stdout(&line);
     if result.succeeded() {
         ExitCode::from(EXIT_OK)
     } else {
-        report::write_stderr("  help: fix the failures above and run `mirage apply` again; it picks up where this one stopped\n");
+        report::write_stderr(
+            "  help: fix the failures above and run `mirage apply` again; it picks up where this one stopped\n",
+        );
         ExitCode::from(EXIT_FAILURE)
     }
 }
 
 /// Records what this apply created as Mirage's, and forgets what it
 /// destroyed.
-fn record_ownership(store: &state::Store, plan: &Plan, result: &apply::Report, actor: &state::Actor) {
+fn record_ownership(
+    store: &state::Store,
+    plan: &Plan,
+    result: &apply::Report,
+    actor: &state::Actor,
+) {
     let created_by = format!("{}@{}", actor.user, actor.host);
     let now = state::Timestamp::now();
     let project_id = plan.project_id.clone().or_else(|| {
@@ -174,7 +187,11 @@ fn record_ownership(store: &state::Store, plan: &Plan, result: &apply::Report, a
             .find(|(kind, ..)| kind == "project")
             .map(|(.., id)| id.clone())
     });
-    let resource = |kind, environment: Option<String>, service: Option<String>, name: String, id: Option<String>| state::Resource {
+    let resource = |kind,
+                    environment: Option<String>,
+                    service: Option<String>,
+                    name: String,
+                    id: Option<String>| state::Resource {
         key: state::ResourceKey {
             project: plan.project.clone(),
             environment,
@@ -192,15 +209,39 @@ fn record_ownership(store: &state::Store, plan: &Plan, result: &apply::Report, a
     let mut records = Vec::new();
     for (kind, name, environment, id) in &result.created {
         match kind.as_str() {
-            "project" => records.push(resource(state::ResourceKind::Project, None, None, name.clone(), Some(id.clone()))),
-            "environment" => records.push(resource(state::ResourceKind::Environment, Some(name.clone()), None, name.clone(), Some(id.clone()))),
-            "volume" => records.push(resource(state::ResourceKind::Volume, environment.clone(), Some(name.clone()), name.clone(), Some(id.clone()))),
+            "project" => records.push(resource(
+                state::ResourceKind::Project,
+                None,
+                None,
+                name.clone(),
+                Some(id.clone()),
+            )),
+            "environment" => records.push(resource(
+                state::ResourceKind::Environment,
+                Some(name.clone()),
+                None,
+                name.clone(),
+                Some(id.clone()),
+            )),
+            "volume" => records.push(resource(
+                state::ResourceKind::Volume,
+                environment.clone(),
+                Some(name.clone()),
+                name.clone(),
+                Some(id.clone()),
+            )),
             "service" => {
                 // A service is created project-wide; Mirage owns its
                 // instance in every environment of the plan.
                 for env in &plan.environments {
                     if env.services.iter().any(|s| s.name == *name) {
-                        records.push(resource(state::ResourceKind::Service, Some(env.name.clone()), None, name.clone(), Some(id.clone())));
+                        records.push(resource(
+                            state::ResourceKind::Service,
+                            Some(env.name.clone()),
+                            None,
+                            name.clone(),
+                            Some(id.clone()),
+                        ));
                     }
                 }
             }
@@ -214,7 +255,8 @@ fn record_ownership(store: &state::Store, plan: &Plan, result: &apply::Report, a
         for service in &env.services {
             let destroyed = result.steps.iter().any(|(resource, status)| {
                 *status == apply::Status::Done
-                    && *resource == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
+                    && *resource
+                        == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
             });
             if service.action == Action::Destroy && destroyed {
                 let _ = store.forget(&state::ResourceKey {
@@ -259,7 +301,11 @@ fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
             return Err(format!(
                 "environment `{}` is protected: refusing to destroy {}\n  help: remove `protect` from the environment first if this is intended",
                 environment.name,
-                destroyed.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                destroyed
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }

@@ -115,7 +115,11 @@ fn destroy_plan(
         .service_ids()
         .into_iter()
         .filter_map(|id| snapshot.service_name(id).map(|name| (id, name)))
-        .filter(|(_, name)| owned.services.contains(&(env.to_owned(), (*name).to_owned())))
+        .filter(|(_, name)| {
+            owned
+                .services
+                .contains(&(env.to_owned(), (*name).to_owned()))
+        })
         .map(|(id, name)| ServicePlan {
             name: name.to_owned(),
             action: Action::Destroy,

@@ -84,7 +84,11 @@ pub fn run(args: Args) -> ExitCode {
         let Some((_connection, plan)) = prepare(&args.dir, &args.selection).await else {
             return ExitCode::from(EXIT_FAILURE);
         };
-        let format = if args.json { PlanFormat::Json } else { args.format };
+        let format = if args.json {
+            PlanFormat::Json
+        } else {
+            args.format
+        };
         let text = match format {
             PlanFormat::Text => plan::render::text(&plan),
             PlanFormat::Json => plan::render::json(&plan) + "\n",
@@ -116,7 +120,9 @@ pub fn run(args: Args) -> ExitCode {
 /// Resolves the project, reads Railway and diffs. Problems are printed;
 /// `None` means the command failed.
 pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
-    prepare_with(dir, selection, None).await.map(|p| (p.connection, p.plan))
+    prepare_with(dir, selection, None)
+        .await
+        .map(|p| (p.connection, p.plan))
 }
 
 /// Everything `apply` and `destroy` need after planning.
@@ -191,7 +197,9 @@ pub async fn prepare_with(
         return None;
     }
     let Some(name) = analysis.project.name.as_ref().map(|n| n.value.clone()) else {
-        report::print_error("the project has no name\n  help: add `project \"name\"` to a `.mirage` file");
+        report::print_error(
+            "the project has no name\n  help: add `project \"name\"` to a `.mirage` file",
+        );
         return None;
     };
     let mut filter = Filter {
@@ -230,7 +238,12 @@ pub async fn prepare_with(
         // One order for every process, so two applies cannot deadlock.
         names.sort_unstable();
         for environment in names {
-            match store.acquire(&name, environment, &actor, wait.map(std::time::Duration::from_secs)) {
+            match store.acquire(
+                &name,
+                environment,
+                &actor,
+                wait.map(std::time::Duration::from_secs),
+            ) {
                 Ok(guard) => locks.push(guard),
                 Err(error) => {
                     report::print_error(&error.to_string());

@@ -62,13 +62,28 @@ pub fn desired(instance: &ServiceInstance) -> DesiredService {
         (&["configFile"], &instance.config_file),
         (&["build", "builder"], &instance.build.builder),
         (&["build", "buildCommand"], &instance.build.build_command),
-        (&["build", "dockerfilePath"], &instance.build.dockerfile_path),
-        (&["build", "nixpacksConfigPath"], &instance.build.nixpacks_config_path),
+        (
+            &["build", "dockerfilePath"],
+            &instance.build.dockerfile_path,
+        ),
+        (
+            &["build", "nixpacksConfigPath"],
+            &instance.build.nixpacks_config_path,
+        ),
         (&["build", "nixpacksPlan"], &instance.build.nixpacks_plan),
-        (&["build", "railpackVersion"], &instance.build.railpack_version),
-        (&["build", "buildEnvironment"], &instance.build.build_environment),
+        (
+            &["build", "railpackVersion"],
+            &instance.build.railpack_version,
+        ),
+        (
+            &["build", "buildEnvironment"],
+            &instance.build.build_environment,
+        ),
         (&["deploy", "startCommand"], &instance.deploy.start_command),
-        (&["deploy", "healthcheckPath"], &instance.deploy.healthcheck_path),
+        (
+            &["deploy", "healthcheckPath"],
+            &instance.deploy.healthcheck_path,
+        ),
     ];
     for (path, value) in strings {
         if let Some(value) = text(value) {
@@ -109,7 +124,10 @@ pub fn desired(instance: &ServiceInstance) -> DesiredService {
         );
     }
     if let Some(v) = &deploy.restart_policy_type {
-        set(&["deploy", "restartPolicyType"], json!(v.value.as_railway()));
+        set(
+            &["deploy", "restartPolicyType"],
+            json!(v.value.as_railway()),
+        );
     }
     if let Some(v) = &deploy.restart_policy_max_retries {
         set(&["deploy", "restartPolicyMaxRetries"], json!(v.value));
@@ -128,7 +146,10 @@ pub fn desired(instance: &ServiceInstance) -> DesiredService {
     }
     let limits = &deploy.limit_override;
     if let Some(v) = &limits.cpu {
-        set(&["deploy", "limitOverride", "containers", "cpu"], json!(v.value));
+        set(
+            &["deploy", "limitOverride", "containers", "cpu"],
+            json!(v.value),
+        );
     }
     if let Some(v) = &limits.memory_bytes {
         set(
@@ -143,10 +164,7 @@ pub fn desired(instance: &ServiceInstance) -> DesiredService {
         );
     }
     if let Some(v) = &instance.networking.private_network_endpoint {
-        set(
-            &["networking", "privateNetworkEndpoint"],
-            json!(v.value),
-        );
+        set(&["networking", "privateNetworkEndpoint"], json!(v.value));
     }
     let port = instance.port.as_ref().map(|p| p.value);
     out.variables = instance

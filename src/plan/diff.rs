@@ -64,7 +64,10 @@ pub fn diff(
     filter: &Filter,
     secrets: SecretLookup<'_>,
 ) -> Plan {
-    let project_name = model.name.as_ref().map_or_else(String::new, |n| n.value.clone());
+    let project_name = model
+        .name
+        .as_ref()
+        .map_or_else(String::new, |n| n.value.clone());
     let mut plan = Plan {
         version: FORMAT_VERSION,
         project: project_name,
@@ -101,7 +104,9 @@ pub fn diff(
                 .iter()
                 .map(|(k, v)| (k.clone(), super::desired::variable_value(&v.value)))
                 .collect();
-            let have = actual.map(|a| a.config.get("sharedVariables")).unwrap_or(None);
+            let have = actual
+                .map(|a| a.config.get("sharedVariables"))
+                .unwrap_or(None);
             env_plan.shared = variable_changes(&["sharedVariables"], &wanted, have, secrets);
         }
         for instance in &environment.services {
@@ -213,7 +218,11 @@ fn service_plan(
                 if let Some(size) = size
                     && !json_eq(size_now, &json!(size))
                 {
-                    changes.push(change(&["@volume", "sizeMB"], size_now.cloned(), Some(json!(size))));
+                    changes.push(change(
+                        &["@volume", "sizeMB"],
+                        size_now.cloned(),
+                        Some(json!(size)),
+                    ));
                 }
             }
         }
@@ -337,9 +346,9 @@ fn variable_changes(
             // A removed value may be a secret someone set by hand: never shown.
             changes.push(Change {
                 path: path(name),
-                old: Some(PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(
-                    now.unwrap_or_default(),
-                )))),
+                old: Some(PlanValue::Sensitive(Sensitive::Actual(
+                    Sensitive::fingerprint(now.unwrap_or_default()),
+                ))),
                 new: None,
             });
         }

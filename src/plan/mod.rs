@@ -15,5 +15,7 @@ pub mod types;
 pub mod value;
 
 pub use diff::{Filter, Owned, diff, env_secrets};
-pub use types::{Action, Change, EnvironmentPlan, FORMAT_VERSION, Plan, ServicePlan, Summary, Unmanaged};
+pub use types::{
+    Action, Change, EnvironmentPlan, FORMAT_VERSION, Plan, ServicePlan, Summary, Unmanaged,
+};
 pub use value::{PlanValue, Sensitive};

@@ -16,7 +16,10 @@ pub fn text(plan: &Plan) -> String {
     for environment in &plan.environments {
         let changed = environment.action != Action::None
             || !environment.shared.is_empty()
-            || environment.services.iter().any(|s| s.action != Action::None);
+            || environment
+                .services
+                .iter()
+                .any(|s| s.action != Action::None);
         if !changed {
             continue;
         }
@@ -25,8 +28,16 @@ pub fn text(plan: &Plan) -> String {
         } else {
             environment.action.symbol()
         };
-        let protected = if environment.protected { " (protected)" } else { "" };
-        let _ = writeln!(out, "{marker} environment \"{}\"{protected}", environment.name);
+        let protected = if environment.protected {
+            " (protected)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{marker} environment \"{}\"{protected}",
+            environment.name
+        );
         for change in &environment.shared {
             write_change(&mut out, "    ", change);
         }
@@ -34,7 +45,12 @@ pub fn text(plan: &Plan) -> String {
             if service.action == Action::None {
                 continue;
             }
-            let _ = writeln!(out, "  {} service \"{}\"", service.action.symbol(), service.name);
+            let _ = writeln!(
+                out,
+                "  {} service \"{}\"",
+                service.action.symbol(),
+                service.name
+            );
             for change in &service.changes {
                 write_change(&mut out, "      ", change);
             }
@@ -52,7 +68,9 @@ pub fn text(plan: &Plan) -> String {
                 }
             }
         }
-        out.push_str("  hint: declare them in your .mirage files and run `mirage import` to manage them\n");
+        out.push_str(
+            "  hint: declare them in your .mirage files and run `mirage import` to manage them\n",
+        );
     }
     if !plan.has_changes() {
         out.push_str("No changes. Railway matches the configuration.\n");
@@ -78,7 +96,12 @@ fn write_change(out: &mut String, indent: &str, change: &Change) {
                 let _ = writeln!(out, "{indent}~ {path}:");
                 line_diff(out, &format!("{indent}    "), a, b);
             } else {
-                let _ = writeln!(out, "{indent}~ {path}: {} → {}", old.display(), new.display());
+                let _ = writeln!(
+                    out,
+                    "{indent}~ {path}: {} → {}",
+                    old.display(),
+                    new.display()
+                );
             }
         }
         (None, None) => {}
@@ -93,7 +116,11 @@ fn line_diff(out: &mut String, indent: &str, old: &str, new: &str) {
             ChangeTag::Insert => "+",
             ChangeTag::Equal => " ",
         };
-        let _ = writeln!(out, "{indent}{sign} {}", change.value().trim_end_matches('\n'));
+        let _ = writeln!(
+            out,
+            "{indent}{sign} {}",
+            change.value().trim_end_matches('\n')
+        );
     }
 }
 
@@ -107,7 +134,11 @@ pub fn markdown(plan: &Plan) -> String {
         out.push_str("**No changes.** Railway matches the configuration.\n\n");
     }
     for environment in &plan.environments {
-        let count = environment.services.iter().filter(|s| s.action != Action::None).count()
+        let count = environment
+            .services
+            .iter()
+            .filter(|s| s.action != Action::None)
+            .count()
             + usize::from(!environment.shared.is_empty());
         if environment.action == Action::None && count == 0 {
             continue;
@@ -126,7 +157,12 @@ pub fn markdown(plan: &Plan) -> String {
             if service.action == Action::None {
                 continue;
             }
-            let _ = writeln!(body, "{} service \"{}\"", service.action.symbol(), service.name);
+            let _ = writeln!(
+                body,
+                "{} service \"{}\"",
+                service.action.symbol(),
+                service.name
+            );
             for change in &service.changes {
                 write_change(&mut body, "    ", change);
             }
@@ -135,7 +171,11 @@ pub fn markdown(plan: &Plan) -> String {
         out.push_str("```\n\n</details>\n\n");
     }
     if !plan.unmanaged.is_empty() {
-        let _ = writeln!(out, "{} unmanaged resource(s) left untouched.", plan.unmanaged.len());
+        let _ = writeln!(
+            out,
+            "{} unmanaged resource(s) left untouched.",
+            plan.unmanaged.len()
+        );
     }
     out
 }
@@ -151,4 +191,3 @@ pub fn json(plan: &Plan) -> String {
     }
     serde_json::to_string_pretty(&value).unwrap_or_default()
 }
-

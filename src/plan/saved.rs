@@ -78,10 +78,13 @@ impl SavedPlan {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
-        let saved: SavedPlan =
-            serde_json::from_str(&text).map_err(|e| unreadable(format!("not a Mirage plan ({e})")))?;
+        let saved: SavedPlan = serde_json::from_str(&text)
+            .map_err(|e| unreadable(format!("not a Mirage plan ({e})")))?;
         if saved.kind != KIND {
-            return Err(unreadable(format!("`kind` is `{}`, not `{KIND}`", saved.kind)));
+            return Err(unreadable(format!(
+                "`kind` is `{}`, not `{KIND}`",
+                saved.kind
+            )));
         }
         Ok(saved)
     }
