@@ -6,10 +6,12 @@
 //! provenance). The [`railway`] client reads actual state; the [`emulator`]
 //! is a local Railway speaking the same GraphQL API.
 
+pub mod apply;
 pub mod cli;
 pub mod diagnostic;
 pub mod emulator;
 pub mod model;
+pub mod plan;
 pub mod railway;
 pub mod resolve;
 pub mod state;

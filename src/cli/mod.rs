@@ -6,11 +6,15 @@
 //! well, 1 when the input has errors (or `fmt --check` finds work to do), 2
 //! for usage errors (clap's own, and paths that do not exist).
 
+pub mod apply;
 pub mod check;
 pub mod config;
+pub mod destroy;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
+pub mod local;
+pub mod plan;
 pub mod report;
 pub mod state;
 mod watch;
@@ -65,6 +69,12 @@ pub enum Command {
     Graph(graph::Args),
     /// Run a local Railway emulator (same GraphQL API) until Ctrl-C.
     Emulator(emulator::Args),
+    /// Show what would change on Railway (one read, no writes).
+    Plan(plan::Args),
+    /// Apply the plan to Railway (or a saved plan file).
+    Apply(apply::Args),
+    /// Remove what Mirage owns in an environment (nothing else).
+    Destroy(destroy::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
 }
@@ -108,6 +118,9 @@ pub fn run(command: Command) -> ExitCode {
         Command::Config(args) => config::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
     }
 }

@@ -1,0 +1,489 @@
+//! Executing a [`Plan`] on Railway, in the fewest requests:
+//!
+//! 1. the project (`projectCreate`), when missing;
+//! 2. every new environment, aliased in one request;
+//! 3. every new service, aliased in one request (project-wide);
+//! 4. every new volume, aliased in one request;
+//! 5. one `environmentPatchCommit` per environment carrying all its
+//!    settings, variables, domains, volumes and TCP proxies, aliased
+//!    together; an environment holding someone's staged changes gets
+//!    `environmentStageChanges(merge: true)` + `environmentPatchCommitStaged`
+//!    so theirs are kept. Railway deploys each changed service once per
+//!    commit, not once per variable.
+//!
+//! Partial failure: what failed is reported, what depends on it is
+//! skipped, everything else goes on. Names are identity, so running again
+//! converges without duplicates.
+
+pub mod patch;
+pub mod progress;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cynic::MutationBuilder;
+
+use crate::plan::diff::SecretLookup;
+use crate::plan::{Action, Plan};
+use crate::railway::Client;
+use crate::railway::ops::environment::{
+    EnvironmentCreate, EnvironmentCreateInput, EnvironmentCreateVariables, EnvironmentPatchCommit,
+    EnvironmentPatchCommitStaged, EnvironmentPatchCommitStagedVariables,
+    EnvironmentPatchCommitVariables, EnvironmentStageChanges, EnvironmentStageChangesVariables,
+};
+use crate::railway::ops::project::{ProjectCreate, ProjectCreateInput, ProjectCreateVariables};
+use crate::railway::ops::service::{
+    ServiceCreate, ServiceCreateInput, ServiceCreateVariables, ServiceDelete,
+    ServiceDeleteVariables, ServiceSourceInput,
+};
+use crate::railway::ops::volume::{VolumeCreate, VolumeCreateInput, VolumeCreateVariables};
+use crate::railway::schema::EnvironmentConfig;
+
+pub use progress::Progress;
+
+/// The outcome of one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Done.
+    Done,
+    /// Railway refused it, or it may not have happened.
+    Failed(String),
+    /// Not attempted because something it depends on failed.
+    Skipped(String),
+}
+
+/// What an apply did, resource by resource.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// `(resource, status)` in the order they were attempted.
+    pub steps: Vec<(String, Status)>,
+    /// Railway ids of what this apply created: `(kind, name, environment,
+    /// id)`, for the state database's ownership records.
+    pub created: Vec<(String, String, Option<String>, String)>,
+}
+
+impl Report {
+    /// Whether every step succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.steps.iter().all(|(_, s)| *s == Status::Done)
+    }
+
+    /// "5 done, 1 failed, 2 skipped".
+    pub fn summary(&self) -> String {
+        let count = |f: &dyn Fn(&Status) -> bool| self.steps.iter().filter(|(_, s)| f(s)).count();
+        format!(
+            "{} done, {} failed, {} skipped",
+            count(&|s| *s == Status::Done),
+            count(&|s| matches!(s, Status::Failed(_))),
+            count(&|s| matches!(s, Status::Skipped(_)))
+        )
+    }
+
+    fn push(&mut self, progress: &Progress, resource: String, status: Status) {
+        progress.step(&resource, &status);
+        self.steps.push((resource, status));
+    }
+}
+
+/// Applies `plan`. Never panics on Railway's answers; every failure ends up
+/// in the report.
+pub async fn apply(
+    client: &Client,
+    plan: &Plan,
+    secrets: SecretLookup<'_>,
+    progress: &Progress,
+) -> Report {
+    let mut report = Report::default();
+    // 1. The project.
+    let mut env_ids: BTreeMap<String, String> = plan
+        .environments
+        .iter()
+        .filter_map(|e| e.id.clone().map(|id| (e.name.clone(), id)))
+        .collect();
+    let project_id = match &plan.project_id {
+        Some(id) => id.clone(),
+        None => {
+            let default_env = plan
+                .environments
+                .iter()
+                .find(|e| e.action == Action::Create)
+                .map(|e| e.name.clone());
+            let input = ProjectCreateInput {
+                name: Some(plan.project.clone()),
+                default_environment_name: default_env.clone(),
+                ..ProjectCreateInput::default()
+            };
+            let resource = format!("project \"{}\"", plan.project);
+            match client
+                .mutate(ProjectCreate::build(ProjectCreateVariables { input }))
+                .await
+            {
+                Ok(created) => {
+                    let id = created.project_create.id.into_inner();
+                    if let (Some(env), Some(env_id)) =
+                        (default_env, created.project_create.base_environment_id)
+                    {
+                        report.created.push((
+                            "environment".into(),
+                            env.clone(),
+                            None,
+                            env_id.clone(),
+                        ));
+                        env_ids.insert(env, env_id);
+                    }
+                    report
+                        .created
+                        .push(("project".into(), plan.project.clone(), None, id.clone()));
+                    report.push(progress, resource, Status::Done);
+                    id
+                }
+                Err(error) => {
+                    report.push(progress, resource, Status::Failed(error.to_string()));
+                    for environment in &plan.environments {
+                        report.push(
+                            progress,
+                            format!("environment \"{}\"", environment.name),
+                            Status::Skipped("the project was not created".into()),
+                        );
+                    }
+                    return report;
+                }
+            }
+        }
+    };
+    // 2. Environments, one aliased request.
+    let new_envs: Vec<&str> = plan
+        .environments
+        .iter()
+        .filter(|e| e.action == Action::Create && !env_ids.contains_key(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut failed_envs: BTreeMap<String, String> = BTreeMap::new();
+    if !new_envs.is_empty() {
+        let operations = new_envs
+            .iter()
+            .map(|name| {
+                EnvironmentCreate::build(EnvironmentCreateVariables {
+                    input: EnvironmentCreateInput {
+                        project_id: project_id.clone(),
+                        name: (*name).to_owned(),
+                        skip_initial_deploys: Some(true),
+                        ..EnvironmentCreateInput::default()
+                    },
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, new_envs.len());
+        for (name, result) in new_envs.iter().zip(results) {
+            let resource = format!("environment \"{name}\"");
+            match result {
+                Ok(created) => {
+                    let id = created.environment_create.id.into_inner();
+                    report.created.push((
+                        "environment".into(),
+                        (*name).to_owned(),
+                        None,
+                        id.clone(),
+                    ));
+                    env_ids.insert((*name).to_owned(), id);
+                    report.push(progress, resource, Status::Done);
+                }
+                Err(error) => {
+                    failed_envs.insert((*name).to_owned(), error.clone());
+                    report.push(progress, resource, Status::Failed(error));
+                }
+            }
+        }
+    }
+    // 3. Services, project-wide, one aliased request.
+    let mut service_ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut new_services: Vec<(&str, Option<&(String, String)>)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for environment in &plan.environments {
+        for service in &environment.services {
+            if let Some(id) = &service.id {
+                service_ids.insert(service.name.clone(), id.clone());
+            } else if service.create_service && seen.insert(service.name.as_str()) {
+                new_services.push((service.name.as_str(), service.source.as_ref()));
+            }
+        }
+    }
+    let mut failed_services: BTreeMap<String, String> = BTreeMap::new();
+    if !new_services.is_empty() {
+        let operations = new_services
+            .iter()
+            .map(|(name, source)| {
+                let source = source.map(|(kind, value)| ServiceSourceInput {
+                    image: (kind == "image").then(|| value.clone()),
+                    repo: (kind == "repo").then(|| value.clone()),
+                });
+                ServiceCreate::build(ServiceCreateVariables {
+                    input: ServiceCreateInput {
+                        project_id: project_id.clone(),
+                        name: Some((*name).to_owned()),
+                        source,
+                        ..ServiceCreateInput::default()
+                    },
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, new_services.len());
+        for ((name, _), result) in new_services.iter().zip(results) {
+            let resource = format!("service \"{name}\"");
+            match result {
+                Ok(created) => {
+                    let id = created.service_create.id.into_inner();
+                    report
+                        .created
+                        .push(("service".into(), (*name).to_owned(), None, id.clone()));
+                    service_ids.insert((*name).to_owned(), id);
+                    report.push(progress, resource, Status::Done);
+                }
+                Err(error) => {
+                    failed_services.insert((*name).to_owned(), error.clone());
+                    report.push(progress, resource, Status::Failed(error));
+                }
+            }
+        }
+    }
+    // 4. Volumes, one aliased request.
+    let mut volume_ids: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut new_volumes = Vec::new();
+    for environment in &plan.environments {
+        for service in &environment.services {
+            if let Some(id) = &service.volume_id {
+                volume_ids.insert((environment.name.clone(), service.name.clone()), id.clone());
+            }
+            if let (Some(mount), Some(env_id), Some(service_id)) = (
+                &service.create_volume,
+                env_ids.get(&environment.name),
+                service_ids.get(&service.name),
+            ) {
+                new_volumes.push((
+                    environment.name.clone(),
+                    service.name.clone(),
+                    VolumeCreate::build(VolumeCreateVariables {
+                        input: VolumeCreateInput {
+                            project_id: project_id.clone(),
+                            mount_path: mount.clone(),
+                            service_id: Some(service_id.clone()),
+                            environment_id: Some(env_id.clone()),
+                            region: None,
+                        },
+                    }),
+                ));
+            }
+        }
+    }
+    let mut failed_volumes = BTreeSet::new();
+    if !new_volumes.is_empty() {
+        let keys: Vec<(String, String)> = new_volumes
+            .iter()
+            .map(|(e, s, _)| (e.clone(), s.clone()))
+            .collect();
+        let operations = new_volumes.into_iter().map(|(_, _, op)| op).collect();
+        let results = batch_results(client.batch(operations).await, keys.len());
+        for ((env, service), result) in keys.into_iter().zip(results) {
+            let resource = format!("volume of \"{service}\" in \"{env}\"");
+            match result {
+                Ok(created) => {
+                    let id = created.volume_create.id.into_inner();
+                    report.created.push((
+                        "volume".into(),
+                        service.clone(),
+                        Some(env.clone()),
+                        id.clone(),
+                    ));
+                    volume_ids.insert((env, service), id);
+                    report.push(progress, resource, Status::Done);
+                }
+                Err(error) => {
+                    failed_volumes.insert((env, service));
+                    report.push(progress, resource, Status::Failed(error));
+                }
+            }
+        }
+    }
+    // 5. One patch per environment.
+    let mut commits = Vec::new();
+    let mut staged = Vec::new();
+    for environment in &plan.environments {
+        let resource = format!("environment \"{}\" config", environment.name);
+        let Some(env_id) = env_ids.get(&environment.name) else {
+            if environment.services.iter().any(|s| !s.changes.is_empty())
+                || !environment.shared.is_empty()
+            {
+                report.push(
+                    progress,
+                    resource,
+                    Status::Skipped("the environment was not created".into()),
+                );
+            }
+            continue;
+        };
+        let ids = Lookup {
+            environment: &environment.name,
+            services: &service_ids,
+            volumes: &volume_ids,
+        };
+        let skip = |name: &str| {
+            failed_services.contains_key(name)
+                || failed_volumes.contains(&(environment.name.clone(), name.to_owned()))
+        };
+        for service in &environment.services {
+            if !service.changes.is_empty() && skip(&service.name) {
+                report.push(
+                    progress,
+                    format!("service \"{}\" in \"{}\"", service.name, environment.name),
+                    Status::Skipped("its service or volume was not created".into()),
+                );
+            }
+        }
+        let (patch, unresolved) = patch::environment_patch(environment, &ids, secrets, &skip);
+        for missing in unresolved {
+            report.push(
+                progress,
+                format!(
+                    "service \"{}\" in \"{}\"",
+                    missing.service, environment.name
+                ),
+                Status::Failed(missing.reason),
+            );
+        }
+        if patch.as_object().is_none_or(|m| m.is_empty()) {
+            continue;
+        }
+        if environment.unmerged_changes_count > 0 {
+            staged.push((resource, env_id.clone(), patch));
+        } else {
+            commits.push((resource, env_id.clone(), patch));
+        }
+    }
+    let message = Some(format!("mirage apply ({})", plan.project));
+    if !commits.is_empty() {
+        let operations = commits
+            .iter()
+            .map(|(_, env_id, patch)| {
+                EnvironmentPatchCommit::build(EnvironmentPatchCommitVariables {
+                    environment_id: env_id.clone(),
+                    patch: Some(EnvironmentConfig(patch.clone())),
+                    commit_message: message.clone(),
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, commits.len());
+        for ((resource, _, _), result) in commits.into_iter().zip(results) {
+            let status = match result {
+                Ok(_) => Status::Done,
+                Err(error) => Status::Failed(error),
+            };
+            report.push(progress, resource, status);
+        }
+    }
+    for (resource, env_id, patch) in staged {
+        let stage = client
+            .mutate(EnvironmentStageChanges::build(
+                EnvironmentStageChangesVariables {
+                    environment_id: env_id.clone(),
+                    input: EnvironmentConfig(patch),
+                    merge: Some(true),
+                },
+            ))
+            .await;
+        let status = match stage {
+            Err(error) => Status::Failed(error.to_string()),
+            Ok(_) => match client
+                .mutate(EnvironmentPatchCommitStaged::build(
+                    EnvironmentPatchCommitStagedVariables {
+                        environment_id: env_id,
+                        commit_message: message.clone(),
+                        skip_deploys: None,
+                    },
+                ))
+                .await
+            {
+                Ok(_) => Status::Done,
+                Err(error) => Status::Failed(format!("staged but not committed: {error}")),
+            },
+        };
+        report.push(progress, resource, status);
+    }
+    // Destruction of owned services no longer declared.
+    let mut deletes = Vec::new();
+    for environment in &plan.environments {
+        for service in &environment.services {
+            if service.action == Action::Destroy
+                && let (Some(id), Some(env_id)) = (&service.id, env_ids.get(&environment.name))
+            {
+                deletes.push((
+                    format!(
+                        "service \"{}\" in \"{}\" (destroy)",
+                        service.name, environment.name
+                    ),
+                    ServiceDelete::build(ServiceDeleteVariables {
+                        id: id.clone(),
+                        environment_id: Some(env_id.clone()),
+                    }),
+                ));
+            }
+        }
+    }
+    if !deletes.is_empty() {
+        let names: Vec<String> = deletes.iter().map(|(n, _)| n.clone()).collect();
+        let operations = deletes.into_iter().map(|(_, op)| op).collect();
+        let results = batch_results(client.batch(operations).await, names.len());
+        for (resource, result) in names.into_iter().zip(results) {
+            let status = match result {
+                Ok(_) => Status::Done,
+                Err(error) => Status::Failed(error),
+            };
+            report.push(progress, resource, status);
+        }
+    }
+    report
+}
+
+struct Lookup<'a> {
+    environment: &'a str,
+    services: &'a BTreeMap<String, String>,
+    volumes: &'a BTreeMap<(String, String), String>,
+}
+
+impl patch::Ids for Lookup<'_> {
+    fn service(&self, name: &str) -> Option<String> {
+        self.services.get(name).cloned()
+    }
+
+    fn volume(&self, name: &str) -> Option<String> {
+        self.volumes
+            .get(&(self.environment.to_owned(), name.to_owned()))
+            .cloned()
+    }
+}
+
+/// Per-item results of a batch, errors as text (a failed request fails
+/// every item of it).
+fn batch_results<F>(
+    results: Result<
+        Vec<Result<F, crate::railway::batch::BatchError>>,
+        crate::railway::RailwayError,
+    >,
+    count: usize,
+) -> Vec<Result<F, String>> {
+    match results {
+        Ok(items) => items
+            .into_iter()
+            .map(|item| {
+                item.map_err(|error| match error.outcome {
+                    crate::railway::batch::Outcome::Unknown => {
+                        format!(
+                            "{} (it may have happened: run apply again to converge)",
+                            error.error
+                        )
+                    }
+                    _ => error.error.to_string(),
+                })
+            })
+            .collect(),
+        Err(error) => (0..count).map(|_| Err(error.to_string())).collect(),
+    }
+}

@@ -1,0 +1,323 @@
+//! `mirage apply [DIR | PLANFILE]`: show the plan, confirm, apply it in
+//! batches, and report what was and was not done.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::plan::{Selection, prepare_with};
+use super::report;
+use super::{EXIT_FAILURE, EXIT_OK};
+use crate::apply::{self, Progress};
+use crate::plan::{self, Action, Plan};
+use crate::state;
+
+/// Arguments of `mirage apply`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The project directory, or a plan saved with `mirage plan --out FILE`.
+    #[arg(default_value = ".", value_name = "DIR|PLANFILE")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Apply without asking (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Allow destroying resources Mirage owns when not asked interactively.
+    #[arg(long)]
+    pub allow_destroy: bool,
+
+    /// Wait up to this many seconds for another apply's lock on an
+    /// environment, instead of failing at once.
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
+}
+
+/// Run `mirage apply`.
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report::print_error(&format!("cannot start the async runtime: {error}"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> ExitCode {
+    let saved = if args.path.is_file() {
+        match plan::saved::SavedPlan::read(&args.path) {
+            Ok(saved) => Some(saved),
+            Err(error) => {
+                report::print_error(&error.to_string());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    } else {
+        None
+    };
+    let dir = saved
+        .as_ref()
+        .map_or_else(|| args.path.clone(), |s| s.dir.clone());
+    let Some(prepared) = prepare_with(&dir, &args.selection, Some(args.lock_timeout)).await else {
+        return ExitCode::from(EXIT_FAILURE);
+    };
+    let plan = prepared.plan;
+    let connection = prepared.connection;
+    let store = prepared.store;
+    let locks = prepared.locks;
+    if let Some(saved) = &saved
+        && let Err(message) = check_saved(saved, &plan)
+    {
+        report::print_error(&message);
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    report::write_stdout(&plan::render::text(&plan));
+    if !plan.has_changes() {
+        return ExitCode::from(EXIT_OK);
+    }
+    if let Err(message) = check_destroy(&plan, &args) {
+        report::print_error(&message);
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if !args.auto_approve && saved.is_none() {
+        if !std::io::stdin().is_terminal() {
+            report::print_error(
+                "not applying without confirmation\n  help: standard input is not a terminal; pass `--auto-approve` (or apply a saved plan)",
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+        if !confirm("Apply these changes? Only `yes` is accepted: ") {
+            report::write_stderr("Apply cancelled.\n");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
+    let code = execute(&connection.client, &store, &plan).await;
+    for guard in locks {
+        let _ = guard.release();
+    }
+    code
+}
+
+/// Applies a plan (its environments already locked), records ownership
+/// and history, and prints the summary. Shared with `destroy`.
+pub async fn execute(
+    client: &crate::railway::Client,
+    store: &state::Store,
+    plan: &Plan,
+) -> ExitCode {
+    let actor = state::Actor::current();
+    let environments: Vec<String> = plan
+        .environments
+        .iter()
+        .filter(|e| {
+            e.action != Action::None
+                || !e.shared.is_empty()
+                || e.services.iter().any(|s| s.action != Action::None)
+        })
+        .map(|e| e.name.clone())
+        .collect();
+    // The plan goes into the history as its JSON: sensitive values are
+    // only their source there.
+    let plan_json = serde_json::to_value(plan).unwrap_or_default();
+    let apply_id = store
+        .begin_apply(&state::NewApply {
+            project: &plan.project,
+            environments: &environments,
+            actor: &actor,
+            plan: &plan_json,
+        })
+        .map_err(|error| report::print_error(&format!("cannot record the apply: {error}")))
+        .ok();
+    let progress = Progress::for_terminal();
+    let result = apply::apply(client, plan, &plan::env_secrets, &progress).await;
+    progress.finish();
+    record_ownership(store, plan, &result, &actor);
+    if let Some(id) = apply_id {
+        let outcome = if result.succeeded() {
+            state::ApplyResult::Succeeded
+        } else if result.steps.iter().any(|(_, s)| *s == apply::Status::Done) {
+            state::ApplyResult::Partial
+        } else {
+            state::ApplyResult::Failed
+        };
+        if let Err(error) = store.finish_apply(id, outcome, &result.summary()) {
+            report::print_error(&format!("cannot record the apply's result: {error}"));
+        }
+    }
+
+    let line = format!(
+        "Apply {}: {}.\n",
+        if result.succeeded() {
+            "complete"
+        } else {
+            "incomplete"
+        },
+        result.summary()
+    );
+    report::write_stdout(&line);
+    if result.succeeded() {
+        ExitCode::from(EXIT_OK)
+    } else {
+        report::write_stderr(
+            "  help: fix the failures above and run `mirage apply` again; it picks up where this one stopped\n",
+        );
+        ExitCode::from(EXIT_FAILURE)
+    }
+}
+
+/// Records what this apply created as Mirage's, and forgets what it
+/// destroyed.
+fn record_ownership(
+    store: &state::Store,
+    plan: &Plan,
+    result: &apply::Report,
+    actor: &state::Actor,
+) {
+    let created_by = format!("{}@{}", actor.user, actor.host);
+    let now = state::Timestamp::now();
+    let project_id = plan.project_id.clone().or_else(|| {
+        result
+            .created
+            .iter()
+            .find(|(kind, ..)| kind == "project")
+            .map(|(.., id)| id.clone())
+    });
+    let resource = |kind,
+                    environment: Option<String>,
+                    service: Option<String>,
+                    name: String,
+                    id: Option<String>| state::Resource {
+        key: state::ResourceKey {
+            project: plan.project.clone(),
+            environment,
+            kind,
+            service,
+            name,
+        },
+        project_id: project_id.clone(),
+        environment_id: None,
+        railway_id: id,
+        origin: state::Origin::Created,
+        created_by: created_by.clone(),
+        created_at: now,
+    };
+    let mut records = Vec::new();
+    for (kind, name, environment, id) in &result.created {
+        match kind.as_str() {
+            "project" => records.push(resource(
+                state::ResourceKind::Project,
+                None,
+                None,
+                name.clone(),
+                Some(id.clone()),
+            )),
+            "environment" => records.push(resource(
+                state::ResourceKind::Environment,
+                Some(name.clone()),
+                None,
+                name.clone(),
+                Some(id.clone()),
+            )),
+            "volume" => records.push(resource(
+                state::ResourceKind::Volume,
+                environment.clone(),
+                Some(name.clone()),
+                name.clone(),
+                Some(id.clone()),
+            )),
+            "service" => {
+                // A service is created project-wide; Mirage owns its
+                // instance in every environment of the plan.
+                for env in &plan.environments {
+                    if env.services.iter().any(|s| s.name == *name) {
+                        records.push(resource(
+                            state::ResourceKind::Service,
+                            Some(env.name.clone()),
+                            None,
+                            name.clone(),
+                            Some(id.clone()),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Err(error) = store.record_all(&records) {
+        report::print_error(&format!("cannot record ownership: {error}"));
+    }
+    for env in &plan.environments {
+        for service in &env.services {
+            let destroyed = result.steps.iter().any(|(resource, status)| {
+                *status == apply::Status::Done
+                    && *resource
+                        == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
+            });
+            if service.action == Action::Destroy && destroyed {
+                let _ = store.forget(&state::ResourceKey {
+                    project: plan.project.clone(),
+                    environment: Some(env.name.clone()),
+                    kind: state::ResourceKind::Service,
+                    service: None,
+                    name: service.name.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// A saved plan applies only if Railway and the files are as they were.
+fn check_saved(saved: &plan::saved::SavedPlan, now: &Plan) -> Result<(), String> {
+    let stale = saved.stale_environments(now);
+    if !stale.is_empty() {
+        let names: Vec<String> = stale.iter().map(|(n, _, _)| format!("`{n}`")).collect();
+        return Err(format!(
+            "the saved plan is stale: environment {} changed on Railway since it was made (its `configEtag` differs)\n  help: run `mirage plan --out FILE` again and review the new plan",
+            names.join(", ")
+        ));
+    }
+    if plan::saved::fingerprint(now) != saved.fingerprint {
+        return Err("the saved plan no longer matches the `.mirage` files (they changed since it was made)\n  help: run `mirage plan --out FILE` again and review the new plan".into());
+    }
+    Ok(())
+}
+
+/// Protected resources are never destroyed; other destruction needs
+/// `--allow-destroy` unless a person confirms on a terminal.
+fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
+    for environment in &plan.environments {
+        let destroyed: Vec<&str> = environment
+            .services
+            .iter()
+            .filter(|s| s.action == Action::Destroy)
+            .map(|s| s.name.as_str())
+            .collect();
+        if environment.protected && !destroyed.is_empty() {
+            return Err(format!(
+                "environment `{}` is protected: refusing to destroy {}\n  help: remove `protect` from the environment first if this is intended",
+                environment.name,
+                destroyed
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if plan.destroys() && !args.allow_destroy && !std::io::stdin().is_terminal() {
+        return Err("the plan destroys resources\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
+    }
+    Ok(())
+}
+
+fn confirm(prompt: &str) -> bool {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}

@@ -1,0 +1,145 @@
+//! `mirage destroy --env E`: removes what Mirage owns in environment E
+//! (the service instances it created), nothing else. Unmanaged services are
+//! left alone; a protected environment is refused.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::plan::{Selection, owned_services, prepare_with};
+use super::report;
+use super::{EXIT_FAILURE, EXIT_OK};
+use crate::plan::{self, Action, EnvironmentPlan, Plan, ServicePlan};
+
+/// Arguments of `mirage destroy`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The project directory.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The environment to clear of everything Mirage owns.
+    #[arg(long = "env", value_name = "ENV", required = true)]
+    pub env: String,
+
+    /// Use the built-in emulator (state under `DIR/.mirage/`).
+    #[arg(long)]
+    pub local: bool,
+
+    /// Destroy without asking (required when not on a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Wait up to this many seconds for another apply's lock.
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
+}
+
+/// Run `mirage destroy`.
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report::print_error(&format!("cannot start the async runtime: {error}"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async {
+        let selection = Selection {
+            envs: vec![args.env.clone()],
+            targets: Vec::new(),
+            local: args.local,
+        };
+        let Some(prepared) = prepare_with(&args.dir, &selection, Some(args.lock_timeout)).await else {
+            return ExitCode::from(EXIT_FAILURE);
+        };
+        let protected = prepared
+            .model
+            .environment(&args.env)
+            .is_some_and(|e| e.is_protected());
+        if protected {
+            report::print_error(&format!(
+                "environment `{}` is protected: refusing to destroy anything in it\n  help: remove `protect` from the environment first if this is intended",
+                args.env
+            ));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+        let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
+            return ExitCode::from(EXIT_FAILURE);
+        };
+        let plan = destroy_plan(&prepared.plan, prepared.snapshot.as_ref(), &owned, &args.env);
+        report::write_stdout(&plan::render::text(&plan));
+        if !plan.has_changes() {
+            return ExitCode::from(EXIT_OK);
+        }
+        if !args.auto_approve {
+            if !std::io::stdin().is_terminal() {
+                report::print_error("not destroying without confirmation\n  help: standard input is not a terminal; pass `--auto-approve`");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            eprint!("Destroy these? Only `yes` is accepted: ");
+            let mut answer = String::new();
+            if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+                report::write_stderr("Destroy cancelled.\n");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+        super::apply::execute(
+            &prepared.connection.client,
+            &prepared.store,
+            &plan,
+        )
+        .await
+    })
+}
+
+/// A plan that destroys every owned service instance in `env` that still
+/// exists on Railway.
+fn destroy_plan(
+    base: &Plan,
+    snapshot: Option<&crate::railway::Snapshot>,
+    owned: &plan::Owned,
+    env: &str,
+) -> Plan {
+    let mut plan = Plan {
+        create_project: false,
+        environments: Vec::new(),
+        unmanaged: Vec::new(),
+        ..base.clone()
+    };
+    let (Some(snapshot), Some(actual)) = (snapshot, snapshot.and_then(|s| s.environment(env)))
+    else {
+        return plan;
+    };
+    let services = actual
+        .service_ids()
+        .into_iter()
+        .filter_map(|id| snapshot.service_name(id).map(|name| (id, name)))
+        .filter(|(_, name)| {
+            owned
+                .services
+                .contains(&(env.to_owned(), (*name).to_owned()))
+        })
+        .map(|(id, name)| ServicePlan {
+            name: name.to_owned(),
+            action: Action::Destroy,
+            id: Some(id.to_owned()),
+            create_service: false,
+            source: None,
+            create_volume: None,
+            volume_id: None,
+            changes: Vec::new(),
+        })
+        .collect();
+    plan.environments.push(EnvironmentPlan {
+        name: env.to_owned(),
+        action: Action::None,
+        id: Some(actual.id.clone()),
+        config_etag: Some(actual.config_etag.clone()),
+        unmerged_changes_count: actual.unmerged_changes_count,
+        protected: false,
+        shared: Vec::new(),
+        services,
+    });
+    plan
+}

@@ -1,0 +1,332 @@
+//! `mirage plan [DIR]`: read the project from Railway in one request, diff
+//! it against the `.mirage` files and print what would change.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::local::{self, Connection};
+use super::report;
+use super::{EXIT_FAILURE, EXIT_OK};
+use crate::plan::{self, Filter, Owned, Plan};
+use crate::railway::Snapshot;
+use crate::resolve;
+use crate::state;
+
+/// Exit code of `--detailed-exitcode` when the plan has changes.
+pub const EXIT_CHANGES: u8 = 2;
+
+/// Output formats of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum PlanFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// The documented, versioned JSON format (`docs/plan-format.md`).
+    Json,
+    /// A pull-request comment: summary first, details folded.
+    Markdown,
+}
+
+/// Where to read from and what to plan (shared by `plan`, `apply`, `destroy`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Selection {
+    /// Only these environments (repeatable).
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+
+    /// Only these service instances, as `env/service` (repeatable).
+    #[arg(long = "target", value_name = "ENV/SERVICE")]
+    pub targets: Vec<String>,
+
+    /// Use the built-in emulator (state under `DIR/.mirage/`) instead of
+    /// Railway: no account needed.
+    #[arg(long)]
+    pub local: bool,
+}
+
+/// Arguments of `mirage plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The project directory.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Print the plan as JSON (same as `--format json`).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+
+    /// Save the plan (with each environment's `configEtag`) for `mirage apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 0 when there are no changes, 1 on error, 2 when there are changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// Run `mirage plan`.
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report::print_error(&format!("cannot start the async runtime: {error}"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async {
+        let Some((_connection, plan)) = prepare(&args.dir, &args.selection).await else {
+            return ExitCode::from(EXIT_FAILURE);
+        };
+        let format = if args.json {
+            PlanFormat::Json
+        } else {
+            args.format
+        };
+        let text = match format {
+            PlanFormat::Text => plan::render::text(&plan),
+            PlanFormat::Json => plan::render::json(&plan) + "\n",
+            PlanFormat::Markdown => plan::render::markdown(&plan),
+        };
+        report::write_stdout(&text);
+        if let Some(out) = &args.out {
+            let saved = plan::saved::SavedPlan::new(&plan, &args.dir);
+            if let Err(error) = saved.write(out) {
+                report::print_error(&format!("cannot write `{}`: {error}", out.display()));
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            if format == PlanFormat::Text {
+                report::write_stdout(&format!(
+                    "Saved the plan to `{}`; apply it with `mirage apply {}`.\n",
+                    out.display(),
+                    out.display()
+                ));
+            }
+        }
+        if args.detailed_exitcode && plan.has_changes() {
+            ExitCode::from(EXIT_CHANGES)
+        } else {
+            ExitCode::from(EXIT_OK)
+        }
+    })
+}
+
+/// Resolves the project, reads Railway and diffs. Problems are printed;
+/// `None` means the command failed.
+pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
+    prepare_with(dir, selection, None)
+        .await
+        .map(|p| (p.connection, p.plan))
+}
+
+/// Everything `apply` and `destroy` need after planning.
+pub struct Prepared {
+    /// The client (and local emulator).
+    pub connection: Connection,
+    /// The plan.
+    pub plan: Plan,
+    /// The state database.
+    pub store: state::Store,
+    /// The resolved model.
+    pub model: crate::model::Project,
+    /// Railway's state (`None`: the project does not exist).
+    pub snapshot: Option<Snapshot>,
+    /// Locks held on the planned environments (for `apply`), taken before
+    /// Railway was read so the plan cannot go stale under another apply.
+    pub locks: Vec<state::LockGuard>,
+}
+
+/// Opens the state database of the project in `dir`.
+pub fn open_store(dir: &Path) -> Option<state::Store> {
+    let path = state::resolve_path(dir);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    match state::Store::open(&path) {
+        Ok(store) => Some(store),
+        Err(error) => {
+            report::print_error(&format!(
+                "cannot open the state database `{}`: {error}",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// The services Mirage owns in `project`, by environment.
+pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
+    let filter = state::OwnedFilter {
+        project: Some(project.to_owned()),
+        kind: Some(state::ResourceKind::Service),
+        ..state::OwnedFilter::default()
+    };
+    match store.list_owned(&filter) {
+        Ok(resources) => Some(Owned {
+            services: resources
+                .into_iter()
+                .filter_map(|r| r.key.environment.map(|env| (env, r.key.name)))
+                .collect(),
+        }),
+        Err(error) => {
+            report::print_error(&format!("cannot read the state database: {error}"));
+            None
+        }
+    }
+}
+
+/// [`prepare`], keeping the state database, model and snapshot.
+///
+/// With `lock` (`Some(wait in seconds)`), every selected environment is
+/// locked in the state database before Railway is read.
+pub async fn prepare_with(
+    dir: &Path,
+    selection: &Selection,
+    lock: Option<Option<u64>>,
+) -> Option<Prepared> {
+    let analysis = resolve::load_dir(dir);
+    if analysis.has_errors() {
+        report::print_diagnostics(&analysis.files, &analysis.diagnostics);
+        report::print_error("the project has errors; fix them before planning");
+        return None;
+    }
+    let Some(name) = analysis.project.name.as_ref().map(|n| n.value.clone()) else {
+        report::print_error(
+            "the project has no name\n  help: add `project \"name\"` to a `.mirage` file",
+        );
+        return None;
+    };
+    let mut filter = Filter {
+        environments: selection.envs.clone(),
+        targets: Vec::new(),
+    };
+    for env in &selection.envs {
+        if analysis.project.environment(env).is_none() {
+            report::print_error(&format!("there is no environment `{env}` in the project"));
+            return None;
+        }
+    }
+    for target in &selection.targets {
+        let Some((env, service)) = target.split_once('/') else {
+            report::print_error(&format!(
+                "`{target}` is not a target\n  help: write `--target ENV/SERVICE`, e.g. `--target production/api`"
+            ));
+            return None;
+        };
+        filter.targets.push((env.to_owned(), service.to_owned()));
+    }
+    let store = open_store(dir)?;
+    let mut locks = Vec::new();
+    if let Some(wait) = lock {
+        let actor = state::Actor::current();
+        let mut names: Vec<&str> = analysis
+            .project
+            .environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|e| {
+                (filter.environments.is_empty() || filter.environments.iter().any(|f| f == e))
+                    && (filter.targets.is_empty() || filter.targets.iter().any(|(t, _)| t == e))
+            })
+            .collect();
+        // One order for every process, so two applies cannot deadlock.
+        names.sort_unstable();
+        for environment in names {
+            match store.acquire(
+                &name,
+                environment,
+                &actor,
+                wait.map(std::time::Duration::from_secs),
+            ) {
+                Ok(guard) => locks.push(guard),
+                Err(error) => {
+                    report::print_error(&error.to_string());
+                    return None;
+                }
+            }
+        }
+    }
+    let connection = match local::connect(selection.local, dir).await {
+        Ok(connection) => connection,
+        Err(message) => {
+            report::print_error(&message);
+            return None;
+        }
+    };
+    let known_id = known_project_id(&store, &name);
+    let snapshot = match read(&connection, &name, known_id.as_deref()).await {
+        Ok(snapshot) => snapshot,
+        Err(message) => {
+            report::print_error(&message);
+            return None;
+        }
+    };
+    let owned = owned_services(&store, &name)?;
+    let plan = plan::diff(
+        &analysis.project,
+        snapshot.as_ref(),
+        &owned,
+        &filter,
+        &plan::env_secrets,
+    );
+    Some(Prepared {
+        connection,
+        plan,
+        store,
+        model: analysis.project,
+        snapshot,
+        locks,
+    })
+}
+
+/// The Railway id of the project recorded when Mirage created it: lets a
+/// plan cost one request instead of listing projects first.
+fn known_project_id(store: &state::Store, project: &str) -> Option<String> {
+    let key = state::ResourceKey {
+        project: project.to_owned(),
+        environment: None,
+        kind: state::ResourceKind::Project,
+        service: None,
+        name: project.to_owned(),
+    };
+    store.owned(&key).ok().flatten().and_then(|r| r.railway_id)
+}
+
+/// Finds the project by name (names are identity) and reads it whole: one
+/// request when its id is known and it still carries that name, otherwise
+/// the project list first.
+async fn read(
+    connection: &Connection,
+    name: &str,
+    known_id: Option<&str>,
+) -> Result<Option<Snapshot>, String> {
+    let client = &connection.client;
+    if let Some(id) = known_id
+        && let Ok(snapshot) = client.read_project(id).await
+        && snapshot.project_name == name
+    {
+        return Ok(Some(snapshot));
+    }
+    let found = client
+        .find_projects_by_name(name, None)
+        .await
+        .map_err(|e| format!("cannot list projects: {e}"))?;
+    match found.as_slice() {
+        [] => Ok(None),
+        [project] => client
+            .read_project(project.id.inner())
+            .await
+            .map(Some)
+            .map_err(|e| format!("cannot read project `{name}`: {e}")),
+        _ => Err(format!(
+            "{} projects are called `{name}`; Mirage identifies projects by name\n  help: rename or delete the extra ones",
+            found.len()
+        )),
+    }
+}

@@ -1,0 +1,417 @@
+//! `diff(model, snapshot, owned)`: a pure function from the desired state,
+//! Railway's actual state and what Mirage owns to a [`Plan`]. No IO: secrets
+//! are looked up through the given resolver so tests control it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::desired::{DesiredService, desired};
+use super::types::{Action, Change, EnvironmentPlan, FORMAT_VERSION, Plan, ServicePlan, Unmanaged};
+use super::value::{PlanValue, Sensitive};
+use crate::model::{Project, SecretRef, ServiceInstance};
+use crate::railway::{EnvironmentState, Snapshot};
+
+/// What Mirage owns on Railway (from the state database): the services
+/// (by environment and name) it created or adopted. Only these are ever
+/// destroyed.
+#[derive(Clone, Debug, Default)]
+pub struct Owned {
+    /// `(environment, service)` pairs.
+    pub services: BTreeSet<(String, String)>,
+}
+
+/// Which part of the project to plan.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only these environments (all when empty).
+    pub environments: Vec<String>,
+    /// Only these `env/service` pairs (all when empty).
+    pub targets: Vec<(String, String)>,
+}
+
+impl Filter {
+    fn environment(&self, name: &str) -> bool {
+        (self.environments.is_empty() || self.environments.iter().any(|e| e == name))
+            && (self.targets.is_empty() || self.targets.iter().any(|(e, _)| e == name))
+    }
+
+    fn service(&self, environment: &str, name: &str) -> bool {
+        self.targets.is_empty()
+            || self
+                .targets
+                .iter()
+                .any(|(e, s)| e == environment && s == name)
+    }
+}
+
+/// Looks a secret's value up (`env:NAME` → the variable); `None` when it
+/// cannot be read now.
+pub type SecretLookup<'a> = &'a dyn Fn(&SecretRef) -> Option<String>;
+
+/// Reads `env:NAME` secrets from the process environment.
+pub fn env_secrets(secret: &SecretRef) -> Option<String> {
+    (secret.scheme == "env")
+        .then(|| std::env::var(&secret.location).ok())
+        .flatten()
+}
+
+/// Compares the model with Railway's state.
+pub fn diff(
+    model: &Project,
+    snapshot: Option<&Snapshot>,
+    owned: &Owned,
+    filter: &Filter,
+    secrets: SecretLookup<'_>,
+) -> Plan {
+    let project_name = model
+        .name
+        .as_ref()
+        .map_or_else(String::new, |n| n.value.clone());
+    let mut plan = Plan {
+        version: FORMAT_VERSION,
+        project: project_name,
+        project_id: snapshot.map(|s| s.project_id.clone()),
+        create_project: snapshot.is_none(),
+        environments: Vec::new(),
+        unmanaged: Vec::new(),
+    };
+    let empty = Snapshot::default();
+    let snapshot = snapshot.unwrap_or(&empty);
+    let declared: BTreeSet<&str> = model.services.iter().map(String::as_str).collect();
+    for environment in &model.environments {
+        if !filter.environment(&environment.name) {
+            continue;
+        }
+        let actual = snapshot.environment(&environment.name);
+        let mut env_plan = EnvironmentPlan {
+            name: environment.name.clone(),
+            action: if actual.is_some() {
+                Action::None
+            } else {
+                Action::Create
+            },
+            id: actual.map(|a| a.id.clone()),
+            config_etag: actual.map(|a| a.config_etag.clone()),
+            unmerged_changes_count: actual.map_or(0, |a| a.unmerged_changes_count),
+            protected: environment.is_protected(),
+            shared: Vec::new(),
+            services: Vec::new(),
+        };
+        if filter.targets.is_empty() {
+            let wanted: BTreeMap<String, PlanValue> = environment
+                .shared_variables
+                .iter()
+                .map(|(k, v)| (k.clone(), super::desired::variable_value(&v.value)))
+                .collect();
+            let have = actual
+                .map(|a| a.config.get("sharedVariables"))
+                .unwrap_or(None);
+            env_plan.shared = variable_changes(&["sharedVariables"], &wanted, have, secrets);
+        }
+        for instance in &environment.services {
+            if !filter.service(&environment.name, &instance.name) {
+                continue;
+            }
+            let service_id = snapshot.service_id(&instance.name);
+            let config = match (actual, service_id) {
+                (Some(a), Some(id)) => a.service_config(id),
+                _ => None,
+            };
+            env_plan
+                .services
+                .push(service_plan(instance, service_id, actual, config, secrets));
+        }
+        // Services on Railway that the model does not declare: destroyed
+        // when Mirage owns them, otherwise listed and left alone.
+        if let Some(actual) = actual {
+            for id in actual.service_ids() {
+                let Some(name) = snapshot.service_name(id) else {
+                    continue;
+                };
+                if declared.contains(name) || !filter.service(&environment.name, name) {
+                    continue;
+                }
+                if owned
+                    .services
+                    .contains(&(environment.name.clone(), name.to_owned()))
+                {
+                    env_plan.services.push(ServicePlan {
+                        name: name.to_owned(),
+                        action: Action::Destroy,
+                        id: Some(id.to_owned()),
+                        create_service: false,
+                        source: None,
+                        create_volume: None,
+                        volume_id: None,
+                        changes: Vec::new(),
+                    });
+                } else {
+                    plan.unmanaged.push(Unmanaged {
+                        kind: "service".into(),
+                        name: name.to_owned(),
+                        environment: Some(environment.name.clone()),
+                    });
+                }
+            }
+        }
+        plan.environments.push(env_plan);
+    }
+    if filter.environments.is_empty() && filter.targets.is_empty() {
+        for name in snapshot.environments.keys() {
+            if model.environment(name).is_none() {
+                plan.unmanaged.push(Unmanaged {
+                    kind: "environment".into(),
+                    name: name.clone(),
+                    environment: None,
+                });
+            }
+        }
+    }
+    plan
+}
+
+fn service_plan(
+    instance: &ServiceInstance,
+    service_id: Option<&str>,
+    environment: Option<&EnvironmentState>,
+    config: Option<&Value>,
+    secrets: SecretLookup<'_>,
+) -> ServicePlan {
+    let wanted = desired(instance);
+    let empty = json!({});
+    let have = config.unwrap_or(&empty);
+    let volume_id = have
+        .get("volumeMounts")
+        .and_then(Value::as_object)
+        .and_then(|mounts| mounts.keys().next().cloned());
+    let mut changes = setting_changes(&wanted, have);
+    changes.extend(variable_changes(
+        &["variables"],
+        &wanted.variables,
+        have.get("variables"),
+        secrets,
+    ));
+    changes.extend(networking_changes(&wanted, have));
+    let mut create_volume = None;
+    if let Some((mount, size)) = &wanted.volume {
+        match &volume_id {
+            None => {
+                create_volume = Some(mount.clone());
+                changes.push(change(&["@volume", "mountPath"], None, Some(json!(mount))));
+                if let Some(size) = size {
+                    changes.push(change(&["@volume", "sizeMB"], None, Some(json!(size))));
+                }
+            }
+            Some(id) => {
+                let mount_now = have.pointer(&format!("/volumeMounts/{}/mountPath", escape(id)));
+                if mount_now != Some(&json!(mount)) {
+                    changes.push(change(
+                        &["volumeMounts", "@volume", "mountPath"],
+                        mount_now.cloned(),
+                        Some(json!(mount)),
+                    ));
+                }
+                let size_now = environment
+                    .and_then(|e| e.volume_config(id))
+                    .and_then(|v| v.get("sizeMB"));
+                if let Some(size) = size
+                    && !json_eq(size_now, &json!(size))
+                {
+                    changes.push(change(
+                        &["@volume", "sizeMB"],
+                        size_now.cloned(),
+                        Some(json!(size)),
+                    ));
+                }
+            }
+        }
+    }
+    let action = match (service_id, config) {
+        (Some(_), Some(_)) if changes.is_empty() => Action::None,
+        (Some(_), Some(_)) => Action::Update,
+        _ => Action::Create,
+    };
+    let source = match instance.source.as_ref().map(|s| &s.value) {
+        Some(crate::model::Source::Image(image)) => Some(("image".to_owned(), image.clone())),
+        Some(crate::model::Source::Repo(repo)) => Some(("repo".to_owned(), repo.clone())),
+        None => None,
+    };
+    ServicePlan {
+        name: instance.name.clone(),
+        action,
+        id: service_id.map(str::to_owned),
+        create_service: service_id.is_none(),
+        source,
+        create_volume,
+        volume_id,
+        changes,
+    }
+}
+
+fn change(path: &[&str], old: Option<Value>, new: Option<Value>) -> Change {
+    Change {
+        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        old: old.map(PlanValue::Plain),
+        new: new.map(PlanValue::Plain),
+    }
+}
+
+/// JSON pointer escaping of one segment.
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Equality that treats `30` and `30.0` as the same number.
+fn json_eq(actual: Option<&Value>, wanted: &Value) -> bool {
+    match (actual, wanted) {
+        (Some(Value::Number(a)), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Some(a), b) => a == b,
+        (None, _) => false,
+    }
+}
+
+fn setting_changes(wanted: &DesiredService, have: &Value) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for (path, value) in &wanted.settings {
+        let pointer: String = path.iter().map(|s| format!("/{}", escape(s))).collect();
+        let now = have.pointer(&pointer);
+        if !json_eq(now, value) {
+            changes.push(Change {
+                path: path.clone(),
+                old: now.cloned().map(PlanValue::Plain),
+                new: Some(PlanValue::Plain(value.clone())),
+            });
+        }
+    }
+    changes
+}
+
+/// Changes of a whole variable map: added, changed and removed names.
+fn variable_changes(
+    prefix: &[&str],
+    wanted: &BTreeMap<String, PlanValue>,
+    have: Option<&Value>,
+    secrets: SecretLookup<'_>,
+) -> Vec<Change> {
+    let have: BTreeMap<&str, Option<&str>> = have
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.as_str(), v.get("value").and_then(Value::as_str)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let path = |name: &str| {
+        let mut path: Vec<String> = prefix.iter().map(|s| (*s).to_owned()).collect();
+        path.push(name.to_owned());
+        path
+    };
+    let mut changes = Vec::new();
+    for (name, value) in wanted {
+        let now = have.get(name.as_str());
+        let differs = match (value, now) {
+            (_, None) => true,
+            (PlanValue::Plain(Value::String(text)), Some(now)) => *now != Some(text.as_str()),
+            (PlanValue::Plain(_), Some(_)) => true,
+            // A generated value is made once and kept.
+            (PlanValue::Sensitive(Sensitive::Generated(_)), Some(_)) => false,
+            (PlanValue::Sensitive(Sensitive::Secret(secret)), Some(now)) => {
+                // Compared only when the secret can be read now; a change
+                // is reported without either value.
+                match secrets(secret) {
+                    Some(clear) => *now != Some(clear.as_str()),
+                    None => false,
+                }
+            }
+            (PlanValue::Sensitive(Sensitive::Actual(_)), Some(_)) => false,
+        };
+        if differs {
+            let old = now.map(|now| match (value, now) {
+                (PlanValue::Plain(_), Some(text)) => PlanValue::Plain(json!(text)),
+                (_, text) => PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(
+                    text.unwrap_or_default(),
+                ))),
+            });
+            changes.push(Change {
+                path: path(name),
+                old,
+                new: Some(value.clone()),
+            });
+        }
+    }
+    for (name, now) in &have {
+        if !wanted.contains_key(*name) {
+            // A removed value may be a secret someone set by hand: never shown.
+            changes.push(Change {
+                path: path(name),
+                old: Some(PlanValue::Sensitive(Sensitive::Actual(
+                    Sensitive::fingerprint(now.unwrap_or_default()),
+                ))),
+                new: None,
+            });
+        }
+    }
+    changes
+}
+
+fn networking_changes(wanted: &DesiredService, have: &Value) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let networking = have.get("networking");
+    let map = |key: &str| {
+        networking
+            .and_then(|n| n.get(key))
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<BTreeMap<_, _>>()
+            })
+            .unwrap_or_default()
+    };
+    if let Some(domains) = &wanted.custom_domains {
+        let now = map("customDomains");
+        for (domain, port) in domains {
+            let value = json!({"port": port});
+            let current = now.get(domain);
+            if current.and_then(|c| c.get("port")) != Some(&json!(port)) {
+                changes.push(change(
+                    &["networking", "customDomains", domain],
+                    current.cloned(),
+                    Some(value),
+                ));
+            }
+        }
+        for (domain, current) in &now {
+            if !domains.contains_key(domain) {
+                changes.push(change(
+                    &["networking", "customDomains", domain],
+                    Some(current.clone()),
+                    None,
+                ));
+            }
+        }
+    }
+    if let Some(port) = wanted.service_domain
+        && map("serviceDomains").is_empty()
+    {
+        // The name is Railway's to choose; `@generated` asks for one.
+        changes.push(change(
+            &["networking", "serviceDomains", "@generated"],
+            None,
+            Some(json!({"port": port})),
+        ));
+    }
+    if let Some(port) = wanted.tcp_proxy
+        && !map("tcpProxies").contains_key(&port.to_string())
+    {
+        changes.push(change(
+            &["networking", "tcpProxies", &port.to_string()],
+            None,
+            Some(json!({})),
+        ));
+    }
+    changes
+}

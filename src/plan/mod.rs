@@ -1,0 +1,21 @@
+//! Planning: compare the desired model with Railway's actual state (and what
+//! Mirage owns) and say what would change.
+//!
+//! * [`diff()`]: the pure function (no network, no database).
+//! * [`Plan`]: the result; sensitive values are [`Sensitive`] and cannot be
+//!   printed.
+//! * [`render`]: text, Markdown and JSON.
+//! * [`saved`]: plan files that remember each environment's `configEtag`.
+
+pub mod desired;
+pub mod diff;
+pub mod render;
+pub mod saved;
+pub mod types;
+pub mod value;
+
+pub use diff::{Filter, Owned, diff, env_secrets};
+pub use types::{
+    Action, Change, EnvironmentPlan, FORMAT_VERSION, Plan, ServicePlan, Summary, Unmanaged,
+};
+pub use value::{PlanValue, Sensitive};

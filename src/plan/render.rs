@@ -1,0 +1,193 @@
+//! Plan rendering for people: text (terminal) and Markdown (a pull-request
+//! comment). Sensitive values print as `(sensitive)` with a change marker.
+
+use std::fmt::Write as _;
+
+use similar::{ChangeTag, TextDiff};
+
+use super::types::{Action, Change, Plan};
+
+/// The plan as text, grouped by environment and service.
+pub fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    if plan.create_project {
+        let _ = writeln!(out, "+ project \"{}\"", plan.project);
+    }
+    for environment in &plan.environments {
+        let changed = environment.action != Action::None
+            || !environment.shared.is_empty()
+            || environment
+                .services
+                .iter()
+                .any(|s| s.action != Action::None);
+        if !changed {
+            continue;
+        }
+        let marker = if environment.action == Action::None {
+            "~"
+        } else {
+            environment.action.symbol()
+        };
+        let protected = if environment.protected {
+            " (protected)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{marker} environment \"{}\"{protected}",
+            environment.name
+        );
+        for change in &environment.shared {
+            write_change(&mut out, "    ", change);
+        }
+        for service in &environment.services {
+            if service.action == Action::None {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {} service \"{}\"",
+                service.action.symbol(),
+                service.name
+            );
+            for change in &service.changes {
+                write_change(&mut out, "      ", change);
+            }
+        }
+    }
+    if !plan.unmanaged.is_empty() {
+        out.push_str("\nUnmanaged (on Railway, not Mirage's; never touched):\n");
+        for item in &plan.unmanaged {
+            match &item.environment {
+                Some(env) => {
+                    let _ = writeln!(out, "  {} \"{}\" in \"{env}\"", item.kind, item.name);
+                }
+                None => {
+                    let _ = writeln!(out, "  {} \"{}\"", item.kind, item.name);
+                }
+            }
+        }
+        out.push_str(
+            "  hint: declare them in your .mirage files and run `mirage import` to manage them\n",
+        );
+    }
+    if !plan.has_changes() {
+        out.push_str("No changes. Railway matches the configuration.\n");
+    } else {
+        let _ = writeln!(out, "\nPlan: {}.", plan.summary().line());
+    }
+    out
+}
+
+fn write_change(out: &mut String, indent: &str, change: &Change) {
+    let path = change.display_path();
+    match (&change.old, &change.new) {
+        (None, Some(new)) => {
+            let _ = writeln!(out, "{indent}+ {path} = {}", new.display());
+        }
+        (Some(old), None) => {
+            let _ = writeln!(out, "{indent}- {path} (was {})", old.display());
+        }
+        (Some(old), Some(new)) => {
+            if old.is_sensitive() || new.is_sensitive() {
+                let _ = writeln!(out, "{indent}~ {path} = (sensitive) (changed)");
+            } else if let (Some(a), Some(b)) = (old.multiline(), new.multiline()) {
+                let _ = writeln!(out, "{indent}~ {path}:");
+                line_diff(out, &format!("{indent}    "), a, b);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{indent}~ {path}: {} → {}",
+                    old.display(),
+                    new.display()
+                );
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+fn line_diff(out: &mut String, indent: &str, old: &str, new: &str) {
+    let diff = TextDiff::from_lines(old, new);
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            ChangeTag::Delete => "-",
+            ChangeTag::Insert => "+",
+            ChangeTag::Equal => " ",
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{sign} {}",
+            change.value().trim_end_matches('\n')
+        );
+    }
+}
+
+/// The plan as a pull-request comment: the summary first, details folded.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### Mirage plan for `{}`\n", plan.project);
+    if plan.has_changes() {
+        let _ = writeln!(out, "**{}**\n", plan.summary().line());
+    } else {
+        out.push_str("**No changes.** Railway matches the configuration.\n\n");
+    }
+    for environment in &plan.environments {
+        let count = environment
+            .services
+            .iter()
+            .filter(|s| s.action != Action::None)
+            .count()
+            + usize::from(!environment.shared.is_empty());
+        if environment.action == Action::None && count == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<details><summary><code>{}</code> environment <b>{}</b> ({count} changed)</summary>\n\n```diff",
+            environment.action.symbol().trim(),
+            environment.name
+        );
+        let mut body = String::new();
+        for change in &environment.shared {
+            write_change(&mut body, "", change);
+        }
+        for service in &environment.services {
+            if service.action == Action::None {
+                continue;
+            }
+            let _ = writeln!(
+                body,
+                "{} service \"{}\"",
+                service.action.symbol(),
+                service.name
+            );
+            for change in &service.changes {
+                write_change(&mut body, "    ", change);
+            }
+        }
+        out.push_str(&body);
+        out.push_str("```\n\n</details>\n\n");
+    }
+    if !plan.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} unmanaged resource(s) left untouched.",
+            plan.unmanaged.len()
+        );
+    }
+    out
+}
+
+/// The plan as its documented JSON (see `docs/plan-format.md`).
+pub fn json(plan: &Plan) -> String {
+    let mut value = serde_json::to_value(plan).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "summary".into(),
+            serde_json::to_value(plan.summary()).unwrap_or_default(),
+        );
+    }
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}

@@ -1,0 +1,575 @@
+//! End to end: the real `mirage` binary against the emulator over HTTP.
+//! Every example converges (plan → apply → plan shows no changes); drift
+//! shows; stale saved plans are refused; unmanaged resources are never
+//! touched; secrets never appear in any output.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+use support::{Harness, copy_dir, mirage_bin, repo_root};
+
+const STRIPE: &str = "sk_test_e2e_NEVER_PRINT_4f9a";
+const ORBIT: &str = "orbit_e2e_NEVER_PRINT_77c1";
+
+/// One project directory and an emulator.
+struct World {
+    harness: Harness,
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl World {
+    async fn with_example(name: &str) -> World {
+        World::with_harness(name, Harness::start().await).await
+    }
+
+    async fn with_harness(name: &str, harness: Harness) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_dir(&repo_root().join("examples").join(name), dir.path()).expect("copy example");
+        World { harness, dir }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    async fn mirage(&self, args: &[&str]) -> Run {
+        let url = self.harness.emu.url();
+        let token = self.harness.token.clone();
+        let dir = self.path();
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        tokio::task::spawn_blocking(move || run_binary(&dir, &url, &token, &args))
+            .await
+            .expect("the binary runs")
+    }
+}
+
+fn run_binary(dir: &Path, url: &str, token: &str, args: &[String]) -> Run {
+    let output = Command::new(mirage_bin())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .env("MIRAGE_RAILWAY_URL", url)
+        .env("RAILWAY_API_TOKEN", token)
+        .env_remove("RAILWAY_TOKEN")
+        .env("NO_COLOR", "1")
+        .env("STRIPE_KEY", STRIPE)
+        .env("ORBIT_PAYMENTS_TOKEN", ORBIT)
+        .output()
+        .expect("running mirage");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    fn ok(self, what: &str) -> Run {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{what} failed\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+async fn converges(example: &str) {
+    let world = World::with_example(example).await;
+    let first = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(
+        first.code,
+        Some(2),
+        "a first plan has changes: {}",
+        first.stdout
+    );
+    assert!(first.stdout.contains("to create"), "{}", first.stdout);
+    let applied = world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    assert!(
+        applied.stdout.contains("Apply complete"),
+        "{}",
+        applied.stdout
+    );
+    let again = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(
+        again.code,
+        Some(0),
+        "after apply the plan of `{example}` still has changes:\n{}",
+        again.stdout
+    );
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quickstart_converges() {
+    converges("quickstart").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saas_converges() {
+    converges("saas").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn microservices_converges() {
+    converges("microservices").await;
+}
+
+/// The first environment id of the project the example created.
+async fn environment_id(world: &World, project: &str, env: &str) -> (String, String) {
+    let reply = world
+        .harness
+        .gql(
+            "{ projects { edges { node { id name environments { edges { node { id name } } } services { edges { node { id name } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let projects = reply.data()["projects"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let node = projects
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["name"] == project)
+        .expect("the project exists")
+        .clone();
+    let env_id = node["environments"]["edges"]
+        .as_array()
+        .and_then(|edges| edges.iter().find(|e| e["node"]["name"] == env))
+        .and_then(|e| e["node"]["id"].as_str())
+        .expect("the environment exists")
+        .to_owned();
+    (node["id"].as_str().expect("id").to_owned(), env_id)
+}
+
+async fn service_id(world: &World, env_id: &str, name: &str) -> String {
+    let (config, _) = world.harness.config(env_id).await;
+    let _ = config;
+    let reply = world
+        .harness
+        .gql(
+            "query($e: String!) { environment(id: $e) { serviceInstances { edges { node { serviceId serviceName } } } } }",
+            json!({"e": env_id}),
+        )
+        .await;
+    reply.data()["environment"]["serviceInstances"]["edges"]
+        .as_array()
+        .and_then(|edges| edges.iter().find(|e| e["node"]["serviceName"] == name))
+        .and_then(|e| e["node"]["serviceId"].as_str())
+        .expect("the service exists")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_shows_in_the_next_plan() {
+    let world = World::with_example("quickstart").await;
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    let (_, env) = environment_id(&world, "quickstart", "production").await;
+    let web = service_id(&world, &env, "web").await;
+    let reply = world
+        .harness
+        .commit(
+            &env,
+            json!({"services": {web.clone(): {"variables": {"PORT": {"value": "8080"}, "EXTRA": {"value": "x"}}, "deploy": {"healthcheckPath": "/other"}}}}),
+        )
+        .await;
+    reply.data();
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(2), "{}", plan.stdout);
+    assert!(plan.stdout.contains("~ service \"web\""), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("~ variables.PORT: \"8080\" → \"80\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("~ deploy.healthcheckPath: \"/other\" → \"/\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("- variables.EXTRA (was (sensitive))"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("0 to create, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    // Applying again repairs the drift.
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("repair");
+    let (config, _) = world.harness.config(&env).await;
+    assert_eq!(config["services"][&web]["variables"]["PORT"]["value"], "80");
+    assert!(config["services"][&web]["variables"].get("EXTRA").is_none());
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_saved_plan_is_refused() {
+    let world = World::with_example("quickstart").await;
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    // A change to the files, planned and saved.
+    let main = world.path().join("main.mirage");
+    let text = std::fs::read_to_string(&main).expect("read");
+    std::fs::write(
+        &main,
+        text.replace("image \"nginx:1.27\"", "image \"nginx:1.28\""),
+    )
+    .expect("write");
+    let saved = world
+        .mirage(&["plan", ".", "--out", "change.plan"])
+        .await
+        .ok("plan --out");
+    assert!(
+        saved
+            .stdout
+            .contains("source.image: \"nginx:1.27\" → \"nginx:1.28\""),
+        "{}",
+        saved.stdout
+    );
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(world.path().join("change.plan")).expect("plan file"),
+    )
+    .expect("json");
+    assert_eq!(file["kind"], "mirage-plan");
+    assert!(file["etags"]["production"].is_string(), "{file}");
+    // Someone changes the environment on Railway meanwhile.
+    let (_, env) = environment_id(&world, "quickstart", "production").await;
+    world
+        .harness
+        .commit(
+            &env,
+            json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}),
+        )
+        .await
+        .data();
+    let refused = world.mirage(&["apply", "change.plan"]).await;
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("the saved plan is stale"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("`production`"),
+        "{}",
+        refused.stderr
+    );
+    // A fresh saved plan applies without a prompt.
+    world
+        .mirage(&["plan", ".", "--out", "fresh.plan"])
+        .await
+        .ok("plan");
+    let applied = world
+        .mirage(&["apply", "fresh.plan"])
+        .await
+        .ok("apply saved");
+    assert!(
+        applied.stdout.contains("Apply complete"),
+        "{}",
+        applied.stdout
+    );
+    let (config, _) = world.harness.config(&env).await;
+    let web = service_id(&world, &env, "web").await;
+    assert_eq!(config["services"][&web]["source"]["image"], "nginx:1.28");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unmanaged_resources_are_listed_and_never_touched() {
+    let world = World::with_example("quickstart").await;
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    let (project, env) = environment_id(&world, "quickstart", "production").await;
+    let legacy = world.harness.service(&project, "legacy", "redis:7").await;
+    world
+        .harness
+        .commit(
+            &env,
+            json!({"services": {legacy.clone(): {"variables": {"KEEP": {"value": "me"}}}}}),
+        )
+        .await
+        .data();
+    let (before, _) = world.harness.config(&env).await;
+    let plan = world.mirage(&["plan", "."]).await.ok("plan");
+    assert!(
+        plan.stdout.contains("service \"legacy\" in \"production\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("mirage import"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    let (after, _) = world.harness.config(&env).await;
+    assert_eq!(before["services"][&legacy], after["services"][&legacy]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_refuses_without_approval_off_a_terminal() {
+    let world = World::with_example("quickstart").await;
+    let run = world.mirage(&["apply", "."]).await;
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(2), "nothing was applied");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
+    let world = World::with_example("saas").await;
+    let mut outputs = Vec::new();
+    let text = world.mirage(&["plan", "."]).await.ok("plan");
+    assert!(
+        text.stdout.contains("variables.STRIPE_KEY = (sensitive)"),
+        "{}",
+        text.stdout
+    );
+    outputs.push(text.stdout + &text.stderr);
+    let json = world
+        .mirage(&["plan", ".", "--json"])
+        .await
+        .ok("plan --json");
+    let parsed: Value = serde_json::from_str(&json.stdout).expect("plan JSON parses");
+    assert_eq!(parsed["version"], 1);
+    outputs.push(json.stdout + &json.stderr);
+    let md = world
+        .mirage(&["plan", ".", "--format", "markdown"])
+        .await
+        .ok("markdown");
+    assert!(md.stdout.contains("<details>"), "{}", md.stdout);
+    outputs.push(md.stdout + &md.stderr);
+    world
+        .mirage(&["plan", ".", "--out", "saved.plan"])
+        .await
+        .ok("plan --out");
+    outputs.push(std::fs::read_to_string(world.path().join("saved.plan")).expect("saved plan"));
+    let apply = world.mirage(&["apply", "saved.plan"]).await.ok("apply");
+    outputs.push(apply.stdout + &apply.stderr);
+    // The secret did reach Railway…
+    let (_, env) = environment_id(&world, "acme-shop", "production").await;
+    let api = service_id(&world, &env, "api").await;
+    let (config, _) = world.harness.config(&env).await;
+    assert_eq!(
+        config["services"][&api]["variables"]["STRIPE_KEY"]["value"],
+        STRIPE
+    );
+    // …and a changed secret shows only as changed.
+    world
+        .harness
+        .commit(&env, json!({"services": {api.clone(): {"variables": {"STRIPE_KEY": {"value": "rotated-by-hand"}}}}}))
+        .await
+        .data();
+    let drift = world.mirage(&["plan", "."]).await.ok("plan after drift");
+    assert!(
+        drift
+            .stdout
+            .contains("~ variables.STRIPE_KEY = (sensitive) (changed)"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        !drift.stdout.contains("rotated-by-hand"),
+        "{}",
+        drift.stdout
+    );
+    outputs.push(drift.stdout + &drift.stderr);
+    let json = world
+        .mirage(&["plan", ".", "--json"])
+        .await
+        .ok("plan --json");
+    assert!(!json.stdout.contains("rotated-by-hand"));
+    outputs.push(json.stdout);
+    // The state database (and its write-ahead log) holds the apply's plan
+    // and ownership records, never the value.
+    for file in ["state.db", "state.db-wal"] {
+        if let Ok(bytes) = std::fs::read(world.path().join(".mirage").join(file)) {
+            outputs.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    assert!(outputs.len() >= 8, "the state database was read");
+    for output in &outputs {
+        assert!(!output.contains(STRIPE), "a secret leaked:\n{output}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_removes_only_what_mirage_owns() {
+    let world = World::with_example("quickstart").await;
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    let (project, env) = environment_id(&world, "quickstart", "production").await;
+    let legacy = world.harness.service(&project, "legacy", "redis:7").await;
+    let refused = world.mirage(&["destroy", ".", "--env", "production"]).await;
+    assert_eq!(refused.code, Some(1), "no approval off a terminal");
+    let destroyed = world
+        .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
+        .await
+        .ok("destroy");
+    assert!(
+        destroyed.stdout.contains("- service \"web\""),
+        "{}",
+        destroyed.stdout
+    );
+    assert!(
+        !destroyed.stdout.contains("- service \"legacy\""),
+        "{}",
+        destroyed.stdout
+    );
+    let (config, _) = world.harness.config(&env).await;
+    let services = config["services"].as_object().cloned().unwrap_or_default();
+    assert_eq!(
+        services.len(),
+        1,
+        "only the unmanaged service is left: {config}"
+    );
+    assert!(services.contains_key(&legacy));
+    // Nothing left to destroy; a plan wants `web` back.
+    let again = world
+        .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
+        .await
+        .ok("destroy again");
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_protected_environment_is_never_destroyed() {
+    let world = World::with_example("microservices").await;
+    world
+        .mirage(&["apply", ".", "--auto-approve"])
+        .await
+        .ok("apply");
+    let refused = world
+        .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
+        .await;
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("is protected"),
+        "{}",
+        refused.stderr
+    );
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "nothing was destroyed: {}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_applies_one_wins_one_is_told() {
+    let harness = Harness::with(mirage::emulator::Options {
+        clock: std::time::Duration::ZERO,
+        latency: std::time::Duration::from_millis(400),
+        ..mirage::emulator::Options::default()
+    })
+    .await;
+    let world = World::with_harness("quickstart", harness).await;
+    let (a, b) = tokio::join!(
+        world.mirage(&["apply", ".", "--auto-approve"]),
+        world.mirage(&["apply", ".", "--auto-approve"])
+    );
+    let codes = [a.code, b.code];
+    assert!(
+        codes.contains(&Some(0)),
+        "one apply wins: {}{}",
+        a.stderr,
+        b.stderr
+    );
+    let loser = if a.code == Some(0) { &b } else { &a };
+    assert_eq!(loser.code, Some(1), "{}", loser.stdout);
+    assert!(
+        loser.stderr.contains("is locked by") && loser.stderr.contains("since"),
+        "the loser is told who holds the lock since when: {}",
+        loser.stderr
+    );
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_converges_through_transient_errors_and_rate_limits() {
+    use mirage::emulator::{FaultKind, FaultRule};
+    let fault = |status: u16, seed: u64| FaultRule {
+        kind: FaultKind::Status { status, body: true },
+        nth: None,
+        rate: Some(0.1),
+        seed: Some(seed),
+        times: None,
+    };
+    let harness = Harness::with(mirage::emulator::Options {
+        clock: std::time::Duration::ZERO,
+        faults: vec![fault(502, 7), fault(429, 11)],
+        ..mirage::emulator::Options::default()
+    })
+    .await;
+    let world = World::with_harness("saas", harness).await;
+    let mut converged = false;
+    for _ in 0..8 {
+        let _ = world.mirage(&["apply", ".", "--auto-approve"]).await;
+        let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+        if plan.code == Some(0) {
+            converged = true;
+            break;
+        }
+    }
+    assert!(converged, "apply converges despite 20% injected failures");
+    // No duplicates: each service name exists once in the project.
+    let reply = world
+        .harness
+        .gql(
+            "{ projects { edges { node { name services { edges { node { name } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let projects = reply.data()["projects"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(projects.len(), 1, "one project: {projects:?}");
+    let names: Vec<&str> = projects[0]["node"]["services"]["edges"]
+        .as_array()
+        .map(|edges| {
+            edges
+                .iter()
+                .filter_map(|e| e["node"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
+    assert_eq!(
+        names.len(),
+        unique.len(),
+        "no duplicate services: {names:?}"
+    );
+    assert_eq!(names.len(), 5, "{names:?}");
+}
