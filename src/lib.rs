@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod discover;
 pub mod emulator;
 pub mod model;
 pub mod railway;
