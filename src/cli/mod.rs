@@ -1,9 +1,120 @@
 //! Command-line interface: argument parsing, output formats, exit codes.
+//!
+//! Each command lives in its own file with a `#[derive(clap::Args)] pub
+//! struct Args` and a `pub fn run(Args) -> ExitCode`; this file only wires
+//! them together. Exit codes are the same for every command: 0 when all is
+//! well, 1 when the input has errors (or `fmt --check` finds work to do), 2
+//! for usage errors (clap's own, and paths that do not exist).
 
+pub mod check;
+pub mod config;
 pub mod emulator;
+pub mod fmt;
+pub mod graph;
 pub mod report;
+mod watch;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when the input has errors or a check failed.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for usage errors (bad flags, missing paths), as clap uses.
+pub const EXIT_USAGE: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Examples:
+  mirage check                        check the project in the current directory
+  mirage check infra --format github  annotate a pull request from GitHub Actions
+  mirage check --watch                re-check on every save
+  mirage fmt --check                  list files that are not formatted (CI)
+  mirage config --env production --service api --explain
+
+Exit codes: 0 success, 1 errors found, 2 usage error.
+Colour follows --color, then NO_COLOR, then whether stderr is a terminal.";
+
+/// Mirage: infrastructure as code for Railway.
+#[derive(Debug, Parser)]
+#[command(name = "mirage", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to use colours in output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every `mirage` command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and resolve a project and report every problem.
+    #[command(after_help = check::AFTER_HELP)]
+    Check(check::Args),
+    /// Format `.mirage` files in place (or list unformatted ones with `--check`).
+    #[command(after_help = fmt::AFTER_HELP)]
+    Fmt(fmt::Args),
+    /// Show the effective configuration of a service in an environment.
+    Config(config::Args),
+    /// Show the dependency graph of a project's services.
+    Graph(graph::Args),
+    /// Run a local Railway emulator (same GraphQL API) until Ctrl-C.
+    Emulator(emulator::Args),
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour when standard error is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always colour, even into a pipe or file.
+    Always,
+    /// Never colour.
+    Never,
+}
 
 /// Run the CLI with the process arguments; returns the exit code.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help/version to stdout with exit 0, and usage
+            // errors to stderr with exit 2.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    report::set_color(cli.color);
+    run(cli.command)
+}
+
+/// Run one parsed command.
+pub fn run(command: Command) -> ExitCode {
+    match command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Config(args) => config::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Emulator(args) => emulator::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

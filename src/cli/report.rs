@@ -1,10 +1,177 @@
 //! Rendering diagnostics for people (miette), machines (JSON) and GitHub
 //! Actions (annotations).
+//!
+//! One diagnostic type, several renderers, as ruff does: [`human`] for the
+//! terminal, [`json`] for tools, [`github`] for workflow annotations. The
+//! renderers are pure functions from diagnostics to text so that tests can
+//! call them directly; this file decides where the text goes.
 
+pub mod github;
+pub mod human;
+pub mod json;
+
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
+
+use clap::ValueEnum;
+
+use super::ColorChoice;
 use crate::diagnostic::{Diagnostic, SourceFiles};
+
+/// Width used when standard error is not a terminal, so that output into
+/// files and pipes (golden tests, CI logs) never depends on the machine.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// How `check` (and other commands that report problems) print diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Source snippets with labels, on standard error.
+    #[default]
+    Human,
+    /// One versioned JSON document on standard output (see `docs/cli.md`).
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…`) on standard output.
+    Github,
+}
+
+static COLOR: OnceLock<ColorChoice> = OnceLock::new();
+
+/// Record the `--color` choice for the whole process. Later calls are
+/// ignored: the flag is parsed once.
+pub fn set_color(choice: ColorChoice) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether output on standard error should be coloured: `--color always`
+/// and `never` win; otherwise `NO_COLOR` (any non-empty value) turns colour
+/// off, and a terminal turns it on.
+pub fn use_color() -> bool {
+    match COLOR.get().copied().unwrap_or_default() {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// The width to wrap human output at: the terminal's, or [`DEFAULT_WIDTH`].
+pub fn output_width() -> usize {
+    let stderr = std::io::stderr();
+    if stderr.is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stderr)
+    {
+        return usize::from(w).max(40);
+    }
+    DEFAULT_WIDTH
+}
+
+/// Counts of problems, for summary lines and the JSON `summary` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+}
+
+impl Summary {
+    /// Count the diagnostics.
+    pub fn of(diagnostics: &[Diagnostic]) -> Self {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        Summary {
+            errors,
+            warnings: diagnostics.len() - errors,
+        }
+    }
+
+    /// The closing line of human output (`error: 2 errors, 1 warning
+    /// emitted`), or `None` when there is nothing to report.
+    pub fn line(&self) -> Option<String> {
+        fn plural(n: usize, word: &str) -> String {
+            if n == 1 {
+                format!("1 {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        }
+        match (self.errors, self.warnings) {
+            (0, 0) => None,
+            (0, w) => Some(format!("warning: {} emitted", plural(w, "warning"))),
+            (e, 0) => Some(format!("error: {} emitted", plural(e, "error"))),
+            (e, w) => Some(format!(
+                "error: {}, {} emitted",
+                plural(e, "error"),
+                plural(w, "warning")
+            )),
+        }
+    }
+}
 
 /// Print diagnostics for a person on standard error, followed by a summary
 /// line ("2 errors, 1 warning").
 pub fn print_diagnostics(files: &SourceFiles, diagnostics: &[Diagnostic]) {
-    let _ = (files, diagnostics);
+    let options = human::Options {
+        color: use_color(),
+        width: output_width(),
+    };
+    let mut text = human::render(files, diagnostics, &options);
+    if let Some(line) = Summary::of(diagnostics).line() {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    write_stderr(&text);
+}
+
+/// Print diagnostics in the chosen format: human on standard error, JSON and
+/// GitHub annotations on standard output (where tools read them).
+pub fn emit(format: Format, files: &SourceFiles, diagnostics: &[Diagnostic]) {
+    match format {
+        Format::Human => print_diagnostics(files, diagnostics),
+        Format::Json => write_stdout(&json::render(files, diagnostics)),
+        Format::Github => write_stdout(&github::render(files, diagnostics)),
+    }
+}
+
+/// Write to standard error, ignoring a closed pipe (`mirage check | head`).
+pub fn write_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
+/// Write to standard output, ignoring a closed pipe.
+pub fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Print a problem that has no place in a file (a missing directory, an
+/// unreadable file) as `error: …` on standard error.
+pub fn print_error(message: &str) {
+    let prefix = if use_color() {
+        "\u{1b}[1;31merror\u{1b}[0m"
+    } else {
+        "error"
+    };
+    write_stderr(&format!("{prefix}: {message}\n"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_lines_count_and_pluralise() {
+        let s = |errors, warnings| Summary { errors, warnings }.line();
+        assert_eq!(s(0, 0), None);
+        assert_eq!(s(1, 0).as_deref(), Some("error: 1 error emitted"));
+        assert_eq!(
+            s(3, 1).as_deref(),
+            Some("error: 3 errors, 1 warning emitted")
+        );
+        assert_eq!(s(0, 2).as_deref(), Some("warning: 2 warnings emitted"));
+    }
 }

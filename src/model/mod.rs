@@ -1,6 +1,90 @@
 //! Plain data for the desired state of a Railway project, every value with
-//! its provenance. Produced by [`resolve`](crate::resolve).
+//! its provenance. Produced by [`resolve`](crate::resolve), read by `config`,
+//! `graph` and (later) `plan::diff`, which compares it with Railway's
+//! `EnvironmentConfig` JSON.
+//!
+//! Field names follow `EnvironmentConfig` where a setting maps to a Railway
+//! key (`num_replicas` ↔ `deploy.numReplicas`); Mirage-only concepts (layers,
+//! templates, TTL, protect) are named as in the language.
+
+mod origin;
+mod service;
+mod variable;
+mod view;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use origin::{Level, Origin, Step, Valued};
+pub use service::{
+    Build, CustomDomain, Dependency, DependencyReason, Deploy, Limits, Networking,
+    RegistryCredentials, RestartPolicy, ServiceInstance, Source, Volume,
+};
+pub use variable::{Generator, SecretRef, VarRef, VarValue};
+pub use view::{ConfigView, EnvironmentView, ServiceView};
 
 /// The desired state of one Railway project.
 #[derive(Debug, Clone, Default)]
-pub struct Project {}
+pub struct Project {
+    /// The project name (`project "shop"`).
+    pub name: Option<Valued<String>>,
+    /// The Railway workspace (team), if given.
+    pub workspace: Option<Valued<String>>,
+    /// The default region of service instances.
+    pub region: Option<Valued<String>>,
+    /// Every service declared in the project, in source order.
+    pub services: Vec<String>,
+    /// Every environment, in source order, each with all its instances.
+    pub environments: Vec<Environment>,
+    /// Display paths of the source files, indexed by [`FileId`](crate::diagnostic::FileId);
+    /// lets an [`Origin`] be shown without the source table.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Project {
+    /// The environment with this name.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+}
+
+/// One Railway environment and the effective settings of every service in it.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The environment name.
+    pub name: String,
+    /// Where `environment "…"` is declared.
+    pub declared: Option<Origin>,
+    /// The layer chain, root first, ending at the environment's own layer
+    /// (Mirage-only concept).
+    pub layers: Vec<String>,
+    /// Whether this environment is a template for short-lived copies
+    /// (per pull request). Mirage-only concept.
+    pub ephemeral: Option<Valued<bool>>,
+    /// Time to live of ephemeral copies, in seconds. Mirage-only concept.
+    pub ttl_seconds: Option<Valued<u64>>,
+    /// Whether destroying anything in this environment is forbidden.
+    /// Mirage-only concept.
+    pub protect: Option<Valued<bool>>,
+    /// Whether the private network is on (`privateNetworkDisabled` is its
+    /// negation).
+    pub private_network: Option<Valued<bool>>,
+    /// `sharedVariables`: variables every service may reference as
+    /// `${{shared.NAME}}`.
+    pub shared_variables: BTreeMap<String, Valued<VarValue>>,
+    /// Every service of the project as configured in this environment, in
+    /// declaration order.
+    pub services: Vec<ServiceInstance>,
+}
+
+impl Environment {
+    /// The instance of the service with this name.
+    pub fn service(&self, name: &str) -> Option<&ServiceInstance> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// Whether destroying in this environment is forbidden.
+    pub fn is_protected(&self) -> bool {
+        self.protect.as_ref().is_some_and(|p| p.value)
+    }
+}

@@ -3,12 +3,34 @@
 //! the dependency graph, and every diagnostic about the user's mistakes.
 //!
 //! No network and no database here; the only IO is reading the project's
-//! `.mirage` files ([`load_dir`]).
+//! `.mirage` files ([`load_dir`]) and the files they import.
+//!
+//! The passes: [`load`] reads and parses files and follows imports;
+//! [`decl`] reads top-level declarations and [`block`] their settings,
+//! validating each value where it is written; [`project`] stacks blocks in
+//! precedence order ([`instance`]) for every service in every environment,
+//! checks references and builds the dependency [`graph`].
+
+mod block;
+mod chain;
+mod decl;
+mod graph;
+mod instance;
+mod load;
+mod project;
+pub mod regions;
+pub mod stdlib;
+pub mod suggest;
+pub mod value;
+mod variable;
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, SourceFiles};
+use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::model;
+
+pub use graph::dependency_graph;
+pub use variable::RAILWAY_PROVIDED;
 
 /// Everything one analysis of a project found.
 #[derive(Debug, Clone, Default)]
@@ -28,16 +50,341 @@ impl Analysis {
     }
 }
 
+/// Command-line overrides, the highest level of precedence.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--var [SERVICE.]NAME=VALUE`, in order (a later one wins).
+    pub vars: Vec<VarOverride>,
+}
+
+/// One `--var` override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarOverride {
+    /// The service it applies to; every service when `None`.
+    pub service: Option<String>,
+    /// The variable name.
+    pub name: String,
+    /// The value (may hold `${{…}}` references).
+    pub value: String,
+    /// The argument as written, for provenance.
+    pub raw: String,
+}
+
+impl VarOverride {
+    /// Parse `NAME=VALUE` or `SERVICE.NAME=VALUE`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let Some((target, value)) = raw.split_once('=') else {
+            return Err(format!(
+                "`{raw}` is not `NAME=VALUE` or `SERVICE.NAME=VALUE`"
+            ));
+        };
+        let (service, name) = match target.split_once('.') {
+            Some((s, n)) => (Some(s.to_string()), n.to_string()),
+            None => (None, target.to_string()),
+        };
+        if !value::is_var_name(&name) {
+            return Err(format!("`{name}` is not a valid variable name"));
+        }
+        Ok(VarOverride {
+            service,
+            name,
+            value: value.to_string(),
+            raw: raw.to_string(),
+        })
+    }
+}
+
+/// A location in a source file, used by every pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct At {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// The file being read, its syntax errors, and the diagnostics sink.
+pub(crate) struct Cx<'a> {
+    pub file: FileId,
+    pub diags: &'a mut Vec<Diagnostic>,
+    /// Spans of this file's syntax errors: where the parser dropped
+    /// something, "missing" is a consequence, not a second mistake.
+    pub syntax_errors: Vec<Span>,
+    /// The file's text.
+    pub text: std::sync::Arc<str>,
+}
+
+impl Cx<'_> {
+    /// Report `d`, unless the parser already reported a syntax error at the
+    /// same place: a value it could not read would only cascade.
+    pub fn push(&mut self, d: Diagnostic) {
+        if d.primary.file == self.file && self.broken(d.primary.span) {
+            return;
+        }
+        self.diags.push(d);
+    }
+
+    /// Whether a syntax error lies inside `span` or later on its last line
+    /// (a node's span ends before an entry the parser dropped).
+    pub fn broken(&self, span: Span) -> bool {
+        let end = self
+            .text
+            .get(span.end..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(self.text.len(), |i| span.end + i);
+        self.syntax_errors
+            .iter()
+            .any(|e| e.start >= span.start && e.start <= end)
+    }
+}
+
 /// Read every `*.mirage` file directly inside `dir` and resolve them as one
 /// project.
 pub fn load_dir(dir: &Path) -> Analysis {
-    let _ = dir;
-    todo!("the resolve room")
+    load_dir_with(dir, &Overrides::default())
+}
+
+/// [`load_dir`] with command-line overrides.
+pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            return io_problem(
+                dir,
+                "mirage::resolve::unreadable_file",
+                format!("cannot read directory `{}`: {e}", dir.display()),
+            );
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        // Not `is_file`: a dangling symlink must be reported, not skipped.
+        .filter(|p| p.extension().is_some_and(|x| x == "mirage") && !p.is_dir())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return io_problem(
+            dir,
+            "mirage::resolve::no_files",
+            format!("no `.mirage` files in `{}`", dir.display()),
+        );
+    }
+    let inputs = paths.into_iter().map(load::read_input).collect();
+    run(dir, inputs, overrides)
+}
+
+fn io_problem(dir: &Path, code: &'static str, message: String) -> Analysis {
+    let mut files = SourceFiles::new();
+    let id = files.add(SourceFile::new(dir.to_path_buf(), ""));
+    let help = if code == "mirage::resolve::no_files" {
+        "create a file such as `main.mirage` with `project \"name\" { }`, or pass the project directory"
+    } else {
+        "check the path and its permissions"
+    };
+    Analysis {
+        files,
+        project: model::Project::default(),
+        diagnostics: vec![Diagnostic::error(code, id, Span::at(0), message).with_help(help)],
+    }
 }
 
 /// Resolve a project given as in-memory texts (editor buffers, tests).
 /// Paths are used for display and for resolving relative imports.
 pub fn analyze(root: &Path, files: Vec<(PathBuf, String)>) -> Analysis {
-    let _ = (root, files);
-    todo!("the resolve room")
+    analyze_with(root, files, &Overrides::default())
+}
+
+/// [`analyze`] with command-line overrides.
+pub fn analyze_with(root: &Path, files: Vec<(PathBuf, String)>, overrides: &Overrides) -> Analysis {
+    let inputs = files
+        .into_iter()
+        .map(|(p, t)| load::Input::Text(p, t))
+        .collect();
+    run(root, inputs, overrides)
+}
+
+fn run(root: &Path, inputs: Vec<load::Input>, overrides: &Overrides) -> Analysis {
+    if inputs.is_empty() {
+        return io_problem(
+            root,
+            "mirage::resolve::no_files",
+            format!("no `.mirage` files in `{}`", root.display()),
+        );
+    }
+    let load::Loaded {
+        mut files,
+        documents,
+        is_std,
+        mut diagnostics,
+    } = load::load(inputs);
+    let decls = decl::read_decls(&files, &documents, &is_std, &mut diagnostics);
+    let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
+    let project = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
+    // The same mistake seen from several environments is one diagnostic.
+    diagnostics.sort_by(|a, b| {
+        (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(
+            b.primary.file,
+            b.primary.span,
+            b.code,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup_by(|a, b| {
+        a.primary.file == b.primary.file
+            && a.primary.span == b.primary.span
+            && a.code == b.code
+            && a.message == b.message
+    });
+    Analysis {
+        files,
+        project,
+        diagnostics,
+    }
+}
+
+/// Overrides become assignments in a pseudo-file `<command line>`, one line
+/// per `--var`, so that provenance and diagnostics point somewhere real.
+fn override_vars(
+    files: &mut SourceFiles,
+    overrides: &Overrides,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<project::OverrideVar> {
+    if overrides.vars.is_empty() {
+        return Vec::new();
+    }
+    let mut text = String::new();
+    let mut spans = Vec::new();
+    for o in &overrides.vars {
+        let start = text.len() + "--var ".len();
+        text.push_str("--var ");
+        text.push_str(&o.raw);
+        spans.push(Span::new(start, text.len()));
+        text.push('\n');
+    }
+    let id = files.add(SourceFile::new("<command line>", text));
+    let mut out = Vec::new();
+    for (o, span) in overrides.vars.iter().zip(spans) {
+        let at = At { file: id, span };
+        let value = if o.value.contains("${{") {
+            match variable::parse_references(&o.value) {
+                Ok(refs) => model::VarValue::Reference(o.value.clone(), refs),
+                Err(reason) => {
+                    diags.push(
+                        Diagnostic::error("mirage::resolve::invalid_reference", id, span, reason)
+                            .with_help("references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            model::VarValue::Plain(o.value.clone())
+        };
+        out.push(project::OverrideVar {
+            service: o.service.clone(),
+            var: (
+                o.name.clone(),
+                block::Set {
+                    val: Some(value),
+                    at,
+                },
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(a: &Analysis) -> Vec<&'static str> {
+        a.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn empty_directory_is_no_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(codes(&load_dir(dir.path())), ["mirage::resolve::no_files"]);
+        assert_eq!(
+            codes(&analyze(dir.path(), Vec::new())),
+            ["mirage::resolve::no_files"]
+        );
+    }
+
+    #[test]
+    fn missing_directory_is_unreadable() {
+        let a = load_dir(Path::new("/nonexistent/mirage/project"));
+        assert_eq!(codes(&a), ["mirage::resolve::unreadable_file"]);
+        assert!(
+            a.diagnostics[0]
+                .message
+                .contains("/nonexistent/mirage/project")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_symlink_is_unreadable_with_its_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("main.mirage"), "project \"shop\"\n").expect("write");
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("broken.mirage"))
+            .expect("symlink");
+        let a = load_dir(dir.path());
+        assert_eq!(codes(&a), ["mirage::resolve::unreadable_file"]);
+        assert!(
+            a.diagnostics[0].message.contains("broken.mirage"),
+            "{}",
+            a.diagnostics[0].message
+        );
+    }
+
+    #[test]
+    fn in_memory_files_import_each_other_and_stdlib() {
+        let root = Path::new("/project");
+        let a = analyze(
+            root,
+            vec![
+                (root.join("main.mirage"), "project \"p\"\nimport \"./lib/web.mirage\"\nimport \"std/postgres\"\nservice \"db\" from=\"std/postgres\"\nservice \"api\" from=\"web\" {\n    repo \"a/b\"\n    vars {\n        DB \"${{db.DATABASE_URL}}\"\n    }\n}\nenvironment \"production\"\n".into()),
+                (root.join("lib/web.mirage"), "template \"web\" {\n    port 3000\n}\n".into()),
+            ],
+        );
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        let env = a.project.environment("production").expect("production");
+        let api = env.service("api").expect("api");
+        assert_eq!(api.port.as_ref().map(|p| p.value), Some(3000));
+        assert_eq!(api.dependencies.len(), 1);
+        assert!(
+            env.service("db").expect("db").variables["POSTGRES_PASSWORD"]
+                .value
+                .is_sensitive()
+        );
+    }
+
+    #[test]
+    fn overrides_parse() {
+        assert_eq!(
+            VarOverride::parse("api.LOG=debug=1"),
+            Ok(VarOverride {
+                service: Some("api".into()),
+                name: "LOG".into(),
+                value: "debug=1".into(),
+                raw: "api.LOG=debug=1".into()
+            })
+        );
+        assert!(VarOverride::parse("NOEQUALS").is_err());
+        assert!(VarOverride::parse("api.BAD-NAME=1").is_err());
+    }
+
+    #[test]
+    fn every_stdlib_module_resolves_cleanly() {
+        for name in stdlib::names() {
+            let text = format!(
+                "project \"p\"\nimport \"std/{name}\"\nservice \"s\" from=\"std/{name}\" {{\n    repo \"acme/app\"\n}}\nenvironment \"production\"\n"
+            );
+            let a = analyze(
+                Path::new("/p"),
+                vec![(PathBuf::from("/p/main.mirage"), text)],
+            );
+            assert!(a.diagnostics.is_empty(), "std/{name}: {:?}", a.diagnostics);
+        }
+    }
 }

@@ -1,0 +1,436 @@
+//! Top-level declarations: `project`, `import`, `template`, `service`,
+//! `layer` and `environment`, read from every file, with duplicate names
+//! reported at the second definition.
+
+use std::collections::HashMap;
+
+use super::block::{self, Block, Context, Set, check_props, read_block, read_vars};
+use super::suggest::did_you_mean;
+use super::value::check_name;
+use super::{At, Cx};
+use crate::diagnostic::{Diagnostic, FileId, Span};
+use crate::model::VarValue;
+use crate::syntax::{Document, Ident, Node, Value};
+
+/// `project "name" { … }`.
+#[derive(Debug)]
+pub struct ProjectDecl {
+    pub name: Ident,
+    pub file: FileId,
+    pub workspace: Option<(String, At)>,
+    pub region: Option<(String, At)>,
+    pub shared: Vec<(String, Set<VarValue>)>,
+}
+
+/// `template`, `service` and `layer` share this shape: a name, an optional
+/// parent (`extends=` / `from=`) and a block.
+#[derive(Debug)]
+pub struct Decl {
+    pub name: Ident,
+    pub file: FileId,
+    /// `extends=` of templates and layers, `from=` of services.
+    pub parent: Option<Ident>,
+    pub block: Block,
+    /// Declared in a standard-library file.
+    pub is_std: bool,
+    /// The declaration holds a syntax error (so settings may be missing).
+    pub broken: bool,
+}
+
+/// `environment "name" layer=… ephemeral=… ttl=… { … }`.
+#[derive(Debug)]
+pub struct EnvDecl {
+    pub name: Ident,
+    pub file: FileId,
+    pub layer: Option<Ident>,
+    pub ephemeral: Option<(bool, At)>,
+    pub ttl: Option<(u64, At)>,
+    pub block: Block,
+}
+
+/// Everything declared in the project.
+#[derive(Debug, Default)]
+pub struct Decls {
+    pub project: Option<ProjectDecl>,
+    pub templates: Vec<Decl>,
+    pub services: Vec<Decl>,
+    pub layers: Vec<Decl>,
+    pub environments: Vec<EnvDecl>,
+}
+
+const TOP_LEVEL: &[&str] = &[
+    "project",
+    "import",
+    "template",
+    "service",
+    "layer",
+    "environment",
+];
+
+/// Read the declarations of every document.
+pub fn read_decls(
+    files: &crate::diagnostic::SourceFiles,
+    documents: &[Document],
+    is_std: &[bool],
+    diags: &mut Vec<Diagnostic>,
+) -> Decls {
+    let mut decls = Decls::default();
+    let mut names: HashMap<(&'static str, String), (FileId, Span)> = HashMap::new();
+    for (i, doc) in documents.iter().enumerate() {
+        let file = FileId(i as u32);
+        let syntax_errors = diags
+            .iter()
+            .filter(|d| d.primary.file == file && d.code.starts_with("mirage::syntax::"))
+            .map(|d| d.primary.span)
+            .collect();
+        let mut cx = Cx {
+            file,
+            diags,
+            syntax_errors,
+            text: files.get(file).text.clone(),
+        };
+        for node in &doc.nodes {
+            read_top(&mut cx, node, is_std[i], &mut decls, &mut names);
+        }
+    }
+    decls
+}
+
+fn read_top(
+    cx: &mut Cx,
+    node: &Node,
+    is_std: bool,
+    decls: &mut Decls,
+    names: &mut HashMap<(&'static str, String), (FileId, Span)>,
+) {
+    let kind = node.name.value.as_str();
+    let kind: &'static str = match TOP_LEVEL.iter().find(|k| **k == kind) {
+        Some(k) => k,
+        None => {
+            let help = did_you_mean(kind, TOP_LEVEL.iter().copied(), || {
+                "the top level holds `project`, `import`, `template`, `service`, `layer` and `environment`".into()
+            });
+            let message = if block::is_service_setting(kind) {
+                format!(
+                    "`{kind}` must be inside a `service`, `template`, `layer` or `environment` block"
+                )
+            } else {
+                format!("unknown node `{kind}`")
+            };
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::unknown_node",
+                    cx.file,
+                    node.name.span,
+                    message,
+                )
+                .with_help(help),
+            );
+            return;
+        }
+    };
+    if kind == "import" {
+        check_props(cx, node, &[]);
+        match node.first_arg().map(|e| &e.value) {
+            Some(Value::String(_)) => {}
+            _ => {
+                cx.push(
+                    Diagnostic::error(
+                        "mirage::resolve::missing_value",
+                        cx.file,
+                        node.name.span,
+                        "`import` needs a path string",
+                    )
+                    .with_help(
+                        "write `import \"std/postgres\"` or `import \"./lib/common.mirage\"`",
+                    ),
+                );
+            }
+        }
+        if node.args().nth(1).is_some() || node.children.is_some() {
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::unexpected_argument",
+                    cx.file,
+                    node.span,
+                    "`import` takes one path",
+                )
+                .with_help("write one `import` per file"),
+            );
+        }
+        return;
+    }
+    let Some(name) = decl_name(cx, node, kind) else {
+        return;
+    };
+    let key = (kind, name.value.clone());
+    if let Some(&(first_file, first_span)) = names.get(&key) {
+        cx.push(
+            Diagnostic::error(
+                "mirage::resolve::duplicate_definition",
+                cx.file,
+                name.span,
+                format!("{kind} `{}` is defined twice", name.value),
+            )
+            .with_label("defined again here")
+            .with_related(first_file, first_span, "first defined here")
+            .with_help(format!(
+                "rename one of them; {kind} names are unique in a project"
+            )),
+        );
+        return;
+    }
+    if kind == "project"
+        && let Some(p) = &decls.project
+    {
+        cx.push(
+            Diagnostic::error(
+                "mirage::resolve::duplicate_definition",
+                cx.file,
+                name.span,
+                "a project is declared twice",
+            )
+            .with_related(p.file, p.name.span, "first declared here")
+            .with_help("keep one `project` node for the directory"),
+        );
+        return;
+    }
+    names.insert(key, (cx.file, name.span));
+    let file = cx.file;
+    match kind {
+        "project" => {
+            check_props(cx, node, &[]);
+            let mut project = ProjectDecl {
+                name,
+                file,
+                workspace: None,
+                region: None,
+                shared: Vec::new(),
+            };
+            for child in node.child_nodes() {
+                let at = At {
+                    file,
+                    span: child.span,
+                };
+                match child.name.value.as_str() {
+                    "workspace" => {
+                        project.workspace = block::string_arg(cx, child).map(|s| (s, at))
+                    }
+                    "region" => {
+                        project.region = block::string_arg(cx, child)
+                            .filter(|r| {
+                                block::check_region_at(
+                                    cx,
+                                    child.first_arg().map(|e| e.value_span).unwrap_or_default(),
+                                    r,
+                                )
+                            })
+                            .map(|s| (s, at))
+                    }
+                    "shared-vars" => project.shared.extend(read_vars(cx, child)),
+                    other => {
+                        let help =
+                            did_you_mean(other, ["workspace", "region", "shared-vars"], || {
+                                "a project holds `workspace`, `region` and `shared-vars`".into()
+                            });
+                        cx.push(
+                            Diagnostic::error(
+                                "mirage::resolve::unknown_node",
+                                file,
+                                child.name.span,
+                                format!("unknown setting `{other}` in a project"),
+                            )
+                            .with_help(help),
+                        );
+                    }
+                }
+            }
+            decls.project = Some(project);
+        }
+        "template" | "service" | "layer" => {
+            let parent_key = if kind == "service" { "from" } else { "extends" };
+            check_props(cx, node, &[parent_key]);
+            extra_args(cx, node);
+            let parent = node.prop(parent_key).and_then(|e| match &e.value {
+                Value::String(s) => Some(Ident {
+                    value: s.clone(),
+                    span: e.value_span,
+                }),
+                other => {
+                    cx.push(
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            file,
+                            e.value_span,
+                            format!("expected a name, found a {}", other.kind()),
+                        )
+                        .with_help(format!("write `{parent_key}=\"name\"`")),
+                    );
+                    None
+                }
+            });
+            let context = match kind {
+                "template" => Context::Template,
+                "service" => Context::Service,
+                _ => Context::ProjectWide,
+            };
+            let block = read_block(cx, node.child_nodes(), context);
+            let decl = Decl {
+                name,
+                file,
+                parent,
+                block,
+                is_std,
+                broken: cx.broken(node.span),
+            };
+            match kind {
+                "template" => decls.templates.push(decl),
+                "service" => decls.services.push(decl),
+                _ => decls.layers.push(decl),
+            }
+        }
+        _ => {
+            check_props(cx, node, &["layer", "ephemeral", "ttl"]);
+            extra_args(cx, node);
+            let layer = node.prop("layer").and_then(|e| match &e.value {
+                Value::String(s) => Some(Ident {
+                    value: s.clone(),
+                    span: e.value_span,
+                }),
+                other => {
+                    cx.push(
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            file,
+                            e.value_span,
+                            format!("expected a layer name, found a {}", other.kind()),
+                        )
+                        .with_help("write `layer=\"name\"`"),
+                    );
+                    None
+                }
+            });
+            let ephemeral = node.prop("ephemeral").and_then(|e| match &e.value {
+                Value::Bool(b) => Some((*b, At { file, span: e.span })),
+                other => {
+                    cx.push(
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_value_type",
+                            file,
+                            e.value_span,
+                            format!("expected `#true` or `#false`, found a {}", other.kind()),
+                        )
+                        .with_help("write `ephemeral=#true`"),
+                    );
+                    None
+                }
+            });
+            let ttl = node.prop("ttl").and_then(|e| match &e.value {
+                Value::String(s) => {
+                    block::duration(cx, e, s).map(|t| (t, At { file, span: e.span }))
+                }
+                other => {
+                    cx.push(
+                        Diagnostic::error(
+                            "mirage::resolve::invalid_duration",
+                            file,
+                            e.value_span,
+                            format!(
+                                "expected a duration such as `\"72h\"`, found a {}",
+                                other.kind()
+                            ),
+                        )
+                        .with_help("write `ttl=\"72h\"` or `ttl=\"3d\"`"),
+                    );
+                    None
+                }
+            });
+            if ttl.is_some() && !ephemeral.is_some_and(|(e, _)| e) {
+                let span = node.prop("ttl").map(|e| e.span).unwrap_or(node.span);
+                cx.push(
+                    Diagnostic::warning(
+                        "mirage::resolve::ttl_without_ephemeral",
+                        file,
+                        span,
+                        "`ttl` only applies to ephemeral environments",
+                    )
+                    .with_help("add `ephemeral=#true`, or remove `ttl`"),
+                );
+            }
+            let block = read_block(cx, node.child_nodes(), Context::ProjectWide);
+            decls.environments.push(EnvDecl {
+                name,
+                file,
+                layer,
+                ephemeral,
+                ttl,
+                block,
+            });
+        }
+    }
+}
+
+/// The name argument of a declaration, validated.
+fn decl_name(cx: &mut Cx, node: &Node, kind: &str) -> Option<Ident> {
+    let Some(e) = node.first_arg() else {
+        if cx.broken(node.span) {
+            return None;
+        }
+        cx.push(
+            Diagnostic::error(
+                "mirage::resolve::missing_value",
+                cx.file,
+                node.name.span,
+                format!("`{kind}` needs a name"),
+            )
+            .with_help(format!("write `{kind} \"name\" {{ … }}`")),
+        );
+        return None;
+    };
+    let Value::String(s) = &e.value else {
+        cx.push(
+            Diagnostic::error(
+                "mirage::resolve::invalid_value_type",
+                cx.file,
+                e.value_span,
+                format!("expected a {kind} name, found a {}", e.value.kind()),
+            )
+            .with_help(format!("write `{kind} \"name\"`")),
+        );
+        return None;
+    };
+    if kind != "project"
+        && let Err(reason) = check_name(s, kind == "template")
+    {
+        cx.push(
+            Diagnostic::error(
+                "mirage::resolve::invalid_name",
+                cx.file,
+                e.value_span,
+                reason,
+            )
+            .with_help(
+                "use letters, digits, `-` and `_`; names appear in `${{name.VAR}}` references",
+            ),
+        );
+        return None;
+    }
+    Some(Ident {
+        value: s.clone(),
+        span: e.value_span,
+    })
+}
+
+fn extra_args(cx: &mut Cx, node: &Node) {
+    if let Some(extra) = node.args().nth(1) {
+        cx.push(
+            Diagnostic::error(
+                "mirage::resolve::unexpected_argument",
+                cx.file,
+                extra.span,
+                format!("`{}` takes one name", node.name.value),
+            )
+            .with_help("quote names that contain spaces, or remove the extra value"),
+        );
+    }
+}

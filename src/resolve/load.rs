@@ -1,0 +1,286 @@
+//! Finding and reading source texts: the project's files, `import "./…"`
+//! files (read from disk when not given in memory) and `import "std/…"`
+//! files shipped in the binary. Detects missing imports and import loops.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use super::stdlib;
+use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
+use crate::syntax::{self, Document, Value};
+
+/// A text to analyse, or why it could not be read.
+pub enum Input {
+    /// The file's text.
+    Text(PathBuf, String),
+    /// The file exists but is not UTF-8; `valid_up_to` is the first bad byte.
+    NotUtf8(PathBuf, String, usize),
+    /// The file could not be read.
+    Unreadable(PathBuf, String),
+}
+
+/// Every parsed file of the project, with its import edges.
+pub struct Loaded {
+    /// The texts.
+    pub files: SourceFiles,
+    /// The parsed tree of each file, indexed by `FileId`.
+    pub documents: Vec<Document>,
+    /// Whether each file is a standard-library file.
+    pub is_std: Vec<bool>,
+    /// Diagnostics so far (syntax, IO, imports).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Read an `Input` from disk.
+pub fn read_input(path: PathBuf) -> Input {
+    match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Input::Text(path, text),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Input::NotUtf8(path, text, valid)
+            }
+        },
+        Err(e) => Input::Unreadable(path, e.to_string()),
+    }
+}
+
+/// Lexically normalise `a/./b/../c` → `a/c` (no filesystem access, so that
+/// in-memory buffers and files not yet saved work the same).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+struct Loader {
+    loaded: Loaded,
+    by_path: HashMap<PathBuf, FileId>,
+    /// In-memory texts not yet added (imports look here before the disk).
+    pending: HashMap<PathBuf, Input>,
+    /// Import edges: (from, to, span of the import string in `from`).
+    edges: Vec<(FileId, FileId, Span)>,
+}
+
+/// Parse the project inputs and follow their imports.
+pub fn load(inputs: Vec<Input>) -> Loaded {
+    let mut loader = Loader {
+        loaded: Loaded {
+            files: SourceFiles::new(),
+            documents: Vec::new(),
+            is_std: Vec::new(),
+            diagnostics: Vec::new(),
+        },
+        by_path: HashMap::new(),
+        pending: HashMap::new(),
+        edges: Vec::new(),
+    };
+    let mut roots = Vec::new();
+    for input in inputs {
+        let path = match &input {
+            Input::Text(p, _) | Input::NotUtf8(p, _, _) | Input::Unreadable(p, _) => normalize(p),
+        };
+        roots.push(path.clone());
+        loader.pending.insert(path, input);
+    }
+    let mut queue: Vec<FileId> = Vec::new();
+    for path in roots {
+        if let Some(input) = loader.pending.remove(&path) {
+            queue.push(loader.add(input, false));
+        }
+    }
+    while let Some(id) = queue.pop() {
+        queue.extend(loader.follow_imports(id));
+    }
+    loader.check_cycles();
+    loader.loaded
+}
+
+impl Loader {
+    fn add(&mut self, input: Input, is_std: bool) -> FileId {
+        let (path, text, problem) = match input {
+            Input::Text(p, t) => (p, t, None),
+            Input::NotUtf8(p, t, at) => (p, t, Some((at, "not_utf8"))),
+            Input::Unreadable(p, reason) => {
+                let id = self.push_file(p.clone(), String::new(), is_std);
+                self.loaded.diagnostics.push(
+                    Diagnostic::error(
+                        "mirage::resolve::unreadable_file",
+                        id,
+                        Span::at(0),
+                        format!("cannot read `{}`: {reason}", p.display()),
+                    )
+                    .with_help("check that the file exists and is readable"),
+                );
+                return id;
+            }
+        };
+        let id = self.push_file(path.clone(), text, is_std);
+        if let Some((at, _)) = problem {
+            self.loaded.diagnostics.push(
+                Diagnostic::error(
+                    "mirage::resolve::not_utf8",
+                    id,
+                    Span::new(at, at + 1),
+                    format!("`{}` is not valid UTF-8", path.display()),
+                )
+                .with_help("save the file as UTF-8"),
+            );
+            // Parse nothing: a lossy text would give misleading errors.
+            return id;
+        }
+        let parsed = syntax::parse(id, &self.loaded.files.get(id).text);
+        self.loaded.diagnostics.extend(parsed.diagnostics);
+        self.loaded.documents[id.0 as usize] = parsed.document;
+        id
+    }
+
+    fn push_file(&mut self, path: PathBuf, text: String, is_std: bool) -> FileId {
+        let id = self.loaded.files.add(SourceFile::new(path.clone(), text));
+        self.loaded.documents.push(Document::default());
+        self.loaded.is_std.push(is_std);
+        self.by_path.insert(normalize(&path), id);
+        id
+    }
+
+    /// Load the files `id` imports; returns the newly added ones.
+    fn follow_imports(&mut self, id: FileId) -> Vec<FileId> {
+        let mut new = Vec::new();
+        let imports: Vec<(String, Span, Span)> = self.loaded.documents[id.0 as usize]
+            .nodes
+            .iter()
+            .filter(|n| n.name.value == "import")
+            .filter_map(|n| {
+                let e = n.first_arg()?;
+                match &e.value {
+                    Value::String(s) => Some((s.clone(), e.value_span, n.span)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let dir = self
+            .loaded
+            .files
+            .get(id)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        for (target, span, _) in imports {
+            if let Some(name) = target.strip_prefix("std/") {
+                let name = name.strip_suffix(".mirage").unwrap_or(name);
+                let path = PathBuf::from(format!("std/{name}.mirage"));
+                if let Some(&existing) = self.by_path.get(&path) {
+                    self.edges.push((id, existing, span));
+                    continue;
+                }
+                match stdlib::source(name) {
+                    Some(text) => {
+                        let to = self.add(Input::Text(path, text.to_string()), true);
+                        self.edges.push((id, to, span));
+                        new.push(to);
+                    }
+                    None => {
+                        let help = match super::suggest::suggest(name, stdlib::names()) {
+                            Some(s) => format!("did you mean `std/{s}`?"),
+                            None => format!(
+                                "the standard library has {}",
+                                stdlib::names()
+                                    .map(|n| format!("`std/{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        };
+                        self.loaded.diagnostics.push(
+                            Diagnostic::error(
+                                "mirage::resolve::unknown_stdlib_module",
+                                id,
+                                span,
+                                format!("no module `{target}` in the standard library"),
+                            )
+                            .with_help(help),
+                        );
+                    }
+                }
+                continue;
+            }
+            let path = normalize(&dir.join(&target));
+            if let Some(&existing) = self.by_path.get(&path) {
+                self.edges.push((id, existing, span));
+                continue;
+            }
+            let input = match self.pending.remove(&path) {
+                Some(input) => input,
+                None => read_input(path.clone()),
+            };
+            if let Input::Unreadable(_, reason) = &input {
+                self.loaded.diagnostics.push(
+                    Diagnostic::error(
+                        "mirage::resolve::missing_import",
+                        id,
+                        span,
+                        format!("cannot import `{target}`: {reason}"),
+                    )
+                    .with_label(format!("looked for `{}`", path.display()))
+                    .with_help("import paths are relative to the importing file, e.g. `import \"./lib/common.mirage\"`; the standard library is `std/<name>`"),
+                );
+                continue;
+            }
+            let to = self.add(input, false);
+            self.edges.push((id, to, span));
+            new.push(to);
+        }
+        new
+    }
+
+    /// Report every import loop once, with each edge labelled.
+    fn check_cycles(&mut self) {
+        use petgraph::graph::DiGraph;
+        let n = self.loaded.files.len();
+        let mut graph: DiGraph<(), (Span, FileId)> = DiGraph::new();
+        let nodes: Vec<_> = (0..n).map(|_| graph.add_node(())).collect();
+        for (from, to, span) in &self.edges {
+            graph.add_edge(nodes[from.0 as usize], nodes[to.0 as usize], (*span, *from));
+        }
+        for scc in petgraph::algo::tarjan_scc(&graph) {
+            let single_self = scc.len() == 1 && graph.find_edge(scc[0], scc[0]).is_some();
+            if scc.len() < 2 && !single_self {
+                continue;
+            }
+            let cycle = super::graph::cycle_in(&graph, &scc);
+            let mut labels = cycle.iter().map(|&e| {
+                let (span, from) = graph[e];
+                let (_, to) = graph.edge_endpoints(e).unwrap_or((nodes[0], nodes[0]));
+                let to_path = self
+                    .loaded
+                    .files
+                    .get(FileId(to.index() as u32))
+                    .path
+                    .display()
+                    .to_string();
+                (from, span, format!("imports `{to_path}`"))
+            });
+            let Some((file, span, label)) = labels.next() else {
+                continue;
+            };
+            let mut d = Diagnostic::error("mirage::resolve::import_cycle", file, span, "import loop")
+                .with_label(label)
+                .with_help("remove one of these imports; files in the project directory are loaded without importing them");
+            for (f, s, l) in labels {
+                d = d.with_related(f, s, l);
+            }
+            self.loaded.diagnostics.push(d);
+        }
+    }
+}

@@ -1,0 +1,524 @@
+//! From declarations to the model: name lookups, chains, one instance per
+//! service per environment, reference checks and dependency edges.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::At;
+use super::block::{Block, Key, Set, Val};
+use super::chain::{self, Kind};
+use super::decl::Decls;
+use super::instance::{self, Steps};
+use super::suggest::did_you_mean;
+use super::variable::RAILWAY_PROVIDED;
+use crate::diagnostic::{Diagnostic, FileId, SourceFiles, Span};
+use crate::model::{
+    self, Dependency, DependencyReason, Environment, Level, Origin, Valued, VarRef, VarValue,
+};
+
+/// A `--var` override ready to merge: the service it targets (all when
+/// `None`) and the assignment.
+pub struct OverrideVar {
+    pub service: Option<String>,
+    pub var: (String, Set<VarValue>),
+}
+
+/// Resolve every environment.
+pub fn resolve(
+    decls: &Decls,
+    files: &SourceFiles,
+    overrides: &[OverrideVar],
+    diags: &mut Vec<Diagnostic>,
+) -> model::Project {
+    let steps = Steps { files };
+    let tmap = chain::index(&decls.templates);
+    let lmap = chain::index(&decls.layers);
+    let smap = chain::index(&decls.services);
+    let tchains = chain::chains(&decls.templates, &tmap, Kind::Template, diags);
+    let lchains = chain::chains(&decls.layers, &lmap, Kind::Layer, diags);
+    let mut template_used = vec![false; decls.templates.len()];
+    let mut layer_used = vec![false; decls.layers.len()];
+    let service_names: Vec<&str> = decls
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+
+    // The template chain of each service.
+    let mut service_templates: Vec<Vec<usize>> = Vec::new();
+    // Services whose template is unknown: a missing source may be the
+    // template's, so it is not reported twice.
+    let mut unknown_from = vec![false; decls.services.len()];
+    for (si, s) in decls.services.iter().enumerate() {
+        let chain = match &s.parent {
+            None => Vec::new(),
+            Some(from) => match tmap.get(from.value.as_str()) {
+                Some(&t) => tchains[t].clone(),
+                None => {
+                    unknown_from[si] = true;
+                    diags.push(chain::unknown_name(
+                        Kind::Template,
+                        &from.value,
+                        s.file,
+                        from.span,
+                        tmap.keys().copied(),
+                    ));
+                    Vec::new()
+                }
+            },
+        };
+        for &t in &chain {
+            template_used[t] = true;
+        }
+        service_templates.push(chain);
+    }
+    // Service names used in blocks must exist.
+    let all_blocks = decls
+        .templates
+        .iter()
+        .chain(&decls.services)
+        .chain(&decls.layers)
+        .map(|d| (d.file, &d.block))
+        .chain(decls.environments.iter().map(|e| (e.file, &e.block)));
+    for (file, block) in all_blocks {
+        check_service_names(file, block, &service_names, diags);
+        for (ident, inner) in &block.services {
+            if !smap.contains_key(ident.value.as_str()) {
+                diags.push(unknown_service(
+                    file,
+                    ident.span,
+                    &ident.value,
+                    &service_names,
+                ));
+            }
+            check_service_names(file, inner, &service_names, diags);
+        }
+    }
+    // The layer chain of each environment.
+    let mut env_layers: Vec<Vec<usize>> = Vec::new();
+    for e in &decls.environments {
+        let chain = match &e.layer {
+            None => Vec::new(),
+            Some(l) => match lmap.get(l.value.as_str()) {
+                Some(&i) => lchains[i].clone(),
+                None => {
+                    diags.push(chain::unknown_name(
+                        Kind::Layer,
+                        &l.value,
+                        e.file,
+                        l.span,
+                        lmap.keys().copied(),
+                    ));
+                    Vec::new()
+                }
+            },
+        };
+        for &l in &chain {
+            layer_used[l] = true;
+        }
+        env_layers.push(chain);
+    }
+    for (i, t) in decls.templates.iter().enumerate() {
+        if !template_used[i] && !t.is_std {
+            diags.push(
+                Diagnostic::warning(
+                    "mirage::resolve::unused_template",
+                    t.file,
+                    t.name.span,
+                    format!("template `{}` is never used", t.name.value),
+                )
+                .with_help("use it with `service \"…\" from=\"…\"` or remove it"),
+            );
+        }
+    }
+    for (i, l) in decls.layers.iter().enumerate() {
+        if !layer_used[i] {
+            diags.push(
+                Diagnostic::warning(
+                    "mirage::resolve::unused_layer",
+                    l.file,
+                    l.name.span,
+                    format!("layer `{}` is never used", l.name.value),
+                )
+                .with_help(
+                    "use it with `environment \"…\" layer=\"…\"` (or `extends=`), or remove it",
+                ),
+            );
+        }
+    }
+
+    let mut project = model::Project {
+        paths: files.iter().map(|(_, f)| f.path.clone()).collect(),
+        services: service_names.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    match &decls.project {
+        Some(p) => {
+            project.name = Some(Valued {
+                value: p.name.value.clone(),
+                origin: Origin::single(steps.step(
+                    &Level::Project,
+                    At {
+                        file: p.file,
+                        span: p.name.span,
+                    },
+                )),
+            });
+            project.workspace = p.workspace.as_ref().map(|(w, at)| Valued {
+                value: w.clone(),
+                origin: Origin::single(steps.step(&Level::Project, *at)),
+            });
+            project.region = p.region.as_ref().map(|(r, at)| Valued {
+                value: r.clone(),
+                origin: Origin::single(steps.step(&Level::Project, *at)),
+            });
+        }
+        // An empty or unparsable file is not also missing a project.
+        None if decls.services.is_empty() && decls.environments.is_empty() => {}
+        None => {
+            if let Some((id, _)) = files.iter().next() {
+                diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::missing_project",
+                        id,
+                        Span::at(0),
+                        "no `project` is declared",
+                    )
+                    .with_help("add `project \"name\" { }` to one of the files"),
+                );
+            }
+        }
+    }
+
+    let project_shared: &[(String, Set<VarValue>)] = decls
+        .project
+        .as_ref()
+        .map(|p| p.shared.as_slice())
+        .unwrap_or(&[]);
+    let override_level = Level::Override;
+    for (ei, e) in decls.environments.iter().enumerate() {
+        let layers: Vec<(Level, &Block)> = env_layers[ei]
+            .iter()
+            .map(|&l| {
+                (
+                    Level::Layer(decls.layers[l].name.value.clone()),
+                    &decls.layers[l].block,
+                )
+            })
+            .collect();
+        let mut env = Environment {
+            name: e.name.value.clone(),
+            declared: Some(Origin::single(steps.step(
+                &Level::Environment,
+                At {
+                    file: e.file,
+                    span: e.name.span,
+                },
+            ))),
+            layers: layers
+                .iter()
+                .map(|(l, _)| match l {
+                    Level::Layer(n) => n.clone(),
+                    _ => String::new(),
+                })
+                .collect(),
+            ephemeral: e.ephemeral.map(|(b, at)| Valued {
+                value: b,
+                origin: Origin::single(steps.step(&Level::Environment, at)),
+            }),
+            ttl_seconds: e.ttl.map(|(t, at)| Valued {
+                value: t,
+                origin: Origin::single(steps.step(&Level::Environment, at)),
+            }),
+            ..Default::default()
+        };
+        // Environment-wide values: protect and shared variables.
+        let mut wide: Vec<(Level, &Block)> = layers.clone();
+        wide.push((Level::Environment, &e.block));
+        let env_bool = |key: Key| -> Option<Valued<bool>> {
+            let sets: Vec<(&Level, &Set<Val>)> = wide
+                .iter()
+                .filter_map(|(l, b)| b.get(key).map(|s| (l, s)))
+                .collect();
+            match sets.last() {
+                Some((
+                    _,
+                    Set {
+                        val: Some(Val::Bool(p)),
+                        ..
+                    },
+                )) => Some(Valued {
+                    value: *p,
+                    origin: steps.origin(&sets),
+                }),
+                _ => None,
+            }
+        };
+        env.protect = env_bool(Key::Protect);
+        env.private_network = env_bool(Key::PrivateNetwork);
+        let mut shared: BTreeMap<&str, Vec<(&Level, &Set<VarValue>)>> = BTreeMap::new();
+        let project_level = Level::Project;
+        for (name, set) in project_shared {
+            shared.entry(name).or_default().push((&project_level, set));
+        }
+        for (level, block) in &wide {
+            for (name, set) in &block.shared {
+                shared.entry(name).or_default().push((level, set));
+            }
+        }
+        for (name, sets) in &shared {
+            if let Some((_, Set { val: Some(v), .. })) = sets.last() {
+                env.shared_variables.insert(
+                    name.to_string(),
+                    Valued {
+                        value: v.clone(),
+                        origin: steps.origin(sets),
+                    },
+                );
+            }
+        }
+
+        for (si, s) in decls.services.iter().enumerate() {
+            let mut stack: Vec<(Level, &Block)> = service_templates[si]
+                .iter()
+                .map(|&t| {
+                    (
+                        Level::Template(decls.templates[t].name.value.clone()),
+                        &decls.templates[t].block,
+                    )
+                })
+                .collect();
+            stack.push((Level::Service, &s.block));
+            for (level, block) in &layers {
+                stack.push((level.clone(), block));
+                if let Level::Layer(name) = level {
+                    for (ident, inner) in &block.services {
+                        if ident.value == s.name.value {
+                            stack.push((Level::LayerService(name.clone()), inner));
+                        }
+                    }
+                }
+            }
+            stack.push((Level::Environment, &e.block));
+            for (ident, inner) in &e.block.services {
+                if ident.value == s.name.value {
+                    stack.push((Level::EnvironmentService, inner));
+                }
+            }
+            let mut merged = instance::merge(&stack);
+            for o in overrides.iter().filter(|o| o.service.is_none()) {
+                instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
+            }
+            for o in overrides
+                .iter()
+                .filter(|o| o.service.as_deref() == Some(s.name.value.as_str()))
+            {
+                instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
+            }
+            let templates = service_templates[si]
+                .iter()
+                .map(|&t| decls.templates[t].name.value.clone())
+                .collect();
+            let mut inst = instance::build(&s.name.value, templates, &merged, &steps);
+            inst.declared = Some(Origin::single(steps.step(
+                &Level::Service,
+                At {
+                    file: s.file,
+                    span: s.name.span,
+                },
+            )));
+            if inst.source.is_none()
+                && !unknown_from[si]
+                && !stack.iter().any(|(_, b)| b.invalid_source)
+                && !s.broken
+                && !service_templates[si]
+                    .iter()
+                    .any(|&t| decls.templates[t].broken)
+            {
+                diags.push(
+                    Diagnostic::error("mirage::resolve::no_source", s.file, s.name.span, format!("service `{}` has no source", s.name.value))
+                        .with_help("add `repo \"owner/name\"` or `image \"name:tag\"` to the service or to its template"),
+                );
+            }
+            if inst.deploy.region.is_none()
+                && let Some(r) = &project.region
+            {
+                inst.deploy.region = Some(r.clone());
+            }
+            // Dependencies: `depends-on`, then references.
+            if let Some((
+                level,
+                Set {
+                    val: Some(Val::Names(names)),
+                    at,
+                },
+            )) = merged.settings.get(&Key::DependsOn).and_then(|v| v.last())
+            {
+                for (name, span) in names {
+                    inst.dependencies.push(Dependency {
+                        target: name.clone(),
+                        reason: DependencyReason::DependsOn,
+                        origin: Origin::single(steps.step(
+                            level,
+                            At {
+                                file: at.file,
+                                span: *span,
+                            },
+                        )),
+                    });
+                }
+            }
+            for (var, value) in &inst.variables {
+                for r in value.value.references() {
+                    // `${{api.X}}` inside `api` is its own variable, not an edge.
+                    if let VarRef::Service { service, name } = r
+                        && *service != s.name.value
+                    {
+                        inst.dependencies.push(Dependency {
+                            target: service.clone(),
+                            reason: DependencyReason::Reference {
+                                variable: var.clone(),
+                                target_variable: name.clone(),
+                            },
+                            origin: value.origin.clone(),
+                        });
+                    }
+                }
+            }
+            env.services.push(inst);
+        }
+        check_references(&env, &service_names, diags);
+        diags.extend(super::graph::cycle_diagnostics(&env));
+        project.environments.push(env);
+    }
+    project
+}
+
+fn check_service_names(
+    file: FileId,
+    block: &Block,
+    services: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (key, set) in &block.settings {
+        if let (Key::DependsOn, Some(Val::Names(names))) = (key, &set.val) {
+            for (name, span) in names {
+                if !services.contains(&name.as_str()) {
+                    diags.push(unknown_service(file, *span, name, services));
+                }
+            }
+        }
+    }
+}
+
+fn unknown_service(file: FileId, span: Span, name: &str, services: &[&str]) -> Diagnostic {
+    let help = did_you_mean(name, services.iter().copied(), || {
+        format!("declare it with `service \"{name}\" {{ … }}`")
+    });
+    Diagnostic::error(
+        "mirage::resolve::unknown_service",
+        file,
+        span,
+        format!("unknown service `{name}`"),
+    )
+    .with_help(help)
+}
+
+/// Every `${{…}}` must name a service and a variable that exist here.
+fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagnostic>) {
+    let by_name: HashMap<&str, &model::ServiceInstance> =
+        env.services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let report = |diags: &mut Vec<Diagnostic>, origin: &Origin, message: String, help: String| {
+        if let Some(step) = origin.effective() {
+            diags.push(
+                Diagnostic::error(
+                    "mirage::resolve::unknown_variable",
+                    step.file,
+                    step.span,
+                    message,
+                )
+                .with_help(help),
+            );
+        }
+    };
+    let unknown_var = |name: &str, known: &mut dyn Iterator<Item = &str>, whose: &str| {
+        did_you_mean(name, known.chain(RAILWAY_PROVIDED.iter().copied()), || {
+            format!("{whose} defines no such variable")
+        })
+    };
+    let check = |origin: &Origin,
+                 owner: Option<&model::ServiceInstance>,
+                 refs: &[VarRef],
+                 diags: &mut Vec<Diagnostic>| {
+        for r in refs {
+            match r {
+                VarRef::Own(name) => {
+                    let Some(owner) = owner else { continue };
+                    if !owner.variables.contains_key(name)
+                        && !RAILWAY_PROVIDED.contains(&name.as_str())
+                    {
+                        let help = unknown_var(
+                            name,
+                            &mut owner.variables.keys().map(String::as_str),
+                            "this service",
+                        );
+                        report(
+                            diags,
+                            origin,
+                            format!("unknown variable `{name}` in `${{{{{name}}}}}`"),
+                            help,
+                        );
+                    }
+                }
+                VarRef::Shared(name) => {
+                    if !env.shared_variables.contains_key(name) {
+                        let help = did_you_mean(
+                            name,
+                            env.shared_variables.keys().map(String::as_str),
+                            || {
+                                "declare it in `shared-vars { … }` of the project, a layer or the environment".into()
+                            },
+                        );
+                        report(
+                            diags,
+                            origin,
+                            format!("unknown shared variable `{name}`"),
+                            help,
+                        );
+                    }
+                }
+                VarRef::Service { service, name } => match by_name.get(service.as_str()) {
+                    None => {
+                        if let Some(step) = origin.effective() {
+                            diags.push(unknown_service(step.file, step.span, service, services));
+                        }
+                    }
+                    Some(target) => {
+                        if !target.variables.contains_key(name)
+                            && !RAILWAY_PROVIDED.contains(&name.as_str())
+                        {
+                            let help = unknown_var(
+                                name,
+                                &mut target.variables.keys().map(String::as_str),
+                                &format!("`{service}`"),
+                            );
+                            report(
+                                diags,
+                                origin,
+                                format!("service `{service}` has no variable `{name}`"),
+                                help,
+                            );
+                        }
+                    }
+                },
+            }
+        }
+    };
+    for s in &env.services {
+        for v in s.variables.values() {
+            check(&v.origin, Some(s), v.value.references(), diags);
+        }
+    }
+    for v in env.shared_variables.values() {
+        check(&v.origin, None, v.value.references(), diags);
+    }
+}

@@ -1,0 +1,10 @@
+//! Helpers shared by the integration tests. Each test binary includes this
+//! module (`mod support;`) and uses the part it needs.
+
+#![allow(dead_code, unused_imports)]
+
+mod cli;
+mod emulator;
+
+pub use cli::*;
+pub use emulator::*;
