@@ -75,12 +75,16 @@ fn main() {
         color: false,
         width: 100,
     };
-    measure("human", 15, || human::render(&files, &diagnostics, &options).len());
+    measure("human", 15, || {
+        human::render(&files, &diagnostics, &options).len()
+    });
     let coloured = human::Options {
         color: true,
         width: 100,
     };
-    measure("human+ansi", 15, || human::render(&files, &diagnostics, &coloured).len());
+    measure("human+ansi", 15, || {
+        human::render(&files, &diagnostics, &coloured).len()
+    });
     measure("json", 15, || json::render(&files, &diagnostics).len());
     measure("github", 15, || github::render(&files, &diagnostics).len());
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use mirage::discover::{discover, render};
 
 fn snapshot(name: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discover").join(name);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/discover")
+        .join(name);
     let discovery = match discover(&root) {
         Ok(d) => d,
         Err(e) => panic!("discovery of `{name}` failed: {e}"),
@@ -41,5 +43,8 @@ fixture!(broken, "broken");
 #[test]
 fn missing_root_is_an_error() {
     let err = discover(Path::new("/nonexistent/mirage-discover")).err();
-    assert!(err.is_some_and(|e| e.to_string().starts_with("cannot read `/nonexistent/mirage-discover`")));
+    assert!(err.is_some_and(|e| {
+        e.to_string()
+            .starts_with("cannot read `/nonexistent/mirage-discover`")
+    }));
 }

@@ -17,7 +17,10 @@ fn every_example_passes_check() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 3, "expected at least three examples, found {dirs:?}");
+    assert!(
+        dirs.len() >= 3,
+        "expected at least three examples, found {dirs:?}"
+    );
 
     let mut failures = Vec::new();
     for dir in &dirs {

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod config;
+pub mod discover;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
@@ -64,6 +65,9 @@ pub enum Command {
     Graph(graph::Args),
     /// Run a local Railway emulator (same GraphQL API) until Ctrl-C.
     Emulator(emulator::Args),
+    /// List the deployable services of a repository (workspaces, Dockerfiles).
+    #[command(after_help = discover::AFTER_HELP)]
+    Discover(discover::Args),
 }
 
 /// When to colour output.
@@ -105,6 +109,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Config(args) => config::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Discover(args) => discover::run(args),
     }
 }
 

@@ -20,12 +20,27 @@ struct Docker {
     ports: Vec<super::Port>,
 }
 
-pub(super) fn assemble(root: &Path, tree: &Tree, reader: &mut Reader, packages: Vec<Package>, tools: &mut Vec<String>) -> Vec<Service> {
-    let dockerfiles: Vec<(String, String)> = tree.files(is_dockerfile).map(|(d, n)| (d.to_string(), n.to_string())).collect();
+pub(super) fn assemble(
+    root: &Path,
+    tree: &Tree,
+    reader: &mut Reader,
+    packages: Vec<Package>,
+    tools: &mut Vec<String>,
+) -> Vec<Service> {
+    let dockerfiles: Vec<(String, String)> = tree
+        .files(is_dockerfile)
+        .map(|(d, n)| (d.to_string(), n.to_string()))
+        .collect();
     let mut dockers = Vec::new();
     for (dir, name) in dockerfiles {
-        let rel = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
-        let Some((id, text)) = reader.read(&rel) else { continue };
+        let rel = if dir.is_empty() {
+            name.clone()
+        } else {
+            format!("{dir}/{name}")
+        };
+        let Some((id, text)) = reader.read(&rel) else {
+            continue;
+        };
         let (parsed, diagnostics) = parse_dockerfile(id, &text);
         for d in diagnostics {
             reader.report(d);
@@ -40,7 +55,10 @@ pub(super) fn assemble(root: &Path, tree: &Tree, reader: &mut Reader, packages: 
                 base: stage.map(|s| s.base.clone()),
                 stage: stage.and_then(|s| s.name.clone()),
                 start,
-                healthcheck: matches!(stage.and_then(|s| s.healthcheck.as_ref()), Some(Healthcheck::Cmd { .. })),
+                healthcheck: matches!(
+                    stage.and_then(|s| s.healthcheck.as_ref()),
+                    Some(Healthcheck::Cmd { .. })
+                ),
             },
             ports: stage.map(|s| s.ports.clone()).unwrap_or_default(),
         });
@@ -55,12 +73,19 @@ pub(super) fn assemble(root: &Path, tree: &Tree, reader: &mut Reader, packages: 
         let owner = packages
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.dir.is_empty() && packages.len() == 1 || !p.dir.is_empty() && (docker.dir == p.dir || docker.dir.starts_with(&format!("{}/", p.dir))))
+            .filter(|(_, p)| {
+                p.dir.is_empty() && packages.len() == 1
+                    || !p.dir.is_empty()
+                        && (docker.dir == p.dir || docker.dir.starts_with(&format!("{}/", p.dir)))
+            })
             .max_by_key(|(_, p)| p.dir.len())
             .map(|(i, _)| i);
         match owner {
             // The package's own `Dockerfile` wins; others become extra services.
-            Some(i) if owned[i].is_none() || (docker.file == "Dockerfile" && docker.dir == packages[i].dir) => {
+            Some(i)
+                if owned[i].is_none()
+                    || (docker.file == "Dockerfile" && docker.dir == packages[i].dir) =>
+            {
                 if let Some(previous) = owned[i].replace(docker) {
                     extra.push((previous, Some(i)));
                 }
@@ -90,12 +115,20 @@ pub(super) fn assemble(root: &Path, tree: &Tree, reader: &mut Reader, packages: 
             Some(i) => {
                 let p = &packages[i];
                 let suffix = stem.unwrap_or_else(|| service_name(&docker.dir));
-                (format!("{}-{suffix}", service_name(&p.name)), p.dependencies.clone(), p.source.clone())
+                (
+                    format!("{}-{suffix}", service_name(&p.name)),
+                    p.dependencies.clone(),
+                    p.source.clone(),
+                )
             }
             None => {
                 let base = stem.unwrap_or_else(|| match docker.dir.rsplit('/').next() {
                     Some(d) if !d.is_empty() => d.to_string(),
-                    _ => root.canonicalize().ok().and_then(|r| r.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_else(|| "app".into()),
+                    _ => root
+                        .canonicalize()
+                        .ok()
+                        .and_then(|r| r.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .unwrap_or_else(|| "app".into()),
                 });
                 (service_name(&base), Vec::new(), "dockerfile".to_string())
             }
@@ -138,14 +171,21 @@ fn disambiguate(services: &mut [Service], reader: &mut Reader) {
                 "mirage::discover::duplicate_service",
                 id,
                 crate::diagnostic::Span::at(0),
-                format!("another service is already called `{}`", services[i].service),
+                format!(
+                    "another service is already called `{}`",
+                    services[i].service
+                ),
             ));
         }
     }
 }
 
 fn display_dir(dir: &str) -> String {
-    if dir.is_empty() { ".".into() } else { dir.to_string() }
+    if dir.is_empty() {
+        ".".into()
+    } else {
+        dir.to_string()
+    }
 }
 
 /// `api.Dockerfile` → `api`, `Dockerfile.worker` → `worker`, `Dockerfile` → none.
@@ -167,7 +207,17 @@ fn dockerfile_stem(file: &str) -> Option<String> {
 /// `ENTRYPOINT` then `CMD`, as one shell-like line.
 fn start_command(entrypoint: Option<&Command>, cmd: Option<&Command>) -> Option<String> {
     let render = |c: &Command| match c {
-        Command::Exec(words) => words.iter().map(|w| if w.contains(' ') { format!("\"{w}\"") } else { w.clone() }).collect::<Vec<_>>().join(" "),
+        Command::Exec(words) => words
+            .iter()
+            .map(|w| {
+                if w.contains(' ') {
+                    format!("\"{w}\"")
+                } else {
+                    w.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
         Command::Shell(s) => s.clone(),
     };
     match (entrypoint, cmd) {

@@ -4,8 +4,14 @@
 
 /// Whether `path` (components separated by `/`) matches `pattern`.
 pub fn glob_match(pattern: &str, path: &str) -> bool {
-    let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
-    let s: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let p: Vec<&str> = pattern
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let s: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     match_components(&p, &s)
 }
 
@@ -14,7 +20,10 @@ fn match_components(p: &[&str], s: &[&str]) -> bool {
         None => s.is_empty(),
         Some(&"**") => (0..=s.len()).any(|k| match_components(&p[1..], &s[k..])),
         Some(first) => match s.first() {
-            Some(name) => match_segment(first.as_bytes(), name.as_bytes()) && match_components(&p[1..], &s[1..]),
+            Some(name) => {
+                match_segment(first.as_bytes(), name.as_bytes())
+                    && match_components(&p[1..], &s[1..])
+            }
             None => false,
         },
     }

@@ -15,9 +15,16 @@ struct Module {
 }
 
 /// Add the modules of the Go workspace (or the single module) at the root.
-pub(super) fn discover_go(tree: &Tree, reader: &mut Reader, out: &mut Vec<Package>, tools: &mut Vec<String>) {
+pub(super) fn discover_go(
+    tree: &Tree,
+    reader: &mut Reader,
+    out: &mut Vec<Package>,
+    tools: &mut Vec<String>,
+) {
     let dirs: Vec<String> = if tree.has("", "go.work") {
-        let Some((_, text)) = reader.read("go.work") else { return };
+        let Some((_, text)) = reader.read("go.work") else {
+            return;
+        };
         use_directives(&text)
     } else if tree.has("", "go.mod") {
         vec![String::new()]
@@ -27,23 +34,42 @@ pub(super) fn discover_go(tree: &Tree, reader: &mut Reader, out: &mut Vec<Packag
     tools.push("go".into());
     let mut modules = Vec::new();
     for dir in dirs {
-        let rel = if dir.is_empty() { "go.mod".to_string() } else { format!("{dir}/go.mod") };
+        let rel = if dir.is_empty() {
+            "go.mod".to_string()
+        } else {
+            format!("{dir}/go.mod")
+        };
         if !tree.has(&dir, "go.mod") {
             continue;
         }
-        let Some((_, text)) = reader.read(&rel) else { continue };
+        let Some((_, text)) = reader.read(&rel) else {
+            continue;
+        };
         let (path, requires) = parse_go_mod(&text);
         if let Some(path) = path {
-            modules.push(Module { path, dir, requires });
+            modules.push(Module {
+                path,
+                dir,
+                requires,
+            });
         }
     }
     for m in &modules {
-        let mut deps: Vec<String> = modules.iter().filter(|o| o.path != m.path && m.requires.contains(&o.path)).map(|o| o.path.clone()).collect();
+        let mut deps: Vec<String> = modules
+            .iter()
+            .filter(|o| o.path != m.path && m.requires.contains(&o.path))
+            .map(|o| o.path.clone())
+            .collect();
         deps.sort();
         // main.go in this module's directory tree, not in a nested module.
         let is_app = tree.files(|n| n == "main.go").any(|(d, _)| {
             let inside = m.dir.is_empty() || d == m.dir || d.starts_with(&format!("{}/", m.dir));
-            inside && !modules.iter().any(|o| o.dir.len() > m.dir.len() && (d == o.dir || d.starts_with(&format!("{}/", o.dir))) && (m.dir.is_empty() || o.dir.starts_with(&format!("{}/", m.dir))))
+            inside
+                && !modules.iter().any(|o| {
+                    o.dir.len() > m.dir.len()
+                        && (d == o.dir || d.starts_with(&format!("{}/", o.dir)))
+                        && (m.dir.is_empty() || o.dir.starts_with(&format!("{}/", m.dir)))
+                })
         });
         out.push(Package {
             name: m.path.clone(),
@@ -117,8 +143,13 @@ mod tests {
 
     #[test]
     fn go_work_and_go_mod() {
-        assert_eq!(use_directives("go 1.22\nuse (\n  ./api // c\n  ./lib/\n)\nuse ./tools\n"), ["api", "lib", "tools"]);
-        let (m, r) = parse_go_mod("module example.com/api\n\nrequire (\n\texample.com/lib v0.0.0\n\tgithub.com/x/y v1.0.0 // indirect\n)\nrequire example.com/z v1\n");
+        assert_eq!(
+            use_directives("go 1.22\nuse (\n  ./api // c\n  ./lib/\n)\nuse ./tools\n"),
+            ["api", "lib", "tools"]
+        );
+        let (m, r) = parse_go_mod(
+            "module example.com/api\n\nrequire (\n\texample.com/lib v0.0.0\n\tgithub.com/x/y v1.0.0 // indirect\n)\nrequire example.com/z v1\n",
+        );
         assert_eq!(m.as_deref(), Some("example.com/api"));
         assert_eq!(r, ["example.com/lib", "github.com/x/y", "example.com/z"]);
     }

@@ -27,7 +27,11 @@ impl IgnoreFile {
         for line in text.lines() {
             let line = line.strip_suffix('\r').unwrap_or(line);
             // Trailing spaces are ignored unless escaped.
-            let line = if line.ends_with("\\ ") { line } else { line.trim_end() };
+            let line = if line.ends_with("\\ ") {
+                line
+            } else {
+                line.trim_end()
+            };
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
@@ -44,9 +48,17 @@ impl IgnoreFile {
             if pattern.is_empty() {
                 continue;
             }
-            rules.push(Rule { pattern, negate, dir_only, anchored });
+            rules.push(Rule {
+                pattern,
+                negate,
+                dir_only,
+                anchored,
+            });
         }
-        IgnoreFile { base: base.to_string(), rules }
+        IgnoreFile {
+            base: base.to_string(),
+            rules,
+        }
     }
 
     /// `Some(true)` if ignored, `Some(false)` if re-included, `None` if no
@@ -91,7 +103,11 @@ impl IgnoreStack {
 
     /// Whether `path` is ignored; a deeper file overrides a shallower one.
     pub fn is_ignored(&self, path: &str, is_dir: bool) -> bool {
-        self.files.iter().rev().find_map(|f| f.decide(path, is_dir)).unwrap_or(false)
+        self.files
+            .iter()
+            .rev()
+            .find_map(|f| f.decide(path, is_dir))
+            .unwrap_or(false)
     }
 }
 

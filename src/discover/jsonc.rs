@@ -68,7 +68,9 @@ fn strip_comments(text: &str) -> String {
                         }
                     } else if bytes[j] == b'/' && bytes.get(j + 1) == Some(&b'*') {
                         j += 2;
-                        while j < bytes.len() && !(bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/')) {
+                        while j < bytes.len()
+                            && !(bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/'))
+                        {
                             j += 1;
                         }
                         j += 2;
@@ -90,7 +92,11 @@ fn strip_comments(text: &str) -> String {
 
 /// Byte offset of a 1-based line and column.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     (start + column.saturating_sub(1)).min(text.len())
 }
 
@@ -100,7 +106,9 @@ mod tests {
 
     #[test]
     fn comments_and_trailing_commas() {
-        let v = parse_jsonc("{\n // c\n \"a\": \"// not a comment\", /* b */\n \"l\": [1, 2,],\n}\n").unwrap();
+        let v =
+            parse_jsonc("{\n // c\n \"a\": \"// not a comment\", /* b */\n \"l\": [1, 2,],\n}\n")
+                .unwrap();
         assert_eq!(v["a"], "// not a comment");
         assert_eq!(v["l"].as_array().map(|a| a.len()), Some(2));
         let err = parse_jsonc("{\n  \"a\": ,\n}").unwrap_err();

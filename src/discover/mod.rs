@@ -15,13 +15,13 @@ mod cargo;
 pub mod dockerfile;
 mod glob;
 mod gowork;
-pub mod render;
 mod ignore;
 pub mod image;
 mod jsonc;
 mod node;
 mod nx;
 mod reader;
+pub mod render;
 mod semver;
 mod toml;
 mod walk;
@@ -138,7 +138,10 @@ pub enum Error {
 
 /// Discover the services of the repository at `root`.
 pub fn discover(root: &Path) -> Result<Discovery, Error> {
-    let tree = walk::walk(root).map_err(|source| Error::Read { path: root.to_path_buf(), source })?;
+    let tree = walk::walk(root).map_err(|source| Error::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
     let mut reader = reader::Reader::new(root);
     let mut packages = Vec::new();
     let mut tools = Vec::new();
@@ -148,7 +151,13 @@ pub fn discover(root: &Path) -> Result<Discovery, Error> {
     let services = assemble::assemble(root, &tree, &mut reader, packages, &mut tools);
     let (files, mut diagnostics) = reader.finish();
     diagnostics.sort_by_key(|d| (d.primary.file, d.primary.span.start));
-    Ok(Discovery { root: root.to_path_buf(), tools, services, files, diagnostics })
+    Ok(Discovery {
+        root: root.to_path_buf(),
+        tools,
+        services,
+        files,
+        diagnostics,
+    })
 }
 
 /// A package found by an ecosystem module, before Dockerfiles are attached.
@@ -181,5 +190,9 @@ pub fn service_name(name: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "service".into() } else { out }
+    if out.is_empty() {
+        "service".into()
+    } else {
+        out
+    }
 }

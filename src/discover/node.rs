@@ -46,16 +46,35 @@ struct Rules {
 }
 
 /// Find the JavaScript workspace at the root, if any, and add its packages.
-pub(super) fn discover_node(tree: &Tree, reader: &mut Reader, out: &mut Vec<Package>, tools: &mut Vec<String>) {
-    let root_manifest = if tree.has("", "package.json") { reader.json("package.json") } else { None };
-    let root_json = root_manifest.as_ref().map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+pub(super) fn discover_node(
+    tree: &Tree,
+    reader: &mut Reader,
+    out: &mut Vec<Package>,
+    tools: &mut Vec<String>,
+) {
+    let root_manifest = if tree.has("", "package.json") {
+        reader.json("package.json")
+    } else {
+        None
+    };
+    let root_json = root_manifest
+        .as_ref()
+        .map(|(_, v)| v.clone())
+        .unwrap_or(Value::Null);
     let has_nx = tree.has("", "nx.json");
     let rush = tree.has("", "rush.json");
     if root_manifest.is_none() && !has_nx && !rush {
         return;
     }
-    let manager = if rush { "rush".to_string() } else { detect_manager(tree, reader, &root_json) };
-    let mut rules = Rules { ranges_link: manager != "pnpm", catalogs: BTreeMap::new() };
+    let manager = if rush {
+        "rush".to_string()
+    } else {
+        detect_manager(tree, reader, &root_json)
+    };
+    let mut rules = Rules {
+        ranges_link: manager != "pnpm",
+        catalogs: BTreeMap::new(),
+    };
     let mut globs: Vec<String> = Vec::new();
     let mut packages: Vec<NodePackage> = Vec::new();
     if rush {
@@ -93,13 +112,22 @@ pub(super) fn discover_node(tree: &Tree, reader: &mut Reader, out: &mut Vec<Pack
             tools.push(manager.clone());
         }
         if workspace {
-            let (include, exclude): (Vec<&String>, Vec<&String>) = globs.iter().partition(|g| !g.starts_with('!'));
+            let (include, exclude): (Vec<&String>, Vec<&String>) =
+                globs.iter().partition(|g| !g.starts_with('!'));
             let dirs: Vec<String> = tree
                 .files(|n| n == "package.json")
                 .map(|(d, _)| d.to_string())
                 .filter(|d| !d.is_empty())
-                .filter(|d| include.iter().any(|g| glob_match(g.trim_start_matches("./"), d)))
-                .filter(|d| !exclude.iter().any(|g| glob_match(g[1..].trim_start_matches("./"), d)))
+                .filter(|d| {
+                    include
+                        .iter()
+                        .any(|g| glob_match(g.trim_start_matches("./"), d))
+                })
+                .filter(|d| {
+                    !exclude
+                        .iter()
+                        .any(|g| glob_match(g[1..].trim_start_matches("./"), d))
+                })
                 .collect();
             for dir in dirs {
                 if let Some(p) = read_package(reader, &dir) {
@@ -154,9 +182,15 @@ fn detect_manager(tree: &Tree, reader: &mut Reader, root: &Value) -> String {
                     "mirage::discover::several_lockfiles",
                     id,
                     crate::diagnostic::Span::at(0),
-                    format!("lockfiles of several package managers ({}); using `{}`", found.join(", "), found[0]),
+                    format!(
+                        "lockfiles of several package managers ({}); using `{}`",
+                        found.join(", "),
+                        found[0]
+                    ),
                 )
-                .with_help("set `packageManager` in the root `package.json` or delete the stale lockfiles"),
+                .with_help(
+                    "set `packageManager` in the root `package.json` or delete the stale lockfiles",
+                ),
             );
         }
     }
@@ -179,14 +213,28 @@ fn workspace_globs(root: &Value) -> Vec<String> {
 }
 
 fn string_list(value: &Value) -> Vec<String> {
-    value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Read one `package.json`; `None` when it is unreadable or malformed.
 pub(super) fn read_package(reader: &mut Reader, dir: &str) -> Option<NodePackage> {
-    let path = if dir.is_empty() { "package.json".to_string() } else { format!("{dir}/package.json") };
+    let path = if dir.is_empty() {
+        "package.json".to_string()
+    } else {
+        format!("{dir}/package.json")
+    };
     let (file, json) = reader.json(&path)?;
-    let npm_name = json["name"].as_str().filter(|n| !n.is_empty()).map(String::from);
+    let npm_name = json["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .map(String::from);
     let mut deps = Vec::new();
     for field in ["dependencies", "devDependencies", "optionalDependencies"] {
         if let Some(map) = json[field].as_object() {
@@ -198,7 +246,11 @@ pub(super) fn read_package(reader: &mut Reader, dir: &str) -> Option<NodePackage
         }
     }
     Some(NodePackage {
-        name: json["nx"]["name"].as_str().map(String::from).or_else(|| npm_name.clone()).unwrap_or_default(),
+        name: json["nx"]["name"]
+            .as_str()
+            .map(String::from)
+            .or_else(|| npm_name.clone())
+            .unwrap_or_default(),
         npm_name,
         dir: dir.to_string(),
         version: json["version"].as_str().map(String::from),
@@ -212,10 +264,17 @@ pub(super) fn read_package(reader: &mut Reader, dir: &str) -> Option<NodePackage
 
 /// `rush.json` (JSON with comments): `projects[].packageName` / `projectFolder`.
 fn rush_projects(reader: &mut Reader) -> Vec<NodePackage> {
-    let Some((_, rush)) = reader.json("rush.json") else { return Vec::new() };
+    let Some((_, rush)) = reader.json("rush.json") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for project in rush["projects"].as_array().into_iter().flatten() {
-        let (Some(name), Some(folder)) = (project["packageName"].as_str(), project["projectFolder"].as_str()) else { continue };
+        let (Some(name), Some(folder)) = (
+            project["packageName"].as_str(),
+            project["projectFolder"].as_str(),
+        ) else {
+            continue;
+        };
         let folder = folder.trim_start_matches("./").trim_end_matches('/');
         if let Some(mut p) = read_package(reader, folder) {
             // rush.json is the authority on the name.
@@ -264,7 +323,11 @@ fn resolve(packages: &[NodePackage], rules: &Rules, manager: &str, out: &mut Vec
         for implicit in &p.implicit {
             match implicit.strip_prefix('!') {
                 Some(removed) => deps.retain(|d| d != removed),
-                None if packages.iter().any(|q| &q.name == implicit) && !deps.contains(implicit) => deps.push(implicit.clone()),
+                None if packages.iter().any(|q| &q.name == implicit)
+                    && !deps.contains(implicit) =>
+                {
+                    deps.push(implicit.clone())
+                }
                 None => {}
             }
         }
@@ -280,14 +343,25 @@ fn resolve(packages: &[NodePackage], rules: &Rules, manager: &str, out: &mut Vec
             dir: p.dir.clone(),
             source: manager.to_string(),
             kind,
-            build: Build::Package { manager: manager.to_string(), start: p.start.clone() },
+            build: Build::Package {
+                manager: manager.to_string(),
+                start: p.start.clone(),
+            },
             dependencies: deps,
         });
     }
 }
 
-fn internal_target<'a>(packages: &'a [NodePackage], from: &NodePackage, name: &str, spec: &str, rules: &Rules) -> Option<&'a NodePackage> {
-    let target = packages.iter().find(|q| q.npm_name.as_deref() == Some(name));
+fn internal_target<'a>(
+    packages: &'a [NodePackage],
+    from: &NodePackage,
+    name: &str,
+    spec: &str,
+    rules: &Rules,
+) -> Option<&'a NodePackage> {
+    let target = packages
+        .iter()
+        .find(|q| q.npm_name.as_deref() == Some(name));
     if let Some(rest) = spec.strip_prefix("catalog:") {
         let catalog = if rest.is_empty() { "default" } else { rest };
         let resolved = rules.catalogs.get(catalog)?.get(name)?;
@@ -333,6 +407,14 @@ pub(super) fn join(dir: &str, path: &str) -> String {
 }
 
 /// The `package.json` in `dir`, if the tree has one.
-pub(super) fn read_package_if_present(tree: &Tree, reader: &mut Reader, dir: &str) -> Option<NodePackage> {
-    if tree.has(dir, "package.json") { read_package(reader, dir) } else { None }
+pub(super) fn read_package_if_present(
+    tree: &Tree,
+    reader: &mut Reader,
+    dir: &str,
+) -> Option<NodePackage> {
+    if tree.has(dir, "package.json") {
+        read_package(reader, dir)
+    } else {
+        None
+    }
 }

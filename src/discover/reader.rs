@@ -17,7 +17,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader for files under `root`.
     pub fn new(root: &'a Path) -> Self {
-        Reader { root, files: SourceFiles::new(), diagnostics: Vec::new() }
+        Reader {
+            root,
+            files: SourceFiles::new(),
+            diagnostics: Vec::new(),
+        }
     }
 
     /// Read `rel` (relative to the root); `None` if it cannot be read or is
@@ -35,8 +39,13 @@ impl<'a> Reader<'a> {
             Err(error) => {
                 let id = self.files.add(SourceFile::new(rel, ""));
                 self.diagnostics.push(
-                    Diagnostic::warning("mirage::discover::unreadable_file", id, Span::at(0), format!("cannot read `{rel}`: {error}"))
-                        .with_help("discovery skips this file"),
+                    Diagnostic::warning(
+                        "mirage::discover::unreadable_file",
+                        id,
+                        Span::at(0),
+                        format!("cannot read `{rel}`: {error}"),
+                    )
+                    .with_help("discovery skips this file"),
                 );
                 None
             }
@@ -51,8 +60,13 @@ impl<'a> Reader<'a> {
             Ok(value) => Some((id, value)),
             Err((offset, message)) => {
                 self.diagnostics.push(
-                    Diagnostic::error("mirage::discover::invalid_json", id, Span::at(offset), format!("`{rel}` is not valid JSON: {message}"))
-                        .with_help("fix the syntax; discovery skips this file until then"),
+                    Diagnostic::error(
+                        "mirage::discover::invalid_json",
+                        id,
+                        Span::at(offset),
+                        format!("`{rel}` is not valid JSON: {message}"),
+                    )
+                    .with_help("fix the syntax; discovery skips this file until then"),
                 );
                 None
             }

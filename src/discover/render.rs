@@ -24,8 +24,16 @@ pub fn render_list(discovery: &Discovery) -> String {
                     Kind::Library => "library".into(),
                 },
                 describe_build(s),
-                s.ports.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(","),
-                s.dependencies.iter().map(|d| short(discovery, d)).collect::<Vec<_>>().join(","),
+                s.ports
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                s.dependencies
+                    .iter()
+                    .map(|d| short(discovery, d))
+                    .collect::<Vec<_>>()
+                    .join(","),
             ]
         })
         .collect();
@@ -61,8 +69,14 @@ pub fn render_list(discovery: &Discovery) -> String {
 fn describe_build(s: &Service) -> String {
     match &s.build {
         Build::Dockerfile { path, .. } => path.clone(),
-        Build::Package { manager, start: Some(_) } => format!("{manager} start"),
-        Build::Package { manager, start: None } => manager.clone(),
+        Build::Package {
+            manager,
+            start: Some(_),
+        } => format!("{manager} start"),
+        Build::Package {
+            manager,
+            start: None,
+        } => manager.clone(),
         Build::Cargo => "cargo".into(),
         Build::Go => "go".into(),
     }
@@ -70,7 +84,10 @@ fn describe_build(s: &Service) -> String {
 
 /// The Railway name of the service called `name`.
 fn short(discovery: &Discovery, name: &str) -> String {
-    discovery.service(name).map(|s| s.service.clone()).unwrap_or_else(|| name.to_string())
+    discovery
+        .service(name)
+        .map(|s| s.service.clone())
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// Output format of `discover --graph`.
@@ -99,12 +116,21 @@ pub fn render_graph(discovery: &Discovery, format: GraphFormat) -> String {
         GraphFormat::Dot => {
             out.push_str("digraph services {\n  rankdir=LR;\n");
             for s in &discovery.services {
-                let shape = if s.kind == Kind::App { "box" } else { "ellipse" };
+                let shape = if s.kind == Kind::App {
+                    "box"
+                } else {
+                    "ellipse"
+                };
                 let _ = writeln!(out, "  \"{}\" [shape={shape}];", escape(&s.service));
             }
             for s in &discovery.services {
                 for d in &s.dependencies {
-                    let _ = writeln!(out, "  \"{}\" -> \"{}\";", escape(&s.service), escape(&short(discovery, d)));
+                    let _ = writeln!(
+                        out,
+                        "  \"{}\" -> \"{}\";",
+                        escape(&s.service),
+                        escape(&short(discovery, d))
+                    );
                 }
             }
             out.push_str("}\n");
@@ -113,7 +139,11 @@ pub fn render_graph(discovery: &Discovery, format: GraphFormat) -> String {
             out.push_str("graph LR\n");
             let id = |name: &str| name.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
             for s in &discovery.services {
-                let (open, close) = if s.kind == Kind::App { ("[", "]") } else { ("([", "])") };
+                let (open, close) = if s.kind == Kind::App {
+                    ("[", "]")
+                } else {
+                    ("([", "])")
+                };
                 let _ = writeln!(out, "  {}{open}\"{}\"{close}", id(&s.service), s.service);
             }
             for s in &discovery.services {

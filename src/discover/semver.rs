@@ -16,7 +16,9 @@ fn parse_version(text: &str) -> Option<Version> {
 
 /// Whether `version` satisfies `range`. Unparseable ranges satisfy nothing.
 pub fn satisfies(range: &str, version: &str) -> bool {
-    let Some(v) = parse_version(version) else { return false };
+    let Some(v) = parse_version(version) else {
+        return false;
+    };
     range.split("||").any(|alt| {
         let alt = alt.trim();
         if let Some((lo, hi)) = alt.split_once(" - ") {
@@ -82,7 +84,11 @@ fn comparator(c: &str, v: Version) -> bool {
         "<" => v < low,
         "<=" => v < upper_partial,
         "~" => {
-            let upper = if p.len() >= 2 { (get(0), get(1) + 1, 0) } else { (get(0) + 1, 0, 0) };
+            let upper = if p.len() >= 2 {
+                (get(0), get(1) + 1, 0)
+            } else {
+                (get(0) + 1, 0, 0)
+            };
             low <= v && v < upper
         }
         "^" => {

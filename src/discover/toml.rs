@@ -43,11 +43,17 @@ pub fn parse_toml(text: &str) -> Document {
         }
         if line.starts_with('[') {
             let name = line.trim_start_matches('[').trim_end_matches(']').trim();
-            table = name.split('.').map(|p| unquote(p.trim())).collect::<Vec<_>>().join(".");
+            table = name
+                .split('.')
+                .map(|p| unquote(p.trim()))
+                .collect::<Vec<_>>()
+                .join(".");
             doc.entry(table.clone()).or_default();
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         let mut value = value.trim().to_string();
         // Multi-line arrays and inline tables: read until brackets balance.
         while !balanced(&value) {
@@ -63,12 +69,25 @@ pub fn parse_toml(text: &str) -> Document {
         // `a.b = 1` inside a table writes into the sub-table `table.a`.
         let (table_name, key) = match key.rsplit_once('.') {
             Some((prefix, last)) if !key.starts_with('"') => {
-                let prefix = prefix.split('.').map(|p| unquote(p.trim())).collect::<Vec<_>>().join(".");
-                (if table.is_empty() { prefix } else { format!("{table}.{prefix}") }, unquote(last.trim()))
+                let prefix = prefix
+                    .split('.')
+                    .map(|p| unquote(p.trim()))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                (
+                    if table.is_empty() {
+                        prefix
+                    } else {
+                        format!("{table}.{prefix}")
+                    },
+                    unquote(last.trim()),
+                )
             }
             _ => (table.clone(), unquote(key)),
         };
-        doc.entry(table_name).or_default().insert(key, parse_value(&value));
+        doc.entry(table_name)
+            .or_default()
+            .insert(key, parse_value(&value));
     }
     doc
 }
@@ -118,7 +137,13 @@ fn parse_value(text: &str) -> Value {
         return Value::Str(unquote(text));
     }
     if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        return Value::Array(split_top(inner).iter().filter(|s| !s.trim().is_empty()).map(|s| parse_value(s)).collect());
+        return Value::Array(
+            split_top(inner)
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| parse_value(s))
+                .collect(),
+        );
     }
     if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
         let mut map = BTreeMap::new();
@@ -167,13 +192,22 @@ mod tests {
             "[workspace]\nmembers = [\n  \"crates/*\", # c\n  'bins/cli',\n]\nexclude = [\"crates/old\"]\n[workspace.dependencies]\ncore = { path = \"crates/core\", version = \"0.1\" }\n[package]\nname = \"app\"\n[dependencies]\ncore.workspace = true\n[dependencies.util]\npath = \"../util\"\n",
         );
         let members = &doc["workspace"]["members"];
-        assert_eq!(members, &Value::Array(vec![Value::Str("crates/*".into()), Value::Str("bins/cli".into())]));
+        assert_eq!(
+            members,
+            &Value::Array(vec![
+                Value::Str("crates/*".into()),
+                Value::Str("bins/cli".into())
+            ])
+        );
         assert_eq!(doc["package"]["name"].as_str(), Some("app"));
         match &doc["workspace.dependencies"]["core"] {
             Value::Table(t) => assert_eq!(t["path"].as_str(), Some("crates/core")),
             other => panic!("{other:?}"),
         }
-        assert_eq!(doc["dependencies.core"]["workspace"], Value::Other("true".into()));
+        assert_eq!(
+            doc["dependencies.core"]["workspace"],
+            Value::Other("true".into())
+        );
         assert_eq!(doc["dependencies.util"]["path"].as_str(), Some("../util"));
     }
 }

@@ -18,22 +18,39 @@ pub struct Tree {
 impl Tree {
     /// Whether `dir` holds a file called `name`.
     pub fn has(&self, dir: &str, name: &str) -> bool {
-        self.dirs.get(dir).is_some_and(|names| names.iter().any(|n| n == name))
+        self.dirs
+            .get(dir)
+            .is_some_and(|names| names.iter().any(|n| n == name))
     }
 
     /// Every `(dir, name)` whose name satisfies `want`.
-    pub fn files<'a>(&'a self, want: impl Fn(&str) -> bool + Copy + 'a) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.dirs
-            .iter()
-            .flat_map(move |(d, names)| names.iter().filter(move |n| want(n)).map(move |n| (d.as_str(), n.as_str())))
+    pub fn files<'a>(
+        &'a self,
+        want: impl Fn(&str) -> bool + Copy + 'a,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.dirs.iter().flat_map(move |(d, names)| {
+            names
+                .iter()
+                .filter(move |n| want(n))
+                .map(move |n| (d.as_str(), n.as_str()))
+        })
     }
 }
 
 /// Directories never worth entering, whatever `.gitignore` says.
 /// `.devcontainer` holds the editor's environment, not a service. Other
 /// dot-directories (`.docker/`, `.railway/`) are searched.
-const ALWAYS_SKIPPED: &[&str] =
-    &[".git", "node_modules", ".hg", ".svn", ".yarn", ".pnpm-store", ".turbo", ".nx", ".devcontainer"];
+const ALWAYS_SKIPPED: &[&str] = &[
+    ".git",
+    "node_modules",
+    ".hg",
+    ".svn",
+    ".yarn",
+    ".pnpm-store",
+    ".turbo",
+    ".nx",
+    ".devcontainer",
+];
 
 /// Files discovery reads.
 fn is_interesting(name: &str) -> bool {
@@ -63,7 +80,11 @@ fn is_interesting(name: &str) -> bool {
 /// `Dockerfile`, `Dockerfile.worker`, `api.Dockerfile` (any case).
 pub fn is_dockerfile(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") || lower.ends_with(".containerfile") || lower == "containerfile"
+    lower == "dockerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || lower == "containerfile"
 }
 
 /// Walk `root` and collect the interesting files.
@@ -74,8 +95,18 @@ pub fn walk(root: &Path) -> std::io::Result<Tree> {
     Ok(tree)
 }
 
-fn walk_dir(root: &Path, rel: &str, stack: &mut IgnoreStack, tree: &mut Tree, top: bool) -> std::io::Result<()> {
-    let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+fn walk_dir(
+    root: &Path,
+    rel: &str,
+    stack: &mut IgnoreStack,
+    tree: &mut Tree,
+    top: bool,
+) -> std::io::Result<()> {
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
         // An unreadable subdirectory is skipped; an unreadable root is an error.
@@ -90,15 +121,26 @@ fn walk_dir(root: &Path, rel: &str, stack: &mut IgnoreStack, tree: &mut Tree, to
         pushed = true;
     }
     for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else { continue };
-        let Ok(kind) = entry.file_type() else { continue };
-        let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if kind.is_dir() {
             if ALWAYS_SKIPPED.contains(&name.as_str()) || stack.is_ignored(&path, true) {
                 continue;
             }
             subdirs.push(path);
-        } else if (kind.is_file() || kind.is_symlink()) && is_interesting(&name) && !stack.is_ignored(&path, false) {
+        } else if (kind.is_file() || kind.is_symlink())
+            && is_interesting(&name)
+            && !stack.is_ignored(&path, false)
+        {
             names.push(name);
         }
     }

@@ -50,16 +50,24 @@ pub fn parse_pnpm_workspace(text: &str) -> PnpmWorkspace {
             }
             Some("catalog") => {
                 if let Some((k, v)) = content.split_once(':') {
-                    ws.catalogs.entry("default".into()).or_default().insert(unquote(k.trim()), unquote(v.trim()));
+                    ws.catalogs
+                        .entry("default".into())
+                        .or_default()
+                        .insert(unquote(k.trim()), unquote(v.trim()));
                 }
             }
             Some("catalogs") => {
-                let Some((k, v)) = content.split_once(':') else { continue };
+                let Some((k, v)) = content.split_once(':') else {
+                    continue;
+                };
                 if v.trim().is_empty() && (catalog_name.is_none() || indent <= catalog_indent) {
                     catalog_name = Some(unquote(k.trim()));
                     catalog_indent = indent;
                 } else if let Some(name) = &catalog_name {
-                    ws.catalogs.entry(name.clone()).or_default().insert(unquote(k.trim()), unquote(v.trim()));
+                    ws.catalogs
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(unquote(k.trim()), unquote(v.trim()));
                 }
             }
             _ => {}
@@ -93,7 +101,11 @@ fn unquote(s: &str) -> String {
 
 fn flow_list(value: &str) -> Vec<String> {
     let inner = value.trim().trim_start_matches('[').trim_end_matches(']');
-    inner.split(',').map(unquote).filter(|s| !s.is_empty()).collect()
+    inner
+        .split(',')
+        .map(unquote)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

@@ -54,6 +54,8 @@ pub struct LexError {
     pub span: Span,
     /// Lowercase message.
     pub message: String,
+    /// What to do about it.
+    pub help: &'static str,
 }
 
 /// Split `text` into directives and logical lines.
@@ -109,7 +111,8 @@ pub fn split_lines(text: &str) -> (Directives, Vec<LogicalLine>, Vec<LexError>) 
         let keyword = joined[..keyword_len].to_ascii_uppercase();
         let rest_raw = &joined[keyword_len..];
         let rest = rest_raw.trim().to_string();
-        let rest_start = start + lead + keyword_len + (rest_raw.len() - rest_raw.trim_start().len());
+        let rest_start =
+            start + lead + keyword_len + (rest_raw.len() - rest_raw.trim_start().len());
         let keyword_span = Span::new(start + lead, start + lead + keyword_len);
         let mut heredocs = Vec::new();
         if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
@@ -120,7 +123,11 @@ pub fn split_lines(text: &str) -> (Directives, Vec<LogicalLine>, Vec<LexError>) 
                     let (s, l) = lines[i];
                     i += 1;
                     end = s + l.len();
-                    let candidate = if marker.strip_tabs { l.trim_start_matches('\t') } else { l };
+                    let candidate = if marker.strip_tabs {
+                        l.trim_start_matches('\t')
+                    } else {
+                        l
+                    };
                     if candidate == marker.name {
                         closed = true;
                         break;
@@ -133,6 +140,7 @@ pub fn split_lines(text: &str) -> (Directives, Vec<LogicalLine>, Vec<LexError>) 
                         code: "mirage::discover::unterminated_heredoc",
                         span: keyword_span,
                         message: format!("heredoc `{}` is never closed", marker.name),
+                        help: "end the heredoc with a line holding only its delimiter",
                     });
                 }
                 heredocs.push(Heredoc { content, ..marker });
@@ -166,13 +174,20 @@ fn physical_lines(text: &str) -> Vec<(usize, &str)> {
 
 /// Read `# key=value` directives; they stop at the first line that is not one.
 fn read_directives(lines: &[(usize, &str)], errors: &mut Vec<LexError>) -> (Directives, usize) {
-    let mut directives = Directives { escape: '\\', syntax: None };
+    let mut directives = Directives {
+        escape: '\\',
+        syntax: None,
+    };
     let mut seen: Vec<String> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let (start, line) = lines[i];
-        let Some(comment) = line.trim_start().strip_prefix('#') else { break };
-        let Some((key, value)) = comment.split_once('=') else { break };
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            break;
+        };
+        let Some((key, value)) = comment.split_once('=') else {
+            break;
+        };
         let key = key.trim().to_ascii_lowercase();
         if key.is_empty() || key.contains(char::is_whitespace) {
             break;
@@ -184,6 +199,7 @@ fn read_directives(lines: &[(usize, &str)], errors: &mut Vec<LexError>) -> (Dire
                 code: "mirage::discover::duplicate_directive",
                 span: Span::new(start, start + line.len()),
                 message: format!("parser directive `{key}` is given twice"),
+                help: "keep one of them",
             });
         }
         match key.as_str() {
@@ -193,7 +209,10 @@ fn read_directives(lines: &[(usize, &str)], errors: &mut Vec<LexError>) -> (Dire
                 _ => errors.push(LexError {
                     code: "mirage::discover::invalid_escape",
                     span: Span::new(start, start + line.len()),
-                    message: format!("invalid escape character `{value}`, expected `\\` or `` ` ``"),
+                    message: format!(
+                        "invalid escape character `{value}`, expected `\\` or `` ` ``"
+                    ),
+                    help: "the escape character is `\\` (the default) or a backtick",
                 }),
             },
             "syntax" => directives.syntax = Some(value.to_string()),
@@ -244,7 +263,12 @@ fn heredoc_markers(rest: &str) -> Vec<Heredoc> {
                     _ => None,
                 };
                 let name_start = j;
-                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'.' || bytes[j] == b'-') {
+                while j < bytes.len()
+                    && (bytes[j].is_ascii_alphanumeric()
+                        || bytes[j] == b'_'
+                        || bytes[j] == b'.'
+                        || bytes[j] == b'-')
+                {
                     j += 1;
                 }
                 let name = &rest[name_start..j];

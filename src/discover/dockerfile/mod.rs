@@ -34,8 +34,24 @@ impl Dockerfile {
 
 /// Instructions BuildKit knows; anything else is an error there.
 const KNOWN: &[&str] = &[
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
-    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
 ];
 
 /// Parse a Dockerfile. Problems become diagnostics pointing into `file`;
@@ -44,7 +60,7 @@ pub fn parse_dockerfile(file: FileId, text: &str) -> (Dockerfile, Vec<Diagnostic
     let (directives, lines, lex_errors) = lexer::split_lines(text);
     let mut diagnostics: Vec<Diagnostic> = lex_errors
         .into_iter()
-        .map(|e| Diagnostic::error(e.code, file, e.span, e.message))
+        .map(|e| Diagnostic::error(e.code, file, e.span, e.message).with_help(e.help))
         .collect();
     let mut builder = stage::Builder::new(directives.escape);
     for line in &lines {
@@ -81,7 +97,12 @@ pub fn parse_dockerfile(file: FileId, text: &str) -> (Dockerfile, Vec<Diagnostic
             .with_help("a Dockerfile starts its first stage with `FROM image`"),
         );
     }
-    let dockerfile = Dockerfile { directives, global_args, stages, instructions: lines };
+    let dockerfile = Dockerfile {
+        directives,
+        global_args,
+        stages,
+        instructions: lines,
+    };
     (dockerfile, diagnostics)
 }
 

@@ -116,7 +116,11 @@ type Failure = (Span, String);
 
 impl Builder {
     pub(super) fn new(escape: char) -> Self {
-        Builder { escape, global_args: Vec::new(), stages: Vec::new() }
+        Builder {
+            escape,
+            global_args: Vec::new(),
+            stages: Vec::new(),
+        }
     }
 
     pub(super) fn finish(self) -> (Vec<(String, Option<String>)>, Vec<Stage>) {
@@ -128,9 +132,18 @@ impl Builder {
             if let Some((_, v)) = stage.env.iter().rev().find(|(k, _)| k == name) {
                 return Some(v.clone());
             }
-            return stage.args.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.clone());
+            return stage
+                .args
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.clone());
         }
-        self.global_args.iter().rev().find(|(k, _)| k == name).and_then(|(_, v)| v.clone())
+        self.global_args
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.clone())
     }
 
     fn expand(&self, text: &str) -> String {
@@ -148,10 +161,16 @@ impl Builder {
         }
         let escape = self.escape;
         let expanded_words = |b: &Self| -> Vec<String> {
-            split_words(&line.rest, escape).iter().map(|w| b.expand(w)).collect()
+            split_words(&line.rest, escape)
+                .iter()
+                .map(|w| b.expand(w))
+                .collect()
         };
         if self.stages.is_empty() {
-            return Err((line.keyword_span, format!("`{keyword}` before the first `FROM`")));
+            return Err((
+                line.keyword_span,
+                format!("`{keyword}` before the first `FROM`"),
+            ));
         }
         match keyword {
             "ENV" => {
@@ -177,7 +196,12 @@ impl Builder {
                 }
                 for word in words {
                     let port = parse_port(&word).ok_or_else(|| {
-                        (span, format!("invalid port `{word}`, expected `80`, `80/udp` or `8000-8010/tcp`"))
+                        (
+                            span,
+                            format!(
+                                "invalid port `{word}`, expected `80`, `80/udp` or `8000-8010/tcp`"
+                            ),
+                        )
                     })?;
                     let stage = self.current();
                     if !stage.ports.contains(&port) {
@@ -232,7 +256,13 @@ impl Builder {
     fn from(&mut self, line: &LogicalLine, span: Span) -> Result<(), Failure> {
         // Only global ARGs are visible in FROM.
         let globals = &self.global_args;
-        let lookup = |n: &str| globals.iter().rev().find(|(k, _)| k == n).and_then(|(_, v)| v.clone());
+        let lookup = |n: &str| {
+            globals
+                .iter()
+                .rev()
+                .find(|(k, _)| k == n)
+                .and_then(|(_, v)| v.clone())
+        };
         let words = split_words(&line.rest, self.escape);
         let mut platform = None;
         let mut rest = Vec::new();
@@ -247,8 +277,15 @@ impl Builder {
         }
         let (base, name) = match rest.as_slice() {
             [base] => (base.clone(), None),
-            [base, r#as, name] if r#as.eq_ignore_ascii_case("as") => (base.clone(), Some(name.to_ascii_lowercase())),
-            _ => return Err((span, "expected `FROM [--platform=…] image [AS name]`".into())),
+            [base, r#as, name] if r#as.eq_ignore_ascii_case("as") => {
+                (base.clone(), Some(name.to_ascii_lowercase()))
+            }
+            _ => {
+                return Err((
+                    span,
+                    "expected `FROM [--platform=…] image [AS name]`".into(),
+                ));
+            }
         };
         let base = expand(&base, self.escape, &lookup);
         let mut stage = match self
@@ -257,7 +294,11 @@ impl Builder {
             .find(|s| s.name.as_deref() == Some(&base.to_ascii_lowercase()))
         {
             // Building on an earlier stage inherits its image config.
-            Some(parent) => Stage { args: Vec::new(), own_cmd: false, ..parent.clone() },
+            Some(parent) => Stage {
+                args: Vec::new(),
+                own_cmd: false,
+                ..parent.clone()
+            },
             None => Stage::default(),
         };
         stage.name = name;
@@ -285,7 +326,11 @@ impl Builder {
             } else {
                 // `ARG NAME` inside a stage brings in the global default.
                 let value = value.or_else(|| {
-                    self.global_args.iter().rev().find(|(k, _)| *k == name).and_then(|(_, v)| v.clone())
+                    self.global_args
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| *k == name)
+                        .and_then(|(_, v)| v.clone())
                 });
                 self.current().args.push((name, value));
             }
@@ -350,7 +395,11 @@ fn parse_port(word: &str) -> Option<Port> {
             (p, p)
         }
     };
-    (start <= end).then_some(Port { start, end, protocol })
+    (start <= end).then_some(Port {
+        start,
+        end,
+        protocol,
+    })
 }
 
 fn parse_healthcheck(rest: &str) -> Result<Healthcheck, String> {
@@ -358,13 +407,21 @@ fn parse_healthcheck(rest: &str) -> Result<Healthcheck, String> {
     let (mut interval, mut timeout, mut start_period, mut retries) = (None, None, None, None);
     while let Some(flag) = text.strip_prefix("--") {
         let end = flag.find(char::is_whitespace).unwrap_or(flag.len());
-        let (name, value) = flag[..end].split_once('=').ok_or_else(|| format!("healthcheck flag `--{}` needs a value", &flag[..end]))?;
+        let (name, value) = flag[..end]
+            .split_once('=')
+            .ok_or_else(|| format!("healthcheck flag `--{}` needs a value", &flag[..end]))?;
         match name {
             "interval" => interval = Some(value.to_string()),
             "timeout" => timeout = Some(value.to_string()),
             "start-period" => start_period = Some(value.to_string()),
             "start-interval" => {}
-            "retries" => retries = Some(value.parse::<u32>().map_err(|_| format!("invalid `--retries` `{value}`"))?),
+            "retries" => {
+                retries = Some(
+                    value
+                        .parse::<u32>()
+                        .map_err(|_| format!("invalid `--retries` `{value}`"))?,
+                )
+            }
             _ => return Err(format!("unknown healthcheck flag `--{name}`")),
         }
         text = flag[end..].trim_start();

@@ -108,7 +108,11 @@ fn expand_braced(inner: &str, escape: char, lookup: &dyn Fn(&str) -> Option<Stri
     let (colon, op, word) = if let Some(m) = modifier.strip_prefix(':') {
         (true, m.chars().next(), m.get(1..).unwrap_or(""))
     } else {
-        (false, modifier.chars().next(), modifier.get(1..).unwrap_or(""))
+        (
+            false,
+            modifier.chars().next(),
+            modifier.get(1..).unwrap_or(""),
+        )
     };
     // With a colon, an empty value counts as unset.
     let set = match &value {
@@ -137,14 +141,24 @@ mod tests {
 
     #[test]
     fn splits_quotes_and_escapes() {
-        assert_eq!(split_words(r#"a "b c" 'd e' f\ g"#, '\\'), ["a", "b c", "d e", "f g"]);
+        assert_eq!(
+            split_words(r#"a "b c" 'd e' f\ g"#, '\\'),
+            ["a", "b c", "d e", "f g"]
+        );
         assert_eq!(split_words("a` b c", '`'), ["a b", "c"]);
         assert_eq!(split_words(r#"x="" y"#, '\\'), ["x=", "y"]);
     }
 
     #[test]
     fn expands_forms() {
-        assert_eq!(expand("$A-${A}-${B:-d}-${EMPTY:-e}-${EMPTY-f}-${A:+g}-${B:+h}", '\\', &env), "1-1-d-e--g-");
+        assert_eq!(
+            expand(
+                "$A-${A}-${B:-d}-${EMPTY:-e}-${EMPTY-f}-${A:+g}-${B:+h}",
+                '\\',
+                &env
+            ),
+            "1-1-d-e--g-"
+        );
         assert_eq!(expand("'$A' \\$A $", '\\', &env), "'$A' $A $");
     }
 }
