@@ -12,6 +12,7 @@ pub mod discover;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 pub mod report;
 mod watch;
 
@@ -68,6 +69,9 @@ pub enum Command {
     /// List the deployable services of a repository (workspaces, Dockerfiles).
     #[command(after_help = discover::AFTER_HELP)]
     Discover(discover::Args),
+    /// Write the first `.mirage` files from what `discover` finds.
+    #[command(after_help = init::AFTER_HELP)]
+    Init(init::Args),
 }
 
 /// When to colour output.
@@ -110,6 +114,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Discover(args) => discover::run(args),
+        Command::Init(args) => init::run(args),
     }
 }
 

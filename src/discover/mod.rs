@@ -22,6 +22,7 @@ mod node;
 mod nx;
 mod reader;
 pub mod render;
+pub mod scaffold;
 mod semver;
 mod toml;
 mod walk;
