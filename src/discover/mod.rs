@@ -21,6 +21,7 @@ mod jsonc;
 mod node;
 mod nx;
 mod reader;
+pub mod registry;
 pub mod render;
 pub mod scaffold;
 mod semver;
