@@ -22,23 +22,51 @@ fn generate(root: &Path) -> std::io::Result<usize> {
         files += 1;
         fs::write(path, text)
     };
-    write(&root.join("package.json"), r#"{"name":"bench","private":true,"packageManager":"pnpm@9.0.0"}"#)?;
-    write(&root.join("pnpm-workspace.yaml"), "packages:\n  - 'apps/*'\n  - 'packages/**'\n  - '!**/fixtures/**'\n")?;
+    write(
+        &root.join("package.json"),
+        r#"{"name":"bench","private":true,"packageManager":"pnpm@9.0.0"}"#,
+    )?;
+    write(
+        &root.join("pnpm-workspace.yaml"),
+        "packages:\n  - 'apps/*'\n  - 'packages/**'\n  - '!**/fixtures/**'\n",
+    )?;
     write(&root.join("turbo.json"), "{ \"tasks\": {} }\n")?;
     write(&root.join(".gitignore"), "node_modules\ndist/\n*.log\n")?;
     let per_package = (FILES - 4) / PACKAGES;
     for i in 0..PACKAGES {
-        let (group, name) = if i % 5 == 0 { ("apps", format!("app-{i}")) } else { ("packages", format!("lib-{i}")) };
+        let (group, name) = if i % 5 == 0 {
+            ("apps", format!("app-{i}"))
+        } else {
+            ("packages", format!("lib-{i}"))
+        };
         let dir = root.join(group).join(&name);
         let deps: Vec<String> = (1..=3)
             .filter(|k| i >= *k * 7)
-            .map(|k| format!("\"@bench/lib-{}\": \"workspace:*\"", ((i - k * 7) / 5 * 5 + 1).min(PACKAGES - 1)))
+            .map(|k| {
+                format!(
+                    "\"@bench/lib-{}\": \"workspace:*\"",
+                    ((i - k * 7) / 5 * 5 + 1).min(PACKAGES - 1)
+                )
+            })
             .collect();
-        let scripts = if group == "apps" { r#", "scripts": {"start": "node index.js"}"# } else { "" };
-        write(&dir.join("package.json"), &format!("{{\"name\": \"@bench/{name}\", \"version\": \"1.0.0\"{scripts}, \"dependencies\": {{{}}}}}", deps.join(", ")))?;
+        let scripts = if group == "apps" {
+            r#", "scripts": {"start": "node index.js"}"#
+        } else {
+            ""
+        };
+        write(
+            &dir.join("package.json"),
+            &format!(
+                "{{\"name\": \"@bench/{name}\", \"version\": \"1.0.0\"{scripts}, \"dependencies\": {{{}}}}}",
+                deps.join(", ")
+            ),
+        )?;
         let mut made = 1;
         if i % 10 == 0 {
-            write(&dir.join("Dockerfile"), "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN <<EOF\nnpm ci\nEOF\nEXPOSE 3000\nCMD [\"node\", \"index.js\"]\n")?;
+            write(
+                &dir.join("Dockerfile"),
+                "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN <<EOF\nnpm ci\nEOF\nEXPOSE 3000\nCMD [\"node\", \"index.js\"]\n",
+            )?;
             made += 1;
         }
         let mut k = 0;

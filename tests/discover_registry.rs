@@ -13,7 +13,8 @@ use mirage::discover::registry::{Existence, Registry};
 const BINARY: &str = "/usr/bin/docker-registry";
 /// The OCI "empty" config blob `{}` and its digest.
 const CONFIG: &[u8] = b"{}";
-const CONFIG_DIGEST: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+const CONFIG_DIGEST: &str =
+    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 struct RunningRegistry {
     child: Child,
@@ -34,15 +35,29 @@ fn start() -> Option<RunningRegistry> {
         return None;
     }
     let storage = tempfile::tempdir().ok()?;
-    let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let config = storage.path().join("config.yml");
     let text = format!(
         "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
         storage.path().join("data").display()
     );
     std::fs::write(&config, text).ok()?;
-    let child = Command::new(BINARY).arg("serve").arg(&config).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
-    Some(RunningRegistry { child, port, _storage: storage })
+    let child = Command::new(BINARY)
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    Some(RunningRegistry {
+        child,
+        port,
+        _storage: storage,
+    })
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str) {
@@ -60,10 +75,23 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
 
 /// Push an empty OCI image `repo:tag` with the registry's own API.
 async fn push(http: &reqwest::Client, base: &str, repo: &str, tag: &str) -> String {
-    let start = http.post(format!("{base}/v2/{repo}/blobs/uploads/")).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let start = http
+        .post(format!("{base}/v2/{repo}/blobs/uploads/"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(start.status().as_u16(), 202);
-    let location = start.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let location = if location.starts_with("http") { location } else { format!("{base}{location}") };
+    let location = start
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let location = if location.starts_with("http") {
+        location
+    } else {
+        format!("{base}{location}")
+    };
     let separator = if location.contains('?') { '&' } else { '?' };
     let put = http
         .put(format!("{location}{separator}digest={CONFIG_DIGEST}"))
@@ -84,7 +112,11 @@ async fn push(http: &reqwest::Client, base: &str, repo: &str, tag: &str) -> Stri
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(put.status().as_u16(), 201, "manifest upload");
-    put.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    put.headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -100,13 +132,33 @@ async fn head_manifest_against_a_real_registry() {
     let check = |text: String| {
         let image = parse_image(&text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
         let client = &client;
-        async move { client.exists(&image).await.unwrap_or_else(|e| panic!("{e}")) }
+        async move {
+            client
+                .exists(&image)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
     };
     let port = registry.port;
-    assert_eq!(check(format!("127.0.0.1:{port}/acme/api:1.4.2")).await, Existence::Found(Some(digest.clone())));
-    assert_eq!(check(format!("localhost:{port}/acme/api@{digest}")).await, Existence::Found(Some(digest.clone())));
-    assert_eq!(check(format!("localhost:{port}/acme/api:9.9.9")).await, Existence::Missing);
-    assert_eq!(check(format!("localhost:{port}/acme/other")).await, Existence::Missing);
+    assert_eq!(
+        check(format!("127.0.0.1:{port}/acme/api:1.4.2")).await,
+        Existence::Found(Some(digest.clone()))
+    );
+    assert_eq!(
+        check(format!("localhost:{port}/acme/api@{digest}")).await,
+        Existence::Found(Some(digest.clone()))
+    );
+    assert_eq!(
+        check(format!("localhost:{port}/acme/api:9.9.9")).await,
+        Existence::Missing
+    );
+    assert_eq!(
+        check(format!("localhost:{port}/acme/other")).await,
+        Existence::Missing
+    );
     let wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
-    assert_eq!(check(format!("localhost:{port}/acme/api@{wrong}")).await, Existence::Missing);
+    assert_eq!(
+        check(format!("localhost:{port}/acme/api@{wrong}")).await,
+        Existence::Missing
+    );
 }

@@ -26,7 +26,11 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials {{ username: {:?}, password: \"***\" }}", self.username)
+        write!(
+            f,
+            "Credentials {{ username: {:?}, password: \"***\" }}",
+            self.username
+        )
     }
 }
 
@@ -82,7 +86,10 @@ pub struct Registry {
 impl Registry {
     /// A client; `credentials` are offered to registries that ask.
     pub fn new(credentials: Option<Credentials>) -> Result<Registry, reqwest::Error> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).user_agent("mirage").build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .user_agent("mirage")
+            .build()?;
         Ok(Registry { http, credentials })
     }
 
@@ -90,12 +97,33 @@ impl Registry {
     pub async fn exists(&self, image: &ImageRef) -> Result<Existence, RegistryError> {
         let host = image.api_host().to_string();
         let scheme = if is_loopback(&host) { "http" } else { "https" };
-        let url = format!("{scheme}://{host}/v2/{}/manifests/{}", image.repository, image.manifest_reference());
-        let http_error = |source| RegistryError::Http { host: host.clone(), source };
-        let mut response = self.http.head(&url).header(ACCEPT, MANIFEST_TYPES).send().await.map_err(http_error)?;
+        let url = format!(
+            "{scheme}://{host}/v2/{}/manifests/{}",
+            image.repository,
+            image.manifest_reference()
+        );
+        let http_error = |source| RegistryError::Http {
+            host: host.clone(),
+            source,
+        };
+        let mut response = self
+            .http
+            .head(&url)
+            .header(ACCEPT, MANIFEST_TYPES)
+            .send()
+            .await
+            .map_err(http_error)?;
         if response.status() == StatusCode::UNAUTHORIZED {
-            let challenge = response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-            let authorization = self.authorize(&challenge, &image.repository).await.map_err(http_error)?;
+            let challenge = response
+                .headers()
+                .get(WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let authorization = self
+                .authorize(&challenge, &image.repository)
+                .await
+                .map_err(http_error)?;
             if let Some(authorization) = authorization {
                 response = self
                     .http
@@ -111,14 +139,22 @@ impl Registry {
             s if s.is_success() => Ok(Existence::Found(digest(response.headers()))),
             StatusCode::NOT_FOUND => Ok(Existence::Missing),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(Existence::Denied),
-            s => Err(RegistryError::Unexpected { host, image: image.to_string(), status: s.as_u16() }),
+            s => Err(RegistryError::Unexpected {
+                host,
+                image: image.to_string(),
+                status: s.as_u16(),
+            }),
         }
     }
 
     /// The `Authorization` header answering a challenge: a bearer token
     /// fetched from the realm (with basic credentials when we have them), or
     /// basic auth directly.
-    async fn authorize(&self, challenge: &str, repository: &str) -> Result<Option<String>, reqwest::Error> {
+    async fn authorize(
+        &self,
+        challenge: &str,
+        repository: &str,
+    ) -> Result<Option<String>, reqwest::Error> {
         let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
         if scheme.eq_ignore_ascii_case("basic") {
             return Ok(self.credentials.as_ref().map(basic));
@@ -127,15 +163,30 @@ impl Registry {
             return Ok(None);
         }
         let params = parse_params(params);
-        let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-        let Some(realm) = get("realm") else { return Ok(None) };
-        let mut query = vec![("scope".to_string(), get("scope").unwrap_or_else(|| format!("repository:{repository}:pull")))];
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let Some(realm) = get("realm") else {
+            return Ok(None);
+        };
+        let mut query = vec![(
+            "scope".to_string(),
+            get("scope").unwrap_or_else(|| format!("repository:{repository}:pull")),
+        )];
         if let Some(service) = get("service") {
             query.push(("service".into(), service));
         }
-        let encoded: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
+        let encoded: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+            .collect();
         let separator = if realm.contains('?') { '&' } else { '?' };
-        let mut request = self.http.get(format!("{realm}{separator}{}", encoded.join("&")));
+        let mut request = self
+            .http
+            .get(format!("{realm}{separator}{}", encoded.join("&")));
         if let Some(c) = &self.credentials {
             request = request.header(AUTHORIZATION, basic(c));
         }
@@ -150,11 +201,18 @@ impl Registry {
 }
 
 fn digest(headers: &HeaderMap) -> Option<String> {
-    headers.get("docker-content-digest").and_then(|v| v.to_str().ok()).map(String::from)
+    headers
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }
 
 fn is_loopback(host: &str) -> bool {
-    let name = if host.starts_with('[') { host.split(']').next().map(|h| &h[1..]).unwrap_or(host) } else { host.split(':').next().unwrap_or(host) };
+    let name = if host.starts_with('[') {
+        host.split(']').next().map(|h| &h[1..]).unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
     name == "localhost" || name == "::1" || name.starts_with("127.")
 }
 
@@ -163,7 +221,11 @@ fn parse_params(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while let Some((key, after)) = rest.split_once('=') {
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let (value, next) = match after.strip_prefix('"') {
             Some(quoted) => match quoted.split_once('"') {
                 Some((v, n)) => (v.to_string(), n),
@@ -193,14 +255,21 @@ fn percent_encode(text: &str) -> String {
 }
 
 fn basic(c: &Credentials) -> String {
-    format!("Basic {}", base64(format!("{}:{}", c.username, c.password).as_bytes()))
+    format!(
+        "Basic {}",
+        base64(format!("{}:{}", c.username, c.password).as_bytes())
+    )
 }
 
 fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -219,13 +288,26 @@ mod tests {
 
     #[test]
     fn challenge_and_encoding() {
-        let p = parse_params(r#"realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#);
-        assert_eq!(p[0], ("realm".into(), "https://auth.docker.io/token".into()));
+        let p = parse_params(
+            r#"realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#,
+        );
+        assert_eq!(
+            p[0],
+            ("realm".into(), "https://auth.docker.io/token".into())
+        );
         assert_eq!(p[2].1, "repository:library/nginx:pull");
         assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
         assert_eq!(base64(b"ab"), "YWI=");
-        assert!(is_loopback("127.0.0.1:5000") && is_loopback("[::1]:5000") && is_loopback("localhost") && !is_loopback("ghcr.io"));
-        let c = Credentials { username: "u".into(), password: "hunter2".into() };
+        assert!(
+            is_loopback("127.0.0.1:5000")
+                && is_loopback("[::1]:5000")
+                && is_loopback("localhost")
+                && !is_loopback("ghcr.io")
+        );
+        let c = Credentials {
+            username: "u".into(),
+            password: "hunter2".into(),
+        };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }
