@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod cli;
 pub mod diagnostic;
+pub mod discover;
 pub mod emulator;
 pub mod model;
 pub mod plan;

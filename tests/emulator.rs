@@ -2,9 +2,9 @@
 //! semantics (patches, etags, staging, masking, rendering, cloning) and its
 //! error shapes.
 
-mod emulator_support;
+mod support;
 
-use emulator_support::Harness;
+use support::Harness;
 use serde_json::{Value, json};
 
 #[tokio::test]

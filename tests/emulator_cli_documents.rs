@@ -2,14 +2,14 @@
 //! `tests/railway-cli-gql/`, MIT, see its README) validate and run against
 //! the emulator. Every vendored file must be run by this test.
 
-mod emulator_support;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
-use emulator_support::Harness;
+use support::Harness;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;

@@ -1,12 +1,12 @@
 //! Deployments on the emulator's clock, their logs (queries and a
 //! `graphql-transport-ws` subscription), domains, TCP proxies and volumes.
 
-mod emulator_support;
+mod support;
 
 use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
-use emulator_support::Harness;
+use support::Harness;
 use mirage::emulator::Options;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;

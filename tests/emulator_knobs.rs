@@ -3,11 +3,11 @@
 //! seeded rate), rate limits with Railway's headers, latency, counters,
 //! reset, and persistence across a restart with a data file.
 
-mod emulator_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use emulator_support::Harness;
+use support::Harness;
 use mirage::emulator::{Options, RateLimit};
 use serde_json::json;
 

@@ -10,9 +10,11 @@ pub mod apply;
 pub mod check;
 pub mod config;
 pub mod destroy;
+pub mod discover;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
+pub mod init;
 pub mod local;
 pub mod plan;
 pub mod report;
@@ -77,6 +79,12 @@ pub enum Command {
     Destroy(destroy::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
+    /// List the deployable services of a repository (workspaces, Dockerfiles).
+    #[command(after_help = discover::AFTER_HELP)]
+    Discover(discover::Args),
+    /// Write the first `.mirage` files from what `discover` finds.
+    #[command(after_help = init::AFTER_HELP)]
+    Init(init::Args),
 }
 
 /// When to colour output.
@@ -122,6 +130,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
+        Command::Discover(args) => discover::run(args),
+        Command::Init(args) => init::run(args),
     }
 }
 

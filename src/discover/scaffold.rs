@@ -1,0 +1,270 @@
+//! Writing the first `.mirage` files from a [`Discovery`]: one file for the
+//! project, layers and environments, one for the services. The text is run
+//! through the formatter so that `mirage fmt --check` is clean from the start.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use super::{Build, Discovery, Kind, Protocol, Service};
+
+/// What `mirage init` asks for (or takes from flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The Railway project name.
+    pub project: String,
+    /// GitHub repository `owner/name` the services build from.
+    pub repo: String,
+    /// The branch they deploy.
+    pub branch: String,
+    /// Names (`Service::service`) of the services to write.
+    pub services: Vec<String>,
+    /// Persistent environments, e.g. `production`, `staging`.
+    pub environments: Vec<String>,
+    /// TTL of pull-request previews (`72h`), or `None` for no previews.
+    pub preview_ttl: Option<String>,
+}
+
+impl Plan {
+    /// The defaults: every app, `production` and `staging`, previews for 72 hours.
+    pub fn defaults(discovery: &Discovery, project: String, repo: String) -> Plan {
+        Plan {
+            project,
+            repo,
+            branch: "main".into(),
+            services: discovery
+                .services
+                .iter()
+                .filter(|s| s.kind == Kind::App)
+                .map(|s| s.service.clone())
+                .collect(),
+            environments: vec!["production".into(), "staging".into()],
+            preview_ttl: Some("72h".into()),
+        }
+    }
+}
+
+/// The files to write: `(file name, formatted text)`.
+pub fn scaffold(discovery: &Discovery, plan: &Plan) -> Vec<(String, String)> {
+    let mut project = String::new();
+    let _ = writeln!(
+        project,
+        "// Written by `mirage init` from what `mirage discover` found; edit freely.\n"
+    );
+    let _ = writeln!(project, "project {}\n", quote(&plan.project));
+    project.push_str("// Settings every environment shares.\nlayer \"base\" {\n    vars {\n        LOG_LEVEL \"info\"\n    }\n}\n\n");
+    project.push_str("// Production: nothing in it can be destroyed by Mirage.\nlayer \"prod\" extends=\"base\" {\n    protect #true\n}\n\n");
+    project.push_str(
+        "layer \"dev\" extends=\"base\" {\n    vars {\n        LOG_LEVEL \"debug\"\n    }\n}\n\n",
+    );
+    for env in &plan.environments {
+        let layer = if env == "production" || env == "prod" {
+            "prod"
+        } else {
+            "dev"
+        };
+        let _ = writeln!(project, "environment {} layer=\"{layer}\"", quote(env));
+    }
+    if let Some(ttl) = &plan.preview_ttl {
+        let _ = writeln!(
+            project,
+            "\n// One copy per pull request (`pr-1234`), removed after {ttl} at most."
+        );
+        let _ = writeln!(
+            project,
+            "environment \"pr\" layer=\"dev\" ephemeral=#true ttl={}",
+            quote(ttl)
+        );
+    }
+
+    let chosen: Vec<&Service> = discovery
+        .services
+        .iter()
+        .filter(|s| plan.services.contains(&s.service))
+        .collect();
+    let chosen_names: BTreeSet<&str> = chosen.iter().map(|s| s.name.as_str()).collect();
+    let mut services = String::from("// The services, one per deployable package or Dockerfile.\n");
+    for s in &chosen {
+        services.push('\n');
+        write_service(&mut services, discovery, s, plan, &chosen_names);
+    }
+    vec![
+        ("project.mirage".into(), format(project)),
+        ("services.mirage".into(), format(services)),
+    ]
+}
+
+fn write_service(
+    out: &mut String,
+    discovery: &Discovery,
+    s: &Service,
+    plan: &Plan,
+    chosen: &BTreeSet<&str>,
+) {
+    let _ = writeln!(out, "// {} ({}, found by {})", s.name, s.path, s.source);
+    let _ = writeln!(out, "service {} {{", quote(&s.service));
+    let standalone = s.source == "dockerfile" && s.path != ".";
+    let mut repo = format!(
+        "    repo {} branch={}",
+        quote(&plan.repo),
+        quote(&plan.branch)
+    );
+    if standalone {
+        // A Dockerfile outside any workspace builds with its directory as context.
+        let _ = write!(repo, " root={}", quote(&s.path));
+    }
+    let _ = writeln!(out, "{repo}");
+    match &s.build {
+        Build::Dockerfile { path, start, .. } => {
+            let _ = writeln!(out, "    builder \"dockerfile\"");
+            let dockerfile = if standalone {
+                path.rsplit('/').next().unwrap_or(path)
+            } else {
+                path.as_str()
+            };
+            let _ = writeln!(out, "    dockerfile {}", quote(dockerfile));
+            if start.is_none() {
+                let _ = writeln!(
+                    out,
+                    "    // The Dockerfile has no CMD or ENTRYPOINT: set `start \"…\"`."
+                );
+            }
+        }
+        Build::Package { manager, start } => {
+            let _ = writeln!(out, "    builder \"railpack\"");
+            if start.is_some() {
+                if let Some(command) = workspace_start(manager, &s.name, &s.path) {
+                    let _ = writeln!(out, "    start {}", quote(&command));
+                }
+            }
+        }
+        Build::Cargo | Build::Go => {
+            let _ = writeln!(out, "    builder \"railpack\"");
+        }
+    }
+    if s.path != "." && !standalone {
+        // Rebuild only when this package or what it depends on changes.
+        let mut patterns = vec![format!("{}/**", s.path)];
+        for dep in transitive(discovery, s) {
+            patterns.push(format!("{}/**", dep.path));
+        }
+        patterns.sort();
+        patterns.dedup();
+        let list: Vec<String> = patterns.iter().map(|p| quote(p)).collect();
+        let _ = writeln!(out, "    watch-patterns {}", list.join(" "));
+    }
+    if let Some(port) = s.ports.iter().find(|p| p.protocol == Protocol::Tcp) {
+        let _ = writeln!(out, "    port {}", port.start);
+    }
+    let deps: Vec<String> = s
+        .dependencies
+        .iter()
+        .filter(|d| chosen.contains(d.as_str()))
+        .filter_map(|d| discovery.service(d))
+        .map(|d| quote(&d.service))
+        .collect();
+    if !deps.is_empty() {
+        let _ = writeln!(out, "    depends-on {}", deps.join(" "));
+    }
+    out.push_str("}\n");
+}
+
+/// The command that starts one workspace package from the repository root.
+fn workspace_start(manager: &str, name: &str, path: &str) -> Option<String> {
+    match manager {
+        "pnpm" => Some(format!("pnpm --filter {name} start")),
+        "npm" => Some(format!("npm run start --workspace {path}")),
+        "yarn" | "yarn-berry" => Some(format!("yarn workspace {name} start")),
+        "bun" => Some(format!("bun run --filter {name} start")),
+        _ => None,
+    }
+}
+
+/// Every service `s` depends on, directly or not.
+fn transitive<'a>(discovery: &'a Discovery, s: &Service) -> Vec<&'a Service> {
+    let mut seen: Vec<&Service> = Vec::new();
+    let mut stack: Vec<&str> = s.dependencies.iter().map(String::as_str).collect();
+    while let Some(name) = stack.pop() {
+        if let Some(dep) = discovery.service(name) {
+            if !seen.iter().any(|x| x.name == dep.name) && dep.name != s.name {
+                seen.push(dep);
+                stack.extend(dep.dependencies.iter().map(String::as_str));
+            }
+        }
+    }
+    seen
+}
+
+/// A KDL string literal.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Run the formatter; the text is ours, so it always parses, but if it ever
+/// did not, the unformatted text is still better than nothing.
+fn format(text: String) -> String {
+    crate::syntax::format(&text).unwrap_or(text)
+}
+
+/// A GitHub `owner/name` from a git remote URL
+/// (`git@github.com:acme/shop.git`, `https://github.com/acme/shop`).
+pub fn github_repo(url: &str) -> Option<String> {
+    let rest = url.split_once("github.com").map(|(_, r)| r)?;
+    let rest = rest.trim_start_matches([':', '/']).trim_end_matches('/');
+    let rest = rest.strip_suffix(".git").unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let (owner, name) = (parts.next()?, parts.next()?);
+    (!owner.is_empty() && !name.is_empty() && parts.next().is_none())
+        .then(|| format!("{owner}/{name}"))
+}
+
+/// The `origin` remote's URL from `.git/config` in `dir`, if any.
+pub fn origin_url(dir: &std::path::Path) -> Option<String> {
+    let config = std::fs::read_to_string(dir.join(".git/config")).ok()?;
+    let mut in_origin = false;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if in_origin {
+            if let Some((key, value)) = line.split_once('=') {
+                if key.trim() == "url" {
+                    return Some(value.trim().to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_remotes() {
+        assert_eq!(
+            github_repo("git@github.com:acme/shop.git").as_deref(),
+            Some("acme/shop")
+        );
+        assert_eq!(
+            github_repo("https://github.com/acme/shop").as_deref(),
+            Some("acme/shop")
+        );
+        assert_eq!(
+            github_repo("ssh://git@github.com/acme/shop.git/").as_deref(),
+            Some("acme/shop")
+        );
+        assert_eq!(github_repo("https://gitlab.com/acme/shop"), None);
+        assert_eq!(github_repo("https://github.com/acme"), None);
+    }
+}
