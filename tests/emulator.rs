@@ -2,7 +2,6 @@
 //! semantics (patches, etags, staging, masking, rendering, cloning) and its
 //! error shapes.
 
-#[path = "emulator_support/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};

@@ -1,7 +1,6 @@
 //! Deployments on the emulator's clock, their logs (queries and a
 //! `graphql-transport-ws` subscription), domains, TCP proxies and volumes.
 
-#[path = "emulator_support/mod.rs"]
 mod support;
 
 use std::time::Duration;

@@ -3,7 +3,6 @@
 //! seeded rate), rate limits with Railway's headers, latency, counters,
 //! reset, and persistence across a restart with a data file.
 
-#[path = "emulator_support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

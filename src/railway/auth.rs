@@ -1,0 +1,109 @@
+//! Credentials and endpoint, read the way the official CLI reads them.
+
+use std::fmt;
+
+use super::error::RailwayError;
+
+/// Railway's public GraphQL endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
+
+/// A secret token. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Token(secret.into())
+    }
+
+    /// The secret itself, for the one place that puts it in a header.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How requests authenticate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// An account, workspace or OAuth token: `Authorization: Bearer …`.
+    Account(Token),
+    /// A project token, scoped to one environment of one project:
+    /// `project-access-token: …`.
+    Project(Token),
+}
+
+impl Credentials {
+    /// Reads `RAILWAY_TOKEN` (project token) and `RAILWAY_API_TOKEN`
+    /// (account token); the project token wins when both are set, as in the
+    /// CLI. Empty values count as unset.
+    pub fn from_env() -> Option<Credentials> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Credentials::from_env`] over any variable source (for tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Credentials> {
+        let read = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        if let Some(token) = read("RAILWAY_TOKEN") {
+            return Some(Credentials::Project(Token::new(token.trim())));
+        }
+        read("RAILWAY_API_TOKEN").map(|token| Credentials::Account(Token::new(token.trim())))
+    }
+
+    /// The header name and value that carry these credentials.
+    pub(crate) fn header(&self) -> (&'static str, String) {
+        match self {
+            Credentials::Account(token) => ("authorization", format!("Bearer {}", token.expose())),
+            Credentials::Project(token) => ("project-access-token", token.expose().to_owned()),
+        }
+    }
+}
+
+/// The endpoint: `MIRAGE_RAILWAY_URL` when set, else [`DEFAULT_ENDPOINT`].
+pub fn endpoint_from_env() -> String {
+    std::env::var("MIRAGE_RAILWAY_URL")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
+}
+
+/// Checks `endpoint` and adds `source=mirage` to its query string: Railway's
+/// edge throttles "unidentified" traffic without a query string to 10 req/s
+/// (API-NOTES §1, the Terraform provider's workaround).
+pub fn identified_url(endpoint: &str) -> Result<reqwest::Url, RailwayError> {
+    let bad = |reason: &str| RailwayError::BadEndpoint {
+        endpoint: endpoint.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut url = reqwest::Url::parse(endpoint.trim()).map_err(|error| bad(&error.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be `http` or `https`"));
+    }
+    if !url.query_pairs().any(|(key, _)| key == "source") {
+        url.query_pairs_mut().append_pair("source", "mirage");
+    }
+    Ok(url)
+}
+
+/// The websocket URL for subscriptions: same host, path and query, `ws(s)`.
+pub fn websocket_url(http: &reqwest::Url) -> String {
+    let rest = &http.as_str()[http.scheme().len()..];
+    let scheme = if http.scheme() == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!("{scheme}{rest}")
+}
