@@ -2,10 +2,10 @@
 //! semantics (patches, etags, staging, masking, rendering, cloning) and its
 //! error shapes.
 
-mod support;
+mod emulator_support;
 
+use emulator_support::Harness;
 use serde_json::{Value, json};
-use support::Harness;
 
 #[tokio::test]
 async fn project_lifecycle() {

@@ -1,14 +1,14 @@
 //! Deployments on the emulator's clock, their logs (queries and a
 //! `graphql-transport-ws` subscription), domains, TCP proxies and volumes.
 
-mod support;
+mod emulator_support;
 
 use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
+use emulator_support::Harness;
 use mirage::emulator::Options;
 use serde_json::{Value, json};
-use support::Harness;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -3,13 +3,13 @@
 //! seeded rate), rate limits with Railway's headers, latency, counters,
 //! reset, and persistence across a restart with a data file.
 
-mod support;
+mod emulator_support;
 
 use std::time::{Duration, Instant};
 
+use emulator_support::Harness;
 use mirage::emulator::{Options, RateLimit};
 use serde_json::json;
-use support::Harness;
 
 const ME: &str = "{ me { id } }";
 

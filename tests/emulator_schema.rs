@@ -9,11 +9,15 @@ use std::path::PathBuf;
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 
-/// name → (kind, members) where members are "field(arg: Type, …): Type" facts.
+/// An argument's type and whether it has a default.
+type Args = HashMap<String, (String, bool)>;
+
+/// A type's kind and its members: field (or input field, or enum value) →
+/// (type, arguments).
 #[derive(Debug)]
 struct Shape {
     kind: &'static str,
-    fields: HashMap<String, (String, HashMap<String, (String, bool)>)>,
+    fields: HashMap<String, (String, Args)>,
 }
 
 fn shapes(sdl: &str) -> HashMap<String, Shape> {
@@ -159,7 +163,7 @@ fn emulator_schema_is_a_subset_of_railways() {
         ours.len()
     );
     assert!(
-        ours.get("NoSuchType").is_none() && theirs.len() > 500,
+        !ours.contains_key("NoSuchType") && theirs.len() > 500,
         "both schemas were read"
     );
 }

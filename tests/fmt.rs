@@ -128,7 +128,8 @@ fn idempotent_on_mutated_inputs() {
         seed
     };
     let inserts = [
-        " ", "\n", "\\\n", "/-", ";", "{", "}", "/* c */", "// c\n", "\t", "\r\n", "\n\n\n",
+        " ", "\n", "\\\n", "/-", ";", "{", "}", "/* c */", "// c\n", "\t", "\r\n", "\n\n\n", "\r",
+        "\u{2028}", "\u{85}", "\"\"\"\n", "\"", "#",
     ];
     let mut failures = Vec::new();
     let mut inputs: Vec<PathBuf> = fs::read_dir(dir("fmt/input"))
@@ -162,4 +163,18 @@ fn idempotent_on_mutated_inputs() {
     }
     failures.truncate(5);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Inputs the `format_idempotent` fuzz target found, kept as regressions.
+#[test]
+fn fuzz_regressions() {
+    let cases = [
+        // A continuation onto a continuation onto nothing: keeping the first
+        // and dropping the second joined `b` to `o`.
+        "o \\\r\n\\\n\nb\n",
+    ];
+    for text in cases {
+        check_properties("fuzz regression", text).unwrap();
+    }
+    assert_eq!(format("o \\\r\n\\\n\nb\n").unwrap(), "o\nb\n");
 }

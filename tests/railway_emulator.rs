@@ -1,163 +1,18 @@
-//! The Railway client against the emulator over HTTP (a real socket): every
-//! operation the client has, the one-request project read, aliased batch
-//! creates and a log subscription.
+//! The Railway client against the emulator over HTTP (a real socket): the
+//! one-request project read, aliased batch creates, pagination, a log
+//! subscription, auth. Every single operation: `railway_emulator_ops.rs`.
+
+mod railway_support;
 
 use std::time::Duration;
 
 use cynic::{MutationBuilder, QueryBuilder, SubscriptionBuilder};
-use mirage::emulator::{Emulator, Options, RunningEmulator};
-use mirage::railway::ops::common::{IdVariables, InstanceVariables};
-use mirage::railway::ops::deployment::{
-    DeployVariables, DeploymentListInput, DeploymentQuery, DeploymentStatusQuery, DeploymentsQuery,
-    DeploymentsVariables, ServiceInstanceDeployV2, ServiceInstanceRedeploy,
-};
-use mirage::railway::ops::domain::{
-    CustomDomainCreate, CustomDomainCreateInput, CustomDomainCreateVariables, CustomDomainDelete,
-    DomainsQuery, DomainsVariables, ServiceDomainCreate, ServiceDomainCreateInput,
-    ServiceDomainCreateVariables, ServiceDomainDelete, TcpProxiesQuery,
-};
-use mirage::railway::ops::environment::{
-    EnvironmentCreate, EnvironmentCreateInput, EnvironmentCreateVariables, EnvironmentDelete,
-    EnvironmentIdVariables, EnvironmentPatchCommit, EnvironmentPatchCommitStaged,
-    EnvironmentPatchCommitStagedVariables, EnvironmentPatchCommitVariables, EnvironmentQuery,
-    EnvironmentRename, EnvironmentRenameInput, EnvironmentRenameVariables, EnvironmentStageChanges,
-    EnvironmentStageChangesVariables, EnvironmentStagedChangesQuery, EnvironmentsQuery,
-    EnvironmentsVariables,
-};
-use mirage::railway::ops::logs::{
-    BuildLogsQuery, DeploymentLogsQuery, DeploymentLogsSubscription, DeploymentLogsVariables,
-    EnvironmentLogsQuery, EnvironmentLogsVariables, LogStreamVariables,
-};
-use mirage::railway::ops::project::{
-    ProjectCreate, ProjectCreateInput, ProjectCreateVariables, ProjectDelete, ProjectQuery,
-    ProjectScheduleDelete, ProjectsQuery, ProjectsVariables,
-};
-use mirage::railway::ops::service::{
-    ServiceConnect, ServiceConnectInput, ServiceConnectVariables, ServiceCreate,
-    ServiceCreateInput, ServiceCreateVariables, ServiceDelete, ServiceDeleteVariables,
-    ServiceInstanceQuery, ServiceInstancesQuery, ServiceInstancesVariables, ServiceQuery,
-    ServiceSourceInput, ServiceUpdate, ServiceUpdateInput, ServiceUpdateVariables,
-};
-use mirage::railway::ops::variable::{
-    VariableCollectionUpsert, VariableCollectionUpsertInput, VariableCollectionUpsertVariables,
-    VariableDelete, VariableDeleteInput, VariableDeleteVariables, VariablesQuery,
-    VariablesVariables,
-};
-use mirage::railway::ops::volume::{
-    VolumeCreate, VolumeCreateInput, VolumeCreateVariables, VolumeDelete, VolumeDeleteVariables,
-    VolumeInstancesQuery, VolumeInstancesVariables,
-};
-use mirage::railway::patch::PatchWrite;
-use mirage::railway::schema::{EnvironmentConfig, VariableMap};
-use mirage::railway::{Client, ClientOptions, Credentials, ErrorKind, RetryPolicy, Token};
-use serde_json::json;
-
-async fn start() -> (RunningEmulator, Client) {
-    let emulator = Emulator::start(Options {
-        clock: Duration::from_millis(20),
-        ..Options::default()
-    })
-    .await
-    .expect("emulator starts");
-    let client = Client::new(ClientOptions {
-        credentials: Some(Credentials::Account(Token::new("e2e-token"))),
-        requests_per_second: 0.0,
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-            deadline: Duration::from_secs(10),
-        },
-        ..ClientOptions::default().with_endpoint(emulator.url())
-    })
-    .expect("client");
-    (emulator, client)
-}
-
-/// The emulator's own request counter.
-async fn emulator_requests(emulator: &RunningEmulator) -> u64 {
-    let stats: serde_json::Value = reqwest::get(format!("{}/stats", emulator.admin_url()))
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("stats json");
-    stats["requests"].as_u64().expect("requests counter")
-}
-
-fn image(
-    name: &str,
-    project_id: &str,
-    image: &str,
-) -> cynic::Operation<ServiceCreate, ServiceCreateVariables> {
-    ServiceCreate::build(ServiceCreateVariables {
-        input: ServiceCreateInput {
-            project_id: project_id.into(),
-            name: Some(name.into()),
-            source: Some(ServiceSourceInput {
-                image: Some(image.into()),
-                repo: None,
-            }),
-            ..ServiceCreateInput::default()
-        },
-    })
-}
-
-/// A project with three environments and four services.
-async fn seed(client: &Client) -> (String, Vec<(String, String)>) {
-    let project = client
-        .mutate(ProjectCreate::build(ProjectCreateVariables {
-            input: ProjectCreateInput {
-                name: Some("e2e".into()),
-                default_environment_name: Some("production".into()),
-                ..ProjectCreateInput::default()
-            },
-        }))
-        .await
-        .expect("projectCreate")
-        .project_create;
-    let project_id = project.id.into_inner();
-    let environments = client
-        .batch(
-            ["staging", "dev"]
-                .into_iter()
-                .map(|name| {
-                    EnvironmentCreate::build(EnvironmentCreateVariables {
-                        input: EnvironmentCreateInput {
-                            project_id: project_id.clone(),
-                            name: name.into(),
-                            ..EnvironmentCreateInput::default()
-                        },
-                    })
-                })
-                .collect(),
-        )
-        .await
-        .expect("environmentCreate batch");
-    assert!(environments.iter().all(Result::is_ok), "{environments:?}");
-    let services = client
-        .batch(
-            [
-                ("web", "nginx:1"),
-                ("worker", "busybox:1"),
-                ("api", "node:22"),
-                ("cache", "redis:7"),
-            ]
-            .into_iter()
-            .map(|(name, tag)| image(name, &project_id, tag))
-            .collect(),
-        )
-        .await
-        .expect("serviceCreate batch");
-    let services = services
-        .into_iter()
-        .map(|service| {
-            let service = service.expect("service created").service_create;
-            (service.name, service.id.into_inner())
-        })
-        .collect();
-    (project_id, services)
-}
+use mirage::emulator::{FaultKind, FaultRule, Options, RateLimit};
+use mirage::railway::ops::deployment::{DeployVariables, ServiceInstanceDeployV2};
+use mirage::railway::ops::logs::{DeploymentLogsSubscription, LogStreamVariables};
+use mirage::railway::ops::project::{ProjectsQuery, ProjectsVariables};
+use mirage::railway::{Client, ClientOptions, ErrorKind};
+use railway_support::emulator::{emulator_requests, emulator_stats, seed, start, start_with};
 
 #[tokio::test]
 async fn read_project_is_one_request_and_batches_are_one_request_each() {
@@ -214,544 +69,6 @@ async fn read_project_follows_pages_only_when_needed() {
     assert_eq!(emulator_requests(&emulator).await - before, 3);
     assert_eq!(snapshot.environments.len(), 3);
     assert_eq!(snapshot.services.len(), 4);
-    emulator.shutdown().await;
-}
-
-#[tokio::test]
-async fn every_operation_works_against_the_emulator() {
-    let (emulator, client) = start().await;
-    let (project_id, services) = seed(&client).await;
-    let web = services
-        .iter()
-        .find(|(name, _)| name == "web")
-        .unwrap()
-        .1
-        .clone();
-    let worker = services
-        .iter()
-        .find(|(name, _)| name == "worker")
-        .unwrap()
-        .1
-        .clone();
-
-    // Projects.
-    let projects = client
-        .query(ProjectsQuery::build(ProjectsVariables::default()))
-        .await
-        .expect("projects")
-        .projects;
-    let listed = projects
-        .edges
-        .iter()
-        .find(|edge| edge.node.id.inner() == project_id)
-        .expect("listed");
-    assert_eq!(listed.node.environments.edges.len(), 3);
-    assert_eq!(listed.node.services.edges.len(), 4);
-    let project = client
-        .query(ProjectQuery::build(IdVariables {
-            id: project_id.clone(),
-        }))
-        .await
-        .expect("project")
-        .project;
-    assert_eq!(project.name, "e2e");
-
-    // Environments.
-    let environments = client
-        .query(EnvironmentsQuery::build(EnvironmentsVariables {
-            project_id: project_id.clone(),
-            first: None,
-            after: None,
-        }))
-        .await
-        .expect("environments")
-        .environments;
-    let id_of = |name: &str| {
-        environments
-            .edges
-            .iter()
-            .find(|edge| edge.node.name == name)
-            .map(|edge| edge.node.id.inner().to_owned())
-            .unwrap_or_else(|| panic!("environment {name}"))
-    };
-    let production = id_of("production");
-    let staging = id_of("staging");
-    let preview = client
-        .mutate(EnvironmentCreate::build(EnvironmentCreateVariables {
-            input: EnvironmentCreateInput {
-                project_id: project_id.clone(),
-                name: "preview".into(),
-                source_environment_id: Some(staging.clone()),
-                ephemeral: Some(true),
-                ..EnvironmentCreateInput::default()
-            },
-        }))
-        .await
-        .expect("environmentCreate with source")
-        .environment_create;
-    let renamed = client
-        .mutate(EnvironmentRename::build(EnvironmentRenameVariables {
-            id: preview.id.inner().to_owned(),
-            input: EnvironmentRenameInput {
-                name: "pr-7".into(),
-            },
-        }))
-        .await
-        .expect("environmentRename")
-        .environment_rename;
-    assert_eq!(renamed.name, "pr-7");
-
-    // Config: read, commit a patch, stage and commit staged.
-    let read = |id: String| EnvironmentQuery::build(IdVariables { id });
-    let before = client
-        .query(read(production.clone()))
-        .await
-        .expect("environment")
-        .environment;
-    assert!(
-        before.config.0["services"].get(&web).is_some(),
-        "{:?}",
-        before.config
-    );
-    let patch = json!({"services": {web.clone(): {"deploy": {"numReplicas": 2, "startCommand": "nginx -g 'daemon off;'"}}}});
-    client
-        .mutate(EnvironmentPatchCommit::build(
-            EnvironmentPatchCommitVariables {
-                environment_id: production.clone(),
-                patch: Some(EnvironmentConfig(patch)),
-                commit_message: Some("e2e".into()),
-            },
-        ))
-        .await
-        .expect("environmentPatchCommit");
-    let after = client
-        .query(read(production.clone()))
-        .await
-        .expect("environment")
-        .environment;
-    assert_ne!(
-        after.config_etag, before.config_etag,
-        "the etag follows the config"
-    );
-    assert_eq!(after.config.0["services"][&web]["deploy"]["numReplicas"], 2);
-
-    let staged = client
-        .mutate(EnvironmentStageChanges::build(
-            EnvironmentStageChangesVariables {
-                environment_id: staging.clone(),
-                input: EnvironmentConfig(json!({"sharedVariables": {"REGION": {"value": "eu"}}})),
-                merge: Some(true),
-            },
-        ))
-        .await
-        .expect("environmentStageChanges")
-        .environment_stage_changes;
-    let pending = client
-        .query(EnvironmentStagedChangesQuery::build(
-            EnvironmentIdVariables {
-                environment_id: staging.clone(),
-            },
-        ))
-        .await
-        .expect("environmentStagedChanges")
-        .environment_staged_changes;
-    assert_eq!(pending.id, staged.id);
-    let unmerged = client
-        .query(read(staging.clone()))
-        .await
-        .unwrap()
-        .environment
-        .unmerged_changes_count;
-    assert!(
-        unmerged.unwrap_or(0) > 0,
-        "staging has staged changes: {unmerged:?}"
-    );
-    // With changes staged, a patch is merged into them, not committed.
-    let write = client
-        .write_config_patch(
-            &staging,
-            unmerged.unwrap_or(0),
-            json!({"sharedVariables": {"TIER": {"value": "2"}}}),
-            None,
-        )
-        .await
-        .expect("write_config_patch");
-    assert!(matches!(write, PatchWrite::Staged(_)), "{write:?}");
-    client
-        .mutate(EnvironmentPatchCommitStaged::build(
-            EnvironmentPatchCommitStagedVariables {
-                environment_id: staging.clone(),
-                commit_message: Some("e2e staged".into()),
-                skip_deploys: Some(true),
-            },
-        ))
-        .await
-        .expect("environmentPatchCommitStaged");
-    let staging_now = client
-        .query(read(staging.clone()))
-        .await
-        .unwrap()
-        .environment;
-    assert_eq!(
-        staging_now.config.0["sharedVariables"]["REGION"]["value"],
-        "eu"
-    );
-    assert_eq!(
-        staging_now.config.0["sharedVariables"]["TIER"]["value"],
-        "2"
-    );
-
-    // Variables.
-    let variables: VariableMap = [("PORT", "8080"), ("DATABASE_URL", "${{cache.REDIS_URL}}")]
-        .into_iter()
-        .collect();
-    client
-        .mutate(VariableCollectionUpsert::build(
-            VariableCollectionUpsertVariables {
-                input: VariableCollectionUpsertInput {
-                    project_id: project_id.clone(),
-                    environment_id: production.clone(),
-                    service_id: Some(web.clone()),
-                    variables,
-                    skip_deploys: Some(true),
-                    ..VariableCollectionUpsertInput::default()
-                },
-            },
-        ))
-        .await
-        .expect("variableCollectionUpsert");
-    let read_variables = || {
-        VariablesQuery::build(VariablesVariables {
-            project_id: project_id.clone(),
-            environment_id: production.clone(),
-            service_id: Some(web.clone()),
-        })
-    };
-    let stored = client
-        .query(read_variables())
-        .await
-        .expect("variables")
-        .variables;
-    assert_eq!(stored.get("PORT"), Some("8080"));
-    assert_eq!(
-        stored.get("DATABASE_URL"),
-        Some("${{cache.REDIS_URL}}"),
-        "unrendered"
-    );
-    client
-        .mutate(VariableDelete::build(VariableDeleteVariables {
-            input: VariableDeleteInput {
-                project_id: project_id.clone(),
-                environment_id: production.clone(),
-                name: "PORT".into(),
-                service_id: Some(web.clone()),
-            },
-        }))
-        .await
-        .expect("variableDelete");
-    let stored = client
-        .query(read_variables())
-        .await
-        .expect("variables")
-        .variables;
-    assert_eq!(stored.get("PORT"), None);
-
-    // Services and instances.
-    let updated = client
-        .mutate(ServiceUpdate::build(ServiceUpdateVariables {
-            id: worker.clone(),
-            input: ServiceUpdateInput {
-                name: Some("jobs".into()),
-                icon: None,
-            },
-        }))
-        .await
-        .expect("serviceUpdate")
-        .service_update;
-    assert_eq!(updated.name, "jobs");
-    client
-        .mutate(ServiceConnect::build(ServiceConnectVariables {
-            id: worker.clone(),
-            input: ServiceConnectInput {
-                image: Some("busybox:2".into()),
-                ..ServiceConnectInput::default()
-            },
-        }))
-        .await
-        .expect("serviceConnect");
-    let service = client
-        .query(ServiceQuery::build(IdVariables { id: worker.clone() }))
-        .await
-        .expect("service")
-        .service;
-    assert_eq!(service.name, "jobs");
-    let instance = client
-        .query(ServiceInstanceQuery::build(InstanceVariables {
-            environment_id: production.clone(),
-            service_id: worker.clone(),
-        }))
-        .await
-        .expect("serviceInstance")
-        .service_instance;
-    assert_eq!(
-        instance.source.and_then(|source| source.image).as_deref(),
-        Some("busybox:2")
-    );
-    let instances = client
-        .query(ServiceInstancesQuery::build(ServiceInstancesVariables {
-            environment_id: production.clone(),
-            first: None,
-            after: None,
-        }))
-        .await
-        .expect("serviceInstances")
-        .environment
-        .service_instances;
-    assert_eq!(instances.edges.len(), 4);
-
-    // Deployments and logs.
-    let deployment_id = client
-        .mutate(ServiceInstanceDeployV2::build(DeployVariables {
-            environment_id: production.clone(),
-            service_id: web.clone(),
-            commit_sha: None,
-        }))
-        .await
-        .expect("serviceInstanceDeployV2")
-        .service_instance_deploy_v2;
-    let mut status = None;
-    for _ in 0..200 {
-        let current = client
-            .query(DeploymentStatusQuery::build(IdVariables {
-                id: deployment_id.clone(),
-            }))
-            .await
-            .expect("deployment status")
-            .deployment
-            .status;
-        status = Some(current);
-        if current.is_final() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(status.is_some_and(|status| status.is_final()), "{status:?}");
-    let deployment = client
-        .query(DeploymentQuery::build(IdVariables {
-            id: deployment_id.clone(),
-        }))
-        .await
-        .expect("deployment")
-        .deployment;
-    assert_eq!(deployment.service_id.as_deref(), Some(web.as_str()));
-    let deployments = client
-        .query(DeploymentsQuery::build(DeploymentsVariables {
-            input: DeploymentListInput {
-                project_id: Some(project_id.clone()),
-                environment_id: Some(production.clone()),
-                service_id: Some(web.clone()),
-                ..DeploymentListInput::default()
-            },
-            first: None,
-            after: None,
-        }))
-        .await
-        .expect("deployments")
-        .deployments;
-    assert!(
-        deployments
-            .edges
-            .iter()
-            .any(|edge| edge.node.id.inner() == deployment_id)
-    );
-    client
-        .mutate(ServiceInstanceRedeploy::build(InstanceVariables {
-            environment_id: production.clone(),
-            service_id: web.clone(),
-        }))
-        .await
-        .expect("serviceInstanceRedeploy");
-    let log_variables = DeploymentLogsVariables {
-        deployment_id: deployment_id.clone(),
-        limit: Some(100),
-        ..DeploymentLogsVariables::default()
-    };
-    let logs = client
-        .query(DeploymentLogsQuery::build(log_variables.clone()))
-        .await
-        .expect("deploymentLogs");
-    let build_logs = client
-        .query(BuildLogsQuery::build(log_variables))
-        .await
-        .expect("buildLogs");
-    assert!(!logs.deployment_logs.is_empty() || !build_logs.build_logs.is_empty());
-    client
-        .query(EnvironmentLogsQuery::build(EnvironmentLogsVariables {
-            environment_id: production.clone(),
-            ..EnvironmentLogsVariables::default()
-        }))
-        .await
-        .expect("environmentLogs");
-
-    // Domains, TCP proxies, volumes.
-    let service_domain = client
-        .mutate(ServiceDomainCreate::build(ServiceDomainCreateVariables {
-            input: ServiceDomainCreateInput {
-                environment_id: production.clone(),
-                service_id: web.clone(),
-                target_port: Some(8080),
-            },
-        }))
-        .await
-        .expect("serviceDomainCreate")
-        .service_domain_create;
-    let custom_domain = client
-        .mutate(CustomDomainCreate::build(CustomDomainCreateVariables {
-            input: CustomDomainCreateInput {
-                domain: "www.example.com".into(),
-                project_id: project_id.clone(),
-                environment_id: production.clone(),
-                service_id: web.clone(),
-                target_port: Some(8080),
-            },
-        }))
-        .await
-        .expect("customDomainCreate")
-        .custom_domain_create;
-    let domains_query = || {
-        DomainsQuery::build(DomainsVariables {
-            project_id: project_id.clone(),
-            environment_id: production.clone(),
-            service_id: web.clone(),
-        })
-    };
-    let domains = client
-        .query(domains_query())
-        .await
-        .expect("domains")
-        .domains;
-    assert!(
-        domains
-            .service_domains
-            .iter()
-            .any(|domain| domain.id == service_domain.id)
-    );
-    assert!(
-        domains
-            .custom_domains
-            .iter()
-            .any(|domain| domain.domain == "www.example.com")
-    );
-    client
-        .mutate(ServiceDomainDelete::build(IdVariables {
-            id: service_domain.id.into_inner(),
-        }))
-        .await
-        .expect("serviceDomainDelete");
-    client
-        .mutate(CustomDomainDelete::build(IdVariables {
-            id: custom_domain.id.into_inner(),
-        }))
-        .await
-        .expect("customDomainDelete");
-    let domains = client
-        .query(domains_query())
-        .await
-        .expect("domains")
-        .domains;
-    assert!(
-        domains
-            .custom_domains
-            .iter()
-            .all(|domain| domain.domain != "www.example.com")
-    );
-    let proxies = client
-        .query(TcpProxiesQuery::build(InstanceVariables {
-            environment_id: production.clone(),
-            service_id: web.clone(),
-        }))
-        .await
-        .expect("tcpProxies")
-        .tcp_proxies;
-    assert!(proxies.iter().all(|proxy| proxy.application_port > 0));
-    let volume = client
-        .mutate(VolumeCreate::build(VolumeCreateVariables {
-            input: VolumeCreateInput {
-                project_id: project_id.clone(),
-                mount_path: "/data".into(),
-                service_id: Some(web.clone()),
-                environment_id: Some(production.clone()),
-                region: None,
-            },
-        }))
-        .await
-        .expect("volumeCreate")
-        .volume_create;
-    let volumes = client
-        .query(VolumeInstancesQuery::build(VolumeInstancesVariables {
-            environment_id: production.clone(),
-            first: None,
-            after: None,
-        }))
-        .await
-        .expect("volumeInstances")
-        .environment
-        .volume_instances;
-    assert!(volumes.edges.iter().any(|edge| edge.node.volume_id == volume.id.inner() && edge.node.mount_path == "/data"));
-    let snapshot = client
-        .read_project(&project_id)
-        .await
-        .expect("read_project");
-    assert_eq!(snapshot.volume_id(&volume.name), Some(volume.id.inner()));
-    client
-        .mutate(VolumeDelete::build(VolumeDeleteVariables {
-            volume_id: volume.id.into_inner(),
-        }))
-        .await
-        .expect("volumeDelete");
-
-    // Deletions.
-    // The fork (`pr-7`) keeps its own copy of the services; delete it
-    // first so that deleting a service removes it from the project.
-    client
-        .mutate(EnvironmentDelete::build(IdVariables {
-            id: preview.id.into_inner(),
-        }))
-        .await
-        .expect("environmentDelete");
-    client
-        .mutate(ServiceDelete::build(ServiceDeleteVariables {
-            id: worker.clone(),
-            environment_id: None,
-        }))
-        .await
-        .expect("serviceDelete");
-    let snapshot = client
-        .read_project(&project_id)
-        .await
-        .expect("read_project");
-    assert_eq!(snapshot.service_id("jobs"), None);
-    assert!(snapshot.environment("pr-7").is_none());
-    client
-        .mutate(ProjectScheduleDelete::build(IdVariables {
-            id: project_id.clone(),
-        }))
-        .await
-        .expect("projectScheduleDelete");
-    client
-        .mutate(ProjectDelete::build(IdVariables {
-            id: project_id.clone(),
-        }))
-        .await
-        .expect("projectDelete");
-    let gone = client
-        .query(ProjectQuery::build(IdVariables { id: project_id }))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(gone.kind(), ErrorKind::NotFound | ErrorKind::Unauthorized),
-        "{gone}"
-    );
     emulator.shutdown().await;
 }
 
@@ -831,4 +148,83 @@ fn every_client_operation_is_valid_against_the_emulator_schema() {
         let problems = mirage::railway::schema_check::validate_document(&schema, &document);
         assert!(problems.is_empty(), "{name}:\n{document}\n{problems:#?}");
     }
+}
+
+fn fault(kind: FaultKind, rate: f64, seed: u64) -> FaultRule {
+    FaultRule {
+        kind,
+        nth: None,
+        rate: Some(rate),
+        seed: Some(seed),
+        times: None,
+    }
+}
+
+#[tokio::test]
+async fn reads_and_safe_writes_survive_injected_faults() {
+    // Only faults after which a write may safely be repeated: dropped
+    // connections and 503s without a body.
+    let faults = vec![
+        fault(FaultKind::Drop, 0.15, 7),
+        fault(
+            FaultKind::Status {
+                status: 503,
+                body: false,
+            },
+            0.15,
+            11,
+        ),
+    ];
+    let (emulator, client) = start_with(
+        Options {
+            faults,
+            ..Options::default()
+        },
+        8,
+    )
+    .await;
+    let (project_id, _) = seed(&client).await;
+    for _ in 0..10 {
+        let snapshot = client
+            .read_project(&project_id)
+            .await
+            .expect("read_project");
+        assert_eq!(snapshot.services.len(), 4);
+    }
+    let stats = emulator_stats(&emulator).await;
+    let injected = stats["faults_injected"].as_u64().unwrap();
+    assert!(injected > 0, "{stats}");
+    // Every fault cost exactly one extra request; nothing was sent twice
+    // without one.
+    assert_eq!(client.requests_sent(), 13 + injected, "{stats}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn reads_get_through_a_tight_rate_limit() {
+    let (emulator, client) = start_with(
+        Options {
+            rate_limit: Some(RateLimit {
+                limit: 4,
+                window_secs: 1,
+            }),
+            ..Options::default()
+        },
+        8,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        client
+            .query(ProjectsQuery::build(ProjectsVariables::default()))
+            .await
+            .expect("projects under a rate limit");
+    }
+    // Ten requests at four per one-second window span at least two windows.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    emulator.shutdown().await;
 }

@@ -219,21 +219,46 @@ async fn graphql(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
 }
 
 async fn execute(app: &App, headers: &HeaderMap, body: &[u8]) -> Response {
-    let request: async_graphql::Request = match serde_json::from_slice(body) {
+    let mut request: async_graphql::Request = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => return error_400(format!("invalid GraphQL request body: {e}"), "BAD_REQUEST"),
     };
-    let doc = match async_graphql::parser::parse_query(&request.query) {
-        Ok(doc) => doc,
-        Err(e) => return error_400(format!("Syntax Error: {e}"), "GRAPHQL_PARSE_FAILED"),
+    let requested = request.operation_name.clone();
+    // Parsed once here and kept in the request for execution.
+    let name = match request.parsed_query() {
+        Ok(doc) => operation_name(doc, requested.as_deref()),
+        Err(e) => {
+            return error_400(
+                format!("Syntax Error: {}", e.message),
+                "GRAPHQL_PARSE_FAILED",
+            );
+        }
     };
-    let name = operation_name(&doc, request.operation_name.as_deref());
     let caller = caller_of(&app.core, headers);
     let response = app.schema.execute(request.data(caller)).await;
     app.core.knobs.count_operation(&name);
+    if response.errors.is_empty() {
+        // The common case: write the data straight out, without building an
+        // intermediate JSON tree.
+        let body = match serde_json::to_string(&response.data) {
+            Ok(data) => format!("{{\"data\":{data}}}"),
+            Err(e) => {
+                return error_400(
+                    format!("cannot encode the response: {e}"),
+                    "INTERNAL_SERVER_ERROR",
+                );
+            }
+        };
+        let mut resp = Response::new(Body::from(body));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return resp;
+    }
     let data = serde_json::to_value(&response.data).unwrap_or(Value::Null);
     let mut errors = Vec::with_capacity(response.errors.len());
-    let mut validation = !response.errors.is_empty() && data.is_null();
+    let mut validation = data.is_null();
     for e in &response.errors {
         let mut v = serde_json::to_value(e).unwrap_or_else(|_| json!({"message": e.message}));
         let has_code = v.pointer("/extensions/code").is_some();
@@ -255,12 +280,7 @@ async fn execute(app: &App, headers: &HeaderMap, body: &[u8]) -> Response {
         }
         return json_response(StatusCode::BAD_REQUEST, &json!({"errors": errors}));
     }
-    let body = if errors.is_empty() {
-        json!({"data": data})
-    } else {
-        json!({"errors": errors, "data": data})
-    };
-    json_response(StatusCode::OK, &body)
+    json_response(StatusCode::OK, &json!({"errors": errors, "data": data}))
 }
 
 async fn subscribe(

@@ -769,6 +769,7 @@ pub fn check_instance(st: &State, env_id: &str, service_id: &str) -> ApiResult<(
 
 /// Sets or deletes variables through a patch (`variableUpsert`,
 /// `variableCollectionUpsert`, `variableDelete`); `null` values delete.
+#[allow(clippy::too_many_arguments)]
 pub fn write_variables(
     st: &mut State,
     t: &mut Tick,

@@ -1,9 +1,19 @@
 //! The only room that speaks GraphQL: the Railway client.
 //!
-//! * [`schema`]: the cynic schema for `schemas/railway.graphql` and scalars.
-//! * [`ops`]: typed operations (cynic `QueryFragment`s, checked at compile time).
-//! * [`Client`]: transport with auth ([`Credentials`]), a rate limiter,
-//!   retries ([`RetryPolicy`]) and error classification ([`RailwayError`]).
+//! * [`schema`]: the cynic schema for `schemas/railway.graphql` (registered
+//!   in `build.rs`) and the Rust types of its scalars; secrets never `Debug`.
+//! * [`ops`]: typed operations (cynic `QueryFragment`s, checked at compile
+//!   time), one file per resource.
+//! * [`Client`] ([`client`]): one POST per document with auth
+//!   ([`auth`]: the CLI's token rules, `?source=mirage`), a token-bucket
+//!   [`limiter`], retries ([`retry`]) and classified errors ([`error`]).
+//! * [`snapshot`]: [`Client::read_project`] reads a whole project in one
+//!   request into a [`Snapshot`], the actual state the planner diffs.
+//! * [`batch`]: independent operations of one kind aliased in one request.
+//! * [`patch`]: config patches, staged or committed as the CLI decides.
+//! * [`projects`]: project listing across pages.
+//! * [`subscription`]: `graphql-transport-ws` subscriptions (logs, status).
+//! * [`schema_check`]: subset and document validation against SDL.
 
 pub mod auth;
 pub mod batch;

@@ -21,7 +21,7 @@
 //!   their value); inside block comments only trailing whitespace is removed.
 
 use super::ast::parse;
-use super::chars::is_unicode_space;
+use super::chars::{is_newline, is_unicode_space};
 use super::lexer::{Token, TokenKind as K, tokenize};
 use crate::diagnostic::{Diagnostic, FileId};
 
@@ -104,12 +104,26 @@ impl<'a> Fmt<'a> {
         let kind = self.kind();
         let text = self.tok_text();
         self.pos += 1;
+        let normalised;
+        let text = if matches!(
+            kind,
+            K::BlockComment | K::MultiLineString | K::RawString | K::String
+        ) && text.contains(|c: char| c != '\n' && is_newline(c))
+        {
+            // Every newline kind means the same inside strings (they are
+            // normalised to `\n` in values) and comments.
+            normalised = text
+                .replace("\r\n", "\n")
+                .replace(|c: char| c != '\n' && is_newline(c), "\n");
+            normalised.as_str()
+        } else {
+            text
+        };
         match kind {
             K::BlockComment => {
                 let mut lines = text.split('\n').peekable();
                 let mut s = String::with_capacity(text.len());
                 while let Some(line) = lines.next() {
-                    let line = line.strip_suffix('\r').unwrap_or(line);
                     if lines.peek().is_some() {
                         s.push_str(line.trim_end_matches(is_unicode_space));
                         s.push('\n');
@@ -118,9 +132,6 @@ impl<'a> Fmt<'a> {
                     }
                 }
                 self.write(&s);
-            }
-            K::MultiLineString | K::RawString | K::String if text.contains('\r') => {
-                self.write(&text.replace("\r\n", "\n"));
             }
             _ => self.write(text),
         }
@@ -274,10 +285,7 @@ impl<'a> Fmt<'a> {
                     if self.kind() == K::Newline {
                         self.pos += 1;
                     }
-                    let mut i = self.pos;
-                    while self.kind_at(i) == K::Whitespace {
-                        i += 1;
-                    }
+                    let i = self.past_esclines(self.pos);
                     let dangling = matches!(
                         self.kind_at(i),
                         K::Newline | K::Eof | K::RBrace | K::Semicolon | K::LineComment
@@ -302,6 +310,29 @@ impl<'a> Fmt<'a> {
                     self.cont = true;
                 }
                 _ => return,
+            }
+        }
+    }
+
+    /// The first token from `i` that is neither whitespace nor part of a
+    /// line continuation: what a continuation at `i` finally continues onto.
+    fn past_esclines(&self, mut i: usize) -> usize {
+        loop {
+            match self.kind_at(i) {
+                K::Whitespace => i += 1,
+                K::Escline => {
+                    i += 1;
+                    while self.kind_at(i) == K::Whitespace {
+                        i += 1;
+                    }
+                    if self.kind_at(i) == K::LineComment {
+                        i += 1;
+                    }
+                    if self.kind_at(i) == K::Newline {
+                        i += 1;
+                    }
+                }
+                _ => return i,
             }
         }
     }

@@ -129,9 +129,10 @@ fn multi_line(body: &str, offset: usize, escapes: bool) -> Result<String, Syntax
                 .find(|((_, a), b)| a != b)
                 .map(|((k, _), _)| k)
                 .unwrap_or(0);
+            let bad_len = line[bad..].chars().next().map_or(1, char::len_utf8);
             return Err(SyntaxError::new(
                 "mirage::syntax::invalid_string",
-                Span::new(base + s + bad, base + s + bad + 1),
+                Span::new(base + s + bad, base + s + bad + bad_len),
                 "this line of the multi-line string is not indented like its closing quotes",
             )
             .label("indentation differs here")

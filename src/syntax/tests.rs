@@ -218,3 +218,24 @@ fn arbitrary_text_never_panics_and_tokens_are_lossless() {
         }
     }
 }
+
+/// Inputs the fuzzer found (`fuzz/`, target `parse`), kept as regressions:
+/// each must parse without panicking, with spans on character boundaries.
+#[test]
+fn fuzz_regressions() {
+    let cases: &[&[u8]] = &[
+        // A multi-line string line indented with a multi-byte character:
+        // the error span cut the character in half.
+        b"node \"\"\"\n  \xff\xff\xff\xff  a\n   \\\n\"\"\"\n",
+    ];
+    for bytes in cases {
+        let text = String::from_utf8_lossy(bytes);
+        let parsed = parse(FileId(0), &text);
+        assert!(!parsed.diagnostics.is_empty());
+        for d in &parsed.diagnostics {
+            let s = d.primary.span;
+            assert!(s.start < s.end && s.end <= text.len(), "{text:?}: {s:?}");
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+        }
+    }
+}

@@ -1,168 +1,280 @@
-//! Shared helpers for the emulator tests: start an emulator on a loopback
-//! port and send raw GraphQL documents to it over real HTTP.
+//! End-to-end test builder: write files into a fresh temporary directory,
+//! run the real `mirage` binary there, and check its exit status and output.
+//!
+//! ```ignore
+//! Test::new()
+//!     .file("main.mirage", "project \"shop\"\n")
+//!     .args(["check"])
+//!     .status(0)
+//!     .stderr("")
+//!     .run();
+//! ```
+//!
+//! Modelled on casey/just's `Test`: every expectation is declared up front,
+//! `run` executes once and reports every mismatch with the full output.
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each test binary uses a different part of the builder
 
-use std::time::Duration;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use mirage::emulator::{Emulator, Options, RunningEmulator};
-use serde_json::{Value, json};
-
-/// A running emulator plus an HTTP client.
-pub struct Harness {
-    pub emu: RunningEmulator,
-    pub http: reqwest::Client,
-    pub token: String,
+/// The binary under test, built by Cargo for integration tests.
+pub fn mirage_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mirage"))
 }
 
-/// What came back from one request.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-    pub text: String,
+/// The repository root (for `examples/`, `tests/check/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-impl Reply {
-    /// `data` of a successful reply; panics (failing the test) on errors.
-    pub fn data(&self) -> &Value {
-        assert_eq!(self.status, 200, "{}", self.text);
-        assert!(
-            self.body.get("errors").is_none(),
-            "unexpected errors: {}",
-            self.text
-        );
-        &self.body["data"]
+/// A `mirage` command to be run in a temporary directory.
+#[must_use]
+pub struct Test {
+    dir: tempfile::TempDir,
+    args: Vec<OsString>,
+    env: Vec<(OsString, Option<OsString>)>,
+    current_dir: PathBuf,
+    status: Option<i32>,
+    stdout: Option<String>,
+    stderr: Option<String>,
+    stdout_contains: Vec<String>,
+    stderr_contains: Vec<String>,
+    stdout_lacks: Vec<String>,
+    stderr_lacks: Vec<String>,
+}
+
+/// What a run produced, for further assertions (files rewritten, JSON).
+pub struct Output {
+    /// The temporary directory (kept alive as long as this value).
+    pub dir: tempfile::TempDir,
+    /// Exit code (`None` when killed by a signal).
+    pub status: Option<i32>,
+    /// Standard output, lossily decoded.
+    pub stdout: String,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
+}
+
+impl Output {
+    /// Read a file from the test directory.
+    pub fn read(&self, path: &str) -> String {
+        fs::read_to_string(self.dir.path().join(path))
+            .unwrap_or_else(|e| panic!("reading `{path}` after the run: {e}"))
     }
 
-    /// The first error message.
-    pub fn error(&self) -> &str {
-        self.body["errors"][0]["message"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error in {}", self.text))
+    /// Path of the test directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
     }
 }
 
-impl Harness {
-    /// An emulator with instant deployments (phase length 0).
-    pub async fn start() -> Harness {
-        Harness::with(Options {
-            clock: Duration::ZERO,
-            ..Options::default()
-        })
-        .await
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
     }
+}
 
-    /// An emulator with the given options.
-    pub async fn with(options: Options) -> Harness {
-        let emu = Emulator::start(options).await.expect("emulator starts");
-        Harness {
-            emu,
-            http: reqwest::Client::new(),
-            token: "test-account-token".into(),
+impl Test {
+    /// A fresh, empty temporary directory.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("creating a temporary directory");
+        let current_dir = dir.path().to_path_buf();
+        Test {
+            dir,
+            args: Vec::new(),
+            // Deterministic output whatever the developer's shell sets.
+            env: vec![("NO_COLOR".into(), None), ("CLICOLOR_FORCE".into(), None)],
+            current_dir,
+            status: None,
+            stdout: None,
+            stderr: None,
+            stdout_contains: Vec::new(),
+            stderr_contains: Vec::new(),
+            stdout_lacks: Vec::new(),
+            stderr_lacks: Vec::new(),
         }
     }
 
-    /// Sends a document with the account token.
-    pub async fn gql(&self, query: &str, variables: Value) -> Reply {
-        self.send(
-            query,
-            variables,
-            Some(("authorization", format!("Bearer {}", self.token))),
-        )
-        .await
+    /// Path of the temporary directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
     }
 
-    /// Sends a document with an optional extra header (auth).
-    pub async fn send(
-        &self,
-        query: &str,
-        variables: Value,
-        header: Option<(&str, String)>,
-    ) -> Reply {
-        let mut req = self
-            .http
-            .post(self.emu.url())
-            .json(&json!({"query": query, "variables": variables}));
-        if let Some((k, v)) = header {
-            req = req.header(k, v);
+    /// Write a text file (parent directories are created).
+    pub fn file(self, path: &str, text: &str) -> Self {
+        self.bytes(path, text.as_bytes())
+    }
+
+    /// Write a file with arbitrary bytes (e.g. invalid UTF-8).
+    pub fn bytes(self, path: &str, bytes: &[u8]) -> Self {
+        let full = self.dir.path().join(path);
+        if let Some(parent) = full.parent() {
+            fs::create_dir_all(parent).expect("creating parent directories");
         }
-        let resp = req.send().await.expect("request is answered");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
+        fs::write(&full, bytes).expect("writing a test file");
+        self
+    }
+
+    /// Create an empty directory.
+    pub fn dir(self, path: &str) -> Self {
+        fs::create_dir_all(self.dir.path().join(path)).expect("creating a directory");
+        self
+    }
+
+    /// Command-line arguments after `mirage`.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Set an environment variable for the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), Some(value.into())));
+        self
+    }
+
+    /// Run from a subdirectory of the test directory.
+    pub fn current_dir(mut self, path: &str) -> Self {
+        self.current_dir = self.dir.path().join(path);
+        self
+    }
+
+    /// Expect this exit code.
+    pub fn status(mut self, code: i32) -> Self {
+        self.status = Some(code);
+        self
+    }
+
+    /// Expect exactly this standard output.
+    pub fn stdout(mut self, text: &str) -> Self {
+        self.stdout = Some(text.to_string());
+        self
+    }
+
+    /// Expect exactly this standard error.
+    pub fn stderr(mut self, text: &str) -> Self {
+        self.stderr = Some(text.to_string());
+        self
+    }
+
+    /// Expect standard output to contain this text.
+    pub fn stdout_contains(mut self, text: &str) -> Self {
+        self.stdout_contains.push(text.to_string());
+        self
+    }
+
+    /// Expect standard error to contain this text.
+    pub fn stderr_contains(mut self, text: &str) -> Self {
+        self.stderr_contains.push(text.to_string());
+        self
+    }
+
+    /// Expect standard output not to contain this text.
+    pub fn stdout_lacks(mut self, text: &str) -> Self {
+        self.stdout_lacks.push(text.to_string());
+        self
+    }
+
+    /// Expect standard error not to contain this text.
+    pub fn stderr_lacks(mut self, text: &str) -> Self {
+        self.stderr_lacks.push(text.to_string());
+        self
+    }
+
+    /// Run the binary, check every expectation, return the output. The
+    /// status defaults to 0 when no other was asked for.
+    pub fn run(self) -> Output {
+        let mut command = Command::new(mirage_bin());
+        command
+            .args(&self.args)
+            .current_dir(&self.current_dir)
+            .stdin(Stdio::null());
+        for (key, value) in &self.env {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        let output = command.output().expect("running the mirage binary");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let status = output.status.code();
+
+        let mut failures = Vec::new();
+        let expected_status = self.status.unwrap_or(0);
+        if status != Some(expected_status) {
+            failures.push(format!(
+                "exit status {status:?}, expected {expected_status}"
+            ));
+        }
+        if let Some(want) = &self.stdout
+            && &stdout != want
+        {
+            failures.push(format!("stdout differs; expected:\n{want}"));
+        }
+        if let Some(want) = &self.stderr
+            && &stderr != want
+        {
+            failures.push(format!("stderr differs; expected:\n{want}"));
+        }
+        for want in &self.stdout_contains {
+            if !stdout.contains(want.as_str()) {
+                failures.push(format!("stdout lacks {want:?}"));
+            }
+        }
+        for want in &self.stderr_contains {
+            if !stderr.contains(want.as_str()) {
+                failures.push(format!("stderr lacks {want:?}"));
+            }
+        }
+        for unwanted in &self.stdout_lacks {
+            if stdout.contains(unwanted.as_str()) {
+                failures.push(format!("stdout contains {unwanted:?}"));
+            }
+        }
+        for unwanted in &self.stderr_lacks {
+            if stderr.contains(unwanted.as_str()) {
+                failures.push(format!("stderr contains {unwanted:?}"));
+            }
+        }
+        if !failures.is_empty() {
+            panic!(
+                "`mirage {}` did not behave as expected:\n  - {}\n--- stdout ---\n{stdout}--- stderr ---\n{stderr}",
+                self.args
+                    .iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                failures.join("\n  - "),
+            );
+        }
+        Output {
+            dir: self.dir,
             status,
-            headers,
-            body,
-            text,
+            stdout,
+            stderr,
         }
     }
+}
 
-    /// A POST to the admin API.
-    pub async fn admin(&self, path: &str, body: Value) -> Value {
-        let url = format!("{}/{}", self.emu.admin_url(), path);
-        self.http
-            .post(url)
-            .json(&body)
-            .send()
-            .await
-            .expect("admin answers")
-            .json()
-            .await
-            .expect("admin json")
+/// Copy a directory tree (used to run fixtures and examples in isolation).
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
     }
-
-    /// Creates a project; returns (project id, default environment id).
-    pub async fn project(&self, name: &str) -> (String, String) {
-        let r = self
-            .gql(
-                "mutation($n: String) { projectCreate(input: {name: $n}) { id environments { edges { node { id name } } } } }",
-                json!({"n": name}),
-            )
-            .await;
-        let p = &r.data()["projectCreate"];
-        let env = p["environments"]["edges"][0]["node"]["id"]
-            .as_str()
-            .expect("env id")
-            .to_string();
-        (p["id"].as_str().expect("project id").to_string(), env)
-    }
-
-    /// Creates a service from an image; returns its id.
-    pub async fn service(&self, project: &str, name: &str, image: &str) -> String {
-        let r = self
-            .gql(
-                "mutation($p: String!, $n: String, $i: String) { serviceCreate(input: {projectId: $p, name: $n, source: {image: $i}}) { id name } }",
-                json!({"p": project, "n": name, "i": image}),
-            )
-            .await;
-        r.data()["serviceCreate"]["id"]
-            .as_str()
-            .expect("service id")
-            .to_string()
-    }
-
-    /// The decrypted config and etag of an environment.
-    pub async fn config(&self, env: &str) -> (Value, String) {
-        let r = self
-            .gql("query($e: String!) { environment(id: $e) { config(decryptVariables: true) configEtag } }", json!({"e": env}))
-            .await;
-        let e = &r.data()["environment"];
-        (
-            e["config"].clone(),
-            e["configEtag"].as_str().expect("etag").to_string(),
-        )
-    }
-
-    /// Commits a patch.
-    pub async fn commit(&self, env: &str, patch: Value) -> Reply {
-        self.gql(
-            "mutation($e: String!, $p: EnvironmentConfig) { environmentPatchCommit(environmentId: $e, patch: $p) }",
-            json!({"e": env, "p": patch}),
-        )
-        .await
-    }
+    Ok(())
 }

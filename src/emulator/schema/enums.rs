@@ -210,3 +210,82 @@ pub enum DnsRecordPurpose {
     #[graphql(name = "UNRECOGNIZED")]
     Unrecognized,
 }
+
+/// `CDNProvider`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "CDNProvider")]
+pub enum CdnProvider {
+    #[graphql(name = "DETECTED_CDN_PROVIDER_CLOUDFLARE")]
+    Cloudflare,
+    #[graphql(name = "DETECTED_CDN_PROVIDER_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}
+
+/// `CertificateStatusDetailed`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CertificateStatusDetailed {
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_CLEANING_UP")]
+    CleaningUp,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_COMPLETE")]
+    Complete,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_CREATING_ORDER")]
+    CreatingOrder,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_DOWNLOADING_CERTIFICATE")]
+    DownloadingCertificate,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_FAILED")]
+    Failed,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_FETCHING_AUTHORIZATIONS")]
+    FetchingAuthorizations,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_FINALIZING_ORDER")]
+    FinalizingOrder,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_GENERATING_KEYS")]
+    GeneratingKeys,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_INITIATING_CHALLENGES")]
+    InitiatingChallenges,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_POLLING_AUTHORIZATIONS")]
+    PollingAuthorizations,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_PRESENTING_CHALLENGES")]
+    PresentingChallenges,
+    #[graphql(name = "CERTIFICATE_STATUS_TYPE_DETAILED_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}
+
+/// `CertificateErrorType`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CertificateErrorType {
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_AUTHORIZATION_FAILED")]
+    AuthorizationFailed,
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_DNS_VALIDATION")]
+    DnsValidation,
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_INTERNAL")]
+    Internal,
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_KEY_GENERATION")]
+    KeyGeneration,
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_ORDER_CREATION")]
+    OrderCreation,
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_RATE_LIMIT")]
+    RateLimit,
+    #[graphql(name = "CERTIFICATE_ERROR_TYPE_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}
+
+/// `KeyType`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum KeyType {
+    #[graphql(name = "KEY_TYPE_ECDSA")]
+    Ecdsa,
+    #[graphql(name = "KEY_TYPE_RSA_2048")]
+    Rsa2048,
+    #[graphql(name = "KEY_TYPE_RSA_4096")]
+    Rsa4096,
+    #[graphql(name = "KEY_TYPE_UNSPECIFIED")]
+    Unspecified,
+    #[graphql(name = "UNRECOGNIZED")]
+    Unrecognized,
+}

@@ -67,10 +67,27 @@ pub struct DnsRecords {
     pub zone: String,
 }
 
+/// A certificate's public details (`CertificatePublicData`).
+#[derive(SimpleObject)]
+pub struct CertificatePublicData {
+    pub domain_names: Vec<String>,
+    pub expires_at: Option<DateTime>,
+    pub fingerprint_sha256: String,
+    pub issued_at: Option<DateTime>,
+    pub key_type: KeyType,
+}
+
 /// Verification and certificate state of a custom domain.
 #[derive(SimpleObject)]
 pub struct CustomDomainStatus {
+    #[graphql(name = "cdnProvider")]
+    pub cdn_provider: Option<CdnProvider>,
+    pub certificate_error_message: Option<String>,
+    pub certificate_error_type: Option<CertificateErrorType>,
+    pub certificate_retryable: Option<bool>,
     pub certificate_status: CertificateStatus,
+    pub certificate_status_detailed: Option<CertificateStatusDetailed>,
+    pub certificates: Option<Vec<CertificatePublicData>>,
     pub dns_records: Vec<DnsRecords>,
     pub verification_dns_host: Option<String>,
     pub verification_token: Option<String>,
@@ -117,14 +134,36 @@ impl CustomDomain {
     }
     /// A CNAME to a generated target; the emulator reports it propagated
     /// and the certificate valid.
-    async fn status(&self) -> CustomDomainStatus {
+    async fn status(&self, ctx: &Context<'_>) -> CustomDomainStatus {
         let domain = &self.0.domain;
         let (host, zone) = match domain.split_once('.') {
             Some((h, z)) if z.contains('.') => (h.to_string(), z.to_string()),
             _ => ("@".to_string(), domain.clone()),
         };
         let target = format!("{}.up.railway.app", &self.0.id[..8]);
+        let issued = core(ctx).read(|st| {
+            st.environments
+                .get(&self.0.environment_id)
+                .map(|e| e.updated_at)
+                .unwrap_or(0)
+        });
+        let fingerprint = format!(
+            "{:064x}",
+            u128::from(crate::emulator::clock::fnv1a(domain.as_bytes()))
+        );
         CustomDomainStatus {
+            cdn_provider: None,
+            certificate_error_message: None,
+            certificate_error_type: None,
+            certificate_retryable: Some(false),
+            certificate_status_detailed: Some(CertificateStatusDetailed::Complete),
+            certificates: Some(vec![CertificatePublicData {
+                domain_names: vec![domain.clone()],
+                expires_at: Some(DateTime(issued + 90 * 86_400_000)),
+                fingerprint_sha256: fingerprint,
+                issued_at: Some(DateTime(issued)),
+                key_type: KeyType::Ecdsa,
+            }]),
             certificate_status: CertificateStatus::Valid,
             dns_records: vec![DnsRecords {
                 current_value: target.clone(),

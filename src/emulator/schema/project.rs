@@ -323,7 +323,7 @@ impl Environment {
                 .values()
                 .filter(|d| d.environment_id == self.0.id)
                 .collect();
-            ds.sort_by(|a, b| b.seq.cmp(&a.seq));
+            ds.sort_by_key(|d| std::cmp::Reverse(d.seq));
             ds.into_iter()
                 .map(|d| (d.id.clone(), Deployment(d.clone())))
                 .collect()

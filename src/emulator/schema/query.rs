@@ -226,7 +226,7 @@ impl Query {
                 Some(ProjectsOrderBy::UpdatedAtDesc) => {
                     ps.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.seq.cmp(&a.seq)))
                 }
-                _ => ps.sort_by(|a, b| b.seq.cmp(&a.seq)),
+                _ => ps.sort_by_key(|p| std::cmp::Reverse(p.seq)),
             }
             ps.into_iter()
                 .map(|p| (p.id.clone(), Project(p.clone())))
@@ -416,7 +416,7 @@ impl Query {
                     }
                 })
                 .collect();
-            ds.sort_by(|a, b| b.seq.cmp(&a.seq));
+            ds.sort_by_key(|d| std::cmp::Reverse(d.seq));
             ds.into_iter()
                 .map(|d| (d.id.clone(), Deployment(d.clone())))
                 .collect()

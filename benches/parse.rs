@@ -1,0 +1,121 @@
+//! Parsing throughput: `cargo bench --bench parse`.
+//!
+//! Generates a realistic `.mirage` file of 5,000 lines (~110 KB: services,
+//! vars, comments, type annotations, a few multi-line and raw strings) and a
+//! 1.6 MB project (the same shapes, more of them), then reports the median
+//! MB/s of Mirage's `parse`, its lexer alone, its formatter, and the `kdl`
+//! crate's v2 parser on the same text.
+
+use mirage::diagnostic::FileId;
+use mirage::syntax::{format, parse, tokenize};
+use std::fmt::Write;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+fn service(out: &mut String, i: usize) {
+    let _ = writeln!(out, "// api tier {i}: from the shared web template");
+    let _ = writeln!(out, "service \"api-{i}\" from=\"web\" {{");
+    out.push_str("    repo \"acme/shop\" branch=\"main\"\n");
+    let _ = writeln!(out, "    replicas {}", 1 + i % 4);
+    let _ = writeln!(out, "    port {}", 3000 + i % 1000);
+    out.push_str("    vars {\n");
+    out.push_str("        LOG_LEVEL \"info\"\n");
+    out.push_str("        DB_URL \"${{db.URL}}\" // ref\n");
+    let _ = writeln!(out, "        KEY (secret)\"env:K{i}\"");
+    let _ = writeln!(out, "        TTL {}", 300 + i);
+    out.push_str("        FLAGS #\"{\"beta\": true}\"#\n");
+    out.push_str("    }\n");
+    out.push_str("    healthcheck \"/healthz\" timeout=30\n");
+    let _ = writeln!(out, "    domain \"a{i}.shop.dev\"");
+    out.push_str("    /* shared */\n");
+    out.push_str("    depends-on \"db\"\n");
+    if i.is_multiple_of(10) {
+        out.push_str(
+            "    start \"\"\"\n        node server.js \\\n          --port 3000\n        \"\"\"\n",
+        );
+    }
+    out.push_str("}\n\n");
+}
+
+/// A document of about `lines` lines.
+fn generate(lines: usize) -> String {
+    let mut out = String::new();
+    out.push_str("project \"shop\" {\n    workspace \"acme\"\n    region \"us-west2\"\n}\n\n");
+    let mut i = 0;
+    let mut count = 6;
+    while count < lines {
+        let before = out.len();
+        service(&mut out, i);
+        count += out[before..].bytes().filter(|&b| b == b'\n').count();
+        i += 1;
+    }
+    out
+}
+
+fn median_mbps(text: &str, runs: usize, mut f: impl FnMut(&str)) -> (f64, Duration) {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f(text);
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    let mbps = text.len() as f64 / 1e6 / median.as_secs_f64();
+    (mbps, median)
+}
+
+fn bench(name: &str, text: &str, runs: usize, kdl_runs: usize) {
+    println!(
+        "{name}: {} bytes, {} lines",
+        text.len(),
+        text.lines().count()
+    );
+    let parsed = parse(FileId(0), text);
+    assert!(
+        parsed.diagnostics.is_empty(),
+        "generated text must be valid"
+    );
+    assert!(kdl::KdlDocument::parse_v2(text).is_ok(), "kdl crate agrees");
+    let row = |what: &str, (mbps, median): (f64, Duration)| {
+        println!("  {what:<28} {mbps:>9.1} MB/s  (median {median:.2?})");
+    };
+    row(
+        "mirage lexer (tokenize)",
+        median_mbps(text, runs, |t| {
+            black_box(tokenize(black_box(t)));
+        }),
+    );
+    row(
+        "mirage parse",
+        median_mbps(text, runs, |t| {
+            black_box(parse(FileId(0), black_box(t)));
+        }),
+    );
+    row(
+        "mirage format",
+        median_mbps(text, runs, |t| {
+            let _ = black_box(format(black_box(t)));
+        }),
+    );
+    row(
+        "kdl 6.7 KdlDocument::parse_v2",
+        median_mbps(text, kdl_runs, |t| {
+            let _ = black_box(kdl::KdlDocument::parse_v2(black_box(t)));
+        }),
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs this too: keep that quick.
+    let quick = std::env::args().any(|a| a == "--test");
+    let file = generate(5_000);
+    let project = generate(73_000);
+    if quick {
+        bench("5,000-line file", &file, 3, 1);
+        return;
+    }
+    bench("5,000-line file", &file, 51, 7);
+    bench("1.6 MB project", &project, 11, 3);
+}
