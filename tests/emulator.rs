@@ -4,8 +4,8 @@
 
 mod support;
 
-use support::Harness;
 use serde_json::{Value, json};
+use support::Harness;
 
 #[tokio::test]
 async fn project_lifecycle() {

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
-use support::Harness;
 use serde_json::{Value, json};
+use support::Harness;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -6,9 +6,9 @@ mod support;
 use std::time::Duration;
 
 use async_graphql::futures_util::{SinkExt, StreamExt};
-use support::Harness;
 use mirage::emulator::Options;
 use serde_json::{Value, json};
+use support::Harness;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -7,9 +7,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::Harness;
 use mirage::emulator::{Options, RateLimit};
 use serde_json::json;
+use support::Harness;
 
 const ME: &str = "{ me { id } }";
 

@@ -488,7 +488,7 @@ fn a_killed_holder_leaves_a_stale_lock_that_unlock_breaks() {
     );
     assert!(text(&out.stderr).contains(", no longer running)"));
     assert_eq!(store.lock_info("shop", "production").unwrap(), None);
-    store
+    let _relocked = store
         .acquire("shop", "production", &Actor::current(), None)
         .unwrap();
 }

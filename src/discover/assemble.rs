@@ -153,18 +153,18 @@ pub(super) fn assemble(
 /// a prefix; Railway service names must be unique in a project.
 fn disambiguate(services: &mut [Service], reader: &mut Reader) {
     let mut seen = BTreeSet::new();
-    for i in 0..services.len() {
-        if seen.insert(services[i].service.clone()) {
+    for entry in services.iter_mut() {
+        if seen.insert(entry.service.clone()) {
             continue;
         }
-        let prefix = services[i].path.replace('/', "-");
-        let candidate = service_name(&format!("{prefix}-{}", services[i].service));
+        let prefix = entry.path.replace('/', "-");
+        let candidate = service_name(&format!("{prefix}-{}", entry.service));
         if seen.insert(candidate.clone()) {
-            if services[i].source == "dockerfile" {
-                services[i].name = candidate.clone();
+            if entry.source == "dockerfile" {
+                entry.name = candidate.clone();
             }
-            services[i].service = candidate;
-        } else if let Build::Dockerfile { path, .. } = &services[i].build
+            entry.service = candidate;
+        } else if let Build::Dockerfile { path, .. } = &entry.build
             && let Some((id, _)) = reader.read(path)
         {
             reader.report(Diagnostic::warning(
@@ -173,7 +173,7 @@ fn disambiguate(services: &mut [Service], reader: &mut Reader) {
                 crate::diagnostic::Span::at(0),
                 format!(
                     "another service is already called `{}`",
-                    services[i].service
+                    entry.service
                 ),
             ));
         }

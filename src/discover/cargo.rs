@@ -87,10 +87,11 @@ pub(super) fn discover_cargo(
                     .iter()
                     .find(|t| t.dir == path)
                     .or_else(|| crates.iter().find(|t| t.name == name && path.is_empty()));
-                if let Some(t) = target {
-                    if t.name != c.name && !deps.contains(&t.name) {
-                        deps.push(t.name.clone());
-                    }
+                if let Some(t) = target
+                    && t.name != c.name
+                    && !deps.contains(&t.name)
+                {
+                    deps.push(t.name.clone());
                 }
             }
         }
@@ -132,12 +133,11 @@ fn dependency_paths(
             .to_string();
         if let Some(path) = fields.get("path").and_then(Value::as_str) {
             out.push((dep_name, join(dir, path)));
-        } else if fields.get("workspace") == Some(&Value::Other("true".into())) {
-            if let Some(Value::Table(ws)) = workspace.get(name) {
-                if let Some(path) = ws.get("path").and_then(Value::as_str) {
-                    out.push((dep_name, join("", path)));
-                }
-            }
+        } else if fields.get("workspace") == Some(&Value::Other("true".into()))
+            && let Some(Value::Table(ws)) = workspace.get(name)
+            && let Some(path) = ws.get("path").and_then(Value::as_str)
+        {
+            out.push((dep_name, join("", path)));
         }
     };
     if let Some(entries) = doc.get(table) {

@@ -87,24 +87,25 @@ pub(super) fn discover_node(
                 globs = ws.packages;
                 rules.catalogs = ws.catalogs;
             }
-            if tree.has("", ".npmrc") {
-                if let Some((_, text)) = reader.read(".npmrc") {
-                    rules.ranges_link = text.lines().any(|l| {
-                        let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-                        l == "link-workspace-packages=true" || l == "link-workspace-packages=deep"
-                    });
-                }
+            if tree.has("", ".npmrc")
+                && let Some((_, text)) = reader.read(".npmrc")
+            {
+                rules.ranges_link = text.lines().any(|l| {
+                    let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                    l == "link-workspace-packages=true" || l == "link-workspace-packages=deep"
+                });
             }
         } else {
             globs = workspace_globs(&root_json);
         }
-        if globs.is_empty() && tree.has("", "lerna.json") {
-            if let Some((_, lerna)) = reader.json("lerna.json") {
-                tools.push("lerna".into());
-                globs = string_list(&lerna["packages"]);
-                if globs.is_empty() {
-                    globs = vec!["packages/*".into()];
-                }
+        if globs.is_empty()
+            && tree.has("", "lerna.json")
+            && let Some((_, lerna)) = reader.json("lerna.json")
+        {
+            tools.push("lerna".into());
+            globs = string_list(&lerna["packages"]);
+            if globs.is_empty() {
+                globs = vec!["packages/*".into()];
             }
         }
         let workspace = !globs.is_empty();
@@ -175,24 +176,24 @@ fn detect_manager(tree: &Tree, reader: &mut Reader, root: &Value) -> String {
             found.push(manager);
         }
     }
-    if found.len() > 1 {
-        if let Some((id, _)) = reader.read("package.json") {
-            reader.report(
-                Diagnostic::warning(
-                    "mirage::discover::several_lockfiles",
-                    id,
-                    crate::diagnostic::Span::at(0),
-                    format!(
-                        "lockfiles of several package managers ({}); using `{}`",
-                        found.join(", "),
-                        found[0]
-                    ),
-                )
-                .with_help(
-                    "set `packageManager` in the root `package.json` or delete the stale lockfiles",
+    if found.len() > 1
+        && let Some((id, _)) = reader.read("package.json")
+    {
+        reader.report(
+            Diagnostic::warning(
+                "mirage::discover::several_lockfiles",
+                id,
+                crate::diagnostic::Span::at(0),
+                format!(
+                    "lockfiles of several package managers ({}); using `{}`",
+                    found.join(", "),
+                    found[0]
                 ),
-            );
-        }
+            )
+            .with_help(
+                "set `packageManager` in the root `package.json` or delete the stale lockfiles",
+            ),
+        );
     }
     match found.first() {
         Some(&"yarn") if tree.has("", ".yarnrc.yml") => "yarn-berry".into(),
@@ -314,10 +315,11 @@ fn resolve(packages: &[NodePackage], rules: &Rules, manager: &str, out: &mut Vec
         }
         let mut deps: Vec<String> = Vec::new();
         for (name, spec) in &p.deps {
-            if let Some(target) = internal_target(packages, p, name, spec, rules) {
-                if target.name != p.name && !deps.contains(&target.name) {
-                    deps.push(target.name.clone());
-                }
+            if let Some(target) = internal_target(packages, p, name, spec, rules)
+                && target.name != p.name
+                && !deps.contains(&target.name)
+            {
+                deps.push(target.name.clone());
             }
         }
         for implicit in &p.implicit {

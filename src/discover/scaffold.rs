@@ -131,10 +131,10 @@ fn write_service(
         }
         Build::Package { manager, start } => {
             let _ = writeln!(out, "    builder \"railpack\"");
-            if start.is_some() {
-                if let Some(command) = workspace_start(manager, &s.name, &s.path) {
-                    let _ = writeln!(out, "    start {}", quote(&command));
-                }
+            if start.is_some()
+                && let Some(command) = workspace_start(manager, &s.name, &s.path)
+            {
+                let _ = writeln!(out, "    start {}", quote(&command));
             }
         }
         Build::Cargo | Build::Go => {
@@ -184,11 +184,12 @@ fn transitive<'a>(discovery: &'a Discovery, s: &Service) -> Vec<&'a Service> {
     let mut seen: Vec<&Service> = Vec::new();
     let mut stack: Vec<&str> = s.dependencies.iter().map(String::as_str).collect();
     while let Some(name) = stack.pop() {
-        if let Some(dep) = discovery.service(name) {
-            if !seen.iter().any(|x| x.name == dep.name) && dep.name != s.name {
-                seen.push(dep);
-                stack.extend(dep.dependencies.iter().map(String::as_str));
-            }
+        if let Some(dep) = discovery.service(name)
+            && !seen.iter().any(|x| x.name == dep.name)
+            && dep.name != s.name
+        {
+            seen.push(dep);
+            stack.extend(dep.dependencies.iter().map(String::as_str));
         }
     }
     seen
@@ -235,12 +236,11 @@ pub fn origin_url(dir: &std::path::Path) -> Option<String> {
         let line = line.trim();
         if line.starts_with('[') {
             in_origin = line == "[remote \"origin\"]";
-        } else if in_origin {
-            if let Some((key, value)) = line.split_once('=') {
-                if key.trim() == "url" {
-                    return Some(value.trim().to_string());
-                }
-            }
+        } else if in_origin
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "url"
+        {
+            return Some(value.trim().to_string());
         }
     }
     None

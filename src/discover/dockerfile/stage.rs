@@ -367,10 +367,10 @@ fn raw_first_len(rest: &str) -> usize {
 
 /// Exec form when the text is a JSON array of strings, shell form otherwise.
 pub(super) fn parse_command(rest: &str) -> Command {
-    if rest.starts_with('[') {
-        if let Ok(list) = serde_json::from_str::<Vec<String>>(rest) {
-            return Command::Exec(list);
-        }
+    if rest.starts_with('[')
+        && let Ok(list) = serde_json::from_str::<Vec<String>>(rest)
+    {
+        return Command::Exec(list);
     }
     Command::Shell(rest.to_string())
 }
