@@ -171,10 +171,7 @@ fn disambiguate(services: &mut [Service], reader: &mut Reader) {
                 "mirage::discover::duplicate_service",
                 id,
                 crate::diagnostic::Span::at(0),
-                format!(
-                    "another service is already called `{}`",
-                    entry.service
-                ),
+                format!("another service is already called `{}`", entry.service),
             ));
         }
     }
