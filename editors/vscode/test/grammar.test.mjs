@@ -198,6 +198,9 @@ test('line continuations keep the node going', async () => {
   has(await scopesOf(text, '"b"'), 'string.quoted.double.mirage');
   has(await scopesOf(text, '"b"'), 'meta.node.mirage');
   has(await scopesOf(text, 'next'), 'entity.name.tag.mirage');
+  const flush = 'a 1 \\\n22 k=3\n';
+  has(await scopesOf(flush, '22'), 'constant.numeric.decimal.mirage');
+  has(await scopesOf(flush, 'k='), 'entity.other.attribute-name.mirage');
 });
 
 test('semicolons end nodes; a stray closing brace is invalid', async () => {
