@@ -182,6 +182,13 @@ test('slashdash comments out a node with its children', async () => {
   has(await scopesOf(text, '"new"'), 'entity.name.section.mirage');
 });
 
+test('braces and quotes inside a slash-dashed node do not end it early', async () => {
+  const text = '/-a "}" #"{"# {\n    b "{" /* } */\n}\nc 1\n';
+  has(await scopesOf(text, 'b "'), 'comment.block.slashdash.mirage');
+  lacks(await scopesOf(text, 'c 1'), 'comment.');
+  has(await scopesOf(text, 'c 1'), 'entity.name.tag.mirage');
+});
+
 test('slashdash comments out one argument, property or children block', async () => {
   const text = 'a 1 /-"two words" 3 /-k=(t)"v" j=4 /-{ x 1 } \n';
   has(await scopesOf(text, 'two'), 'comment.block.slashdash.mirage');
