@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { extensionRoot, repoRoot, scopesAt, snapshot, tokenize } from './tokenize.mjs';
+import { extensionRoot, finalState, repoRoot, scopesAt, snapshot, splitLines, tokenize } from './tokenize.mjs';
 
 const snapshotDir = join(extensionRoot, 'test', 'snapshots');
 const update = process.env.UPDATE_SNAPSHOTS === '1';
@@ -68,7 +68,7 @@ for (const file of projectFiles) {
 /** The scopes at the first occurrence of `needle` (plus `offset`) in `text`. */
 async function scopesOf(text, needle, offset = 0) {
   const tokens = await tokenize(text);
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   for (let line = 0; line < lines.length; line++) {
     const col = lines[line].indexOf(needle);
     if (col >= 0) return scopesAt(tokens, line, col + offset);
@@ -220,4 +220,30 @@ test('semicolons end nodes; a stray closing brace is invalid', async () => {
 test('CRLF files tokenize like LF files', async () => {
   const lf = 'service "api" {\n    port 3000\n}\n';
   assert.deepEqual(await tokenize(lf.replaceAll('\n', '\r\n')), await tokenize(lf));
+});
+
+// The KDL specification's own test suite, vendored in tests/kdl-test-suite:
+// every input that must parse (it has an expected output) is coloured
+// without an `invalid.` scope and leaves no rule open at its end.
+const suiteDir = join(repoRoot, 'tests', 'kdl-test-suite', 'test_cases');
+// A line continuation as the very last thing of a file stays open: harmless,
+// as nothing follows it to colour.
+const OPEN_AT_END = new Set(['eof_after_escape.kdl']);
+
+test('every valid document of the KDL v2 test suite', async () => {
+  const valid = readdirSync(join(suiteDir, 'input'))
+    .filter((f) => existsSync(join(suiteDir, 'expected_kdl', f)))
+    .sort();
+  assert.ok(valid.length > 200, `only ${valid.length} valid test cases found`);
+  const problems = [];
+  for (const file of valid) {
+    const text = readFileSync(join(suiteDir, 'input', file), 'utf8');
+    for (const t of await tokenize(text)) {
+      const bad = t.scopes.find((s) => s.startsWith('invalid.'));
+      if (bad) problems.push(`${file}:${t.line + 1}:${t.start} ${bad} ${JSON.stringify(t.text)}`);
+    }
+    const depth = (await finalState(text)).depth;
+    if (depth !== 1 && !OPEN_AT_END.has(file)) problems.push(`${file}: ${depth - 1} rule(s) still open at the end`);
+  }
+  assert.deepEqual(problems, []);
 });

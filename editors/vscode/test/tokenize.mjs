@@ -21,6 +21,22 @@ const ROOT_SCOPE = 'source.mirage';
 
 let grammarPromise;
 
+/** Splits text into lines as VS Code's text model does (CRLF, LF, CR). */
+export function splitLines(text) {
+  return text.split(/\r\n|\n|\r/);
+}
+
+/**
+ * Tokenizes `text` and returns the rule stack after its last line: `depth`
+ * 1 means every rule the text opened was closed again.
+ */
+export async function finalState(text) {
+  const grammar = await loadGrammar();
+  let stack = vsctm.INITIAL;
+  for (const line of splitLines(text)) stack = grammar.tokenizeLine(line, stack).ruleStack;
+  return stack;
+}
+
 /** Loads the grammar once per process. */
 export function loadGrammar() {
   if (!grammarPromise) {
@@ -52,7 +68,7 @@ export function loadGrammar() {
  */
 export async function tokenize(text) {
   const grammar = await loadGrammar();
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   let stack = vsctm.INITIAL;
   const tokens = [];
   lines.forEach((line, lineNo) => {
@@ -80,7 +96,7 @@ export async function tokenize(text) {
  */
 export async function snapshot(text) {
   const tokens = await tokenize(text);
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   const out = [];
   lines.forEach((line, lineNo) => {
     out.push(`>${line}`);
