@@ -219,8 +219,23 @@ fn helix_configuration_declares_the_language_and_its_server() {
         doc["language-server"]["mirage-lsp"]["command"].as_str(),
         Some("mirage-lsp")
     );
-    let queries = repo_root().join("editors/helix/queries/mirage/highlights.scm");
-    assert!(read(&queries).contains("; inherits: kdl"));
+    let queries = read(&repo_root().join("editors/helix/queries/mirage/highlights.scm"));
+    assert!(queries.contains("; inherits: kdl"));
+    // The declarations Helix highlights as keywords are the grammar's.
+    let grammar = grammar();
+    let mut keywords = keyword_list(&grammar, "keyword-node");
+    keywords.extend(keyword_list(&grammar, "import-node"));
+    let highlighted: BTreeSet<String> = queries
+        .lines()
+        .filter_map(|line| line.split_once("\"^").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_once("$\"").map(|(words, _)| words))
+        .flat_map(|words| words.trim_matches(['(', ')']).split('|'))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        highlighted, keywords,
+        "editors/helix/queries/mirage/highlights.scm"
+    );
 }
 
 /// The grammar snapshots and client tests of the extension, run by npm.
