@@ -161,6 +161,14 @@ fn package_json_contributes_the_language_grammar_and_settings() {
     assert_eq!(properties["mirage.server.path"]["default"], "mirage-lsp");
     assert_eq!(properties["mirage.server.args"]["type"], "array");
     assert_eq!(properties["mirage.trace.server"]["default"], "off");
+    // A workspace must not choose which program VS Code runs before it is trusted.
+    let restricted = &package["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"];
+    assert!(
+        restricted
+            .as_array()
+            .is_some_and(|r| r.iter().any(|s| s == "mirage.server.path")),
+        "mirage.server.path is not restricted in untrusted workspaces"
+    );
 
     let commands: Vec<&str> = contributes["commands"]
         .as_array()
