@@ -17,6 +17,7 @@
 
 pub mod patch;
 pub mod progress;
+pub mod record;
 
 use std::collections::{BTreeMap, BTreeSet};
 

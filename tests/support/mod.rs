@@ -5,6 +5,8 @@
 
 mod cli;
 mod emulator;
+mod world;
 
 pub use cli::*;
 pub use emulator::*;
+pub use world::*;
