@@ -81,14 +81,16 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
             ));
         }
         for service in &environment.services {
-            if service.create_service {
+            // A new service, or a new instance of an existing one (in a
+            // new environment, or one it was missing from): Mirage's.
+            if service.create_service || service.action == Action::Create {
                 records.push(resource(
                     plan,
                     ResourceKind::Service,
                     Some(env),
                     None,
                     &service.name,
-                    None,
+                    service.id.clone(),
                     created,
                     actor,
                 ));
@@ -191,6 +193,15 @@ pub fn record_outcome(
         }
     }
     Ok(())
+}
+
+/// Fills the Railway ids of owned records that lack one from `plan`
+/// (which read them): run on every apply, even one with nothing to do,
+/// since the apply that created them may have been killed before it
+/// heard back.
+pub fn record_known_ids(store: &Store, plan: &Plan) -> Result<(), StateError> {
+    let records = backfill(store, plan, plan.project_id.as_deref())?;
+    store.record_all(&records)
 }
 
 /// Owned records still without a Railway id whose resource the plan found

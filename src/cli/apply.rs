@@ -77,6 +77,9 @@ async fn run_async(args: Args) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     report::write_stdout(&plan::render::text(&plan));
+    if let Err(error) = apply::record::record_known_ids(&store, &plan) {
+        report::print_error(&format!("cannot record ownership: {error}"));
+    }
     if !plan.has_changes() {
         return ExitCode::from(EXIT_OK);
     }
