@@ -1,5 +1,7 @@
 //! Executing a [`Plan`] on Railway, in the fewest requests:
 //!
+//! 0. one read of the `configEtag` of every existing environment it will
+//!    write, refusing everything if one changed since the plan ([`etag`]);
 //! 1. the project (`projectCreate`), when missing;
 //! 2. every new environment, aliased in one request;
 //! 3. every new service, aliased in one request (project-wide);
@@ -15,6 +17,7 @@
 //! skipped, everything else goes on. Names are identity, so running again
 //! converges without duplicates.
 
+pub mod etag;
 pub mod patch;
 pub mod progress;
 pub mod record;
@@ -94,6 +97,28 @@ pub async fn apply(
     progress: &Progress,
 ) -> Report {
     let mut report = Report::default();
+    // 0. Nobody changed what the plan read (see `etag`).
+    let refusal = match etag::stale_environments(client, plan).await {
+        Ok(stale) if stale.is_empty() => None,
+        Ok(stale) => Some((
+            stale,
+            "it changed on Railway since the plan read it (its `configEtag` differs); nothing was applied: run `mirage plan` again and review the new plan".to_owned(),
+        )),
+        Err(error) => Some((
+            plan.environments.iter().map(|e| e.name.clone()).collect(),
+            format!("cannot re-check its `configEtag` before writing: {error}"),
+        )),
+    };
+    if let Some((environments, reason)) = refusal {
+        for environment in environments {
+            report.push(
+                progress,
+                format!("environment \"{environment}\""),
+                Status::Failed(reason.clone()),
+            );
+        }
+        return report;
+    }
     // 1. The project.
     let mut env_ids: BTreeMap<String, String> = plan
         .environments
