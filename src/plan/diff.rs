@@ -193,6 +193,7 @@ fn service_plan(
         secrets,
     ));
     changes.extend(networking_changes(&wanted, have));
+    changes.extend(registry_changes(&wanted, have, secrets));
     let mut create_volume = None;
     if let Some((mount, size)) = &wanted.volume {
         match &volume_id {
@@ -352,6 +353,51 @@ fn variable_changes(
                 new: None,
             });
         }
+    }
+    changes
+}
+
+/// `deploy.registryCredentials` of a private image: the user compared in
+/// clear, the password (a secret) only when Railway returns it and the
+/// secret can be read now, and reported without either value. The config
+/// patch merges key by key, so each part is written on its own.
+fn registry_changes(
+    wanted: &DesiredService,
+    have: &Value,
+    secrets: SecretLookup<'_>,
+) -> Vec<Change> {
+    let Some((username, password)) = &wanted.registry_credentials else {
+        return Vec::new();
+    };
+    let now = have.pointer("/deploy/registryCredentials");
+    let mut changes = Vec::new();
+    let user_now = now.and_then(|c| c.get("username"));
+    if user_now != Some(&json!(username)) {
+        changes.push(change(
+            &["deploy", "registryCredentials", "username"],
+            user_now.cloned(),
+            Some(json!(username)),
+        ));
+    }
+    let password_now = now.and_then(|c| c.get("password")).and_then(Value::as_str);
+    let differs = match (now, password_now) {
+        // Never set: write it.
+        (None, _) => true,
+        (Some(_), Some(clear)) => secrets(password).is_some_and(|wanted| wanted != clear),
+        // Railway hides it: nothing to compare.
+        (Some(_), None) => false,
+    };
+    if differs {
+        changes.push(Change {
+            path: ["deploy", "registryCredentials", "password"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            old: password_now.map(|clear| {
+                PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(clear)))
+            }),
+            new: Some(PlanValue::Sensitive(Sensitive::Secret(password.clone()))),
+        });
     }
     changes
 }

@@ -72,6 +72,19 @@ impl World {
         World { harness, dir }
     }
 
+    /// A project made of the given `(file name, text)` pairs and a fresh
+    /// emulator.
+    pub async fn with_files(files: &[(&str, &str)]) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write a project file");
+        }
+        World {
+            harness: Harness::start().await,
+            dir,
+        }
+    }
+
     /// A copy of `examples/<name>`, applied once.
     pub async fn applied(name: &str) -> World {
         let world = World::with_example(name).await;
