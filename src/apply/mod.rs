@@ -39,7 +39,9 @@ use crate::railway::ops::service::{
     ServiceCreate, ServiceCreateInput, ServiceCreateVariables, ServiceDelete,
     ServiceDeleteVariables, ServiceSourceInput,
 };
-use crate::railway::ops::volume::{VolumeCreate, VolumeCreateInput, VolumeCreateVariables};
+use crate::railway::ops::volume::{
+    VolumeCreate, VolumeCreateInput, VolumeCreateVariables, VolumeDelete, VolumeDeleteVariables,
+};
 use crate::railway::schema::EnvironmentConfig;
 
 pub use progress::Progress;
@@ -271,11 +273,48 @@ pub async fn apply(
             }
         }
     }
-    // 4. Volumes, one aliased request.
+    // 4. Volumes: replaced ones deleted first, then every new one, one
+    //    aliased request each.
+    let mut failed_volumes = BTreeSet::new();
+    let replaced: Vec<(String, String, String)> = plan
+        .environments
+        .iter()
+        .flat_map(|e| {
+            e.services.iter().filter_map(|s| {
+                s.replace_volume
+                    .clone()
+                    .map(|id| (e.name.clone(), s.name.clone(), id))
+            })
+        })
+        .collect();
+    if !replaced.is_empty() {
+        let operations = replaced
+            .iter()
+            .map(|(_, _, id)| {
+                VolumeDelete::build(VolumeDeleteVariables {
+                    volume_id: id.clone(),
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, replaced.len());
+        for ((env, service, _), result) in replaced.into_iter().zip(results) {
+            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            match result {
+                Ok(_) => report.push(progress, resource, Status::Done),
+                Err(error) => {
+                    failed_volumes.insert((env, service));
+                    report.push(progress, resource, Status::Failed(error));
+                }
+            }
+        }
+    }
     let mut volume_ids: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut new_volumes = Vec::new();
     for environment in &plan.environments {
         for service in &environment.services {
+            if failed_volumes.contains(&(environment.name.clone(), service.name.clone())) {
+                continue;
+            }
             if let Some(id) = &service.volume_id {
                 volume_ids.insert((environment.name.clone(), service.name.clone()), id.clone());
             }
@@ -300,7 +339,6 @@ pub async fn apply(
             }
         }
     }
-    let mut failed_volumes = BTreeSet::new();
     if !new_volumes.is_empty() {
         let keys: Vec<(String, String)> = new_volumes
             .iter()

@@ -204,7 +204,7 @@ fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
         let destroyed: Vec<&str> = environment
             .services
             .iter()
-            .filter(|s| s.action == Action::Destroy)
+            .filter(|s| matches!(s.action, Action::Destroy | Action::Replace))
             .map(|s| s.name.as_str())
             .collect();
         if environment.protected && !destroyed.is_empty() {
@@ -220,7 +220,7 @@ fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
         }
     }
     if plan.destroys() && !args.allow_destroy && !std::io::stdin().is_terminal() {
-        return Err("the plan destroys resources\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
+        return Err("the plan destroys resources (a replacement destroys, then creates)\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
     }
     Ok(())
 }

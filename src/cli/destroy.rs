@@ -128,6 +128,7 @@ fn destroy_plan(
             source: None,
             create_volume: None,
             volume_id: None,
+            replace_volume: None,
             changes: Vec::new(),
         })
         .collect();

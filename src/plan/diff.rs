@@ -144,6 +144,7 @@ pub fn diff(
                         source: None,
                         create_volume: None,
                         volume_id: None,
+                        replace_volume: None,
                         changes: Vec::new(),
                     });
                 } else {
@@ -195,6 +196,7 @@ fn service_plan(
     changes.extend(networking_changes(&wanted, have));
     changes.extend(registry_changes(&wanted, have, secrets));
     let mut create_volume = None;
+    let mut replace_volume = None;
     if let Some((mount, size)) = &wanted.volume {
         match &volume_id {
             None => {
@@ -219,16 +221,25 @@ fn service_plan(
                 if let Some(size) = size
                     && !json_eq(size_now, &json!(size))
                 {
-                    changes.push(change(
-                        &["@volume", "sizeMB"],
-                        size_now.cloned(),
-                        Some(json!(size)),
-                    ));
+                    let mut resize =
+                        change(&["@volume", "sizeMB"], size_now.cloned(), Some(json!(size)));
+                    // Railway grows a volume in place but cannot shrink
+                    // one: a smaller size means a new (empty) volume.
+                    if size_now
+                        .and_then(Value::as_f64)
+                        .is_some_and(|now| (*size as f64) < now)
+                    {
+                        resize.replace = true;
+                        replace_volume = Some(id.clone());
+                        create_volume = Some(mount.clone());
+                    }
+                    changes.push(resize);
                 }
             }
         }
     }
     let action = match (service_id, config) {
+        (Some(_), Some(_)) if replace_volume.is_some() => Action::Replace,
         (Some(_), Some(_)) if changes.is_empty() => Action::None,
         (Some(_), Some(_)) => Action::Update,
         _ => Action::Create,
@@ -245,7 +256,13 @@ fn service_plan(
         create_service: service_id.is_none(),
         source,
         create_volume,
-        volume_id,
+        // A replaced volume's id is not reused.
+        volume_id: if replace_volume.is_some() {
+            None
+        } else {
+            volume_id
+        },
+        replace_volume,
         changes,
     }
 }
@@ -255,6 +272,7 @@ fn change(path: &[&str], old: Option<Value>, new: Option<Value>) -> Change {
         path: path.iter().map(|s| (*s).to_owned()).collect(),
         old: old.map(PlanValue::Plain),
         new: new.map(PlanValue::Plain),
+        replace: false,
     }
 }
 
@@ -282,6 +300,7 @@ fn setting_changes(wanted: &DesiredService, have: &Value) -> Vec<Change> {
                 path: path.clone(),
                 old: now.cloned().map(PlanValue::Plain),
                 new: Some(PlanValue::Plain(value.clone())),
+                replace: false,
             });
         }
     }
@@ -339,6 +358,7 @@ fn variable_changes(
                 path: path(name),
                 old,
                 new: Some(value.clone()),
+                replace: false,
             });
         }
     }
@@ -351,6 +371,7 @@ fn variable_changes(
                     Sensitive::fingerprint(now.unwrap_or_default()),
                 ))),
                 new: None,
+                replace: false,
             });
         }
     }
@@ -397,6 +418,7 @@ fn registry_changes(
                 PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(clear)))
             }),
             new: Some(PlanValue::Sensitive(Sensitive::Secret(password.clone()))),
+            replace: false,
         });
     }
     changes

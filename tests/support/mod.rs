@@ -5,8 +5,10 @@
 
 mod cli;
 mod emulator;
+mod golden;
 mod world;
 
 pub use cli::*;
 pub use emulator::*;
+pub use golden::*;
 pub use world::*;
