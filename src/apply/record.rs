@@ -21,25 +21,33 @@ use crate::state::{
 
 use super::{Report, Status};
 
-/// One ownership record of `plan`'s project.
-pub fn resource(
+/// The key of a resource of `plan`'s project.
+pub fn key(
     plan: &Plan,
     kind: ResourceKind,
     environment: Option<&str>,
     service: Option<&str>,
     name: &str,
+) -> ResourceKey {
+    ResourceKey {
+        project: plan.project.clone(),
+        environment: environment.map(str::to_owned),
+        kind,
+        service: service.map(str::to_owned),
+        name: name.to_owned(),
+    }
+}
+
+/// One ownership record of `plan`'s project.
+pub fn resource(
+    plan: &Plan,
+    key: ResourceKey,
     railway_id: Option<String>,
     origin: Origin,
     actor: &Actor,
 ) -> Resource {
     Resource {
-        key: ResourceKey {
-            project: plan.project.clone(),
-            environment: environment.map(str::to_owned),
-            kind,
-            service: service.map(str::to_owned),
-            name: name.to_owned(),
-        },
+        key,
         project_id: plan.project_id.clone(),
         environment_id: None,
         railway_id,
@@ -57,10 +65,7 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
         let name = plan.project.as_str();
         records.push(resource(
             plan,
-            ResourceKind::Project,
-            None,
-            None,
-            name,
+            key(plan, ResourceKind::Project, None, None, name),
             None,
             created,
             actor,
@@ -71,10 +76,7 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
         if environment.action == Action::Create {
             records.push(resource(
                 plan,
-                ResourceKind::Environment,
-                None,
-                None,
-                env,
+                key(plan, ResourceKind::Environment, None, None, env),
                 None,
                 created,
                 actor,
@@ -86,10 +88,7 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
             if service.create_service || service.action == Action::Create {
                 records.push(resource(
                     plan,
-                    ResourceKind::Service,
-                    Some(env),
-                    None,
-                    &service.name,
+                    key(plan, ResourceKind::Service, Some(env), None, &service.name),
                     service.id.clone(),
                     created,
                     actor,
@@ -98,10 +97,13 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
             if service.create_volume.is_some() {
                 records.push(resource(
                     plan,
-                    ResourceKind::Volume,
-                    Some(env),
-                    Some(&service.name),
-                    &service.name,
+                    key(
+                        plan,
+                        ResourceKind::Volume,
+                        Some(env),
+                        Some(&service.name),
+                        &service.name,
+                    ),
                     None,
                     created,
                     actor,
@@ -133,10 +135,7 @@ pub fn record_outcome(
     let record = |kind, env: Option<&str>, service: Option<&str>, name: &str, id: &str| {
         with_project(resource(
             plan,
-            kind,
-            env,
-            service,
-            name,
+            key(plan, kind, env, service, name),
             Some(id.to_owned()),
             Origin::Created,
             actor,
