@@ -7,7 +7,6 @@ mod support;
 use mirage::apply::{self, Progress, Status};
 use mirage::plan::{self, Filter, Owned};
 use mirage::railway::{Client, ClientOptions, Credentials, Token};
-use serde_json::json;
 use support::World;
 
 fn client(world: &World) -> Client {
@@ -38,23 +37,14 @@ async fn plan_now(world: &World, client: &Client, project_id: &str) -> plan::Pla
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_between_plan_and_apply_is_refused() {
     let world = World::applied("quickstart").await;
-    let main = world.path().join("main.mirage");
-    let text = std::fs::read_to_string(&main).expect("read");
-    std::fs::write(&main, text.replace("nginx:1.27", "nginx:1.28")).expect("write");
+    world.edit("main.mirage", |t| t.replace("nginx:1.27", "nginx:1.28"));
     let (project, env) = world.environment_id("quickstart", "production").await;
     let web = world.service_id(&env, "web").await;
     let client = client(&world);
     let plan = plan_now(&world, &client, &project).await;
     assert!(plan.has_changes());
     // Someone changes the environment after the plan read it.
-    world
-        .harness
-        .commit(
-            &env,
-            json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}),
-        )
-        .await
-        .data();
+    world.touch(&env).await;
     let report = apply::apply(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
     assert!(!report.succeeded());
     let (resource, status) = &report.steps[0];
@@ -81,9 +71,7 @@ async fn a_change_between_plan_and_apply_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unchanged_environment_costs_one_read_before_the_commit() {
     let world = World::applied("quickstart").await;
-    let main = world.path().join("main.mirage");
-    let text = std::fs::read_to_string(&main).expect("read");
-    std::fs::write(&main, text.replace("nginx:1.27", "nginx:1.28")).expect("write");
+    world.edit("main.mirage", |t| t.replace("nginx:1.27", "nginx:1.28"));
     let (project, _) = world.environment_id("quickstart", "production").await;
     let client = client(&world);
     let plan = plan_now(&world, &client, &project).await;

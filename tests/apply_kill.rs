@@ -179,18 +179,13 @@ async fn a_change_killed_anywhere_converges() {
     let mut points = 0;
     for n in 1.. {
         let world = World::applied("saas").await;
-        let services = world.path().join("services.mirage");
-        let text = std::fs::read_to_string(&services).expect("read");
-        std::fs::write(
-            &services,
-            text.replace("start \"node dist/worker.js\"", "start \"node dist/w.js\"")
-                + "\nservice \"search\" {\n    image \"getmeili/meilisearch:v1.10\"\n    volume \"/meili_data\"\n    vars {\n        MEILI_ENV \"production\"\n    }\n}\n",
-        )
-        .expect("write");
-        let environments = world.path().join("environments.mirage");
-        let text = std::fs::read_to_string(&environments).expect("read");
-        std::fs::write(&environments, text + "\nenvironment \"qa\" layer=\"dev\"\n")
-            .expect("write");
+        world.edit("services.mirage", |t| {
+            t.replace("start \"node dist/worker.js\"", "start \"node dist/w.js\"")
+                + "\nservice \"search\" {\n    image \"getmeili/meilisearch:v1.10\"\n    volume \"/meili_data\"\n    vars {\n        MEILI_ENV \"production\"\n    }\n}\n"
+        });
+        world.edit("environments.mirage", |t| {
+            t + "\nenvironment \"qa\" layer=\"dev\"\n"
+        });
         if apply_killed_at(&world, n).await == Outcome::Finished {
             break;
         }

@@ -106,13 +106,9 @@ async fn drift_shows_in_the_next_plan() {
 async fn a_stale_saved_plan_is_refused() {
     let world = World::applied("quickstart").await;
     // A change to the files, planned and saved.
-    let main = world.path().join("main.mirage");
-    let text = std::fs::read_to_string(&main).expect("read");
-    std::fs::write(
-        &main,
-        text.replace("image \"nginx:1.27\"", "image \"nginx:1.28\""),
-    )
-    .expect("write");
+    world.edit("main.mirage", |t| {
+        t.replace("image \"nginx:1.27\"", "image \"nginx:1.28\"")
+    });
     let saved = world
         .mirage(&["plan", ".", "--out", "change.plan"])
         .await
@@ -132,14 +128,7 @@ async fn a_stale_saved_plan_is_refused() {
     assert!(file["etags"]["production"].is_string(), "{file}");
     // Someone changes the environment on Railway meanwhile.
     let (_, env) = world.environment_id("quickstart", "production").await;
-    world
-        .harness
-        .commit(
-            &env,
-            json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}),
-        )
-        .await
-        .data();
+    world.touch(&env).await;
     let refused = world.mirage(&["apply", "change.plan"]).await;
     assert_eq!(refused.code, Some(1), "{}", refused.stdout);
     assert!(

@@ -76,11 +76,11 @@ async fn import_adopts_what_the_files_declare() {
 
     // Managed now: removing `web` from the files destroys it; `legacy`
     // stays untouched.
-    let main = world.path().join("main.mirage");
-    let text = std::fs::read_to_string(&main).expect("read");
-    let start = text.find("service \"web\"").expect("web block");
-    let end = text[start..].find("}\n").expect("block end") + start + 2;
-    std::fs::write(&main, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    world.edit("main.mirage", |text| {
+        let start = text.find("service \"web\"").expect("web block");
+        let end = text[start..].find("}\n").expect("block end") + start + 2;
+        format!("{}{}", &text[..start], &text[end..])
+    });
     let plan = world.mirage(&["plan", "."]).await.ok("plan");
     assert!(plan.stdout.contains("- service \"web\""), "{}", plan.stdout);
     assert!(

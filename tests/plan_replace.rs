@@ -10,13 +10,9 @@ use support::{World, golden};
 /// The `saas` example applied, then its database volume shrunk.
 async fn shrunk() -> World {
     let world = World::applied("saas").await;
-    let services = world.path().join("services.mirage");
-    let text = std::fs::read_to_string(&services).expect("read");
-    std::fs::write(
-        &services,
-        text.replace("volume size=\"10GB\"", "volume size=\"5GB\""),
-    )
-    .expect("write");
+    world.edit("services.mirage", |t| {
+        t.replace("volume size=\"10GB\"", "volume size=\"5GB\"")
+    });
     world
 }
 

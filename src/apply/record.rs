@@ -38,6 +38,17 @@ pub fn key(
     }
 }
 
+/// The key of the volume of `service` in `environment` (one per instance).
+pub fn volume_key(plan: &Plan, environment: &str, service: &str) -> ResourceKey {
+    key(
+        plan,
+        ResourceKind::Volume,
+        Some(environment),
+        Some(service),
+        service,
+    )
+}
+
 /// One ownership record of `plan`'s project.
 pub fn resource(
     plan: &Plan,
@@ -97,13 +108,7 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
             if service.create_volume.is_some() {
                 records.push(resource(
                     plan,
-                    key(
-                        plan,
-                        ResourceKind::Volume,
-                        Some(env),
-                        Some(&service.name),
-                        &service.name,
-                    ),
+                    volume_key(plan, env, &service.name),
                     None,
                     created,
                     actor,

@@ -38,14 +38,7 @@ pub struct Args {
 
 /// Run `mirage apply`.
 pub fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            report::print_error(&format!("cannot start the async runtime: {error}"));
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    runtime.block_on(run_async(args))
+    super::plan::block_on(run_async(args))
 }
 
 async fn run_async(args: Args) -> ExitCode {

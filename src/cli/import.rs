@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use super::plan::{Selection, prepare_with};
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
-use crate::apply::record::{key, resource};
+use crate::apply::record::{key, resource, volume_key};
 use crate::plan::{Action, Plan};
 use crate::state::{self, Origin, Resource, ResourceKind};
 
@@ -28,14 +28,7 @@ pub struct Args {
 
 /// Run `mirage import`.
 pub fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            report::print_error(&format!("cannot start the async runtime: {error}"));
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    runtime.block_on(async {
+    super::plan::block_on(async {
         // Locked like an apply: ownership must not change under one.
         let Some(prepared) = prepare_with(&args.dir, &args.selection, Some(None)).await else {
             return ExitCode::from(EXIT_FAILURE);
@@ -129,16 +122,7 @@ fn importable(plan: &Plan, actor: &state::Actor) -> Vec<Resource> {
                 .as_ref()
                 .or(service.replace_volume.as_ref())
             {
-                out.push(adopt(
-                    key(
-                        plan,
-                        ResourceKind::Volume,
-                        Some(env),
-                        Some(&service.name),
-                        &service.name,
-                    ),
-                    volume,
-                ));
+                out.push(adopt(volume_key(plan, env, &service.name), volume));
             }
         }
     }

@@ -71,16 +71,21 @@ pub struct Args {
     pub detailed_exitcode: bool,
 }
 
-/// Run `mirage plan`.
-pub fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
+/// Runs a command's async body on a fresh runtime (shared by the commands
+/// that talk to Railway).
+pub fn block_on(body: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(body),
         Err(error) => {
             report::print_error(&format!("cannot start the async runtime: {error}"));
-            return ExitCode::from(EXIT_FAILURE);
+            ExitCode::from(EXIT_FAILURE)
         }
-    };
-    runtime.block_on(async {
+    }
+}
+
+/// Run `mirage plan`.
+pub fn run(args: Args) -> ExitCode {
+    block_on(async {
         let Some((_connection, plan)) = prepare(&args.dir, &args.selection).await else {
             return ExitCode::from(EXIT_FAILURE);
         };

@@ -97,6 +97,14 @@ impl World {
         self.dir.path().to_path_buf()
     }
 
+    /// Rewrites project file `file` through `change` (the text in, the
+    /// text out).
+    pub fn edit(&self, file: &str, change: impl FnOnce(String) -> String) {
+        let path = self.dir.path().join(file);
+        let text = std::fs::read_to_string(&path).expect("read a project file");
+        std::fs::write(&path, change(text)).expect("write a project file");
+    }
+
     /// Runs `mirage ARGS` in the project directory against the emulator.
     pub async fn mirage(&self, args: &[&str]) -> Run {
         self.mirage_with(args, &[]).await
@@ -140,6 +148,18 @@ impl World {
             plan.stdout,
             plan.stderr
         );
+    }
+
+    /// Someone changes environment `env_id` by hand (a shared variable),
+    /// which changes its `configEtag`.
+    pub async fn touch(&self, env_id: &str) {
+        self.harness
+            .commit(
+                env_id,
+                json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}),
+            )
+            .await
+            .data();
     }
 
     /// Every project on the emulator, with its environments and services.
