@@ -165,20 +165,29 @@ pub fn open_store(dir: &Path) -> Option<state::Store> {
     }
 }
 
-/// The services Mirage owns in `project`, by environment.
+/// The services Mirage owns in `project`, by environment, and the volumes
+/// an unfinished apply created (owned, still without a Railway id).
 pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
     let filter = state::OwnedFilter {
         project: Some(project.to_owned()),
-        kind: Some(state::ResourceKind::Service),
         ..state::OwnedFilter::default()
     };
     match store.list_owned(&filter) {
-        Ok(resources) => Some(Owned {
-            services: resources
-                .into_iter()
-                .filter_map(|r| r.key.environment.map(|env| (env, r.key.name)))
-                .collect(),
-        }),
+        Ok(resources) => {
+            let mut owned = Owned::default();
+            for r in resources {
+                match (r.key.kind, r.key.environment) {
+                    (state::ResourceKind::Service, Some(env)) => {
+                        owned.services.insert((env, r.key.name));
+                    }
+                    (state::ResourceKind::Volume, Some(env)) if r.railway_id.is_none() => {
+                        owned.unsized_volumes.insert((env, r.key.name));
+                    }
+                    _ => {}
+                }
+            }
+            Some(owned)
+        }
         Err(error) => {
             report::print_error(&format!("cannot read the state database: {error}"));
             None

@@ -19,6 +19,11 @@ use crate::railway::{EnvironmentState, Snapshot};
 pub struct Owned {
     /// `(environment, service)` pairs.
     pub services: BTreeSet<(String, String)>,
+    /// `(environment, service)` of volumes an apply created and died
+    /// before sizing (recorded without a Railway id): Railway's default
+    /// size is not one anybody chose, so making it smaller is not a
+    /// replacement.
+    pub unsized_volumes: BTreeSet<(String, String)>,
 }
 
 /// Which part of the project to plan.
@@ -118,9 +123,16 @@ pub fn diff(
                 (Some(a), Some(id)) => a.service_config(id),
                 _ => None,
             };
-            env_plan
-                .services
-                .push(service_plan(instance, service_id, actual, config, secrets));
+            env_plan.services.push(service_plan(
+                instance,
+                service_id,
+                actual,
+                config,
+                secrets,
+                owned
+                    .unsized_volumes
+                    .contains(&(environment.name.clone(), instance.name.clone())),
+            ));
         }
         // Services on Railway that the model does not declare: destroyed
         // when Mirage owns them, otherwise listed and left alone.
@@ -178,6 +190,7 @@ fn service_plan(
     environment: Option<&EnvironmentState>,
     config: Option<&Value>,
     secrets: SecretLookup<'_>,
+    unsized_volume: bool,
 ) -> ServicePlan {
     let wanted = desired(instance);
     let empty = json!({});
@@ -225,9 +238,10 @@ fn service_plan(
                         change(&["@volume", "sizeMB"], size_now.cloned(), Some(json!(size)));
                     // Railway grows a volume in place but cannot shrink
                     // one: a smaller size means a new (empty) volume.
-                    if size_now
-                        .and_then(Value::as_f64)
-                        .is_some_and(|now| (*size as f64) < now)
+                    if !unsized_volume
+                        && size_now
+                            .and_then(Value::as_f64)
+                            .is_some_and(|now| (*size as f64) < now)
                     {
                         resize.replace = true;
                         replace_volume = Some(id.clone());
