@@ -88,7 +88,8 @@ async fn run() {
     let plan_time = start.elapsed();
     assert!(!again.has_changes(), "{}", plan::render::text(&again));
 
-    // One variable changed in one environment: one read, one write.
+    // One variable changed in one environment: one read, the configEtag
+    // re-check before writing, one write.
     let mut changed = model.clone();
     if let Some(v) = changed.environments[7].services[3]
         .variables

@@ -5,89 +5,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
-use support::{Harness, copy_dir, mirage_bin, repo_root};
-
-const STRIPE: &str = "sk_test_e2e_NEVER_PRINT_4f9a";
-const ORBIT: &str = "orbit_e2e_NEVER_PRINT_77c1";
-
-/// One project directory and an emulator.
-struct World {
-    harness: Harness,
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl World {
-    async fn with_example(name: &str) -> World {
-        World::with_harness(name, Harness::start().await).await
-    }
-
-    async fn with_harness(name: &str, harness: Harness) -> World {
-        let dir = tempfile::tempdir().expect("tempdir");
-        copy_dir(&repo_root().join("examples").join(name), dir.path()).expect("copy example");
-        World { harness, dir }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
-    }
-
-    async fn mirage(&self, args: &[&str]) -> Run {
-        let url = self.harness.emu.url();
-        let token = self.harness.token.clone();
-        let dir = self.path();
-        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        tokio::task::spawn_blocking(move || run_binary(&dir, &url, &token, &args))
-            .await
-            .expect("the binary runs")
-    }
-}
-
-fn run_binary(dir: &Path, url: &str, token: &str, args: &[String]) -> Run {
-    let output = Command::new(mirage_bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .env("MIRAGE_RAILWAY_URL", url)
-        .env("RAILWAY_API_TOKEN", token)
-        .env_remove("RAILWAY_TOKEN")
-        .env("NO_COLOR", "1")
-        .env("STRIPE_KEY", STRIPE)
-        .env("ORBIT_PAYMENTS_TOKEN", ORBIT)
-        .output()
-        .expect("running mirage");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-impl Run {
-    fn ok(self, what: &str) -> Run {
-        assert_eq!(
-            self.code,
-            Some(0),
-            "{what} failed\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
+use support::{Harness, STRIPE, World};
 
 async fn converges(example: &str) {
     let world = World::with_example(example).await;
-    let first = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let first = world.plan().await;
     assert_eq!(
         first.code,
         Some(2),
@@ -104,7 +27,7 @@ async fn converges(example: &str) {
         "{}",
         applied.stdout
     );
-    let again = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let again = world.plan().await;
     assert_eq!(
         again.code,
         Some(0),
@@ -129,61 +52,11 @@ async fn microservices_converges() {
     converges("microservices").await;
 }
 
-/// The first environment id of the project the example created.
-async fn environment_id(world: &World, project: &str, env: &str) -> (String, String) {
-    let reply = world
-        .harness
-        .gql(
-            "{ projects { edges { node { id name environments { edges { node { id name } } } services { edges { node { id name } } } } } } }",
-            json!({}),
-        )
-        .await;
-    let projects = reply.data()["projects"]["edges"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let node = projects
-        .iter()
-        .map(|e| &e["node"])
-        .find(|n| n["name"] == project)
-        .expect("the project exists")
-        .clone();
-    let env_id = node["environments"]["edges"]
-        .as_array()
-        .and_then(|edges| edges.iter().find(|e| e["node"]["name"] == env))
-        .and_then(|e| e["node"]["id"].as_str())
-        .expect("the environment exists")
-        .to_owned();
-    (node["id"].as_str().expect("id").to_owned(), env_id)
-}
-
-async fn service_id(world: &World, env_id: &str, name: &str) -> String {
-    let (config, _) = world.harness.config(env_id).await;
-    let _ = config;
-    let reply = world
-        .harness
-        .gql(
-            "query($e: String!) { environment(id: $e) { serviceInstances { edges { node { serviceId serviceName } } } } }",
-            json!({"e": env_id}),
-        )
-        .await;
-    reply.data()["environment"]["serviceInstances"]["edges"]
-        .as_array()
-        .and_then(|edges| edges.iter().find(|e| e["node"]["serviceName"] == name))
-        .and_then(|e| e["node"]["serviceId"].as_str())
-        .expect("the service exists")
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_shows_in_the_next_plan() {
-    let world = World::with_example("quickstart").await;
-    world
-        .mirage(&["apply", ".", "--auto-approve"])
-        .await
-        .ok("apply");
-    let (_, env) = environment_id(&world, "quickstart", "production").await;
-    let web = service_id(&world, &env, "web").await;
+    let world = World::applied("quickstart").await;
+    let (_, env) = world.environment_id("quickstart", "production").await;
+    let web = world.service_id(&env, "web").await;
     let reply = world
         .harness
         .commit(
@@ -192,7 +65,7 @@ async fn drift_shows_in_the_next_plan() {
         )
         .await;
     reply.data();
-    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let plan = world.plan().await;
     assert_eq!(plan.code, Some(2), "{}", plan.stdout);
     assert!(plan.stdout.contains("~ service \"web\""), "{}", plan.stdout);
     assert!(
@@ -225,25 +98,17 @@ async fn drift_shows_in_the_next_plan() {
     let (config, _) = world.harness.config(&env).await;
     assert_eq!(config["services"][&web]["variables"]["PORT"]["value"], "80");
     assert!(config["services"][&web]["variables"].get("EXTRA").is_none());
-    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let plan = world.plan().await;
     assert_eq!(plan.code, Some(0), "{}", plan.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_saved_plan_is_refused() {
-    let world = World::with_example("quickstart").await;
-    world
-        .mirage(&["apply", ".", "--auto-approve"])
-        .await
-        .ok("apply");
+    let world = World::applied("quickstart").await;
     // A change to the files, planned and saved.
-    let main = world.path().join("main.mirage");
-    let text = std::fs::read_to_string(&main).expect("read");
-    std::fs::write(
-        &main,
-        text.replace("image \"nginx:1.27\"", "image \"nginx:1.28\""),
-    )
-    .expect("write");
+    world.edit("main.mirage", |t| {
+        t.replace("image \"nginx:1.27\"", "image \"nginx:1.28\"")
+    });
     let saved = world
         .mirage(&["plan", ".", "--out", "change.plan"])
         .await
@@ -262,15 +127,8 @@ async fn a_stale_saved_plan_is_refused() {
     assert_eq!(file["kind"], "mirage-plan");
     assert!(file["etags"]["production"].is_string(), "{file}");
     // Someone changes the environment on Railway meanwhile.
-    let (_, env) = environment_id(&world, "quickstart", "production").await;
-    world
-        .harness
-        .commit(
-            &env,
-            json!({"sharedVariables": {"TOUCHED": {"value": "1"}}}),
-        )
-        .await
-        .data();
+    let (_, env) = world.environment_id("quickstart", "production").await;
+    world.touch(&env).await;
     let refused = world.mirage(&["apply", "change.plan"]).await;
     assert_eq!(refused.code, Some(1), "{}", refused.stdout);
     assert!(
@@ -298,18 +156,14 @@ async fn a_stale_saved_plan_is_refused() {
         applied.stdout
     );
     let (config, _) = world.harness.config(&env).await;
-    let web = service_id(&world, &env, "web").await;
+    let web = world.service_id(&env, "web").await;
     assert_eq!(config["services"][&web]["source"]["image"], "nginx:1.28");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unmanaged_resources_are_listed_and_never_touched() {
-    let world = World::with_example("quickstart").await;
-    world
-        .mirage(&["apply", ".", "--auto-approve"])
-        .await
-        .ok("apply");
-    let (project, env) = environment_id(&world, "quickstart", "production").await;
+    let world = World::applied("quickstart").await;
+    let (project, env) = world.environment_id("quickstart", "production").await;
     let legacy = world.harness.service(&project, "legacy", "redis:7").await;
     world
         .harness
@@ -328,10 +182,7 @@ async fn unmanaged_resources_are_listed_and_never_touched() {
     );
     assert!(plan.stdout.contains("mirage import"), "{}", plan.stdout);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
-    world
-        .mirage(&["apply", ".", "--auto-approve"])
-        .await
-        .ok("apply");
+    world.apply().await;
     let (after, _) = world.harness.config(&env).await;
     assert_eq!(before["services"][&legacy], after["services"][&legacy]);
 }
@@ -342,7 +193,7 @@ async fn apply_refuses_without_approval_off_a_terminal() {
     let run = world.mirage(&["apply", "."]).await;
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
-    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let plan = world.plan().await;
     assert_eq!(plan.code, Some(2), "nothing was applied");
 }
 
@@ -378,8 +229,8 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
     let apply = world.mirage(&["apply", "saved.plan"]).await.ok("apply");
     outputs.push(apply.stdout + &apply.stderr);
     // The secret did reach Railway…
-    let (_, env) = environment_id(&world, "acme-shop", "production").await;
-    let api = service_id(&world, &env, "api").await;
+    let (_, env) = world.environment_id("acme-shop", "production").await;
+    let api = world.service_id(&env, "api").await;
     let (config, _) = world.harness.config(&env).await;
     assert_eq!(
         config["services"][&api]["variables"]["STRIPE_KEY"]["value"],
@@ -426,12 +277,8 @@ async fn secrets_never_appear_in_plans_saved_plans_or_logs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn destroy_removes_only_what_mirage_owns() {
-    let world = World::with_example("quickstart").await;
-    world
-        .mirage(&["apply", ".", "--auto-approve"])
-        .await
-        .ok("apply");
-    let (project, env) = environment_id(&world, "quickstart", "production").await;
+    let world = World::applied("quickstart").await;
+    let (project, env) = world.environment_id("quickstart", "production").await;
     let legacy = world.harness.service(&project, "legacy", "redis:7").await;
     let refused = world.mirage(&["destroy", ".", "--env", "production"]).await;
     assert_eq!(refused.code, Some(1), "no approval off a terminal");
@@ -467,11 +314,7 @@ async fn destroy_removes_only_what_mirage_owns() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_protected_environment_is_never_destroyed() {
-    let world = World::with_example("microservices").await;
-    world
-        .mirage(&["apply", ".", "--auto-approve"])
-        .await
-        .ok("apply");
+    let world = World::applied("microservices").await;
     let refused = world
         .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
         .await;
@@ -481,7 +324,7 @@ async fn a_protected_environment_is_never_destroyed() {
         "{}",
         refused.stderr
     );
-    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let plan = world.plan().await;
     assert_eq!(plan.code, Some(0), "nothing was destroyed: {}", plan.stdout);
 }
 
@@ -512,7 +355,7 @@ async fn concurrent_applies_one_wins_one_is_told() {
         "the loser is told who holds the lock since when: {}",
         loser.stderr
     );
-    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    let plan = world.plan().await;
     assert_eq!(plan.code, Some(0), "{}", plan.stdout);
 }
 
@@ -536,40 +379,13 @@ async fn apply_converges_through_transient_errors_and_rate_limits() {
     let mut converged = false;
     for _ in 0..8 {
         let _ = world.mirage(&["apply", ".", "--auto-approve"]).await;
-        let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+        let plan = world.plan().await;
         if plan.code == Some(0) {
             converged = true;
             break;
         }
     }
     assert!(converged, "apply converges despite 20% injected failures");
-    // No duplicates: each service name exists once in the project.
-    let reply = world
-        .harness
-        .gql(
-            "{ projects { edges { node { name services { edges { node { name } } } } } } }",
-            json!({}),
-        )
-        .await;
-    let projects = reply.data()["projects"]["edges"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(projects.len(), 1, "one project: {projects:?}");
-    let names: Vec<&str> = projects[0]["node"]["services"]["edges"]
-        .as_array()
-        .map(|edges| {
-            edges
-                .iter()
-                .filter_map(|e| e["node"]["name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
-    assert_eq!(
-        names.len(),
-        unique.len(),
-        "no duplicate services: {names:?}"
-    );
-    assert_eq!(names.len(), 5, "{names:?}");
+    let project = world.assert_no_duplicates("acme-shop").await;
+    assert_eq!(project.services.len(), 5, "{project:?}");
 }

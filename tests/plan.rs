@@ -3,6 +3,8 @@
 //! text and compared with `tests/plan/*.txt`. `MIRAGE_BLESS=1` rewrites
 //! the golden files after a deliberate change.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -10,20 +12,10 @@ use mirage::model::SecretRef;
 use mirage::plan::{self, Action, Filter, Owned, PlanValue, Sensitive};
 use mirage::railway::{EnvironmentState, Snapshot};
 use serde_json::json;
+use support::golden;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = root().join("tests/plan").join(name);
-    if std::env::var_os("MIRAGE_BLESS").is_some() {
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("golden `{}`: {e} (run with MIRAGE_BLESS=1)", path.display()));
-    assert_eq!(actual, expected, "plan differs from `{}`", path.display());
 }
 
 fn secrets(secret: &SecretRef) -> Option<String> {

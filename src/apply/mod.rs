@@ -1,5 +1,7 @@
 //! Executing a [`Plan`] on Railway, in the fewest requests:
 //!
+//! 0. one read of the `configEtag` of every existing environment it will
+//!    write, refusing everything if one changed since the plan ([`etag`]);
 //! 1. the project (`projectCreate`), when missing;
 //! 2. every new environment, aliased in one request;
 //! 3. every new service, aliased in one request (project-wide);
@@ -15,8 +17,10 @@
 //! skipped, everything else goes on. Names are identity, so running again
 //! converges without duplicates.
 
+pub mod etag;
 pub mod patch;
 pub mod progress;
+pub mod record;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +39,9 @@ use crate::railway::ops::service::{
     ServiceCreate, ServiceCreateInput, ServiceCreateVariables, ServiceDelete,
     ServiceDeleteVariables, ServiceSourceInput,
 };
-use crate::railway::ops::volume::{VolumeCreate, VolumeCreateInput, VolumeCreateVariables};
+use crate::railway::ops::volume::{
+    VolumeCreate, VolumeCreateInput, VolumeCreateVariables, VolumeDelete, VolumeDeleteVariables,
+};
 use crate::railway::schema::EnvironmentConfig;
 
 pub use progress::Progress;
@@ -93,6 +99,28 @@ pub async fn apply(
     progress: &Progress,
 ) -> Report {
     let mut report = Report::default();
+    // 0. Nobody changed what the plan read (see `etag`).
+    let refusal = match etag::stale_environments(client, plan).await {
+        Ok(stale) if stale.is_empty() => None,
+        Ok(stale) => Some((
+            stale,
+            "it changed on Railway since the plan read it (its `configEtag` differs); nothing was applied: run `mirage plan` again and review the new plan".to_owned(),
+        )),
+        Err(error) => Some((
+            plan.environments.iter().map(|e| e.name.clone()).collect(),
+            format!("cannot re-check its `configEtag` before writing: {error}"),
+        )),
+    };
+    if let Some((environments, reason)) = refusal {
+        for environment in environments {
+            report.push(
+                progress,
+                format!("environment \"{environment}\""),
+                Status::Failed(reason.clone()),
+            );
+        }
+        return report;
+    }
     // 1. The project.
     let mut env_ids: BTreeMap<String, String> = plan
         .environments
@@ -245,11 +273,48 @@ pub async fn apply(
             }
         }
     }
-    // 4. Volumes, one aliased request.
+    // 4. Volumes: replaced ones deleted first, then every new one, one
+    //    aliased request each.
+    let mut failed_volumes = BTreeSet::new();
+    let replaced: Vec<(String, String, String)> = plan
+        .environments
+        .iter()
+        .flat_map(|e| {
+            e.services.iter().filter_map(|s| {
+                s.replace_volume
+                    .clone()
+                    .map(|id| (e.name.clone(), s.name.clone(), id))
+            })
+        })
+        .collect();
+    if !replaced.is_empty() {
+        let operations = replaced
+            .iter()
+            .map(|(_, _, id)| {
+                VolumeDelete::build(VolumeDeleteVariables {
+                    volume_id: id.clone(),
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, replaced.len());
+        for ((env, service, _), result) in replaced.into_iter().zip(results) {
+            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            match result {
+                Ok(_) => report.push(progress, resource, Status::Done),
+                Err(error) => {
+                    failed_volumes.insert((env, service));
+                    report.push(progress, resource, Status::Failed(error));
+                }
+            }
+        }
+    }
     let mut volume_ids: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut new_volumes = Vec::new();
     for environment in &plan.environments {
         for service in &environment.services {
+            if failed_volumes.contains(&(environment.name.clone(), service.name.clone())) {
+                continue;
+            }
             if let Some(id) = &service.volume_id {
                 volume_ids.insert((environment.name.clone(), service.name.clone()), id.clone());
             }
@@ -274,7 +339,6 @@ pub async fn apply(
             }
         }
     }
-    let mut failed_volumes = BTreeSet::new();
     if !new_volumes.is_empty() {
         let keys: Vec<(String, String)> = new_volumes
             .iter()

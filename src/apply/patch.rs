@@ -107,6 +107,17 @@ pub fn environment_patch(
             }
             set_path(&mut config, &path, value);
         }
+        if failed.is_none()
+            && service.replace_volume.is_some()
+            && let (Some(mount), Some(volume)) = (&service.create_volume, ids.volume(&service.name))
+        {
+            // The replacement is mounted where the old volume was.
+            set_path(
+                &mut config,
+                &["volumeMounts".into(), volume, "mountPath".into()],
+                Value::String(mount.clone()),
+            );
+        }
         match failed {
             Some(reason) => unresolved.push(Unresolved {
                 service: service.name.clone(),

@@ -38,14 +38,7 @@ pub struct Args {
 
 /// Run `mirage apply`.
 pub fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            report::print_error(&format!("cannot start the async runtime: {error}"));
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    runtime.block_on(run_async(args))
+    super::plan::block_on(run_async(args))
 }
 
 async fn run_async(args: Args) -> ExitCode {
@@ -77,6 +70,9 @@ async fn run_async(args: Args) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     report::write_stdout(&plan::render::text(&plan));
+    if let Err(error) = apply::record::record_known_ids(&store, &plan) {
+        report::print_error(&format!("cannot record ownership: {error}"));
+    }
     if !plan.has_changes() {
         return ExitCode::from(EXIT_OK);
     }
@@ -133,10 +129,18 @@ pub async fn execute(
         })
         .map_err(|error| report::print_error(&format!("cannot record the apply: {error}")))
         .ok();
+    // Intent first: a process killed after Railway created something but
+    // before it heard back must not leave an orphan.
+    if let Err(error) = apply::record::record_intent(store, plan, &actor) {
+        report::print_error(&format!("cannot record ownership: {error}"));
+        return ExitCode::from(EXIT_FAILURE);
+    }
     let progress = Progress::for_terminal();
     let result = apply::apply(client, plan, &plan::env_secrets, &progress).await;
     progress.finish();
-    record_ownership(store, plan, &result, &actor);
+    if let Err(error) = apply::record::record_outcome(store, plan, &result, &actor) {
+        report::print_error(&format!("cannot record ownership: {error}"));
+    }
     if let Some(id) = apply_id {
         let outcome = if result.succeeded() {
             state::ApplyResult::Succeeded
@@ -170,107 +174,6 @@ pub async fn execute(
     }
 }
 
-/// Records what this apply created as Mirage's, and forgets what it
-/// destroyed.
-fn record_ownership(
-    store: &state::Store,
-    plan: &Plan,
-    result: &apply::Report,
-    actor: &state::Actor,
-) {
-    let created_by = format!("{}@{}", actor.user, actor.host);
-    let now = state::Timestamp::now();
-    let project_id = plan.project_id.clone().or_else(|| {
-        result
-            .created
-            .iter()
-            .find(|(kind, ..)| kind == "project")
-            .map(|(.., id)| id.clone())
-    });
-    let resource = |kind,
-                    environment: Option<String>,
-                    service: Option<String>,
-                    name: String,
-                    id: Option<String>| state::Resource {
-        key: state::ResourceKey {
-            project: plan.project.clone(),
-            environment,
-            kind,
-            service,
-            name,
-        },
-        project_id: project_id.clone(),
-        environment_id: None,
-        railway_id: id,
-        origin: state::Origin::Created,
-        created_by: created_by.clone(),
-        created_at: now,
-    };
-    let mut records = Vec::new();
-    for (kind, name, environment, id) in &result.created {
-        match kind.as_str() {
-            "project" => records.push(resource(
-                state::ResourceKind::Project,
-                None,
-                None,
-                name.clone(),
-                Some(id.clone()),
-            )),
-            "environment" => records.push(resource(
-                state::ResourceKind::Environment,
-                Some(name.clone()),
-                None,
-                name.clone(),
-                Some(id.clone()),
-            )),
-            "volume" => records.push(resource(
-                state::ResourceKind::Volume,
-                environment.clone(),
-                Some(name.clone()),
-                name.clone(),
-                Some(id.clone()),
-            )),
-            "service" => {
-                // A service is created project-wide; Mirage owns its
-                // instance in every environment of the plan.
-                for env in &plan.environments {
-                    if env.services.iter().any(|s| s.name == *name) {
-                        records.push(resource(
-                            state::ResourceKind::Service,
-                            Some(env.name.clone()),
-                            None,
-                            name.clone(),
-                            Some(id.clone()),
-                        ));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Err(error) = store.record_all(&records) {
-        report::print_error(&format!("cannot record ownership: {error}"));
-    }
-    for env in &plan.environments {
-        for service in &env.services {
-            let destroyed = result.steps.iter().any(|(resource, status)| {
-                *status == apply::Status::Done
-                    && *resource
-                        == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
-            });
-            if service.action == Action::Destroy && destroyed {
-                let _ = store.forget(&state::ResourceKey {
-                    project: plan.project.clone(),
-                    environment: Some(env.name.clone()),
-                    kind: state::ResourceKind::Service,
-                    service: None,
-                    name: service.name.clone(),
-                });
-            }
-        }
-    }
-}
-
 /// A saved plan applies only if Railway and the files are as they were.
 fn check_saved(saved: &plan::saved::SavedPlan, now: &Plan) -> Result<(), String> {
     let stale = saved.stale_environments(now);
@@ -294,7 +197,7 @@ fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
         let destroyed: Vec<&str> = environment
             .services
             .iter()
-            .filter(|s| s.action == Action::Destroy)
+            .filter(|s| matches!(s.action, Action::Destroy | Action::Replace))
             .map(|s| s.name.as_str())
             .collect();
         if environment.protected && !destroyed.is_empty() {
@@ -310,7 +213,7 @@ fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
         }
     }
     if plan.destroys() && !args.allow_destroy && !std::io::stdin().is_terminal() {
-        return Err("the plan destroys resources\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
+        return Err("the plan destroys resources (a replacement destroys, then creates)\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
     }
     Ok(())
 }

@@ -37,20 +37,14 @@ pub struct Args {
 
 /// Run `mirage destroy`.
 pub fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            report::print_error(&format!("cannot start the async runtime: {error}"));
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    runtime.block_on(async {
+    super::plan::block_on(async {
         let selection = Selection {
             envs: vec![args.env.clone()],
             targets: Vec::new(),
             local: args.local,
         };
-        let Some(prepared) = prepare_with(&args.dir, &selection, Some(args.lock_timeout)).await else {
+        let Some(prepared) = prepare_with(&args.dir, &selection, Some(args.lock_timeout)).await
+        else {
             return ExitCode::from(EXIT_FAILURE);
         };
         let protected = prepared
@@ -67,14 +61,21 @@ pub fn run(args: Args) -> ExitCode {
         let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
             return ExitCode::from(EXIT_FAILURE);
         };
-        let plan = destroy_plan(&prepared.plan, prepared.snapshot.as_ref(), &owned, &args.env);
+        let plan = destroy_plan(
+            &prepared.plan,
+            prepared.snapshot.as_ref(),
+            &owned,
+            &args.env,
+        );
         report::write_stdout(&plan::render::text(&plan));
         if !plan.has_changes() {
             return ExitCode::from(EXIT_OK);
         }
         if !args.auto_approve {
             if !std::io::stdin().is_terminal() {
-                report::print_error("not destroying without confirmation\n  help: standard input is not a terminal; pass `--auto-approve`");
+                report::print_error(
+                    "not destroying without confirmation\n  help: standard input is not a terminal; pass `--auto-approve`",
+                );
                 return ExitCode::from(EXIT_FAILURE);
             }
             eprint!("Destroy these? Only `yes` is accepted: ");
@@ -84,12 +85,7 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(EXIT_FAILURE);
             }
         }
-        super::apply::execute(
-            &prepared.connection.client,
-            &prepared.store,
-            &plan,
-        )
-        .await
+        super::apply::execute(&prepared.connection.client, &prepared.store, &plan).await
     })
 }
 
@@ -128,6 +124,7 @@ fn destroy_plan(
             source: None,
             create_volume: None,
             volume_id: None,
+            replace_volume: None,
             changes: Vec::new(),
         })
         .collect();

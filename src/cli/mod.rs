@@ -14,6 +14,7 @@ pub mod discover;
 pub mod emulator;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod local;
 pub mod plan;
@@ -79,6 +80,9 @@ pub enum Command {
     Destroy(destroy::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
+    /// Record what already exists on Railway and the files declare as
+    /// Mirage's, so the next plan manages it.
+    Import(import::Args),
     /// List the deployable services of a repository (workspaces, Dockerfiles).
     #[command(after_help = discover::AFTER_HELP)]
     Discover(discover::Args),
@@ -130,6 +134,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
+        Command::Import(args) => import::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Init(args) => init::run(args),
     }

@@ -71,16 +71,21 @@ pub struct Args {
     pub detailed_exitcode: bool,
 }
 
-/// Run `mirage plan`.
-pub fn run(args: Args) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
+/// Runs a command's async body on a fresh runtime (shared by the commands
+/// that talk to Railway).
+pub fn block_on(body: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(body),
         Err(error) => {
             report::print_error(&format!("cannot start the async runtime: {error}"));
-            return ExitCode::from(EXIT_FAILURE);
+            ExitCode::from(EXIT_FAILURE)
         }
-    };
-    runtime.block_on(async {
+    }
+}
+
+/// Run `mirage plan`.
+pub fn run(args: Args) -> ExitCode {
+    block_on(async {
         let Some((_connection, plan)) = prepare(&args.dir, &args.selection).await else {
             return ExitCode::from(EXIT_FAILURE);
         };
@@ -160,20 +165,29 @@ pub fn open_store(dir: &Path) -> Option<state::Store> {
     }
 }
 
-/// The services Mirage owns in `project`, by environment.
+/// The services Mirage owns in `project`, by environment, and the volumes
+/// an unfinished apply created (owned, still without a Railway id).
 pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
     let filter = state::OwnedFilter {
         project: Some(project.to_owned()),
-        kind: Some(state::ResourceKind::Service),
         ..state::OwnedFilter::default()
     };
     match store.list_owned(&filter) {
-        Ok(resources) => Some(Owned {
-            services: resources
-                .into_iter()
-                .filter_map(|r| r.key.environment.map(|env| (env, r.key.name)))
-                .collect(),
-        }),
+        Ok(resources) => {
+            let mut owned = Owned::default();
+            for r in resources {
+                match (r.key.kind, r.key.environment) {
+                    (state::ResourceKind::Service, Some(env)) => {
+                        owned.services.insert((env, r.key.name));
+                    }
+                    (state::ResourceKind::Volume, Some(env)) if r.railway_id.is_none() => {
+                        owned.unsized_volumes.insert((env, r.key.name));
+                    }
+                    _ => {}
+                }
+            }
+            Some(owned)
+        }
         Err(error) => {
             report::print_error(&format!("cannot read the state database: {error}"));
             None

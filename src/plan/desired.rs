@@ -24,6 +24,9 @@ pub struct DesiredService {
     pub tcp_proxy: Option<u16>,
     /// The volume: mount path and size in MB.
     pub volume: Option<(String, Option<u64>)>,
+    /// `deploy.registryCredentials`: the user and where the password
+    /// comes from (always a secret reference).
+    pub registry_credentials: Option<(String, crate::model::SecretRef)>,
 }
 
 /// The value of a variable as a plan value.
@@ -166,6 +169,10 @@ pub fn desired(instance: &ServiceInstance) -> DesiredService {
     if let Some(v) = &instance.networking.private_network_endpoint {
         set(&["networking", "privateNetworkEndpoint"], json!(v.value));
     }
+    out.registry_credentials = deploy
+        .registry_credentials
+        .as_ref()
+        .map(|c| (c.value.username.clone(), c.value.password.clone()));
     let port = instance.port.as_ref().map(|p| p.value);
     out.variables = instance
         .variables

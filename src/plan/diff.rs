@@ -19,6 +19,11 @@ use crate::railway::{EnvironmentState, Snapshot};
 pub struct Owned {
     /// `(environment, service)` pairs.
     pub services: BTreeSet<(String, String)>,
+    /// `(environment, service)` of volumes an apply created and died
+    /// before sizing (recorded without a Railway id): Railway's default
+    /// size is not one anybody chose, so making it smaller is not a
+    /// replacement.
+    pub unsized_volumes: BTreeSet<(String, String)>,
 }
 
 /// Which part of the project to plan.
@@ -118,9 +123,16 @@ pub fn diff(
                 (Some(a), Some(id)) => a.service_config(id),
                 _ => None,
             };
-            env_plan
-                .services
-                .push(service_plan(instance, service_id, actual, config, secrets));
+            env_plan.services.push(service_plan(
+                instance,
+                service_id,
+                actual,
+                config,
+                secrets,
+                owned
+                    .unsized_volumes
+                    .contains(&(environment.name.clone(), instance.name.clone())),
+            ));
         }
         // Services on Railway that the model does not declare: destroyed
         // when Mirage owns them, otherwise listed and left alone.
@@ -144,6 +156,7 @@ pub fn diff(
                         source: None,
                         create_volume: None,
                         volume_id: None,
+                        replace_volume: None,
                         changes: Vec::new(),
                     });
                 } else {
@@ -177,6 +190,7 @@ fn service_plan(
     environment: Option<&EnvironmentState>,
     config: Option<&Value>,
     secrets: SecretLookup<'_>,
+    unsized_volume: bool,
 ) -> ServicePlan {
     let wanted = desired(instance);
     let empty = json!({});
@@ -193,7 +207,9 @@ fn service_plan(
         secrets,
     ));
     changes.extend(networking_changes(&wanted, have));
+    changes.extend(registry_changes(&wanted, have, secrets));
     let mut create_volume = None;
+    let mut replace_volume = None;
     if let Some((mount, size)) = &wanted.volume {
         match &volume_id {
             None => {
@@ -218,16 +234,26 @@ fn service_plan(
                 if let Some(size) = size
                     && !json_eq(size_now, &json!(size))
                 {
-                    changes.push(change(
-                        &["@volume", "sizeMB"],
-                        size_now.cloned(),
-                        Some(json!(size)),
-                    ));
+                    let mut resize =
+                        change(&["@volume", "sizeMB"], size_now.cloned(), Some(json!(size)));
+                    // Railway grows a volume in place but cannot shrink
+                    // one: a smaller size means a new (empty) volume.
+                    if !unsized_volume
+                        && size_now
+                            .and_then(Value::as_f64)
+                            .is_some_and(|now| (*size as f64) < now)
+                    {
+                        resize.replace = true;
+                        replace_volume = Some(id.clone());
+                        create_volume = Some(mount.clone());
+                    }
+                    changes.push(resize);
                 }
             }
         }
     }
     let action = match (service_id, config) {
+        (Some(_), Some(_)) if replace_volume.is_some() => Action::Replace,
         (Some(_), Some(_)) if changes.is_empty() => Action::None,
         (Some(_), Some(_)) => Action::Update,
         _ => Action::Create,
@@ -244,7 +270,13 @@ fn service_plan(
         create_service: service_id.is_none(),
         source,
         create_volume,
-        volume_id,
+        // A replaced volume's id is not reused.
+        volume_id: if replace_volume.is_some() {
+            None
+        } else {
+            volume_id
+        },
+        replace_volume,
         changes,
     }
 }
@@ -254,6 +286,7 @@ fn change(path: &[&str], old: Option<Value>, new: Option<Value>) -> Change {
         path: path.iter().map(|s| (*s).to_owned()).collect(),
         old: old.map(PlanValue::Plain),
         new: new.map(PlanValue::Plain),
+        replace: false,
     }
 }
 
@@ -281,6 +314,7 @@ fn setting_changes(wanted: &DesiredService, have: &Value) -> Vec<Change> {
                 path: path.clone(),
                 old: now.cloned().map(PlanValue::Plain),
                 new: Some(PlanValue::Plain(value.clone())),
+                replace: false,
             });
         }
     }
@@ -338,6 +372,7 @@ fn variable_changes(
                 path: path(name),
                 old,
                 new: Some(value.clone()),
+                replace: false,
             });
         }
     }
@@ -350,8 +385,55 @@ fn variable_changes(
                     Sensitive::fingerprint(now.unwrap_or_default()),
                 ))),
                 new: None,
+                replace: false,
             });
         }
+    }
+    changes
+}
+
+/// `deploy.registryCredentials` of a private image: the user compared in
+/// clear, the password (a secret) only when Railway returns it and the
+/// secret can be read now, and reported without either value. The config
+/// patch merges key by key, so each part is written on its own.
+fn registry_changes(
+    wanted: &DesiredService,
+    have: &Value,
+    secrets: SecretLookup<'_>,
+) -> Vec<Change> {
+    let Some((username, password)) = &wanted.registry_credentials else {
+        return Vec::new();
+    };
+    let now = have.pointer("/deploy/registryCredentials");
+    let mut changes = Vec::new();
+    let user_now = now.and_then(|c| c.get("username"));
+    if user_now != Some(&json!(username)) {
+        changes.push(change(
+            &["deploy", "registryCredentials", "username"],
+            user_now.cloned(),
+            Some(json!(username)),
+        ));
+    }
+    let password_now = now.and_then(|c| c.get("password")).and_then(Value::as_str);
+    let differs = match (now, password_now) {
+        // Never set: write it.
+        (None, _) => true,
+        (Some(_), Some(clear)) => secrets(password).is_some_and(|wanted| wanted != clear),
+        // Railway hides it: nothing to compare.
+        (Some(_), None) => false,
+    };
+    if differs {
+        changes.push(Change {
+            path: ["deploy", "registryCredentials", "password"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            old: password_now.map(|clear| {
+                PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(clear)))
+            }),
+            new: Some(PlanValue::Sensitive(Sensitive::Secret(password.clone()))),
+            replace: false,
+        });
     }
     changes
 }

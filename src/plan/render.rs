@@ -95,6 +95,13 @@ fn write_change(out: &mut String, indent: &str, change: &Change) {
             } else if let (Some(a), Some(b)) = (old.multiline(), new.multiline()) {
                 let _ = writeln!(out, "{indent}~ {path}:");
                 line_diff(out, &format!("{indent}    "), a, b);
+            } else if change.replace {
+                let _ = writeln!(
+                    out,
+                    "{indent}± {path}: {} → {} (forces replacement)",
+                    old.display(),
+                    new.display()
+                );
             } else {
                 let _ = writeln!(
                     out,

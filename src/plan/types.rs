@@ -19,6 +19,9 @@ pub enum Action {
     Update,
     /// `-`: destroyed.
     Destroy,
+    /// `±`: destroyed and created again, because Railway cannot make the
+    /// change in place (see `docs/plan-format.md`, "Replace").
+    Replace,
 }
 
 impl Action {
@@ -29,6 +32,7 @@ impl Action {
             Action::Create => "+",
             Action::Update => "~",
             Action::Destroy => "-",
+            Action::Replace => "±",
         }
     }
 }
@@ -44,6 +48,9 @@ pub struct Change {
     pub old: Option<PlanValue>,
     /// The value wanted (`None`: removed).
     pub new: Option<PlanValue>,
+    /// Whether this change is what forces the resource to be replaced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replace: bool,
 }
 
 impl Change {
@@ -77,8 +84,11 @@ pub struct ServicePlan {
     pub source: Option<(String, String)>,
     /// Whether a volume must be created for it (`volumeCreate`).
     pub create_volume: Option<String>,
-    /// The volume id, when one exists.
+    /// The volume id, when one exists (and is kept).
     pub volume_id: Option<String>,
+    /// The id of a volume to delete before its replacement is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_volume: Option<String>,
     /// Changed attributes (all of them for a create).
     pub changes: Vec<Change>,
 }
@@ -141,15 +151,22 @@ pub struct Summary {
     pub update: usize,
     /// Resources destroyed.
     pub destroy: usize,
+    /// Resources destroyed and created again.
+    pub replace: usize,
 }
 
 impl Summary {
-    /// "3 to create, 2 to change, 0 to destroy".
+    /// "3 to create, 2 to change, 0 to destroy", and ", 1 to replace"
+    /// when something is.
     pub fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "{} to create, {} to change, {} to destroy",
             self.create, self.update, self.destroy
-        )
+        );
+        if self.replace > 0 {
+            line.push_str(&format!(", {} to replace", self.replace));
+        }
+        line
     }
 }
 
@@ -162,6 +179,7 @@ impl Plan {
             Action::Create => summary.create += 1,
             Action::Update => summary.update += 1,
             Action::Destroy => summary.destroy += 1,
+            Action::Replace => summary.replace += 1,
             Action::None => {}
         };
         if self.create_project {
@@ -184,8 +202,9 @@ impl Plan {
         self.summary() != Summary::default()
     }
 
-    /// Whether the plan destroys anything.
+    /// Whether the plan destroys anything (a replacement destroys too).
     pub fn destroys(&self) -> bool {
-        self.summary().destroy > 0
+        let summary = self.summary();
+        summary.destroy > 0 || summary.replace > 0
     }
 }

@@ -269,7 +269,7 @@ impl Client {
             value.set_sensitive(true);
             request = request.header(name, value);
         }
-        self.inner.sent.fetch_add(1, Ordering::Relaxed);
+        let number = self.inner.sent.fetch_add(1, Ordering::Relaxed) + 1;
         let response = request.send().await.map_err(network_error)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -286,6 +286,7 @@ impl Client {
                 status: Some(status),
                 empty_body: false,
             })?;
+        super::kill::after_response(number);
         classify_response(status, retry_after, &bytes)
     }
 }

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod batch;
 pub mod client;
 pub mod error;
+pub mod kill;
 pub mod limiter;
 pub mod ops;
 pub mod patch;

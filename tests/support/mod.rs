@@ -5,8 +5,12 @@
 
 mod cli;
 mod emulator;
+mod golden;
 mod program;
+mod world;
 
 pub use cli::*;
 pub use emulator::*;
+pub use golden::*;
 pub use program::*;
+pub use world::*;

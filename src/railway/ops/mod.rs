@@ -11,6 +11,7 @@ pub mod common;
 pub mod deployment;
 pub mod domain;
 pub mod environment;
+pub mod etag;
 pub mod logs;
 pub mod project;
 pub mod service;
@@ -45,6 +46,7 @@ pub fn operation_documents() -> Vec<(&'static str, String)> {
         Mutation: project::ProjectScheduleDelete, IdVariables;
         Mutation: project::ProjectDelete, IdVariables;
         Query: environment::EnvironmentQuery, IdVariables;
+        Query: etag::EnvironmentEtagQuery, IdVariables;
         Query: environment::EnvironmentsQuery, environment::EnvironmentsVariables;
         Query: environment::EnvironmentStagedChangesQuery, environment::EnvironmentIdVariables;
         Mutation: environment::EnvironmentCreate, environment::EnvironmentCreateVariables;

@@ -1,0 +1,257 @@
+//! Ownership records around an apply, written so that a process killed at
+//! any point leaves nothing orphaned:
+//!
+//! 1. [`record_intent`], **before** any write: every resource the plan will
+//!    create is recorded as Mirage's, without a Railway id yet. If the
+//!    process dies after Railway created it but before the id came back,
+//!    the next plan finds it by name (names are identity) and it is already
+//!    owned.
+//! 2. [`record_outcome`], after the apply: the ids Railway returned, the
+//!    ids of owned resources recorded without one (filled from the plan,
+//!    which read them), and what was destroyed is forgotten.
+//!
+//! A record whose creation never happened (a failure before Railway saw
+//! it) stays until the next apply creates the resource; it never causes a
+//! destroy, because only what exists on Railway is ever destroyed.
+
+use crate::plan::{Action, Plan};
+use crate::state::{
+    self, Actor, Origin, OwnedFilter, Resource, ResourceKey, ResourceKind, StateError, Store,
+};
+
+use super::{Report, Status};
+
+/// The key of a resource of `plan`'s project.
+pub fn key(
+    plan: &Plan,
+    kind: ResourceKind,
+    environment: Option<&str>,
+    service: Option<&str>,
+    name: &str,
+) -> ResourceKey {
+    ResourceKey {
+        project: plan.project.clone(),
+        environment: environment.map(str::to_owned),
+        kind,
+        service: service.map(str::to_owned),
+        name: name.to_owned(),
+    }
+}
+
+/// The key of the volume of `service` in `environment` (one per instance).
+pub fn volume_key(plan: &Plan, environment: &str, service: &str) -> ResourceKey {
+    key(
+        plan,
+        ResourceKind::Volume,
+        Some(environment),
+        Some(service),
+        service,
+    )
+}
+
+/// One ownership record of `plan`'s project.
+pub fn resource(
+    plan: &Plan,
+    key: ResourceKey,
+    railway_id: Option<String>,
+    origin: Origin,
+    actor: &Actor,
+) -> Resource {
+    Resource {
+        key,
+        project_id: plan.project_id.clone(),
+        environment_id: None,
+        railway_id,
+        origin,
+        created_by: format!("{}@{}", actor.user, actor.host),
+        created_at: state::Timestamp::now(),
+    }
+}
+
+/// Records, in one transaction, everything `plan` is about to create.
+pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), StateError> {
+    let created = Origin::Created;
+    let mut records = Vec::new();
+    if plan.create_project {
+        let name = plan.project.as_str();
+        records.push(resource(
+            plan,
+            key(plan, ResourceKind::Project, None, None, name),
+            None,
+            created,
+            actor,
+        ));
+    }
+    for environment in &plan.environments {
+        let env = environment.name.as_str();
+        if environment.action == Action::Create {
+            records.push(resource(
+                plan,
+                key(plan, ResourceKind::Environment, None, None, env),
+                None,
+                created,
+                actor,
+            ));
+        }
+        for service in &environment.services {
+            // A new service, or a new instance of an existing one (in a
+            // new environment, or one it was missing from): Mirage's.
+            if service.create_service || service.action == Action::Create {
+                records.push(resource(
+                    plan,
+                    key(plan, ResourceKind::Service, Some(env), None, &service.name),
+                    service.id.clone(),
+                    created,
+                    actor,
+                ));
+            }
+            if service.create_volume.is_some() {
+                records.push(resource(
+                    plan,
+                    volume_key(plan, env, &service.name),
+                    None,
+                    created,
+                    actor,
+                ));
+            }
+        }
+    }
+    store.record_all(&records)
+}
+
+/// Records the ids this apply learnt and forgets what it destroyed.
+pub fn record_outcome(
+    store: &Store,
+    plan: &Plan,
+    report: &Report,
+    actor: &Actor,
+) -> Result<(), StateError> {
+    let project_id = plan.project_id.clone().or_else(|| {
+        report
+            .created
+            .iter()
+            .find(|(kind, ..)| kind == "project")
+            .map(|(.., id)| id.clone())
+    });
+    let with_project = |mut r: Resource| {
+        r.project_id.clone_from(&project_id);
+        r
+    };
+    let record = |kind, env: Option<&str>, service: Option<&str>, name: &str, id: &str| {
+        with_project(resource(
+            plan,
+            key(plan, kind, env, service, name),
+            Some(id.to_owned()),
+            Origin::Created,
+            actor,
+        ))
+    };
+    let mut records = Vec::new();
+    for (kind, name, environment, id) in &report.created {
+        match kind.as_str() {
+            "project" => records.push(record(ResourceKind::Project, None, None, name, id)),
+            "environment" => records.push(record(ResourceKind::Environment, None, None, name, id)),
+            "volume" => records.push(record(
+                ResourceKind::Volume,
+                environment.as_deref(),
+                Some(name),
+                name,
+                id,
+            )),
+            "service" => {
+                // A service is created project-wide; Mirage owns its
+                // instance in every environment of the plan.
+                for env in &plan.environments {
+                    if env.services.iter().any(|s| s.name == *name) {
+                        records.push(record(
+                            ResourceKind::Service,
+                            Some(&env.name),
+                            None,
+                            name,
+                            id,
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    records.extend(backfill(store, plan, project_id.as_deref())?);
+    store.record_all(&records)?;
+    for env in &plan.environments {
+        for service in &env.services {
+            let destroyed = report.steps.iter().any(|(resource, status)| {
+                *status == Status::Done
+                    && *resource
+                        == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
+            });
+            if service.action == Action::Destroy && destroyed {
+                store.forget(&ResourceKey {
+                    project: plan.project.clone(),
+                    environment: Some(env.name.clone()),
+                    kind: ResourceKind::Service,
+                    service: None,
+                    name: service.name.clone(),
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fills the Railway ids of owned records that lack one from `plan`
+/// (which read them): run on every apply, even one with nothing to do,
+/// since the apply that created them may have been killed before it
+/// heard back.
+pub fn record_known_ids(store: &Store, plan: &Plan) -> Result<(), StateError> {
+    let records = backfill(store, plan, plan.project_id.as_deref())?;
+    store.record_all(&records)
+}
+
+/// Owned records still without a Railway id whose resource the plan found
+/// on Railway (an apply killed between the write and the record): the id
+/// from the plan.
+fn backfill(
+    store: &Store,
+    plan: &Plan,
+    project_id: Option<&str>,
+) -> Result<Vec<Resource>, StateError> {
+    let filter = OwnedFilter {
+        project: Some(plan.project.clone()),
+        ..OwnedFilter::default()
+    };
+    let mut out = Vec::new();
+    for mut owned in store.list_owned(&filter)? {
+        if owned.railway_id.is_some() {
+            continue;
+        }
+        let key = &owned.key;
+        let env = || {
+            plan.environments
+                .iter()
+                .find(|e| Some(&e.name) == key.environment.as_ref())
+        };
+        let service = |name: &str| env().and_then(|e| e.services.iter().find(|s| s.name == name));
+        let id = match key.kind {
+            ResourceKind::Project => project_id.map(str::to_owned),
+            ResourceKind::Environment => plan
+                .environments
+                .iter()
+                .find(|e| e.name == key.name)
+                .and_then(|e| e.id.clone()),
+            ResourceKind::Service => service(&key.name).and_then(|s| s.id.clone()),
+            ResourceKind::Volume => key
+                .service
+                .as_deref()
+                .and_then(service)
+                .and_then(|s| s.volume_id.clone()),
+            _ => None,
+        };
+        if id.is_some() {
+            owned.railway_id = id;
+            owned.project_id = project_id.map(str::to_owned);
+            out.push(owned);
+        }
+    }
+    Ok(out)
+}
