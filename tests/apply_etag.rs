@@ -1,6 +1,8 @@
-//! The `configEtag` re-check before an apply writes: an environment changed
-//! through the emulator's API between the plan and the apply is refused,
-//! nothing is written, and a fresh plan then applies.
+//! The `configEtag` re-check before an apply writes after a confirmation
+//! prompt: an environment changed through the emulator's API between the
+//! plan and the apply is refused, nothing is written, and a fresh plan then
+//! applies. Without a prompt (`--auto-approve`) the plan's read is the check
+//! and a one-variable change stays one read + one write.
 
 mod support;
 
@@ -45,7 +47,8 @@ async fn a_change_between_plan_and_apply_is_refused() {
     assert!(plan.has_changes());
     // Someone changes the environment after the plan read it.
     world.touch(&env).await;
-    let report = apply::apply(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
+    let report =
+        apply::apply_rechecked(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
     assert!(!report.succeeded());
     let (resource, status) = &report.steps[0];
     assert_eq!(resource, "environment \"production\"");
@@ -69,18 +72,26 @@ async fn a_change_between_plan_and_apply_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unchanged_environment_costs_one_read_before_the_commit() {
+async fn the_re_check_costs_one_read_and_auto_approve_skips_it() {
     let world = World::applied("quickstart").await;
     world.edit("main.mirage", |t| t.replace("nginx:1.27", "nginx:1.28"));
     let (project, _) = world.environment_id("quickstart", "production").await;
     let client = client(&world);
     let plan = plan_now(&world, &client, &project).await;
     let before = client.requests_sent();
-    let report = apply::apply(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
+    let report =
+        apply::apply_rechecked(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
     assert!(report.succeeded(), "{:?}", report.steps);
     assert_eq!(
         client.requests_sent() - before,
         2,
         "one etag read, one commit"
     );
+    // The next change, applied at once after its plan: the commit alone.
+    world.edit("main.mirage", |t| t.replace("nginx:1.28", "nginx:1.29"));
+    let plan = plan_now(&world, &client, &project).await;
+    let before = client.requests_sent();
+    let report = apply::apply(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
+    assert!(report.succeeded(), "{:?}", report.steps);
+    assert_eq!(client.requests_sent() - before, 1, "one commit");
 }

@@ -90,16 +90,20 @@ impl Report {
     }
 }
 
-/// Applies `plan`. Never panics on Railway's answers; every failure ends up
-/// in the report.
-pub async fn apply(
+/// Applies `plan` after re-reading the `configEtag` of every environment
+/// it will write (one aliased query), refusing everything when one changed
+/// since the plan read it. Use it when time passed between the read and the
+/// write — a person reading the plan at a confirmation prompt; right after
+/// the read (`--auto-approve`, a saved plan checked on load) the read itself
+/// is the check and [`apply`] saves the request.
+pub async fn apply_rechecked(
     client: &Client,
     plan: &Plan,
     secrets: SecretLookup<'_>,
     progress: &Progress,
 ) -> Report {
     let mut report = Report::default();
-    // 0. Nobody changed what the plan read (see `etag`).
+    // Nobody changed what the plan read (see `etag`).
     let refusal = match etag::stale_environments(client, plan).await {
         Ok(stale) if stale.is_empty() => None,
         Ok(stale) => Some((
@@ -121,6 +125,18 @@ pub async fn apply(
         }
         return report;
     }
+    apply(client, plan, secrets, progress).await
+}
+
+/// Applies `plan`. Never panics on Railway's answers; every failure ends up
+/// in the report.
+pub async fn apply(
+    client: &Client,
+    plan: &Plan,
+    secrets: SecretLookup<'_>,
+    progress: &Progress,
+) -> Report {
+    let mut report = Report::default();
     // 1. The project.
     let mut env_ids: BTreeMap<String, String> = plan
         .environments

@@ -80,7 +80,10 @@ async fn run_async(args: Args) -> ExitCode {
         report::print_error(&message);
         return ExitCode::from(EXIT_FAILURE);
     }
-    if !args.auto_approve && saved.is_none() {
+    // Time passes while a person reads the plan: then the environments are
+    // re-read just before writing. Otherwise the plan's read is the check.
+    let confirmed_at_prompt = !args.auto_approve && saved.is_none();
+    if confirmed_at_prompt {
         if !std::io::stdin().is_terminal() {
             report::print_error(
                 "not applying without confirmation\n  help: standard input is not a terminal; pass `--auto-approve` (or apply a saved plan)",
@@ -92,7 +95,7 @@ async fn run_async(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     }
-    let code = execute(&connection.client, &store, &plan).await;
+    let code = execute(&connection.client, &store, &plan, confirmed_at_prompt).await;
     for guard in locks {
         let _ = guard.release();
     }
@@ -100,11 +103,14 @@ async fn run_async(args: Args) -> ExitCode {
 }
 
 /// Applies a plan (its environments already locked), records ownership
-/// and history, and prints the summary. Shared with `destroy`.
+/// and history, and prints the summary. Shared with `destroy`. With
+/// `recheck`, every environment's `configEtag` is read again first (see
+/// [`apply::apply_rechecked`]).
 pub async fn execute(
     client: &crate::railway::Client,
     store: &state::Store,
     plan: &Plan,
+    recheck: bool,
 ) -> ExitCode {
     let actor = state::Actor::current();
     let environments: Vec<String> = plan
@@ -136,7 +142,11 @@ pub async fn execute(
         return ExitCode::from(EXIT_FAILURE);
     }
     let progress = Progress::for_terminal();
-    let result = apply::apply(client, plan, &plan::env_secrets, &progress).await;
+    let result = if recheck {
+        apply::apply_rechecked(client, plan, &plan::env_secrets, &progress).await
+    } else {
+        apply::apply(client, plan, &plan::env_secrets, &progress).await
+    };
     progress.finish();
     if let Err(error) = apply::record::record_outcome(store, plan, &result, &actor) {
         report::print_error(&format!("cannot record ownership: {error}"));

@@ -85,7 +85,9 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(EXIT_FAILURE);
             }
         }
-        super::apply::execute(&prepared.connection.client, &prepared.store, &plan).await
+        // A person who read the plan at the prompt gets the re-check.
+        let recheck = !args.auto_approve;
+        super::apply::execute(&prepared.connection.client, &prepared.store, &plan, recheck).await
     })
 }
 
