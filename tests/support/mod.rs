@@ -5,6 +5,8 @@
 
 mod cli;
 mod emulator;
+mod live;
 
 pub use cli::*;
 pub use emulator::*;
+pub use live::*;
