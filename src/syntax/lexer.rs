@@ -179,7 +179,9 @@ impl<'a> Lexer<'a> {
         let mut i = 0;
         let mut run: Option<(usize, usize)> = None;
         while i < bytes.len() {
-            if suspicious(bytes[i]) && let Some(c) = self.char_at(i) {
+            if suspicious(bytes[i])
+                && let Some(c) = self.char_at(i)
+            {
                 let len = c.len_utf8();
                 if is_disallowed(c) && !(c == '\u{FEFF}' && i == 0) {
                     run = match run {
