@@ -121,8 +121,9 @@ fn bench(name: &str, text: &str, runs: usize, kdl_runs: usize) {
 }
 
 fn main() {
-    // `cargo test --benches` runs this too: keep that quick.
-    let quick = std::env::args().any(|a| a == "--test");
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs the
+    // binary without it (in the debug profile): keep that run quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
     let file = generate(5_000);
     let project = generate(73_000);
     if quick {
