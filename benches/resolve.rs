@@ -5,13 +5,20 @@
 //!
 //! Run with `cargo bench --bench resolve`. Peak memory is the process's
 //! `VmHWM` from `/proc/self/status` (Linux), read right after the target
-//! size runs first in a fresh process.
+//! size runs first in a fresh process; the heap's own peak (live bytes,
+//! counted by the bench's allocator) is printed too.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mirage::resolve::analyze;
+
+#[path = "support/counting.rs"]
+mod counting;
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 /// A realistic project: three layers, two templates, `services` services of
 /// ten effective variables each (five plain, two references to other
@@ -129,6 +136,13 @@ fn main() {
         let _ = mirage::syntax::parse(mirage::diagnostic::FileId(i as u32), text);
     }
     println!("  of which parsing alone: {:.1} ms", ms(start.elapsed()));
+    let usage = counting::measure(|| analyze(Path::new("/bench"), files.clone()));
+    println!(
+        "  one parse + resolve: {} allocations, {:.1} MiB allocated, heap peak {:.1} MiB",
+        usage.allocations,
+        usage.bytes as f64 / 1048576.0,
+        usage.peak as f64 / 1048576.0
+    );
     println!(
         "  peak memory (VmHWM): {:.1} MiB (before: {:.1} MiB; target < 200 MB)",
         peak as f64 / 1024.0,

@@ -56,9 +56,9 @@ pub struct Merged<'a> {
 }
 
 /// Merge a stack: later assignments override earlier ones key by key.
-pub fn merge<'a>(stack: &'a [(Level, &'a Block)]) -> Merged<'a> {
+pub fn merge<'a>(stack: &[(&'a Level, &'a Block)]) -> Merged<'a> {
     let mut m = Merged::default();
-    for (level, block) in stack {
+    for &(level, block) in stack {
         for (key, set) in &block.settings {
             m.settings.entry(*key).or_default().push((level, set));
         }

@@ -195,6 +195,24 @@ pub fn resolve(
         .map(|p| p.shared.as_slice())
         .unwrap_or(&[]);
     let override_level = Level::Override;
+    // Levels are built once and borrowed by every instance's stack: cloning
+    // them (template and layer names) per instance showed in profiles.
+    let template_levels: Vec<Level> = decls
+        .templates
+        .iter()
+        .map(|t| Level::Template(t.name.value.clone()))
+        .collect();
+    let layer_service_levels: Vec<Level> = decls
+        .layers
+        .iter()
+        .map(|l| Level::LayerService(l.name.value.clone()))
+        .collect();
+    let (service_level, environment_level, environment_service_level) = (
+        Level::Service,
+        Level::Environment,
+        Level::EnvironmentService,
+    );
+    project.environments.reserve(decls.environments.len());
     for (ei, e) in decls.environments.iter().enumerate() {
         let layers: Vec<(Level, &Block)> = env_layers[ei]
             .iter()
@@ -277,31 +295,26 @@ pub fn resolve(
             }
         }
 
+        env.services.reserve_exact(decls.services.len());
         for (si, s) in decls.services.iter().enumerate() {
-            let mut stack: Vec<(Level, &Block)> = service_templates[si]
-                .iter()
-                .map(|&t| {
-                    (
-                        Level::Template(decls.templates[t].name.value.clone()),
-                        &decls.templates[t].block,
-                    )
-                })
-                .collect();
-            stack.push((Level::Service, &s.block));
-            for (level, block) in &layers {
-                stack.push((level.clone(), block));
-                if let Level::Layer(name) = level {
-                    for (ident, inner) in &block.services {
-                        if ident.value == s.name.value {
-                            stack.push((Level::LayerService(name.clone()), inner));
-                        }
+            let mut stack: Vec<(&Level, &Block)> =
+                Vec::with_capacity(service_templates[si].len() + 2 * layers.len() + 3);
+            for &t in &service_templates[si] {
+                stack.push((&template_levels[t], &decls.templates[t].block));
+            }
+            stack.push((&service_level, &s.block));
+            for (k, (level, block)) in layers.iter().enumerate() {
+                stack.push((level, block));
+                for (ident, inner) in &block.services {
+                    if ident.value == s.name.value {
+                        stack.push((&layer_service_levels[env_layers[ei][k]], inner));
                     }
                 }
             }
-            stack.push((Level::Environment, &e.block));
+            stack.push((&environment_level, &e.block));
             for (ident, inner) in &e.block.services {
                 if ident.value == s.name.value {
-                    stack.push((Level::EnvironmentService, inner));
+                    stack.push((&environment_service_level, inner));
                 }
             }
             let mut merged = instance::merge(&stack);

@@ -187,10 +187,7 @@ impl Node {
 ///
 /// `file` is recorded in the diagnostics.
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    let lexed = super::lexer::tokenize(text);
-    let (document, parse_errors) = super::parser::parse_tokens(text, &lexed.tokens);
-    let mut errors = lexed.errors;
-    errors.extend(parse_errors);
+    let (document, mut errors) = super::parser::parse_text(text);
     // Source order; stable so that errors at one place keep their order.
     errors.sort_by_key(|e| e.span.start);
     Parsed {

@@ -92,6 +92,17 @@ pub struct Token {
     pub span: Span,
 }
 
+/// Whether `b` may start a disallowed code point: a control character other
+/// than whitespace, DEL, or the first byte of the U+2xxx / U+Fxxx ranges
+/// (direction marks, U+FEFF), which are then decoded and checked.
+#[inline]
+fn suspicious(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
+        || b == 0x7F
+        || b == 0xE2
+        || b == 0xEF
+}
+
 /// The tokens of a text and the problems found while cutting it.
 #[derive(Debug, Clone, Default)]
 pub struct Lexed {
@@ -104,28 +115,45 @@ pub struct Lexed {
 
 /// Cut `text` into tokens. Never panics; the tokens cover every byte.
 pub fn tokenize(text: &str) -> Lexed {
-    let mut lx = Lexer {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        out: Lexed {
-            tokens: Vec::with_capacity(text.len() / 3 + 4),
-            errors: Vec::new(),
-        },
-    };
-    lx.report_disallowed();
-    lx.run();
+    let mut lx = Lexer::new(text, text.len() / 3 + 4);
+    while lx.step() {}
     lx.out
 }
 
-struct Lexer<'a> {
+/// The lexer proper, which the parser drives one token at a time (see
+/// [`Lexer::step`]) so that a file's tokens never all exist at once: a
+/// materialised token vector was 8× the size of the text, and writing and
+/// re-reading it cost more than lexing.
+pub(super) struct Lexer<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    out: Lexed,
+    /// Tokens lexed so far (the parser drains those it has consumed) and
+    /// every lexical error.
+    pub(super) out: Lexed,
 }
 
 impl<'a> Lexer<'a> {
+    /// A lexer at the start of `text`, with room for `capacity` tokens.
+    /// Disallowed code points are reported at once, for the whole text.
+    pub(super) fn new(text: &'a str, capacity: usize) -> Self {
+        let mut lx = Lexer {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            out: Lexed {
+                tokens: Vec::with_capacity(capacity),
+                errors: Vec::new(),
+            },
+        };
+        lx.report_disallowed();
+        if text.starts_with('\u{FEFF}') {
+            lx.pos = 3;
+            lx.push(TokenKind::Bom, 0);
+        }
+        lx
+    }
+
     fn char_at(&self, i: usize) -> Option<char> {
         self.text.get(i..).and_then(|s| s.chars().next())
     }
@@ -143,15 +171,17 @@ impl<'a> Lexer<'a> {
     /// strings and comments into error tokens, without reporting twice.
     fn report_disallowed(&mut self) {
         let bytes = self.bytes;
+        // Almost every file has none of the suspicious bytes: a branch-free
+        // pass (vectorised by the compiler) rules that out cheaply.
+        if !bytes.iter().fold(false, |any, &b| any | suspicious(b)) {
+            return;
+        }
         let mut i = 0;
         let mut run: Option<(usize, usize)> = None;
         while i < bytes.len() {
-            let b = bytes[i];
-            let suspicious = (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
-                || b == 0x7F
-                || b == 0xE2
-                || b == 0xEF;
-            if suspicious && let Some(c) = self.char_at(i) {
+            if suspicious(bytes[i])
+                && let Some(c) = self.char_at(i)
+            {
                 let len = c.len_utf8();
                 if is_disallowed(c) && !(c == '\u{FEFF}' && i == 0) {
                     run = match run {
@@ -189,70 +219,70 @@ impl<'a> Lexer<'a> {
         );
     }
 
-    fn run(&mut self) {
-        if self.text.starts_with('\u{FEFF}') {
-            self.pos = 3;
-            self.push(TokenKind::Bom, 0);
+    /// Lex the next token onto `out.tokens` (and any error it carries);
+    /// `false` when the text is exhausted and nothing was added.
+    pub(super) fn step(&mut self) -> bool {
+        if self.pos >= self.bytes.len() {
+            return false;
         }
-        while self.pos < self.bytes.len() {
-            let start = self.pos;
-            let b = self.bytes[start];
-            match b {
-                b' ' | b'\t' => self.whitespace(),
-                b'\n' | 0x0B | 0x0C => {
-                    self.pos += 1;
+        let start = self.pos;
+        let b = self.bytes[start];
+        match b {
+            b' ' | b'\t' => self.whitespace(),
+            b'\n' | 0x0B | 0x0C => {
+                self.pos += 1;
+                self.push(TokenKind::Newline, start);
+            }
+            b'\r' => {
+                self.pos += if self.bytes.get(start + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                self.push(TokenKind::Newline, start);
+            }
+            b'/' => self.slash(),
+            b'\\' => self.single(TokenKind::Escline),
+            b';' => self.single(TokenKind::Semicolon),
+            b'{' => self.single(TokenKind::LBrace),
+            b'}' => self.single(TokenKind::RBrace),
+            b'(' => self.single(TokenKind::LParen),
+            b')' => self.single(TokenKind::RParen),
+            b'=' => self.single(TokenKind::Equals),
+            b'"' => self.quoted(),
+            b'#' => self.hash(),
+            b'[' | b']' => {
+                self.pos += 1;
+                self.push(TokenKind::Error, start);
+                self.out.errors.push(
+                    SyntaxError::new(
+                        "mirage::syntax::unexpected_token",
+                        Span::new(start, self.pos),
+                        format!("unexpected `{}`", b as char),
+                    )
+                    .label("square brackets have no meaning in KDL")
+                    .help("quote the text if it is part of a string: `\"a[0]\"`"),
+                );
+            }
+            _ if b < 0x80 && is_ident_char(b as char) => self.word(),
+            _ => {
+                let c = self.char_at(start).unwrap_or('\u{0}');
+                if is_unicode_space(c) {
+                    self.whitespace();
+                } else if is_newline(c) {
+                    self.pos += c.len_utf8();
                     self.push(TokenKind::Newline, start);
-                }
-                b'\r' => {
-                    self.pos += if self.bytes.get(start + 1) == Some(&b'\n') {
-                        2
-                    } else {
-                        1
-                    };
-                    self.push(TokenKind::Newline, start);
-                }
-                b'/' => self.slash(),
-                b'\\' => self.single(TokenKind::Escline),
-                b';' => self.single(TokenKind::Semicolon),
-                b'{' => self.single(TokenKind::LBrace),
-                b'}' => self.single(TokenKind::RBrace),
-                b'(' => self.single(TokenKind::LParen),
-                b')' => self.single(TokenKind::RParen),
-                b'=' => self.single(TokenKind::Equals),
-                b'"' => self.quoted(),
-                b'#' => self.hash(),
-                b'[' | b']' => {
-                    self.pos += 1;
+                } else if is_ident_char(c) {
+                    self.word();
+                } else {
+                    // A disallowed code point (already reported) or an
+                    // ASCII control character.
+                    self.pos += c.len_utf8().max(1);
                     self.push(TokenKind::Error, start);
-                    self.out.errors.push(
-                        SyntaxError::new(
-                            "mirage::syntax::unexpected_token",
-                            Span::new(start, self.pos),
-                            format!("unexpected `{}`", b as char),
-                        )
-                        .label("square brackets have no meaning in KDL")
-                        .help("quote the text if it is part of a string: `\"a[0]\"`"),
-                    );
-                }
-                _ if b < 0x80 && is_ident_char(b as char) => self.word(),
-                _ => {
-                    let c = self.char_at(start).unwrap_or('\u{0}');
-                    if is_unicode_space(c) {
-                        self.whitespace();
-                    } else if is_newline(c) {
-                        self.pos += c.len_utf8();
-                        self.push(TokenKind::Newline, start);
-                    } else if is_ident_char(c) {
-                        self.word();
-                    } else {
-                        // A disallowed code point (already reported) or an
-                        // ASCII control character.
-                        self.pos += c.len_utf8().max(1);
-                        self.push(TokenKind::Error, start);
-                    }
                 }
             }
         }
+        true
     }
 
     fn single(&mut self, kind: TokenKind) {

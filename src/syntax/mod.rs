@@ -8,7 +8,9 @@
 //!
 //! Pieces: [`lexer`] cuts the text into tokens that cover every byte (the
 //! formatter works on them), `parser` builds the tree with recovery and a
-//! depth limit, [`print_canonical`] prints the KDL test suite's normal form.
+//! depth limit, pulling tokens from the lexer as it goes rather than from a
+//! materialised stream, [`print_canonical`] prints the KDL test suite's
+//! normal form.
 
 mod ast;
 mod chars;

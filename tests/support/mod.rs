@@ -6,11 +6,13 @@
 mod cli;
 mod emulator;
 mod golden;
+mod live;
 mod program;
 mod world;
 
 pub use cli::*;
 pub use emulator::*;
 pub use golden::*;
+pub use live::*;
 pub use program::*;
 pub use world::*;

@@ -5,9 +5,9 @@
 //! its own depth. Nesting is limited to [`MAX_DEPTH`] blocks so that hostile
 //! input cannot overflow the stack; deeper blocks are skipped iteratively.
 
-use super::ast::{Children, Document, Ident, Node};
+use super::ast::{Children, Document, Entry, Ident, Node};
 use super::error::SyntaxError;
-use super::lexer::{Token, TokenKind as K};
+use super::lexer::{Lexer, Token, TokenKind as K};
 use crate::diagnostic::Span;
 
 mod entries;
@@ -17,47 +17,99 @@ mod values;
 /// Deepest allowed nesting of `{ … }` blocks.
 pub const MAX_DEPTH: usize = 128;
 
-/// Parse a token stream of `text` into a document and its errors.
-pub fn parse_tokens(text: &str, tokens: &[Token]) -> (Document, Vec<SyntaxError>) {
+/// Parse `text` into a document, with every lexical and syntax error (in
+/// no particular order). The lexer runs one token ahead of the parser, as it
+/// asks, so the token stream is never materialised whole.
+pub fn parse_text(text: &str) -> (Document, Vec<SyntaxError>) {
     let mut p = Parser {
         text,
-        toks: tokens,
+        lexer: Lexer::new(text, 256),
+        base: 0,
         pos: 0,
         errors: Vec::new(),
+        node_stack: Vec::with_capacity(64),
+        entry_stack: Vec::with_capacity(64),
     };
     let nodes = p.nodes(0, None);
+    // The parser stops at the end of the text, but make sure every lexical
+    // error is collected whatever it does.
+    while p.lexer.step() {}
+    let mut errors = std::mem::take(&mut p.lexer.out.errors);
+    errors.append(&mut p.errors);
     (
         Document {
             nodes,
             span: Span::new(0, text.len()),
         },
-        p.errors,
+        errors,
     )
 }
 
+/// Consumed tokens are dropped from the window once this many pile up.
+const WINDOW: usize = 1024;
+
 struct Parser<'a> {
     text: &'a str,
-    toks: &'a [Token],
+    /// The token source; `lexer.out.tokens` is the window of tokens the
+    /// parser can see, `base` the index (in the whole stream) of its first.
+    lexer: Lexer<'a>,
+    base: usize,
+    /// Index in the whole token stream of the current token.
     pos: usize,
     errors: Vec<SyntaxError>,
+    /// Nodes of every open block, innermost last: a block's nodes are pushed
+    /// here and moved into an exactly sized `Vec` when it closes, so the
+    /// tree's vectors are allocated once instead of growing by doubling
+    /// (allocation dominated the parser's profile).
+    node_stack: Vec<Node>,
+    /// The same for the entries of the nodes being parsed.
+    entry_stack: Vec<Entry>,
 }
 
 impl<'a> Parser<'a> {
+    /// Token `i` of the whole stream, lexing up to it if needed; `None`
+    /// past the end. Only the token before `pos` and those after it are
+    /// kept, so `i` must be at least `pos - 1`.
     #[inline]
-    fn kind(&self) -> K {
-        self.toks.get(self.pos).map(|t| t.kind).unwrap_or(K::Eof)
+    fn tok(&mut self, i: usize) -> Option<Token> {
+        loop {
+            if let Some(t) = self.lexer.out.tokens.get(i.wrapping_sub(self.base)) {
+                return Some(*t);
+            }
+            if i < self.base {
+                return None;
+            }
+            self.refill()?;
+        }
+    }
+
+    /// Lex one more token, first dropping consumed ones when many have
+    /// accumulated (keeping the one before `pos`, for node spans).
+    #[cold]
+    fn refill(&mut self) -> Option<()> {
+        let consumed = self.pos.saturating_sub(1).saturating_sub(self.base);
+        if consumed >= WINDOW {
+            self.lexer.out.tokens.drain(..consumed);
+            self.base += consumed;
+        }
+        self.lexer.step().then_some(())
     }
 
     #[inline]
-    fn kind_at(&self, i: usize) -> K {
-        self.toks.get(i).map(|t| t.kind).unwrap_or(K::Eof)
+    fn kind(&mut self) -> K {
+        self.kind_at(self.pos)
+    }
+
+    #[inline]
+    fn kind_at(&mut self, i: usize) -> K {
+        self.tok(i).map(|t| t.kind).unwrap_or(K::Eof)
     }
 
     /// The current token's span; at the end, the last character (so that
     /// every diagnostic points at something).
     #[inline]
-    fn span(&self) -> Span {
-        match self.toks.get(self.pos) {
+    fn span(&mut self) -> Span {
+        match self.tok(self.pos) {
             Some(t) => t.span,
             None => {
                 let len = self.text.len();
@@ -74,7 +126,7 @@ impl<'a> Parser<'a> {
 
     #[inline]
     fn bump(&mut self) -> Token {
-        let t = self.toks.get(self.pos).copied().unwrap_or(Token {
+        let t = self.tok(self.pos).unwrap_or(Token {
             kind: K::Eof,
             span: Span::at(self.text.len()),
         });
@@ -91,12 +143,13 @@ impl<'a> Parser<'a> {
     }
 
     /// A short description of the current token for messages.
-    fn describe(&self) -> String {
+    fn describe(&mut self) -> String {
         match self.kind() {
             K::Eof => "the end of the file".to_string(),
             K::Newline => "a newline".to_string(),
             _ => {
-                let s = self.slice(self.span());
+                let span = self.span();
+                let s = self.slice(span);
                 let short: String = s.chars().take(20).collect();
                 format!("`{short}`")
             }
@@ -105,7 +158,7 @@ impl<'a> Parser<'a> {
 
     /// Nodes until `}` (when `open` is the brace of a block) or the end.
     fn nodes(&mut self, depth: usize, open: Option<Span>) -> Vec<Node> {
-        let mut nodes = Vec::new();
+        let base = self.node_stack.len();
         loop {
             self.line_space();
             match self.kind() {
@@ -171,12 +224,12 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     if let Some(node) = self.node(depth) {
-                        nodes.push(node);
+                        self.node_stack.push(node);
                     }
                 }
             }
         }
-        nodes
+        self.node_stack.drain(base..).collect()
     }
 
     /// One node, including its terminator (`;` or newline, not `}`).
@@ -248,13 +301,11 @@ impl<'a> Parser<'a> {
             }
         };
 
-        let mut end = self.toks[self
-            .pos
-            .saturating_sub(1)
-            .min(self.toks.len().saturating_sub(1))]
-        .span
-        .end;
-        let mut entries = Vec::new();
+        // The name (or the type annotation's `)`) was just consumed.
+        let mut end = self
+            .tok(self.pos.saturating_sub(1))
+            .map_or(start, |t| t.span.end);
+        let entries_base = self.entry_stack.len();
         let mut children: Option<Children> = None;
         let mut had_children = false;
         let mut had_sd_children = false;
@@ -331,7 +382,7 @@ impl<'a> Parser<'a> {
                     let before = self.pos;
                     if let Some(e) = self.entry() {
                         end = e.span.end;
-                        entries.push(e);
+                        self.entry_stack.push(e);
                     }
                     if self.pos == before {
                         // Never loop without progress.
@@ -340,6 +391,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let entries: Vec<Entry> = self.entry_stack.drain(entries_base..).collect();
         let name = name?;
         Some(Node {
             ty,

@@ -57,7 +57,7 @@ impl Parser<'_> {
 
     /// Whether node-space (without errors) then `=` follows the current
     /// token, without consuming anything.
-    pub(super) fn equals_follows(&self) -> bool {
+    pub(super) fn equals_follows(&mut self) -> bool {
         let mut i = self.pos + 1;
         loop {
             match self.kind_at(i) {

@@ -1,0 +1,11 @@
+//! The rooms the parse and resolve benchmarks need, included by path from
+//! the main crate (see `Cargo.toml`).
+
+#[path = "../../../src/diagnostic.rs"]
+pub mod diagnostic;
+#[path = "../../../src/model/mod.rs"]
+pub mod model;
+#[path = "../../../src/resolve/mod.rs"]
+pub mod resolve;
+#[path = "../../../src/syntax/mod.rs"]
+pub mod syntax;
