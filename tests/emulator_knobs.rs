@@ -161,15 +161,7 @@ async fn stats_count_requests_by_operation_and_reset_clears() {
     h.gql("query Who { me { id } }", json!({})).await;
     h.gql("query Who { me { id } }", json!({})).await;
     h.project("p").await;
-    let stats: serde_json::Value = h
-        .http
-        .get(format!("{}/stats", h.emu.admin_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = h.stats().await;
     assert_eq!(stats["requests"], 3);
     assert_eq!(stats["by_operation"]["Who"], 2);
     assert_eq!(stats["by_operation"]["projectCreate"], 1);
@@ -178,15 +170,7 @@ async fn stats_count_requests_by_operation_and_reset_clears() {
         .gql("{ projects { edges { node { id } } } }", json!({}))
         .await;
     assert_eq!(r.data()["projects"]["edges"], json!([]));
-    let stats: serde_json::Value = h
-        .http
-        .get(format!("{}/stats", h.emu.admin_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = h.stats().await;
     assert_eq!(stats["requests"], 1);
 }
 

@@ -31,31 +31,18 @@ async fn run(test: Test) -> Output {
         .expect("the binary runs")
 }
 
-async fn requests(harness: &Harness) -> u64 {
-    let stats: serde_json::Value = harness
-        .http
-        .get(format!("{}/stats", harness.emu.admin_url()))
-        .send()
-        .await
-        .expect("stats answer")
-        .json()
-        .await
-        .expect("stats json");
-    stats["requests"].as_u64().expect("a request count")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn endpoint_after_the_command_reaches_the_emulator() {
     let harness = Harness::start().await;
     let url = harness.emu.url();
-    let before = requests(&harness).await;
+    let before = harness.requests().await;
     run(quickstart()
         .args(["plan", ".", "--detailed-exitcode", "--endpoint", &url])
         .status(2)
         .stdout_contains("to create"))
     .await;
     assert!(
-        requests(&harness).await > before,
+        harness.requests().await > before,
         "the plan read the emulator named by `--endpoint`"
     );
 }
