@@ -106,6 +106,7 @@ async fn rate_limit_headers_and_429() {
         let r = h.gql(ME, json!({})).await;
         assert_eq!(r.status, 200);
         assert_eq!(r.headers["x-ratelimit-limit"], "3");
+        assert_eq!(r.headers["ratelimit-policy"], "3;w=60");
         assert_eq!(
             r.headers["x-ratelimit-remaining"],
             remaining.to_string().as_str()
@@ -127,6 +128,7 @@ async fn rate_limit_headers_and_429() {
         .expect("integer seconds");
     assert!((1..=60).contains(&retry));
     assert_eq!(r.headers["x-ratelimit-remaining"], "0");
+    assert_eq!(r.headers["ratelimit-policy"], "3;w=60");
     let r = h
         .gql(
             "{ me { apiTokenRateLimit { remainingPoints resetsAt } } }",

@@ -146,6 +146,11 @@ fn add_rate_headers(resp: &mut Response, verdict: Option<super::knobs::RateVerdi
     h.insert("x-ratelimit-limit", HeaderValue::from(v.limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(v.remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(v.reset_secs));
+    // Advertised on every response since Railway's docs PR #1320 (API-NOTES §5).
+    let policy = format!("{};w={}", v.limit, v.window_secs);
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        h.insert("ratelimit-policy", policy);
+    }
     if let Some(secs) = v.retry_after {
         h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }

@@ -65,15 +65,18 @@ struct VariableOwner<'a> {
     service_id: Option<&'a str>,
 }
 
-/// Writes `vars` (a null value deletes) for `owner`.
+/// Writes `vars` (a null value deletes) for `owner`. Access is checked
+/// before `vars` is looked at, so a caller without access learns nothing
+/// from a malformed input.
 fn set_variables(
     ctx: &Context<'_>,
     owner: VariableOwner<'_>,
-    vars: Map<String, Value>,
+    vars: GqlResult<Map<String, Value>>,
     replace: bool,
     skip_deploys: bool,
 ) -> GqlResult<bool> {
     environment_access(ctx, owner.environment_id)?;
+    let vars = vars?;
     write(ctx, |st, t| {
         let (p, e, s) = (owner.project_id, owner.environment_id, owner.service_id);
         ops::write_variables(st, t, p, e, s, &vars, replace, skip_deploys)
@@ -351,7 +354,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VariableCollectionUpsertInput,
     ) -> GqlResult<bool> {
-        let vars = variables_map(&input.variables.0)?;
+        let vars = variables_map(&input.variables.0);
         let owner = VariableOwner {
             project_id: &input.project_id,
             environment_id: &input.environment_id,
@@ -366,7 +369,10 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VariableUpsertInput,
     ) -> GqlResult<bool> {
-        let vars = Map::from_iter([(input.name.clone(), Value::String(input.value.clone()))]);
+        let vars = Ok(Map::from_iter([(
+            input.name.clone(),
+            Value::String(input.value.clone()),
+        )]));
         let owner = VariableOwner {
             project_id: &input.project_id,
             environment_id: &input.environment_id,
@@ -380,7 +386,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VariableDeleteInput,
     ) -> GqlResult<bool> {
-        let vars = Map::from_iter([(input.name.clone(), Value::Null)]);
+        let vars = Ok(Map::from_iter([(input.name.clone(), Value::Null)]));
         let owner = VariableOwner {
             project_id: &input.project_id,
             environment_id: &input.environment_id,
