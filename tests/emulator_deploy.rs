@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use mirage::emulator::Options;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{Harness, next_message, send_message};
 
 async fn slow() -> Harness {

@@ -18,10 +18,7 @@ fn add_domain(
     st: &mut State,
     t: &mut Tick,
     (env_id, service_id): (&str, &str),
-    (key, rows): (
-        &str,
-        fn(&super::state::EnvironmentRec, &str) -> Vec<DomainRow>,
-    ),
+    (key, rows): (&str, views::Rows<DomainRow>),
     domain: &str,
     port: Option<i32>,
 ) -> ApiResult<DomainRow> {
@@ -43,7 +40,7 @@ fn add_domain(
 fn remove_networking_row<R: NetworkingRow>(
     st: &mut State,
     t: &mut Tick,
-    rows: fn(&super::state::EnvironmentRec, &str) -> Vec<R>,
+    rows: views::Rows<R>,
     what: &str,
     id: &str,
 ) -> ApiResult<R> {

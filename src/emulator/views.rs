@@ -68,6 +68,9 @@ impl NetworkingRow for TcpProxyRow {
     }
 }
 
+/// The rows of one kind that a service instance's config holds.
+pub type Rows<R> = fn(&EnvironmentRec, &str) -> Vec<R>;
+
 /// A patch setting `networking` entries of one service.
 pub fn networking_patch(service_id: &str, networking: Value) -> Value {
     json!({"services": {service_id: {"networking": networking}}})
