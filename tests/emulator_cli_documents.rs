@@ -6,13 +6,9 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
-use async_graphql::futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use support::Harness;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use support::{Harness, next_message, send_message};
 
 struct Docs {
     all: BTreeMap<String, String>,
@@ -56,51 +52,12 @@ async fn run(h: &Harness, docs: &mut Docs, name: &str, vars: Value) -> Value {
     r.body["data"].clone()
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_text(ws: &mut Ws) -> Value {
-    let fut = async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Text(t))) => {
-                    return serde_json::from_str::<Value>(&t).expect("json");
-                }
-                Some(Ok(_)) => continue,
-                other => panic!("socket ended: {other:?}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), fut)
-        .await
-        .expect("a message within 10 s")
-}
-
 async fn subscribe(h: &Harness, docs: &mut Docs, name: &str, vars: Value) -> Value {
     let doc = docs.take(name);
-    let mut req = h.emu.ws_url().into_client_request().unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", h.token).parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("upgrade");
-    ws.send(Message::Text(
-        json!({"type": "connection_init"}).to_string().into(),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(next_text(&mut ws).await["type"], "connection_ack");
+    let (mut ws, _) = h.socket().await;
     let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": doc, "variables": vars}});
-    ws.send(Message::Text(sub.to_string().into()))
-        .await
-        .unwrap();
-    let msg = next_text(&mut ws).await;
+    send_message(&mut ws, sub).await;
+    let msg = next_message(&mut ws).await;
     assert_eq!(msg["type"], "next", "`{name}`: {msg}");
     assert!(msg["payload"].get("errors").is_none(), "`{name}`: {msg}");
     msg["payload"]["data"].clone()

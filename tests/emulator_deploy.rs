@@ -5,12 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use async_graphql::futures_util::{SinkExt, StreamExt};
 use mirage::emulator::Options;
-use serde_json::{Value, json};
-use support::Harness;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use serde_json::json;
+use support::{Harness, next_message, send_message};
 
 async fn slow() -> Harness {
     // A long phase so the test moves the clock itself.
@@ -39,13 +36,7 @@ async fn deployments_progress_with_the_clock_and_write_logs() {
     let h = slow().await;
     let (pid, env) = h.project("p").await;
     let sid = h.service(&pid, "web", "nginx").await;
-    let r = h
-        .gql("mutation($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }", json!({"e": env, "s": sid}))
-        .await;
-    let id = r.data()["serviceInstanceDeployV2"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = h.deploy(&env, &sid).await;
     assert_eq!(status(&h, &id).await, "QUEUED");
     h.admin("clock", json!({"advance_ms": 3_600_000})).await;
     assert_eq!(status(&h, &id).await, "BUILDING");
@@ -326,72 +317,28 @@ async fn volumes_attach_per_environment() {
     );
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The next text message as JSON, within 10 seconds.
-async fn next(ws: &mut Ws) -> Value {
-    let fut = async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Text(t))) => return serde_json::from_str::<Value>(&t).unwrap(),
-                Some(Ok(_)) => continue,
-                other => panic!("socket ended: {other:?}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), fut)
-        .await
-        .expect("a message within 10 s")
-}
-
 #[tokio::test]
 async fn subscription_streams_logs_over_graphql_transport_ws() {
     let h = slow().await;
     let (pid, env) = h.project("p").await;
     let sid = h.service(&pid, "web", "nginx").await;
-    let r = h
-        .gql("mutation($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }", json!({"e": env, "s": sid}))
-        .await;
-    let id = r.data()["serviceInstanceDeployV2"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = h.deploy(&env, &sid).await;
 
-    let mut req = h.emu.ws_url().into_client_request().unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", h.token).parse().unwrap(),
-    );
-    let (mut ws, resp) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("upgrade");
-    assert_eq!(
-        resp.headers()["sec-websocket-protocol"],
-        "graphql-transport-ws"
-    );
-    let send = |v: Value| Message::Text(v.to_string().into());
-    ws.send(send(json!({"type": "connection_init", "payload": {}})))
-        .await
-        .unwrap();
-    assert_eq!(next(&mut ws).await["type"], "connection_ack");
-    ws.send(send(json!({"id": "1", "type": "subscribe", "payload": {
+    let (mut ws, protocol) = h.socket().await;
+    assert_eq!(protocol, "graphql-transport-ws");
+    send_message(&mut ws, json!({"id": "1", "type": "subscribe", "payload": {
         "query": "subscription($id: String!) { deploymentLogs(deploymentId: $id) { message timestamp } }",
         "variables": {"id": id}
-    }})))
-    .await
-    .unwrap();
-    ws.send(send(json!({"id": "2", "type": "subscribe", "payload": {
-        "query": "subscription($id: String!) { deployment(id: $id) { status } }",
-        "variables": {"id": id}
-    }})))
-    .await
-    .unwrap();
-    let first = next(&mut ws).await;
+    }})).await;
+    send_message(
+        &mut ws,
+        json!({"id": "2", "type": "subscribe", "payload": {
+            "query": "subscription($id: String!) { deployment(id: $id) { status } }",
+            "variables": {"id": id}
+        }}),
+    )
+    .await;
+    let first = next_message(&mut ws).await;
     assert_eq!(first["id"], "2");
     assert_eq!(first["payload"]["data"]["deployment"]["status"], "QUEUED");
     // Move past BUILDING into DEPLOYING: deploy logs start.
@@ -399,7 +346,7 @@ async fn subscription_streams_logs_over_graphql_transport_ws() {
     let mut saw_logs = false;
     let mut saw_deploying = false;
     while !(saw_logs && saw_deploying) {
-        let msg = next(&mut ws).await;
+        let msg = next_message(&mut ws).await;
         assert_eq!(msg["type"], "next", "{msg}");
         if msg["id"] == "1" {
             let lines = msg["payload"]["data"]["deploymentLogs"].as_array().unwrap();
@@ -409,7 +356,5 @@ async fn subscription_streams_logs_over_graphql_transport_ws() {
             saw_deploying = true;
         }
     }
-    ws.send(send(json!({"id": "1", "type": "complete"})))
-        .await
-        .unwrap();
+    send_message(&mut ws, json!({"id": "1", "type": "complete"})).await;
 }

@@ -106,6 +106,7 @@ async fn rate_limit_headers_and_429() {
         let r = h.gql(ME, json!({})).await;
         assert_eq!(r.status, 200);
         assert_eq!(r.headers["x-ratelimit-limit"], "3");
+        assert_eq!(r.headers["ratelimit-policy"], "3;w=60");
         assert_eq!(
             r.headers["x-ratelimit-remaining"],
             remaining.to_string().as_str()
@@ -127,6 +128,7 @@ async fn rate_limit_headers_and_429() {
         .expect("integer seconds");
     assert!((1..=60).contains(&retry));
     assert_eq!(r.headers["x-ratelimit-remaining"], "0");
+    assert_eq!(r.headers["ratelimit-policy"], "3;w=60");
     let r = h
         .gql(
             "{ me { apiTokenRateLimit { remainingPoints resetsAt } } }",
@@ -161,15 +163,7 @@ async fn stats_count_requests_by_operation_and_reset_clears() {
     h.gql("query Who { me { id } }", json!({})).await;
     h.gql("query Who { me { id } }", json!({})).await;
     h.project("p").await;
-    let stats: serde_json::Value = h
-        .http
-        .get(format!("{}/stats", h.emu.admin_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = h.stats().await;
     assert_eq!(stats["requests"], 3);
     assert_eq!(stats["by_operation"]["Who"], 2);
     assert_eq!(stats["by_operation"]["projectCreate"], 1);
@@ -178,15 +172,7 @@ async fn stats_count_requests_by_operation_and_reset_clears() {
         .gql("{ projects { edges { node { id } } } }", json!({}))
         .await;
     assert_eq!(r.data()["projects"]["edges"], json!([]));
-    let stats: serde_json::Value = h
-        .http
-        .get(format!("{}/stats", h.emu.admin_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = h.stats().await;
     assert_eq!(stats["requests"], 1);
 }
 

@@ -48,17 +48,13 @@ use mirage::railway::ops::volume::{
 };
 use mirage::railway::patch::PatchWrite;
 use mirage::railway::schema::{EnvironmentConfig, VariableMap};
-use railway_support::emulator::{Seeded, seeded};
+use railway_support::emulator::seeded;
 use serde_json::json;
 
 #[tokio::test]
 async fn projects_and_environments() {
-    let Seeded {
-        emulator,
-        client,
-        project_id,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     // Projects.
     let projects = client
         .query(ProjectsQuery::build(ProjectsVariables::default()))
@@ -68,13 +64,13 @@ async fn projects_and_environments() {
     let listed = projects
         .edges
         .iter()
-        .find(|edge| edge.node.id.inner() == project_id)
+        .find(|edge| edge.node.id.inner() == s.project_id)
         .expect("listed");
     assert_eq!(listed.node.environments.edges.len(), 3);
     assert_eq!(listed.node.services.edges.len(), 4);
     let project = client
         .query(ProjectQuery::build(IdVariables {
-            id: project_id.clone(),
+            id: s.project_id.clone(),
         }))
         .await
         .expect("project")
@@ -84,7 +80,7 @@ async fn projects_and_environments() {
     // Environments.
     let environments = client
         .query(EnvironmentsQuery::build(EnvironmentsVariables {
-            project_id: project_id.clone(),
+            project_id: s.project_id.clone(),
             first: None,
             after: None,
         }))
@@ -104,7 +100,7 @@ async fn projects_and_environments() {
     let preview = client
         .mutate(EnvironmentCreate::build(EnvironmentCreateVariables {
             input: EnvironmentCreateInput {
-                project_id: project_id.clone(),
+                project_id: s.project_id.clone(),
                 name: "preview".into(),
                 source_environment_id: Some(staging.clone()),
                 ephemeral: Some(true),
@@ -133,7 +129,7 @@ async fn projects_and_environments() {
         .await
         .expect("environmentDelete");
     let snapshot = client
-        .read_project(&project_id)
+        .read_project(&s.project_id)
         .await
         .expect("read_project");
     assert!(snapshot.environment("pr-7").is_none());
@@ -142,36 +138,30 @@ async fn projects_and_environments() {
             .environment("production")
             .is_some_and(|env| env.id == production)
     );
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn config_patches_commit_stage_and_commit_staged() {
-    let Seeded {
-        emulator,
-        client,
-        web,
-        production,
-        staging,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     // Config: read, commit a patch, stage and commit staged.
     let read = |id: String| EnvironmentQuery::build(IdVariables { id });
     let before = client
-        .query(read(production.clone()))
+        .query(read(s.production.clone()))
         .await
         .expect("environment")
         .environment;
     assert!(
-        before.config.0["services"].get(&web).is_some(),
+        before.config.0["services"].get(&s.web).is_some(),
         "{:?}",
         before.config
     );
-    let patch = json!({"services": {web.clone(): {"deploy": {"numReplicas": 2, "startCommand": "nginx -g 'daemon off;'"}}}});
+    let patch = json!({"services": {s.web.clone(): {"deploy": {"numReplicas": 2, "startCommand": "nginx -g 'daemon off;'"}}}});
     client
         .mutate(EnvironmentPatchCommit::build(
             EnvironmentPatchCommitVariables {
-                environment_id: production.clone(),
+                environment_id: s.production.clone(),
                 patch: Some(EnvironmentConfig(patch)),
                 commit_message: Some("e2e".into()),
             },
@@ -179,7 +169,7 @@ async fn config_patches_commit_stage_and_commit_staged() {
         .await
         .expect("environmentPatchCommit");
     let after = client
-        .query(read(production.clone()))
+        .query(read(s.production.clone()))
         .await
         .expect("environment")
         .environment;
@@ -187,12 +177,15 @@ async fn config_patches_commit_stage_and_commit_staged() {
         after.config_etag, before.config_etag,
         "the etag follows the config"
     );
-    assert_eq!(after.config.0["services"][&web]["deploy"]["numReplicas"], 2);
+    assert_eq!(
+        after.config.0["services"][&s.web]["deploy"]["numReplicas"],
+        2
+    );
 
     let staged = client
         .mutate(EnvironmentStageChanges::build(
             EnvironmentStageChangesVariables {
-                environment_id: staging.clone(),
+                environment_id: s.staging.clone(),
                 input: EnvironmentConfig(json!({"sharedVariables": {"REGION": {"value": "eu"}}})),
                 merge: Some(true),
             },
@@ -203,7 +196,7 @@ async fn config_patches_commit_stage_and_commit_staged() {
     let pending = client
         .query(EnvironmentStagedChangesQuery::build(
             EnvironmentIdVariables {
-                environment_id: staging.clone(),
+                environment_id: s.staging.clone(),
             },
         ))
         .await
@@ -211,7 +204,7 @@ async fn config_patches_commit_stage_and_commit_staged() {
         .environment_staged_changes;
     assert_eq!(pending.id, staged.id);
     let unmerged = client
-        .query(read(staging.clone()))
+        .query(read(s.staging.clone()))
         .await
         .unwrap()
         .environment
@@ -223,7 +216,7 @@ async fn config_patches_commit_stage_and_commit_staged() {
     // With changes staged, a patch is merged into them, not committed.
     let write = client
         .write_config_patch(
-            &staging,
+            &s.staging,
             unmerged.unwrap_or(0),
             json!({"sharedVariables": {"TIER": {"value": "2"}}}),
             None,
@@ -234,7 +227,7 @@ async fn config_patches_commit_stage_and_commit_staged() {
     client
         .mutate(EnvironmentPatchCommitStaged::build(
             EnvironmentPatchCommitStagedVariables {
-                environment_id: staging.clone(),
+                environment_id: s.staging.clone(),
                 commit_message: Some("e2e staged".into()),
                 skip_deploys: Some(true),
             },
@@ -242,7 +235,7 @@ async fn config_patches_commit_stage_and_commit_staged() {
         .await
         .expect("environmentPatchCommitStaged");
     let staging_now = client
-        .query(read(staging.clone()))
+        .query(read(s.staging.clone()))
         .await
         .unwrap()
         .environment;
@@ -255,19 +248,13 @@ async fn config_patches_commit_stage_and_commit_staged() {
         "2"
     );
 
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn variables_upsert_read_unrendered_and_delete() {
-    let Seeded {
-        emulator,
-        client,
-        project_id,
-        web,
-        production,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     // Variables.
     let variables: VariableMap = [("PORT", "8080"), ("DATABASE_URL", "${{cache.REDIS_URL}}")]
         .into_iter()
@@ -276,9 +263,9 @@ async fn variables_upsert_read_unrendered_and_delete() {
         .mutate(VariableCollectionUpsert::build(
             VariableCollectionUpsertVariables {
                 input: VariableCollectionUpsertInput {
-                    project_id: project_id.clone(),
-                    environment_id: production.clone(),
-                    service_id: Some(web.clone()),
+                    project_id: s.project_id.clone(),
+                    environment_id: s.production.clone(),
+                    service_id: Some(s.web.clone()),
                     variables,
                     skip_deploys: Some(true),
                     ..VariableCollectionUpsertInput::default()
@@ -289,9 +276,9 @@ async fn variables_upsert_read_unrendered_and_delete() {
         .expect("variableCollectionUpsert");
     let read_variables = || {
         VariablesQuery::build(VariablesVariables {
-            project_id: project_id.clone(),
-            environment_id: production.clone(),
-            service_id: Some(web.clone()),
+            project_id: s.project_id.clone(),
+            environment_id: s.production.clone(),
+            service_id: Some(s.web.clone()),
         })
     };
     let stored = client
@@ -308,10 +295,10 @@ async fn variables_upsert_read_unrendered_and_delete() {
     client
         .mutate(VariableDelete::build(VariableDeleteVariables {
             input: VariableDeleteInput {
-                project_id: project_id.clone(),
-                environment_id: production.clone(),
+                project_id: s.project_id.clone(),
+                environment_id: s.production.clone(),
                 name: "PORT".into(),
-                service_id: Some(web.clone()),
+                service_id: Some(s.web.clone()),
             },
         }))
         .await
@@ -323,23 +310,17 @@ async fn variables_upsert_read_unrendered_and_delete() {
         .variables;
     assert_eq!(stored.get("PORT"), None);
 
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn services_and_instances() {
-    let Seeded {
-        emulator,
-        client,
-        project_id,
-        worker,
-        production,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     // Services and instances.
     let updated = client
         .mutate(ServiceUpdate::build(ServiceUpdateVariables {
-            id: worker.clone(),
+            id: s.worker.clone(),
             input: ServiceUpdateInput {
                 name: Some("jobs".into()),
                 icon: None,
@@ -351,7 +332,7 @@ async fn services_and_instances() {
     assert_eq!(updated.name, "jobs");
     client
         .mutate(ServiceConnect::build(ServiceConnectVariables {
-            id: worker.clone(),
+            id: s.worker.clone(),
             input: ServiceConnectInput {
                 image: Some("busybox:2".into()),
                 ..ServiceConnectInput::default()
@@ -360,15 +341,17 @@ async fn services_and_instances() {
         .await
         .expect("serviceConnect");
     let service = client
-        .query(ServiceQuery::build(IdVariables { id: worker.clone() }))
+        .query(ServiceQuery::build(IdVariables {
+            id: s.worker.clone(),
+        }))
         .await
         .expect("service")
         .service;
     assert_eq!(service.name, "jobs");
     let instance = client
         .query(ServiceInstanceQuery::build(InstanceVariables {
-            environment_id: production.clone(),
-            service_id: worker.clone(),
+            environment_id: s.production.clone(),
+            service_id: s.worker.clone(),
         }))
         .await
         .expect("serviceInstance")
@@ -379,7 +362,7 @@ async fn services_and_instances() {
     );
     let instances = client
         .query(ServiceInstancesQuery::build(ServiceInstancesVariables {
-            environment_id: production.clone(),
+            environment_id: s.production.clone(),
             first: None,
             after: None,
         }))
@@ -391,35 +374,29 @@ async fn services_and_instances() {
 
     client
         .mutate(ServiceDelete::build(ServiceDeleteVariables {
-            id: worker.clone(),
+            id: s.worker.clone(),
             environment_id: None,
         }))
         .await
         .expect("serviceDelete");
     let snapshot = client
-        .read_project(&project_id)
+        .read_project(&s.project_id)
         .await
         .expect("read_project");
     assert_eq!(snapshot.service_id("jobs"), None);
     assert_eq!(snapshot.services.len(), 3);
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn deployments_status_and_logs() {
-    let Seeded {
-        emulator,
-        client,
-        project_id,
-        web,
-        production,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     // Deployments and logs.
     let deployment_id = client
         .mutate(ServiceInstanceDeployV2::build(DeployVariables {
-            environment_id: production.clone(),
-            service_id: web.clone(),
+            environment_id: s.production.clone(),
+            service_id: s.web.clone(),
             commit_sha: None,
         }))
         .await
@@ -449,13 +426,13 @@ async fn deployments_status_and_logs() {
         .await
         .expect("deployment")
         .deployment;
-    assert_eq!(deployment.service_id.as_deref(), Some(web.as_str()));
+    assert_eq!(deployment.service_id.as_deref(), Some(s.web.as_str()));
     let deployments = client
         .query(DeploymentsQuery::build(DeploymentsVariables {
             input: DeploymentListInput {
-                project_id: Some(project_id.clone()),
-                environment_id: Some(production.clone()),
-                service_id: Some(web.clone()),
+                project_id: Some(s.project_id.clone()),
+                environment_id: Some(s.production.clone()),
+                service_id: Some(s.web.clone()),
                 ..DeploymentListInput::default()
             },
             first: None,
@@ -472,8 +449,8 @@ async fn deployments_status_and_logs() {
     );
     client
         .mutate(ServiceInstanceRedeploy::build(InstanceVariables {
-            environment_id: production.clone(),
-            service_id: web.clone(),
+            environment_id: s.production.clone(),
+            service_id: s.web.clone(),
         }))
         .await
         .expect("serviceInstanceRedeploy");
@@ -493,31 +470,25 @@ async fn deployments_status_and_logs() {
     assert!(!logs.deployment_logs.is_empty() || !build_logs.build_logs.is_empty());
     client
         .query(EnvironmentLogsQuery::build(EnvironmentLogsVariables {
-            environment_id: production.clone(),
+            environment_id: s.production.clone(),
             ..EnvironmentLogsVariables::default()
         }))
         .await
         .expect("environmentLogs");
 
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn domains_tcp_proxies_and_volumes() {
-    let Seeded {
-        emulator,
-        client,
-        project_id,
-        web,
-        production,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     // Domains, TCP proxies, volumes.
     let service_domain = client
         .mutate(ServiceDomainCreate::build(ServiceDomainCreateVariables {
             input: ServiceDomainCreateInput {
-                environment_id: production.clone(),
-                service_id: web.clone(),
+                environment_id: s.production.clone(),
+                service_id: s.web.clone(),
                 target_port: Some(8080),
             },
         }))
@@ -528,9 +499,9 @@ async fn domains_tcp_proxies_and_volumes() {
         .mutate(CustomDomainCreate::build(CustomDomainCreateVariables {
             input: CustomDomainCreateInput {
                 domain: "www.example.com".into(),
-                project_id: project_id.clone(),
-                environment_id: production.clone(),
-                service_id: web.clone(),
+                project_id: s.project_id.clone(),
+                environment_id: s.production.clone(),
+                service_id: s.web.clone(),
                 target_port: Some(8080),
             },
         }))
@@ -539,9 +510,9 @@ async fn domains_tcp_proxies_and_volumes() {
         .custom_domain_create;
     let domains_query = || {
         DomainsQuery::build(DomainsVariables {
-            project_id: project_id.clone(),
-            environment_id: production.clone(),
-            service_id: web.clone(),
+            project_id: s.project_id.clone(),
+            environment_id: s.production.clone(),
+            service_id: s.web.clone(),
         })
     };
     let domains = client
@@ -586,8 +557,8 @@ async fn domains_tcp_proxies_and_volumes() {
     );
     let proxies = client
         .query(TcpProxiesQuery::build(InstanceVariables {
-            environment_id: production.clone(),
-            service_id: web.clone(),
+            environment_id: s.production.clone(),
+            service_id: s.web.clone(),
         }))
         .await
         .expect("tcpProxies")
@@ -596,10 +567,10 @@ async fn domains_tcp_proxies_and_volumes() {
     let volume = client
         .mutate(VolumeCreate::build(VolumeCreateVariables {
             input: VolumeCreateInput {
-                project_id: project_id.clone(),
+                project_id: s.project_id.clone(),
                 mount_path: "/data".into(),
-                service_id: Some(web.clone()),
-                environment_id: Some(production.clone()),
+                service_id: Some(s.web.clone()),
+                environment_id: Some(s.production.clone()),
                 region: None,
             },
         }))
@@ -608,7 +579,7 @@ async fn domains_tcp_proxies_and_volumes() {
         .volume_create;
     let volumes = client
         .query(VolumeInstancesQuery::build(VolumeInstancesVariables {
-            environment_id: production.clone(),
+            environment_id: s.production.clone(),
             first: None,
             after: None,
         }))
@@ -618,7 +589,7 @@ async fn domains_tcp_proxies_and_volumes() {
         .volume_instances;
     assert!(volumes.edges.iter().any(|edge| edge.node.volume_id == volume.id.inner() && edge.node.mount_path == "/data"));
     let snapshot = client
-        .read_project(&project_id)
+        .read_project(&s.project_id)
         .await
         .expect("read_project");
     assert_eq!(snapshot.volume_id(&volume.name), Some(volume.id.inner()));
@@ -629,36 +600,32 @@ async fn domains_tcp_proxies_and_volumes() {
         .await
         .expect("volumeDelete");
 
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn projects_are_deleted() {
-    let Seeded {
-        emulator,
-        client,
-        project_id,
-        ..
-    } = seeded().await;
+    let s = seeded().await;
+    let client = &s.client;
     client
         .mutate(ProjectScheduleDelete::build(IdVariables {
-            id: project_id.clone(),
+            id: s.project_id.clone(),
         }))
         .await
         .expect("projectScheduleDelete");
     client
         .mutate(ProjectDelete::build(IdVariables {
-            id: project_id.clone(),
+            id: s.project_id.clone(),
         }))
         .await
         .expect("projectDelete");
     let gone = client
-        .query(ProjectQuery::build(IdVariables { id: project_id }))
+        .query(ProjectQuery::build(IdVariables { id: s.project_id }))
         .await
         .unwrap_err();
     assert!(
         matches!(gone.kind(), ErrorKind::NotFound | ErrorKind::Unauthorized),
         "{gone}"
     );
-    emulator.shutdown().await;
+    s.emulator.shutdown().await;
 }

@@ -23,7 +23,7 @@ pub struct Args {
     pub env: String,
 
     /// Use the built-in emulator (state under `DIR/.mirage/`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "endpoint")]
     pub local: bool,
 
     /// Destroy without asking (required when not on a terminal).

@@ -1,8 +1,11 @@
-//! `--local`: talk to the built-in emulator instead of Railway. The
-//! emulator runs in this process, on a real loopback socket, with its data
-//! kept in `DIR/.mirage/emulator.sqlite` so applies persist between runs.
+//! Where commands reach Railway. `--endpoint URL` (then
+//! `MIRAGE_RAILWAY_URL`, then Railway itself) for the real API or any
+//! emulator; `--local` for the built-in emulator, run in this process on a
+//! real loopback socket, with its data kept in `DIR/.mirage/emulator.sqlite`
+//! so applies persist between runs.
 
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::emulator::{Emulator, Options, RunningEmulator};
@@ -19,16 +22,49 @@ pub struct Connection {
 /// The token sent to the local emulator (it accepts any non-empty token).
 const LOCAL_TOKEN: &str = "mirage-local";
 
-/// Connects to Railway (or the endpoint in `MIRAGE_RAILWAY_URL`), or, with
-/// `local`, starts the built-in emulator with its data under `dir/.mirage/`.
+/// The global `--endpoint`, set once by [`crate::cli::main`] before the
+/// command runs (as the colour choice is), so every command that builds a
+/// client sees it without threading it through each command's arguments.
+static ENDPOINT: OnceLock<Option<String>> = OnceLock::new();
+
+/// Records the global `--endpoint` flag (`None` when absent).
+pub fn set_endpoint(endpoint: Option<String>) {
+    let _ = ENDPOINT.set(endpoint);
+}
+
+/// The global `--endpoint` flag, when given.
+pub fn endpoint() -> Option<&'static str> {
+    ENDPOINT.get().and_then(|e| e.as_deref())
+}
+
+/// clap's usage error when `--endpoint` and `--local` are both given.
+/// clap itself catches `plan --local --endpoint URL`, but not a global
+/// `--endpoint` written before the command (`mirage --endpoint URL plan
+/// --local`), whose value reaches the command only after validation.
+pub fn conflict(cli: &super::Cli) -> Option<clap::Error> {
+    use super::Command;
+    cli.endpoint.as_ref()?;
+    let local = match &cli.command {
+        Command::Plan(args) => args.selection.local,
+        Command::Apply(args) => args.selection.local,
+        Command::Destroy(args) => args.local,
+        _ => false,
+    };
+    local.then(|| {
+        use clap::CommandFactory;
+        super::Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "the argument '--local' cannot be used with '--endpoint <URL>'",
+        )
+    })
+}
+
+/// Connects to Railway (or to `--endpoint`, else the endpoint in
+/// `MIRAGE_RAILWAY_URL`), or, with `local`, starts the built-in emulator
+/// with its data under `dir/.mirage/`.
 pub async fn connect(local: bool, dir: &Path) -> Result<Connection, String> {
     if !local {
-        let client = Client::from_env().map_err(|error| {
-            format!(
-                "{error}\n  help: set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator"
-            )
-        })?;
-        return Ok(Connection {
+        return remote(endpoint()).map(|client| Connection {
             client,
             _emulator: None,
         });
@@ -53,5 +89,26 @@ pub async fn connect(local: bool, dir: &Path) -> Result<Connection, String> {
     Ok(Connection {
         client,
         _emulator: Some(emulator),
+    })
+}
+
+/// A client for `endpoint` (or the environment's endpoint) with the
+/// environment's token. Errors name the endpoint but never the token.
+fn remote(endpoint: Option<&str>) -> Result<Client, String> {
+    let mut options = ClientOptions::from_env();
+    if let Some(endpoint) = endpoint {
+        options = options.with_endpoint(endpoint);
+    }
+    if options.credentials.is_none() {
+        return Err(format!(
+            "{}\n  help: set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator",
+            crate::railway::RailwayError::MissingToken
+        ));
+    }
+    Client::new(options).map_err(|error| match endpoint {
+        Some(_) => format!(
+            "{error}\n  help: `--endpoint` takes an `http://` or `https://` URL, such as `http://127.0.0.1:4000/graphql/v2`"
+        ),
+        None => format!("{error}\n  help: check `MIRAGE_RAILWAY_URL`, or unset it to use Railway"),
     })
 }

@@ -52,6 +52,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
+    /// The Railway GraphQL endpoint (`plan`, `apply`, `destroy`); wins over
+    /// `MIRAGE_RAILWAY_URL`. Point it at `mirage emulator` to use one.
+    #[arg(long, value_name = "URL", global = true)]
+    pub endpoint: Option<String>,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -118,7 +123,12 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    if let Some(error) = local::conflict(&cli) {
+        let _ = error.print();
+        return ExitCode::from(EXIT_USAGE);
+    }
     report::set_color(cli.color);
+    local::set_endpoint(cli.endpoint);
     run(cli.command)
 }
 

@@ -40,7 +40,7 @@ pub struct Selection {
 
     /// Use the built-in emulator (state under `DIR/.mirage/`) instead of
     /// Railway: no account needed.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "endpoint")]
     pub local: bool,
 }
 

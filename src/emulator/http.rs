@@ -47,6 +47,8 @@ pub fn router(app: App) -> Router {
         .route("/_emulator/rate-limit", post(set_rate_limit))
         .route("/_emulator/clock", post(set_clock))
         .route("/_emulator/sdl", get(sdl))
+        .route("/_emulator/push", post(push))
+        .route("/_emulator/limits", get(get_limits).post(set_limits))
         .fallback(not_found)
         .with_state(app)
 }
@@ -144,6 +146,11 @@ fn add_rate_headers(resp: &mut Response, verdict: Option<super::knobs::RateVerdi
     h.insert("x-ratelimit-limit", HeaderValue::from(v.limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(v.remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(v.reset_secs));
+    // Advertised on every response since Railway's docs PR #1320 (API-NOTES §5).
+    let policy = format!("{};w={}", v.limit, v.window_secs);
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        h.insert("ratelimit-policy", policy);
+    }
     if let Some(secs) = v.retry_after {
         h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
@@ -390,6 +397,37 @@ async fn set_clock(State(app): State<App>, body: Bytes) -> Response {
             )
         }
         Err(e) => bad_admin(e),
+    }
+}
+
+async fn get_limits(State(app): State<App>) -> Response {
+    let limits = app.core.read(|st| st.limits);
+    json_response(StatusCode::OK, &json!({"limits": limits}))
+}
+
+/// Replaces the plan limits (an absent field is unlimited).
+async fn set_limits(State(app): State<App>, body: Bytes) -> Response {
+    let limits = match serde_json::from_slice::<super::limits::Limits>(&body) {
+        Ok(limits) => limits,
+        Err(e) => return bad_admin(e),
+    };
+    let _ = app.core.write(|st, _| {
+        st.limits = limits;
+        Ok(())
+    });
+    get_limits(State(app)).await
+}
+
+/// A simulated push: the deployments it triggered, or 400 for a bad body.
+async fn push(State(app): State<App>, body: Bytes) -> Response {
+    let pushed = match serde_json::from_slice::<super::push::Push>(&body) {
+        Ok(pushed) => pushed,
+        Err(e) => return bad_admin(e),
+    };
+    match app.core.write(|st, t| super::push::push(st, t, pushed)) {
+        Ok(triggered) => json_response(StatusCode::OK, &json!({"deployments": triggered})),
+        Err(super::ops::ApiError::BadInput(m) | super::ops::ApiError::NotFound(m)) => bad_admin(m),
+        Err(super::ops::ApiError::NotAuthorized) => bad_admin("not authorized"),
     }
 }
 

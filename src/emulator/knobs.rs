@@ -83,6 +83,8 @@ pub struct RateVerdict {
     pub reset_secs: i64,
     /// `Some(seconds)` when the request is refused (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// The window length, for `RateLimit-Policy` (`<limit>;w=<seconds>`).
+    pub window_secs: u64,
 }
 
 /// All knobs of one emulator.
@@ -204,6 +206,7 @@ impl Knobs {
                 remaining: 0,
                 reset_secs,
                 retry_after: Some(wait),
+                window_secs: w.limit.window_secs,
             });
         }
         w.used += 1;
@@ -212,6 +215,7 @@ impl Knobs {
             remaining: w.limit.limit - w.used,
             reset_secs,
             retry_after: None,
+            window_secs: w.limit.window_secs,
         })
     }
 

@@ -382,6 +382,7 @@ pub fn create_service(st: &mut State, t: &mut Tick, input: NewService) -> ApiRes
             "Service name `{name}` is already taken in this project"
         )));
     }
+    super::limits::check_new_service(st, &input.project_id)?;
     let targets = fork_targets(st, &input.project_id, input.environment_id.as_deref())?;
     let seq = st.next_seq();
     let svc = ServiceRec {

@@ -4,8 +4,6 @@
 
 use serde_json::{Map, Value};
 
-use super::clock::fnv1a;
-
 /// What a masked variable value reads as when `decryptVariables` is not
 /// `true` (see `docs/railway-assumptions.md`, "Masked variables").
 pub const MASK: &str = "*******";
@@ -123,14 +121,26 @@ fn mask_map(vars: &mut Map<String, Value>) {
 /// The `configEtag` of a config: a hash of its canonical JSON text, so it
 /// changes exactly when the config does.
 pub fn etag(config: &Value) -> String {
-    let text = serde_json::to_string(config).unwrap_or_default();
-    format!("{:016x}", fnv1a(text.as_bytes()))
+    // Hashes the JSON text as it is written (read on every whole-project
+    // read, so no intermediate string).
+    let mut hash = super::clock::Fnv1a::default();
+    let _ = serde_json::to_writer(&mut hash, config);
+    format!("{:016x}", hash.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn etag_hashes_the_json_text() {
+        let config = json!({"services": {"a": {"variables": {"X": {"value": "1"}}}}});
+        let text = serde_json::to_string(&config).expect("json");
+        let want = format!("{:016x}", crate::emulator::clock::fnv1a(text.as_bytes()));
+        assert_eq!(etag(&config), want);
+        assert_ne!(etag(&config), etag(&json!({})));
+    }
 
     #[test]
     fn null_deletes_and_objects_merge() {

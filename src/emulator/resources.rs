@@ -8,7 +8,49 @@ use super::ops::{
     project,
 };
 use super::state::{ProjectTokenRec, State, VolumeRec, service_config};
-use super::views::{self, CustomDomainRow, ServiceDomainRow, TcpProxyRow, find_row};
+use super::views::{
+    self, CustomDomainRow, DomainRow, NetworkingRow, ServiceDomainRow, TcpProxyRow, find_row,
+};
+
+/// Adds `domain` under `networking.<key>` of a service instance and returns
+/// its row, read back through `rows`.
+fn add_domain(
+    st: &mut State,
+    t: &mut Tick,
+    (env_id, service_id): (&str, &str),
+    (key, rows): (&str, views::Rows<DomainRow>),
+    domain: &str,
+    port: Option<i32>,
+) -> ApiResult<DomainRow> {
+    let value = match port {
+        Some(p) => json!({"port": p}),
+        None => json!({}),
+    };
+    let patch = views::networking_patch(service_id, json!({key: {domain: value}}));
+    commit_patch(st, t, env_id, &patch, None, true)?;
+    let env = environment(st, env_id)?;
+    rows(env, service_id)
+        .into_iter()
+        .find(|d| d.domain == domain)
+        .ok_or_else(|| ApiError::NotFound("Domain not found".into()))
+}
+
+/// Removes the row with `id` (found through `rows`) from its service's
+/// `networking` config; `what` names it in the not-found error.
+fn remove_networking_row<R: NetworkingRow>(
+    st: &mut State,
+    t: &mut Tick,
+    rows: views::Rows<R>,
+    what: &str,
+    id: &str,
+) -> ApiResult<R> {
+    let row =
+        find_row(st, rows, id).ok_or_else(|| ApiError::NotFound(format!("{what} not found")))?;
+    let (env_id, patch) = row.removal();
+    let env_id = env_id.to_string();
+    commit_patch(st, t, &env_id, &patch, None, true)?;
+    Ok(row)
+}
 
 /// Adds a generated service domain to a service instance.
 pub fn create_service_domain(
@@ -26,17 +68,8 @@ pub fn create_service_domain(
         .map(|s| s.name.clone())
         .unwrap_or_default();
     let domain = generate_service_domain(&svc_name, &env.name, &mut t.rng);
-    let value = match port {
-        Some(p) => json!({"port": p}),
-        None => json!({}),
-    };
-    let patch = json!({"services": {service_id: {"networking": {"serviceDomains": {domain.clone(): value}}}}});
-    commit_patch(st, t, env_id, &patch, None, true)?;
-    let env = environment(st, env_id)?;
-    views::service_domains(env, service_id)
-        .into_iter()
-        .find(|d| d.domain == domain)
-        .ok_or_else(|| ApiError::NotFound("ServiceDomain not found".into()))
+    let rows = ("serviceDomains", views::service_domains as _);
+    add_domain(st, t, (env_id, service_id), rows, &domain, port)
 }
 
 /// Removes a service domain by ID.
@@ -45,11 +78,7 @@ pub fn delete_service_domain(
     t: &mut Tick,
     id: &str,
 ) -> ApiResult<ServiceDomainRow> {
-    let row = find_row(st, views::service_domains, |r| r.id.as_str(), id)
-        .ok_or_else(|| ApiError::NotFound("ServiceDomain not found".into()))?;
-    let patch = json!({"services": {row.service_id.clone(): {"networking": {"serviceDomains": {row.domain.clone(): null}}}}});
-    commit_patch(st, t, &row.environment_id, &patch, None, true)?;
-    Ok(row)
+    remove_networking_row(st, t, views::service_domains, "ServiceDomain", id)
 }
 
 /// Adds a custom domain; a domain can be used once across all projects.
@@ -82,26 +111,15 @@ pub fn create_custom_domain(
             "Domain `{domain}` is already in use"
         )));
     }
-    let value = match port {
-        Some(p) => json!({"port": p}),
-        None => json!({}),
-    };
-    let patch = json!({"services": {service_id: {"networking": {"customDomains": {domain.clone(): value}}}}});
-    commit_patch(st, t, env_id, &patch, None, true)?;
-    let env = environment(st, env_id)?;
-    views::custom_domains(env, service_id)
-        .into_iter()
-        .find(|d| d.domain == domain)
-        .ok_or_else(|| ApiError::NotFound("CustomDomain not found".into()))
+    let existing = views::custom_domains(environment(st, env_id)?, service_id).len();
+    super::limits::check_new_custom_domain(st, existing)?;
+    let rows = ("customDomains", views::custom_domains as _);
+    add_domain(st, t, (env_id, service_id), rows, &domain, port)
 }
 
 /// Removes a custom domain by ID.
 pub fn delete_custom_domain(st: &mut State, t: &mut Tick, id: &str) -> ApiResult<CustomDomainRow> {
-    let row = find_row(st, views::custom_domains, |r| r.id.as_str(), id)
-        .ok_or_else(|| ApiError::NotFound("CustomDomain not found".into()))?;
-    let patch = json!({"services": {row.service_id.clone(): {"networking": {"customDomains": {row.domain.clone(): null}}}}});
-    commit_patch(st, t, &row.environment_id, &patch, None, true)?;
-    Ok(row)
+    remove_networking_row(st, t, views::custom_domains, "CustomDomain", id)
 }
 
 /// Adds a TCP proxy; one per service instance, as the CLI enforces.
@@ -136,11 +154,7 @@ pub fn create_tcp_proxy(
 
 /// Removes a TCP proxy by ID.
 pub fn delete_tcp_proxy(st: &mut State, t: &mut Tick, id: &str) -> ApiResult<TcpProxyRow> {
-    let row = find_row(st, views::tcp_proxies, |r| r.id.as_str(), id)
-        .ok_or_else(|| ApiError::NotFound("TCPProxy not found".into()))?;
-    let patch = json!({"services": {row.service_id.clone(): {"networking": {"tcpProxies": {row.application_port.to_string(): null}}}}});
-    commit_patch(st, t, &row.environment_id, &patch, None, true)?;
-    Ok(row)
+    remove_networking_row(st, t, views::tcp_proxies, "TCPProxy", id)
 }
 
 /// Creates a volume. `environment`: `None` = every environment (argument

@@ -29,6 +29,9 @@ pub struct State {
     pub patches: BTreeMap<String, PatchRec>,
     /// Project tokens by token text.
     pub project_tokens: BTreeMap<String, ProjectTokenRec>,
+    /// Plan limits set through the admin API (none by default).
+    #[serde(default)]
+    pub limits: super::limits::Limits,
 }
 
 /// A project.

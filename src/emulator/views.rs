@@ -2,7 +2,7 @@
 //! proxies and volume instances. Their IDs are derived from what identifies
 //! them, so the same row keeps its ID across reads and restarts.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::clock::fnv1a;
 use super::state::{EnvironmentRec, State, derived_id, service_config};
@@ -12,26 +12,68 @@ pub const TCP_PROXY_DOMAIN: &str = "emulator.proxy.rlwy.net";
 /// The suffix of generated service domains.
 pub const SERVICE_DOMAIN_SUFFIX: &str = "up.railway.app";
 
-/// A generated or chosen `*.up.railway.app` domain.
+/// A domain of a service instance: a generated or chosen
+/// `*.up.railway.app` one (under `networking.serviceDomains`) or a custom
+/// one (under `networking.customDomains`).
 #[derive(Debug, Clone)]
-pub struct ServiceDomainRow {
+pub struct DomainRow {
     pub id: String,
     pub domain: String,
     pub target_port: Option<i32>,
     pub environment_id: String,
     pub service_id: String,
     pub project_id: String,
+    /// `serviceDomains` or `customDomains`: where the config keeps it.
+    pub networking_key: &'static str,
 }
 
+/// A generated or chosen `*.up.railway.app` domain.
+pub type ServiceDomainRow = DomainRow;
 /// A custom domain.
-#[derive(Debug, Clone)]
-pub struct CustomDomainRow {
-    pub id: String,
-    pub domain: String,
-    pub target_port: Option<i32>,
-    pub environment_id: String,
-    pub service_id: String,
-    pub project_id: String,
+pub type CustomDomainRow = DomainRow;
+
+/// A row kept in a service's `networking` config: removing it is patching
+/// its key there to `null`.
+pub trait NetworkingRow {
+    /// The row's derived ID.
+    fn id(&self) -> &str;
+    /// The environment it lives in, and the patch of that environment's
+    /// config that removes it.
+    fn removal(&self) -> (&str, Value);
+}
+
+impl NetworkingRow for DomainRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn removal(&self) -> (&str, Value) {
+        let entry = json!({self.networking_key: {&self.domain: null}});
+        (
+            &self.environment_id,
+            networking_patch(&self.service_id, entry),
+        )
+    }
+}
+
+impl NetworkingRow for TcpProxyRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn removal(&self) -> (&str, Value) {
+        let entry = json!({"tcpProxies": {self.application_port.to_string(): null}});
+        (
+            &self.environment_id,
+            networking_patch(&self.service_id, entry),
+        )
+    }
+}
+
+/// The rows of one kind that a service instance's config holds.
+pub type Rows<R> = fn(&EnvironmentRec, &str) -> Vec<R>;
+
+/// A patch setting `networking` entries of one service.
+pub fn networking_patch(service_id: &str, networking: Value) -> Value {
+    json!({"services": {service_id: {"networking": networking}}})
 }
 
 /// A TCP proxy.
@@ -73,34 +115,36 @@ fn networking_map<'a>(
         .unwrap_or_default()
 }
 
-/// The service domains of a service instance.
-pub fn service_domains(env: &EnvironmentRec, service_id: &str) -> Vec<ServiceDomainRow> {
-    networking_map(env, service_id, "serviceDomains")
+/// The domains under `networking.<key>` of a service instance; `kind`
+/// seeds their IDs.
+fn domains(
+    env: &EnvironmentRec,
+    service_id: &str,
+    networking_key: &'static str,
+    kind: &str,
+) -> Vec<DomainRow> {
+    networking_map(env, service_id, networking_key)
         .into_iter()
-        .map(|(domain, v)| ServiceDomainRow {
-            id: derived_id(&["serviceDomain", &env.id, domain]),
+        .map(|(domain, v)| DomainRow {
+            id: derived_id(&[kind, &env.id, domain]),
             domain: domain.clone(),
             target_port: port_of(v),
             environment_id: env.id.clone(),
             service_id: service_id.to_string(),
             project_id: env.project_id.clone(),
+            networking_key,
         })
         .collect()
 }
 
+/// The service domains of a service instance.
+pub fn service_domains(env: &EnvironmentRec, service_id: &str) -> Vec<ServiceDomainRow> {
+    domains(env, service_id, "serviceDomains", "serviceDomain")
+}
+
 /// The custom domains of a service instance.
 pub fn custom_domains(env: &EnvironmentRec, service_id: &str) -> Vec<CustomDomainRow> {
-    networking_map(env, service_id, "customDomains")
-        .into_iter()
-        .map(|(domain, v)| CustomDomainRow {
-            id: derived_id(&["customDomain", &env.id, domain]),
-            domain: domain.clone(),
-            target_port: port_of(v),
-            environment_id: env.id.clone(),
-            service_id: service_id.to_string(),
-            project_id: env.project_id.clone(),
-        })
-        .collect()
+    domains(env, service_id, "customDomains", "customDomain")
 }
 
 /// The public port a TCP proxy gets: derived, so it is stable.
@@ -169,19 +213,27 @@ pub fn volume_instances(st: &State, env: &EnvironmentRec) -> Vec<VolumeInstanceR
         .collect()
 }
 
-/// Finds the environment and service holding a derived row by its ID.
-pub fn find_row<T>(
+/// Finds a row derived from some service instance's config by its ID.
+pub fn find_row<T: NetworkingRow>(
     st: &State,
     mut rows: impl FnMut(&EnvironmentRec, &str) -> Vec<T>,
-    id_of: impl Fn(&T) -> &str,
     id: &str,
 ) -> Option<T> {
     for env in st.environments.values() {
         for sid in st.environment_service_ids(env) {
-            if let Some(row) = rows(env, &sid).into_iter().find(|r| id_of(r) == id) {
+            if let Some(row) = rows(env, &sid).into_iter().find(|r| r.id() == id) {
                 return Some(row);
             }
         }
     }
     None
+}
+
+/// The environment holding the row with this ID, if any.
+pub fn environment_of_row<T: NetworkingRow>(
+    st: &State,
+    rows: impl FnMut(&EnvironmentRec, &str) -> Vec<T>,
+    id: &str,
+) -> Option<String> {
+    find_row(st, rows, id).map(|r| r.removal().0.to_string())
 }

@@ -5,8 +5,40 @@
 
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use mirage::emulator::{Emulator, Options, RunningEmulator};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// A WebSocket to the emulator's `/graphql/v2`.
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends one `graphql-transport-ws` message.
+pub async fn send_message(ws: &mut Ws, message: Value) {
+    ws.send(Message::Text(message.to_string().into()))
+        .await
+        .expect("the socket takes a message");
+}
+
+/// The next text message as JSON, within 10 seconds.
+pub async fn next_message(ws: &mut Ws) -> Value {
+    let fut = async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    return serde_json::from_str::<Value>(&t).expect("json");
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("socket ended: {other:?}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), fut)
+        .await
+        .expect("a message within 10 s")
+}
 
 /// A running emulator plus an HTTP client.
 pub struct Harness {
@@ -103,16 +135,69 @@ impl Harness {
 
     /// A POST to the admin API.
     pub async fn admin(&self, path: &str, body: Value) -> Value {
+        self.admin_status(path, body).await.1
+    }
+
+    /// A POST to the admin API, with the HTTP status of the answer.
+    pub async fn admin_status(&self, path: &str, body: Value) -> (u16, Value) {
         let url = format!("{}/{}", self.emu.admin_url(), path);
-        self.http
+        let resp = self
+            .http
             .post(url)
             .json(&body)
             .send()
             .await
-            .expect("admin answers")
-            .json()
+            .expect("admin answers");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("admin json"))
+    }
+
+    /// `GET /_emulator/stats`: the request counters.
+    pub async fn stats(&self) -> Value {
+        let url = format!("{}/stats", self.emu.admin_url());
+        let resp = self.http.get(url).send().await.expect("stats answer");
+        resp.json().await.expect("stats json")
+    }
+
+    /// The number of GraphQL requests the emulator has answered.
+    pub async fn requests(&self) -> u64 {
+        let stats = self.stats().await;
+        stats["requests"].as_u64().expect("a request count")
+    }
+
+    /// Opens a `graphql-transport-ws` socket with the account token and
+    /// completes the handshake; returns it with the subprotocol the server
+    /// chose.
+    pub async fn socket(&self) -> (Ws, String) {
+        let mut req = self.emu.ws_url().into_client_request().expect("ws url");
+        let headers = req.headers_mut();
+        let protocol = "graphql-transport-ws".parse().expect("header");
+        headers.insert("sec-websocket-protocol", protocol);
+        let auth = format!("Bearer {}", self.token).parse().expect("header");
+        headers.insert("authorization", auth);
+        let (mut ws, resp) = tokio_tungstenite::connect_async(req)
             .await
-            .expect("admin json")
+            .expect("upgrade");
+        let chosen = resp
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        send_message(&mut ws, json!({"type": "connection_init", "payload": {}})).await;
+        assert_eq!(next_message(&mut ws).await["type"], "connection_ack");
+        (ws, chosen)
+    }
+
+    /// Deploys a service instance; returns the deployment id.
+    pub async fn deploy(&self, env: &str, service: &str) -> String {
+        let r = self
+            .gql("mutation($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }", json!({"e": env, "s": service}))
+            .await;
+        r.data()["serviceInstanceDeployV2"]
+            .as_str()
+            .expect("deployment id")
+            .to_string()
     }
 
     /// Creates a project; returns (project id, default environment id).

@@ -4,10 +4,9 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::connection::{PageArgs, connection};
 use super::enums::EnvironmentPatchStatus;
-use super::guard::{GqlResult, api_error, core};
-use super::project::{Environment, Project};
+use super::guard::{GqlResult, core};
+use super::project::{Environment, Project, load_environment, load_project};
 use super::scalars::{DateTime, EnvironmentConfig};
-use crate::emulator::ops::ApiError;
 use crate::emulator::patch::mask_variables;
 use crate::emulator::state::{PatchRec, ProjectTokenRec};
 
@@ -133,15 +132,7 @@ impl Workspace {
                 .map(|p| (p.id.clone(), Project(p.clone())))
                 .collect()
         });
-        WorkspaceProjectsConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        WorkspaceProjectsConnection::build(items, PageArgs::new(after, before, first, last))
     }
 }
 
@@ -170,16 +161,10 @@ impl ProjectToken {
         DateTime(self.0.created_at)
     }
     async fn project(&self, ctx: &Context<'_>) -> GqlResult<Project> {
-        core(ctx)
-            .read(|st| st.projects.get(&self.0.project_id).cloned())
-            .map(Project)
-            .ok_or_else(|| api_error(ApiError::NotFound("Project not found".into())))
+        load_project(ctx, &self.0.project_id)
     }
     async fn environment(&self, ctx: &Context<'_>) -> GqlResult<Environment> {
-        core(ctx)
-            .read(|st| st.environments.get(&self.0.environment_id).cloned())
-            .map(Environment)
-            .ok_or_else(|| api_error(ApiError::NotFound("Environment not found".into())))
+        load_environment(ctx, &self.0.environment_id)
     }
 }
 
@@ -229,9 +214,6 @@ impl EnvironmentPatch {
         self.rec.applied_at.map(DateTime)
     }
     async fn environment(&self, ctx: &Context<'_>) -> GqlResult<Environment> {
-        core(ctx)
-            .read(|st| st.environments.get(&self.rec.environment_id).cloned())
-            .map(Environment)
-            .ok_or_else(|| api_error(ApiError::NotFound("Environment not found".into())))
+        load_environment(ctx, &self.rec.environment_id)
     }
 }

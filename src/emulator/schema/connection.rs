@@ -29,6 +29,23 @@ pub struct PageArgs {
     pub last: Option<i32>,
 }
 
+impl PageArgs {
+    /// The four paging arguments, in the alphabetical order resolvers take them.
+    pub fn new(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Self {
+        PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+    }
+}
+
 /// Cuts one page out of `(cursor, node)` items. There is no default page
 /// size: without `first`/`last` every item is returned.
 pub fn paginate<T>(

@@ -76,39 +76,27 @@ pub enum EnvironmentPatchStatus {
     Staged,
 }
 
-/// `ServiceDomainSyncStatus`.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum ServiceDomainSyncStatus {
-    Active,
-    Creating,
-    Deleted,
-    Deleting,
-    Unspecified,
-    Updating,
+/// Railway has one sync-status enum per networking type, all with the same
+/// values; this declares one of them.
+macro_rules! sync_status {
+    ($name:ident, $graphql:literal) => {
+        #[doc = concat!("`", $graphql, "`.")]
+        #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        #[graphql(name = $graphql)]
+        pub enum $name {
+            Active,
+            Creating,
+            Deleted,
+            Deleting,
+            Unspecified,
+            Updating,
+        }
+    };
 }
 
-/// `CustomDomainSyncStatus`.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum CustomDomainSyncStatus {
-    Active,
-    Creating,
-    Deleted,
-    Deleting,
-    Unspecified,
-    Updating,
-}
-
-/// `TCPProxySyncStatus`.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "TCPProxySyncStatus")]
-pub enum TcpProxySyncStatus {
-    Active,
-    Creating,
-    Deleted,
-    Deleting,
-    Unspecified,
-    Updating,
-}
+sync_status!(ServiceDomainSyncStatus, "ServiceDomainSyncStatus");
+sync_status!(CustomDomainSyncStatus, "CustomDomainSyncStatus");
+sync_status!(TcpProxySyncStatus, "TCPProxySyncStatus");
 
 /// `VolumeState`.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

@@ -89,3 +89,43 @@ pub fn require_environment(
         _ => Ok(()),
     }
 }
+
+/// An `ops` result as a resolver result, with Railway's error shape.
+pub fn gql<T>(r: crate::emulator::ops::ApiResult<T>) -> GqlResult<T> {
+    r.map_err(api_error)
+}
+
+/// Runs a state operation as one write (all or nothing, then persisted).
+pub fn write<T>(
+    ctx: &Context<'_>,
+    f: impl FnOnce(
+        &mut crate::emulator::state::State,
+        &mut crate::emulator::ops::Tick,
+    ) -> crate::emulator::ops::ApiResult<T>,
+) -> GqlResult<T> {
+    gql(core(ctx).write(f))
+}
+
+/// Looks a record up under a shared read and wraps it as a GraphQL object;
+/// a missing record is Railway's `"<what> not found"`.
+pub fn lookup<T, W>(
+    ctx: &Context<'_>,
+    what: &str,
+    find: impl FnOnce(&crate::emulator::state::State) -> Option<T>,
+    wrap: impl FnOnce(T) -> W,
+) -> GqlResult<W> {
+    core(ctx)
+        .read(find)
+        .map(wrap)
+        .ok_or_else(|| api_error(ApiError::NotFound(format!("{what} not found"))))
+}
+
+/// An input that tells absent (`None`) from null (`Some(None)`), the way
+/// `ops` takes it.
+pub fn absent_or_null<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}

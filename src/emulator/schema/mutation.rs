@@ -1,6 +1,6 @@
 //! The `Mutation` root: argument checks and access, then `ops`.
 
-use async_graphql::{Context, MaybeUndefined, Object};
+use async_graphql::{Context, Object};
 use serde_json::{Map, Value};
 
 use super::account::EnvironmentPatch;
@@ -10,16 +10,15 @@ use super::network::{CustomDomain, ServiceDomain, TcpProxy, Volume};
 use super::project::{Environment, Project, Service};
 use super::query::{environment_access, service_access};
 use super::scalars::EnvironmentConfig;
-use crate::emulator::ops::{self, ApiError, NewEnvironment, NewProject, NewService};
+use crate::emulator::ops::{
+    self, ApiError, ApiResult, NewEnvironment, NewProject, NewService, Tick,
+};
 use crate::emulator::resources;
+use crate::emulator::state::State;
 use crate::emulator::views;
 
 /// The `Mutation` root.
 pub struct Mutation;
-
-fn gql<T>(r: ops::ApiResult<T>) -> GqlResult<T> {
-    r.map_err(api_error)
-}
 
 fn variables_map(v: &Value) -> GqlResult<Map<String, Value>> {
     match v {
@@ -53,7 +52,61 @@ fn deploy_instance(
     {
         return Err(api_error(ApiError::NotFound("Commit not found".into())));
     }
-    gql(core(ctx).write(|st, t| ops::deploy(st, t, environment_id, service_id, commit_sha)))
+    write(ctx, |st, t| {
+        ops::deploy(st, t, environment_id, service_id, commit_sha)
+    })
+}
+
+/// Whose variables a variable mutation writes: a service's, or (without a
+/// service) the environment's shared ones.
+struct VariableOwner<'a> {
+    project_id: &'a str,
+    environment_id: &'a str,
+    service_id: Option<&'a str>,
+}
+
+/// Writes `vars` (a null value deletes) for `owner`. Access is checked
+/// before `vars` is looked at, so a caller without access learns nothing
+/// from a malformed input.
+fn set_variables(
+    ctx: &Context<'_>,
+    owner: VariableOwner<'_>,
+    vars: GqlResult<Map<String, Value>>,
+    replace: bool,
+    skip_deploys: bool,
+) -> GqlResult<bool> {
+    environment_access(ctx, owner.environment_id)?;
+    let vars = vars?;
+    write(ctx, |st, t| {
+        let (p, e, s) = (owner.project_id, owner.environment_id, owner.service_id);
+        ops::write_variables(st, t, p, e, s, &vars, replace, skip_deploys)
+    })?;
+    Ok(true)
+}
+
+/// Deletes a domain or proxy (`found` gives the environment it lives in),
+/// once the caller may touch that environment.
+fn delete_in_environment<T>(
+    ctx: &Context<'_>,
+    what: &str,
+    found: impl FnOnce(&State) -> Option<String>,
+    delete: impl FnOnce(&mut State, &mut Tick) -> ApiResult<T>,
+) -> GqlResult<bool> {
+    require_any(ctx)?;
+    let environment_id = lookup(ctx, what, found, |id| id)?;
+    environment_access(ctx, &environment_id)?;
+    write(ctx, delete)?;
+    Ok(true)
+}
+
+/// The environments a non-fork `serviceInstanceUpdate` reaches: every
+/// environment of the project that is not a fork (docs/railway-assumptions.md).
+fn non_fork_environments(st: &State, project_id: &str) -> Vec<String> {
+    st.project_environments(project_id)
+        .iter()
+        .filter(|e| !st.is_fork(e))
+        .map(|e| e.id.clone())
+        .collect()
 }
 
 #[Object]
@@ -75,20 +128,18 @@ impl Mutation {
             is_public: input.is_public,
             pr_deploys: input.pr_deploys,
         };
-        gql(core(ctx).write(|st, t| ops::create_project(st, t, new))).map(Project)
+        write(ctx, |st, t| ops::create_project(st, t, new)).map(Project)
     }
 
     async fn project_delete(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
-        require_any(ctx)?;
         require_project(ctx, &id)?;
-        gql(core(ctx).write(|st, _| ops::delete_project(st, &id)))?;
+        write(ctx, |st, _| ops::delete_project(st, &id))?;
         Ok(true)
     }
 
     async fn project_schedule_delete(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
-        require_any(ctx)?;
         require_project(ctx, &id)?;
-        gql(core(ctx).write(|st, t| ops::schedule_delete_project(st, t, &id)))?;
+        write(ctx, |st, t| ops::schedule_delete_project(st, t, &id))?;
         Ok(true)
     }
 
@@ -98,15 +149,10 @@ impl Mutation {
         input: ProjectTokenCreateInput,
     ) -> GqlResult<String> {
         require_account(ctx)?;
-        gql(core(ctx).write(|st, t| {
-            resources::create_project_token(
-                st,
-                t,
-                &input.project_id,
-                &input.environment_id,
-                &input.name,
-            )
-        }))
+        let (p, e) = (&input.project_id, &input.environment_id);
+        write(ctx, |st, t| {
+            resources::create_project_token(st, t, p, e, &input.name)
+        })
     }
 
     async fn environment_create(
@@ -114,7 +160,6 @@ impl Mutation {
         ctx: &Context<'_>,
         input: EnvironmentCreateInput,
     ) -> GqlResult<Environment> {
-        require_any(ctx)?;
         require_project(ctx, &input.project_id)?;
         let _ = input.apply_changes_in_background;
         let new = NewEnvironment {
@@ -125,12 +170,12 @@ impl Mutation {
             stage_initial_changes: input.stage_initial_changes.unwrap_or(false),
             skip_initial_deploys: input.skip_initial_deploys.unwrap_or(false),
         };
-        gql(core(ctx).write(|st, t| ops::create_environment(st, t, new))).map(Environment)
+        write(ctx, |st, t| ops::create_environment(st, t, new)).map(Environment)
     }
 
     async fn environment_delete(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
         environment_access(ctx, &id)?;
-        gql(core(ctx).write(|st, _| ops::delete_environment(st, &id)))?;
+        write(ctx, |st, _| ops::delete_environment(st, &id))?;
         Ok(true)
     }
 
@@ -141,8 +186,7 @@ impl Mutation {
         input: EnvironmentRenameInput,
     ) -> GqlResult<Environment> {
         environment_access(ctx, &id)?;
-        gql(core(ctx).write(|st, t| ops::rename_environment(st, t, &id, input.name)))
-            .map(Environment)
+        write(ctx, |st, t| ops::rename_environment(st, t, &id, input.name)).map(Environment)
     }
 
     async fn service_create(
@@ -150,7 +194,6 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ServiceCreateInput,
     ) -> GqlResult<Service> {
-        require_any(ctx)?;
         require_project(ctx, &input.project_id)?;
         let variables = match &input.variables {
             Some(v) => variables_map(&v.0)?,
@@ -169,7 +212,7 @@ impl Mutation {
             template_id: input.template_id,
             template_service_id: input.template_service_id,
         };
-        gql(core(ctx).write(|st, t| ops::create_service(st, t, new))).map(Service)
+        write(ctx, |st, t| ops::create_service(st, t, new)).map(Service)
     }
 
     async fn service_delete(
@@ -179,7 +222,9 @@ impl Mutation {
         id: String,
     ) -> GqlResult<bool> {
         service_access(ctx, &id)?;
-        gql(core(ctx).write(|st, t| ops::delete_service(st, t, &id, environment_id.as_deref())))?;
+        write(ctx, |st, t| {
+            ops::delete_service(st, t, &id, environment_id.as_deref())
+        })?;
         Ok(true)
     }
 
@@ -190,12 +235,11 @@ impl Mutation {
         input: ServiceUpdateInput,
     ) -> GqlResult<Service> {
         service_access(ctx, &id)?;
-        let icon = match input.icon {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v)),
-        };
-        gql(core(ctx).write(|st, t| ops::update_service(st, t, &id, input.name, icon))).map(Service)
+        let icon = absent_or_null(input.icon);
+        write(ctx, |st, t| {
+            ops::update_service(st, t, &id, input.name, icon)
+        })
+        .map(Service)
     }
 
     async fn service_connect(
@@ -205,8 +249,14 @@ impl Mutation {
         input: ServiceConnectInput,
     ) -> GqlResult<Service> {
         service_access(ctx, &id)?;
-        gql(core(ctx)
-            .write(|st, t| ops::connect_service(st, t, &id, input.repo, input.branch, input.image)))
+        let ServiceConnectInput {
+            repo,
+            branch,
+            image,
+        } = input;
+        write(ctx, |st, t| {
+            ops::connect_service(st, t, &id, repo, branch, image)
+        })
         .map(Service)
     }
 
@@ -221,7 +271,7 @@ impl Mutation {
     ) -> GqlResult<bool> {
         let project_id = service_access(ctx, &service_id)?;
         let patch = input.to_service_patch();
-        gql(core(ctx).write(|st, t| {
+        write(ctx, |st, t| {
             let targets: Vec<String> = match environment_id.as_deref() {
                 Some(eid) => {
                     let env = ops::environment(st, eid)?;
@@ -231,19 +281,10 @@ impl Mutation {
                     if st.is_fork(env) {
                         vec![env.id.clone()]
                     } else {
-                        st.project_environments(&project_id)
-                            .iter()
-                            .filter(|e| !st.is_fork(e))
-                            .map(|e| e.id.clone())
-                            .collect()
+                        non_fork_environments(st, &project_id)
                     }
                 }
-                None => st
-                    .project_environments(&project_id)
-                    .iter()
-                    .filter(|e| !st.is_fork(e))
-                    .map(|e| e.id.clone())
-                    .collect(),
+                None => non_fork_environments(st, &project_id),
             };
             for env_id in targets {
                 let has = st.environments.get(&env_id).is_some_and(|e| {
@@ -255,7 +296,7 @@ impl Mutation {
                 }
             }
             Ok(())
-        }))?;
+        })?;
         Ok(true)
     }
 
@@ -271,9 +312,9 @@ impl Mutation {
         let patch = patch
             .map(|p| p.0)
             .unwrap_or_else(|| Value::Object(Map::new()));
-        gql(core(ctx).write(|st, t| {
+        write(ctx, |st, t| {
             ops::commit_patch(st, t, &environment_id, &patch, commit_message, false)
-        }))
+        })
     }
 
     async fn environment_stage_changes(
@@ -284,9 +325,10 @@ impl Mutation {
         merge: Option<bool>,
     ) -> GqlResult<EnvironmentPatch> {
         environment_access(ctx, &environment_id)?;
-        let rec = gql(core(ctx).write(|st, t| {
-            ops::stage_changes(st, t, &environment_id, &input.0, merge == Some(true))
-        }))?;
+        let merge = merge == Some(true);
+        let rec = write(ctx, |st, t| {
+            ops::stage_changes(st, t, &environment_id, &input.0, merge)
+        })?;
         Ok(EnvironmentPatch {
             rec,
             committed: false,
@@ -301,15 +343,10 @@ impl Mutation {
         skip_deploys: Option<bool>,
     ) -> GqlResult<String> {
         environment_access(ctx, &environment_id)?;
-        gql(core(ctx).write(|st, t| {
-            ops::commit_staged(
-                st,
-                t,
-                &environment_id,
-                commit_message,
-                skip_deploys == Some(true),
-            )
-        }))
+        let skip = skip_deploys == Some(true);
+        write(ctx, |st, t| {
+            ops::commit_staged(st, t, &environment_id, commit_message, skip)
+        })
     }
 
     async fn variable_collection_upsert(
@@ -317,21 +354,14 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VariableCollectionUpsertInput,
     ) -> GqlResult<bool> {
-        environment_access(ctx, &input.environment_id)?;
-        let vars = variables_map(&input.variables.0)?;
-        gql(core(ctx).write(|st, t| {
-            ops::write_variables(
-                st,
-                t,
-                &input.project_id,
-                &input.environment_id,
-                input.service_id.as_deref(),
-                &vars,
-                input.replace == Some(true),
-                input.skip_deploys == Some(true),
-            )
-        }))?;
-        Ok(true)
+        let vars = variables_map(&input.variables.0);
+        let owner = VariableOwner {
+            project_id: &input.project_id,
+            environment_id: &input.environment_id,
+            service_id: input.service_id.as_deref(),
+        };
+        let replace = input.replace == Some(true);
+        set_variables(ctx, owner, vars, replace, input.skip_deploys == Some(true))
     }
 
     async fn variable_upsert(
@@ -339,22 +369,16 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VariableUpsertInput,
     ) -> GqlResult<bool> {
-        environment_access(ctx, &input.environment_id)?;
-        let mut vars = Map::new();
-        vars.insert(input.name.clone(), Value::String(input.value.clone()));
-        gql(core(ctx).write(|st, t| {
-            ops::write_variables(
-                st,
-                t,
-                &input.project_id,
-                &input.environment_id,
-                input.service_id.as_deref(),
-                &vars,
-                false,
-                input.skip_deploys == Some(true),
-            )
-        }))?;
-        Ok(true)
+        let vars = Ok(Map::from_iter([(
+            input.name.clone(),
+            Value::String(input.value.clone()),
+        )]));
+        let owner = VariableOwner {
+            project_id: &input.project_id,
+            environment_id: &input.environment_id,
+            service_id: input.service_id.as_deref(),
+        };
+        set_variables(ctx, owner, vars, false, input.skip_deploys == Some(true))
     }
 
     async fn variable_delete(
@@ -362,22 +386,13 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VariableDeleteInput,
     ) -> GqlResult<bool> {
-        environment_access(ctx, &input.environment_id)?;
-        let mut vars = Map::new();
-        vars.insert(input.name.clone(), Value::Null);
-        gql(core(ctx).write(|st, t| {
-            ops::write_variables(
-                st,
-                t,
-                &input.project_id,
-                &input.environment_id,
-                input.service_id.as_deref(),
-                &vars,
-                false,
-                false,
-            )
-        }))?;
-        Ok(true)
+        let vars = Ok(Map::from_iter([(input.name.clone(), Value::Null)]));
+        let owner = VariableOwner {
+            project_id: &input.project_id,
+            environment_id: &input.environment_id,
+            service_id: input.service_id.as_deref(),
+        };
+        set_variables(ctx, owner, vars, false, false)
     }
 
     /// Deploys a service instance; returns the deployment ID. A `commitSha`
@@ -412,7 +427,7 @@ impl Mutation {
         service_id: String,
     ) -> GqlResult<bool> {
         instance_access(ctx, &environment_id, &service_id)?;
-        gql(core(ctx).write(|st, t| {
+        write(ctx, |st, t| {
             let sha = st
                 .deployments
                 .values()
@@ -425,7 +440,7 @@ impl Mutation {
                         .map(str::to_string)
                 });
             ops::deploy(st, t, &environment_id, &service_id, sha)
-        }))?;
+        })?;
         Ok(true)
     }
 
@@ -434,28 +449,21 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ServiceDomainCreateInput,
     ) -> GqlResult<ServiceDomain> {
-        instance_access(ctx, &input.environment_id, &input.service_id)?;
-        gql(core(ctx).write(|st, t| {
-            resources::create_service_domain(
-                st,
-                t,
-                &input.environment_id,
-                &input.service_id,
-                input.target_port,
-            )
-        }))
+        let (e, s) = (&input.environment_id, &input.service_id);
+        instance_access(ctx, e, s)?;
+        write(ctx, |st, t| {
+            resources::create_service_domain(st, t, e, s, input.target_port)
+        })
         .map(ServiceDomain)
     }
 
     async fn service_domain_delete(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
-        require_any(ctx)?;
-        let row = core(ctx)
-            .read(|st| views::find_row(st, views::service_domains, |r| r.id.as_str(), &id));
-        let row =
-            row.ok_or_else(|| api_error(ApiError::NotFound("ServiceDomain not found".into())))?;
-        environment_access(ctx, &row.environment_id)?;
-        gql(core(ctx).write(|st, t| resources::delete_service_domain(st, t, &id)))?;
-        Ok(true)
+        delete_in_environment(
+            ctx,
+            "ServiceDomain",
+            |st| views::environment_of_row(st, views::service_domains, &id),
+            |st, t| resources::delete_service_domain(st, t, &id),
+        )
     }
 
     async fn custom_domain_create(
@@ -463,30 +471,21 @@ impl Mutation {
         ctx: &Context<'_>,
         input: CustomDomainCreateInput,
     ) -> GqlResult<CustomDomain> {
-        instance_access(ctx, &input.environment_id, &input.service_id)?;
-        gql(core(ctx).write(|st, t| {
-            resources::create_custom_domain(
-                st,
-                t,
-                &input.project_id,
-                &input.environment_id,
-                &input.service_id,
-                &input.domain,
-                input.target_port,
-            )
-        }))
+        let (p, e, s) = (&input.project_id, &input.environment_id, &input.service_id);
+        instance_access(ctx, e, s)?;
+        write(ctx, |st, t| {
+            resources::create_custom_domain(st, t, p, e, s, &input.domain, input.target_port)
+        })
         .map(CustomDomain)
     }
 
     async fn custom_domain_delete(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
-        require_any(ctx)?;
-        let row =
-            core(ctx).read(|st| views::find_row(st, views::custom_domains, |r| r.id.as_str(), &id));
-        let row =
-            row.ok_or_else(|| api_error(ApiError::NotFound("CustomDomain not found".into())))?;
-        environment_access(ctx, &row.environment_id)?;
-        gql(core(ctx).write(|st, t| resources::delete_custom_domain(st, t, &id)))?;
-        Ok(true)
+        delete_in_environment(
+            ctx,
+            "CustomDomain",
+            |st| views::environment_of_row(st, views::custom_domains, &id),
+            |st, t| resources::delete_custom_domain(st, t, &id),
+        )
     }
 
     async fn tcp_proxy_create(
@@ -494,27 +493,21 @@ impl Mutation {
         ctx: &Context<'_>,
         input: TcpProxyCreateInput,
     ) -> GqlResult<TcpProxy> {
-        instance_access(ctx, &input.environment_id, &input.service_id)?;
-        gql(core(ctx).write(|st, t| {
-            resources::create_tcp_proxy(
-                st,
-                t,
-                &input.environment_id,
-                &input.service_id,
-                input.application_port,
-            )
-        }))
+        let (e, s) = (&input.environment_id, &input.service_id);
+        instance_access(ctx, e, s)?;
+        write(ctx, |st, t| {
+            resources::create_tcp_proxy(st, t, e, s, input.application_port)
+        })
         .map(TcpProxy)
     }
 
     async fn tcp_proxy_delete(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
-        require_any(ctx)?;
-        let row =
-            core(ctx).read(|st| views::find_row(st, views::tcp_proxies, |r| r.id.as_str(), &id));
-        let row = row.ok_or_else(|| api_error(ApiError::NotFound("TCPProxy not found".into())))?;
-        environment_access(ctx, &row.environment_id)?;
-        gql(core(ctx).write(|st, t| resources::delete_tcp_proxy(st, t, &id)))?;
-        Ok(true)
+        delete_in_environment(
+            ctx,
+            "TCPProxy",
+            |st| views::environment_of_row(st, views::tcp_proxies, &id),
+            |st, t| resources::delete_tcp_proxy(st, t, &id),
+        )
     }
 
     async fn volume_create(
@@ -522,35 +515,27 @@ impl Mutation {
         ctx: &Context<'_>,
         input: VolumeCreateInput,
     ) -> GqlResult<Volume> {
-        require_any(ctx)?;
         require_project(ctx, &input.project_id)?;
-        let env = match &input.environment_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v.as_str())),
-        };
-        gql(core(ctx).write(|st, t| {
-            resources::create_volume(
-                st,
-                t,
-                &input.project_id,
-                &input.mount_path,
-                input.service_id.as_deref(),
-                env,
-                input.region.as_deref(),
-            )
-        }))
+        let env = absent_or_null(input.environment_id);
+        let env = env.as_ref().map(|e| e.as_deref());
+        let (service, region) = (input.service_id.as_deref(), input.region.as_deref());
+        write(ctx, |st, t| {
+            let (p, m) = (&input.project_id, &input.mount_path);
+            resources::create_volume(st, t, p, m, service, env, region)
+        })
         .map(Volume)
     }
 
     async fn volume_delete(&self, ctx: &Context<'_>, volume_id: String) -> GqlResult<bool> {
         require_any(ctx)?;
-        let project_id =
-            core(ctx).read(|st| st.volumes.get(&volume_id).map(|v| v.project_id.clone()));
-        let project_id =
-            project_id.ok_or_else(|| api_error(ApiError::NotFound("Volume not found".into())))?;
+        let project_id = lookup(
+            ctx,
+            "Volume",
+            |st| st.volumes.get(&volume_id).map(|v| v.project_id.clone()),
+            |p| p,
+        )?;
         require_project(ctx, &project_id)?;
-        gql(core(ctx).write(|st, t| resources::delete_volume(st, t, &volume_id)))?;
+        write(ctx, |st, t| resources::delete_volume(st, t, &volume_id))?;
         Ok(true)
     }
 }

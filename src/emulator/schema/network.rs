@@ -3,10 +3,9 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::enums::*;
-use super::guard::{GqlResult, api_error, core};
-use super::project::Project;
+use super::guard::{GqlResult, core, lookup};
+use super::project::{Project, load_project};
 use super::scalars::DateTime;
-use crate::emulator::ops::ApiError;
 use crate::emulator::state::VolumeRec;
 use crate::emulator::views::{
     CustomDomainRow, SERVICE_DOMAIN_SUFFIX, ServiceDomainRow, TCP_PROXY_DOMAIN, TcpProxyRow,
@@ -237,10 +236,7 @@ impl Volume {
         DateTime(self.0.created_at)
     }
     async fn project(&self, ctx: &Context<'_>) -> GqlResult<Project> {
-        core(ctx)
-            .read(|st| st.projects.get(&self.0.project_id).cloned())
-            .map(Project)
-            .ok_or_else(|| api_error(ApiError::NotFound("Project not found".into())))
+        load_project(ctx, &self.0.project_id)
     }
 }
 
@@ -297,9 +293,11 @@ impl VolumeInstance {
         None
     }
     async fn volume(&self, ctx: &Context<'_>) -> GqlResult<Volume> {
-        core(ctx)
-            .read(|st| st.volumes.get(&self.0.volume_id).cloned())
-            .map(Volume)
-            .ok_or_else(|| api_error(ApiError::NotFound("Volume not found".into())))
+        lookup(
+            ctx,
+            "Volume",
+            |st| st.volumes.get(&self.0.volume_id).cloned(),
+            Volume,
+        )
     }
 }

@@ -6,12 +6,12 @@ use serde_json::Value;
 use super::connection::{PageArgs, connection};
 use super::deployment::Deployment;
 use super::enums::SortOrder;
-use super::guard::{GqlResult, core};
+use super::guard::{GqlResult, core, lookup};
 use super::instance::ServiceInstance;
 use super::network::{Volume, VolumeInstance};
 use super::scalars::{DateTime, EnvironmentConfig};
 use crate::emulator::patch::{count_changes, etag, mask_variables};
-use crate::emulator::state::{EnvironmentRec, ProjectRec, ServiceRec};
+use crate::emulator::state::{EnvironmentRec, ProjectRec, ServiceRec, State};
 use crate::emulator::views::volume_instances;
 
 connection!(
@@ -49,6 +49,31 @@ connection!(
     ServiceServiceInstancesConnectionEdge,
     ServiceInstance
 );
+
+/// The project with this ID, or Railway's `Project not found`.
+pub fn load_project(ctx: &Context<'_>, id: &str) -> GqlResult<Project> {
+    lookup(ctx, "Project", |st| st.projects.get(id).cloned(), Project)
+}
+
+/// The environment with this ID, or Railway's `Environment not found`.
+pub fn load_environment(ctx: &Context<'_>, id: &str) -> GqlResult<Environment> {
+    let find = |st: &State| st.environments.get(id).cloned();
+    lookup(ctx, "Environment", find, Environment)
+}
+
+/// A project's environments as connection items, optionally only the
+/// ephemeral (or only the lasting) ones.
+pub fn environment_items(
+    st: &State,
+    project_id: &str,
+    is_ephemeral: Option<bool>,
+) -> Vec<(String, Environment)> {
+    st.project_environments(project_id)
+        .into_iter()
+        .filter(|e| is_ephemeral.is_none_or(|want| e.is_ephemeral == want))
+        .map(|e| (e.id.clone(), Environment(e.clone())))
+        .collect()
+}
 
 /// A Railway project.
 pub struct Project(pub ProjectRec);
@@ -89,10 +114,7 @@ impl Project {
         self.0.base_environment_id.as_deref()
     }
     async fn base_environment(&self, ctx: &Context<'_>) -> Option<Environment> {
-        let id = self.0.base_environment_id.as_deref()?;
-        core(ctx)
-            .read(|st| st.environments.get(id).cloned())
-            .map(Environment)
+        load_environment(ctx, self.0.base_environment_id.as_deref()?).ok()
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -117,25 +139,11 @@ impl Project {
         last: Option<i32>,
         sort: Option<SortOrder>,
     ) -> GqlResult<ProjectEnvironmentsConnection> {
-        let mut envs: Vec<(String, Environment)> = core(ctx).read(|st| {
-            st.project_environments(&self.0.id)
-                .into_iter()
-                .filter(|e| is_ephemeral.is_none_or(|want| e.is_ephemeral == want))
-                .map(|e| (e.id.clone(), Environment(e.clone())))
-                .collect()
-        });
+        let mut envs = core(ctx).read(|st| environment_items(st, &self.0.id, is_ephemeral));
         if sort == Some(SortOrder::Desc) {
             envs.reverse();
         }
-        ProjectEnvironmentsConnection::build(
-            envs,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        ProjectEnvironmentsConnection::build(envs, PageArgs::new(after, before, first, last))
     }
     async fn services(
         &self,
@@ -151,15 +159,7 @@ impl Project {
                 .map(|s| (s.id.clone(), Service(s.clone())))
                 .collect()
         });
-        ProjectServicesConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        ProjectServicesConnection::build(items, PageArgs::new(after, before, first, last))
     }
     async fn volumes(
         &self,
@@ -175,15 +175,7 @@ impl Project {
                 .map(|v| (v.id.clone(), Volume(v.clone())))
                 .collect()
         });
-        ProjectVolumesConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        ProjectVolumesConnection::build(items, PageArgs::new(after, before, first, last))
     }
 }
 
@@ -233,10 +225,7 @@ impl Environment {
         None
     }
     async fn source_environment(&self, ctx: &Context<'_>) -> Option<Environment> {
-        let id = self.0.source_environment_id.as_deref()?;
-        core(ctx)
-            .read(|st| st.environments.get(id).cloned())
-            .map(Environment)
+        load_environment(ctx, self.0.source_environment_id.as_deref()?).ok()
     }
     /// The number of changes staged and not yet committed.
     async fn unmerged_changes_count(&self) -> Option<i32> {
@@ -277,12 +266,7 @@ impl Environment {
         });
         EnvironmentServiceInstancesConnection::build(
             items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            PageArgs::new(after, before, first, last),
         )
     }
     async fn volume_instances(
@@ -301,12 +285,7 @@ impl Environment {
         });
         EnvironmentVolumeInstancesConnection::build(
             items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            PageArgs::new(after, before, first, last),
         )
     }
     async fn deployments(
@@ -328,15 +307,7 @@ impl Environment {
                 .map(|d| (d.id.clone(), Deployment(d.clone())))
                 .collect()
         });
-        EnvironmentDeploymentsConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        EnvironmentDeploymentsConnection::build(items, PageArgs::new(after, before, first, last))
     }
 }
 
@@ -358,14 +329,7 @@ impl Service {
         &self.0.project_id
     }
     async fn project(&self, ctx: &Context<'_>) -> GqlResult<Project> {
-        core(ctx)
-            .read(|st| st.projects.get(&self.0.project_id).cloned())
-            .map(Project)
-            .ok_or_else(|| {
-                super::guard::api_error(crate::emulator::ops::ApiError::NotFound(
-                    "Project not found".into(),
-                ))
-            })
+        load_project(ctx, &self.0.project_id)
     }
     async fn template_id(&self) -> Option<&str> {
         self.0.template_id.as_deref()
@@ -406,15 +370,7 @@ impl Service {
                 .map(|i| (i.id(), i))
                 .collect()
         });
-        ServiceServiceInstancesConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        ServiceServiceInstancesConnection::build(items, PageArgs::new(after, before, first, last))
     }
 }
 

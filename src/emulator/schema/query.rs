@@ -13,7 +13,7 @@ use super::enums::{DeploymentStatus, ProjectsOrderBy};
 use super::guard::*;
 use super::instance::{AllDomains, ServiceInstance, instance_or_error};
 use super::network::{CustomDomain, ServiceDomain, TcpProxy, VolumeInstance};
-use super::project::{Environment, Project, Service};
+use super::project::{Environment, Project, Service, environment_items};
 use super::scalars::{DateTime, EnvironmentVariables};
 use crate::emulator::clock::parse_rfc3339;
 use crate::emulator::deploy::{self, LogLine, status};
@@ -49,10 +49,6 @@ pub struct DeploymentListInput {
 /// The `Query` root.
 pub struct Query;
 
-fn gql<T>(r: ops::ApiResult<T>) -> GqlResult<T> {
-    r.map_err(api_error)
-}
-
 /// Checks access to a service and returns its project ID.
 pub fn service_access(ctx: &Context<'_>, service_id: &str) -> GqlResult<String> {
     require_any(ctx)?;
@@ -70,6 +66,50 @@ pub fn environment_access(ctx: &Context<'_>, env_id: &str) -> GqlResult<String> 
         gql(core(ctx).read(|st| ops::environment(st, env_id).map(|e| e.project_id.clone())))?;
     require_environment(ctx, &project_id, env_id)?;
     Ok(project_id)
+}
+
+/// Checks access to an environment named together with its project
+/// (`variables`, `domains`): a mismatch is Railway's `Environment not found`.
+fn project_environment_access(ctx: &Context<'_>, env_id: &str, project_id: &str) -> GqlResult<()> {
+    if environment_access(ctx, env_id)? != project_id {
+        return Err(api_error(ApiError::NotFound(
+            "Environment not found".into(),
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a service instance's environment once the instance is known to
+/// exist (`serviceId` optional: shared variables).
+fn read_instance<T>(
+    ctx: &Context<'_>,
+    env_id: &str,
+    service_id: Option<&str>,
+    f: impl FnOnce(&State, &crate::emulator::state::EnvironmentRec) -> T,
+) -> GqlResult<T> {
+    core(ctx).read(|st| {
+        if let Some(sid) = service_id {
+            gql(ops::check_instance(st, env_id, sid))?;
+        }
+        let env = gql(ops::environment(st, env_id))?;
+        Ok(f(st, env))
+    })
+}
+
+/// A deployment's build or deploy log lines, filtered, the last `limit`.
+fn deployment_logs_of(
+    ctx: &Context<'_>,
+    deployment_id: &str,
+    build: bool,
+    filter: &Option<String>,
+    (start, end): (Option<DateTime>, Option<DateTime>),
+    limit: Option<i32>,
+) -> GqlResult<Vec<Log>> {
+    let d = deployment_access(ctx, deployment_id)?;
+    let now = core(ctx).clock.now_ms();
+    let (start, end) = (start.map(|d| d.0), end.map(|d| d.0));
+    let lines = deployment_log_lines(&d, now, build, filter, start, end);
+    Ok(tail(lines, limit).into_iter().map(|(_, l)| l).collect())
 }
 
 /// Checks access to a deployment and returns it.
@@ -232,15 +272,7 @@ impl Query {
                 .map(|p| (p.id.clone(), Project(p.clone())))
                 .collect()
         });
-        QueryProjectsConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        QueryProjectsConnection::build(items, PageArgs::new(after, before, first, last))
     }
 
     async fn project(&self, ctx: &Context<'_>, id: String) -> GqlResult<Project> {
@@ -280,22 +312,8 @@ impl Query {
         require_any(ctx)?;
         gql(core(ctx).read(|st| ops::project(st, &project_id).map(|_| ())))?;
         require_project(ctx, &project_id)?;
-        let items = core(ctx).read(|st| {
-            st.project_environments(&project_id)
-                .into_iter()
-                .filter(|e| is_ephemeral.is_none_or(|want| e.is_ephemeral == want))
-                .map(|e| (e.id.clone(), Environment(e.clone())))
-                .collect()
-        });
-        QueryEnvironmentsConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        let items = core(ctx).read(|st| environment_items(st, &project_id, is_ephemeral));
+        QueryEnvironmentsConnection::build(items, PageArgs::new(after, before, first, last))
     }
 
     async fn service(&self, ctx: &Context<'_>, id: String) -> GqlResult<Service> {
@@ -325,24 +343,16 @@ impl Query {
         service_id: Option<String>,
         unrendered: Option<bool>,
     ) -> GqlResult<EnvironmentVariables> {
-        let owner = environment_access(ctx, &environment_id)?;
-        if owner != project_id {
-            return Err(api_error(ApiError::NotFound(
-                "Environment not found".into(),
-            )));
-        }
-        core(ctx).read(|st| {
-            if let Some(sid) = &service_id {
-                gql(ops::check_instance(st, &environment_id, sid))?;
-            }
-            let env = gql(ops::environment(st, &environment_id))?;
-            let raw = raw_variables(env, service_id.as_deref());
+        project_environment_access(ctx, &environment_id, &project_id)?;
+        let sid = service_id.as_deref();
+        read_instance(ctx, &environment_id, sid, |st, env| {
+            let raw = raw_variables(env, sid);
             let vars = if unrendered == Some(true) {
                 raw
             } else {
-                render_variables(st, env, service_id.as_deref(), &raw)
+                render_variables(st, env, sid, &raw)
             };
-            Ok(EnvironmentVariables(Value::Object(vars)))
+            EnvironmentVariables(Value::Object(vars))
         })
     }
 
@@ -354,20 +364,9 @@ impl Query {
         project_id: String,
         service_id: String,
     ) -> GqlResult<EnvironmentVariables> {
-        let owner = environment_access(ctx, &environment_id)?;
-        if owner != project_id {
-            return Err(api_error(ApiError::NotFound(
-                "Environment not found".into(),
-            )));
-        }
-        core(ctx).read(|st| {
-            gql(ops::check_instance(st, &environment_id, &service_id))?;
-            let env = gql(ops::environment(st, &environment_id))?;
-            Ok(EnvironmentVariables(Value::Object(deployment_variables(
-                st,
-                env,
-                &service_id,
-            ))))
+        project_environment_access(ctx, &environment_id, &project_id)?;
+        read_instance(ctx, &environment_id, Some(&service_id), |st, env| {
+            EnvironmentVariables(Value::Object(deployment_variables(st, env, &service_id)))
         })
     }
 
@@ -421,15 +420,7 @@ impl Query {
                 .map(|d| (d.id.clone(), Deployment(d.clone())))
                 .collect()
         });
-        QueryDeploymentsConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        QueryDeploymentsConnection::build(items, PageArgs::new(after, before, first, last))
     }
 
     async fn deployment(&self, ctx: &Context<'_>, id: String) -> GqlResult<Deployment> {
@@ -443,25 +434,14 @@ impl Query {
         project_id: String,
         service_id: String,
     ) -> GqlResult<AllDomains> {
-        let owner = environment_access(ctx, &environment_id)?;
-        if owner != project_id {
-            return Err(api_error(ApiError::NotFound(
-                "Environment not found".into(),
-            )));
-        }
-        core(ctx).read(|st| {
-            gql(ops::check_instance(st, &environment_id, &service_id))?;
-            let env = gql(ops::environment(st, &environment_id))?;
-            Ok(AllDomains {
-                custom_domains: custom_domains(env, &service_id)
-                    .into_iter()
-                    .map(CustomDomain)
-                    .collect(),
-                service_domains: service_domains(env, &service_id)
-                    .into_iter()
-                    .map(ServiceDomain)
-                    .collect(),
-            })
+        project_environment_access(ctx, &environment_id, &project_id)?;
+        read_instance(ctx, &environment_id, Some(&service_id), |_, env| {
+            let custom = custom_domains(env, &service_id);
+            let service = service_domains(env, &service_id);
+            AllDomains {
+                custom_domains: custom.into_iter().map(CustomDomain).collect(),
+                service_domains: service.into_iter().map(ServiceDomain).collect(),
+            }
         })
     }
 
@@ -472,28 +452,25 @@ impl Query {
         service_id: String,
     ) -> GqlResult<Vec<TcpProxy>> {
         environment_access(ctx, &environment_id)?;
-        core(ctx).read(|st| {
-            gql(ops::check_instance(st, &environment_id, &service_id))?;
-            let env = gql(ops::environment(st, &environment_id))?;
-            Ok(tcp_proxies(env, &service_id)
+        read_instance(ctx, &environment_id, Some(&service_id), |_, env| {
+            tcp_proxies(env, &service_id)
                 .into_iter()
                 .map(TcpProxy)
-                .collect())
+                .collect()
         })
     }
 
     async fn volume_instance(&self, ctx: &Context<'_>, id: String) -> GqlResult<VolumeInstance> {
         require_any(ctx)?;
-        let row = core(ctx).read(|st| {
+        let find = |st: &State| {
             st.environments
                 .values()
                 .flat_map(|e| volume_instances(st, e))
                 .find(|v| v.id == id)
-        });
-        let row =
-            row.ok_or_else(|| api_error(ApiError::NotFound("VolumeInstance not found".into())))?;
-        environment_access(ctx, &row.environment_id)?;
-        Ok(VolumeInstance(row))
+        };
+        let row = lookup(ctx, "VolumeInstance", find, VolumeInstance)?;
+        environment_access(ctx, &row.0.environment_id)?;
+        Ok(row)
     }
 
     /// Deploy (runtime) logs of a deployment written so far.
@@ -506,17 +483,8 @@ impl Query {
         limit: Option<i32>,
         start_date: Option<DateTime>,
     ) -> GqlResult<Vec<Log>> {
-        let d = deployment_access(ctx, &deployment_id)?;
-        let now = core(ctx).clock.now_ms();
-        let lines = deployment_log_lines(
-            &d,
-            now,
-            false,
-            &filter,
-            start_date.map(|d| d.0),
-            end_date.map(|d| d.0),
-        );
-        Ok(tail(lines, limit).into_iter().map(|(_, l)| l).collect())
+        let dates = (start_date, end_date);
+        deployment_logs_of(ctx, &deployment_id, false, &filter, dates, limit)
     }
 
     /// Build logs of a deployment written so far.
@@ -529,17 +497,8 @@ impl Query {
         limit: Option<i32>,
         start_date: Option<DateTime>,
     ) -> GqlResult<Vec<Log>> {
-        let d = deployment_access(ctx, &deployment_id)?;
-        let now = core(ctx).clock.now_ms();
-        let lines = deployment_log_lines(
-            &d,
-            now,
-            true,
-            &filter,
-            start_date.map(|d| d.0),
-            end_date.map(|d| d.0),
-        );
-        Ok(tail(lines, limit).into_iter().map(|(_, l)| l).collect())
+        let dates = (start_date, end_date);
+        deployment_logs_of(ctx, &deployment_id, true, &filter, dates, limit)
     }
 
     /// Logs of every deployment in an environment.
@@ -651,14 +610,6 @@ impl Query {
                 })
                 .collect()
         });
-        QueryEnvironmentPatchesConnection::build(
-            items,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
+        QueryEnvironmentPatchesConnection::build(items, PageArgs::new(after, before, first, last))
     }
 }

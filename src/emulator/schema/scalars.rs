@@ -5,8 +5,23 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 
 use crate::emulator::clock::{parse_rfc3339, rfc3339};
 
+/// JSON as a GraphQL value, converted in one pass from the borrowed tree
+/// (configs are read on every whole-project read; going through a clone and
+/// serde cost three copies of each).
 fn to_gql(json: &serde_json::Value) -> Value {
-    Value::from_json(json.clone()).unwrap_or(Value::Null)
+    use serde_json::Value as Json;
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Boolean(*b),
+        Json::Number(n) => Value::Number(n.clone()),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::List(items.iter().map(to_gql).collect()),
+        Json::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (async_graphql::Name::new(k), to_gql(v)))
+                .collect(),
+        ),
+    }
 }
 
 macro_rules! json_scalar {
@@ -67,5 +82,26 @@ impl ScalarType for DateTime {
 
     fn to_value(&self) -> Value {
         Value::String(rfc3339(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_converts_as_serde_would() {
+        let json = serde_json::json!({
+            "services": {"b": {"variables": {"X": {"value": "1"}}}, "a": [1, 2.5, -3, true, null]},
+            "sharedVariables": {},
+            "text": "héllo \"quoted\"",
+        });
+        let direct = to_gql(&json);
+        assert_eq!(direct, Value::from_json(json.clone()).expect("converts"));
+        assert_eq!(
+            direct.into_json().expect("back"),
+            json,
+            "keys keep their order"
+        );
     }
 }

@@ -70,6 +70,24 @@ fn log_stream(
     .boxed()
 }
 
+/// A deployment's build (or deploy) log lines as they are written.
+fn deployment_log_stream(
+    ctx: &Context<'_>,
+    deployment_id: &str,
+    build: bool,
+    filter: Option<String>,
+    limit: Option<i32>,
+) -> Result<BoxStream<'static, Vec<Log>>> {
+    let d = deployment_access(ctx, deployment_id)?;
+    let core = ctx.data_unchecked::<Arc<Core>>().clone();
+    Ok(log_stream(core, limit, move |c| {
+        deployment_log_lines(&d, c.clock.now_ms(), build, &filter, None, None)
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect()
+    }))
+}
+
 #[Subscription]
 impl Subscription {
     /// Deploy logs of a deployment as they are written.
@@ -80,14 +98,7 @@ impl Subscription {
         filter: Option<String>,
         limit: Option<i32>,
     ) -> Result<BoxStream<'static, Vec<Log>>> {
-        let d = deployment_access(ctx, &deployment_id)?;
-        let core = ctx.data_unchecked::<Arc<Core>>().clone();
-        Ok(log_stream(core, limit, move |c| {
-            deployment_log_lines(&d, c.clock.now_ms(), false, &filter, None, None)
-                .into_iter()
-                .map(|(_, l)| l)
-                .collect()
-        }))
+        deployment_log_stream(ctx, &deployment_id, false, filter, limit)
     }
 
     /// Build logs of a deployment as they are written.
@@ -98,14 +109,7 @@ impl Subscription {
         filter: Option<String>,
         limit: Option<i32>,
     ) -> Result<BoxStream<'static, Vec<Log>>> {
-        let d = deployment_access(ctx, &deployment_id)?;
-        let core = ctx.data_unchecked::<Arc<Core>>().clone();
-        Ok(log_stream(core, limit, move |c| {
-            deployment_log_lines(&d, c.clock.now_ms(), true, &filter, None, None)
-                .into_iter()
-                .map(|(_, l)| l)
-                .collect()
-        }))
+        deployment_log_stream(ctx, &deployment_id, true, filter, limit)
     }
 
     /// Logs of every deployment of an environment as they are written.
