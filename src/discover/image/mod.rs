@@ -309,8 +309,7 @@ fn check_digest(digest: &str, start: usize) -> Result<(), ImageError> {
     let algorithm_ok = !algorithm.is_empty()
         && algorithm.split(['+', '.', '-', '_']).all(|c| {
             c.chars().next().is_some_and(|f| f.is_ascii_lowercase())
-                && c
-                    .chars()
+                && c.chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
         });
     if !algorithm_ok {
