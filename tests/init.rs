@@ -107,7 +107,7 @@ fn init_yes_on_every_fixture_writes_formatted_files_that_check() {
 fn golden_output_for_priyas_repository() {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let out_dir = out.path().to_string_lossy().into_owned();
-    let (status, _, stderr) = run(&[
+    let (status, stdout, stderr) = run(&[
         "init",
         &fixture("pnpm-turbo"),
         "--yes",
@@ -122,6 +122,8 @@ fn golden_output_for_priyas_repository() {
     ]);
     assert_eq!(status, 0, "{stderr}");
     let read = |f: &str| std::fs::read_to_string(out.path().join(f)).unwrap_or_default();
+    // What she sees: the files written, then the offline plan.
+    insta::assert_snapshot!("init_pnpm_turbo_stdout", stdout.replace(&out_dir, "$OUT"));
     insta::assert_snapshot!("init_pnpm_turbo_project", read("project.mirage"));
     insta::assert_snapshot!("init_pnpm_turbo_services", read("services.mirage"));
 }
@@ -450,4 +452,39 @@ fn step_one_picks_an_existing_project_on_the_emulator() {
     assert!(stdout.contains("No changes."), "{stdout}");
     let project = std::fs::read_to_string(out.path().join("project.mirage")).unwrap_or_default();
     assert!(project.contains("project \"shop\""), "{project}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn step_one_lists_projects_with_a_token_from_the_given_endpoint() {
+    // An emulator standing in for Railway, reached the way Railway is: by
+    // `MIRAGE_RAILWAY_URL` and an account token.
+    let harness = support::Harness::start().await;
+    let (id, _) = harness.project("storefront").await;
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out_dir = out.path().to_string_lossy().into_owned();
+    let repo = fixture("dockerfiles");
+    let output = command(&[
+        "init",
+        &repo,
+        "--yes",
+        "--repo",
+        "acme/shop",
+        "--project",
+        &id,
+        "--out",
+        &out_dir,
+    ])
+    .env("MIRAGE_RAILWAY_URL", harness.emu.url())
+    .env("RAILWAY_API_TOKEN", &harness.token)
+    .output()
+    .unwrap_or_else(|e| panic!("run: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let project = std::fs::read_to_string(out.path().join("project.mirage")).unwrap_or_default();
+    assert!(project.contains("project \"storefront\""), "{project}");
+    // A real plan: the project exists, so it is not created.
+    assert!(!stdout.contains("+ project"), "{stdout}");
+    assert!(!stdout.contains("offline"), "{stdout}");
+    assert!(stdout.contains("Plan: "), "{stdout}");
 }
