@@ -22,8 +22,7 @@ Examples:
 
 Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.
 With --registry, a missing image is an error; a registry that refuses access,
-cannot be reached or answers oddly is a warning (the image was not checked).
-Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.";
+cannot be reached or answers oddly is a warning (the image was not checked).";
 
 /// Arguments of `mirage check`.
 #[derive(Debug, Clone, clap::Args)]
