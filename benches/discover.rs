@@ -32,8 +32,10 @@ fn generate(root: &Path) -> std::io::Result<usize> {
     )?;
     write(&root.join("turbo.json"), "{ \"tasks\": {} }\n")?;
     write(&root.join(".gitignore"), "node_modules\ndist/\n*.log\n")?;
-    let per_package = (FILES - 4) / PACKAGES;
+    // The four root files plus every package's: exactly FILES in all.
+    let (per_package, extra) = ((FILES - 4) / PACKAGES, (FILES - 4) % PACKAGES);
     for i in 0..PACKAGES {
+        let per_package = per_package + usize::from(i < extra);
         let (group, name) = if i % 5 == 0 {
             ("apps", format!("app-{i}"))
         } else {

@@ -1,7 +1,10 @@
 //! `discover::registry` against a real registry on loopback: Debian's
 //! `docker-registry` (distribution), started here with a temporary storage
 //! directory. Skipped, visibly, when the binary is not installed
-//! (`apt-get install docker-registry`).
+//! (`apt-get install docker-registry`). Also `mirage check --registry`, the
+//! real binary, against the same registry.
+
+mod support;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -9,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use mirage::discover::image::parse_image;
 use mirage::discover::registry::{Existence, Registry};
+use support::Test;
 
 const BINARY: &str = "/usr/bin/docker-registry";
 /// The OCI "empty" config blob `{}` and its digest.
@@ -161,4 +165,102 @@ async fn head_manifest_against_a_real_registry() {
         check(format!("localhost:{port}/acme/api@{wrong}")).await,
         Existence::Missing
     );
+}
+
+/// A project whose services use `images` (one service each).
+fn project(images: &[String]) -> String {
+    let mut text = String::from("project \"shop\"\n");
+    for (i, image) in images.iter().enumerate() {
+        text.push_str(&format!("service \"s{i}\" {{\n    image \"{image}\"\n}}\n"));
+    }
+    text.push_str("environment \"production\"\nenvironment \"staging\"\n");
+    text
+}
+
+#[tokio::test]
+async fn check_registry_passes_for_pushed_images_and_fails_for_missing_ones() {
+    let Some(registry) = start() else { return };
+    let base = format!("http://127.0.0.1:{}", registry.port);
+    let http = reqwest::Client::new();
+    wait_ready(&http, &base).await;
+    let digest = push(&http, &base, "acme/api", "1.4.2").await;
+    let host = format!("127.0.0.1:{}", registry.port);
+
+    // Every image exists: exit 0, nothing printed.
+    Test::new()
+        .file(
+            "main.mirage",
+            &project(&[
+                format!("{host}/acme/api:1.4.2"),
+                format!("{host}/acme/api@{digest}"),
+            ]),
+        )
+        .args(["check", "--registry", "--color", "never"])
+        .status(0)
+        .stderr("")
+        .run();
+
+    // A missing tag (used twice: one diagnostic, two places) and a missing
+    // repository; offline `check` still passes.
+    let missing = project(&[
+        format!("{host}/acme/api:1.4.2"),
+        format!("{host}/acme/api:9.9.9"),
+        format!("{host}/acme/api:9.9.9"),
+        format!("{host}/acme/nope"),
+    ]);
+    Test::new()
+        .file("main.mirage", &missing)
+        .args(["check", "--color", "never"])
+        .status(0)
+        .run();
+    let out = Test::new()
+        .file("main.mirage", &missing)
+        .args(["check", "--registry", "--color", "never"])
+        .status(1)
+        .run();
+    // Ports from the ephemeral range have five digits, as `$PORT` has
+    // characters: the underlines keep their width.
+    let port = registry.port.to_string();
+    insta::assert_snapshot!("check_registry_missing", out.stderr.replace(&port, "$PORT"));
+    let out = Test::new()
+        .file("main.mirage", &missing)
+        .args(["check", "--registry", "--format", "json"])
+        .status(1)
+        .run();
+    let json: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        codes,
+        [
+            "mirage::registry::image_not_found",
+            "mirage::registry::image_not_found"
+        ]
+    );
+    assert_eq!(json["diagnostics"][0]["line"], 6, "{}", out.stdout);
+    assert_eq!(json["diagnostics"][0]["labels"][0]["line"], 9);
+    Test::new()
+        .file("main.mirage", &missing)
+        .args(["check", "--registry", "--format", "github"])
+        .status(1)
+        .stdout_contains("::error file=main.mirage,line=6,")
+        .stdout_contains("image `127.0.0.1:")
+        .run();
+}
+
+#[test]
+fn check_registry_warns_when_a_registry_cannot_be_reached() {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    Test::new()
+        .file("main.mirage", &project(&["127.0.0.1:1/acme/api:1".into()]))
+        .args(["check", "--registry", "--color", "never"])
+        .status(0)
+        .stderr_contains("mirage::registry::unreachable")
+        .stderr_contains("cannot verify image `127.0.0.1:1/acme/api:1`: cannot reach `127.0.0.1:1`")
+        .stderr_contains("help: check the network")
+        .stderr_contains("1 warning")
+        .run();
 }

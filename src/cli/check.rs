@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use super::report::{self, Format, Summary};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, watch};
-use crate::diagnostic::{SourceFile, SourceFiles};
+use crate::diagnostic::{Diagnostic, SourceFile, SourceFiles};
+use crate::discover::image_check;
+use crate::discover::registry::{Credentials, Registry};
 use crate::resolve;
 
 /// Examples shown by `mirage check --help`.
@@ -16,8 +18,11 @@ Examples:
   mirage check --format json | jq .    machine-readable (see docs/cli.md)
   mirage check --format github         annotations in GitHub Actions
   mirage check --watch                 re-check whenever a .mirage file is saved
+  mirage check --registry              also ask registries whether each image exists
 
-Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.";
+Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.
+With --registry, a missing image is an error; a registry that refuses access,
+cannot be reached or answers oddly is a warning (the image was not checked).";
 
 /// Arguments of `mirage check`.
 #[derive(Debug, Clone, clap::Args)]
@@ -33,6 +38,12 @@ pub struct Args {
     /// Keep running and check again whenever a `.mirage` file changes.
     #[arg(long)]
     pub watch: bool,
+
+    /// Online: ask each image's registry whether it exists (OCI
+    /// distribution API; credentials from `MIRAGE_REGISTRY_USERNAME` and
+    /// `MIRAGE_REGISTRY_PASSWORD`).
+    #[arg(long)]
+    pub registry: bool,
 }
 
 /// Run `mirage check`.
@@ -43,7 +54,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     if args.watch {
         return watch::watch(&args.dir, || {
-            let summary = check_once(&args.dir, args.format);
+            let summary = check_with(&args.dir, args.format, args.registry);
             let status = match summary.line() {
                 Some(line) => line,
                 None => "no problems found".to_string(),
@@ -54,7 +65,7 @@ pub fn run(args: Args) -> ExitCode {
             ));
         });
     }
-    let summary = check_once(&args.dir, args.format);
+    let summary = check_with(&args.dir, args.format, args.registry);
     ExitCode::from(if summary.errors > 0 {
         EXIT_FAILURE
     } else {
@@ -64,10 +75,48 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Check the project once, print its diagnostics, and count them.
 pub fn check_once(dir: &Path, format: Format) -> Summary {
-    let analysis = resolve::load_dir(dir);
+    check_with(dir, format, false)
+}
+
+/// [`check_once`], and with `registry` also ask each image's registry
+/// whether the image exists.
+pub fn check_with(dir: &Path, format: Format, registry: bool) -> Summary {
+    let mut analysis = resolve::load_dir(dir);
+    if registry {
+        match registry_diagnostics(&analysis) {
+            Ok(found) => {
+                analysis.diagnostics.extend(found);
+                analysis
+                    .diagnostics
+                    .sort_by_key(|d| (d.primary.file, d.primary.span.start));
+            }
+            Err(message) => {
+                report::print_error(&message);
+                return Summary {
+                    errors: 1,
+                    ..Summary::of(&analysis.diagnostics)
+                };
+            }
+        }
+    }
     let files = display_paths(&analysis.files);
     report::emit(format, &files, &analysis.diagnostics);
     Summary::of(&analysis.diagnostics)
+}
+
+/// The registry check of every image the project uses.
+fn registry_diagnostics(analysis: &resolve::Analysis) -> Result<Vec<Diagnostic>, String> {
+    let uses = image_check::collect_images(&analysis.project, &analysis.files);
+    if uses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = Registry::new(Credentials::from_env())
+        .map_err(|e| format!("cannot set up the registry client: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    Ok(runtime.block_on(image_check::check_images(&client, &uses)))
 }
 
 /// A clear message when DIR cannot be a project.

@@ -1,25 +1,39 @@
 //! `mirage init [DIR]`: discover the repository's services and write the
-//! first `.mirage` files — interactively (plain prompts on stdin/stdout), or
-//! with `--yes` and flags for scripts. Never overwrites without `--force`.
+//! first `.mirage` files, then show the plan. A wizard in three steps (the
+//! Railway project, the services, the environments) on a terminal; with
+//! `--yes` and flags for scripts. Never overwrites without `--force`.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::local;
+use super::plan::{self as plan_cmd, Selection};
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 use crate::discover::scaffold::{self, Plan};
 use crate::discover::{self, Discovery, Kind, service_name};
+use crate::plan;
+use crate::railway::Credentials;
+use crate::railway::ops::project::ProjectSummary;
+use crate::resolve::{self, value};
 
 /// Examples shown by `mirage init --help`.
 pub const AFTER_HELP: &str = "\
 Examples:
   mirage init                                   answer three questions
   mirage init --yes                             every app, production + staging + previews
-  mirage init --yes --services api,web --no-previews --out infra
-  mirage init --yes --repo acme/shop --environments production --force
+  mirage init --yes --services api,web --envs production,staging --out infra
+  mirage init --yes --project shop --ttl 3d --local    and plan against the local emulator
+  printf 'shop\\n\\n\\n' | mirage init --interactive   answers from a pipe
 
-Exit codes: 0 files written, 1 nothing written (existing files, errors), 2 usage error.";
+Step 1 lists the existing Railway projects when a token is set (`RAILWAY_API_TOKEN`,
+endpoint from `MIRAGE_RAILWAY_URL`) or with `--local`; `--project` takes a name or an id.
+After writing, the plan is shown: against Railway (or the emulator) when connected,
+otherwise offline, with everything to create.
+
+Exit codes: 0 files written, 1 nothing written (existing files, errors) or the
+plan failed, 2 usage error.";
 
 /// Arguments of `mirage init`.
 #[derive(Debug, Clone, clap::Args)]
@@ -32,12 +46,17 @@ pub struct Args {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
+    /// Ask even when standard input is not a terminal (answers from a pipe).
+    #[arg(long, conflicts_with = "yes")]
+    pub interactive: bool,
+
     /// Where to write the `.mirage` files (default: DIR).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// The Railway project name (default: the root package's or directory's name).
-    #[arg(long)]
+    /// The Railway project: an existing project's name or id, or a new name
+    /// (default: the root package's or directory's name).
+    #[arg(long, value_name = "NAME|ID")]
     pub project: Option<String>,
 
     /// GitHub repository `owner/name` (default: from the `origin` remote).
@@ -52,28 +71,57 @@ pub struct Args {
     #[arg(long, value_delimiter = ',')]
     pub services: Option<Vec<String>>,
 
-    /// Persistent environments, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "production,staging")]
-    pub environments: Vec<String>,
+    /// Environments, comma-separated; `previews` adds pull-request previews.
+    #[arg(
+        long,
+        alias = "environments",
+        value_delimiter = ',',
+        default_value = "production,staging,previews"
+    )]
+    pub envs: Vec<String>,
 
     /// How long a pull-request preview lives.
-    #[arg(long, default_value = "72h", value_name = "DURATION")]
-    pub preview_ttl: String,
+    #[arg(
+        long,
+        alias = "preview-ttl",
+        default_value = "72h",
+        value_name = "DURATION"
+    )]
+    pub ttl: String,
 
-    /// No pull-request previews.
+    /// No pull-request previews (whatever `--envs` says).
     #[arg(long)]
     pub no_previews: bool,
+
+    /// List projects on, and plan against, the built-in emulator (state
+    /// under `OUT/.mirage/`).
+    #[arg(long)]
+    pub local: bool,
 
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
 }
 
+/// The pseudo-environment that stands for pull-request previews.
+const PREVIEWS: &str = "previews";
+
 /// Run `mirage init`.
 pub fn run(args: Args) -> ExitCode {
     if !args.dir.is_dir() {
         report::print_error(&format!("`{}` is not a directory", args.dir.display()));
         return ExitCode::from(EXIT_USAGE);
+    }
+    let interactive = !args.yes;
+    if interactive && !args.interactive && !std::io::stdin().is_terminal() {
+        report::print_error(
+            "`mirage init` asks questions, but standard input is not a terminal\n  help: pass `--yes` with flags (`--project`, `--services`, `--envs`, `--ttl`), or `--interactive` to read answers from the pipe",
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let out = args.out.clone().unwrap_or_else(|| args.dir.clone());
+    if !args.force && refuse_existing(&out) {
+        return ExitCode::from(EXIT_FAILURE);
     }
     let discovery = match discover::discover(&args.dir) {
         Ok(d) => d,
@@ -85,25 +133,35 @@ pub fn run(args: Args) -> ExitCode {
     if !discovery.diagnostics.is_empty() {
         report::print_diagnostics(&discovery.files, &discovery.diagnostics);
     }
-    let project = args
-        .project
-        .clone()
-        .unwrap_or_else(|| default_project(&args.dir, &discovery));
-    let repo = args
-        .repo
-        .clone()
-        .or_else(|| scaffold::origin_url(&args.dir).and_then(|u| scaffold::github_repo(&u)));
-    let mut plan = Plan::defaults(&discovery, project, repo.unwrap_or_default());
-    plan.branch = args.branch.clone();
-    plan.environments = args.environments.clone();
-    plan.preview_ttl = (!args.no_previews).then(|| args.preview_ttl.clone());
-    if let Some(services) = &args.services {
-        plan.services = services.clone();
-    }
-    if !args.yes {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report::print_error(&format!("cannot start the async runtime: {error}"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let connected = args.local || Credentials::from_env().is_some();
+    let projects = if connected {
+        runtime.block_on(list_projects(args.local, &out))
+    } else {
+        None
+    };
+    let mut plan = match initial_plan(&args, &discovery, projects.as_deref()) {
+        Ok(plan) => plan,
+        Err(message) => {
+            report::print_error(&message);
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if interactive {
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
-        if let Err(message) = ask(&mut input, &mut std::io::stdout(), &discovery, &mut plan) {
+        let mut output = std::io::stdout();
+        let mut wizard = Wizard {
+            input: &mut input,
+            output: &mut output,
+        };
+        if let Err(message) = wizard.run(&discovery, projects.as_deref(), &mut plan) {
             report::print_error(&message);
             return ExitCode::from(EXIT_FAILURE);
         }
@@ -112,43 +170,142 @@ pub fn run(args: Args) -> ExitCode {
         report::print_error(&message);
         return ExitCode::from(EXIT_USAGE);
     }
-    let out = args.out.clone().unwrap_or_else(|| args.dir.clone());
-    let files = scaffold::scaffold(&discovery, &plan);
-    if !args.force {
-        let existing: Vec<String> = files
-            .iter()
-            .filter(|(n, _)| out.join(n).exists())
-            .map(|(n, _)| format!("`{}`", out.join(n).display()))
-            .collect();
-        if !existing.is_empty() {
-            report::print_error(&format!(
-                "{} already exist{}",
-                existing.join(", "),
-                if existing.len() == 1 { "s" } else { "" }
-            ));
-            report::write_stderr(
-                "  help: pass `--force` to overwrite, or `--out DIR` to write elsewhere\n",
-            );
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    }
-    if let Err(error) = std::fs::create_dir_all(&out) {
-        report::print_error(&format!("cannot create `{}`: {error}", out.display()));
+    if !write_files(&out, &scaffold::scaffold(&discovery, &plan)) {
         return ExitCode::from(EXIT_FAILURE);
     }
-    for (name, text) in &files {
+    let shown = if connected {
+        runtime.block_on(show_plan(&out, args.local))
+    } else {
+        show_offline_plan(&out)
+    };
+    report::write_stdout(&format!(
+        "next: `mirage check {0}`, then `mirage apply {0}`\n",
+        out.display()
+    ));
+    ExitCode::from(if shown { EXIT_OK } else { EXIT_FAILURE })
+}
+
+/// The names `scaffold` writes.
+const FILES: [&str; 2] = ["project.mirage", "services.mirage"];
+
+/// Prints an error and returns `true` when a file would be overwritten.
+fn refuse_existing(out: &Path) -> bool {
+    let existing: Vec<String> = FILES
+        .iter()
+        .map(|n| out.join(n))
+        .filter(|p| p.exists())
+        .map(|p| format!("`{}`", p.display()))
+        .collect();
+    if existing.is_empty() {
+        return false;
+    }
+    report::print_error(&format!(
+        "{} already exist{}",
+        existing.join(", "),
+        if existing.len() == 1 { "s" } else { "" }
+    ));
+    report::write_stderr(
+        "  help: pass `--force` to overwrite, or `--out DIR` to write elsewhere\n",
+    );
+    true
+}
+
+fn write_files(out: &Path, files: &[(String, String)]) -> bool {
+    if let Err(error) = std::fs::create_dir_all(out) {
+        report::print_error(&format!("cannot create `{}`: {error}", out.display()));
+        return false;
+    }
+    for (name, text) in files {
         let path = out.join(name);
         if let Err(error) = std::fs::write(&path, text) {
             report::print_error(&format!("cannot write `{}`: {error}", path.display()));
-            return ExitCode::from(EXIT_FAILURE);
+            return false;
         }
         report::write_stdout(&format!("wrote `{}`\n", path.display()));
     }
-    report::write_stdout(&format!("next: `mirage check {}`\n", out.display()));
-    ExitCode::from(EXIT_OK)
+    true
 }
 
-fn default_project(dir: &Path, discovery: &Discovery) -> String {
+/// The projects the token (or the local emulator) can see; `None`, with a
+/// warning, when they cannot be listed: init then only offers a new project.
+async fn list_projects(local: bool, out: &Path) -> Option<Vec<ProjectSummary>> {
+    let listed = match local::connect(local, out).await {
+        Ok(connection) => connection
+            .client
+            .list_projects(None)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(message) => Err(message),
+    };
+    match listed {
+        Ok(projects) => Some(projects),
+        Err(message) => {
+            report::write_stderr(&format!(
+                "warning: cannot list Railway projects: {message}\n  help: init continues with a new project\n"
+            ));
+            None
+        }
+    }
+}
+
+/// The plan from the defaults and the flags, before any question.
+fn initial_plan(
+    args: &Args,
+    discovery: &Discovery,
+    projects: Option<&[ProjectSummary]>,
+) -> Result<Plan, String> {
+    let project = match &args.project {
+        Some(given) => pick_project(given, projects.unwrap_or_default()),
+        None => default_project(&args.dir),
+    };
+    let repo = args
+        .repo
+        .clone()
+        .or_else(|| scaffold::origin_url(&args.dir).and_then(|u| scaffold::github_repo(&u)));
+    let mut plan = Plan::defaults(discovery, project, repo.unwrap_or_default());
+    plan.branch = args.branch.clone();
+    let (environments, previews) = parse_envs(&args.envs)?;
+    plan.environments = environments;
+    value::parse_duration(&args.ttl).map_err(|e| format!("invalid `--ttl`: {e}"))?;
+    plan.preview_ttl = (previews && !args.no_previews).then(|| args.ttl.clone());
+    if let Some(services) = &args.services {
+        plan.services = services.clone();
+    }
+    Ok(plan)
+}
+
+/// An existing project's name when `given` is one's id or name, else
+/// `given` as the name of a new project.
+fn pick_project(given: &str, projects: &[ProjectSummary]) -> String {
+    projects
+        .iter()
+        .find(|p| p.id.inner() == given)
+        .map_or_else(|| given.to_string(), |p| p.name.clone())
+}
+
+/// Environment names and whether `previews` was among them.
+fn parse_envs(list: &[String]) -> Result<(Vec<String>, bool), String> {
+    let mut environments = Vec::new();
+    let mut previews = false;
+    for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if name == PREVIEWS {
+            previews = true;
+            continue;
+        }
+        value::check_name(name, false).map_err(|e| format!("invalid environment name: {e}"))?;
+        if name == "pr" {
+            return Err(format!(
+                "`pr` is the name of the preview environment\n  help: write `{PREVIEWS}` for pull-request previews"
+            ));
+        }
+        if !environments.iter().any(|e| e == name) {
+            environments.push(name.to_string());
+        }
+    }
+    Ok((environments, previews))
+}
+
+fn default_project(dir: &Path) -> String {
     let root_name = std::fs::read_to_string(dir.join("package.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
@@ -157,11 +314,13 @@ fn default_project(dir: &Path, discovery: &Discovery) -> String {
         .canonicalize()
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
-    let _ = discovery;
     service_name(&root_name.or(dir_name).unwrap_or_else(|| "app".into()))
 }
 
 fn validate(discovery: &Discovery, plan: &Plan) -> Result<(), String> {
+    if plan.project.trim().is_empty() {
+        return Err("the project name is empty; pass `--project NAME`".into());
+    }
     if plan.repo.is_empty() {
         return Err(
             "no GitHub repository: the `origin` remote is not on GitHub; pass `--repo owner/name`"
@@ -176,7 +335,18 @@ fn validate(discovery: &Discovery, plan: &Plan) -> Result<(), String> {
             plan.repo
         ));
     }
-    for s in &plan.services {
+    unknown_service(discovery, &plan.services)?;
+    if plan.services.is_empty() {
+        return Err("no services to write; `mirage discover` lists what was found".into());
+    }
+    if plan.environments.is_empty() && plan.preview_ttl.is_none() {
+        return Err("no environments; pass `--envs production` (or more)".into());
+    }
+    Ok(())
+}
+
+fn unknown_service(discovery: &Discovery, services: &[String]) -> Result<(), String> {
+    for s in services {
         if !discovery.services.iter().any(|d| &d.service == s) {
             let known: Vec<&str> = discovery
                 .services
@@ -189,59 +359,172 @@ fn validate(discovery: &Discovery, plan: &Plan) -> Result<(), String> {
             ));
         }
     }
-    if plan.services.is_empty() {
-        return Err("no services to write; `mirage discover` lists what was found".into());
-    }
     Ok(())
 }
 
-/// The three questions, on plain stdin/stdout; an empty answer keeps the default.
-fn ask(
-    input: &mut dyn BufRead,
-    output: &mut dyn Write,
-    discovery: &Discovery,
-    plan: &mut Plan,
-) -> Result<(), String> {
-    let _ = writeln!(output, "Discovered services:");
-    for s in &discovery.services {
-        let kind = if s.kind == Kind::App {
-            "app"
-        } else {
-            "library"
-        };
-        let _ = writeln!(output, "  {:<20} {:<30} {kind}", s.service, s.path);
-    }
-    let mut prompt = |question: &str, default: &str| -> Result<String, String> {
-        let _ = write!(output, "{question} [{default}]: ");
-        let _ = output.flush();
-        let mut line = String::new();
-        input
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the answer: {e}"))?;
-        let line = line.trim();
-        Ok(if line.is_empty() {
-            default.to_string()
-        } else {
-            line.to_string()
-        })
+/// The plan against Railway or the emulator (same path as `mirage plan`).
+async fn show_plan(out: &Path, local: bool) -> bool {
+    let selection = Selection {
+        envs: Vec::new(),
+        targets: Vec::new(),
+        local,
     };
-    plan.project = prompt("1/3 Railway project name", &plan.project)?;
-    if plan.repo.is_empty() {
-        plan.repo = prompt("    GitHub repository (owner/name)", "")?;
+    let Some((_connection, plan)) = plan_cmd::prepare(out, &selection).await else {
+        report::write_stderr(
+            "  help: the files are written; fix the problem and run `mirage plan`\n",
+        );
+        return false;
+    };
+    report::write_stdout("\n");
+    report::write_stdout(&plan::render::text(&plan));
+    true
+}
+
+/// Without a token: the files against an empty Railway, everything to create.
+fn show_offline_plan(out: &Path) -> bool {
+    let analysis = resolve::load_dir(out);
+    if analysis.has_errors() {
+        report::print_diagnostics(&analysis.files, &analysis.diagnostics);
+        return false;
     }
-    let services = prompt("2/3 Services (comma-separated)", &plan.services.join(","))?;
-    plan.services = split_list(&services);
-    let environments = prompt(
-        "3/3 Environments (comma-separated)",
-        &plan.environments.join(","),
-    )?;
-    plan.environments = split_list(&environments);
-    let ttl = prompt(
-        "    Pull-request previews: TTL, or `none`",
-        plan.preview_ttl.as_deref().unwrap_or("none"),
-    )?;
-    plan.preview_ttl = (ttl != "none").then_some(ttl);
-    Ok(())
+    let plan = plan::diff(
+        &analysis.project,
+        None,
+        &plan::Owned::default(),
+        &plan::Filter::default(),
+        &plan::env_secrets,
+    );
+    report::write_stdout(
+        "\nPlan, offline (no Railway token, so nothing was read: everything is to create):\n",
+    );
+    report::write_stdout(&plan::render::text(&plan));
+    true
+}
+
+/// The three questions. An empty answer keeps the default shown in
+/// brackets; an invalid one is asked again.
+struct Wizard<'a> {
+    input: &'a mut dyn BufRead,
+    output: &'a mut dyn Write,
+}
+
+impl Wizard<'_> {
+    fn run(
+        &mut self,
+        discovery: &Discovery,
+        projects: Option<&[ProjectSummary]>,
+        plan: &mut Plan,
+    ) -> Result<(), String> {
+        self.say("Discovered services:");
+        for s in &discovery.services {
+            let kind = if s.kind == Kind::App {
+                "app"
+            } else {
+                "library"
+            };
+            self.say(&format!("  {:<20} {:<30} {kind}", s.service, s.path));
+        }
+        // Step 1: the project.
+        match projects {
+            Some(list) if !list.is_empty() => {
+                self.say("1/3 Railway project: pick an existing one by number, or name a new one");
+                for (i, p) in list.iter().enumerate() {
+                    self.say(&format!("  {:>2}) {} ({})", i + 1, p.name, p.id.inner()));
+                }
+                let default = plan.project.clone();
+                plan.project = self.ask("    Project", &default, |answer| {
+                    Ok(match answer.parse::<usize>() {
+                        Ok(n) if (1..=list.len()).contains(&n) => list[n - 1].name.clone(),
+                        Ok(_) => return Err(format!("pick a number from 1 to {}", list.len())),
+                        Err(_) => pick_project(answer, list),
+                    })
+                })?;
+            }
+            _ => {
+                let default = plan.project.clone();
+                plan.project = self.ask("1/3 New Railway project name", &default, |a| {
+                    Ok(a.to_string())
+                })?;
+            }
+        }
+        if plan.repo.is_empty() {
+            plan.repo = self.ask("    GitHub repository (owner/name)", "", |a| {
+                scaffold::github_repo(&format!("github.com/{a}"))
+                    .ok_or_else(|| format!("`{a}` is not `owner/name`"))
+            })?;
+        }
+        // Step 2: the services.
+        let default = plan.services.join(",");
+        plan.services = self.ask("2/3 Services (comma-separated)", &default, |a| {
+            let list = split_list(a);
+            unknown_service(discovery, &list)?;
+            if list.is_empty() {
+                return Err("choose at least one service".into());
+            }
+            Ok(list)
+        })?;
+        // Step 3: the environments.
+        let mut default = plan.environments.clone();
+        if plan.preview_ttl.is_some() {
+            default.push(PREVIEWS.into());
+        }
+        let (environments, previews) = self.ask(
+            "3/3 Environments, `previews` for pull requests (comma-separated)",
+            &default.join(","),
+            |a| {
+                let parsed = parse_envs(&split_list(a))?;
+                if parsed.0.is_empty() && !parsed.1 {
+                    return Err("choose at least one environment".into());
+                }
+                Ok(parsed)
+            },
+        )?;
+        plan.environments = environments;
+        plan.preview_ttl = if previews {
+            let default = plan.preview_ttl.clone().unwrap_or_else(|| "72h".into());
+            Some(
+                self.ask("    Preview lifetime (e.g. 72h, 3d)", &default, |a| {
+                    value::parse_duration(a).map(|_| a.to_string())
+                })?,
+            )
+        } else {
+            None
+        };
+        Ok(())
+    }
+
+    fn say(&mut self, line: &str) {
+        let _ = writeln!(self.output, "{line}");
+    }
+
+    /// Asks until `check` accepts the answer; the end of input is an error.
+    fn ask<T>(
+        &mut self,
+        question: &str,
+        default: &str,
+        check: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, String> {
+        loop {
+            let _ = write!(self.output, "{question} [{default}]: ");
+            let _ = self.output.flush();
+            let mut line = String::new();
+            let read = self
+                .input
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the answer: {e}"))?;
+            if read == 0 {
+                return Err(format!("no answer to `{}` (end of input)", question.trim()));
+            }
+            let answer = match line.trim() {
+                "" => default,
+                answer => answer,
+            };
+            match check(answer) {
+                Ok(value) => return Ok(value),
+                Err(problem) => self.say(&format!("    {problem}; try again")),
+            }
+        }
+    }
 }
 
 fn split_list(text: &str) -> Vec<String> {
@@ -250,4 +533,24 @@ fn split_list(text: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_lists() {
+        let list = |s: &str| parse_envs(&split_list(s));
+        assert_eq!(
+            list("production, staging,previews"),
+            Ok((vec!["production".into(), "staging".into()], true))
+        );
+        assert_eq!(
+            list("production,production"),
+            Ok((vec!["production".into()], false))
+        );
+        assert!(list("pr").is_err_and(|e| e.contains("write `previews`")));
+        assert!(list("prod uction").is_err());
+    }
 }

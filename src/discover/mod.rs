@@ -17,6 +17,7 @@ mod glob;
 mod gowork;
 mod ignore;
 pub mod image;
+pub mod image_check;
 mod jsonc;
 mod node;
 mod nx;

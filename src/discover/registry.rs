@@ -93,6 +93,11 @@ impl Registry {
         Ok(Registry { http, credentials })
     }
 
+    /// Whether credentials are offered to registries that ask.
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
     /// Whether `image` exists.
     pub async fn exists(&self, image: &ImageRef) -> Result<Existence, RegistryError> {
         let host = image.api_host().to_string();

@@ -13,6 +13,7 @@ use super::value;
 use super::variable::{parse_secret, parse_var_value};
 use super::{At, regions};
 use crate::diagnostic::{Diagnostic, Span};
+use crate::discover::image::parse_image;
 use crate::model::{CustomDomain, RegistryCredentials, RestartPolicy, Source, VarValue};
 use crate::syntax::{Entry, Ident, Node, Number, Value};
 
@@ -351,10 +352,13 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
         }
         "image" => {
             check_props(cx, node, &[]);
-            let image = string_arg(cx, node).filter(|i| match value::check_image(i) {
-                Ok(()) => true,
-                Err(reason) => {
-                    let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
+            let image = string_arg(cx, node).filter(|i| match parse_image(i) {
+                Ok(_) => true,
+                Err(error) => {
+                    let span = node
+                        .first_arg()
+                        .map(|e| span_within(&cx.text, e.value_span, i, error.range.clone()))
+                        .unwrap_or(node.span);
                     cx.push(
                         Diagnostic::error(
                             "mirage::resolve::invalid_image",
@@ -362,10 +366,8 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                             span,
                             format!("invalid image reference `{i}`"),
                         )
-                        .with_label(reason)
-                        .with_help(
-                            "write `name[:tag][@sha256:digest]`, e.g. `ghcr.io/acme/worker:1.4.2`",
-                        ),
+                        .with_label(error.message)
+                        .with_help(error.help),
                     );
                     false
                 }
@@ -1057,6 +1059,27 @@ fn out_of_range(cx: &mut Cx, span: Span, what: String, range: &str) {
 }
 
 /// The single argument as a string.
+/// The source bytes of `range` (a byte range of the decoded string
+/// `decoded`) inside the literal at `literal`: exact when the literal spells
+/// the string verbatim (quoted without escapes, raw, or bare), the whole
+/// literal otherwise. An empty range (a missing part) becomes one character
+/// wide when possible so that it stays visible.
+fn span_within(text: &str, literal: Span, decoded: &str, range: std::ops::Range<usize>) -> Span {
+    let Some(at) = text
+        .get(literal.start..literal.end)
+        .and_then(|source| source.find(decoded))
+    else {
+        return literal;
+    };
+    let start = literal.start + at + range.start.min(decoded.len());
+    let end = literal.start + at + range.end.min(decoded.len());
+    if start == end {
+        let next = text[start..].chars().next().map_or(0, char::len_utf8);
+        return Span::new(start, (start + next).min(literal.end));
+    }
+    Span::new(start, end)
+}
+
 pub fn string_arg(cx: &mut Cx, node: &Node) -> Option<String> {
     let e = arg(cx, node)?;
     string_entry(cx, e)

@@ -1,5 +1,5 @@
 //! Parsers for the typed values of the language: durations, sizes, ports,
-//! cron expressions, image references, restart policies, builders, domains
+//! cron expressions, restart policies, builders, domains
 //! and variable names. Each returns a lowercase reason on failure; the caller
 //! turns it into a diagnostic at the span of the bad value.
 
@@ -173,101 +173,6 @@ fn check_cron_part(
     Ok(())
 }
 
-/// A container image reference `name[:tag][@digest]`, e.g.
-/// `ghcr.io/acme/worker:1.4.2`, `postgres:16`, `redis@sha256:…`.
-pub fn check_image(text: &str) -> Result<(), String> {
-    if text.is_empty() || text.contains(char::is_whitespace) {
-        return Err("an image reference has no spaces: `name[:tag][@digest]`".into());
-    }
-    let (rest, digest) = match text.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (text, None),
-    };
-    if let Some(d) = digest {
-        let Some((algo, hex)) = d.split_once(':') else {
-            return Err(format!(
-                "digest `{d}` must look like `sha256:<64 hex digits>`"
-            ));
-        };
-        let ok_hex = hex.len() >= 32
-            && hex
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
-        if algo.is_empty()
-            || !algo
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            || !ok_hex
-        {
-            return Err(format!(
-                "digest `{d}` must look like `sha256:<64 hex digits>`"
-            ));
-        }
-        if algo == "sha256" && hex.len() != 64 {
-            return Err(format!(
-                "a sha256 digest has 64 hex digits, `{d}` has {}",
-                hex.len()
-            ));
-        }
-    }
-    // A colon after the last slash starts the tag; one before it belongs to
-    // a registry port (`localhost:5000/app`).
-    let last_slash = rest.rfind('/').map(|i| i + 1).unwrap_or(0);
-    let (name, tag) = match rest[last_slash..].find(':') {
-        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
-        None => (rest, None),
-    };
-    if let Some(tag) = tag {
-        let valid = !tag.is_empty()
-            && tag.len() <= 128
-            && tag
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            && tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if !valid {
-            return Err(format!(
-                "tag `{tag}` may hold letters, digits, `_`, `.` and `-` (at most 128)"
-            ));
-        }
-    }
-    if name.is_empty() {
-        return Err("the image name is empty".into());
-    }
-    for (i, component) in name.split('/').enumerate() {
-        let is_registry = i == 0
-            && name.contains('/')
-            && (component.contains('.') || component.contains(':') || component == "localhost");
-        let ok = if is_registry {
-            !component.is_empty()
-                && component
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
-        } else {
-            !component.is_empty()
-                && component
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-                && component
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphanumeric())
-                && component
-                    .chars()
-                    .last()
-                    .is_some_and(|c| c.is_ascii_alphanumeric())
-        };
-        if !ok {
-            return Err(format!(
-                "image name part `{component}` must be lowercase letters, digits and `.`, `_`, `-`"
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// A restart policy: `always`, `never` or `on-failure`.
 pub fn parse_restart(text: &str) -> Option<RestartPolicy> {
     match text {
@@ -414,33 +319,6 @@ mod tests {
             "* * * foo *",
         ] {
             assert!(check_cron(bad).is_err(), "{bad} should fail");
-        }
-    }
-
-    #[test]
-    fn images() {
-        for good in [
-            "postgres",
-            "postgres:16",
-            "ghcr.io/acme/worker:1.4.2",
-            "localhost:5000/app",
-            "redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-            "docker.io/library/redis:7.2-alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-        ] {
-            assert_eq!(check_image(good), Ok(()), "{good}");
-        }
-        for bad in [
-            "",
-            "Postgres",
-            "postgres:",
-            "postgres:bad tag",
-            "redis@sha256:abc",
-            "redis@md5",
-            "acme//worker",
-            "-acme/worker",
-            "postgres:.x",
-        ] {
-            assert!(check_image(bad).is_err(), "{bad} should fail");
         }
     }
 

@@ -140,6 +140,12 @@ impl Test {
         self
     }
 
+    /// Remove an environment variable for the run (e.g. a Railway token).
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env.push((key.into(), None));
+        self
+    }
+
     /// Run from a subdirectory of the test directory.
     pub fn current_dir(mut self, path: &str) -> Self {
         self.current_dir = self.dir.path().join(path);

@@ -308,14 +308,15 @@ fn check_digest(digest: &str, start: usize) -> Result<(), ImageError> {
     };
     let algorithm_ok = !algorithm.is_empty()
         && algorithm.split(['+', '.', '-', '_']).all(|c| {
-            c.chars().next().is_some_and(|f| f.is_ascii_alphabetic())
-                && c.chars().all(|ch| ch.is_ascii_alphanumeric())
+            c.chars().next().is_some_and(|f| f.is_ascii_lowercase())
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
         });
     if !algorithm_ok {
         return Err(err(
             start..start + algorithm.len(),
             format!("invalid digest algorithm `{algorithm}`"),
-            "use `sha256`",
+            "an algorithm is lowercase letters and digits, e.g. `sha256`",
         ));
     }
     let hex_start = start + algorithm.len() + 1;
@@ -333,6 +334,15 @@ fn check_digest(digest: &str, start: usize) -> Result<(), ImageError> {
         "sha512" => Some(128),
         _ => None,
     };
+    if let Some(i) = hex.find(|c: char| c.is_ascii_uppercase())
+        && wanted.is_some()
+    {
+        return Err(err(
+            hex_start + i..hex_start + i + 1,
+            format!("a `{algorithm}` digest is lowercase hexadecimal"),
+            format!("write `{algorithm}:{}`", hex.to_ascii_lowercase()),
+        ));
+    }
     match wanted {
         Some(n) if hex.len() != n => Err(err(
             hex_range,

@@ -85,6 +85,14 @@ fn precise_errors() {
     );
     assert_eq!(bad("nginx@sha256:zz").1, "the digest is not hexadecimal");
     assert_eq!(bad("nginx@md5").1, "invalid digest `md5`");
+    assert_eq!(
+        bad("nginx@SHA256:abc").1,
+        "invalid digest algorithm `SHA256`"
+    );
+    assert_eq!(
+        bad(&format!("nginx@sha256:{}A", "0".repeat(63))),
+        (76..77, "a `sha256` digest is lowercase hexadecimal".into())
+    );
     assert_eq!(bad("a//b").1, "the image name has an empty path component");
     assert_eq!(bad("a/b/").1, "the image name has an empty path component");
     assert_eq!(bad("a..b").1, "invalid image path component `a..b`");
