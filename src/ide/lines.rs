@@ -84,9 +84,9 @@ mod tests {
 
     fn roundtrip(text: &str) {
         let index = LineIndex::new(text);
-        for (offset, _) in text.char_indices() {
+        // The `\n` of a CRLF has no column of its own.
+        for (offset, _) in text.char_indices().filter(|(i, _)| !text[..*i].ends_with('\r')) {
             let pos = index.position(text, offset);
-            // `\r` of a CRLF maps back to the line end, which is itself.
             assert_eq!(index.offset(text, pos), offset, "{text:?} at {offset}");
         }
     }
