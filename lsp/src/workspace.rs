@@ -141,10 +141,14 @@ impl Workspace {
         }
         project.current = Some(snapshot.clone());
         let publish = diagnostics(&snapshot, &project.published, &self.buffers);
+        // Open buffers count as published: closing one always sends its
+        // final list (empty when the file is gone).
         project.published = publish
             .iter()
-            .filter(|(_, d, _)| !d.is_empty())
-            .filter_map(|(u, _, _)| convert::path_of(u))
+            .filter_map(|(u, d, _)| {
+                let path = convert::path_of(u)?;
+                (!d.is_empty() || self.buffers.contains_key(&path)).then_some(path)
+            })
             .collect();
         publish
     }

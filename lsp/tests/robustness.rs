@@ -51,7 +51,7 @@ async fn junk_half_typed_huge_and_unknown_requests() {
     let junk = String::from_utf8_lossy(&bytes).into_owned();
     let half = "service \"a\" from=\nservice \"b\" {\n    vars {\n        X \"${{a.\n    depends-on \"\nenvironment \"e\" layer=\"\n{{{{ }}}} \"unterminated\n/* open comment\n";
     let mut huge = String::new();
-    for i in 0..20_000 {
+    for i in 0..5_000 {
         huge.push_str(&format!("service \"s{i}\" {{ image \"nginx\"; vars {{ A \"${{{{s{}.A}}}}\" }} }}\n", i / 2));
     }
     for (name, text) in [("junk", junk.as_str()), ("half", half), ("huge", huge.as_str())] {
@@ -133,7 +133,10 @@ async fn editor_watched_files_refresh_closed_files() {
     let env_uri = support::uri(&env);
     c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": env_uri, "type": 2}]})).await;
     let diags = c.diagnostics(&env_uri).await;
-    assert_eq!(diags[0]["code"], "mirage::resolve::unknown_layer", "{diags:#}");
+    assert!(
+        diags.as_array().expect("array").iter().any(|d| d["code"] == "mirage::resolve::unknown_layer"),
+        "{diags:#}"
+    );
     c.shutdown().await;
 }
 
@@ -151,6 +154,9 @@ async fn own_watcher_when_the_editor_has_none() {
     let text = std::fs::read_to_string(&env).expect("fixture").replace("layer=\"prod\"", "layer=\"prdo\"");
     std::fs::write(&env, text).expect("write");
     let diags = c.diagnostics(&support::uri(&env)).await;
-    assert_eq!(diags[0]["code"], "mirage::resolve::unknown_layer", "{diags:#}");
+    assert!(
+        diags.as_array().expect("array").iter().any(|d| d["code"] == "mirage::resolve::unknown_layer"),
+        "{diags:#}"
+    );
     c.shutdown().await;
 }

@@ -18,7 +18,15 @@ pub fn hover(
     offset: usize,
 ) -> Option<(Span, String)> {
     if let Some(occ) = index.at(file, offset) {
-        return Some((occ.span, name_hover(analysis, index, occ)));
+        let text = name_hover(analysis, index, occ);
+        // Paths relative to the hovered file's directory, as a user reads them.
+        let text = match index.paths.get(file.0 as usize).and_then(|p| p.parent()) {
+            Some(dir) if !dir.as_os_str().is_empty() => {
+                text.replace(&format!("{}/", dir.display()), "")
+            }
+            _ => text,
+        };
+        return Some((occ.span, text));
     }
     let doc = index.documents.get(file.0 as usize)?;
     let path = Path::find(doc, text, offset);

@@ -84,6 +84,9 @@ impl Client {
         }
         let mut body = vec![0; length.expect("Content-Length header")];
         self.reader.read_exact(&mut body).await.expect("read body");
+        if std::env::var_os("LSP_TEST_DEBUG").is_some() {
+            eprintln!("<- {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+        }
         serde_json::from_slice(&body).expect("JSON body")
     }
 
@@ -214,6 +217,7 @@ pub fn redact(value: &Value, root: &Path) -> Value {
         std::process::id()
     ));
     let text = text.replace(&uri(&std_dir), "file:///STD");
+    let text = text.replace(&root.display().to_string(), "ROOT");
     serde_json::from_str(&text).expect("still JSON")
 }
 
