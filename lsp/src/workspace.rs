@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mirage::diagnostic::FileId;
-use mirage::ide::Index;
+use mirage::ide::{Index, index::IndexCache};
 use mirage::resolve::{self, Analysis};
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
@@ -58,6 +58,8 @@ pub struct Project {
     pub good: Option<Arc<Snapshot>>,
     /// Files that were sent diagnostics, to clear them when they go away.
     published: HashSet<PathBuf>,
+    /// Parsed trees of unchanged files, reused by the next index.
+    cache: IndexCache,
 }
 
 /// Everything the server knows.
@@ -127,12 +129,14 @@ impl Workspace {
         project.disk.retain(|p, _| files.iter().any(|(f, _)| f == p));
         // The resolver promises never to panic; if it ever does, the server
         // keeps the previous analysis rather than dying with the editor.
+        let cache = &mut project.cache;
         let result = catch_unwind(AssertUnwindSafe(|| {
             let analysis = resolve::analyze(dir, files);
-            let index = Index::new(&analysis);
+            let index = Index::with_cache(&analysis, cache);
             Snapshot { analysis, index }
         }));
         let Ok(snapshot) = result else {
+            project.cache = IndexCache::default();
             return Vec::new();
         };
         let snapshot = Arc::new(snapshot);

@@ -3,7 +3,9 @@
 //! the name (inside quotes, inside `${{…}}`). Go to definition, find
 //! references, rename and hover read it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{FileId, Span};
 use crate::resolve::Analysis;
@@ -64,31 +66,75 @@ pub struct Occurrence {
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     /// The parsed tree of each file, by `FileId`.
-    pub documents: Vec<Document>,
+    pub documents: Vec<Arc<Document>>,
     /// Every occurrence, by file then position.
     pub occurrences: Vec<Occurrence>,
     /// Path of each file, by `FileId`.
     pub paths: Vec<PathBuf>,
 }
 
+/// The parsed tree and names of each file by path, so that re-indexing
+/// after a keystroke parses only the file that changed.
+#[derive(Debug, Default)]
+pub struct IndexCache {
+    files: HashMap<PathBuf, CachedFile>,
+}
+
+#[derive(Debug)]
+struct CachedFile {
+    text: Arc<str>,
+    document: Arc<Document>,
+    /// Occurrences with `file` set to `FileId(0)`.
+    occurrences: Vec<Occurrence>,
+}
+
 impl Index {
     /// Index every file of `analysis`.
     pub fn new(analysis: &Analysis) -> Self {
+        Self::with_cache(analysis, &mut IndexCache::default())
+    }
+
+    /// [`Index::new`], reusing the trees of files whose text is unchanged
+    /// since the last call with the same cache.
+    pub fn with_cache(analysis: &Analysis, cache: &mut IndexCache) -> Self {
         let mut index = Index::default();
+        let mut seen = HashMap::new();
         for (id, file) in analysis.files.iter() {
-            let doc = syntax::parse(id, &file.text).document;
-            let mut w = Walker {
-                text: &file.text,
-                file: id,
-                out: &mut index.occurrences,
-                env: None,
-            };
-            for node in &doc.nodes {
-                w.top(node);
+            let hit = cache
+                .files
+                .get(&file.path)
+                .is_some_and(|c| Arc::ptr_eq(&c.text, &file.text) || c.text == file.text);
+            if !hit {
+                let document = syntax::parse(id, &file.text).document;
+                let mut occurrences = Vec::new();
+                let mut w = Walker {
+                    text: &file.text,
+                    file: FileId(0),
+                    out: &mut occurrences,
+                    env: None,
+                };
+                for node in &document.nodes {
+                    w.top(node);
+                }
+                cache.files.insert(
+                    file.path.clone(),
+                    CachedFile {
+                        text: file.text.clone(),
+                        document: Arc::new(document),
+                        occurrences,
+                    },
+                );
             }
-            index.documents.push(doc);
+            if let Some(c) = cache.files.get(&file.path) {
+                index.documents.push(c.document.clone());
+                index
+                    .occurrences
+                    .extend(c.occurrences.iter().map(|o| Occurrence { file: id, ..o.clone() }));
+            }
             index.paths.push(file.path.clone());
+            seen.insert(file.path.clone(), ());
         }
+        cache.files.retain(|p, _| seen.contains_key(p));
         index
     }
 
