@@ -12,11 +12,15 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("--help" | "-h") => {
-            println!("mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version");
+            println!(
+                "mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version"
+            );
             return ExitCode::SUCCESS;
         }
         Some(other) => {
-            eprintln!("error: unknown argument `{other}`\nhelp: run `mirage-lsp` (stdio) or `mirage-lsp --version`");
+            eprintln!(
+                "error: unknown argument `{other}`\nhelp: run `mirage-lsp` (stdio) or `mirage-lsp --version`"
+            );
             return ExitCode::from(2);
         }
     }

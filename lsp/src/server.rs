@@ -41,7 +41,10 @@ impl Inner {
     pub fn disk_changed(&self, paths: &[PathBuf]) -> Publish {
         let mut ws = self.workspace();
         let mut dirs: Vec<PathBuf> = Vec::new();
-        for path in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "mirage")) {
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "mirage"))
+        {
             ws.invalidate(path);
             let dir = project_dir(path);
             if ws.knows(&dir) && !dirs.contains(&dir) {
@@ -81,7 +84,12 @@ impl Server {
 
     /// Watch `dir` with `notify` unless the editor watches files.
     fn watch(&self, dir: &Path) {
-        if *self.inner.client_watches.lock().unwrap_or_else(|e| e.into_inner()) {
+        if *self
+            .inner
+            .client_watches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+        {
             return;
         }
         let mut guard = self.inner.watcher.lock().unwrap_or_else(|e| e.into_inner());
@@ -97,7 +105,11 @@ impl Server {
     fn at(
         &self,
         uri: &Uri,
-    ) -> Option<(Arc<crate::workspace::Snapshot>, mirage::diagnostic::FileId, PathBuf)> {
+    ) -> Option<(
+        Arc<crate::workspace::Snapshot>,
+        mirage::diagnostic::FileId,
+        PathBuf,
+    )> {
         let path = convert::path_of(uri)?;
         let (snapshot, file) = self.inner.workspace().snapshot(&path)?;
         Some((snapshot, file, path))
@@ -117,7 +129,11 @@ impl LanguageServer for Server {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
-        *self.inner.client_watches.lock().unwrap_or_else(|e| e.into_inner()) = watches;
+        *self
+            .inner
+            .client_watches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = watches;
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "mirage-lsp".into(),
@@ -154,7 +170,12 @@ impl LanguageServer for Server {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        if !*self.inner.client_watches.lock().unwrap_or_else(|e| e.into_inner()) {
+        if !*self
+            .inner
+            .client_watches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+        {
             return;
         }
         let options = DidChangeWatchedFilesRegistrationOptions {
@@ -168,9 +189,18 @@ impl LanguageServer for Server {
             method: "workspace/didChangeWatchedFiles".into(),
             register_options: serde_json::to_value(options).ok(),
         };
-        if self.client.register_capability(vec![registration]).await.is_err() {
+        if self
+            .client
+            .register_capability(vec![registration])
+            .await
+            .is_err()
+        {
             // The editor said it could and then refused: watch ourselves.
-            *self.inner.client_watches.lock().unwrap_or_else(|e| e.into_inner()) = false;
+            *self
+                .inner
+                .client_watches
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = false;
         }
     }
 
@@ -246,7 +276,11 @@ impl LanguageServer for Server {
         };
         // Names and variables from the last analysis that parsed: the model
         // of a half-typed file lacks what its broken part declared.
-        let good = self.inner.workspace().good(&path).unwrap_or(snapshot.clone());
+        let good = self
+            .inner
+            .workspace()
+            .good(&path)
+            .unwrap_or(snapshot.clone());
         let text = text_of(&snapshot, file);
         let t = Text::new(&text);
         let offset = t.offset(params.text_document_position.position);
@@ -334,7 +368,10 @@ impl LanguageServer for Server {
         };
         Ok(match locations.len() {
             0 => None,
-            1 => locations.into_iter().next().map(GotoDefinitionResponse::Scalar),
+            1 => locations
+                .into_iter()
+                .next()
+                .map(GotoDefinitionResponse::Scalar),
             _ => Some(GotoDefinitionResponse::Array(locations)),
         })
     }

@@ -126,7 +126,9 @@ impl Workspace {
             };
             files.push((path, text));
         }
-        project.disk.retain(|p, _| files.iter().any(|(f, _)| f == p));
+        project
+            .disk
+            .retain(|p, _| files.iter().any(|(f, _)| f == p));
         // The resolver promises never to panic; if it ever does, the server
         // keeps the previous analysis rather than dying with the editor.
         let cache = &mut project.cache;
@@ -196,8 +198,7 @@ fn diagnostics(
             continue;
         }
         let diags = by_file.remove(&id).unwrap_or_default();
-        if diags.is_empty() && !before.contains(&file.path) && !buffers.contains_key(&file.path)
-        {
+        if diags.is_empty() && !before.contains(&file.path) && !buffers.contains_key(&file.path) {
             continue;
         }
         if let Some(uri) = convert::uri_of(&file.path) {

@@ -22,16 +22,35 @@ async fn binary_over_stdio() {
     let mut c = Client::over(Box::new(stdout), Box::new(stdin));
     let init = c.initialize(&root, false).await;
     assert_eq!(init["serverInfo"]["name"], "mirage-lsp");
-    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2, "incremental");
+    assert_eq!(
+        init["capabilities"]["textDocumentSync"]["change"], 2,
+        "incremental"
+    );
     let path = root.join("services.mirage");
-    let text = std::fs::read_to_string(&path).expect("fixture").replace("from=\"node-web\"", "from=\"node-wbe\"");
+    let text = std::fs::read_to_string(&path)
+        .expect("fixture")
+        .replace("from=\"node-web\"", "from=\"node-wbe\"");
     let u = c.open_text(&path, &text).await;
     let diags = c.diagnostics(&u).await;
-    assert_eq!(diags[0]["code"], "mirage::resolve::unknown_template", "{diags:#}");
-    assert!(diags[0]["message"].as_str().is_some_and(|m| m.contains("did you mean `node-web`?")));
+    assert_eq!(
+        diags[0]["code"], "mirage::resolve::unknown_template",
+        "{diags:#}"
+    );
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did you mean `node-web`?"))
+    );
     let (line, character) = find(&text, "from=\"node-wbe\"", 6);
-    let items = c.request("textDocument/completion", pos(&u, line, character)).await;
-    let labels: Vec<&str> = items.as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
+    let items = c
+        .request("textDocument/completion", pos(&u, line, character))
+        .await;
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
     assert_eq!(labels, ["node-web", "std/postgres"]);
     c.shutdown().await;
     let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
@@ -43,5 +62,8 @@ async fn binary_over_stdio() {
         .arg("--version")
         .output()
         .expect("run --version");
-    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("mirage-lsp {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("mirage-lsp {}", env!("CARGO_PKG_VERSION"))
+    );
 }

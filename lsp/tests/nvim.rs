@@ -23,13 +23,18 @@ fn neovim_shows_mirage_lsp_diagnostics() {
         .replace("from=\"node-web\"", "from=\"node-wbe\"");
     std::fs::write(&file, &text).expect("write the mistake");
     let out = tmp.path().join("diagnostics.json");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/diagnostics.lua");
     let status = Command::new("nvim")
         .args(["--headless", "--clean", "--cmd"])
         .arg(format!("set rtp^={}", repo.join("editors/nvim").display()))
         .arg("--cmd")
-        .arg(format!("let g:mirage_lsp_cmd = ['{}']", env!("CARGO_BIN_EXE_mirage-lsp")))
+        .arg(format!(
+            "let g:mirage_lsp_cmd = ['{}']",
+            env!("CARGO_BIN_EXE_mirage-lsp")
+        ))
         .arg("-c")
         .arg(format!("luafile {}", script.display()))
         .env("MIRAGE_NVIM_FILE", &file)
@@ -46,7 +51,15 @@ fn neovim_shows_mirage_lsp_diagnostics() {
     let (line, character) = find(&text, "\"node-wbe\"", 0);
     let d = &result["diagnostics"][0];
     assert_eq!(d["code"], "mirage::resolve::unknown_template", "{result:#}");
-    assert_eq!((d["lnum"].as_u64(), d["col"].as_u64()), (Some(line.into()), Some(character.into())));
-    assert!(d["message"].as_str().is_some_and(|m| m.contains("did you mean `node-web`?")), "{result:#}");
+    assert_eq!(
+        (d["lnum"].as_u64(), d["col"].as_u64()),
+        (Some(line.into()), Some(character.into()))
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did you mean `node-web`?")),
+        "{result:#}"
+    );
     assert_eq!(d["source"], "mirage");
 }

@@ -6,7 +6,15 @@ mod support;
 use serde_json::{Value, json};
 use support::{Client, find, fixture, pos, redact};
 
-async fn change(client: &mut Client, uri: &str, version: i32, text_before: &str, needle: &str, replace_len: usize, with: &str) {
+async fn change(
+    client: &mut Client,
+    uri: &str,
+    version: i32,
+    text_before: &str,
+    needle: &str,
+    replace_len: usize,
+    with: &str,
+) {
     let (line, character) = find(text_before, needle, 0);
     let end = find(text_before, needle, replace_len);
     client
@@ -26,7 +34,11 @@ async fn change(client: &mut Client, uri: &str, version: i32, text_before: &str,
 fn labels(items: &Value) -> Vec<String> {
     items
         .as_array()
-        .map(|a| a.iter().map(|i| i["label"].as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -44,7 +56,16 @@ async fn diagnostics_as_you_type_across_files() {
     change(&mut c, &u, 2, &text, "node-web", 8, "node-wbe").await;
     let diags = c.diagnostics(&u).await;
     let text = text.replace("node-web", "node-wbe");
-    change(&mut c, &u, 3, &text, "    volume", 0, "    depends-on \"api\"\n").await;
+    change(
+        &mut c,
+        &u,
+        3,
+        &text,
+        "    volume",
+        0,
+        "    depends-on \"api\"\n",
+    )
+    .await;
     let cycle = c.diagnostics(&u).await;
     insta::assert_json_snapshot!("typo", redact(&diags, &root));
     insta::assert_json_snapshot!("cycle", redact(&cycle, &root));
@@ -77,7 +98,10 @@ async fn positions_count_utf16_with_tabs_and_crlf() {
     // (one unit) and an emoji (two units).
     let (line, character) = find(text, "BAD", 0);
     assert_eq!((line, character), (2, 29));
-    assert_eq!(bad["range"]["start"], json!({"line": line, "character": character}));
+    assert_eq!(
+        bad["range"]["start"],
+        json!({"line": line, "character": character})
+    );
     insta::assert_json_snapshot!("crlf_utf16", redact(&diags, &root));
     // The quick fix lands on `dbb` exactly.
     let actions = c
@@ -100,15 +124,47 @@ async fn completion_by_context() {
     let u = c.open(&path).await;
     c.diagnostics(&u).await;
     let cases: &[(&str, &str, &str)] = &[
-        ("setting", "    depends-on \"db\"\n", "    depends-on \"db\"\n    rep"),
-        ("property", "    depends-on \"db\"\n", "    depends-on \"db\"\n    healthcheck \"/\" "),
-        ("builder", "    depends-on \"db\"\n", "    depends-on \"db\"\n    builder \""),
-        ("restart", "    depends-on \"db\"\n", "    depends-on \"db\"\n    restart \"on"),
-        ("region", "    depends-on \"db\"\n", "    depends-on \"db\"\n    region \""),
-        ("from", "service \"db\" from=\"std/postgres\"", "service \"db\" from=\"std/postgres\"\nservice \"x\" from=\""),
-        ("depends_on", "    depends-on \"db\"\n", "    depends-on \"db\" \""),
+        (
+            "setting",
+            "    depends-on \"db\"\n",
+            "    depends-on \"db\"\n    rep",
+        ),
+        (
+            "property",
+            "    depends-on \"db\"\n",
+            "    depends-on \"db\"\n    healthcheck \"/\" ",
+        ),
+        (
+            "builder",
+            "    depends-on \"db\"\n",
+            "    depends-on \"db\"\n    builder \"",
+        ),
+        (
+            "restart",
+            "    depends-on \"db\"\n",
+            "    depends-on \"db\"\n    restart \"on",
+        ),
+        (
+            "region",
+            "    depends-on \"db\"\n",
+            "    depends-on \"db\"\n    region \"",
+        ),
+        (
+            "from",
+            "service \"db\" from=\"std/postgres\"",
+            "service \"db\" from=\"std/postgres\"\nservice \"x\" from=\"",
+        ),
+        (
+            "depends_on",
+            "    depends-on \"db\"\n",
+            "    depends-on \"db\" \"",
+        ),
         ("reference_service", "${{db.DATABASE_URL}}", "${{"),
-        ("reference_variable", "${{db.DATABASE_URL}}", "${{db.DATABASE"),
+        (
+            "reference_variable",
+            "${{db.DATABASE_URL}}",
+            "${{db.DATABASE",
+        ),
         ("import", "service \"db\"", "import \"std/\nservice \"db\""),
         ("top_level", "service \"db\"", "env\nservice \"db\""),
     ];
@@ -129,7 +185,9 @@ async fn completion_by_context() {
         let line = text[..at].matches('\n').count() as u32;
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let character = text[line_start..at].encode_utf16().count() as u32;
-        let result = c.request("textDocument/completion", pos(&u, line, character)).await;
+        let result = c
+            .request("textDocument/completion", pos(&u, line, character))
+            .await;
         all.insert((*name).to_string(), json!(labels(&result)));
     }
     insta::assert_json_snapshot!("completion", Value::Object(all));
@@ -152,7 +210,9 @@ async fn hover_docs_and_effective_values() {
         ("layer_reference", "layer=\"prod\"", 8),
     ] {
         let (line, character) = find(&text, needle, skip);
-        let result = c.request("textDocument/hover", pos(&u, line, character)).await;
+        let result = c
+            .request("textDocument/hover", pos(&u, line, character))
+            .await;
         all.insert(name.into(), redact(&result, &root));
     }
     insta::assert_json_snapshot!("hover", Value::Object(all));
@@ -175,7 +235,9 @@ async fn definition_references_and_rename() {
         ("stdlib_template", "from=\"std/postgres\"", 8),
     ] {
         let (line, character) = find(&text, needle, skip);
-        let result = c.request("textDocument/definition", pos(&u, line, character)).await;
+        let result = c
+            .request("textDocument/definition", pos(&u, line, character))
+            .await;
         all.insert(name.into(), redact(&result, &root));
     }
     let (line, character) = find(&text, "service \"db\"", 9);
@@ -198,7 +260,9 @@ async fn definition_references_and_rename() {
     let pu = c.open(&project).await;
     c.diagnostics(&pu).await;
     let (line, character) = find(&ptext, "std/postgres", 2);
-    let target = c.request("textDocument/definition", pos(&pu, line, character)).await;
+    let target = c
+        .request("textDocument/definition", pos(&pu, line, character))
+        .await;
     let target_uri = target["uri"].as_str().expect("uri");
     assert!(target_uri.ends_with("/std/postgres.mirage"), "{target}");
     let std_path = std::path::PathBuf::from(target_uri.trim_start_matches("file://"));
@@ -216,7 +280,10 @@ async fn outline_formatting_and_quick_fix() {
     let u = c.open(&path).await;
     c.diagnostics(&u).await;
     let symbols = c
-        .request("textDocument/documentSymbol", json!({"textDocument": {"uri": u}}))
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": u}}),
+        )
         .await;
     insta::assert_json_snapshot!("outline", redact(&symbols, &root));
 
@@ -235,7 +302,10 @@ async fn outline_formatting_and_quick_fix() {
         .await;
     let formatted = mirage::syntax::format(messy).expect("formats");
     assert_eq!(edits[0]["newText"], formatted, "exactly `mirage fmt`");
-    assert_eq!(edits[0]["range"]["start"], json!({"line": 0, "character": 0}));
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
     let typo = diags
         .as_array()
         .expect("array")

@@ -16,7 +16,11 @@ async fn poke_everything(c: &mut Client, uri: &str, lines: u32) {
     for line in [0, 1, lines / 2, lines.saturating_sub(1), lines + 10] {
         for character in [0, 3, 80, 100_000] {
             let p = pos(uri, line, character);
-            for method in ["textDocument/completion", "textDocument/hover", "textDocument/definition"] {
+            for method in [
+                "textDocument/completion",
+                "textDocument/hover",
+                "textDocument/definition",
+            ] {
                 c.request(method, p.clone()).await;
             }
             let mut r = p.clone();
@@ -27,7 +31,11 @@ async fn poke_everything(c: &mut Client, uri: &str, lines: u32) {
             c.request("textDocument/rename", r).await;
         }
     }
-    c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}})).await;
+    c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    )
+    .await;
     c.request(
         "textDocument/formatting",
         json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
@@ -47,14 +55,23 @@ async fn junk_half_typed_huge_and_unknown_requests() {
     c.initialize(&root, true).await;
     // Deterministic junk: every byte value, control characters, broken
     // UTF-8 made lossy, unbalanced braces and quotes.
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let junk = String::from_utf8_lossy(&bytes).into_owned();
     let half = "service \"a\" from=\nservice \"b\" {\n    vars {\n        X \"${{a.\n    depends-on \"\nenvironment \"e\" layer=\"\n{{{{ }}}} \"unterminated\n/* open comment\n";
     let mut huge = String::new();
     for i in 0..5_000 {
-        huge.push_str(&format!("service \"s{i}\" {{ image \"nginx\"; vars {{ A \"${{{{s{}.A}}}}\" }} }}\n", i / 2));
+        huge.push_str(&format!(
+            "service \"s{i}\" {{ image \"nginx\"; vars {{ A \"${{{{s{}.A}}}}\" }} }}\n",
+            i / 2
+        ));
     }
-    for (name, text) in [("junk", junk.as_str()), ("half", half), ("huge", huge.as_str())] {
+    for (name, text) in [
+        ("junk", junk.as_str()),
+        ("half", half),
+        ("huge", huge.as_str()),
+    ] {
         let path = root.join(format!("{name}.mirage"));
         let u = c.open_text(&path, text).await;
         let diags = c.diagnostics(&u).await;
@@ -65,7 +82,8 @@ async fn junk_half_typed_huge_and_unknown_requests() {
         } else {
             poke_everything(&mut c, &u, lines).await;
         }
-        c.notify("textDocument/didClose", json!({"textDocument": {"uri": u}})).await;
+        c.notify("textDocument/didClose", json!({"textDocument": {"uri": u}}))
+            .await;
         c.diagnostics(&u).await;
     }
     let unknown = c.request("mirage/unknownRequest", json!({"x": 1})).await;
@@ -105,13 +123,21 @@ async fn file_deleted_while_open_and_last_good_analysis() {
     let diags = c.diagnostics(&u).await;
     assert!(!diags.as_array().expect("array").is_empty());
     let (line, character) = find(&broken, "${{db.", 6);
-    let items = c.request("textDocument/completion", pos(&u, line, character)).await;
-    let labels: Vec<&str> = items.as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
+    let items = c
+        .request("textDocument/completion", pos(&u, line, character))
+        .await;
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
     assert!(labels.contains(&"DATABASE_URL"), "{labels:?}");
     assert!(labels.contains(&"RAILWAY_PRIVATE_DOMAIN"), "{labels:?}");
     // Closing the deleted file: the project no longer has it, its
     // diagnostics are cleared, and the others' unknown references show.
-    c.notify("textDocument/didClose", json!({"textDocument": {"uri": u}})).await;
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": u}}))
+        .await;
     assert_eq!(c.diagnostics(&u).await, json!([]));
     c.shutdown().await;
 }
@@ -124,17 +150,29 @@ async fn editor_watched_files_refresh_closed_files() {
     let u = c.open(&root.join("services.mirage")).await;
     c.diagnostics(&u).await;
     assert!(
-        c.server_requests.iter().any(|r| r["method"] == "client/registerCapability"),
+        c.server_requests
+            .iter()
+            .any(|r| r["method"] == "client/registerCapability"),
         "the server asked the editor to watch `.mirage` files"
     );
     let env = root.join("environments.mirage");
-    let text = std::fs::read_to_string(&env).expect("fixture").replace("layer=\"prod\"", "layer=\"prdo\"");
+    let text = std::fs::read_to_string(&env)
+        .expect("fixture")
+        .replace("layer=\"prod\"", "layer=\"prdo\"");
     std::fs::write(&env, text).expect("write");
     let env_uri = support::uri(&env);
-    c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": env_uri, "type": 2}]})).await;
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": env_uri, "type": 2}]}),
+    )
+    .await;
     let diags = c.diagnostics(&env_uri).await;
     assert!(
-        diags.as_array().expect("array").iter().any(|d| d["code"] == "mirage::resolve::unknown_layer"),
+        diags
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|d| d["code"] == "mirage::resolve::unknown_layer"),
         "{diags:#}"
     );
     c.shutdown().await;
@@ -151,11 +189,17 @@ async fn own_watcher_when_the_editor_has_none() {
     // Give the watcher a moment to be registered before writing.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let env = root.join("environments.mirage");
-    let text = std::fs::read_to_string(&env).expect("fixture").replace("layer=\"prod\"", "layer=\"prdo\"");
+    let text = std::fs::read_to_string(&env)
+        .expect("fixture")
+        .replace("layer=\"prod\"", "layer=\"prdo\"");
     std::fs::write(&env, text).expect("write");
     let diags = c.diagnostics(&support::uri(&env)).await;
     assert!(
-        diags.as_array().expect("array").iter().any(|d| d["code"] == "mirage::resolve::unknown_layer"),
+        diags
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|d| d["code"] == "mirage::resolve::unknown_layer"),
         "{diags:#}"
     );
     c.shutdown().await;

@@ -122,7 +122,12 @@ pub fn complete(
         }
         return schema::nodes_in(scope)
             .map(|n| {
-                out.item(n.name, ItemKind::Node, Some(n.form), Some(schema::markdown(n)))
+                out.item(
+                    n.name,
+                    ItemKind::Node,
+                    Some(n.form),
+                    Some(schema::markdown(n)),
+                )
             })
             .collect();
     }
@@ -155,7 +160,13 @@ struct Out {
 }
 
 impl Out {
-    fn item(&self, label: &str, kind: ItemKind, detail: Option<&str>, doc: Option<String>) -> Completion {
+    fn item(
+        &self,
+        label: &str,
+        kind: ItemKind,
+        detail: Option<&str>,
+        doc: Option<String>,
+    ) -> Completion {
         Completion {
             label: label.to_string(),
             kind,

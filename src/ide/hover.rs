@@ -57,10 +57,13 @@ fn name_hover(analysis: &Analysis, index: &Index, occ: &Occurrence) -> String {
         out.push_str(&format!("\n\ndeclared at `{path}:{line}`"));
     }
     if occ.kind == Kind::Service {
-        let env = occ
-            .env
-            .as_deref()
-            .or_else(|| analysis.project.environments.first().map(|e| e.name.as_str()));
+        let env = occ.env.as_deref().or_else(|| {
+            analysis
+                .project
+                .environments
+                .first()
+                .map(|e| e.name.as_str())
+        });
         if let Some(env) = env.and_then(|e| analysis.project.environment(e))
             && let Some(instance) = env.service(&occ.name)
         {
@@ -70,8 +73,8 @@ fn name_hover(analysis: &Analysis, index: &Index, occ: &Occurrence) -> String {
                 service: Some(&occ.name),
                 explain: true,
             };
-            let json = serde_json::to_string_pretty(&ServiceView(view, instance))
-                .unwrap_or_default();
+            let json =
+                serde_json::to_string_pretty(&ServiceView(view, instance)).unwrap_or_default();
             out.push_str(&format!(
                 "\n\neffective in environment `{}`:\n```json\n{json}\n```",
                 env.name

@@ -129,7 +129,10 @@ impl Index {
                 index.documents.push(c.document.clone());
                 index
                     .occurrences
-                    .extend(c.occurrences.iter().map(|o| Occurrence { file: id, ..o.clone() }));
+                    .extend(c.occurrences.iter().map(|o| Occurrence {
+                        file: id,
+                        ..o.clone()
+                    }));
             }
             index.paths.push(file.path.clone());
             seen.insert(file.path.clone(), ());
@@ -147,9 +150,7 @@ impl Index {
 
     /// Whether `a` and `b` name the same thing.
     fn same(a: &Occurrence, b: &Occurrence) -> bool {
-        a.kind == b.kind
-            && a.name == b.name
-            && (a.kind != Kind::Variable || a.owner == b.owner)
+        a.kind == b.kind && a.name == b.name && (a.kind != Kind::Variable || a.owner == b.owner)
     }
 
     /// The declarations of what `occ` names (several when duplicated).
@@ -389,7 +390,13 @@ impl Walker<'_> {
                 Some((svc, var)) => {
                     let var_at = at + svc.len() + 1;
                     if svc != "shared" {
-                        self.push(Kind::Service, svc, Span::new(at, at + svc.len()), false, None);
+                        self.push(
+                            Kind::Service,
+                            svc,
+                            Span::new(at, at + svc.len()),
+                            false,
+                            None,
+                        );
                     }
                     self.push(
                         Kind::Variable,
@@ -420,7 +427,10 @@ mod tests {
     #[test]
     fn references_inside_strings_have_exact_spans() {
         let text = "project \"p\"\nservice \"db\" {\n    image \"postgres\"\n    vars { URL \"x\" }\n}\nservice \"api\" {\n    image \"nginx\"\n    depends-on db\n    vars { A \"${{db.URL}}/${{ PORT }}\" }\n}\nenvironment \"production\" {\n    service \"db\" { replicas 1 }\n}\n";
-        let a = analyze(Path::new("/p"), vec![(PathBuf::from("/p/m.mirage"), text.into())]);
+        let a = analyze(
+            Path::new("/p"),
+            vec![(PathBuf::from("/p/m.mirage"), text.into())],
+        );
         let index = Index::new(&a);
         let db = text.find("\"db\"").expect("db") + 1;
         let occ = index.at(FileId(0), db).expect("occurrence").clone();
@@ -436,10 +446,18 @@ mod tests {
             .filter(|o| o.kind == Kind::Variable && o.name == "URL")
             .count();
         assert_eq!(url, 2);
-        let port = index.occurrences.iter().find(|o| o.name == "PORT").expect("PORT");
+        let port = index
+            .occurrences
+            .iter()
+            .find(|o| o.name == "PORT")
+            .expect("PORT");
         assert_eq!(&text[port.span.start..port.span.end], "PORT");
         assert_eq!(port.owner.as_deref(), Some("api"));
-        let env = index.occurrences.iter().rfind(|o| o.name == "db").expect("db");
+        let env = index
+            .occurrences
+            .iter()
+            .rfind(|o| o.name == "db")
+            .expect("db");
         assert_eq!(env.env.as_deref(), Some("production"));
     }
 }

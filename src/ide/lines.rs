@@ -85,7 +85,10 @@ mod tests {
     fn roundtrip(text: &str) {
         let index = LineIndex::new(text);
         // The `\n` of a CRLF has no column of its own.
-        for (offset, _) in text.char_indices().filter(|(i, _)| !text[..*i].ends_with('\r')) {
+        for (offset, _) in text
+            .char_indices()
+            .filter(|(i, _)| !text[..*i].ends_with('\r'))
+        {
             let pos = index.position(text, offset);
             assert_eq!(index.offset(text, pos), offset, "{text:?} at {offset}");
         }
@@ -96,13 +99,52 @@ mod tests {
         let text = "a\tb\r\nservice \"caf\u{e9}\" \u{1F600}x\n\u{1F600}";
         let index = LineIndex::new(text);
         let x = text.find('x').expect("x");
-        assert_eq!(index.position(text, x), Position { line: 1, character: 17 });
-        assert_eq!(index.position(text, 3), Position { line: 0, character: 3 });
-        assert_eq!(index.offset(text, Position { line: 0, character: 99 }), 3);
-        assert_eq!(index.offset(text, Position { line: 9, character: 0 }), text.len());
+        assert_eq!(
+            index.position(text, x),
+            Position {
+                line: 1,
+                character: 17
+            }
+        );
+        assert_eq!(
+            index.position(text, 3),
+            Position {
+                line: 0,
+                character: 3
+            }
+        );
+        assert_eq!(
+            index.offset(
+                text,
+                Position {
+                    line: 0,
+                    character: 99
+                }
+            ),
+            3
+        );
+        assert_eq!(
+            index.offset(
+                text,
+                Position {
+                    line: 9,
+                    character: 0
+                }
+            ),
+            text.len()
+        );
         // Inside the surrogate pair: the emoji's start.
         let emoji = text.rfind('\u{1F600}').expect("emoji");
-        assert_eq!(index.offset(text, Position { line: 2, character: 1 }), emoji);
+        assert_eq!(
+            index.offset(
+                text,
+                Position {
+                    line: 2,
+                    character: 1
+                }
+            ),
+            emoji
+        );
         roundtrip(text);
         roundtrip("");
         roundtrip("\u{FEFF}\u{e9}\u{e9}\n\n\t\u{10348}");

@@ -33,7 +33,11 @@ fn symbol(node: &Node, depth: usize) -> Symbol {
     let children = node
         .child_nodes()
         .iter()
-        .filter(|c| depth < 3 && (matches!(c.name.value.as_str(), "service" | "vars" | "shared-vars") || is_map(node)))
+        .filter(|c| {
+            depth < 3
+                && (matches!(c.name.value.as_str(), "service" | "vars" | "shared-vars")
+                    || is_map(node))
+        })
         .map(|c| {
             if is_map(node) {
                 Symbol {
@@ -48,16 +52,9 @@ fn symbol(node: &Node, depth: usize) -> Symbol {
             }
         })
         .collect();
-    let detail = if is_map(node) {
-        node.name.value.clone()
-    } else {
-        node.name.value.clone()
-    };
-    let (name, detail) = if is_map(node) {
-        (node.name.value.clone(), detail)
-    } else {
-        (name, detail)
-    };
+    // A `vars` block is listed by its node name, its entries inside.
+    let detail = node.name.value.clone();
+    let name = if is_map(node) { detail.clone() } else { name };
     Symbol {
         name,
         detail,

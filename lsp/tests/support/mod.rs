@@ -52,7 +52,10 @@ impl Client {
     async fn send(&mut self, message: Value) {
         let body = message.to_string();
         let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        self.writer.write_all(frame.as_bytes()).await.expect("write to server");
+        self.writer
+            .write_all(frame.as_bytes())
+            .await
+            .expect("write to server");
         self.writer.flush().await.expect("flush");
     }
 
@@ -85,7 +88,10 @@ impl Client {
         let mut body = vec![0; length.expect("Content-Length header")];
         self.reader.read_exact(&mut body).await.expect("read body");
         if std::env::var_os("LSP_TEST_DEBUG").is_some() {
-            eprintln!("<- {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+            eprintln!(
+                "<- {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            );
         }
         serde_json::from_slice(&body).expect("JSON body")
     }
@@ -113,7 +119,8 @@ impl Client {
         if message.get("id").is_some() && message.get("method").is_some() {
             let id = message["id"].clone();
             self.server_requests.push(message);
-            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null})).await;
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
+                .await;
         } else if message.get("method").is_some() {
             self.notifications.push_back(message);
         }
@@ -194,7 +201,9 @@ pub fn uri(path: &Path) -> String {
 /// tests may change files on disk. Returns the directory and the project
 /// path inside it.
 pub fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let dir = tempfile::tempdir().expect("tempdir");
     // Canonical, so that URIs the server derives match the ones we send.
     let root = dir.path().canonicalize().expect("canonical").join(name);
@@ -228,7 +237,10 @@ pub fn pos(uri: &str, line: u32, character: u32) -> Value {
 
 /// The protocol position of the first `needle` in `text`, `skip` bytes into it.
 pub fn find(text: &str, needle: &str, skip: usize) -> (u32, u32) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` in fixture")) + skip;
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` in fixture"))
+        + skip;
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..at].matches('\n').count() as u32;
     let character = text[line_start..at].encode_utf16().count() as u32;
