@@ -1297,3 +1297,9 @@ pub fn check_region_at(cx: &mut Cx, span: Span, region: &str) -> bool {
 pub fn is_service_setting(name: &str) -> bool {
     SERVICE_NODES.contains(&name)
 }
+
+/// Every node a `service` block accepts, then the extra ones of a layer or
+/// environment's top (for the language server's schema test).
+pub fn service_setting_names() -> impl Iterator<Item = &'static str> {
+    SERVICE_NODES.iter().chain(PROJECT_WIDE_EXTRA).copied()
+}

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::model;
 
+pub use block::service_setting_names;
 pub use graph::dependency_graph;
 pub use variable::RAILWAY_PROVIDED;
 

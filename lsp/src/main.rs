@@ -1,0 +1,40 @@
+//! `mirage-lsp`: the Mirage language server over standard input/output.
+//! `mirage-lsp --version` prints the version.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("--stdio") => {}
+        Some("--version" | "-V") => {
+            println!("mirage-lsp {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--help" | "-h") => {
+            println!(
+                "mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version"
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!(
+                "error: unknown argument `{other}`\nhelp: run `mirage-lsp` (stdio) or `mirage-lsp --version`"
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(mirage_lsp::serve(tokio::io::stdin(), tokio::io::stdout()));
+    ExitCode::SUCCESS
+}

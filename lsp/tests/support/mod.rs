@@ -1,0 +1,248 @@
+//! A JSON-RPC client speaking LSP as an editor does, over any byte stream:
+//! an in-process server (`Client::in_process`) or the real binary
+//! (`Client::spawn`). Plus fixtures and snapshot redaction.
+
+#![allow(dead_code)] // Each test file uses a part.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+type Reader = BufReader<Box<dyn AsyncRead + Unpin + Send>>;
+type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+/// How long to wait for any one message before failing the test.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An LSP client.
+pub struct Client {
+    reader: Reader,
+    writer: Writer,
+    next_id: i64,
+    /// Notifications received and not yet consumed.
+    pub notifications: VecDeque<Value>,
+    /// Requests the server sent us (`client/registerCapability`, …).
+    pub server_requests: Vec<Value>,
+}
+
+impl Client {
+    /// A server in this process, connected by an in-memory pipe.
+    pub fn in_process() -> Self {
+        let (client_side, server_side) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(mirage_lsp::serve(server_read, server_write));
+        let (read, write) = tokio::io::split(client_side);
+        Client::over(Box::new(read), Box::new(write))
+    }
+
+    /// A client over the given streams.
+    pub fn over(read: Box<dyn AsyncRead + Unpin + Send>, write: Writer) -> Self {
+        Client {
+            reader: BufReader::new(read),
+            writer: write,
+            next_id: 1,
+            notifications: VecDeque::new(),
+            server_requests: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.writer
+            .write_all(frame.as_bytes())
+            .await
+            .expect("write to server");
+        self.writer.flush().await.expect("flush");
+    }
+
+    /// Send raw bytes (for malformed-input tests).
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write to server");
+        self.writer.flush().await.expect("flush");
+    }
+
+    async fn receive(&mut self) -> Value {
+        tokio::time::timeout(TIMEOUT, self.receive_inner())
+            .await
+            .expect("the server answered within the timeout")
+    }
+
+    async fn receive_inner(&mut self) -> Value {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).await.expect("read header");
+            assert!(n > 0, "the server closed the stream");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                length = v.parse::<usize>().ok();
+            }
+        }
+        let mut body = vec![0; length.expect("Content-Length header")];
+        self.reader.read_exact(&mut body).await.expect("read body");
+        if std::env::var_os("LSP_TEST_DEBUG").is_some() {
+            eprintln!(
+                "<- {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            );
+        }
+        serde_json::from_slice(&body).expect("JSON body")
+    }
+
+    /// Send a request and wait for its response (its `result`, or the
+    /// whole error object under `"error"`).
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let message = self.receive().await;
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return match message.get("error") {
+                    Some(e) => json!({ "error": e }),
+                    None => message["result"].clone(),
+                };
+            }
+            self.dispatch(message).await;
+        }
+    }
+
+    async fn dispatch(&mut self, message: Value) {
+        if message.get("id").is_some() && message.get("method").is_some() {
+            let id = message["id"].clone();
+            self.server_requests.push(message);
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}))
+                .await;
+        } else if message.get("method").is_some() {
+            self.notifications.push_back(message);
+        }
+    }
+
+    /// Send a notification.
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// The next `publishDiagnostics` for `uri` (earlier ones queued are
+    /// consumed first).
+    pub async fn diagnostics(&mut self, uri: &str) -> Value {
+        loop {
+            if let Some(i) = self.notifications.iter().position(|n| {
+                n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+            }) {
+                let n = self.notifications.remove(i).expect("index in range");
+                return n["params"]["diagnostics"].clone();
+            }
+            let message = self.receive().await;
+            self.dispatch(message).await;
+        }
+    }
+
+    /// `initialize` (with or without the editor watching files) and
+    /// `initialized`.
+    pub async fn initialize(&mut self, root: &Path, client_watches: bool) -> Value {
+        let result = self
+            .request(
+                "initialize",
+                json!({
+                    "processId": null,
+                    "rootUri": uri(root),
+                    "capabilities": {
+                        "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": client_watches}},
+                        "textDocument": {"publishDiagnostics": {"relatedInformation": true}}
+                    }
+                }),
+            )
+            .await;
+        self.notify("initialized", json!({})).await;
+        result
+    }
+
+    /// Open `path` with its text from disk; returns its URI.
+    pub async fn open(&mut self, path: &Path) -> String {
+        let text = std::fs::read_to_string(path).expect("fixture text");
+        self.open_text(path, &text).await
+    }
+
+    /// Open `path` with `text`; returns its URI.
+    pub async fn open_text(&mut self, path: &Path, text: &str) -> String {
+        let uri = uri(path);
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "mirage", "version": 1, "text": text}}),
+        )
+        .await;
+        uri
+    }
+
+    /// `shutdown` then `exit`.
+    pub async fn shutdown(&mut self) {
+        let result = self.request("shutdown", Value::Null).await;
+        assert_eq!(result, Value::Null);
+        self.notify("exit", Value::Null).await;
+    }
+}
+
+/// The `file://` URI of a path.
+pub fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// A copy of `lsp/tests/fixtures/<name>` in a temporary directory, so that
+/// tests may change files on disk. Returns the directory and the project
+/// path inside it.
+pub fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Canonical, so that URIs the server derives match the ones we send.
+    let root = dir.path().canonicalize().expect("canonical").join(name);
+    std::fs::create_dir_all(&root).expect("create fixture dir");
+    for entry in std::fs::read_dir(&from).expect("fixture exists") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), root.join(entry.file_name())).expect("copy fixture file");
+    }
+    (dir, root)
+}
+
+/// `value` with the project root's URI replaced by `file:///ROOT` and the
+/// standard-library copy's directory by `file:///STD`, for snapshots.
+pub fn redact(value: &Value, root: &Path) -> Value {
+    let text = value.to_string();
+    let text = text.replace(&uri(root), "file:///ROOT");
+    let std_dir = std::env::temp_dir().join(format!(
+        "mirage-lsp-{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id()
+    ));
+    let text = text.replace(&uri(&std_dir), "file:///STD");
+    let text = text.replace(&root.display().to_string(), "ROOT");
+    serde_json::from_str(&text).expect("still JSON")
+}
+
+/// A protocol position.
+pub fn pos(uri: &str, line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+/// The protocol position of the first `needle` in `text`, `skip` bytes into it.
+pub fn find(text: &str, needle: &str, skip: usize) -> (u32, u32) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` in fixture"))
+        + skip;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..at].matches('\n').count() as u32;
+    let character = text[line_start..at].encode_utf16().count() as u32;
+    (line, character)
+}
