@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, find, fixture, pos, redact};
+use support::{Client, find, labels, pos, redact, started};
 
 async fn change(
     client: &mut Client,
@@ -31,26 +31,12 @@ async fn change(
         .await;
 }
 
-fn labels(items: &Value) -> Vec<String> {
-    items
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|i| i["label"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn diagnostics_as_you_type_across_files() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let path = root.join("services.mirage");
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    let u = c.open(&path).await;
-    assert_eq!(c.diagnostics(&u).await, json!([]));
+    let (text, u, diagnostics) = c.open_file(&path).await;
+    assert_eq!(diagnostics, json!([]));
     // A typo in a template name and a cycle `db` → `api` → `db`, typed
     // with incremental edits.
     change(&mut c, &u, 2, &text, "node-web", 8, "node-wbe").await;
@@ -82,9 +68,7 @@ async fn diagnostics_as_you_type_across_files() {
 
 #[tokio::test]
 async fn positions_count_utf16_with_tabs_and_crlf() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let text = "service \"web\" {\r\n\timage \"nginx\"\r\n\tvars { GREETING \"h\u{e9}llo \u{1F680}\"; BAD \"${{dbb.URL}}\" }\r\n}\r\n";
     let u = c.open_text(&root.join("extra.mirage"), text).await;
     let diags = c.diagnostics(&u).await;
@@ -116,13 +100,9 @@ async fn positions_count_utf16_with_tabs_and_crlf() {
 
 #[tokio::test]
 async fn completion_by_context() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let path = root.join("services.mirage");
-    let base = std::fs::read_to_string(&path).expect("fixture");
-    let u = c.open(&path).await;
-    c.diagnostics(&u).await;
+    let (base, u, _) = c.open_file(&path).await;
     let cases: &[(&str, &str, &str)] = &[
         (
             "setting",
@@ -196,13 +176,9 @@ async fn completion_by_context() {
 
 #[tokio::test]
 async fn hover_docs_and_effective_values() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let path = root.join("environments.mirage");
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    let u = c.open(&path).await;
-    c.diagnostics(&u).await;
+    let (text, u, _) = c.open_file(&path).await;
     let mut all = serde_json::Map::new();
     for (name, needle, skip) in [
         ("node_docs", "replicas 2", 2),
@@ -221,13 +197,9 @@ async fn hover_docs_and_effective_values() {
 
 #[tokio::test]
 async fn definition_references_and_rename() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let path = root.join("services.mirage");
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    let u = c.open(&path).await;
-    c.diagnostics(&u).await;
+    let (text, u, _) = c.open_file(&path).await;
     let mut all = serde_json::Map::new();
     for (name, needle, skip) in [
         ("template", "from=\"node-web\"", 8),
@@ -273,9 +245,7 @@ async fn definition_references_and_rename() {
 
 #[tokio::test]
 async fn outline_formatting_and_quick_fix() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let path = root.join("environments.mirage");
     let u = c.open(&path).await;
     c.diagnostics(&u).await;

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Client, find, fixture, pos};
+use support::{Client, find, pos, started};
 
 /// Every feature request at a few positions of the document; the server
 /// must answer each (any answer) and stay up.
@@ -50,9 +50,7 @@ async fn poke_everything(c: &mut Client, uri: &str, lines: u32) {
 
 #[tokio::test]
 async fn junk_half_typed_huge_and_unknown_requests() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     // Deterministic junk: every byte value, control characters, broken
     // UTF-8 made lossy, unbalanced braces and quotes.
     let bytes: Vec<u8> = (0..4096u32)
@@ -96,13 +94,10 @@ async fn junk_half_typed_huge_and_unknown_requests() {
 
 #[tokio::test]
 async fn file_deleted_while_open_and_last_good_analysis() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let path = root.join("services.mirage");
-    let text = std::fs::read_to_string(&path).expect("fixture");
-    let u = c.open(&path).await;
-    assert_eq!(c.diagnostics(&u).await, json!([]));
+    let (text, u, diagnostics) = c.open_file(&path).await;
+    assert_eq!(diagnostics, json!([]));
     std::fs::remove_file(&path).expect("delete");
     c.notify(
         "workspace/didChangeWatchedFiles",
@@ -144,9 +139,7 @@ async fn file_deleted_while_open_and_last_good_analysis() {
 
 #[tokio::test]
 async fn editor_watched_files_refresh_closed_files() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, true).await;
+    let (_tmp, root, mut c) = started(true).await;
     let u = c.open(&root.join("services.mirage")).await;
     c.diagnostics(&u).await;
     assert!(
@@ -180,9 +173,7 @@ async fn editor_watched_files_refresh_closed_files() {
 
 #[tokio::test]
 async fn own_watcher_when_the_editor_has_none() {
-    let (_tmp, root) = fixture("shop");
-    let mut c = Client::in_process();
-    c.initialize(&root, false).await;
+    let (_tmp, root, mut c) = started(false).await;
     let u = c.open(&root.join("services.mirage")).await;
     c.diagnostics(&u).await;
     assert!(c.server_requests.is_empty());

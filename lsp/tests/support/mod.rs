@@ -246,3 +246,36 @@ pub fn find(text: &str, needle: &str, skip: usize) -> (u32, u32) {
     let character = text[line_start..at].encode_utf16().count() as u32;
     (line, character)
 }
+
+/// The `shop` fixture copied to a temporary directory, and an in-process
+/// server initialised on it (`client_watches`: whether the client offers
+/// `workspace/didChangeWatchedFiles`).
+pub async fn started(client_watches: bool) -> (tempfile::TempDir, PathBuf, Client) {
+    let (tmp, root) = fixture("shop");
+    let mut c = Client::in_process();
+    c.initialize(&root, client_watches).await;
+    (tmp, root, c)
+}
+
+impl Client {
+    /// Opens `path` from disk and waits for its first diagnostics: the
+    /// text, the document URI and those diagnostics.
+    pub async fn open_file(&mut self, path: &Path) -> (String, String, Value) {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let uri = self.open(path).await;
+        let diagnostics = self.diagnostics(&uri).await;
+        (text, uri, diagnostics)
+    }
+}
+
+/// The labels of a completion result, in order.
+pub fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
