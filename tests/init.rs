@@ -58,22 +58,8 @@ fn run(args: &[&str]) -> (i32, String, String) {
     }
 }
 
-/// Whether `mirage check` works in this build (the resolver room may not be
-/// merged yet); checked on a known-good example.
-fn resolver_available() -> bool {
-    let example = repo_root().join("examples/quickstart");
-    let (status, _, _) = run(&["check", &example.to_string_lossy()]);
-    status == 0
-}
-
 #[test]
 fn init_yes_on_every_fixture_writes_formatted_files_that_check() {
-    let check = resolver_available();
-    if !check {
-        eprintln!(
-            "skipping the `mirage check` half: `mirage check examples/quickstart` does not pass in this build"
-        );
-    }
     for name in FIXTURES {
         let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let out_dir = out.path().to_string_lossy().into_owned();
@@ -93,13 +79,11 @@ fn init_yes_on_every_fixture_writes_formatted_files_that_check() {
         assert!(services.contains("service \""), "{name}: {services}");
         let (status, stdout, stderr) = run(&["fmt", "--check", &out_dir]);
         assert_eq!(status, 0, "{name} is not formatted: {stdout}{stderr}");
-        if check {
-            let (status, stdout, stderr) = run(&["check", &out_dir]);
-            assert_eq!(
-                status, 0,
-                "{name} does not check:\n{services}\n{stdout}{stderr}"
-            );
-        }
+        let (status, stdout, stderr) = run(&["check", &out_dir]);
+        assert_eq!(
+            status, 0,
+            "{name} does not check:\n{services}\n{stdout}{stderr}"
+        );
     }
 }
 
