@@ -152,7 +152,7 @@ fn insert_environment(
         name,
         is_ephemeral: ephemeral,
         source_environment_id: source,
-        config,
+        config: Config::new(config),
         staged: None,
         created_at: t.now,
         updated_at: t.now,
@@ -203,7 +203,7 @@ pub fn create_environment(
             if source.project_id != input.project_id {
                 return Err(not_found("Environment"));
             }
-            Some(source.config.clone())
+            Some(source.config.value().clone())
         }
     };
     let env = insert_environment(
@@ -519,12 +519,13 @@ pub fn delete_service(
     let targets = fork_targets(st, &svc.project_id, environment_id)?;
     for env_id in &targets {
         if let Some(env) = st.environments.get_mut(env_id)
-            && let Some(services) = env
-                .config
-                .get_mut("services")
-                .and_then(Value::as_object_mut)
-            && services.shift_remove(id).is_some()
+            && service_config(env, id).is_some()
         {
+            env.config.update(|config| {
+                if let Some(services) = config.get_mut("services").and_then(Value::as_object_mut) {
+                    services.shift_remove(id);
+                }
+            });
             env.updated_at = t.now;
         }
         st.deployments
@@ -556,7 +557,7 @@ pub fn commit_patch(
     }
     let env = environment(st, env_id)?;
     let before = env.config.clone();
-    let mut after = before.clone();
+    let mut after = before.value().clone();
     apply_patch(&mut after, patch);
     normalize_config(st, &env.project_id, &mut after)?;
     let changed = changed_services(&before, &after);
@@ -564,7 +565,7 @@ pub fn commit_patch(
         .environments
         .get_mut(env_id)
         .ok_or_else(|| not_found("Environment"))?;
-    env.config = after;
+    env.config = Config::new(after);
     env.updated_at = t.now;
     let id = t.rng.uuid();
     st.patches.insert(

@@ -4,8 +4,10 @@
 //! variables, domains, volume instances and TCP proxies are derived from it.
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::clock::fnv1a;
@@ -59,7 +61,7 @@ pub struct EnvironmentRec {
     pub is_ephemeral: bool,
     pub source_environment_id: Option<String>,
     /// The committed `EnvironmentConfig`.
-    pub config: Value,
+    pub config: Config,
     /// The staged patch, when someone staged changes.
     pub staged: Option<PatchRec>,
     pub created_at: i64,
@@ -276,5 +278,101 @@ mod tests {
         assert_eq!(slug("My API"), "my-api");
         assert_eq!(slug("--"), "service");
         assert_eq!(slug("web_2"), "web-2");
+    }
+}
+
+/// An environment's committed `EnvironmentConfig` with its `configEtag`.
+///
+/// Shared, not copied, between the state, a write's draft of it and the
+/// views a read builds (a whole-project read used to copy every config three
+/// times and hash it once per request); replaced as a whole on change, so the
+/// etag is computed once per change and can never go stale.
+#[derive(Debug, Clone)]
+pub struct Config {
+    value: Arc<Value>,
+    etag: Arc<str>,
+}
+
+impl Config {
+    /// A config holding `value`.
+    pub fn new(value: Value) -> Self {
+        let etag = super::patch::etag(&value).into();
+        Config {
+            value: Arc::new(value),
+            etag,
+        }
+    }
+
+    /// The config's JSON.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The config's JSON, shared (for handing to a response).
+    pub fn shared(&self) -> Arc<Value> {
+        self.value.clone()
+    }
+
+    /// The `configEtag`: a hash of the config's JSON text.
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
+    /// Changes the config through `f` on a copy, then replaces it (and its
+    /// etag) with the result.
+    pub fn update<T>(&mut self, f: impl FnOnce(&mut Value) -> T) -> T {
+        let mut value = Value::clone(&self.value);
+        let out = f(&mut value);
+        *self = Config::new(value);
+        out
+    }
+}
+
+impl Deref for Config {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
+
+impl Serialize for Config {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Config {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(Config::new)
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn update_replaces_the_etag_and_leaves_other_holders_alone() {
+        let mut config = Config::new(json!({"services": {"a": {"variables": {}}}}));
+        let held = config.clone();
+        let before = config.etag().to_string();
+        config.update(|v| v["services"]["a"]["variables"]["X"] = json!({"value": "1"}));
+        assert_ne!(config.etag(), before);
+        assert_eq!(config.etag(), super::super::patch::etag(config.value()));
+        assert_eq!(
+            held.etag(),
+            before,
+            "a view taken before the change keeps what it read"
+        );
+        assert!(held["services"]["a"]["variables"].get("X").is_none());
+    }
+
+    #[test]
+    fn persists_as_plain_json_and_recomputes_the_etag_on_load() {
+        let config = Config::new(json!({"sharedVariables": {"A": {"value": "b"}}}));
+        let text = serde_json::to_string(&config).expect("serialise");
+        assert_eq!(text, r#"{"sharedVariables":{"A":{"value":"b"}}}"#);
+        let back: Config = serde_json::from_str(&text).expect("deserialise");
+        assert_eq!(back.etag(), config.etag());
     }
 }

@@ -186,9 +186,9 @@ impl EnvironmentPatch {
     }
     async fn patch(&self, decrypt_variables: Option<bool>) -> EnvironmentConfig {
         if decrypt_variables == Some(true) {
-            EnvironmentConfig(self.rec.patch.clone())
+            EnvironmentConfig::new(self.rec.patch.clone())
         } else {
-            EnvironmentConfig(mask_variables(&self.rec.patch))
+            EnvironmentConfig::new(mask_variables(&self.rec.patch))
         }
     }
     async fn status(&self) -> EnvironmentPatchStatus {

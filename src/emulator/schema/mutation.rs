@@ -310,7 +310,7 @@ impl Mutation {
     ) -> GqlResult<String> {
         environment_access(ctx, &environment_id)?;
         let patch = patch
-            .map(|p| p.0)
+            .map(|p| std::sync::Arc::unwrap_or_clone(p.0))
             .unwrap_or_else(|| Value::Object(Map::new()));
         write(ctx, |st, t| {
             ops::commit_patch(st, t, &environment_id, &patch, commit_message, false)

@@ -10,7 +10,7 @@ use super::guard::{GqlResult, core, lookup};
 use super::instance::ServiceInstance;
 use super::network::{Volume, VolumeInstance};
 use super::scalars::{DateTime, EnvironmentConfig};
-use crate::emulator::patch::{count_changes, etag, mask_variables};
+use crate::emulator::patch::{count_changes, mask_variables};
 use crate::emulator::state::{EnvironmentRec, ProjectRec, ServiceRec, State};
 use crate::emulator::views::volume_instances;
 
@@ -241,13 +241,13 @@ impl Environment {
     /// `decryptVariables` is true.
     async fn config(&self, decrypt_variables: Option<bool>) -> EnvironmentConfig {
         if decrypt_variables == Some(true) {
-            EnvironmentConfig(self.0.config.clone())
+            EnvironmentConfig(self.0.config.shared())
         } else {
-            EnvironmentConfig(mask_variables(&self.0.config))
+            EnvironmentConfig::new(mask_variables(&self.0.config))
         }
     }
-    async fn config_etag(&self) -> String {
-        etag(&self.0.config)
+    async fn config_etag(&self) -> &str {
+        self.0.config.etag()
     }
     async fn service_instances(
         &self,

@@ -1,6 +1,8 @@
 //! Railway's custom scalars. `EnvironmentConfig`, `EnvironmentVariables`
 //! and `DeploymentMeta` are JSON; `DateTime` is an RFC 3339 string.
 
+use std::sync::Arc;
+
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
 use crate::emulator::clock::{parse_rfc3339, rfc3339};
@@ -43,11 +45,32 @@ macro_rules! json_scalar {
     };
 }
 
-json_scalar!(
-    /// A whole environment's desired state (`EnvironmentConfig`).
-    EnvironmentConfig,
-    "EnvironmentConfig"
-);
+/// A whole environment's desired state (`EnvironmentConfig`); shared, so a
+/// read hands out the stored config without copying it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentConfig(pub Arc<serde_json::Value>);
+
+impl EnvironmentConfig {
+    /// A config value of its own.
+    pub fn new(json: serde_json::Value) -> Self {
+        EnvironmentConfig(Arc::new(json))
+    }
+}
+
+#[Scalar(name = "EnvironmentConfig")]
+impl ScalarType for EnvironmentConfig {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        value
+            .into_json()
+            .map(EnvironmentConfig::new)
+            .map_err(|e| InputValueError::custom(e.to_string()))
+    }
+
+    fn to_value(&self) -> Value {
+        to_gql(&self.0)
+    }
+}
+
 json_scalar!(
     /// A map of variable name to value (`EnvironmentVariables`).
     EnvironmentVariables,
