@@ -129,7 +129,7 @@ pub fn render_text(env: &Environment) -> String {
     }
     let graph = dependency_graph(env);
     if let Ok(order) = petgraph::algo::toposort(&graph, None) {
-        let order: Vec<&str> = order.iter().rev().map(|n| graph[*n].as_str()).collect();
+        let order: Vec<&str> = order.iter().rev().map(|n| graph[*n]).collect();
         out.push_str(&format!("deploy order: {}\n", order.join(", ")));
     }
     out

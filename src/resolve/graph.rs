@@ -10,19 +10,22 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Dependency, DependencyReason, Environment};
 
 /// The dependency graph of an environment: one node per service, one edge
-/// per dependency (from the dependent to the service it needs).
-pub fn dependency_graph(env: &Environment) -> DiGraph<String, Dependency> {
-    let mut graph = DiGraph::new();
-    let mut index: HashMap<&str, NodeIndex> = HashMap::new();
+/// per dependency (from the dependent to the service it needs). Borrows the
+/// environment: it is built for every environment on every analysis (each
+/// keystroke in an editor), and copying names and provenance showed.
+pub fn dependency_graph(env: &Environment) -> DiGraph<&str, &Dependency> {
+    let mut graph = DiGraph::with_capacity(env.services.len(), env.services.len());
+    let mut index: HashMap<&str, NodeIndex> = HashMap::with_capacity(env.services.len());
     for s in &env.services {
-        index.insert(&s.name, graph.add_node(s.name.clone()));
+        index.insert(&s.name, graph.add_node(s.name.as_str()));
     }
     for s in &env.services {
+        let Some(&from) = index.get(s.name.as_str()) else {
+            continue;
+        };
         for d in &s.dependencies {
-            if let (Some(&from), Some(&to)) =
-                (index.get(s.name.as_str()), index.get(d.target.as_str()))
-            {
-                graph.add_edge(from, to, d.clone());
+            if let Some(&to) = index.get(d.target.as_str()) {
+                graph.add_edge(from, to, d);
             }
         }
     }
@@ -78,13 +81,13 @@ pub fn cycle_diagnostics(env: &Environment) -> Vec<Diagnostic> {
         // Start from the service declared first, for stable output.
         scc.sort();
         let cycle = cycle_in(&graph, &scc);
-        let names: Vec<String> = cycle
+        let names: Vec<&str> = cycle
             .iter()
-            .filter_map(|&e| graph.edge_endpoints(e).map(|(a, _)| graph[a].clone()))
+            .filter_map(|&e| graph.edge_endpoints(e).map(|(a, _)| graph[a]))
             .collect();
         let mut labels = cycle.iter().filter_map(|&e| {
             let (a, b) = graph.edge_endpoints(e)?;
-            let dep = &graph[e];
+            let dep = graph[e];
             let step = dep.origin.effective()?;
             let why = match &dep.reason {
                 DependencyReason::DependsOn => {

@@ -194,7 +194,6 @@ pub fn resolve(
         .as_ref()
         .map(|p| p.shared.as_slice())
         .unwrap_or(&[]);
-    let override_level = Level::Override;
     // Levels are built once and borrowed by every instance's stack: cloning
     // them (template and layer names) per instance showed in profiles.
     let template_levels: Vec<Level> = decls
@@ -207,203 +206,250 @@ pub fn resolve(
         .iter()
         .map(|l| Level::LayerService(l.name.value.clone()))
         .collect();
+    let cx = EnvCx {
+        decls,
+        steps: &steps,
+        env_layers: &env_layers,
+        service_templates: &service_templates,
+        unknown_from: &unknown_from,
+        template_levels: &template_levels,
+        layer_service_levels: &layer_service_levels,
+        project_shared,
+        overrides,
+        service_names: &service_names,
+        project_region: project.region.as_ref(),
+    };
+    project.environments = (0..decls.environments.len())
+        .map(|ei| resolve_environment(&cx, ei, diags))
+        .collect();
+    project
+}
+
+/// What every environment's resolution reads.
+struct EnvCx<'a> {
+    decls: &'a Decls,
+    steps: &'a Steps<'a>,
+    env_layers: &'a [Vec<usize>],
+    service_templates: &'a [Vec<usize>],
+    unknown_from: &'a [bool],
+    template_levels: &'a [Level],
+    layer_service_levels: &'a [Level],
+    project_shared: &'a [(String, Set<VarValue>)],
+    overrides: &'a [OverrideVar],
+    service_names: &'a [&'a str],
+    project_region: Option<&'a Valued<String>>,
+}
+
+/// One environment: its own settings, then one instance per service.
+fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> Environment {
+    let EnvCx {
+        decls,
+        steps,
+        env_layers,
+        service_templates,
+        unknown_from,
+        template_levels,
+        layer_service_levels,
+        project_shared,
+        overrides,
+        service_names,
+        project_region,
+    } = *cx;
+    let e = &decls.environments[ei];
+    let override_level = Level::Override;
     let (service_level, environment_level, environment_service_level) = (
         Level::Service,
         Level::Environment,
         Level::EnvironmentService,
     );
-    project.environments.reserve(decls.environments.len());
-    for (ei, e) in decls.environments.iter().enumerate() {
-        let layers: Vec<(Level, &Block)> = env_layers[ei]
+    let layers: Vec<(Level, &Block)> = env_layers[ei]
+        .iter()
+        .map(|&l| {
+            (
+                Level::Layer(decls.layers[l].name.value.clone()),
+                &decls.layers[l].block,
+            )
+        })
+        .collect();
+    let mut env = Environment {
+        name: e.name.value.clone(),
+        declared: Some(Origin::single(steps.step(
+            &Level::Environment,
+            At {
+                file: e.file,
+                span: e.name.span,
+            },
+        ))),
+        layers: layers
             .iter()
-            .map(|&l| {
-                (
-                    Level::Layer(decls.layers[l].name.value.clone()),
-                    &decls.layers[l].block,
-                )
+            .map(|(l, _)| match l {
+                Level::Layer(n) => n.clone(),
+                _ => String::new(),
             })
+            .collect(),
+        ephemeral: e.ephemeral.map(|(b, at)| Valued {
+            value: b,
+            origin: Origin::single(steps.step(&Level::Environment, at)),
+        }),
+        ttl_seconds: e.ttl.map(|(t, at)| Valued {
+            value: t,
+            origin: Origin::single(steps.step(&Level::Environment, at)),
+        }),
+        ..Default::default()
+    };
+    // Environment-wide values: protect and shared variables.
+    let mut wide: Vec<(Level, &Block)> = layers.clone();
+    wide.push((Level::Environment, &e.block));
+    let env_bool = |key: Key| -> Option<Valued<bool>> {
+        let sets: Vec<(&Level, &Set<Val>)> = wide
+            .iter()
+            .filter_map(|(l, b)| b.get(key).map(|s| (l, s)))
             .collect();
-        let mut env = Environment {
-            name: e.name.value.clone(),
-            declared: Some(Origin::single(steps.step(
-                &Level::Environment,
-                At {
-                    file: e.file,
-                    span: e.name.span,
-                },
-            ))),
-            layers: layers
-                .iter()
-                .map(|(l, _)| match l {
-                    Level::Layer(n) => n.clone(),
-                    _ => String::new(),
-                })
-                .collect(),
-            ephemeral: e.ephemeral.map(|(b, at)| Valued {
-                value: b,
-                origin: Origin::single(steps.step(&Level::Environment, at)),
-            }),
-            ttl_seconds: e.ttl.map(|(t, at)| Valued {
-                value: t,
-                origin: Origin::single(steps.step(&Level::Environment, at)),
-            }),
-            ..Default::default()
-        };
-        // Environment-wide values: protect and shared variables.
-        let mut wide: Vec<(Level, &Block)> = layers.clone();
-        wide.push((Level::Environment, &e.block));
-        let env_bool = |key: Key| -> Option<Valued<bool>> {
-            let sets: Vec<(&Level, &Set<Val>)> = wide
-                .iter()
-                .filter_map(|(l, b)| b.get(key).map(|s| (l, s)))
-                .collect();
-            match sets.last() {
-                Some((
-                    _,
-                    Set {
-                        val: Some(Val::Bool(p)),
-                        ..
-                    },
-                )) => Some(Valued {
-                    value: *p,
-                    origin: steps.origin(&sets),
-                }),
-                _ => None,
-            }
-        };
-        env.protect = env_bool(Key::Protect);
-        env.private_network = env_bool(Key::PrivateNetwork);
-        let mut shared: BTreeMap<&str, Vec<(&Level, &Set<VarValue>)>> = BTreeMap::new();
-        let project_level = Level::Project;
-        for (name, set) in project_shared {
-            shared.entry(name).or_default().push((&project_level, set));
-        }
-        for (level, block) in &wide {
-            for (name, set) in &block.shared {
-                shared.entry(name).or_default().push((level, set));
-            }
-        }
-        for (name, sets) in &shared {
-            if let Some((_, Set { val: Some(v), .. })) = sets.last() {
-                env.shared_variables.insert(
-                    name.to_string(),
-                    Valued {
-                        value: v.clone(),
-                        origin: steps.origin(sets),
-                    },
-                );
-            }
-        }
-
-        env.services.reserve_exact(decls.services.len());
-        for (si, s) in decls.services.iter().enumerate() {
-            let mut stack: Vec<(&Level, &Block)> =
-                Vec::with_capacity(service_templates[si].len() + 2 * layers.len() + 3);
-            for &t in &service_templates[si] {
-                stack.push((&template_levels[t], &decls.templates[t].block));
-            }
-            stack.push((&service_level, &s.block));
-            for (k, (level, block)) in layers.iter().enumerate() {
-                stack.push((level, block));
-                for (ident, inner) in &block.services {
-                    if ident.value == s.name.value {
-                        stack.push((&layer_service_levels[env_layers[ei][k]], inner));
-                    }
-                }
-            }
-            stack.push((&environment_level, &e.block));
-            for (ident, inner) in &e.block.services {
-                if ident.value == s.name.value {
-                    stack.push((&environment_service_level, inner));
-                }
-            }
-            let mut merged = instance::merge(&stack);
-            for o in overrides.iter().filter(|o| o.service.is_none()) {
-                instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
-            }
-            for o in overrides
-                .iter()
-                .filter(|o| o.service.as_deref() == Some(s.name.value.as_str()))
-            {
-                instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
-            }
-            let templates = service_templates[si]
-                .iter()
-                .map(|&t| decls.templates[t].name.value.clone())
-                .collect();
-            let mut inst = instance::build(&s.name.value, templates, &merged, &steps);
-            inst.declared = Some(Origin::single(steps.step(
-                &Level::Service,
-                At {
-                    file: s.file,
-                    span: s.name.span,
-                },
-            )));
-            if inst.source.is_none()
-                && !unknown_from[si]
-                && !stack.iter().any(|(_, b)| b.invalid_source)
-                && !s.broken
-                && !service_templates[si]
-                    .iter()
-                    .any(|&t| decls.templates[t].broken)
-            {
-                diags.push(
-                    Diagnostic::error("mirage::resolve::no_source", s.file, s.name.span, format!("service `{}` has no source", s.name.value))
-                        .with_help("add `repo \"owner/name\"` or `image \"name:tag\"` to the service or to its template"),
-                );
-            }
-            if inst.deploy.region.is_none()
-                && let Some(r) = &project.region
-            {
-                inst.deploy.region = Some(r.clone());
-            }
-            // Dependencies: `depends-on`, then references.
-            if let Some((
-                level,
+        match sets.last() {
+            Some((
+                _,
                 Set {
-                    val: Some(Val::Names(names)),
-                    at,
+                    val: Some(Val::Bool(p)),
+                    ..
                 },
-            )) = merged.settings.get(&Key::DependsOn).and_then(|v| v.last())
-            {
-                for (name, span) in names {
+            )) => Some(Valued {
+                value: *p,
+                origin: steps.origin(&sets),
+            }),
+            _ => None,
+        }
+    };
+    env.protect = env_bool(Key::Protect);
+    env.private_network = env_bool(Key::PrivateNetwork);
+    let mut shared: BTreeMap<&str, Vec<(&Level, &Set<VarValue>)>> = BTreeMap::new();
+    let project_level = Level::Project;
+    for (name, set) in project_shared {
+        shared.entry(name).or_default().push((&project_level, set));
+    }
+    for (level, block) in &wide {
+        for (name, set) in &block.shared {
+            shared.entry(name).or_default().push((level, set));
+        }
+    }
+    for (name, sets) in &shared {
+        if let Some((_, Set { val: Some(v), .. })) = sets.last() {
+            env.shared_variables.insert(
+                name.to_string(),
+                Valued {
+                    value: v.clone(),
+                    origin: steps.origin(sets),
+                },
+            );
+        }
+    }
+
+    env.services.reserve_exact(decls.services.len());
+    for (si, s) in decls.services.iter().enumerate() {
+        let mut stack: Vec<(&Level, &Block)> =
+            Vec::with_capacity(service_templates[si].len() + 2 * layers.len() + 3);
+        for &t in &service_templates[si] {
+            stack.push((&template_levels[t], &decls.templates[t].block));
+        }
+        stack.push((&service_level, &s.block));
+        for (k, (level, block)) in layers.iter().enumerate() {
+            stack.push((level, block));
+            for (ident, inner) in &block.services {
+                if ident.value == s.name.value {
+                    stack.push((&layer_service_levels[env_layers[ei][k]], inner));
+                }
+            }
+        }
+        stack.push((&environment_level, &e.block));
+        for (ident, inner) in &e.block.services {
+            if ident.value == s.name.value {
+                stack.push((&environment_service_level, inner));
+            }
+        }
+        let mut merged = instance::merge(&stack);
+        for o in overrides.iter().filter(|o| o.service.is_none()) {
+            instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
+        }
+        for o in overrides
+            .iter()
+            .filter(|o| o.service.as_deref() == Some(s.name.value.as_str()))
+        {
+            instance::add_vars(&mut merged, &override_level, std::slice::from_ref(&o.var));
+        }
+        let templates = service_templates[si]
+            .iter()
+            .map(|&t| decls.templates[t].name.value.clone())
+            .collect();
+        let mut inst = instance::build(&s.name.value, templates, &merged, &steps);
+        inst.declared = Some(Origin::single(steps.step(
+            &Level::Service,
+            At {
+                file: s.file,
+                span: s.name.span,
+            },
+        )));
+        if inst.source.is_none()
+            && !unknown_from[si]
+            && !stack.iter().any(|(_, b)| b.invalid_source)
+            && !s.broken
+            && !service_templates[si]
+                .iter()
+                .any(|&t| decls.templates[t].broken)
+        {
+            diags.push(
+                Diagnostic::error("mirage::resolve::no_source", s.file, s.name.span, format!("service `{}` has no source", s.name.value))
+                    .with_help("add `repo \"owner/name\"` or `image \"name:tag\"` to the service or to its template"),
+            );
+        }
+        if inst.deploy.region.is_none()
+            && let Some(r) = project_region
+        {
+            inst.deploy.region = Some(r.clone());
+        }
+        // Dependencies: `depends-on`, then references.
+        if let Some((
+            level,
+            Set {
+                val: Some(Val::Names(names)),
+                at,
+            },
+        )) = merged.settings.get(&Key::DependsOn).and_then(|v| v.last())
+        {
+            for (name, span) in names {
+                inst.dependencies.push(Dependency {
+                    target: name.clone(),
+                    reason: DependencyReason::DependsOn,
+                    origin: Origin::single(steps.step(
+                        level,
+                        At {
+                            file: at.file,
+                            span: *span,
+                        },
+                    )),
+                });
+            }
+        }
+        for (var, value) in &inst.variables {
+            for r in value.value.references() {
+                // `${{api.X}}` inside `api` is its own variable, not an edge.
+                if let VarRef::Service { service, name } = r
+                    && *service != s.name.value
+                {
                     inst.dependencies.push(Dependency {
-                        target: name.clone(),
-                        reason: DependencyReason::DependsOn,
-                        origin: Origin::single(steps.step(
-                            level,
-                            At {
-                                file: at.file,
-                                span: *span,
-                            },
-                        )),
+                        target: service.clone(),
+                        reason: DependencyReason::Reference {
+                            variable: var.clone(),
+                            target_variable: name.clone(),
+                        },
+                        origin: value.origin.clone(),
                     });
                 }
             }
-            for (var, value) in &inst.variables {
-                for r in value.value.references() {
-                    // `${{api.X}}` inside `api` is its own variable, not an edge.
-                    if let VarRef::Service { service, name } = r
-                        && *service != s.name.value
-                    {
-                        inst.dependencies.push(Dependency {
-                            target: service.clone(),
-                            reason: DependencyReason::Reference {
-                                variable: var.clone(),
-                                target_variable: name.clone(),
-                            },
-                            origin: value.origin.clone(),
-                        });
-                    }
-                }
-            }
-            env.services.push(inst);
         }
-        check_references(&env, &service_names, diags);
-        diags.extend(super::graph::cycle_diagnostics(&env));
-        project.environments.push(env);
+        env.services.push(inst);
     }
-    project
+    check_references(&env, service_names, diags);
+    diags.extend(super::graph::cycle_diagnostics(&env));
+    env
 }
 
 fn check_service_names(
