@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use support::{Client, pos};
 
+// The server binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mirage_lsp::Allocator = mimalloc::MiMalloc;
+
 const FILES: usize = 5;
 const SERVICES_PER_FILE: usize = 90;
 

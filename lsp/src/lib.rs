@@ -13,6 +13,14 @@ pub mod workspace;
 
 pub use server::Server;
 
+/// The allocator `mirage-lsp` runs with (and its benchmark measures with).
+/// Each keystroke re-analyses the project, allocating and freeing hundreds
+/// of thousands of small objects, and the previous analysis is freed on
+/// another thread; with glibc's allocator that was over a third of the time
+/// from `didChange` to diagnostics, and the cross-thread frees contended
+/// with the next analysis (docs/benchmarks.md).
+pub type Allocator = mimalloc::MiMalloc;
+
 /// Serve the protocol over `input`/`output` until the client exits.
 pub async fn serve<I, O>(input: I, output: O)
 where

@@ -73,8 +73,8 @@ pub struct Index {
     pub paths: Vec<PathBuf>,
 }
 
-/// The parsed tree and names of each file by path, so that re-indexing
-/// after a keystroke parses only the file that changed.
+/// The names of each file by path, so that re-indexing after a keystroke
+/// walks only the file that changed.
 #[derive(Debug, Default)]
 pub struct IndexCache {
     files: HashMap<PathBuf, CachedFile>,
@@ -82,7 +82,8 @@ pub struct IndexCache {
 
 #[derive(Debug)]
 struct CachedFile {
-    text: Arc<str>,
+    /// The tree the occurrences were read from (the analysis's own, shared
+    /// with its parse cache: the same `Arc` means the same text).
     document: Arc<Document>,
     /// Occurrences with `file` set to `FileId(0)`.
     occurrences: Vec<Occurrence>,
@@ -94,18 +95,23 @@ impl Index {
         Self::with_cache(analysis, &mut IndexCache::default())
     }
 
-    /// [`Index::new`], reusing the trees of files whose text is unchanged
-    /// since the last call with the same cache.
+    /// [`Index::new`], reusing the names of files whose tree is the same
+    /// as at the last call with the same cache.
     pub fn with_cache(analysis: &Analysis, cache: &mut IndexCache) -> Self {
         let mut index = Index::default();
         let mut seen = HashMap::new();
         for (id, file) in analysis.files.iter() {
+            // The analysis's tree; parsed here only for a file it has none of.
+            let document = analysis
+                .documents
+                .get(id.0 as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(syntax::parse(id, &file.text).document));
             let hit = cache
                 .files
                 .get(&file.path)
-                .is_some_and(|c| Arc::ptr_eq(&c.text, &file.text) || c.text == file.text);
+                .is_some_and(|c| Arc::ptr_eq(&c.document, &document));
             if !hit {
-                let document = syntax::parse(id, &file.text).document;
                 let mut occurrences = Vec::new();
                 let mut w = Walker {
                     text: &file.text,
@@ -119,8 +125,7 @@ impl Index {
                 cache.files.insert(
                     file.path.clone(),
                     CachedFile {
-                        text: file.text.clone(),
-                        document: Arc::new(document),
+                        document,
                         occurrences,
                     },
                 );

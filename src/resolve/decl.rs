@@ -3,6 +3,7 @@
 //! reported at the second definition.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::block::{self, Block, Context, Set, check_props, read_block, read_vars};
 use super::suggest::did_you_mean;
@@ -70,7 +71,7 @@ const TOP_LEVEL: &[&str] = &[
 /// Read the declarations of every document.
 pub fn read_decls(
     files: &crate::diagnostic::SourceFiles,
-    documents: &[Document],
+    documents: &[Arc<Document>],
     is_std: &[bool],
     diags: &mut Vec<Diagnostic>,
 ) -> Decls {

@@ -2,12 +2,13 @@
 //! files (read from disk when not given in memory) and `import "std/…"`
 //! files shipped in the binary. Detects missing imports and import loops.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use super::stdlib;
 use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
-use crate::syntax::{self, Document, Value};
+use crate::syntax::{self, Document, SyntaxError, Value};
 
 /// A text to analyse, or why it could not be read.
 pub enum Input {
@@ -24,7 +25,7 @@ pub struct Loaded {
     /// The texts.
     pub files: SourceFiles,
     /// The parsed tree of each file, indexed by `FileId`.
-    pub documents: Vec<Document>,
+    pub documents: Vec<Arc<Document>>,
     /// Whether each file is a standard-library file.
     pub is_std: Vec<bool>,
     /// Diagnostics so far (syntax, IO, imports).
@@ -64,8 +65,52 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-struct Loader {
+/// Parsed trees of files by path, kept from one analysis to the next so
+/// that re-analysing after one file changed parses only that file (the
+/// language server keeps one per project).
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    files: HashMap<PathBuf, CachedParse>,
+}
+
+#[derive(Debug)]
+struct CachedParse {
+    text: Arc<str>,
+    document: Arc<Document>,
+    errors: Vec<SyntaxError>,
+}
+
+impl ParseCache {
+    /// The tree and syntax errors of `text`, parsed now unless `path` was
+    /// last parsed with the same text.
+    fn parse(&mut self, path: &Path, text: &Arc<str>) -> (Arc<Document>, Vec<SyntaxError>) {
+        if let Some(c) = self.files.get(path)
+            && (Arc::ptr_eq(&c.text, text) || *c.text == **text)
+        {
+            return (c.document.clone(), c.errors.clone());
+        }
+        let (document, errors) = syntax::parse_tree(text);
+        let document = Arc::new(document);
+        self.files.insert(
+            path.to_path_buf(),
+            CachedParse {
+                text: text.clone(),
+                document: document.clone(),
+                errors: errors.clone(),
+            },
+        );
+        (document, errors)
+    }
+
+    /// Forget every file not in `keep`.
+    fn retain(&mut self, keep: &HashSet<PathBuf>) {
+        self.files.retain(|p, _| keep.contains(p));
+    }
+}
+
+struct Loader<'c> {
     loaded: Loaded,
+    cache: &'c mut ParseCache,
     by_path: HashMap<PathBuf, FileId>,
     /// In-memory texts not yet added (imports look here before the disk).
     pending: HashMap<PathBuf, Input>,
@@ -73,9 +118,12 @@ struct Loader {
     edges: Vec<(FileId, FileId, Span)>,
 }
 
-/// Parse the project inputs and follow their imports.
-pub fn load(inputs: Vec<Input>) -> Loaded {
+/// Parse the project inputs and follow their imports, reusing the trees in
+/// `cache` of files whose text has not changed (and leaving there the trees
+/// of this load's files).
+pub fn load(inputs: Vec<Input>, cache: &mut ParseCache) -> Loaded {
     let mut loader = Loader {
+        cache,
         loaded: Loaded {
             files: SourceFiles::new(),
             documents: Vec::new(),
@@ -104,10 +152,12 @@ pub fn load(inputs: Vec<Input>) -> Loaded {
         queue.extend(loader.follow_imports(id));
     }
     loader.check_cycles();
+    let keep: HashSet<PathBuf> = loader.by_path.keys().cloned().collect();
+    loader.cache.retain(&keep);
     loader.loaded
 }
 
-impl Loader {
+impl Loader<'_> {
     fn add(&mut self, input: Input, is_std: bool) -> FileId {
         let (path, text, problem) = match input {
             Input::Text(p, t) => (p, t, None),
@@ -140,15 +190,18 @@ impl Loader {
             // Parse nothing: a lossy text would give misleading errors.
             return id;
         }
-        let parsed = syntax::parse(id, &self.loaded.files.get(id).text);
-        self.loaded.diagnostics.extend(parsed.diagnostics);
-        self.loaded.documents[id.0 as usize] = parsed.document;
+        let text = self.loaded.files.get(id).text.clone();
+        let (document, errors) = self.cache.parse(&normalize(&path), &text);
+        self.loaded
+            .diagnostics
+            .extend(errors.into_iter().map(|e| e.into_diagnostic(id)));
+        self.loaded.documents[id.0 as usize] = document;
         id
     }
 
     fn push_file(&mut self, path: PathBuf, text: String, is_std: bool) -> FileId {
         let id = self.loaded.files.add(SourceFile::new(path.clone(), text));
-        self.loaded.documents.push(Document::default());
+        self.loaded.documents.push(Arc::default());
         self.loaded.is_std.push(is_std);
         self.by_path.insert(normalize(&path), id);
         id

@@ -25,12 +25,15 @@ pub mod value;
 mod variable;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::model;
+use crate::syntax::Document;
 
 pub use block::service_setting_names;
 pub use graph::dependency_graph;
+pub use load::ParseCache;
 pub use variable::RAILWAY_PROVIDED;
 
 /// Everything one analysis of a project found.
@@ -42,6 +45,9 @@ pub struct Analysis {
     pub project: model::Project,
     /// Every problem, errors and warnings, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The parsed tree of each file, indexed by `FileId` (shared with the
+    /// [`ParseCache`] it was parsed through; missing for pseudo-files).
+    pub documents: Vec<Arc<Document>>,
 }
 
 impl Analysis {
@@ -170,7 +176,7 @@ pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
         );
     }
     let inputs = paths.into_iter().map(load::read_input).collect();
-    run(dir, inputs, overrides)
+    run(dir, inputs, overrides, &mut ParseCache::default())
 }
 
 fn io_problem(dir: &Path, code: &'static str, message: String) -> Analysis {
@@ -185,6 +191,7 @@ fn io_problem(dir: &Path, code: &'static str, message: String) -> Analysis {
         files,
         project: model::Project::default(),
         diagnostics: vec![Diagnostic::error(code, id, Span::at(0), message).with_help(help)],
+        documents: Vec::new(),
     }
 }
 
@@ -200,10 +207,30 @@ pub fn analyze_with(root: &Path, files: Vec<(PathBuf, String)>, overrides: &Over
         .into_iter()
         .map(|(p, t)| load::Input::Text(p, t))
         .collect();
-    run(root, inputs, overrides)
+    run(root, inputs, overrides, &mut ParseCache::default())
 }
 
-fn run(root: &Path, inputs: Vec<load::Input>, overrides: &Overrides) -> Analysis {
+/// [`analyze`] reusing the parsed trees in `cache` of files whose text did
+/// not change since the last call with it (an editor re-analysing after a
+/// keystroke parses one file, not the project).
+pub fn analyze_cached(
+    root: &Path,
+    files: Vec<(PathBuf, String)>,
+    cache: &mut ParseCache,
+) -> Analysis {
+    let inputs = files
+        .into_iter()
+        .map(|(p, t)| load::Input::Text(p, t))
+        .collect();
+    run(root, inputs, &Overrides::default(), cache)
+}
+
+fn run(
+    root: &Path,
+    inputs: Vec<load::Input>,
+    overrides: &Overrides,
+    cache: &mut ParseCache,
+) -> Analysis {
     if inputs.is_empty() {
         return io_problem(
             root,
@@ -216,7 +243,7 @@ fn run(root: &Path, inputs: Vec<load::Input>, overrides: &Overrides) -> Analysis
         documents,
         is_std,
         mut diagnostics,
-    } = load::load(inputs);
+    } = load::load(inputs, cache);
     let decls = decl::read_decls(&files, &documents, &is_std, &mut diagnostics);
     let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
     let project = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
@@ -239,6 +266,7 @@ fn run(root: &Path, inputs: Vec<load::Input>, overrides: &Overrides) -> Analysis
         files,
         project,
         diagnostics,
+        documents,
     }
 }
 
@@ -358,6 +386,57 @@ mod tests {
                 .value
                 .is_sensitive()
         );
+    }
+
+    #[test]
+    fn parse_cache_reparses_only_changed_files_and_gives_the_same_answer() {
+        let root = Path::new("/project");
+        let a = (
+            root.join("a.mirage"),
+            "project \"p\"\nservice \"api\" {\n    image \"nginx:1\"\n}\nenvironment \"production\"\n"
+                .to_string(),
+        );
+        let b = (
+            root.join("b.mirage"),
+            "service \"web\" {\n    image \"nginx:1\"\n".to_string(),
+        );
+        let mut cache = ParseCache::default();
+        let first = analyze_cached(root, vec![a.clone(), b.clone()], &mut cache);
+        // b's syntax error, at b's id.
+        let b_id = first.files.find(&b.0).expect("b");
+        assert!(
+            first
+                .diagnostics
+                .iter()
+                .any(|d| d.code.starts_with("mirage::syntax::") && d.primary.file == b_id)
+        );
+
+        // A file that sorts first shifts every id; b is not re-parsed, and
+        // its cached syntax error follows it to its new id.
+        let z = (
+            root.join("0.mirage"),
+            "service \"db\" {\n    image \"postgres:16\"\n}\n".to_string(),
+        );
+        let second = analyze_cached(root, vec![z.clone(), a.clone(), b.clone()], &mut cache);
+        let (a1, a2) = (
+            first.files.find(&a.0).expect("a"),
+            second.files.find(&a.0).expect("a"),
+        );
+        assert!(Arc::ptr_eq(
+            &first.documents[a1.0 as usize],
+            &second.documents[a2.0 as usize]
+        ));
+        let uncached = analyze(root, vec![z, a.clone(), b.clone()]);
+        assert_eq!(second.diagnostics, uncached.diagnostics);
+        assert_eq!(
+            format!("{:?}", second.project),
+            format!("{:?}", uncached.project)
+        );
+
+        // A changed text is parsed again.
+        let fixed = (b.0.clone(), format!("{}}}\n", b.1));
+        let third = analyze_cached(root, vec![a, fixed], &mut cache);
+        assert!(third.diagnostics.is_empty(), "{:?}", third.diagnostics);
     }
 
     #[test]

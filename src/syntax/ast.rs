@@ -4,6 +4,7 @@
 //! this tree (they are comments); the formatter still keeps them, through the
 //! lossless token stream.
 
+use super::SyntaxError;
 use crate::diagnostic::{Diagnostic, FileId, Span};
 
 /// A parsed KDL document.
@@ -183,13 +184,21 @@ impl Node {
     }
 }
 
+/// Parse KDL v2 text into a tree and its syntax errors in source order, not
+/// yet attached to a file (so a parse can be kept and reused under another
+/// [`FileId`]). Never panics.
+pub fn parse_tree(text: &str) -> (Document, Vec<SyntaxError>) {
+    let (document, mut errors) = super::parser::parse_text(text);
+    // Source order; stable so that errors at one place keep their order.
+    errors.sort_by_key(|e| e.span.start);
+    (document, errors)
+}
+
 /// Parse KDL v2 text. Never panics, for any input; always returns a tree.
 ///
 /// `file` is recorded in the diagnostics.
 pub fn parse(file: FileId, text: &str) -> Parsed {
-    let (document, mut errors) = super::parser::parse_text(text);
-    // Source order; stable so that errors at one place keep their order.
-    errors.sort_by_key(|e| e.span.start);
+    let (document, errors) = parse_tree(text);
     Parsed {
         document,
         diagnostics: errors

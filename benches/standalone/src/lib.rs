@@ -9,3 +9,12 @@ pub mod model;
 pub mod resolve;
 #[path = "../../../src/syntax/mod.rs"]
 pub mod syntax;
+
+/// Only the image-reference grammar, which the resolver validates images
+/// with (at `crate::discover::image`, as in the main crate).
+#[path = "../../../src/discover/image/mod.rs"]
+#[allow(dead_code)]
+mod image;
+mod discover {
+    pub(crate) use super::image;
+}
