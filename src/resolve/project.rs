@@ -379,7 +379,7 @@ fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> En
             .iter()
             .map(|&t| decls.templates[t].name.value.clone())
             .collect();
-        let mut inst = instance::build(&s.name.value, templates, &merged, &steps);
+        let mut inst = instance::build(&s.name.value, templates, &merged, steps);
         inst.declared = Some(Origin::single(steps.step(
             &Level::Service,
             At {
