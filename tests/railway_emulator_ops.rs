@@ -372,6 +372,17 @@ async fn services_and_instances() {
         .service_instances;
     assert_eq!(instances.edges.len(), 4);
 
+    let etags = |snapshot: &mirage::railway::snapshot::Snapshot| -> Vec<String> {
+        snapshot
+            .environments
+            .values()
+            .map(|e| e.config_etag.clone())
+            .collect()
+    };
+    let before = client
+        .read_project(&s.project_id)
+        .await
+        .expect("read_project");
     client
         .mutate(ServiceDelete::build(ServiceDeleteVariables {
             id: s.worker.clone(),
@@ -385,6 +396,10 @@ async fn services_and_instances() {
         .expect("read_project");
     assert_eq!(snapshot.service_id("jobs"), None);
     assert_eq!(snapshot.services.len(), 3);
+    // Deleting a service changes every config it was in, so every etag.
+    for (old, new) in etags(&before).iter().zip(etags(&snapshot)) {
+        assert_ne!(*old, new, "configEtag after serviceDelete");
+    }
     s.emulator.shutdown().await;
 }
 
