@@ -51,14 +51,14 @@ impl Rng {
 
 fn ident(i: &KdlIdentifier) -> Ident {
     Ident {
-        value: i.value().to_string(),
+        value: i.value().into(),
         span: Span::default(),
     }
 }
 
 fn value(v: &KdlValue) -> Value {
     match v {
-        KdlValue::String(s) => Value::String(s.clone()),
+        KdlValue::String(s) => Value::String(s.as_str().into()),
         KdlValue::Integer(i) => Value::Number(Number::Integer(*i)),
         KdlValue::Float(f) => Value::Number(Number::Float(*f)),
         KdlValue::Bool(b) => Value::Bool(*b),

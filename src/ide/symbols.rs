@@ -28,7 +28,7 @@ fn symbol(node: &Node, depth: usize) -> Symbol {
     let arg = node.first_arg();
     let (name, selection) = match arg.and_then(|e| e.value.as_str().map(|s| (s, e.value_span))) {
         Some((s, span)) => (s.to_string(), span),
-        None => (node.name.value.clone(), node.name.span),
+        None => (node.name.value.to_string(), node.name.span),
     };
     let children = node
         .child_nodes()
@@ -41,7 +41,7 @@ fn symbol(node: &Node, depth: usize) -> Symbol {
         .map(|c| {
             if is_map(node) {
                 Symbol {
-                    name: c.name.value.clone(),
+                    name: c.name.value.to_string(),
                     detail: "variable".into(),
                     span: c.span,
                     selection: c.name.span,
@@ -53,7 +53,7 @@ fn symbol(node: &Node, depth: usize) -> Symbol {
         })
         .collect();
     // A `vars` block is listed by its node name, its entries inside.
-    let detail = node.name.value.clone();
+    let detail = node.name.value.to_string();
     let name = if is_map(node) { detail.clone() } else { name };
     Symbol {
         name,

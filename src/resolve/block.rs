@@ -433,7 +433,7 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
             let mut names = Vec::new();
             for e in node.args() {
                 match &e.value {
-                    Value::String(s) => names.push((s.clone(), e.value_span)),
+                    Value::String(s) => names.push((s.to_string(), e.value_span)),
                     other => type_error(cx, e, "a service name", other),
                 }
             }
@@ -492,14 +492,14 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                     span: child.span,
                 };
                 match first.map(|e| &e.value) {
-                    Some(Value::Null) => {
-                        block.regions.push((region.clone(), Set { val: None, at }))
-                    }
+                    Some(Value::Null) => block
+                        .regions
+                        .push((region.to_string(), Set { val: None, at })),
                     _ => {
                         if let Some(n) = int_arg(cx, child, 0, 50) {
                             block
                                 .regions
-                                .push((region.clone(), Set { val: Some(n), at }));
+                                .push((region.to_string(), Set { val: Some(n), at }));
                         }
                     }
                 }
@@ -895,7 +895,7 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
             );
             continue;
         }
-        if let Some(first) = seen.get(name) {
+        if let Some(first) = seen.get(name.as_str()) {
             cx.push(
                 Diagnostic::error(
                     "mirage::resolve::duplicate_setting",
@@ -908,7 +908,7 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
             );
             continue;
         }
-        seen.insert(name.clone(), child.name.span);
+        seen.insert(name.to_string(), child.name.span);
         if child.children.is_some() || child.props().next().is_some() {
             cx.push(
                 Diagnostic::error(
@@ -929,7 +929,7 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
             span: child.span,
         };
         if let Ok(v) = parse_var_value(cx, entry) {
-            out.push((name.clone(), Set { val: v, at }));
+            out.push((name.to_string(), Set { val: v, at }));
         }
     }
     out
@@ -1087,7 +1087,7 @@ pub fn string_arg(cx: &mut Cx, node: &Node) -> Option<String> {
 
 fn string_entry(cx: &mut Cx, e: &Entry) -> Option<String> {
     match &e.value {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s.to_string()),
         other => {
             type_error(cx, e, "a string", other);
             None

@@ -164,7 +164,7 @@ fn read_top(
     let Some(name) = decl_name(cx, node, kind) else {
         return;
     };
-    let key = (kind, name.value.clone());
+    let key = (kind, name.value.to_string());
     if let Some(&(first_file, first_span)) = names.get(&key) {
         cx.push(
             Diagnostic::error(

@@ -217,7 +217,7 @@ impl Loader<'_> {
             .filter_map(|n| {
                 let e = n.first_arg()?;
                 match &e.value {
-                    Value::String(s) => Some((s.clone(), e.value_span, n.span)),
+                    Value::String(s) => Some((s.to_string(), e.value_span, n.span)),
                     _ => None,
                 }
             })

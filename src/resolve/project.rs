@@ -154,7 +154,7 @@ pub fn resolve(
     match &decls.project {
         Some(p) => {
             project.name = Some(Valued {
-                value: p.name.value.clone(),
+                value: p.name.value.to_string(),
                 origin: Origin::single(steps.step(
                     &Level::Project,
                     At {
@@ -199,12 +199,12 @@ pub fn resolve(
     let template_levels: Vec<Level> = decls
         .templates
         .iter()
-        .map(|t| Level::Template(t.name.value.clone()))
+        .map(|t| Level::Template(t.name.value.to_string()))
         .collect();
     let layer_service_levels: Vec<Level> = decls
         .layers
         .iter()
-        .map(|l| Level::LayerService(l.name.value.clone()))
+        .map(|l| Level::LayerService(l.name.value.to_string()))
         .collect();
     let cx = EnvCx {
         decls,
@@ -266,13 +266,13 @@ fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> En
         .iter()
         .map(|&l| {
             (
-                Level::Layer(decls.layers[l].name.value.clone()),
+                Level::Layer(decls.layers[l].name.value.to_string()),
                 &decls.layers[l].block,
             )
         })
         .collect();
     let mut env = Environment {
-        name: e.name.value.clone(),
+        name: e.name.value.to_string(),
         declared: Some(Origin::single(steps.step(
             &Level::Environment,
             At {
@@ -377,7 +377,7 @@ fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> En
         }
         let templates = service_templates[si]
             .iter()
-            .map(|&t| decls.templates[t].name.value.clone())
+            .map(|&t| decls.templates[t].name.value.to_string())
             .collect();
         let mut inst = instance::build(&s.name.value, templates, &merged, steps);
         inst.declared = Some(Origin::single(steps.step(

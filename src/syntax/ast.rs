@@ -4,6 +4,8 @@
 //! this tree (they are comments); the formatter still keeps them, through the
 //! lossless token stream.
 
+pub use smol_str::SmolStr;
+
 use super::SyntaxError;
 use crate::diagnostic::{Diagnostic, FileId, Span};
 
@@ -46,8 +48,9 @@ pub struct Children {
 /// and escapes processed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ident {
-    /// The name as a string.
-    pub value: String,
+    /// The name as a string (inline when short, so most names cost no
+    /// allocation; cloning is O(1)).
+    pub value: SmolStr,
     /// The token in the source (quotes included when quoted).
     pub span: Span,
 }
@@ -71,7 +74,7 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// Any string form (identifier, quoted, multi-line, raw), processed.
-    String(String),
+    String(SmolStr),
     /// A number.
     Number(Number),
     /// `#true` / `#false`.

@@ -1,33 +1,39 @@
 //! Turning string tokens into their values: escapes, raw strings and the
 //! dedent rules of multi-line strings.
 
+use super::SmolStr;
 use super::chars::{is_newline, is_unicode_space};
 use super::error::SyntaxError;
 use crate::diagnostic::Span;
 
 /// Value of a `"…"` token whose text starts at byte `offset` of the file.
-pub fn quoted(text: &str, offset: usize) -> Result<String, SyntaxError> {
+pub fn quoted(text: &str, offset: usize) -> Result<SmolStr, SyntaxError> {
     let body = &text[1..text.len() - 1];
+    if !body.contains('\\') {
+        // No escapes (nearly every string): the body is the value, and a
+        // short one needs no allocation.
+        return Ok(SmolStr::new(body));
+    }
     let mut out = String::with_capacity(body.len());
     unescape(body, offset + 1, &mut out)?;
-    Ok(out)
+    Ok(out.into())
 }
 
 /// Value of a raw string token `#…"…"#…` (single- or multi-line).
-pub fn raw(text: &str, offset: usize) -> Result<String, SyntaxError> {
+pub fn raw(text: &str, offset: usize) -> Result<SmolStr, SyntaxError> {
     let hashes = text.bytes().take_while(|&b| b == b'#').count();
     let inner = &text[hashes..text.len() - hashes];
     if inner.starts_with("\"\"\"") && inner.len() >= 6 {
         let body = &inner[3..inner.len() - 3];
-        multi_line(body, offset + hashes + 3, false)
+        multi_line(body, offset + hashes + 3, false).map(SmolStr::from)
     } else {
-        Ok(inner[1..inner.len() - 1].to_string())
+        Ok(SmolStr::new(&inner[1..inner.len() - 1]))
     }
 }
 
 /// Value of a `"""…"""` token.
-pub fn multi_line_quoted(text: &str, offset: usize) -> Result<String, SyntaxError> {
-    multi_line(&text[3..text.len() - 3], offset + 3, true)
+pub fn multi_line_quoted(text: &str, offset: usize) -> Result<SmolStr, SyntaxError> {
+    multi_line(&text[3..text.len() - 3], offset + 3, true).map(SmolStr::from)
 }
 
 /// Length of the newline starting `s`, if it starts with one.

@@ -5,7 +5,7 @@
 //! its own depth. Nesting is limited to [`MAX_DEPTH`] blocks so that hostile
 //! input cannot overflow the stack; deeper blocks are skipped iteratively.
 
-use super::ast::{Children, Document, Entry, Ident, Node};
+use super::ast::{Children, Document, Entry, Ident, Node, SmolStr};
 use super::error::SyntaxError;
 use super::lexer::{Lexer, Token, TokenKind as K};
 use crate::diagnostic::Span;
@@ -265,7 +265,7 @@ impl<'a> Parser<'a> {
                     .help(format!("quote it to use it as a name: `\"{text}\"`")),
                 );
                 Some(Ident {
-                    value: text.to_string(),
+                    value: SmolStr::new(text),
                     span: t.span,
                 })
             }

@@ -2,7 +2,7 @@
 //! numbers, keywords, and the bare words KDL v2 reserves.
 
 use super::Parser;
-use crate::syntax::ast::{Ident, Number, Value};
+use crate::syntax::ast::{Ident, Number, SmolStr, Value};
 use crate::syntax::error::SyntaxError;
 use crate::syntax::lexer::{Token, TokenKind as K};
 use crate::syntax::number::parse_number;
@@ -27,7 +27,7 @@ impl Parser<'_> {
                 if let Some(v) = self.reserved_word(t, text) {
                     return Some(v);
                 }
-                Ok(text.to_string())
+                Ok(SmolStr::new(text))
             }
             K::String => strings::quoted(text, t.span.start),
             K::MultiLineString => strings::multi_line_quoted(text, t.span.start),
