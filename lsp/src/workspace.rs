@@ -238,3 +238,50 @@ fn diagnostics(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A keystroke re-parses only the file it changed: the other files'
+    /// trees are the same `Arc`s as in the previous snapshot (the latency
+    /// bar of docs/benchmarks.md depends on it; benches do not run in CI).
+    #[test]
+    fn a_keystroke_reuses_the_trees_of_unchanged_files() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().canonicalize().expect("canonical");
+        let (main, other) = (dir.join("main.mirage"), dir.join("other.mirage"));
+        std::fs::write(&main, "project \"p\"\nenvironment \"production\"\n").expect("write");
+        std::fs::write(&other, "service \"api\" {\n    image \"nginx:1\"\n}\n").expect("write");
+        let mut ws = Workspace::default();
+        ws.buffers.insert(
+            main.clone(),
+            Buffer {
+                text: "project \"p\"\nenvironment \"production\"\n".into(),
+                version: 1,
+            },
+        );
+        ws.analyze(&dir);
+        let tree = |ws: &Workspace, path: &Path| {
+            let (snapshot, file) = ws.snapshot(path).expect("analysed");
+            snapshot.analysis.documents[file.0 as usize].clone()
+        };
+        let (main_before, other_before) = (tree(&ws, &main), tree(&ws, &other));
+
+        if let Some(b) = ws.buffers.get_mut(&main) {
+            b.text.push_str("environment \"staging\"\n");
+            b.version = 2;
+        }
+        ws.analyze(&dir);
+        assert!(
+            Arc::ptr_eq(&other_before, &tree(&ws, &other)),
+            "unchanged file re-parsed"
+        );
+        assert!(
+            !Arc::ptr_eq(&main_before, &tree(&ws, &main)),
+            "changed file not re-parsed"
+        );
+        let (snapshot, _) = ws.snapshot(&main).expect("analysed");
+        assert!(snapshot.analysis.project.environment("staging").is_some());
+    }
+}
