@@ -432,7 +432,7 @@ impl LanguageServer for Server {
         };
         let text = text_of(&snapshot, file);
         let t = Text::new(&text);
-        let Some(doc) = snapshot.index.documents.get(file.0 as usize) else {
+        let Some(doc) = snapshot.analysis.documents.get(file.0 as usize) else {
             return Ok(None);
         };
         let symbols = ide::document_symbols(doc)

@@ -61,7 +61,7 @@ pub fn complete(
             .trim_end_matches(|c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '#'))
             .len();
     let replace = Span::new(offset - word_len, offset);
-    let Some(doc) = index.documents.get(file.0 as usize) else {
+    let Some(doc) = analysis.documents.get(file.0 as usize) else {
         return Vec::new();
     };
     let path = Path::find(doc, text, offset);

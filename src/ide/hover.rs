@@ -28,7 +28,7 @@ pub fn hover(
         };
         return Some((occ.span, text));
     }
-    let doc = index.documents.get(file.0 as usize)?;
+    let doc = analysis.documents.get(file.0 as usize)?;
     let path = Path::find(doc, text, offset);
     let node = path.node?;
     let scope = path.scope();

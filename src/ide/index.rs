@@ -62,11 +62,10 @@ pub struct Occurrence {
     pub def: bool,
 }
 
-/// Every parsed file of an analysis and every name in them.
+/// Every name in the files of an analysis (whose trees are the
+/// analysis's own `documents`).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    /// The parsed tree of each file, by `FileId`.
-    pub documents: Vec<Arc<Document>>,
     /// Every occurrence, by file then position.
     pub occurrences: Vec<Occurrence>,
     /// Path of each file, by `FileId`.
@@ -131,7 +130,6 @@ impl Index {
                 );
             }
             if let Some(c) = cache.files.get(&file.path) {
-                index.documents.push(c.document.clone());
                 index
                     .occurrences
                     .extend(c.occurrences.iter().map(|o| Occurrence {
