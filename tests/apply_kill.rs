@@ -130,9 +130,51 @@ async fn assert_converged(world: &World, project: &str, point: &str) {
             }
         }
     }
-    // Everything owned exists on the emulator.
+    // Everything owned exists on the emulator: variables and domains (kept
+    // by name, without an id) in their service's config…
+    let mut configs = std::collections::BTreeMap::new();
+    for (env, env_id) in &remote.environments {
+        configs.insert(env.clone(), world.harness.config(env_id).await.0);
+    }
+    let service_id = |name: &str| {
+        remote
+            .services
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| id.clone())
+            .unwrap_or_default()
+    };
     for resource in &owned {
-        if resource.key.kind == ResourceKind::Project {
+        let key = &resource.key;
+        let (Some(env), true) = (
+            key.environment.as_deref(),
+            matches!(key.kind, ResourceKind::Variable | ResourceKind::Domain),
+        ) else {
+            continue;
+        };
+        let config = &configs[env];
+        let found = match (key.kind, key.service.as_deref()) {
+            (ResourceKind::Variable, None) => config["sharedVariables"].get(&key.name).is_some(),
+            (ResourceKind::Variable, Some(service)) => {
+                config["services"][service_id(service)]["variables"]
+                    .get(&key.name)
+                    .is_some()
+            }
+            (_, Some(service)) => {
+                config["services"][service_id(service)]["networking"]["customDomains"]
+                    .get(&key.name)
+                    .is_some()
+            }
+            _ => false,
+        };
+        assert!(found, "{point}: owned but not on Railway: {resource:?}");
+    }
+    // …and everything else with its id.
+    for resource in &owned {
+        if matches!(
+            resource.key.kind,
+            ResourceKind::Project | ResourceKind::Variable | ResourceKind::Domain
+        ) {
             continue;
         }
         let id = resource.railway_id.clone().unwrap_or_default();

@@ -132,6 +132,24 @@ fn drift_unmanaged_and_owned() {
     assert_eq!(legacy.action, Action::Destroy);
     assert_eq!(plan.summary().destroy, 1);
     assert!(plan.unmanaged.iter().all(|u| u.name != "legacy"));
+    // A variable Mirage manages is removed (a destroy) instead of listed.
+    assert!(plan.unmanaged.iter().any(|u| u.name == "API_KEY"));
+    owned
+        .variables
+        .insert(("production".into(), Some("web".into()), "API_KEY".into()));
+    let plan = plan::diff(
+        &model,
+        Some(&snapshot),
+        &owned,
+        &Filter::default(),
+        &secrets,
+    );
+    assert!(plan.unmanaged.iter().all(|u| u.name != "API_KEY"));
+    assert_eq!(
+        plan.removals(),
+        vec![("production", Some("web"), "variables.API_KEY".to_owned())]
+    );
+    assert!(plan.destroys());
 }
 
 #[test]

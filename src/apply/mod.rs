@@ -289,31 +289,69 @@ pub async fn apply(
             }
         }
     }
-    // 4. Volumes: replaced ones deleted first, then every new one, one
-    //    aliased request each.
+    // 4. Volumes: replaced ones removed first — the volume itself when no
+    //    other environment has an instance of it, otherwise only its
+    //    instance here (an environment patch: `volumeDelete` acts on every
+    //    environment) — then every new one, one aliased request each.
     let mut failed_volumes = BTreeSet::new();
-    let replaced: Vec<(String, String, String)> = plan
-        .environments
-        .iter()
-        .flat_map(|e| {
-            e.services.iter().filter_map(|s| {
-                s.replace_volume
-                    .clone()
-                    .map(|id| (e.name.clone(), s.name.clone(), id))
-            })
-        })
-        .collect();
+    let mut replaced = Vec::new();
+    let mut detached = Vec::new();
+    for environment in &plan.environments {
+        for service in &environment.services {
+            let Some(old) = &service.replace_volume else {
+                continue;
+            };
+            let key = (environment.name.clone(), service.name.clone());
+            if service.delete_volume {
+                replaced.push((key, old.clone()));
+            } else if let (Some(env_id), Some(service_id)) =
+                (env_ids.get(&environment.name), &service.id)
+            {
+                detached.push((key, env_id.clone(), service_id.clone(), old.clone()));
+            }
+        }
+    }
     if !replaced.is_empty() {
         let operations = replaced
             .iter()
-            .map(|(_, _, id)| {
+            .map(|(_, id)| {
                 VolumeDelete::build(VolumeDeleteVariables {
                     volume_id: id.clone(),
                 })
             })
             .collect();
         let results = batch_results(client.batch(operations).await, replaced.len());
-        for ((env, service, _), result) in replaced.into_iter().zip(results) {
+        for (((env, service), _), result) in replaced.into_iter().zip(results) {
+            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            match result {
+                Ok(_) => report.push(progress, resource, Status::Done),
+                Err(error) => {
+                    failed_volumes.insert((env, service));
+                    report.push(progress, resource, Status::Failed(error));
+                }
+            }
+        }
+    }
+    if !detached.is_empty() {
+        let operations = detached
+            .iter()
+            .map(|(_, env_id, service_id, old)| {
+                let patch = serde_json::json!({
+                    "volumes": { old.as_str(): { "isDeleted": true } },
+                    "services": { service_id.as_str(): { "volumeMounts": { old.as_str(): null } } },
+                });
+                EnvironmentPatchCommit::build(EnvironmentPatchCommitVariables {
+                    environment_id: env_id.clone(),
+                    patch: Some(EnvironmentConfig(patch)),
+                    commit_message: Some(format!(
+                        "mirage apply ({}): replace a volume",
+                        plan.project
+                    )),
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, detached.len());
+        for (((env, service), ..), result) in detached.into_iter().zip(results) {
             let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
             match result {
                 Ok(_) => report.push(progress, resource, Status::Done),
@@ -387,7 +425,7 @@ pub async fn apply(
     let mut commits = Vec::new();
     let mut staged = Vec::new();
     for environment in &plan.environments {
-        let resource = format!("environment \"{}\" config", environment.name);
+        let resource = config_resource(&environment.name);
         let Some(env_id) = env_ids.get(&environment.name) else {
             if environment.services.iter().any(|s| !s.changes.is_empty())
                 || !environment.shared.is_empty()
@@ -433,16 +471,16 @@ pub async fn apply(
             continue;
         }
         if environment.unmerged_changes_count > 0 {
-            staged.push((resource, env_id.clone(), patch));
+            staged.push((resource, environment, env_id.clone(), patch));
         } else {
-            commits.push((resource, env_id.clone(), patch));
+            commits.push((resource, environment, env_id.clone(), patch));
         }
     }
     let message = Some(format!("mirage apply ({})", plan.project));
     if !commits.is_empty() {
         let operations = commits
             .iter()
-            .map(|(_, env_id, patch)| {
+            .map(|(_, _, env_id, patch)| {
                 EnvironmentPatchCommit::build(EnvironmentPatchCommitVariables {
                     environment_id: env_id.clone(),
                     patch: Some(EnvironmentConfig(patch.clone())),
@@ -451,15 +489,16 @@ pub async fn apply(
             })
             .collect();
         let results = batch_results(client.batch(operations).await, commits.len());
-        for ((resource, _, _), result) in commits.into_iter().zip(results) {
+        for ((resource, environment, _, _), result) in commits.into_iter().zip(results) {
             let status = match result {
                 Ok(_) => Status::Done,
                 Err(error) => Status::Failed(error),
             };
-            report.push(progress, resource, status);
+            report.push(progress, resource, status.clone());
+            report_destroys(&mut report, progress, environment, &status);
         }
     }
-    for (resource, env_id, patch) in staged {
+    for (resource, environment, env_id, patch) in staged {
         let stage = client
             .mutate(EnvironmentStageChanges::build(
                 EnvironmentStageChangesVariables {
@@ -485,33 +524,135 @@ pub async fn apply(
                 Err(error) => Status::Failed(format!("staged but not committed: {error}")),
             },
         };
-        report.push(progress, resource, status);
+        report.push(progress, resource, status.clone());
+        report_destroys(&mut report, progress, environment, &status);
     }
-    // Destruction of owned services no longer declared.
-    let mut deletes = Vec::new();
+    // 6. Services and volumes whose last instance this apply removed.
+    delete_unused(client, plan, &project_id, &mut report, progress).await;
+    report
+}
+
+/// The resource name of the config patch of `environment`.
+pub fn config_resource(environment: &str) -> String {
+    format!("environment \"{environment}\" config")
+}
+
+/// The resource name of the removal of `service` from `environment`.
+pub fn destroy_resource(service: &str, environment: &str) -> String {
+    format!("service \"{service}\" in \"{environment}\" (destroy)")
+}
+
+/// One step per service instance the environment's patch removed, with
+/// the patch's outcome.
+fn report_destroys(
+    report: &mut Report,
+    progress: &Progress,
+    environment: &crate::plan::EnvironmentPlan,
+    status: &Status,
+) {
+    for service in &environment.services {
+        if service.action == Action::Destroy {
+            report.push(
+                progress,
+                destroy_resource(&service.name, &environment.name),
+                status.clone(),
+            );
+        }
+    }
+}
+
+/// Deletes the services and volumes the plan marked as kept by no other
+/// environment, once their instances are gone — after reading the project
+/// again (one request) and confirming that no environment has an instance
+/// of them now: someone may have added one since the plan read Railway,
+/// and `serviceDelete`/`volumeDelete` would take it with them.
+async fn delete_unused(
+    client: &Client,
+    plan: &Plan,
+    project_id: &str,
+    report: &mut Report,
+    progress: &Progress,
+) {
+    let removed = |service: &str, environment: &str| {
+        let resource = destroy_resource(service, environment);
+        report
+            .steps
+            .iter()
+            .any(|(r, status)| *r == resource && *status == Status::Done)
+    };
+    let mut services = BTreeMap::new();
+    let mut volumes = BTreeMap::new();
     for environment in &plan.environments {
         for service in &environment.services {
-            if service.action == Action::Destroy
-                && let (Some(id), Some(env_id)) = (&service.id, env_ids.get(&environment.name))
+            if service.action != Action::Destroy || !removed(&service.name, &environment.name) {
+                continue;
+            }
+            if service.delete_service
+                && let Some(id) = &service.id
             {
-                deletes.push((
-                    format!(
-                        "service \"{}\" in \"{}\" (destroy)",
-                        service.name, environment.name
-                    ),
-                    ServiceDelete::build(ServiceDeleteVariables {
-                        id: id.clone(),
-                        environment_id: Some(env_id.clone()),
-                    }),
-                ));
+                services.insert(id.clone(), service.name.clone());
+            }
+            if service.delete_volume
+                && let Some(id) = &service.volume_id
+            {
+                volumes.insert(id.clone(), service.name.clone());
             }
         }
     }
+    if services.is_empty() && volumes.is_empty() {
+        return;
+    }
+    let in_use = |snapshot: &crate::railway::Snapshot, kind: &str, id: &str| {
+        snapshot.environments.values().any(|environment| {
+            environment
+                .config
+                .get(kind)
+                .and_then(|entries| entries.get(id))
+                .is_some_and(|entry| {
+                    entry.get("isDeleted").and_then(serde_json::Value::as_bool) != Some(true)
+                })
+        })
+    };
+    let snapshot = match client.read_project(project_id).await {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            for name in services.values() {
+                report.push(
+                    progress,
+                    format!("service \"{name}\" (delete: in no environment any more)"),
+                    Status::Failed(format!(
+                        "not deleted: cannot confirm that no environment uses it: {error}"
+                    )),
+                );
+            }
+            return;
+        }
+    };
+    let mut deletes = Vec::new();
+    for (id, name) in &services {
+        let resource = format!("service \"{name}\" (delete: in no environment any more)");
+        if in_use(&snapshot, "services", id) {
+            report.push(
+                progress,
+                resource,
+                Status::Skipped("an environment has it again; kept".into()),
+            );
+        } else {
+            deletes.push((resource, id.clone()));
+        }
+    }
     if !deletes.is_empty() {
-        let names: Vec<String> = deletes.iter().map(|(n, _)| n.clone()).collect();
-        let operations = deletes.into_iter().map(|(_, op)| op).collect();
-        let results = batch_results(client.batch(operations).await, names.len());
-        for (resource, result) in names.into_iter().zip(results) {
+        let operations = deletes
+            .iter()
+            .map(|(_, id)| {
+                ServiceDelete::build(ServiceDeleteVariables {
+                    id: id.clone(),
+                    environment_id: None,
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, deletes.len());
+        for ((resource, _), result) in deletes.into_iter().zip(results) {
             let status = match result {
                 Ok(_) => Status::Done,
                 Err(error) => Status::Failed(error),
@@ -519,7 +660,37 @@ pub async fn apply(
             report.push(progress, resource, status);
         }
     }
-    report
+    let mut deletes = Vec::new();
+    for (id, name) in &volumes {
+        let resource = format!("volume of \"{name}\" (delete: in no environment any more)");
+        if in_use(&snapshot, "volumes", id) {
+            report.push(
+                progress,
+                resource,
+                Status::Skipped("an environment has it again; kept".into()),
+            );
+        } else {
+            deletes.push((resource, id.clone()));
+        }
+    }
+    if !deletes.is_empty() {
+        let operations = deletes
+            .iter()
+            .map(|(_, id)| {
+                VolumeDelete::build(VolumeDeleteVariables {
+                    volume_id: id.clone(),
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, deletes.len());
+        for ((resource, _), result) in deletes.into_iter().zip(results) {
+            let status = match result {
+                Ok(_) => Status::Done,
+                Err(error) => Status::Failed(error),
+            };
+            report.push(progress, resource, status);
+        }
+    }
 }
 
 struct Lookup<'a> {

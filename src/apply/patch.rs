@@ -53,6 +53,16 @@ pub fn environment_patch(
     let mut services = Map::new();
     let mut volumes = Map::new();
     for service in &environment.services {
+        if service.action == crate::plan::Action::Destroy {
+            // The instance in this environment only, and its volume there.
+            if let Some(id) = &service.id {
+                services.insert(id.clone(), json!({ "isDeleted": true }));
+            }
+            if let Some(volume) = &service.volume_id {
+                volumes.insert(volume.clone(), json!({ "isDeleted": true }));
+            }
+            continue;
+        }
         if service.changes.is_empty() || skip(&service.name) {
             continue;
         }

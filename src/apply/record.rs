@@ -116,7 +116,8 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
             }
         }
     }
-    store.record_all(&records)
+    store.record_all(&records)?;
+    record_managed(store, plan, actor)
 }
 
 /// Records the ids this apply learnt and forgets what it destroyed.
@@ -180,23 +181,110 @@ pub fn record_outcome(
     store.record_all(&records)?;
     for env in &plan.environments {
         for service in &env.services {
-            let destroyed = report.steps.iter().any(|(resource, status)| {
-                *status == Status::Done
-                    && *resource
-                        == format!("service \"{}\" in \"{}\" (destroy)", service.name, env.name)
-            });
+            let resource = super::destroy_resource(&service.name, &env.name);
+            let destroyed = report
+                .steps
+                .iter()
+                .any(|(r, status)| *status == Status::Done && *r == resource);
             if service.action == Action::Destroy && destroyed {
-                store.forget(&ResourceKey {
-                    project: plan.project.clone(),
-                    environment: Some(env.name.clone()),
-                    kind: ResourceKind::Service,
-                    service: None,
-                    name: service.name.clone(),
-                })?;
+                store.forget_service(&plan.project, &env.name, &service.name)?;
+            }
+        }
+        // Variables and custom domains removed by the environment's patch.
+        let patched = super::config_resource(&env.name);
+        let committed = report
+            .steps
+            .iter()
+            .any(|(r, status)| *status == Status::Done && *r == patched);
+        if !committed {
+            continue;
+        }
+        let removed = env.shared.iter().map(|change| (None, change)).chain(
+            env.services
+                .iter()
+                .filter(|s| s.action != Action::Destroy)
+                .flat_map(|s| s.changes.iter().map(move |c| (Some(s.name.as_str()), c))),
+        );
+        for (service, change) in removed {
+            if change.new.is_none()
+                && let Some(key) = managed_key(plan, &env.name, service, change)
+            {
+                store.forget(&key)?;
             }
         }
     }
     Ok(())
+}
+
+/// The ownership key of the variable or custom domain `change` is about.
+fn managed_key(
+    plan: &Plan,
+    environment: &str,
+    service: Option<&str>,
+    change: &crate::plan::Change,
+) -> Option<ResourceKey> {
+    match change.path.as_slice() {
+        [root, name] if root == "variables" || root == "sharedVariables" => Some(key(
+            plan,
+            ResourceKind::Variable,
+            Some(environment),
+            service,
+            name,
+        )),
+        [root, kind, host] if root == "networking" && kind == "customDomains" => Some(key(
+            plan,
+            ResourceKind::Domain,
+            Some(environment),
+            service,
+            host,
+        )),
+        _ => None,
+    }
+}
+
+/// Records the variables and custom domains the files declare in the
+/// planned environments as Mirage's: from now on, removing one from the
+/// files removes it on Railway. A variable set by hand and never declared
+/// stays unmanaged and is never removed.
+pub fn record_managed(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), StateError> {
+    let mut records = Vec::new();
+    for environment in &plan.environments {
+        let env = environment.name.as_str();
+        for name in &environment.managed_shared {
+            records.push(resource(
+                plan,
+                key(plan, ResourceKind::Variable, Some(env), None, name),
+                None,
+                Origin::Created,
+                actor,
+            ));
+        }
+        for service in &environment.services {
+            if service.action == Action::Destroy {
+                continue;
+            }
+            let owner = Some(service.name.as_str());
+            for name in &service.managed.variables {
+                records.push(resource(
+                    plan,
+                    key(plan, ResourceKind::Variable, Some(env), owner, name),
+                    None,
+                    Origin::Created,
+                    actor,
+                ));
+            }
+            for host in &service.managed.domains {
+                records.push(resource(
+                    plan,
+                    key(plan, ResourceKind::Domain, Some(env), owner, host),
+                    None,
+                    Origin::Created,
+                    actor,
+                ));
+            }
+        }
+    }
+    store.record_all(&records)
 }
 
 /// Fills the Railway ids of owned records that lack one from `plan`

@@ -74,6 +74,11 @@ async fn run_async(args: Args) -> ExitCode {
         report::print_error(&format!("cannot record ownership: {error}"));
     }
     if !plan.has_changes() {
+        // Nothing to write: what the files declare is on Railway, and is
+        // Mirage's to manage from now on.
+        if let Err(error) = apply::record::record_managed(&store, &plan, &state::Actor::current()) {
+            report::print_error(&format!("cannot record ownership: {error}"));
+        }
         return ExitCode::from(EXIT_OK);
     }
     if let Err(message) = check_destroy(&plan, &args) {
@@ -200,30 +205,19 @@ fn check_saved(saved: &plan::saved::SavedPlan, now: &Plan) -> Result<(), String>
     Ok(())
 }
 
-/// Protected resources are never destroyed; other destruction needs
+/// Protected resources are never destroyed; other destruction (services,
+/// volumes, and variables or custom domains Mirage owns) needs
 /// `--allow-destroy` unless a person confirms on a terminal.
 fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
-    for environment in &plan.environments {
-        let destroyed: Vec<&str> = environment
-            .services
-            .iter()
-            .filter(|s| matches!(s.action, Action::Destroy | Action::Replace))
-            .map(|s| s.name.as_str())
-            .collect();
-        if environment.protected && !destroyed.is_empty() {
-            return Err(format!(
-                "environment `{}` is protected: refusing to destroy {}\n  help: remove `protect` from the environment first if this is intended",
-                environment.name,
-                destroyed
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+    let refusals = plan.protection_violations();
+    if !refusals.is_empty() {
+        return Err(format!(
+            "{}\n  help: remove `protect` from the files first if this is intended",
+            refusals.join("\n")
+        ));
     }
     if plan.destroys() && !args.allow_destroy && !std::io::stdin().is_terminal() {
-        return Err("the plan destroys resources (a replacement destroys, then creates)\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
+        return Err("the plan destroys resources (a replacement destroys, then creates; removing a variable or domain Mirage manages destroys it)\n  help: pass `--allow-destroy` to allow it when not on a terminal".into());
     }
     Ok(())
 }

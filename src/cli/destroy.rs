@@ -47,22 +47,12 @@ pub fn run(args: Args) -> ExitCode {
         else {
             return ExitCode::from(EXIT_FAILURE);
         };
-        let protected = prepared
-            .model
-            .environment(&args.env)
-            .is_some_and(|e| e.is_protected());
-        if protected {
-            report::print_error(&format!(
-                "environment `{}` is protected: refusing to destroy anything in it\n  help: remove `protect` from the environment first if this is intended",
-                args.env
-            ));
-            return ExitCode::from(EXIT_FAILURE);
-        }
         let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
             return ExitCode::from(EXIT_FAILURE);
         };
         let plan = destroy_plan(
             &prepared.plan,
+            &prepared.model,
             prepared.snapshot.as_ref(),
             &owned,
             &args.env,
@@ -70,6 +60,14 @@ pub fn run(args: Args) -> ExitCode {
         report::write_stdout(&plan::render::text(&plan));
         if !plan.has_changes() {
             return ExitCode::from(EXIT_OK);
+        }
+        let refusals = plan.protection_violations();
+        if !refusals.is_empty() {
+            report::print_error(&format!(
+                "{}\n  help: remove `protect` from the files first if this is intended",
+                refusals.join("\n")
+            ));
+            return ExitCode::from(EXIT_FAILURE);
         }
         if !args.auto_approve {
             if !std::io::stdin().is_terminal() {
@@ -91,10 +89,12 @@ pub fn run(args: Args) -> ExitCode {
     })
 }
 
-/// A plan that destroys every owned service instance in `env` that still
-/// exists on Railway.
+/// A plan that removes every owned service instance in `env` that still
+/// exists on Railway (and its volume there), deleting the service or volume
+/// itself only where no other environment keeps it.
 fn destroy_plan(
     base: &Plan,
+    model: &crate::model::Project,
     snapshot: Option<&crate::railway::Snapshot>,
     owned: &plan::Owned,
     env: &str,
@@ -109,6 +109,7 @@ fn destroy_plan(
     else {
         return plan;
     };
+    let declared = model.environment(env);
     let services = actual
         .service_ids()
         .into_iter()
@@ -118,16 +119,12 @@ fn destroy_plan(
                 .services
                 .contains(&(env.to_owned(), (*name).to_owned()))
         })
-        .map(|(id, name)| ServicePlan {
-            name: name.to_owned(),
-            action: Action::Destroy,
-            id: Some(id.to_owned()),
-            create_service: false,
-            source: None,
-            create_volume: None,
-            volume_id: None,
-            replace_volume: None,
-            changes: Vec::new(),
+        .map(|(id, name)| {
+            let mut service = ServicePlan::destroy(name, id, actual);
+            service.protected = declared
+                .and_then(|e| e.services.iter().find(|s| s.name == name))
+                .is_some_and(|s| s.is_protected());
+            service
         })
         .collect();
     plan.environments.push(EnvironmentPlan {
@@ -136,9 +133,11 @@ fn destroy_plan(
         id: Some(actual.id.clone()),
         config_etag: Some(actual.config_etag.clone()),
         unmerged_changes_count: actual.unmerged_changes_count,
-        protected: false,
+        protected: declared.is_some_and(|e| e.is_protected()),
         shared: Vec::new(),
+        managed_shared: Vec::new(),
         services,
     });
+    plan.settle_deletions(snapshot);
     plan
 }

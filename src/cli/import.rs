@@ -1,7 +1,8 @@
 //! `mirage import [DIR] [--env E…] [--target ENV/SERVICE…]`: records the
 //! resources that already exist on Railway and that the `.mirage` files
 //! declare (the project, its environments, service instances and their
-//! volumes, matched by name) as Mirage's in the state database, so that
+//! volumes, matched by name; and the variables and custom domains the files
+//! declare) as Mirage's in the state database, so that
 //! the next plan manages them fully, destruction included. Nothing is
 //! written to Railway.
 
@@ -55,6 +56,14 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
         if let Err(error) = prepared.store.record_all(&imported) {
+            report::print_error(&format!("cannot record ownership: {error}"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+        // The variables and custom domains the files declare are managed
+        // too: removing one from the files later removes it.
+        if let Err(error) =
+            crate::apply::record::record_managed(&prepared.store, &prepared.plan, &actor)
+        {
             report::print_error(&format!("cannot record ownership: {error}"));
             return ExitCode::from(EXIT_FAILURE);
         }

@@ -183,6 +183,14 @@ pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
                     (state::ResourceKind::Volume, Some(env)) if r.railway_id.is_none() => {
                         owned.unsized_volumes.insert((env, r.key.name));
                     }
+                    (state::ResourceKind::Variable, Some(env)) => {
+                        owned.variables.insert((env, r.key.service, r.key.name));
+                    }
+                    (state::ResourceKind::Domain, Some(env)) => {
+                        if let Some(service) = r.key.service {
+                            owned.domains.insert((env, service, r.key.name));
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::desired::{DesiredService, desired};
-use super::types::{Action, Change, EnvironmentPlan, FORMAT_VERSION, Plan, ServicePlan, Unmanaged};
+use super::types::{
+    Action, Change, EnvironmentPlan, FORMAT_VERSION, Managed, Plan, ServicePlan, Unmanaged,
+};
 use super::value::{PlanValue, Sensitive};
 use crate::model::{Project, SecretRef, ServiceInstance};
 use crate::railway::{EnvironmentState, Snapshot};
@@ -24,6 +26,64 @@ pub struct Owned {
     /// size is not one anybody chose, so making it smaller is not a
     /// replacement.
     pub unsized_volumes: BTreeSet<(String, String)>,
+    /// `(environment, service, name)` of the variables Mirage manages
+    /// (declared in the files at an apply); `service` is `None` for a
+    /// shared variable. Only these are removed when the files no longer
+    /// declare them: a variable set by hand is listed and left alone.
+    pub variables: BTreeSet<(String, Option<String>, String)>,
+    /// `(environment, service, host)` of the custom domains Mirage
+    /// manages, with the same rule.
+    pub domains: BTreeSet<(String, String, String)>,
+}
+
+impl Owned {
+    /// Whether removing `change` (a removal) is Mirage's to do: the
+    /// variable or custom domain is one it manages. Other removals (not a
+    /// variable or a domain) are always Mirage's.
+    fn owns_removal(&self, environment: &str, service: Option<&str>, change: &Change) -> bool {
+        let env = environment.to_owned();
+        match (
+            change.path.first().map(String::as_str),
+            change.path.as_slice(),
+        ) {
+            (Some("variables" | "sharedVariables"), [_, name]) => {
+                self.variables
+                    .contains(&(env, service.map(str::to_owned), name.clone()))
+            }
+            (Some("networking"), [_, kind, host]) if kind == "customDomains" => {
+                service.is_some_and(|s| self.domains.contains(&(env, s.to_owned(), host.clone())))
+            }
+            _ => true,
+        }
+    }
+
+    /// Splits off the removals of variables and domains Mirage does not
+    /// manage: they are dropped from `changes` and returned as unmanaged.
+    fn keep_owned_removals(
+        &self,
+        environment: &str,
+        service: Option<&str>,
+        changes: &mut Vec<Change>,
+    ) -> Vec<Unmanaged> {
+        let mut unmanaged = Vec::new();
+        changes.retain(|change| {
+            if change.new.is_some() || self.owns_removal(environment, service, change) {
+                return true;
+            }
+            unmanaged.push(Unmanaged {
+                kind: if change.path.first().is_some_and(|p| p == "networking") {
+                    "domain".into()
+                } else {
+                    "variable".into()
+                },
+                name: change.path.last().cloned().unwrap_or_default(),
+                environment: Some(environment.to_owned()),
+                service: service.map(str::to_owned),
+            });
+            false
+        });
+        unmanaged
+    }
 }
 
 /// Which part of the project to plan.
@@ -101,6 +161,7 @@ pub fn diff(
             unmerged_changes_count: actual.map_or(0, |a| a.unmerged_changes_count),
             protected: environment.is_protected(),
             shared: Vec::new(),
+            managed_shared: Vec::new(),
             services: Vec::new(),
         };
         if filter.targets.is_empty() {
@@ -113,6 +174,12 @@ pub fn diff(
                 .map(|a| a.config.get("sharedVariables"))
                 .unwrap_or(None);
             env_plan.shared = variable_changes(&["sharedVariables"], &wanted, have, secrets);
+            plan.unmanaged.extend(owned.keep_owned_removals(
+                &environment.name,
+                None,
+                &mut env_plan.shared,
+            ));
+            env_plan.managed_shared = wanted.keys().cloned().collect();
         }
         for instance in &environment.services {
             if !filter.service(&environment.name, &instance.name) {
@@ -123,16 +190,17 @@ pub fn diff(
                 (Some(a), Some(id)) => a.service_config(id),
                 _ => None,
             };
-            env_plan.services.push(service_plan(
+            let (service, unmanaged) = service_plan(
                 instance,
                 service_id,
                 actual,
                 config,
                 secrets,
-                owned
-                    .unsized_volumes
-                    .contains(&(environment.name.clone(), instance.name.clone())),
-            ));
+                owned,
+                &environment.name,
+            );
+            env_plan.services.push(service);
+            plan.unmanaged.extend(unmanaged);
         }
         // Services on Railway that the model does not declare: destroyed
         // when Mirage owns them, otherwise listed and left alone.
@@ -148,28 +216,22 @@ pub fn diff(
                     .services
                     .contains(&(environment.name.clone(), name.to_owned()))
                 {
-                    env_plan.services.push(ServicePlan {
-                        name: name.to_owned(),
-                        action: Action::Destroy,
-                        id: Some(id.to_owned()),
-                        create_service: false,
-                        source: None,
-                        create_volume: None,
-                        volume_id: None,
-                        replace_volume: None,
-                        changes: Vec::new(),
-                    });
+                    env_plan
+                        .services
+                        .push(ServicePlan::destroy(name, id, actual));
                 } else {
                     plan.unmanaged.push(Unmanaged {
                         kind: "service".into(),
                         name: name.to_owned(),
                         environment: Some(environment.name.clone()),
+                        service: None,
                     });
                 }
             }
         }
         plan.environments.push(env_plan);
     }
+    plan.settle_deletions(snapshot);
     if filter.environments.is_empty() && filter.targets.is_empty() {
         for name in snapshot.environments.keys() {
             if model.environment(name).is_none() {
@@ -177,6 +239,7 @@ pub fn diff(
                     kind: "environment".into(),
                     name: name.clone(),
                     environment: None,
+                    service: None,
                 });
             }
         }
@@ -190,8 +253,12 @@ fn service_plan(
     environment: Option<&EnvironmentState>,
     config: Option<&Value>,
     secrets: SecretLookup<'_>,
-    unsized_volume: bool,
-) -> ServicePlan {
+    owned: &Owned,
+    environment_name: &str,
+) -> (ServicePlan, Vec<Unmanaged>) {
+    let unsized_volume = owned
+        .unsized_volumes
+        .contains(&(environment_name.to_owned(), instance.name.clone()));
     let wanted = desired(instance);
     let empty = json!({});
     let have = config.unwrap_or(&empty);
@@ -208,6 +275,7 @@ fn service_plan(
     ));
     changes.extend(networking_changes(&wanted, have));
     changes.extend(registry_changes(&wanted, have, secrets));
+    let unmanaged = owned.keep_owned_removals(environment_name, Some(&instance.name), &mut changes);
     let mut create_volume = None;
     let mut replace_volume = None;
     if let Some((mount, size)) = &wanted.volume {
@@ -263,7 +331,15 @@ fn service_plan(
         Some(crate::model::Source::Repo(repo)) => Some(("repo".to_owned(), repo.clone())),
         None => None,
     };
-    ServicePlan {
+    let managed = Managed {
+        variables: wanted.variables.keys().cloned().collect(),
+        domains: wanted
+            .custom_domains
+            .as_ref()
+            .map(|domains| domains.keys().cloned().collect())
+            .unwrap_or_default(),
+    };
+    let service = ServicePlan {
         name: instance.name.clone(),
         action,
         id: service_id.map(str::to_owned),
@@ -277,8 +353,13 @@ fn service_plan(
             volume_id
         },
         replace_volume,
+        delete_volume: false,
+        delete_service: false,
+        protected: instance.is_protected(),
         changes,
-    }
+        managed,
+    };
+    (service, unmanaged)
 }
 
 fn change(path: &[&str], old: Option<Value>, new: Option<Value>) -> Change {

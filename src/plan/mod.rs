@@ -16,6 +16,6 @@ pub mod value;
 
 pub use diff::{Filter, Owned, diff, env_secrets};
 pub use types::{
-    Action, Change, EnvironmentPlan, FORMAT_VERSION, Plan, ServicePlan, Summary, Unmanaged,
+    Action, Change, EnvironmentPlan, FORMAT_VERSION, Managed, Plan, ServicePlan, Summary, Unmanaged,
 };
 pub use value::{PlanValue, Sensitive};

@@ -59,17 +59,17 @@ pub fn text(plan: &Plan) -> String {
     if !plan.unmanaged.is_empty() {
         out.push_str("\nUnmanaged (on Railway, not Mirage's; never touched):\n");
         for item in &plan.unmanaged {
-            match &item.environment {
-                Some(env) => {
-                    let _ = writeln!(out, "  {} \"{}\" in \"{env}\"", item.kind, item.name);
-                }
-                None => {
-                    let _ = writeln!(out, "  {} \"{}\"", item.kind, item.name);
-                }
+            let _ = write!(out, "  {} \"{}\"", item.kind, item.name);
+            if let Some(service) = &item.service {
+                let _ = write!(out, " of service \"{service}\"");
             }
+            if let Some(env) = &item.environment {
+                let _ = write!(out, " in \"{env}\"");
+            }
+            out.push('\n');
         }
         out.push_str(
-            "  hint: declare them in your .mirage files and run `mirage import` to manage them\n",
+            "  hint: declare them in your .mirage files (and run `mirage import` for services) to manage them\n",
         );
     }
     if !plan.has_changes() {

@@ -89,8 +89,71 @@ pub struct ServicePlan {
     /// The id of a volume to delete before its replacement is created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_volume: Option<String>,
+    /// Whether the volume being removed (destroyed with the service, or
+    /// replaced) has no instance in any other environment, so the volume
+    /// itself may be deleted. When false only its instance in this
+    /// environment is removed (an environment patch): `volumeDelete` acts
+    /// on every environment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_volume: bool,
+    /// For a destroy: whether no other environment keeps the service, so
+    /// that once its instances are removed the service itself is deleted.
+    /// The instance in this environment is always removed with an
+    /// environment patch (`services.<id>.isDeleted`), never with
+    /// `serviceDelete`, which on a non-fork environment acts on all of them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_service: bool,
+    /// Whether the files protect this instance (`protect #true`): it is
+    /// never destroyed or replaced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
     /// Changed attributes (all of them for a create).
     pub changes: Vec<Change>,
+    /// The variables and custom domains the files declare for this
+    /// instance: Mirage manages them, and records them as its own when it
+    /// applies, so that removing one from the files later removes it on
+    /// Railway. (Not part of the plan's JSON.)
+    #[serde(skip)]
+    pub managed: Managed,
+}
+
+/// Names of the variables and custom domains the files declare for one
+/// service instance (or, for shared variables, one environment).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Managed {
+    /// Variable names.
+    pub variables: Vec<String>,
+    /// Custom domain host names.
+    pub domains: Vec<String>,
+}
+
+impl ServicePlan {
+    /// The removal of the instance of service `name` (Railway id `id`) from
+    /// `environment`, with the volume mounted there, if any. Whether the
+    /// service and volume objects may be deleted too is decided for the
+    /// whole plan by [`Plan::settle_deletions`].
+    pub fn destroy(name: &str, id: &str, environment: &crate::railway::EnvironmentState) -> Self {
+        let volume_id = environment
+            .service_config(id)
+            .and_then(|config| config.get("volumeMounts"))
+            .and_then(serde_json::Value::as_object)
+            .and_then(|mounts| mounts.keys().next().cloned());
+        ServicePlan {
+            name: name.to_owned(),
+            action: Action::Destroy,
+            id: Some(id.to_owned()),
+            create_service: false,
+            source: None,
+            create_volume: None,
+            volume_id,
+            replace_volume: None,
+            delete_volume: false,
+            delete_service: false,
+            protected: false,
+            changes: Vec::new(),
+            managed: Managed::default(),
+        }
+    }
 }
 
 /// One environment.
@@ -110,6 +173,9 @@ pub struct EnvironmentPlan {
     pub protected: bool,
     /// Shared-variable changes (paths from the environment config root).
     pub shared: Vec<Change>,
+    /// The shared variables the files declare (see [`ServicePlan::managed`]).
+    #[serde(skip)]
+    pub managed_shared: Vec<String>,
     /// Services, in the model's order, then the ones to destroy.
     pub services: Vec<ServicePlan>,
 }
@@ -117,12 +183,16 @@ pub struct EnvironmentPlan {
 /// A resource on Railway that Mirage does not manage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Unmanaged {
-    /// `service` or `environment`.
+    /// `service`, `environment`, `variable` or `domain`.
     pub kind: String,
     /// Its name.
     pub name: String,
-    /// The environment, for a service instance.
+    /// The environment, for a service instance, a variable or a domain.
     pub environment: Option<String>,
+    /// The service a variable or domain belongs to (absent for a shared
+    /// variable, a service or an environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 /// Everything a plan would do.
@@ -202,9 +272,139 @@ impl Plan {
         self.summary() != Summary::default()
     }
 
-    /// Whether the plan destroys anything (a replacement destroys too).
+    /// Whether the plan destroys anything (a replacement destroys too, and
+    /// so does removing a variable or custom domain Mirage owns).
     pub fn destroys(&self) -> bool {
         let summary = self.summary();
-        summary.destroy > 0 || summary.replace > 0
+        summary.destroy > 0 || summary.replace > 0 || !self.removals().is_empty()
+    }
+
+    /// What the plan removes without destroying a resource: variables and
+    /// custom domains, as `(environment, service or None for shared,
+    /// path)`.
+    pub fn removals(&self) -> Vec<(&str, Option<&str>, String)> {
+        let mut out = Vec::new();
+        for environment in &self.environments {
+            for change in &environment.shared {
+                if change.new.is_none() {
+                    out.push((environment.name.as_str(), None, change.display_path()));
+                }
+            }
+            for service in &environment.services {
+                if service.action == Action::Destroy {
+                    continue;
+                }
+                for change in &service.changes {
+                    if change.new.is_none() && change.old.is_some() {
+                        out.push((
+                            environment.name.as_str(),
+                            Some(service.name.as_str()),
+                            change.display_path(),
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Why this plan must not be applied because it destroys something
+    /// protected: one line per refusal, empty when it may go ahead. The
+    /// one place the protect rule is written (apply and destroy both ask).
+    pub fn protection_violations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for environment in &self.environments {
+            for service in &environment.services {
+                let verb = match service.action {
+                    Action::Destroy => "destroy",
+                    Action::Replace => "replace",
+                    _ => continue,
+                };
+                if environment.protected {
+                    out.push(format!(
+                        "environment `{}` is protected: refusing to {verb} service `{}`",
+                        environment.name, service.name
+                    ));
+                } else if service.protected {
+                    out.push(format!(
+                        "service `{}` is protected in `{}`: refusing to {verb} it",
+                        service.name, environment.name
+                    ));
+                }
+            }
+        }
+        for (environment, service, path) in self.removals() {
+            let Some(plan) = self.environments.iter().find(|e| e.name == environment) else {
+                continue;
+            };
+            let of = service
+                .map(|s| format!(" of service `{s}`"))
+                .unwrap_or_default();
+            if plan.protected {
+                out.push(format!(
+                    "environment `{environment}` is protected: refusing to remove `{path}`{of}"
+                ));
+            } else if let Some(name) = service
+                && plan.services.iter().any(|s| s.name == name && s.protected)
+            {
+                out.push(format!(
+                    "service `{name}` is protected in `{environment}`: refusing to remove `{path}`"
+                ));
+            }
+        }
+        out
+    }
+
+    /// Decides, for the whole plan, which removed services and volumes may
+    /// be deleted as objects: only those that no environment on Railway
+    /// keeps once the plan is applied. `snapshot` is what the plan read.
+    pub fn settle_deletions(&mut self, snapshot: &crate::railway::Snapshot) {
+        use std::collections::BTreeSet;
+        // (environment, service id) instances this plan removes.
+        let mut removed: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut removed_volumes: BTreeSet<(String, String)> = BTreeSet::new();
+        for environment in &self.environments {
+            for service in &environment.services {
+                if service.action == Action::Destroy
+                    && let Some(id) = &service.id
+                {
+                    removed.insert((environment.name.clone(), id.clone()));
+                    if let Some(volume) = &service.volume_id {
+                        removed_volumes.insert((environment.name.clone(), volume.clone()));
+                    }
+                }
+                if let Some(volume) = &service.replace_volume {
+                    removed_volumes.insert((environment.name.clone(), volume.clone()));
+                }
+            }
+        }
+        let kept_elsewhere = |kind: &str, id: &str, removed: &BTreeSet<(String, String)>| {
+            snapshot.environments.iter().any(|(name, state)| {
+                let present = state
+                    .config
+                    .get(kind)
+                    .and_then(|entries| entries.get(id))
+                    .is_some_and(|entry| {
+                        entry.get("isDeleted").and_then(serde_json::Value::as_bool) != Some(true)
+                    });
+                present && !removed.contains(&(name.clone(), id.to_owned()))
+            })
+        };
+        for environment in &mut self.environments {
+            for service in &mut environment.services {
+                if service.action == Action::Destroy {
+                    service.delete_service = service
+                        .id
+                        .as_deref()
+                        .is_some_and(|id| !kept_elsewhere("services", id, &removed));
+                    service.delete_volume = service
+                        .volume_id
+                        .as_deref()
+                        .is_some_and(|id| !kept_elsewhere("volumes", id, &removed_volumes));
+                } else if let Some(volume) = &service.replace_volume {
+                    service.delete_volume = !kept_elsewhere("volumes", volume, &removed_volumes);
+                }
+            }
+        }
     }
 }

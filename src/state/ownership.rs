@@ -285,6 +285,25 @@ impl Store {
         Ok(removed > 0)
     }
 
+    /// Forget service `service` in environment `environment` of `project`
+    /// and everything recorded under it there (its volume, domains, TCP
+    /// proxies and variables), after its instance was removed. Returns how
+    /// many records were removed.
+    pub fn forget_service(
+        &self,
+        project: &str,
+        environment: &str,
+        service: &str,
+    ) -> Result<usize, StateError> {
+        let conn = self.conn();
+        let removed = conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+             AND (service = ?3 OR (kind = 'service' AND service = '' AND name = ?3))",
+            params![project, environment, service],
+        )?;
+        Ok(removed)
+    }
+
     /// Forget everything recorded inside environment `environment` of
     /// `project`, and the environment itself (after `mirage destroy`).
     /// Returns how many records were removed. The environment's TTL, if
