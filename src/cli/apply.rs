@@ -56,13 +56,15 @@ async fn run_async(args: Args) -> ExitCode {
     let dir = saved
         .as_ref()
         .map_or_else(|| args.path.clone(), |s| s.dir.clone());
-    let Some(prepared) = prepare_with(&dir, &args.selection, Some(args.lock_timeout)).await else {
+    let Some(prepared) = prepare_with(&dir, &args.selection, Some(args.lock_timeout), true).await
+    else {
         return ExitCode::from(EXIT_FAILURE);
     };
     let plan = prepared.plan;
     let connection = prepared.connection;
     let store = prepared.store;
     let locks = prepared.locks;
+    let secrets = prepared.secrets;
     if let Some(saved) = &saved
         && let Err(message) = check_saved(saved, &plan)
     {
@@ -100,7 +102,14 @@ async fn run_async(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     }
-    let code = execute(&connection.client, &store, &plan, confirmed_at_prompt).await;
+    let code = execute(
+        &connection.client,
+        &store,
+        &plan,
+        &secrets,
+        confirmed_at_prompt,
+    )
+    .await;
     for guard in locks {
         let _ = guard.release();
     }
@@ -115,6 +124,7 @@ pub async fn execute(
     client: &crate::railway::Client,
     store: &state::Store,
     plan: &Plan,
+    secrets: &plan::secrets::Resolved,
     recheck: bool,
 ) -> ExitCode {
     let actor = state::Actor::current();
@@ -147,10 +157,11 @@ pub async fn execute(
         return ExitCode::from(EXIT_FAILURE);
     }
     let progress = Progress::for_terminal();
+    let lookup = |secret: &crate::model::SecretRef| secrets.get(secret);
     let result = if recheck {
-        apply::apply_rechecked(client, plan, &plan::env_secrets, &progress).await
+        apply::apply_rechecked(client, plan, &lookup, &progress).await
     } else {
-        apply::apply(client, plan, &plan::env_secrets, &progress).await
+        apply::apply(client, plan, &lookup, &progress).await
     };
     progress.finish();
     if let Err(error) = apply::record::record_outcome(store, plan, &result, &actor) {

@@ -43,7 +43,8 @@ pub fn run(args: Args) -> ExitCode {
             targets: Vec::new(),
             local: args.local,
         };
-        let Some(prepared) = prepare_with(&args.dir, &selection, Some(args.lock_timeout)).await
+        let Some(prepared) =
+            prepare_with(&args.dir, &selection, Some(args.lock_timeout), false).await
         else {
             return ExitCode::from(EXIT_FAILURE);
         };
@@ -85,7 +86,14 @@ pub fn run(args: Args) -> ExitCode {
         }
         // A person who read the plan at the prompt gets the re-check.
         let recheck = !args.auto_approve;
-        super::apply::execute(&prepared.connection.client, &prepared.store, &plan, recheck).await
+        super::apply::execute(
+            &prepared.connection.client,
+            &prepared.store,
+            &plan,
+            &prepared.secrets,
+            recheck,
+        )
+        .await
     })
 }
 

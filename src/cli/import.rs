@@ -31,7 +31,8 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     super::plan::block_on(async {
         // Locked like an apply: ownership must not change under one.
-        let Some(prepared) = prepare_with(&args.dir, &args.selection, Some(None)).await else {
+        let Some(prepared) = prepare_with(&args.dir, &args.selection, Some(None), false).await
+        else {
             return ExitCode::from(EXIT_FAILURE);
         };
         if prepared.snapshot.is_none() {

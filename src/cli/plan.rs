@@ -125,7 +125,7 @@ pub fn run(args: Args) -> ExitCode {
 /// Resolves the project, reads Railway and diffs. Problems are printed;
 /// `None` means the command failed.
 pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
-    prepare_with(dir, selection, None)
+    prepare_with(dir, selection, None, true)
         .await
         .map(|p| (p.connection, p.plan))
 }
@@ -145,6 +145,9 @@ pub struct Prepared {
     /// Locks held on the planned environments (for `apply`), taken before
     /// Railway was read so the plan cannot go stale under another apply.
     pub locks: Vec<state::LockGuard>,
+    /// Every secret the plan uses, read before Railway was (empty when the
+    /// caller did not ask for them).
+    pub secrets: plan::secrets::Resolved,
 }
 
 /// Opens the state database of the project in `dir`.
@@ -206,11 +209,15 @@ pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
 /// [`prepare`], keeping the state database, model and snapshot.
 ///
 /// With `lock` (`Some(wait in seconds)`), every selected environment is
-/// locked in the state database before Railway is read.
+/// locked in the state database before Railway is read. With `secrets`,
+/// every secret the plan uses is read first, and one that cannot be read
+/// stops everything with a diagnostic at its reference (commands that
+/// write nothing but removals, or nothing at all, do not need them).
 pub async fn prepare_with(
     dir: &Path,
     selection: &Selection,
     lock: Option<Option<u64>>,
+    secrets: bool,
 ) -> Option<Prepared> {
     let analysis = resolve::load_dir(dir);
     if analysis.has_errors() {
@@ -243,6 +250,20 @@ pub async fn prepare_with(
         };
         filter.targets.push((env.to_owned(), service.to_owned()));
     }
+    let secrets = if secrets {
+        match plan::secrets::resolve(&analysis.project, &filter, &plan::secrets::from_environment) {
+            Ok(resolved) => resolved,
+            Err(diagnostics) => {
+                report::print_diagnostics(&analysis.files, &diagnostics);
+                report::print_error(
+                    "cannot plan without every secret it uses; nothing was read from Railway or written",
+                );
+                return None;
+            }
+        }
+    } else {
+        plan::secrets::Resolved::default()
+    };
     let store = open_store(dir)?;
     let mut locks = Vec::new();
     if let Some(wait) = lock {
@@ -295,7 +316,7 @@ pub async fn prepare_with(
         snapshot.as_ref(),
         &owned,
         &filter,
-        &plan::env_secrets,
+        &|secret| secrets.get(secret),
     );
     Some(Prepared {
         connection,
@@ -304,6 +325,7 @@ pub async fn prepare_with(
         model: analysis.project,
         snapshot,
         locks,
+        secrets,
     })
 }
 

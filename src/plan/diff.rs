@@ -96,12 +96,14 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn environment(&self, name: &str) -> bool {
+    /// Whether environment `name` is planned.
+    pub fn environment(&self, name: &str) -> bool {
         (self.environments.is_empty() || self.environments.iter().any(|e| e == name))
             && (self.targets.is_empty() || self.targets.iter().any(|(e, _)| e == name))
     }
 
-    fn service(&self, environment: &str, name: &str) -> bool {
+    /// Whether service `name` of `environment` is planned.
+    pub fn service(&self, environment: &str, name: &str) -> bool {
         self.targets.is_empty()
             || self
                 .targets

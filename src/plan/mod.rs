@@ -11,6 +11,7 @@ pub mod desired;
 pub mod diff;
 pub mod render;
 pub mod saved;
+pub mod secrets;
 pub mod types;
 pub mod value;
 

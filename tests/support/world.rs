@@ -16,6 +16,9 @@ pub const STRIPE: &str = "sk_test_e2e_NEVER_PRINT_4f9a";
 /// The value of `ORBIT_PAYMENTS_TOKEN` (`microservices`) in every run.
 pub const ORBIT: &str = "orbit_e2e_NEVER_PRINT_77c1";
 
+/// A value of [`World::mirage_with`] that unsets the variable instead.
+const UNSET: &str = "\u{0}unset";
+
 /// One project directory and an emulator.
 pub struct World {
     /// The emulator.
@@ -108,6 +111,20 @@ impl World {
     /// Runs `mirage ARGS` in the project directory against the emulator.
     pub async fn mirage(&self, args: &[&str]) -> Run {
         self.mirage_with(args, &[]).await
+    }
+
+    /// [`World::mirage`] with these environment variables unset (the
+    /// secrets of the examples are set otherwise).
+    pub async fn mirage_without(&self, args: &[&str], unset: &[&str]) -> Run {
+        let marked: Vec<(String, String)> = unset
+            .iter()
+            .map(|name| ((*name).to_owned(), UNSET.to_owned()))
+            .collect();
+        let marked: Vec<(&str, &str)> = marked
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.mirage_with(args, &marked).await
     }
 
     /// [`World::mirage`] with extra environment variables.
@@ -298,7 +315,11 @@ fn run_binary(
         .env("STRIPE_KEY", STRIPE)
         .env("ORBIT_PAYMENTS_TOKEN", ORBIT);
     for (key, value) in env {
-        command.env(key, value);
+        if value == UNSET {
+            command.env_remove(key);
+        } else {
+            command.env(key, value);
+        }
     }
     let output = command.output().expect("running mirage");
     Run {
