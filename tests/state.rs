@@ -496,8 +496,14 @@ fn a_second_connection_fails_at_once_while_the_lock_is_held() {
     assert_eq!(*since, guard.info().since);
     assert_eq!(
         error.to_string(),
-        format!(
-            "environment `production` is locked by alice@laptop (pid 4242) since {since}; wait with --lock-timeout or break a stale lock with `mirage state unlock production --force`"
+        format!("environment `production` is locked by alice@laptop (pid 4242) since {since}")
+    );
+    // The help says what to do: this holder runs on another machine.
+    let help = miette::Diagnostic::help(&error).map(|h| h.to_string());
+    assert_eq!(
+        help.as_deref(),
+        Some(
+            "it runs on another machine: wait for it (`--lock-timeout SECONDS`), or if that apply is gone for good, `mirage state unlock production --force`"
         )
     );
     // Other environments and projects are independent.

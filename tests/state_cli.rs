@@ -7,8 +7,8 @@ use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
 use mirage::state::{
-    Actor, ApplyResult, LockError, NewApply, Origin, Resource, ResourceKey, ResourceKind, Store,
-    Timestamp,
+    Actor, ApplyResult, LockError, NewApply, Origin, Resource, ResourceKey, ResourceKind,
+    StateError, Store, Timestamp,
 };
 
 /// Set in the environment of a re-executed copy of this test binary to make
@@ -445,7 +445,7 @@ fn a_lock_held_by_another_process_fails_fast_then_is_waited_for() {
 }
 
 #[test]
-fn a_killed_holder_leaves_a_stale_lock_that_unlock_breaks() {
+fn a_killed_holders_lock_is_taken_over_by_the_next_acquire() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.db");
     let store = Store::open(&db).unwrap();
@@ -453,14 +453,9 @@ fn a_killed_holder_leaves_a_stale_lock_that_unlock_breaks() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    // The row outlives its process: the next apply is told.
-    let error = store
-        .acquire("shop", "production", &Actor::current(), None)
-        .unwrap_err();
-    assert!(matches!(error, LockError::Held { pid, .. } if pid == child.id()));
+    // The row outlives its process, and `state list` says it is stale…
     let lock = store.lock_info("shop", "production").unwrap().unwrap();
     assert!(lock.is_stale());
-
     let list = mirage(
         dir.path(),
         &["state", "list", "--state", db.to_str().unwrap()],
@@ -470,30 +465,105 @@ fn a_killed_holder_leaves_a_stale_lock_that_unlock_breaks() {
         "{}",
         text(&list.stdout)
     );
-
-    // Without --force: allowed, since the holder is known to be gone.
-    let out = mirage(
-        dir.path(),
-        &[
-            "state",
-            "unlock",
-            "production",
-            "--state",
-            db.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr)
-            .starts_with("unlocked environment `production` of `shop` (was locked by child@"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert!(text(&out.stderr).contains(", no longer running)"));
-    assert_eq!(store.lock_info("shop", "production").unwrap(), None);
-    let _relocked = store
+    // …and the next acquire on this host takes it over, saying from whom.
+    let guard = store
         .acquire("shop", "production", &Actor::current(), None)
         .unwrap();
+    let stale = guard.took_over().expect("took over the stale lock");
+    assert_eq!(stale.holder.pid, child.id());
+    assert_eq!(stale.holder.user, "child");
+    assert_eq!(guard.info().holder, Actor::current());
+}
+
+/// A lock row of a holder on this host whose process is gone.
+fn dead_holder() -> Actor {
+    let mut gone = Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    Actor {
+        user: "killed".into(),
+        pid: gone.id(),
+        ..Actor::current()
+    }
+}
+
+#[test]
+fn unlock_without_an_environment_releases_every_lock_of_a_dead_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let store = Store::open(&db).unwrap();
+    let dead = dead_holder();
+    for env in ["production", "staging", "pr-1"] {
+        std::mem::forget(store.acquire("shop", env, &dead, None).unwrap());
+    }
+    let remote = Actor {
+        user: "bob".into(),
+        host: "ci-runner-7".into(),
+        pid: 99,
+    };
+    std::mem::forget(store.acquire("shop", "qa", &remote, None).unwrap());
+
+    let out = mirage(
+        dir.path(),
+        &["state", "unlock", "--state", db.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for env in ["production", "staging", "pr-1"] {
+        assert!(
+            stderr.contains(&format!(
+                "unlocked environment `{env}` of `shop` (was locked by killed@"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("still locked: environment `qa` of `shop` by bob@ci-runner-7 (pid 99)"),
+        "{stderr}"
+    );
+    let left: Vec<String> = store
+        .locks()
+        .unwrap()
+        .into_iter()
+        .map(|l| l.environment)
+        .collect();
+    assert_eq!(left, vec!["qa".to_owned()], "only the live one is kept");
+}
+
+#[test]
+fn an_empty_or_damaged_state_database_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    std::fs::write(&db, b"").unwrap();
+    let error = Store::open(&db).unwrap_err();
+    assert!(matches!(error, StateError::EmptyFile { .. }), "{error:?}");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left as it was");
+    let out = mirage(
+        dir.path(),
+        &["state", "list", "--state", db.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is an empty file (0 bytes)"), "{stderr}");
+    assert!(
+        stderr.contains("help: if it held Mirage's state, restore it"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &db,
+        b"this is not a database, it was overwritten by mistake....",
+    )
+    .unwrap();
+    let error = Store::open(&db).unwrap_err();
+    assert!(matches!(error, StateError::Corrupt { .. }), "{error:?}");
+    let out = mirage(
+        dir.path(),
+        &["state", "list", "--state", db.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is damaged or not a database"), "{stderr}");
+    assert!(stderr.contains("mirage import"), "{stderr}");
 }
 
 #[test]

@@ -287,9 +287,20 @@ pub async fn prepare_with(
                 &actor,
                 wait.map(std::time::Duration::from_secs),
             ) {
-                Ok(guard) => locks.push(guard),
+                Ok(guard) => {
+                    if let Some(stale) = guard.took_over() {
+                        report::write_stderr(&format!(
+                            "warning: took over the lock of environment `{}` from {} (pid {}), which is no longer running\n",
+                            stale.environment, stale.holder, stale.holder.pid
+                        ));
+                    }
+                    locks.push(guard);
+                }
                 Err(error) => {
                     report::print_error(&error.to_string());
+                    if let Some(help) = miette::Diagnostic::help(&error) {
+                        report::write_stderr(&format!("  help: {help}\n"));
+                    }
                     return None;
                 }
             }

@@ -48,11 +48,13 @@ pub enum StateCommand {
         #[arg(value_name = "TARGET")]
         target: String,
     },
-    /// Release the lock of an environment whose holder is gone.
+    /// Release the lock of an environment whose holder is gone; without
+    /// ENV, every lock whose holder is known to be gone (this machine, its
+    /// process no longer running).
     Unlock {
-        /// The environment name.
+        /// The environment name (all environments when left out).
         #[arg(value_name = "ENV")]
-        env: String,
+        env: Option<String>,
         /// The project, when the database knows several.
         #[arg(long, value_name = "PROJECT")]
         project: Option<String>,
@@ -84,7 +86,10 @@ pub fn run(args: Args) -> ExitCode {
             env,
             project,
             force,
-        } => unlock(store.as_ref(), env, project.as_deref(), *force),
+        } => match env {
+            Some(env) => unlock(store.as_ref(), env, project.as_deref(), *force),
+            None => unlock_stale(store.as_ref(), project.as_deref(), *force),
+        },
     };
     result.unwrap_or_else(|error| fail(&error))
 }
@@ -285,6 +290,53 @@ fn unlock(
         None => report::write_stderr(&format!(
             "environment `{environment}` was released meanwhile\n"
         )),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mirage state unlock` without an environment: every lock of a holder
+/// known to be gone, each named.
+fn unlock_stale(
+    store: Option<&Store>,
+    project: Option<&str>,
+    force: bool,
+) -> Result<ExitCode, StateError> {
+    if force {
+        report::print_error("`--force` needs an environment: `mirage state unlock ENV --force`");
+        report::write_stderr(
+            "  help: without ENV, only locks whose holder is known to be gone are released\n",
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let Some(store) = store else {
+        report::write_stderr("nothing is locked\n");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let stale = store.break_stale_locks(project)?;
+    for lock in &stale {
+        report::write_stderr(&format!(
+            "unlocked environment `{}` of `{}` (was locked by {} (pid {}) since {}, no longer running)\n",
+            lock.environment, lock.project, lock.holder, lock.holder.pid, lock.since
+        ));
+    }
+    let left: Vec<LockInfo> = store
+        .locks()?
+        .into_iter()
+        .filter(|lock| project.is_none_or(|p| lock.project == p))
+        .collect();
+    if stale.is_empty() && left.is_empty() {
+        report::write_stderr("nothing is locked\n");
+    }
+    for lock in &left {
+        report::write_stderr(&format!(
+            "still locked: environment `{}` of `{}` by {} (pid {}) since {}, which may be running\n",
+            lock.environment, lock.project, lock.holder, lock.holder.pid, lock.since
+        ));
+    }
+    if !left.is_empty() {
+        report::write_stderr(
+            "  help: if its holder is gone (another machine that crashed), run `mirage state unlock ENV --force`\n",
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

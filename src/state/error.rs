@@ -22,6 +22,37 @@ pub enum StateError {
         message: String,
     },
 
+    /// The file exists but is empty: it was truncated (or created by
+    /// something else), and the ownership records it held are gone.
+    /// Treating it as a new database would silently forget what Mirage
+    /// owns, so it is refused.
+    #[error("the state database `{path}` is an empty file (0 bytes)")]
+    #[diagnostic(
+        code(mirage::state::empty_file),
+        help(
+            "if it held Mirage's state, restore it from a backup; if this project was never applied from here, delete the file; to re-adopt what exists on Railway by name, delete it and run `mirage import`"
+        )
+    )]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The file is not a SQLite database, or is damaged.
+    #[error("the state database `{path}` is damaged or not a database: {message}")]
+    #[diagnostic(
+        code(mirage::state::corrupt),
+        help(
+            "restore it from a backup; or try `sqlite3 FILE .recover > recovered.sql`; or move it aside and run `mirage import` to re-adopt what exists on Railway by name (history and locks are lost)"
+        )
+    )]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's message.
+        message: String,
+    },
+
     /// The database was written by a newer Mirage: its schema is ahead of
     /// what this binary knows, and touching it could lose data.
     #[error(
@@ -58,11 +89,11 @@ pub enum StateError {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LockError {
     /// Someone else holds the lock (and kept it past the wait, if any).
-    #[error(
-        "environment `{environment}` is locked by {holder} (pid {pid}) since {since}; wait with --lock-timeout or break a stale lock with `mirage state unlock {environment} --force`"
-    )]
-    #[diagnostic(code(mirage::state::locked))]
+    #[error("environment `{environment}` is locked by {holder} (pid {pid}) since {since}")]
+    #[diagnostic(code(mirage::state::locked), help("{advice}"))]
     Held {
+        /// What to do about it (wait, or break it when its machine is gone).
+        advice: String,
         /// The project name of the lock.
         project: String,
         /// The environment name of the lock.

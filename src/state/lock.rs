@@ -5,8 +5,11 @@
 //! inside an immediate transaction, so two processes cannot both succeed.
 //! The guard deletes its own row (matched by a random token) when dropped,
 //! so a guard whose lock was broken never removes someone else's. A process
-//! that is killed leaves its row: a stale lock that must be broken
-//! explicitly (`mirage state unlock ENV --force`, [`Store::break_lock`]).
+//! that is killed leaves its row: a stale lock. When its holder ran on this
+//! host and its process is gone, the next [`Store::acquire`] takes it over
+//! (and says so through [`LockGuard::took_over`]); otherwise it must be
+//! broken explicitly (`mirage state unlock ENV --force`,
+//! [`Store::break_lock`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -53,12 +56,19 @@ pub struct LockGuard {
     info: LockInfo,
     token: String,
     released: bool,
+    took_over: Option<LockInfo>,
 }
 
 impl LockGuard {
     /// What this guard holds.
     pub fn info(&self) -> &LockInfo {
         &self.info
+    }
+
+    /// The stale lock this guard replaced: its holder ran on this host and
+    /// its process was gone. Callers should say so.
+    pub fn took_over(&self) -> Option<&LockInfo> {
+        self.took_over.as_ref()
     }
 
     /// Release the lock now, reporting a database failure (dropping the
@@ -107,9 +117,21 @@ impl Store {
     ) -> Result<LockGuard, LockError> {
         let deadline = wait.map(|wait| Instant::now() + wait);
         let mut backoff = FIRST_BACKOFF;
+        let mut took_over = None;
         loop {
             let held = match self.try_acquire(project, environment, holder)? {
-                Ok(guard) => return Ok(guard),
+                Ok(mut guard) => {
+                    guard.took_over = took_over;
+                    return Ok(guard);
+                }
+                Err(Some(info)) if info.is_stale() => {
+                    // Its holder is known to be dead: take it over now
+                    // rather than make a person break it by hand.
+                    if self.remove_exact(&info)? {
+                        took_over = Some(info);
+                    }
+                    continue;
+                }
                 Err(Some(info)) => held_error(info),
                 Err(None) => continue,
             };
@@ -162,6 +184,7 @@ impl Store {
                 },
                 token,
                 released: false,
+                took_over: None,
             }));
         }
         // `None`: released between our insert and this read; try again.
@@ -187,6 +210,41 @@ impl Store {
             .query_map([], read_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(locks)
+    }
+
+    /// Removes `lock` only if it is still exactly that lock (same holder,
+    /// same time): a lock released and taken by someone else meanwhile is
+    /// left alone.
+    fn remove_exact(&self, lock: &LockInfo) -> Result<bool, StateError> {
+        let removed = self.conn().execute(
+            "DELETE FROM locks WHERE project = ?1 AND environment = ?2 AND holder_user = ?3 \
+             AND holder_host = ?4 AND holder_pid = ?5 AND since = ?6",
+            params![
+                lock.project,
+                lock.environment,
+                lock.holder.user,
+                lock.holder.host,
+                i64::from(lock.holder.pid),
+                lock.since.0
+            ],
+        )?;
+        Ok(removed > 0)
+    }
+
+    /// Removes every lock (of `project`, or of every project) whose holder
+    /// is known to be gone (this host, its process no longer running).
+    /// Returns them.
+    pub fn break_stale_locks(&self, project: Option<&str>) -> Result<Vec<LockInfo>, StateError> {
+        let mut removed = Vec::new();
+        for lock in self.locks()? {
+            if project.is_none_or(|p| lock.project == p)
+                && lock.is_stale()
+                && self.remove_exact(&lock)?
+            {
+                removed.push(lock);
+            }
+        }
+        Ok(removed)
     }
 
     /// Remove the lock of an environment whoever holds it (a stale lock
@@ -241,7 +299,19 @@ fn read_lock(
 }
 
 fn held_error(info: LockInfo) -> LockError {
+    let advice = if info.holder.host == host_name() {
+        format!(
+            "it is still running on this machine (pid {}): wait for it, or pass `--lock-timeout SECONDS`",
+            info.holder.pid
+        )
+    } else {
+        format!(
+            "it runs on another machine: wait for it (`--lock-timeout SECONDS`), or if that apply is gone for good, `mirage state unlock {} --force`",
+            info.environment
+        )
+    };
     LockError::Held {
+        advice,
         holder: info.holder.to_string(),
         since: info.since,
         pid: info.holder.pid,

@@ -53,18 +53,44 @@ impl Store {
             std::fs::create_dir_all(parent)
                 .map_err(|e| open_error(format!("cannot create `{}`: {e}", parent.display())))?;
         }
+        // SQLite would take an empty file for a new database and forget,
+        // without a word, everything Mirage owned.
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            return Err(StateError::EmptyFile {
+                path: path.to_owned(),
+            });
+        }
         let mut conn = rusqlite::Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        let corrupt = |error: rusqlite::Error| match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                StateError::Corrupt {
+                    path: path.to_owned(),
+                    message: error.to_string(),
+                }
+            }
+            _ => StateError::Sqlite(error),
+        };
+        // The first read of the schema is where a damaged file shows.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map_err(corrupt)?;
         // WAL lets readers (`mirage state list`) run beside a writer (an
         // apply); NORMAL sync is durable across process crashes in WAL mode.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(corrupt)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(open_error(format!(
                 "the file system does not support write-ahead logging (journal mode `{mode}`)"
             )));
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
-        migrate::migrate(&mut conn, path)?;
+        migrate::migrate(&mut conn, path).map_err(|error| match error {
+            StateError::Sqlite(error) => corrupt(error),
+            other => other,
+        })?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: Some(path.to_owned()),
