@@ -104,8 +104,6 @@ pub enum LockError {
         since: Timestamp,
         /// The process id of the holder.
         pid: u32,
-        /// The host of the holder.
-        host: String,
     },
 
     /// The database failed while taking the lock.

@@ -315,7 +315,6 @@ fn held_error(info: LockInfo) -> LockError {
         holder: info.holder.to_string(),
         since: info.since,
         pid: info.holder.pid,
-        host: info.holder.host,
         project: info.project,
         environment: info.environment,
     }
