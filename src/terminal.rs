@@ -38,7 +38,8 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(Escaped::new(text).text)
 }
 
-fn needs_escape(text: &str) -> bool {
+/// Whether [`escape`] would change `text`.
+pub fn needs_escape(text: &str) -> bool {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if must_escape(c, chars.peek().copied()) {
@@ -128,10 +129,7 @@ mod tests {
 
     #[test]
     fn control_characters_and_bidi_overrides_are_escaped() {
-        assert_eq!(
-            escape("a\u{1b}]0;PWNED\u{7}b"),
-            "a\\u{1b}]0;PWNED\\u{7}b"
-        );
+        assert_eq!(escape("a\u{1b}]0;PWNED\u{7}b"), "a\\u{1b}]0;PWNED\\u{7}b");
         assert_eq!(escape("x\u{202e}y\u{2066}"), "x\\u{202e}y\\u{2066}");
         assert_eq!(escape("del\u{7f} c1\u{9b}"), "del\\u{7f} c1\\u{9b}");
         assert_eq!(escape("nul\0"), "nul\\u{0}");

@@ -291,7 +291,7 @@ fn unlock(
 
 fn print_json(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => report::write_stdout(&format!("{text}\n")),
+        Ok(text) => report::write_stdout_exact(&format!("{text}\n")),
         Err(error) => report::print_error(&format!("cannot print json: {error}")),
     }
 }

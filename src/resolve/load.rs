@@ -31,6 +31,37 @@ impl Input {
             Input::Text(p, _) | Input::NotUtf8(p, _, _) | Input::Unreadable(p, _) => p,
         }
     }
+
+    /// Why there is no text to analyse, as a diagnostic on the file `id`
+    /// (which should hold [`Input::shown_text`]); `None` for a text.
+    pub fn problem(&self, id: FileId) -> Option<Diagnostic> {
+        match self {
+            Input::Text(..) => None,
+            Input::NotUtf8(path, _, at) => Some(
+                Diagnostic::error(
+                    "mirage::resolve::not_utf8",
+                    id,
+                    Span::new(*at, at + 1),
+                    format!("`{}` is not valid UTF-8", path.display()),
+                )
+                .with_help("save the file as UTF-8"),
+            ),
+            Input::Unreadable(path, error) => Some(
+                Diagnostic::error(error.code(), id, Span::at(0), error.message(path))
+                    .with_help(error.help()),
+            ),
+        }
+    }
+
+    /// The text to keep for the file: the text, a lossy one that shows
+    /// where the bad bytes are, or nothing for a file that could not be
+    /// read (whatever it holds is never shown).
+    pub fn shown_text(&self) -> &str {
+        match self {
+            Input::Text(_, t) | Input::NotUtf8(_, t, _) => t,
+            Input::Unreadable(..) => "",
+        }
+    }
 }
 
 /// Every parsed file of the project, with its import edges.
@@ -201,33 +232,24 @@ pub fn load(root: &Path, inputs: Vec<Input>, cache: &mut ParseCache) -> Loaded {
 
 impl Loader<'_> {
     fn add(&mut self, input: Input, is_std: bool) -> FileId {
-        let (path, text, problem) = match input {
-            Input::Text(p, t) => (p, t, None),
-            Input::NotUtf8(p, t, at) => (p, t, Some((at, "not_utf8"))),
-            Input::Unreadable(p, error) => {
-                // No text: whatever the file holds is never shown.
-                let id = self.push_file(p.clone(), String::new(), is_std);
-                self.loaded.diagnostics.push(
-                    Diagnostic::error(error.code(), id, Span::at(0), error.message(&p))
-                        .with_help(error.help()),
-                );
-                return id;
-            }
-        };
-        let id = self.push_file(path.clone(), text, is_std);
-        if let Some((at, _)) = problem {
-            self.loaded.diagnostics.push(
-                Diagnostic::error(
-                    "mirage::resolve::not_utf8",
-                    id,
-                    Span::new(at, at + 1),
-                    format!("`{}` is not valid UTF-8", path.display()),
-                )
-                .with_help("save the file as UTF-8"),
+        let id = FileId(self.loaded.files.len() as u32);
+        if let Some(problem) = input.problem(id) {
+            let added = self.push_file(
+                input.path().to_path_buf(),
+                input.shown_text().into(),
+                is_std,
             );
+            debug_assert_eq!(added, id);
+            self.loaded.diagnostics.push(problem);
             // Parse nothing: a lossy text would give misleading errors.
             return id;
         }
+        let (path, text) = match input {
+            Input::Text(p, t) => (p, t),
+            // `problem` is `Some` for every other kind.
+            other => (other.path().to_path_buf(), String::new()),
+        };
+        let id = self.push_file(path.clone(), text, is_std);
         let text = self.loaded.files.get(id).text.clone();
         let (document, errors) = self.cache.parse(&normalize(&path), &text);
         self.loaded

@@ -481,7 +481,11 @@ mod tests {
             let d = &a.diagnostics[0];
             // Located at the import's string.
             let start = text.find(target).expect("target") - 1;
-            assert_eq!(d.primary.span, Span::new(start, start + target.len() + 2), "{target}");
+            assert_eq!(
+                d.primary.span,
+                Span::new(start, start + target.len() + 2),
+                "{target}"
+            );
             assert!(d.help.is_some(), "{target}");
             assert_eq!(a.files.len(), 1, "{target}: nothing else was loaded");
         }
@@ -490,7 +494,10 @@ mod tests {
             root,
             vec![
                 (root.join("lib/a.mirage"), "import \"../b.mirage\"\n".into()),
-                (root.join("b.mirage"), "project \"p\"\nenvironment \"production\"\n".into()),
+                (
+                    root.join("b.mirage"),
+                    "project \"p\"\nenvironment \"production\"\n".into(),
+                ),
             ],
         );
         assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);

@@ -266,7 +266,10 @@ mod tests {
         let (_d, root) = tmp();
         let path = root.join("main.mirage");
         std::fs::write(&path, "project \"p\"\n").expect("write");
-        assert_eq!(read_source_in(&root, &path), Ok(b"project \"p\"\n".to_vec()));
+        assert_eq!(
+            read_source_in(&root, &path),
+            Ok(b"project \"p\"\n".to_vec())
+        );
     }
 
     #[test]
