@@ -119,11 +119,16 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                // Leading `..`s accumulate: `../..` is not `` (popping a
+                // `..` would let `../../../etc` look like `etc`).
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -465,5 +470,20 @@ impl Loader<'_> {
             }
             self.loaded.diagnostics.push(d);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_every_leading_parent() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(n("a/./b/../c"), Path::new("a/c"));
+        assert_eq!(n("./../../../etc/passwd"), Path::new("../../../etc/passwd"));
+        assert_eq!(n("../../x"), Path::new("../../x"));
+        assert_eq!(n("a/../../x"), Path::new("../x"));
+        assert_eq!(n("/../etc"), Path::new("/etc"));
     }
 }

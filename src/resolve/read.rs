@@ -61,7 +61,8 @@ impl ReadError {
     /// One line saying what is wrong with `path` (lowercase, names in
     /// backticks). Never quotes the file's content.
     pub fn message(&self, path: &Path) -> String {
-        let p = path.display();
+        // `./main.mirage` (how `load_dir(".")` names files) as `main.mirage`.
+        let p = path.strip_prefix(".").unwrap_or(path).display();
         match self {
             ReadError::NotFound(reason) | ReadError::Other(reason) => {
                 format!("cannot read `{p}`: {reason}")
@@ -69,8 +70,7 @@ impl ReadError {
             ReadError::SymlinkLoop => format!("`{p}` is a loop of symbolic links"),
             ReadError::NotRegular(kind) => format!("`{p}` is {kind}, not a regular file"),
             ReadError::TooLarge(Some(size)) => format!(
-                "`{p}` is {}, over the {MAX_SOURCE_SIZE} limit for a source file",
-                human_size(*size)
+                "`{p}` is {size} bytes, over the {MAX_SOURCE_SIZE} ({MAX_SOURCE_BYTES} bytes) limit for a source file"
             ),
             ReadError::TooLarge(None) => {
                 format!("`{p}` is over the {MAX_SOURCE_SIZE} limit for a source file")
@@ -102,22 +102,6 @@ impl ReadError {
             }
             ReadError::OutsideProject(_) => "Mirage reads only files inside the project directory: copy the file into it, or import a standard module (`std/<name>`)".to_string(),
         }
-    }
-}
-
-/// `12.0 MiB`, `900 KiB`, `17 bytes`.
-fn human_size(bytes: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * KIB;
-    const GIB: u64 = 1024 * MIB;
-    if bytes >= GIB {
-        format!("{:.1} GiB", bytes as f64 / GIB as f64)
-    } else if bytes >= MIB {
-        format!("{:.1} MiB", bytes as f64 / MIB as f64)
-    } else if bytes >= KIB {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} bytes")
     }
 }
 
@@ -346,10 +330,10 @@ mod tests {
 
     #[test]
     fn messages_name_the_file_and_the_limit() {
-        let e = ReadError::TooLarge(Some(12 * 1024 * 1024));
+        let e = ReadError::TooLarge(Some(8_388_609));
         assert_eq!(
-            e.message(Path::new("big.mirage")),
-            "`big.mirage` is 12.0 MiB, over the 8 MiB limit for a source file"
+            e.message(Path::new("./big.mirage")),
+            "`big.mirage` is 8388609 bytes, over the 8 MiB (8388608 bytes) limit for a source file"
         );
         assert_eq!(e.code(), "mirage::resolve::file_too_large");
     }
