@@ -9,7 +9,7 @@
 //! and the test fails: a FIFO used to hang forever), with exit status 1 and
 //! a diagnostic with a stable code (never a panic's 101), and must never
 //! print a planted secret: the child's environment holds a sentinel value,
-//! and files outside the project hold another. Each child runs under a 4 GiB
+//! and files outside the project hold another. Each child runs under a 2 GiB
 //! address-space limit, so a read that grows without bound (`/dev/zero`)
 //! fails the test instead of the machine.
 //!
@@ -153,8 +153,8 @@ fn mirage(dir: &Path, args: &[&str]) -> Run {
     unsafe {
         command.pre_exec(|| {
             let limit = libc::rlimit {
-                rlim_cur: 4 << 30,
-                rlim_max: 4 << 30,
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
             };
             libc::setrlimit(libc::RLIMIT_AS, &limit);
             Ok(())

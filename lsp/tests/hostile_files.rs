@@ -4,7 +4,7 @@
 //! must give a located diagnostic with a stable code, promptly.
 //!
 //! The real `mirage-lsp` binary runs as a child (killed when the test ends,
-//! under a 4 GiB address-space limit), so a server blocked on a FIFO or
+//! under a 2 GiB address-space limit), so a server blocked on a FIFO or
 //! reading `/dev/zero` fails the test through the client's timeout instead
 //! of hanging it or exhausting the machine.
 
@@ -25,7 +25,11 @@ const LIMIT: u64 = 8 * 1024 * 1024;
 /// `lib/` inside.
 fn project() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path().canonicalize().expect("canonical").join("project");
+    let root = tmp
+        .path()
+        .canonicalize()
+        .expect("canonical")
+        .join("project");
     std::fs::create_dir_all(root.join("lib")).expect("mkdir");
     (tmp, root)
 }
@@ -42,7 +46,7 @@ fn mkfifo(path: &Path) {
 async fn server(root: &Path) -> (tokio::process::Child, Client) {
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
-        .arg("ulimit -v 4194304 && exec \"$0\"")
+        .arg("ulimit -v 2097152 && exec \"$0\"")
         .arg(env!("CARGO_BIN_EXE_mirage-lsp"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
