@@ -28,7 +28,8 @@ Examples:
   mirage fmt --check            CI: list files that would change, with a diff
 
 Directories are searched recursively, skipping hidden directories, `target`
-and `node_modules`.
+and `node_modules`; links are not followed. A FIFO, device or file over 8 MiB
+named *.mirage is reported, never read.
 Exit codes: 0 formatted (or nothing to do), 1 syntax errors or, with --check,
 files that would change, 2 usage error.";
 
