@@ -493,7 +493,11 @@ mod tests {
         .with_label("label \u{9b}31m")
         .with_help("help \u{202e}");
         for color in [false, true] {
-            let out = render(&files, &[d.clone()], &Options { color, width: 100 });
+            let out = render(
+                &files,
+                std::slice::from_ref(&d),
+                &Options { color, width: 100 },
+            );
             let bad: Vec<char> = out
                 .chars()
                 .filter(|&c| crate::terminal::is_unsafe(c) && !(color && c == '\u{1b}'))
