@@ -18,3 +18,4 @@ pub mod railway;
 pub mod resolve;
 pub mod state;
 pub mod syntax;
+pub mod terminal;

@@ -2,6 +2,12 @@
 //! analysis. A project is a directory; analysing it reads every `*.mirage`
 //! file in it, taking open buffers over the disk and cached disk texts over
 //! re-reading (the cache is refreshed by file-watch events).
+//!
+//! Files are read with the library's bounded reader, as the CLI reads them:
+//! a FIFO, a device, a link leaving the project or a file over
+//! [`MAX_SOURCE_BYTES`] is a diagnostic on that file, never a hang. An open
+//! document over the limit is not analysed either: it gets the same
+//! diagnostic.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -11,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use mirage::diagnostic::FileId;
 use mirage::ide::{Index, index::IndexCache};
-use mirage::resolve::{self, Analysis, ParseCache};
+use mirage::resolve::{self, Analysis, Input, MAX_SOURCE_BYTES, ParseCache, ReadError};
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use crate::convert::{self, Text};
@@ -51,8 +57,9 @@ impl Snapshot {
 /// One project directory.
 #[derive(Default)]
 pub struct Project {
-    /// Texts of files not open in the editor, as last read from disk.
-    disk: HashMap<PathBuf, String>,
+    /// Files not open in the editor, as last read from disk (or why they
+    /// could not be).
+    disk: HashMap<PathBuf, Input>,
     /// The latest analysis.
     pub current: Option<Arc<Snapshot>>,
     /// The latest analysis in which every file parsed.
@@ -98,15 +105,7 @@ impl Workspace {
     /// Re-analyse the project in `dir` and return what to publish.
     pub fn analyze(&mut self, dir: &Path) -> Publish {
         let project = self.projects.entry(dir.to_path_buf()).or_default();
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "mirage") && p.is_file())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut paths = resolve::project_paths(dir).unwrap_or_default();
         for path in self.buffers.keys() {
             if project_dir(path) == dir && !paths.contains(path) {
                 paths.push(path.clone());
@@ -115,28 +114,27 @@ impl Workspace {
         paths.sort();
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            let text = match self.buffers.get(&path) {
-                Some(b) => b.text.clone(),
-                None => match project.disk.get(&path) {
-                    Some(t) => t.clone(),
-                    None => {
-                        let bytes = std::fs::read(&path).unwrap_or_default();
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
-                        project.disk.insert(path.clone(), text.clone());
-                        text
-                    }
-                },
+            let input = match self.buffers.get(&path) {
+                Some(b) if b.text.len() as u64 > MAX_SOURCE_BYTES => {
+                    Input::Unreadable(path, ReadError::TooLarge(Some(b.text.len() as u64)))
+                }
+                Some(b) => Input::Text(path, b.text.clone()),
+                None => project
+                    .disk
+                    .entry(path.clone())
+                    .or_insert_with(|| resolve::read_project_input(dir, path))
+                    .clone(),
             };
-            files.push((path, text));
+            files.push(input);
         }
         project
             .disk
-            .retain(|p, _| files.iter().any(|(f, _)| f == p));
+            .retain(|p, _| files.iter().any(|f| f.path() == p));
         // The resolver promises never to panic; if it ever does, the server
         // keeps the previous analysis rather than dying with the editor.
         let (parses, cache) = (&mut project.parses, &mut project.cache);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let analysis = resolve::analyze_cached(dir, files, parses);
+            let analysis = resolve::analyze_inputs(dir, files, parses);
             let index = Index::with_cache(&analysis, cache);
             Snapshot { analysis, index }
         }));

@@ -49,6 +49,8 @@ impl Progress {
             Status::Failed(reason) => format!("  ✗ {resource}: {reason}"),
             Status::Skipped(reason) => format!("  - {resource}: skipped ({reason})"),
         };
+        // Names come from the files, reasons from Railway.
+        let line = crate::terminal::escape(&line).into_owned();
         match &self.bar {
             Some(bar) => bar.println(line),
             None => eprintln!("{line}"),

@@ -20,6 +20,8 @@ Examples:
   mirage check --watch                 re-check whenever a .mirage file is saved
   mirage check --registry              also ask registries whether each image exists
 
+Only regular files inside DIR (links resolved), at most 8 MiB each, are read;
+imports must stay inside DIR and name .mirage files (docs/language.md).
 Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.
 With --registry, a missing image is an error; a registry that refuses access,
 cannot be reached or answers oddly is a warning (the image was not checked).";

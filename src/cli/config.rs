@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
+use super::report;
 use crate::model::{ConfigView, Environment, Project};
 use crate::resolve::suggest::did_you_mean;
 use crate::resolve::{self, Overrides, VarOverride};
@@ -67,7 +68,9 @@ pub fn run(args: Args) -> ExitCode {
                 )
             },
         );
-        eprintln!("error: unknown service `{service}`\n  help: {help}");
+        report::write_stderr(&format!(
+            "error: unknown service `{service}`\n  help: {help}\n"
+        ));
         return ExitCode::from(2);
     }
     let view = ConfigView {
@@ -79,24 +82,29 @@ pub fn run(args: Args) -> ExitCode {
     let json = view.to_json();
     if args.json {
         let out = if args.explain { json } else { strip_bare(json) };
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        report::write_stdout_exact(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&out).unwrap_or_default()
+        ));
         return ExitCode::SUCCESS;
     }
     let env_json = &json["environments"][env.name.as_str()];
-    print!("{}", render_text(env, env_json, args.explain));
+    report::write_stdout(&render_text(env, env_json, args.explain));
     ExitCode::SUCCESS
 }
 
 /// Load and resolve; prints diagnostics. `Err` is the exit code to return.
 pub(crate) fn load(dir: &Path, vars: Vec<VarOverride>) -> Result<Project, ExitCode> {
     if !dir.is_dir() {
-        eprintln!("error: `{}` is not a project directory", dir.display());
-        eprintln!("  help: pass the directory that holds the project's `.mirage` files");
+        report::write_stderr(&format!(
+            "error: `{}` is not a project directory\n  help: pass the directory that holds the project's `.mirage` files\n",
+            dir.display()
+        ));
         return Err(ExitCode::from(2));
     }
     let analysis = resolve::load_dir_with(dir, &Overrides { vars });
     if !analysis.diagnostics.is_empty() {
-        crate::cli::report::print_diagnostics(&analysis.files, &analysis.diagnostics);
+        report::print_diagnostics(&analysis.files, &analysis.diagnostics);
     }
     if analysis.has_errors() {
         return Err(ExitCode::from(1));
@@ -120,7 +128,9 @@ pub(crate) fn find_environment<'p>(
             format!("environments: {}", list(names()))
         }
     });
-    eprintln!("error: unknown environment `{name}`\n  help: {help}");
+    report::write_stderr(&format!(
+        "error: unknown environment `{name}`\n  help: {help}\n"
+    ));
     Err(ExitCode::from(2))
 }
 

@@ -65,7 +65,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     if args.json {
         let json = render::to_json(&discovery);
-        report::write_stdout(&format!(
+        report::write_stdout_exact(&format!(
             "{}\n",
             serde_json::to_string_pretty(&json).unwrap_or_default()
         ));

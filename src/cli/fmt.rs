@@ -4,6 +4,9 @@
 //! beside the original, the original's permissions, then a rename), so an
 //! interrupted run never leaves a half-written file and editors see one
 //! change. Files with syntax errors are reported and never rewritten.
+//! Files are read with the library's bounded reader: a FIFO, a device or a
+//! file over the size limit named `*.mirage` is reported, never opened or
+//! read whole.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +17,7 @@ use similar::TextDiff;
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles};
+use crate::resolve::{self, Input};
 use crate::syntax;
 
 /// Examples shown by `mirage fmt --help`.
@@ -24,7 +28,8 @@ Examples:
   mirage fmt --check            CI: list files that would change, with a diff
 
 Directories are searched recursively, skipping hidden directories, `target`
-and `node_modules`.
+and `node_modules`; links are not followed. A FIFO, device or file over 8 MiB
+named *.mirage is reported, never read.
 Exit codes: 0 formatted (or nothing to do), 1 syntax errors or, with --check,
 files that would change, 2 usage error.";
 
@@ -102,23 +107,19 @@ fn format_file(
     sources: &mut SourceFiles,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Outcome {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            report::print_error(&format!("cannot read `{}`: {error}", path.display()));
-            return Outcome::Failed;
-        }
-    };
-    let Ok(text) = String::from_utf8(bytes) else {
-        report::print_error(&format!(
-            "`{}` is not valid UTF-8\n  help: save the file as UTF-8",
-            path.display()
-        ));
+    // Diagnostics point at the id the file gets if it is added; the table
+    // only matters when there are errors.
+    let id = FileId(sources.len() as u32);
+    let input = resolve::read_input(path.to_path_buf());
+    if let Some(problem) = input.problem(id) {
+        let added = sources.add(SourceFile::new(path, input.shown_text()));
+        debug_assert_eq!(added, id);
+        diagnostics.push(problem);
+        return Outcome::Failed;
+    }
+    let Input::Text(_, text) = input else {
         return Outcome::Failed;
     };
-    // Register the text first so that diagnostics point at its id; the
-    // table only matters when there are errors.
-    let id = FileId(sources.len() as u32);
     match syntax::format_file(id, &text) {
         Ok(formatted) if formatted == text => Outcome::Unchanged,
         Ok(formatted) => {
@@ -203,7 +204,9 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
             if !(name.starts_with('.') || name == "target" || name == "node_modules") {
                 walk(&path, files)?;
             }
-        } else if kind.is_file() && path.extension().is_some_and(|x| x == "mirage") {
+        } else if !kind.is_symlink() && path.extension().is_some_and(|x| x == "mirage") {
+            // Links are not followed (a formatted file is written in place);
+            // a FIFO or device is listed so that reading it reports it.
             files.push(
                 path.strip_prefix("./")
                     .map(Path::to_path_buf)

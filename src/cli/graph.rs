@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use petgraph::visit::EdgeRef;
 
+use super::report;
 use crate::model::{DependencyReason, Environment};
 use crate::resolve::dependency_graph;
 
@@ -56,16 +57,16 @@ pub fn run(args: Args) -> ExitCode {
         None => match project.environments.as_slice() {
             [only] => only,
             [] => {
-                eprintln!(
-                    "error: the project declares no environment\n  help: add `environment \"production\"`"
+                report::write_stderr(
+                    "error: the project declares no environment\n  help: add `environment \"production\"`\n",
                 );
                 return ExitCode::from(1);
             }
             many => {
-                eprintln!(
-                    "error: the project has several environments; choose one with `--env`\n  help: environments: {}",
+                report::write_stderr(&format!(
+                    "error: the project has several environments; choose one with `--env`\n  help: environments: {}\n",
                     super::config::list(many.iter().map(|e| e.name.as_str()))
-                );
+                ));
                 return ExitCode::from(2);
             }
         },
@@ -75,7 +76,7 @@ pub fn run(args: Args) -> ExitCode {
         GraphFormat::Dot => render_dot(env),
         GraphFormat::Mermaid => render_mermaid(env),
     };
-    print!("{text}");
+    report::write_stdout(&text);
     ExitCode::SUCCESS
 }
 

@@ -99,7 +99,12 @@ pub fn run(args: Args) -> ExitCode {
             PlanFormat::Json => plan::render::json(&plan) + "\n",
             PlanFormat::Markdown => plan::render::markdown(&plan),
         };
-        report::write_stdout(&text);
+        if format == PlanFormat::Json {
+            report::write_stdout_exact(&text);
+        } else {
+            // Values and names come from the files and from Railway.
+            report::write_stdout(&text);
+        }
         if let Some(out) = &args.out {
             let saved = plan::saved::SavedPlan::new(&plan, &args.dir);
             if let Err(error) = saved.write(out) {

@@ -5,6 +5,11 @@
 //! terminal, [`json`] for tools, [`github`] for workflow annotations. The
 //! renderers are pure functions from diagnostics to text so that tests can
 //! call them directly; this file decides where the text goes.
+//!
+//! Human text goes out through [`write_stdout`] and [`write_stderr`], which
+//! escape control characters ([`crate::terminal`]): names, values and
+//! error messages from files or from Railway never drive the terminal.
+//! JSON and GitHub annotations go through [`write_stdout_exact`].
 
 pub mod github;
 pub mod human;
@@ -17,6 +22,7 @@ use clap::ValueEnum;
 
 use super::ColorChoice;
 use crate::diagnostic::{Diagnostic, SourceFiles};
+use crate::terminal;
 
 /// Width used when standard error is not a terminal, so that output into
 /// files and pipes (golden tests, CI logs) never depends on the machine.
@@ -121,7 +127,8 @@ pub fn print_diagnostics(files: &SourceFiles, diagnostics: &[Diagnostic]) {
         text.push_str(&line);
         text.push('\n');
     }
-    write_stderr(&text);
+    // Escaped piece by piece by the renderer; only its colours remain.
+    write_stderr_exact(&text);
 }
 
 /// Print diagnostics in the chosen format: human on standard error, JSON and
@@ -129,23 +136,37 @@ pub fn print_diagnostics(files: &SourceFiles, diagnostics: &[Diagnostic]) {
 pub fn emit(format: Format, files: &SourceFiles, diagnostics: &[Diagnostic]) {
     match format {
         Format::Human => print_diagnostics(files, diagnostics),
-        Format::Json => write_stdout(&json::render(files, diagnostics)),
-        Format::Github => write_stdout(&github::render(files, diagnostics)),
+        Format::Json => write_stdout_exact(&json::render(files, diagnostics)),
+        Format::Github => write_stdout_exact(&github::render(files, diagnostics)),
     }
 }
 
-/// Write to standard error, ignoring a closed pipe (`mirage check | head`).
+/// Write human text to standard error, control characters escaped,
+/// ignoring a closed pipe (`mirage check | head`).
 pub fn write_stderr(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
+    write_stderr_exact(&terminal::escape(text));
 }
 
-/// Write to standard output, ignoring a closed pipe.
+/// Write human text to standard output, control characters escaped,
+/// ignoring a closed pipe.
 pub fn write_stdout(text: &str) {
+    write_stdout_exact(&terminal::escape(text));
+}
+
+/// Write to standard output as is: JSON (which escapes what it must) and
+/// other machine formats.
+pub fn write_stdout_exact(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// Write to standard error as is: text already made safe, with Mirage's
+/// own control sequences (colours, clearing the screen).
+pub fn write_stderr_exact(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }
 
 /// Print a problem that has no place in a file (a missing directory, an
@@ -156,7 +177,7 @@ pub fn print_error(message: &str) {
     } else {
         "error"
     };
-    write_stderr(&format!("{prefix}: {message}\n"));
+    write_stderr_exact(&format!("{prefix}: {}\n", terminal::escape(message)));
 }
 
 #[cfg(test)]

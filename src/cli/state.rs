@@ -343,7 +343,7 @@ fn unlock_stale(
 
 fn print_json(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => report::write_stdout(&format!("{text}\n")),
+        Ok(text) => report::write_stdout_exact(&format!("{text}\n")),
         Err(error) => report::print_error(&format!("cannot print json: {error}")),
     }
 }

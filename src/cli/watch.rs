@@ -48,7 +48,7 @@ pub fn watch(dir: &Path, mut run: impl FnMut()) -> ExitCode {
         }
         if std::io::stderr().is_terminal() {
             // Clear the screen and scrollback, cursor home.
-            report::write_stderr("\u{1b}[2J\u{1b}[3J\u{1b}[H");
+            report::write_stderr_exact("\u{1b}[2J\u{1b}[3J\u{1b}[H");
         }
         run_guarded(&mut run);
     }

@@ -1,23 +1,67 @@
 //! Finding and reading source texts: the project's files, `import "./…"`
 //! files (read from disk when not given in memory) and `import "std/…"`
-//! files shipped in the binary. Detects missing imports and import loops.
+//! files shipped in the binary. Detects missing imports and import loops,
+//! and refuses imports that leave the project directory or do not name a
+//! `.mirage` file (what is read from disk, and how, is [`super::read`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use super::read::{self, ReadError};
 use super::stdlib;
 use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::syntax::{self, Document, SyntaxError, Value};
 
 /// A text to analyse, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     /// The file's text.
     Text(PathBuf, String),
     /// The file exists but is not UTF-8; `valid_up_to` is the first bad byte.
     NotUtf8(PathBuf, String, usize),
-    /// The file could not be read.
-    Unreadable(PathBuf, String),
+    /// The file could not be read, or was refused.
+    Unreadable(PathBuf, ReadError),
+}
+
+impl Input {
+    /// The path of the file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::Text(p, _) | Input::NotUtf8(p, _, _) | Input::Unreadable(p, _) => p,
+        }
+    }
+
+    /// Why there is no text to analyse, as a diagnostic on the file `id`
+    /// (which should hold [`Input::shown_text`]); `None` for a text.
+    pub fn problem(&self, id: FileId) -> Option<Diagnostic> {
+        match self {
+            Input::Text(..) => None,
+            Input::NotUtf8(path, _, at) => Some(
+                Diagnostic::error(
+                    "mirage::resolve::not_utf8",
+                    id,
+                    Span::new(*at, at + 1),
+                    format!("`{}` is not valid UTF-8", path.display()),
+                )
+                .with_help("save the file as UTF-8"),
+            ),
+            Input::Unreadable(path, error) => Some(
+                Diagnostic::error(error.code(), id, Span::at(0), error.message(path))
+                    .with_help(error.help()),
+            ),
+        }
+    }
+
+    /// The text to keep for the file: the text, a lossy one that shows
+    /// where the bad bytes are, or nothing for a file that could not be
+    /// read (whatever it holds is never shown).
+    pub fn shown_text(&self) -> &str {
+        match self {
+            Input::Text(_, t) | Input::NotUtf8(_, t, _) => t,
+            Input::Unreadable(..) => "",
+        }
+    }
 }
 
 /// Every parsed file of the project, with its import edges.
@@ -32,18 +76,39 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Read an `Input` from disk.
+/// Read a file a person named (a command-line argument): a regular file
+/// within the size limit, wherever it is.
 pub fn read_input(path: PathBuf) -> Input {
-    match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Input::Text(path, text),
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                Input::NotUtf8(path, text, valid)
-            }
-        },
-        Err(e) => Input::Unreadable(path, e.to_string()),
+    let result = read::read_source(&path);
+    decode(path, result)
+}
+
+/// Read one of the project's files: as [`read_input`], and only if it lies
+/// inside `root` once symbolic links are resolved.
+pub fn read_project_input(root: &Path, path: PathBuf) -> Input {
+    let result = read::read_source_in(root, &path);
+    decode(path, result)
+}
+
+/// How far into a file to look for a NUL byte (git's rule for "binary").
+const BINARY_SNIFF: usize = 8000;
+
+fn decode(path: PathBuf, result: Result<Vec<u8>, ReadError>) -> Input {
+    let bytes = match result {
+        Ok(bytes) => bytes,
+        Err(e) => return Input::Unreadable(path, e),
+    };
+    if bytes[..bytes.len().min(BINARY_SNIFF)].contains(&0) {
+        // Not shown at all: a snippet of a binary is noise at best.
+        return Input::Unreadable(path, ReadError::Binary);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Input::Text(path, text),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Input::NotUtf8(path, text, valid)
+        }
     }
 }
 
@@ -54,11 +119,16 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                // Leading `..`s accumulate: `../..` is not `` (popping a
+                // `..` would let `../../../etc` look like `etc`).
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -108,8 +178,15 @@ impl ParseCache {
     }
 }
 
+const IMPORT_HELP: &str = "import paths are relative to the importing file and stay inside the project directory, e.g. `import \"./lib/common.mirage\"`; the standard library is `std/<name>`";
+
 struct Loader<'c> {
     loaded: Loaded,
+    /// The project directory, as given (imports from disk are read only
+    /// inside it).
+    root: PathBuf,
+    /// The same, absolute and normalised, for the lexical check of imports.
+    root_abs: PathBuf,
     cache: &'c mut ParseCache,
     by_path: HashMap<PathBuf, FileId>,
     /// In-memory texts not yet added (imports look here before the disk).
@@ -120,10 +197,13 @@ struct Loader<'c> {
 
 /// Parse the project inputs and follow their imports, reusing the trees in
 /// `cache` of files whose text has not changed (and leaving there the trees
-/// of this load's files).
-pub fn load(inputs: Vec<Input>, cache: &mut ParseCache) -> Loaded {
+/// of this load's files). Imports must stay inside `root`, the project
+/// directory.
+pub fn load(root: &Path, inputs: Vec<Input>, cache: &mut ParseCache) -> Loaded {
     let mut loader = Loader {
         cache,
+        root: root.to_path_buf(),
+        root_abs: read::lexical_absolute(root),
         loaded: Loaded {
             files: SourceFiles::new(),
             documents: Vec::new(),
@@ -136,9 +216,7 @@ pub fn load(inputs: Vec<Input>, cache: &mut ParseCache) -> Loaded {
     };
     let mut roots = Vec::new();
     for input in inputs {
-        let path = match &input {
-            Input::Text(p, _) | Input::NotUtf8(p, _, _) | Input::Unreadable(p, _) => normalize(p),
-        };
+        let path = normalize(input.path());
         roots.push(path.clone());
         loader.pending.insert(path, input);
     }
@@ -159,37 +237,24 @@ pub fn load(inputs: Vec<Input>, cache: &mut ParseCache) -> Loaded {
 
 impl Loader<'_> {
     fn add(&mut self, input: Input, is_std: bool) -> FileId {
-        let (path, text, problem) = match input {
-            Input::Text(p, t) => (p, t, None),
-            Input::NotUtf8(p, t, at) => (p, t, Some((at, "not_utf8"))),
-            Input::Unreadable(p, reason) => {
-                let id = self.push_file(p.clone(), String::new(), is_std);
-                self.loaded.diagnostics.push(
-                    Diagnostic::error(
-                        "mirage::resolve::unreadable_file",
-                        id,
-                        Span::at(0),
-                        format!("cannot read `{}`: {reason}", p.display()),
-                    )
-                    .with_help("check that the file exists and is readable"),
-                );
-                return id;
-            }
-        };
-        let id = self.push_file(path.clone(), text, is_std);
-        if let Some((at, _)) = problem {
-            self.loaded.diagnostics.push(
-                Diagnostic::error(
-                    "mirage::resolve::not_utf8",
-                    id,
-                    Span::new(at, at + 1),
-                    format!("`{}` is not valid UTF-8", path.display()),
-                )
-                .with_help("save the file as UTF-8"),
+        let id = FileId(self.loaded.files.len() as u32);
+        if let Some(problem) = input.problem(id) {
+            let added = self.push_file(
+                input.path().to_path_buf(),
+                input.shown_text().into(),
+                is_std,
             );
+            debug_assert_eq!(added, id);
+            self.loaded.diagnostics.push(problem);
             // Parse nothing: a lossy text would give misleading errors.
             return id;
         }
+        let (path, text) = match input {
+            Input::Text(p, t) => (p, t),
+            // `problem` is `Some` for every other kind.
+            other => (other.path().to_path_buf(), String::new()),
+        };
+        let id = self.push_file(path.clone(), text, is_std);
         let text = self.loaded.files.get(id).text.clone();
         let (document, errors) = self.cache.parse(&normalize(&path), &text);
         self.loaded
@@ -269,32 +334,102 @@ impl Loader<'_> {
                 continue;
             }
             let path = normalize(&dir.join(&target));
+            if let Some(refusal) = self.refuse_import(id, span, &target, &path) {
+                self.loaded.diagnostics.push(refusal);
+                continue;
+            }
             if let Some(&existing) = self.by_path.get(&path) {
                 self.edges.push((id, existing, span));
                 continue;
             }
             let input = match self.pending.remove(&path) {
                 Some(input) => input,
-                None => read_input(path.clone()),
+                None => read_project_input(&self.root, path.clone()),
             };
-            if let Input::Unreadable(_, reason) = &input {
-                self.loaded.diagnostics.push(
-                    Diagnostic::error(
-                        "mirage::resolve::missing_import",
-                        id,
-                        span,
-                        format!("cannot import `{target}`: {reason}"),
-                    )
-                    .with_label(format!("looked for `{}`", path.display()))
-                    .with_help("import paths are relative to the importing file, e.g. `import \"./lib/common.mirage\"`; the standard library is `std/<name>`"),
-                );
-                continue;
+            match &input {
+                Input::Unreadable(_, ReadError::NotFound(reason)) => {
+                    self.loaded.diagnostics.push(
+                        Diagnostic::error(
+                            "mirage::resolve::missing_import",
+                            id,
+                            span,
+                            format!("cannot import `{target}`: {reason}"),
+                        )
+                        .with_label(format!("looked for `{}`", path.display()))
+                        .with_help(IMPORT_HELP),
+                    );
+                    continue;
+                }
+                Input::Unreadable(_, error) => {
+                    // Located at the import: the file itself has no text
+                    // worth showing (and may be a device or a secret).
+                    self.loaded.diagnostics.push(
+                        Diagnostic::error(
+                            error.code(),
+                            id,
+                            span,
+                            format!("cannot import `{target}`: {}", error.message(&path)),
+                        )
+                        .with_label(format!("looked for `{}`", path.display()))
+                        .with_help(error.help()),
+                    );
+                    continue;
+                }
+                _ => {}
             }
             let to = self.add(input, false);
             self.edges.push((id, to, span));
             new.push(to);
         }
         new
+    }
+
+    /// Why `import "target"` (resolved to `path`) in file `from` may not be
+    /// followed, before anything is read: an absolute path, a path leaving
+    /// the project directory, or a file that is not `.mirage`.
+    fn refuse_import(
+        &self,
+        from: FileId,
+        span: Span,
+        target: &str,
+        path: &Path,
+    ) -> Option<Diagnostic> {
+        let outside = |reason: &str, label: String| {
+            Diagnostic::error(
+                "mirage::resolve::outside_project",
+                from,
+                span,
+                format!("cannot import `{target}`: {reason}"),
+            )
+            .with_label(label)
+            .with_help("copy the file into the project directory and import it with a relative path such as `./lib/common.mirage`, or import a standard module (`std/<name>`)")
+        };
+        let written = Path::new(target);
+        if written.has_root() || written.is_absolute() {
+            return Some(outside(
+                "imports are relative to the importing file",
+                "an absolute path".to_string(),
+            ));
+        }
+        if !read::lexical_absolute(path).starts_with(&self.root_abs) {
+            return Some(outside(
+                "it is outside the project directory",
+                "leaves the project directory".to_string(),
+            ));
+        }
+        if written.extension().is_none_or(|x| x != "mirage") {
+            return Some(
+                Diagnostic::error(
+                    "mirage::resolve::not_a_mirage_file",
+                    from,
+                    span,
+                    format!("cannot import `{target}`: only `.mirage` files can be imported"),
+                )
+                .with_label("not a `.mirage` file")
+                .with_help(IMPORT_HELP),
+            );
+        }
+        None
     }
 
     /// Report every import loop once, with each edge labelled.
@@ -335,5 +470,20 @@ impl Loader<'_> {
             }
             self.loaded.diagnostics.push(d);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_every_leading_parent() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(n("a/./b/../c"), Path::new("a/c"));
+        assert_eq!(n("./../../../etc/passwd"), Path::new("../../../etc/passwd"));
+        assert_eq!(n("../../x"), Path::new("../../x"));
+        assert_eq!(n("a/../../x"), Path::new("../x"));
+        assert_eq!(n("/../etc"), Path::new("/etc"));
     }
 }

@@ -3,7 +3,9 @@
 //! the dependency graph, and every diagnostic about the user's mistakes.
 //!
 //! No network and no database here; the only IO is reading the project's
-//! `.mirage` files ([`load_dir`]) and the files they import.
+//! `.mirage` files ([`load_dir`]) and the files they import, through the
+//! bounded reader [`read_source_in`] (regular files inside the project, at
+//! most [`MAX_SOURCE_BYTES`] each).
 //!
 //! The passes: [`load`] reads and parses files and follows imports;
 //! [`decl`] reads top-level declarations and [`block`] their settings,
@@ -18,6 +20,7 @@ mod graph;
 mod instance;
 mod load;
 mod project;
+mod read;
 pub mod regions;
 pub mod stdlib;
 pub mod suggest;
@@ -33,7 +36,10 @@ use crate::syntax::Document;
 
 pub use block::service_setting_names;
 pub use graph::dependency_graph;
-pub use load::ParseCache;
+pub use load::{Input, ParseCache, read_input, read_project_input};
+pub use read::{
+    MAX_SOURCE_BYTES, MAX_SOURCE_SIZE, ReadError, read_source, read_source_in, resolve_inside,
+};
 pub use variable::RAILWAY_PROVIDED;
 
 /// Everything one analysis of a project found.
@@ -151,8 +157,8 @@ pub fn load_dir(dir: &Path) -> Analysis {
 
 /// [`load_dir`] with command-line overrides.
 pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
+    let paths = match project_paths(dir) {
+        Ok(paths) => paths,
         Err(e) => {
             return io_problem(
                 dir,
@@ -161,13 +167,6 @@ pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
             );
         }
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        // Not `is_file`: a dangling symlink must be reported, not skipped.
-        .filter(|p| p.extension().is_some_and(|x| x == "mirage") && !p.is_dir())
-        .collect();
-    paths.sort();
     if paths.is_empty() {
         return io_problem(
             dir,
@@ -175,8 +174,25 @@ pub fn load_dir_with(dir: &Path, overrides: &Overrides) -> Analysis {
             format!("no `.mirage` files in `{}`", dir.display()),
         );
     }
-    let inputs = paths.into_iter().map(load::read_input).collect();
+    let inputs = paths
+        .into_iter()
+        .map(|p| load::read_project_input(dir, p))
+        .collect();
     run(dir, inputs, overrides, &mut ParseCache::default())
+}
+
+/// The `*.mirage` entries directly inside `dir`, sorted: every one that is
+/// not a directory. Not only regular files: a dangling link, a FIFO or a
+/// device named `*.mirage` is listed so that reading it reports it (it is
+/// never opened, see [`read_source_in`]).
+pub fn project_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "mirage") && !p.is_dir())
+        .collect();
+    paths.sort();
+    Ok(paths)
 }
 
 fn io_problem(dir: &Path, code: &'static str, message: String) -> Analysis {
@@ -225,6 +241,13 @@ pub fn analyze_cached(
     run(root, inputs, &Overrides::default(), cache)
 }
 
+/// [`analyze_cached`] for texts that may have failed to read (the language
+/// server reads files from disk with [`read_project_input`] and keeps the
+/// result): each unreadable one is a diagnostic on its file.
+pub fn analyze_inputs(root: &Path, inputs: Vec<Input>, cache: &mut ParseCache) -> Analysis {
+    run(root, inputs, &Overrides::default(), cache)
+}
+
 fn run(
     root: &Path,
     inputs: Vec<load::Input>,
@@ -243,7 +266,7 @@ fn run(
         documents,
         is_std,
         mut diagnostics,
-    } = load::load(inputs, cache);
+    } = load::load(root, inputs, cache);
     let decls = decl::read_decls(&files, &documents, &is_std, &mut diagnostics);
     let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
     let project = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
@@ -437,6 +460,47 @@ mod tests {
         let fixed = (b.0.clone(), format!("{}}}\n", b.1));
         let third = analyze_cached(root, vec![a, fixed], &mut cache);
         assert!(third.diagnostics.is_empty(), "{:?}", third.diagnostics);
+    }
+
+    #[test]
+    fn imports_must_name_mirage_files_inside_the_project() {
+        let root = Path::new("/project");
+        let cases = [
+            ("/etc/passwd", "mirage::resolve::outside_project"),
+            ("/project/lib/x.mirage", "mirage::resolve::outside_project"),
+            ("../../../etc/passwd", "mirage::resolve::outside_project"),
+            ("../other/common.mirage", "mirage::resolve::outside_project"),
+            ("./lib/../../x.mirage", "mirage::resolve::outside_project"),
+            ("./notes.txt", "mirage::resolve::not_a_mirage_file"),
+            ("./lib", "mirage::resolve::not_a_mirage_file"),
+        ];
+        for (target, code) in cases {
+            let text = format!("project \"p\"\nimport \"{target}\"\nenvironment \"production\"\n");
+            let a = analyze(root, vec![(root.join("main.mirage"), text.clone())]);
+            assert_eq!(codes(&a), [code], "{target}");
+            let d = &a.diagnostics[0];
+            // Located at the import's string.
+            let start = text.find(target).expect("target") - 1;
+            assert_eq!(
+                d.primary.span,
+                Span::new(start, start + target.len() + 2),
+                "{target}"
+            );
+            assert!(d.help.is_some(), "{target}");
+            assert_eq!(a.files.len(), 1, "{target}: nothing else was loaded");
+        }
+        // `..` that stays inside the project is fine.
+        let a = analyze(
+            root,
+            vec![
+                (root.join("lib/a.mirage"), "import \"../b.mirage\"\n".into()),
+                (
+                    root.join("b.mirage"),
+                    "project \"p\"\nenvironment \"production\"\n".into(),
+                ),
+            ],
+        );
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! Format: `::error file=F,line=L,col=C,endLine=L2,endColumn=C2,title=CODE::MESSAGE`
 //! (`::warning` for warnings). GitHub's runner decodes `%25`, `%0D`, `%0A`
 //! in the message and additionally `%3A` and `%2C` in property values; the
-//! help and related locations go into the message on further lines.
+//! help and related locations go into the message on further lines. Other
+//! control characters and bidirectional overrides (from names in files)
+//! are dropped: the runner writes the command line itself into the log,
+//! whose viewer obeys ANSI sequences.
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFiles};
+use crate::terminal;
 
 /// Render one workflow command per diagnostic, each on its own line.
 pub fn render(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
@@ -64,11 +68,20 @@ fn annotation(files: &SourceFiles, d: &Diagnostic) -> String {
     )
 }
 
-/// Escape a message as the Actions runner expects (`%`, CR, LF).
+/// Escape a message as the Actions runner expects (`%`, CR, LF), dropping
+/// every other control character (see [`terminal::is_unsafe`]).
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if terminal::is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escape a property value: the message escapes plus `:` and `,`, which
@@ -86,6 +99,11 @@ mod tests {
     fn escapes_follow_the_runner() {
         assert_eq!(escape_data("100%\r\nok"), "100%25%0D%0Aok");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(
+            escape_data("a\u{1b}]0;PWNED\u{7}\u{202e}b\tc\u{9b}"),
+            "a]0;PWNEDb\tc"
+        );
+        assert_eq!(escape_property("x\u{1b}:y"), "x%3Ay");
     }
 
     #[test]

@@ -5,7 +5,13 @@
 //! the adapter keeps the labels that live in the primary file and turns every
 //! label in another file into a related "advice" diagnostic with that file as
 //! its source, which miette prints as a note under the main report.
+//!
+//! Everything that came from a file — snippets, paths, names in messages —
+//! is escaped for the terminal first ([`crate::terminal`]), with spans
+//! carried over to the escaped text, so the only control sequences in the
+//! output are miette's own colours.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -15,6 +21,7 @@ use miette::{
 };
 
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity, SourceFiles, Span};
+use crate::terminal::{self, Escaped};
 
 /// How to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +46,9 @@ pub fn render(files: &SourceFiles, diagnostics: &[Diagnostic], options: &Options
         .without_syntax_highlighting()
         .with_show_related_as_nested(true);
     let mut out = String::new();
+    let mut shown = Shown::table(files);
     for diagnostic in diagnostics {
-        let adapter = Report::new(files, diagnostic);
+        let adapter = Report::new(&mut shown, diagnostic);
         let mut text = String::new();
         if handler.render_report(&mut text, &adapter).is_err() {
             // miette refuses spans it cannot place; never lose the message.
@@ -71,7 +79,7 @@ fn render_plain(files: &SourceFiles, diagnostic: &Diagnostic) -> String {
     if let Some(help) = &diagnostic.help {
         text.push_str(&format!("\n  help: {help}"));
     }
-    text
+    terminal::escape(&text).into_owned()
 }
 
 /// Path, 1-based line and column of a span start; `?` for unknown files.
@@ -104,27 +112,87 @@ fn clamp(text: &str, span: Span) -> Span {
     Span::new(start, fix(span.end).max(start))
 }
 
-fn source_of(files: &SourceFiles, file: FileId) -> Source {
-    match lookup(files, file) {
-        Some(source) => Source {
-            name: source.path.display().to_string(),
-            text: source.text.clone(),
-        },
-        None => Source {
-            name: "?".to_string(),
-            text: Arc::from(""),
-        },
+/// A file as the terminal sees it: its path and text escaped, and the way
+/// from the file's byte offsets to the shown text's.
+#[derive(Debug)]
+struct Shown {
+    name: String,
+    original: Arc<str>,
+    /// `None` when the text has nothing to escape (the usual case: no copy).
+    escaped: Option<Escaped>,
+}
+
+impl Shown {
+    fn new(name: &str, original: Arc<str>) -> Self {
+        let escaped = terminal::needs_escape(&original).then(|| Escaped::new(&original));
+        Shown {
+            name: terminal::escape(name).into_owned(),
+            original,
+            escaped,
+        }
+    }
+
+    /// Every file of the table, escaped when first asked for.
+    fn table(files: &SourceFiles) -> ShownFiles<'_> {
+        ShownFiles {
+            files,
+            shown: HashMap::new(),
+        }
+    }
+
+    fn text(&self) -> &str {
+        match &self.escaped {
+            Some(e) => &e.text,
+            None => &self.original,
+        }
+    }
+
+    /// A span of the file (clamped, see [`clamp`]) in the shown text.
+    fn span(&self, span: Span) -> Span {
+        let span = clamp(&self.original, span);
+        match &self.escaped {
+            Some(e) => Span::new(e.to_escaped(span.start), e.to_escaped(span.end)),
+            None => span,
+        }
+    }
+
+    /// The file's offset of an offset into the shown text.
+    fn original_offset(&self, offset: usize) -> usize {
+        match &self.escaped {
+            Some(e) => e.to_original(offset),
+            None => offset,
+        }
+    }
+}
+
+/// The shown form of each file of one table, computed once per render.
+struct ShownFiles<'f> {
+    files: &'f SourceFiles,
+    shown: HashMap<FileId, Arc<Shown>>,
+}
+
+impl ShownFiles<'_> {
+    fn get(&mut self, file: FileId) -> Arc<Shown> {
+        let files = self.files;
+        self.shown
+            .entry(file)
+            .or_insert_with(|| {
+                Arc::new(match lookup(files, file) {
+                    Some(source) => {
+                        Shown::new(&source.path.display().to_string(), source.text.clone())
+                    }
+                    None => Shown::new("?", Arc::from("")),
+                })
+            })
+            .clone()
     }
 }
 
 /// A named text whose `[file:line:column]` header counts columns in
-/// characters, like the JSON and GitHub outputs and editors do; miette's own
-/// `str` source counts bytes.
+/// characters of the file, like the JSON and GitHub outputs and editors do
+/// (miette's own `str` source counts bytes, and would count escapes).
 #[derive(Debug)]
-struct Source {
-    name: String,
-    text: Arc<str>,
-}
+struct Source(Arc<Shown>);
 
 impl SourceCode for Source {
     fn read_span<'a>(
@@ -133,19 +201,24 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text: &'a str = &self.text;
+        let text: &'a str = self.0.text();
         let contents = text.read_span(span, context_lines_before, context_lines_after)?;
         let mut column = contents.column();
         if context_lines_before == 0 {
-            // The header asks for the span alone: recount its column.
-            let offset = span.offset().min(text.len());
-            if let Some(before) = text.get(..offset) {
-                let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            // The header asks for the span alone: recount its column in
+            // the file's own characters.
+            let original = &self.0.original;
+            let offset = self
+                .0
+                .original_offset(span.offset().min(text.len()))
+                .min(original.len());
+            if let Some(before) = original.get(..offset) {
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
                 column = before[line_start..].chars().count();
             }
         }
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            self.0.name.clone(),
             contents.data(),
             *contents.span(),
             contents.line(),
@@ -155,12 +228,10 @@ impl SourceCode for Source {
     }
 }
 
-fn labeled(files: &SourceFiles, label: &Label, primary: bool, with_text: bool) -> LabeledSpan {
-    let text = lookup(files, label.file)
-        .map(|f| f.text.clone())
-        .unwrap_or_else(|| Arc::from(""));
-    let span = clamp(&text, label.span);
-    let message = (with_text && !label.message.is_empty()).then(|| label.message.clone());
+fn labeled(shown: &Shown, label: &Label, primary: bool, with_text: bool) -> LabeledSpan {
+    let span = shown.span(label.span);
+    let message = (with_text && !label.message.is_empty())
+        .then(|| terminal::escape(&label.message).into_owned());
     if primary {
         LabeledSpan::new_primary_with_span(message, span)
     } else {
@@ -168,45 +239,54 @@ fn labeled(files: &SourceFiles, label: &Label, primary: bool, with_text: bool) -
     }
 }
 
-/// A [`Diagnostic`] seen through miette's trait.
+/// A [`Diagnostic`] seen through miette's trait, its texts escaped.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
+    message: String,
+    help: Option<String>,
     source: Source,
     labels: Vec<LabeledSpan>,
     notes: Vec<Note>,
 }
 
 impl<'a> Report<'a> {
-    fn new(files: &SourceFiles, diagnostic: &'a Diagnostic) -> Self {
+    fn new(files: &mut ShownFiles<'_>, diagnostic: &'a Diagnostic) -> Self {
         let home = diagnostic.primary.file;
+        let shown = files.get(home);
         // A diagnostic about a directory or an empty file has no text to
         // show; miette would draw an empty frame.
-        let has_text = lookup(files, home).is_some_and(|f| !f.text.is_empty());
+        let has_text = !shown.original.is_empty();
         let mut labels = Vec::new();
         if has_text {
-            labels.push(labeled(files, &diagnostic.primary, true, true));
+            labels.push(labeled(&shown, &diagnostic.primary, true, true));
         }
         let mut notes = Vec::new();
         for label in &diagnostic.related {
             if label.file == home {
                 if has_text {
-                    labels.push(labeled(files, label, false, true));
+                    labels.push(labeled(&shown, label, false, true));
                 }
             } else {
+                let other = files.get(label.file);
                 notes.push(Note {
                     message: if label.message.is_empty() {
                         "related location".to_string()
                     } else {
-                        label.message.clone()
+                        terminal::escape(&label.message).into_owned()
                     },
-                    source: source_of(files, label.file),
-                    label: labeled(files, label, true, false),
+                    label: labeled(&other, label, true, false),
+                    source: Source(other),
                 });
             }
         }
         Report {
             diagnostic,
-            source: source_of(files, home),
+            message: terminal::escape(&diagnostic.message).into_owned(),
+            help: diagnostic
+                .help
+                .as_deref()
+                .map(|h| terminal::escape(h).into_owned()),
+            source: Source(shown),
             labels,
             notes,
         }
@@ -221,7 +301,7 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -240,8 +320,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
@@ -397,6 +476,59 @@ mod tests {
             text.contains("× no files") && text.contains("help: create one"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn control_characters_from_files_are_escaped_and_spans_follow() {
+        let mut files = SourceFiles::new();
+        let text = "x \"\u{1b}]0;PWNED\u{7}\" \"\u{202e}abc\" bad\n";
+        let id = files.add(SourceFile::new("a\u{1b}[2J.mirage", text));
+        let start = text.find("bad").unwrap();
+        let d = Diagnostic::error(
+            "mirage::x::y",
+            id,
+            Span::new(start, start + 3),
+            "unknown `\u{1b}]0;T\u{7}`",
+        )
+        .with_label("label \u{9b}31m")
+        .with_help("help \u{202e}");
+        for color in [false, true] {
+            let out = render(
+                &files,
+                std::slice::from_ref(&d),
+                &Options { color, width: 100 },
+            );
+            let bad: Vec<char> = out
+                .chars()
+                .filter(|&c| crate::terminal::is_unsafe(c) && !(color && c == '\u{1b}'))
+                .collect();
+            assert!(bad.is_empty(), "{bad:?} in {out:?}");
+            if !color {
+                assert!(!out.contains('\u{1b}'), "{out:?}");
+            }
+        }
+        let out = render(&files, &[d], &plain());
+        assert!(
+            out.contains(r#"x "\u{1b}]0;PWNED\u{7}" "\u{202e}abc" bad"#),
+            "{out}"
+        );
+        assert!(out.contains(r"unknown `\u{1b}]0;T\u{7}`"), "{out}");
+        assert!(
+            out.contains(r"label \u{9b}31m") && out.contains(r"help \u{202e}"),
+            "{out}"
+        );
+        // The header counts the file's characters: `bad` is at column 23.
+        assert!(out.contains(r"[a\u{1b}[2J.mirage:1:23]"), "{out}");
+        // The label underlines `bad`, three columns under it.
+        let line = out.lines().find(|l| l.contains("bad")).unwrap();
+        let under = out
+            .lines()
+            .skip_while(|l| !l.contains("bad"))
+            .nth(1)
+            .unwrap();
+        let col = line[..line.find("bad").unwrap()].chars().count();
+        let mark: String = under.chars().skip(col).take(3).collect();
+        assert_eq!(mark, "─┬─", "{out}");
     }
 
     #[test]
