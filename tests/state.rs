@@ -751,3 +751,34 @@ fn a_redacted_secret_never_reaches_the_database_file() {
     assert!(grep("STRIPE_KEY"));
     assert!(!grep(secret));
 }
+
+#[test]
+fn many_openers_of_a_new_file_never_see_it_empty() {
+    // A new database appears whole (built aside, linked into place), so a
+    // concurrent opener never mistakes it for a truncated one.
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".mirage/state.db");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Store::open(&path).map(|store| store.schema_version().unwrap())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let version = opener.join().unwrap();
+            assert!(version.is_ok(), "round {round}: {version:?}");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".new-"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    }
+}

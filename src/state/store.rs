@@ -53,8 +53,14 @@ impl Store {
             std::fs::create_dir_all(parent)
                 .map_err(|e| open_error(format!("cannot create `{}`: {e}", parent.display())))?;
         }
-        // SQLite would take an empty file for a new database and forget,
-        // without a word, everything Mirage owned.
+        // A new database is built aside and linked into place whole, so
+        // the file at `path` is never empty while it is Mirage's. An empty
+        // one is then something else's doing (a truncation), and SQLite
+        // would take it for a new database and forget, without a word,
+        // everything Mirage owned.
+        if !path.exists() {
+            create_whole(path).map_err(|e| open_error(e.to_string()))?;
+        }
         if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
             return Err(StateError::EmptyFile {
                 path: path.to_owned(),
@@ -128,4 +134,53 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Creates a new, migrated database at `path` without `path` ever existing
+/// half-made: it is built in a temporary file beside it and hard-linked
+/// into place, which fails when another process got there first (then its
+/// database is used). `path` must not exist when called.
+fn create_whole(path: &Path) -> Result<(), StateError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state.db".to_owned());
+    let temp = path.with_file_name(format!(
+        ".{name}.new-{}-{:08x}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let remove_temp = || {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = temp.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    };
+    let built = (|| -> Result<(), StateError> {
+        let mut conn = rusqlite::Connection::open(&temp)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        migrate::migrate(&mut conn, path)?;
+        // Rollback journal while building: everything is in the one file
+        // when it is linked into place.
+        conn.close().map_err(|(_, error)| error)?;
+        Ok(())
+    })();
+    if let Err(error) = built {
+        remove_temp();
+        return Err(error);
+    }
+    let linked = match std::fs::hard_link(&temp, path) {
+        // Another process created it meanwhile: use theirs.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A file system without hard links: a rename, which replaces, so
+        // only while nothing is there (a narrow window, on such systems).
+        Err(_) if !path.exists() => std::fs::rename(&temp, path),
+        other => other,
+    };
+    remove_temp();
+    linked.map_err(|error| StateError::Open {
+        path: path.to_owned(),
+        message: format!("cannot create it: {error}"),
+    })
 }
