@@ -153,10 +153,9 @@ fn every_client_operation_is_valid_against_the_emulator_schema() {
 fn fault(kind: FaultKind, rate: f64, seed: u64) -> FaultRule {
     FaultRule {
         kind,
-        nth: None,
         rate: Some(rate),
         seed: Some(seed),
-        times: None,
+        ..FaultRule::default()
     }
 }
 
@@ -170,6 +169,7 @@ async fn reads_and_safe_writes_survive_injected_faults() {
             FaultKind::Status {
                 status: 503,
                 body: false,
+                retry_after: None,
             },
             0.15,
             11,
