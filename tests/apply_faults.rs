@@ -1,8 +1,20 @@
-//! Several resources of one name on Railway, made by anyone, are refused
-//! by plan with every id, never silently picked.
+//! Writes whose outcome is unknown are never blindly repeated.
+//!
+//! The real `mirage` binary applies `examples/saas` against the emulator
+//! while its fault knobs lose answers: the connection dropped *after* the
+//! emulator carried a request out (its effect is committed, the answer
+//! never arrives), 5xx answers before or after execution, 429s with
+//! `Retry-After`. Every time, the emulator must end up holding exactly one
+//! of each resource (counted over GraphQL), everything on it owned in the
+//! state database, nothing replaced, and a plan with no changes. Then:
+//! duplicates made by someone else are refused by plan, and the fault
+//! suite runs 20 seeded applies at 20 % of requests dropped after
+//! execution.
 
 mod railway_support;
 mod support;
+
+use std::time::{Duration, Instant};
 
 use railway_support::{Reply, Server};
 use serde_json::{Value, json};
@@ -58,6 +70,132 @@ async fn census(world: &World) -> Census {
             .map(|p| p["volumes"]["edges"].as_array().map_or(0, Vec::len))
             .sum(),
     }
+}
+
+/// What a clean apply of `examples/saas` makes.
+async fn expected() -> Census {
+    let world = World::applied("saas").await;
+    let census = census(&world).await;
+    assert_eq!(census.projects, 1);
+    assert!(census.volumes >= 4, "{census:?}");
+    census
+}
+
+async fn set_faults(world: &World, faults: Value) {
+    let (status, body) = world
+        .harness
+        .admin_status("faults", json!({ "faults": faults }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn faults_injected(world: &World) -> u64 {
+    world.harness.stats().await["faults_injected"]
+        .as_u64()
+        .expect("a fault counter")
+}
+
+fn assert_no_replace(run: &Run, what: &str) {
+    assert!(
+        !run.stdout.contains("to replace") && !run.stdout.contains('±'),
+        "{what}: a replacement was planned\n{}",
+        run.stdout
+    );
+}
+
+/// Everything that must hold after an apply that met faults.
+async fn assert_exactly_once(world: &World, expected: &Census, what: &str) {
+    world.assert_no_changes(what).await;
+    assert_eq!(&census(world).await, expected, "{what}");
+    world.assert_all_owned(PROJECT, what).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_to_each_kind_of_creation_is_read_back() {
+    let expected = expected().await;
+    for operation in [
+        "projectCreate",
+        "environmentCreate",
+        "serviceCreate",
+        "volumeCreate",
+    ] {
+        let world = World::with_example("saas").await;
+        // The first such request is carried out, then its connection is
+        // dropped: the answer never arrives.
+        set_faults(
+            &world,
+            json!([{"kind": "drop", "after": true, "operation": operation, "nth": 1}]),
+        )
+        .await;
+        let run = world.apply().await;
+        assert_eq!(faults_injected(&world).await, 1, "{operation}");
+        assert!(
+            run.stderr.contains("read back: it exists"),
+            "{operation}: the apply says it read the lost creation back\n{}",
+            run.stderr
+        );
+        assert_no_replace(&run, operation);
+        assert_exactly_once(&world, &expected, operation).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_5xx_answer_to_a_creation_is_read_back_not_resent() {
+    let expected = expected().await;
+    for (operation, status, body, after, found) in [
+        // Carried out, then a gateway error: found on the read-back.
+        ("serviceCreate", 502, true, true, "read back: it exists"),
+        ("volumeCreate", 503, false, true, "read back: it exists"),
+        // Refused before execution: not found, so created (a fresh write).
+        (
+            "environmentCreate",
+            500,
+            true,
+            false,
+            "read back: it does not exist, creating it",
+        ),
+    ] {
+        let what = format!("{status} on {operation} (after execution: {after})");
+        let world = World::with_example("saas").await;
+        set_faults(
+            &world,
+            json!([{"kind": "status", "status": status, "body": body, "after": after,
+                    "operation": operation, "nth": 1}]),
+        )
+        .await;
+        let run = world.apply().await;
+        assert_eq!(faults_injected(&world).await, 1, "{what}");
+        assert!(run.stderr.contains(found), "{what}\n{}", run.stderr);
+        assert_no_replace(&run, &what);
+        assert_exactly_once(&world, &expected, &what).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_creation_is_retried_after_retry_after() {
+    let expected = expected().await;
+    let world = World::with_example("saas").await;
+    // HTTP 429 refuses the request: it was not carried out.
+    set_faults(
+        &world,
+        json!([{"kind": "status", "status": 429, "body": true, "retry_after": 1,
+                "operation": "serviceCreate", "nth": 1}]),
+    )
+    .await;
+    let started = Instant::now();
+    let run = world.apply().await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "`Retry-After: 1` was honoured: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(faults_injected(&world).await, 1);
+    assert!(
+        !run.stderr.contains("read back"),
+        "a refused request needs no read-back\n{}",
+        run.stderr
+    );
+    assert_exactly_once(&world, &expected, "429 on serviceCreate").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,4 +370,60 @@ fn two_services_or_environments_of_one_name_are_refused_with_their_ids() {
     ] {
         assert!(plan.stderr.contains(wanted), "{wanted}:\n{}", plan.stderr);
     }
+}
+
+/// The fault suite: 20 applies of `examples/saas`, each against a fresh
+/// emulator that drops the connection after carrying out 20 % of requests
+/// (seeded per run), re-run until the apply succeeds (at most 10 times).
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_applies_at_twenty_percent_lost_answers_converge() {
+    const RUNS: u64 = 20;
+    const ATTEMPTS: usize = 10;
+    let expected = expected().await;
+    let run_one = |seed: u64| {
+        let expected = &expected;
+        async move {
+            let world = World::with_example("saas").await;
+            set_faults(
+                &world,
+                json!([{"kind": "drop", "after": true, "rate": 0.2, "seed": seed}]),
+            )
+            .await;
+            let mut log = String::new();
+            let mut converged = false;
+            for attempt in 1..=ATTEMPTS {
+                let run = world.mirage(&["apply", ".", "--auto-approve"]).await;
+                log.push_str(&format!(
+                    "--- seed {seed}, apply {attempt}: exit {:?}\n{}{}",
+                    run.code, run.stdout, run.stderr
+                ));
+                assert_no_replace(&run, &format!("seed {seed}, apply {attempt}\n{log}"));
+                if run.code == Some(0) {
+                    converged = true;
+                    break;
+                }
+            }
+            assert!(
+                converged,
+                "seed {seed}: no convergence in {ATTEMPTS} applies\n{log}"
+            );
+            let injected = faults_injected(&world).await;
+            let applies = log.matches("--- seed").count();
+            eprintln!("seed {seed}: converged after {applies} applies, {injected} answers lost");
+            set_faults(&world, json!([])).await;
+            let what = format!("seed {seed} ({injected} answers lost)");
+            assert_exactly_once(&world, expected, &what).await;
+            injected
+        }
+    };
+    let mut injected = 0;
+    // Four worlds at a time: the binaries mostly wait on each other.
+    for first in (0..RUNS).step_by(4) {
+        let batch = (first..(first + 4).min(RUNS)).map(|seed| run_one(seed + 1));
+        injected += futures_util::future::join_all(batch)
+            .await
+            .into_iter()
+            .sum::<u64>();
+    }
+    assert!(injected >= RUNS, "only {injected} answers were lost in all");
 }

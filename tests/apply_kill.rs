@@ -11,9 +11,7 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
-use mirage::state::{OwnedFilter, ResourceKind, Store};
+use mirage::state::Store;
 use support::World;
 
 const KILL: &str = "MIRAGE_TEST_KILL_AFTER_REQUESTS";
@@ -70,77 +68,7 @@ async fn unlock_stale(world: &World) {
 async fn assert_converged(world: &World, project: &str, point: &str) {
     world.apply().await;
     world.assert_no_changes(point).await;
-    let remote = world.assert_no_duplicates(project).await;
-    let store = Store::open(world.path().join(".mirage/state.db")).expect("state db");
-    let owned = store
-        .list_owned(&OwnedFilter {
-            project: Some(project.to_owned()),
-            ..OwnedFilter::default()
-        })
-        .expect("owned");
-    let id_of = |kind: ResourceKind, env: Option<&str>, service: Option<&str>, name: &str| {
-        let found = owned.iter().find(|r| {
-            r.key.kind == kind
-                && r.key.environment.as_deref() == env
-                && r.key.service.as_deref() == service
-                && r.key.name == name
-        });
-        match found {
-            Some(resource) => resource.railway_id.clone().unwrap_or_else(|| {
-                panic!("{point}: {kind:?} `{name}` is owned without its Railway id")
-            }),
-            None => panic!("{point}: {kind:?} `{name}` ({env:?}) is an orphan: not owned"),
-        }
-    };
-    // Everything on the emulator is Mirage's, with the right id.
-    assert_eq!(
-        id_of(ResourceKind::Project, None, None, project),
-        remote.id,
-        "{point}"
-    );
-    let mut on_railway = BTreeSet::new();
-    for (env, env_id) in &remote.environments {
-        assert_eq!(
-            &id_of(ResourceKind::Environment, None, None, env),
-            env_id,
-            "{point}"
-        );
-        on_railway.insert((ResourceKind::Environment, env.clone(), env_id.clone()));
-        let (config, _) = world.harness.config(env_id).await;
-        for (name, service_id) in &remote.services {
-            let Some(instance) = config["services"].get(service_id.as_str()) else {
-                continue;
-            };
-            assert_eq!(
-                &id_of(ResourceKind::Service, Some(env), None, name),
-                service_id,
-                "{point}"
-            );
-            on_railway.insert((ResourceKind::Service, name.clone(), service_id.clone()));
-            if let Some(volume) = instance["volumeMounts"]
-                .as_object()
-                .and_then(|m| m.keys().next())
-            {
-                assert_eq!(
-                    &id_of(ResourceKind::Volume, Some(env), Some(name), name),
-                    volume,
-                    "{point}"
-                );
-                on_railway.insert((ResourceKind::Volume, name.clone(), volume.clone()));
-            }
-        }
-    }
-    // Everything owned exists on the emulator.
-    for resource in &owned {
-        if resource.key.kind == ResourceKind::Project {
-            continue;
-        }
-        let id = resource.railway_id.clone().unwrap_or_default();
-        assert!(
-            on_railway.contains(&(resource.key.kind, resource.key.name.clone(), id)),
-            "{point}: owned but not on Railway: {resource:?}"
-        );
-    }
+    world.assert_all_owned(project, point).await;
 }
 
 /// Kills the first apply of `example` at every request it makes; returns
