@@ -172,6 +172,27 @@ async fn a_5xx_answer_to_a_creation_is_read_back_not_resent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn new_volumes_whose_size_was_not_written_are_not_replaced() {
+    let expected = expected().await;
+    let world = World::with_example("saas").await;
+    // The volumes are created (Railway's default size, 5000 MB), then the
+    // commit that sizes them (`cache` wants 1 GB) fails before it is
+    // carried out.
+    set_faults(
+        &world,
+        json!([{"kind": "status", "status": 503, "body": true,
+                "operation": "environmentPatchCommit", "nth": 1}]),
+    )
+    .await;
+    let first = world.mirage(&["apply", ".", "--auto-approve"]).await;
+    assert_eq!(first.code, Some(1), "{}{}", first.stdout, first.stderr);
+    // Making a volume nobody sized smaller is not a replacement.
+    let second = world.apply().await;
+    assert_no_replace(&second, "the apply after the failed commit");
+    assert_exactly_once(&world, &expected, "a failed sizing commit").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_rate_limited_creation_is_retried_after_retry_after() {
     let expected = expected().await;
     let world = World::with_example("saas").await;
