@@ -11,9 +11,6 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
-use mirage::state::{OwnedFilter, ResourceKind, Store};
 use support::World;
 
 const KILL: &str = "MIRAGE_TEST_KILL_AFTER_REQUESTS";
@@ -58,119 +55,7 @@ async fn apply_killed_at(world: &World, n: u64) -> Outcome {
 async fn assert_converged(world: &World, project: &str, point: &str) {
     world.apply().await;
     world.assert_no_changes(point).await;
-    let remote = world.assert_no_duplicates(project).await;
-    let store = Store::open(world.path().join(".mirage/state.db")).expect("state db");
-    let owned = store
-        .list_owned(&OwnedFilter {
-            project: Some(project.to_owned()),
-            ..OwnedFilter::default()
-        })
-        .expect("owned");
-    let id_of = |kind: ResourceKind, env: Option<&str>, service: Option<&str>, name: &str| {
-        let found = owned.iter().find(|r| {
-            r.key.kind == kind
-                && r.key.environment.as_deref() == env
-                && r.key.service.as_deref() == service
-                && r.key.name == name
-        });
-        match found {
-            Some(resource) => resource.railway_id.clone().unwrap_or_else(|| {
-                panic!("{point}: {kind:?} `{name}` is owned without its Railway id")
-            }),
-            None => panic!("{point}: {kind:?} `{name}` ({env:?}) is an orphan: not owned"),
-        }
-    };
-    // Everything on the emulator is Mirage's, with the right id.
-    assert_eq!(
-        id_of(ResourceKind::Project, None, None, project),
-        remote.id,
-        "{point}"
-    );
-    let mut on_railway = BTreeSet::new();
-    for (env, env_id) in &remote.environments {
-        assert_eq!(
-            &id_of(ResourceKind::Environment, None, None, env),
-            env_id,
-            "{point}"
-        );
-        on_railway.insert((ResourceKind::Environment, env.clone(), env_id.clone()));
-        let (config, _) = world.harness.config(env_id).await;
-        for (name, service_id) in &remote.services {
-            let Some(instance) = config["services"].get(service_id.as_str()) else {
-                continue;
-            };
-            assert_eq!(
-                &id_of(ResourceKind::Service, Some(env), None, name),
-                service_id,
-                "{point}"
-            );
-            on_railway.insert((ResourceKind::Service, name.clone(), service_id.clone()));
-            if let Some(volume) = instance["volumeMounts"]
-                .as_object()
-                .and_then(|m| m.keys().next())
-            {
-                assert_eq!(
-                    &id_of(ResourceKind::Volume, Some(env), Some(name), name),
-                    volume,
-                    "{point}"
-                );
-                on_railway.insert((ResourceKind::Volume, name.clone(), volume.clone()));
-            }
-        }
-    }
-    // Everything owned exists on the emulator: variables and domains (kept
-    // by name, without an id) in their service's config…
-    let mut configs = std::collections::BTreeMap::new();
-    for (env, env_id) in &remote.environments {
-        configs.insert(env.clone(), world.harness.config(env_id).await.0);
-    }
-    let service_id = |name: &str| {
-        remote
-            .services
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| id.clone())
-            .unwrap_or_default()
-    };
-    for resource in &owned {
-        let key = &resource.key;
-        let (Some(env), true) = (
-            key.environment.as_deref(),
-            matches!(key.kind, ResourceKind::Variable | ResourceKind::Domain),
-        ) else {
-            continue;
-        };
-        let config = &configs[env];
-        let found = match (key.kind, key.service.as_deref()) {
-            (ResourceKind::Variable, None) => config["sharedVariables"].get(&key.name).is_some(),
-            (ResourceKind::Variable, Some(service)) => {
-                config["services"][service_id(service)]["variables"]
-                    .get(&key.name)
-                    .is_some()
-            }
-            (_, Some(service)) => {
-                config["services"][service_id(service)]["networking"]["customDomains"]
-                    .get(&key.name)
-                    .is_some()
-            }
-            _ => false,
-        };
-        assert!(found, "{point}: owned but not on Railway: {resource:?}");
-    }
-    // …and everything else with its id.
-    for resource in &owned {
-        if matches!(
-            resource.key.kind,
-            ResourceKind::Project | ResourceKind::Variable | ResourceKind::Domain
-        ) {
-            continue;
-        }
-        let id = resource.railway_id.clone().unwrap_or_default();
-        assert!(
-            on_railway.contains(&(resource.key.kind, resource.key.name.clone(), id)),
-            "{point}: owned but not on Railway: {resource:?}"
-        );
-    }
+    world.assert_all_owned(project, point).await;
 }
 
 /// Kills the first apply of `example` at every request it makes; returns

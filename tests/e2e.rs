@@ -366,11 +366,14 @@ async fn concurrent_applies_one_wins_one_is_told() {
 async fn apply_converges_through_transient_errors_and_rate_limits() {
     use mirage::emulator::{FaultKind, FaultRule};
     let fault = |status: u16, seed: u64| FaultRule {
-        kind: FaultKind::Status { status, body: true },
-        nth: None,
+        kind: FaultKind::Status {
+            status,
+            body: true,
+            retry_after: None,
+        },
         rate: Some(0.1),
         seed: Some(seed),
-        times: None,
+        ..FaultRule::default()
     };
     let harness = Harness::with(mirage::emulator::Options {
         clock: std::time::Duration::ZERO,

@@ -1,6 +1,6 @@
 //! The emulator's knobs over real HTTP: faults (5xx with and without body,
-//! Cloudflare's HTML 403, dropped connections; on the Nth request or at a
-//! seeded rate), rate limits with Railway's headers, latency, counters,
+//! Cloudflare's HTML 403, dropped connections; before or after carrying the
+//! request out; on the Nth request, at a seeded rate, or on one operation), rate limits with Railway's headers, latency, counters,
 //! reset, and persistence across a restart with a data file.
 
 mod support;
@@ -68,6 +68,102 @@ async fn dropped_connection() {
         200,
         "the next request is served"
     );
+}
+
+#[tokio::test]
+async fn a_fault_after_execution_commits_the_work_and_loses_the_answer() {
+    let h = Harness::start().await;
+    h.admin(
+        "faults",
+        json!({"faults": [{"kind": "drop", "after": true, "operation": "projectCreate", "nth": 1}]}),
+    )
+    .await;
+    // Not a `projectCreate`: not counted by the rule.
+    assert_eq!(h.gql(ME, json!({})).await.status, 200);
+    let err = h
+        .http
+        .post(h.emu.url())
+        .bearer_auth("t")
+        .json(&json!({"query": "mutation { projectCreate(input: {name: \"lost\"}) { id } }"}))
+        .send()
+        .await
+        .expect_err("the connection is closed without an answer");
+    assert!(!err.is_connect(), "the request was sent: {err:?}");
+    let r = h
+        .gql("{ projects { edges { node { name } } } }", json!({}))
+        .await;
+    assert_eq!(
+        r.data()["projects"]["edges"],
+        json!([{"node": {"name": "lost"}}]),
+        "the project was created although its answer was lost"
+    );
+    let stats = h.stats().await;
+    assert_eq!(stats["faults_injected"], 1);
+    assert_eq!(stats["by_operation"]["projectCreate"], 1, "{stats}");
+
+    // A gateway error after the work, matched on an aliased root field.
+    let (pid, _) = h.project("p").await;
+    h.admin(
+        "faults",
+        json!({"faults": [{"kind": "status", "status": 502, "after": true, "operation": "serviceCreate", "nth": 1}]}),
+    )
+    .await;
+    let r = h
+        .gql(
+            "mutation Batch($p: String!) { b0: serviceCreate(input: {projectId: $p, name: \"web\"}) { id } }",
+            json!({"p": pid}),
+        )
+        .await;
+    assert_eq!(r.status, 502);
+    let r = h
+        .gql(
+            "query($p: String!) { project(id: $p) { services { edges { node { name } } } } }",
+            json!({"p": pid}),
+        )
+        .await;
+    assert_eq!(
+        r.data()["project"]["services"]["edges"],
+        json!([{"node": {"name": "web"}}])
+    );
+
+    // Without `after`, the fault replaces the request: nothing happens.
+    h.admin(
+        "faults",
+        json!({"faults": [{"kind": "status", "status": 503, "operation": "serviceCreate", "nth": 1}]}),
+    )
+    .await;
+    let r = h
+        .gql(
+            "mutation($p: String!) { serviceCreate(input: {projectId: $p, name: \"api\"}) { id } }",
+            json!({"p": pid}),
+        )
+        .await;
+    assert_eq!(r.status, 503);
+    let r = h
+        .gql(
+            "query($p: String!) { project(id: $p) { services { edges { node { name } } } } }",
+            json!({"p": pid}),
+        )
+        .await;
+    assert_eq!(
+        r.data()["project"]["services"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn a_429_fault_can_carry_retry_after() {
+    let h = Harness::start().await;
+    h.admin(
+        "faults",
+        json!({"faults": [{"kind": "status", "status": 429, "body": true, "retry_after": 2, "nth": 1}]}),
+    )
+    .await;
+    let r = h.gql(ME, json!({})).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.headers["retry-after"], "2");
 }
 
 #[tokio::test]

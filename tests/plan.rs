@@ -93,6 +93,7 @@ fn drifted() -> Snapshot {
         environments,
         services,
         volumes: BTreeMap::new(),
+        duplicates: Vec::new(),
     }
 }
 

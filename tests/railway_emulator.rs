@@ -10,7 +10,9 @@ use cynic::{MutationBuilder, QueryBuilder, SubscriptionBuilder};
 use mirage::emulator::{FaultKind, FaultRule, Options, RateLimit};
 use mirage::railway::ops::deployment::{DeployVariables, ServiceInstanceDeployV2};
 use mirage::railway::ops::logs::{DeploymentLogsSubscription, LogStreamVariables};
-use mirage::railway::ops::project::{ProjectsQuery, ProjectsVariables};
+use mirage::railway::ops::project::{
+    ProjectCreate, ProjectCreateInput, ProjectCreateVariables, ProjectsQuery, ProjectsVariables,
+};
 use mirage::railway::{Client, ClientOptions, ErrorKind};
 use railway_support::emulator::{emulator_requests, emulator_stats, seed, start, start_with};
 
@@ -153,37 +155,33 @@ fn every_client_operation_is_valid_against_the_emulator_schema() {
 fn fault(kind: FaultKind, rate: f64, seed: u64) -> FaultRule {
     FaultRule {
         kind,
-        nth: None,
         rate: Some(rate),
         seed: Some(seed),
-        times: None,
+        ..FaultRule::default()
     }
 }
 
 #[tokio::test]
-async fn reads_and_safe_writes_survive_injected_faults() {
-    // Only faults after which a write may safely be repeated: dropped
-    // connections and 503s without a body.
+async fn reads_survive_injected_faults() {
+    // Dropped connections and 503s without a body: reads are repeated;
+    // writes are not (their outcome is unknown: see the next test), so the
+    // project is seeded before the faults start.
+    let (emulator, client) = start_with(Options::default(), 8).await;
+    let (project_id, _) = seed(&client).await;
     let faults = vec![
         fault(FaultKind::Drop, 0.15, 7),
         fault(
             FaultKind::Status {
                 status: 503,
                 body: false,
+                retry_after: None,
             },
             0.15,
             11,
         ),
     ];
-    let (emulator, client) = start_with(
-        Options {
-            faults,
-            ..Options::default()
-        },
-        8,
-    )
-    .await;
-    let (project_id, _) = seed(&client).await;
+    set_faults(&emulator, &faults).await;
+    let before = client.requests_sent();
     for _ in 0..10 {
         let snapshot = client
             .read_project(&project_id)
@@ -196,8 +194,71 @@ async fn reads_and_safe_writes_survive_injected_faults() {
     assert!(injected > 0, "{stats}");
     // Every fault cost exactly one extra request; nothing was sent twice
     // without one.
-    assert_eq!(client.requests_sent(), 13 + injected, "{stats}");
+    assert_eq!(client.requests_sent() - before, 10 + injected, "{stats}");
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_write_whose_outcome_is_unknown_is_never_resent() {
+    // A reset, or a 5xx (with or without a body), may follow a write
+    // Railway carried out: one attempt, and the error says so.
+    for kind in [
+        FaultKind::Drop,
+        FaultKind::Status {
+            status: 503,
+            body: false,
+            retry_after: None,
+        },
+        FaultKind::Status {
+            status: 502,
+            body: true,
+            retry_after: None,
+        },
+    ] {
+        let (emulator, client) = start_with(Options::default(), 8).await;
+        set_faults(
+            &emulator,
+            &[FaultRule {
+                kind: kind.clone(),
+                after: true,
+                nth: Some(1),
+                ..FaultRule::default()
+            }],
+        )
+        .await;
+        let error = client
+            .mutate(ProjectCreate::build(ProjectCreateVariables {
+                input: ProjectCreateInput {
+                    name: Some("once".into()),
+                    ..ProjectCreateInput::default()
+                },
+            }))
+            .await
+            .expect_err("the answer was lost");
+        assert!(error.may_have_happened(), "{kind:?}: {error}");
+        assert!(!error.is_retryable_write(), "{kind:?}: {error}");
+        assert_eq!(client.requests_sent(), 1, "{kind:?}: sent once");
+        let projects = client
+            .query(ProjectsQuery::build(ProjectsVariables::default()))
+            .await
+            .expect("projects");
+        assert_eq!(
+            projects.projects.edges.len(),
+            1,
+            "{kind:?}: carried out exactly once"
+        );
+        emulator.shutdown().await;
+    }
+}
+
+async fn set_faults(emulator: &mirage::emulator::RunningEmulator, faults: &[FaultRule]) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/faults", emulator.admin_url()))
+        .json(&serde_json::json!({ "faults": faults }))
+        .send()
+        .await
+        .expect("the admin API answers");
+    assert!(response.status().is_success());
 }
 
 #[tokio::test]

@@ -234,45 +234,34 @@ async fn dropped_connections_are_retried_for_reads() {
 }
 
 #[tokio::test]
-async fn writes_retry_only_without_a_response_body() {
+async fn a_write_whose_outcome_is_unknown_is_sent_once() {
     let done = Reply::json(json!({"data": {"projectDelete": true}}));
+    // The request went out and no answer says what happened: a reset
+    // after sending, or any 5xx, with or without a body. Railway may have
+    // carried it out: never resent as it stands.
+    for (what, first) in [
+        ("a reset after sending", Reply::Drop),
+        ("503 without a body", Reply::status(503, "")),
+        (
+            "502 with an HTML page",
+            Reply::status(502, "<html>bad gateway</html>"),
+        ),
+        (
+            "500 with a JSON body",
+            Reply::status(500, r#"{"errors":[{"message":"Internal error"}]}"#),
+        ),
+    ] {
+        let (result, attempts) = run_write(vec![first, done.clone()]).await;
+        let error = result.unwrap_err();
+        assert_eq!(attempts, 1, "{what}: sent once");
+        assert_eq!(error.kind(), ErrorKind::Transient, "{what}");
+        assert!(error.may_have_happened(), "{what}: {error}");
+        assert!(!error.is_retryable_write(), "{what}");
+        assert!(!error.to_string().contains(SECRET));
+    }
 
-    // No response at all: Railway cannot have answered, retry is safe.
-    let (result, attempts) = run_write(vec![Reply::Drop, done.clone()]).await;
-    assert!(result.unwrap());
-    assert_eq!(attempts, 2);
-
-    // 5xx and 429 without a body: safe.
-    let (result, attempts) = run_write(vec![Reply::status(503, ""), done.clone()]).await;
-    assert!(result.unwrap());
-    assert_eq!(attempts, 2);
-    let (result, attempts) = run_write(vec![
-        Reply::status(429, "").header("Retry-After", "0"),
-        done.clone(),
-    ])
-    .await;
-    assert!(result.unwrap());
-    assert_eq!(attempts, 2);
-
-    // 5xx with a body: the server may have acted; not retried.
-    let (result, attempts) = run_write(vec![
-        Reply::status(500, r#"{"errors":[{"message":"Internal error"}]}"#),
-        done.clone(),
-    ])
-    .await;
-    assert_eq!(result.unwrap_err().kind(), ErrorKind::Transient);
-    assert_eq!(attempts, 1);
-
-    // 429 with a body: not retried either.
-    let (result, attempts) = run_write(vec![
-        Reply::status(429, r#"{"message":"rate limited"}"#).header("Retry-After", "0"),
-        done.clone(),
-    ])
-    .await;
-    assert_eq!(result.unwrap_err().kind(), ErrorKind::RateLimited);
-    assert_eq!(attempts, 1);
-
-    // A GraphQL error: Railway processed the write; never retried.
+    // A GraphQL error: Railway processed the write and refused it; never
+    // retried either.
     let (result, attempts) = run_write(vec![
         Reply::json(
             json!({"errors": [{"message": "You are creating volumes too quickly"}], "data": null}),
@@ -282,6 +271,45 @@ async fn writes_retry_only_without_a_response_body() {
     .await;
     assert_eq!(result.unwrap_err().kind(), ErrorKind::RateLimited);
     assert_eq!(attempts, 1);
+}
+
+#[tokio::test]
+async fn a_rate_limited_write_is_retried_after_retry_after() {
+    // HTTP 429 means the request was refused, not carried out: the write
+    // is sent again once `Retry-After` has passed, with or without a body.
+    let done = Reply::json(json!({"data": {"projectDelete": true}}));
+    for limited in [
+        Reply::status(429, r#"{"errors":[{"message":"Rate limit exceeded. Retry after 1 seconds.","extensions":{"code":"RATE_LIMITED"}}]}"#)
+            .header("Retry-After", "1"),
+        Reply::status(429, "").header("Retry-After", "1"),
+    ] {
+        let server = Server::start(vec![limited, done.clone()]).await;
+        let client = Client::new(options(&server.url)).unwrap();
+        let started = Instant::now();
+        assert!(write(&client).await.unwrap());
+        assert_eq!(server.count(), 2, "refused once, then carried out once");
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "Retry-After honoured: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_never_left_is_retried() {
+    // Nothing listens: the connection is refused before any byte of the
+    // request is sent, so Railway cannot have seen it.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut options = options(&format!("http://127.0.0.1:{port}/graphql/v2"));
+    options.retry.max_attempts = 3;
+    let client = Client::new(options).unwrap();
+    let error = write(&client).await.unwrap_err();
+    assert!(!error.may_have_happened(), "{error}");
+    assert_eq!(client.requests_sent(), 3);
 }
 
 #[tokio::test]

@@ -16,11 +16,16 @@
 //! Partial failure: what failed is reported, what depends on it is
 //! skipped, everything else goes on. Names are identity, so running again
 //! converges without duplicates.
+//!
+//! A creation whose outcome is unknown (a reset, a timeout or a 5xx after
+//! the request went out) is never sent again blindly: the apply reads back
+//! — one request per batch — and continues from what exists ([`recover`]).
 
 pub mod etag;
 pub mod patch;
 pub mod progress;
 pub mod record;
+pub mod recover;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -151,21 +156,27 @@ pub async fn apply(
                 .iter()
                 .find(|e| e.action == Action::Create)
                 .map(|e| e.name.clone());
-            let input = ProjectCreateInput {
-                name: Some(plan.project.clone()),
-                default_environment_name: default_env.clone(),
-                ..ProjectCreateInput::default()
+            let build = || {
+                ProjectCreate::build(ProjectCreateVariables {
+                    input: ProjectCreateInput {
+                        name: Some(plan.project.clone()),
+                        default_environment_name: default_env.clone(),
+                        ..ProjectCreateInput::default()
+                    },
+                })
             };
             let resource = format!("project \"{}\"", plan.project);
-            match client
-                .mutate(ProjectCreate::build(ProjectCreateVariables { input }))
-                .await
+            match recover::create_project(
+                client,
+                &plan.project,
+                default_env.as_deref(),
+                build,
+                progress,
+            )
+            .await
             {
-                Ok(created) => {
-                    let id = created.project_create.id.into_inner();
-                    if let (Some(env), Some(env_id)) =
-                        (default_env, created.project_create.base_environment_id)
-                    {
+                Ok((created, base_env_id)) => {
+                    if let (Some(env), Some(env_id)) = (default_env, base_env_id) {
                         report.created.push((
                             "environment".into(),
                             env.clone(),
@@ -174,14 +185,17 @@ pub async fn apply(
                         ));
                         env_ids.insert(env, env_id);
                     }
-                    report
-                        .created
-                        .push(("project".into(), plan.project.clone(), None, id.clone()));
+                    report.created.push((
+                        "project".into(),
+                        plan.project.clone(),
+                        None,
+                        created.id.clone(),
+                    ));
                     report.push(progress, resource, Status::Done);
-                    id
+                    created.id
                 }
                 Err(error) => {
-                    report.push(progress, resource, Status::Failed(error.to_string()));
+                    report.push(progress, resource, Status::Failed(error));
                     for environment in &plan.environments {
                         report.push(
                             progress,
@@ -195,44 +209,49 @@ pub async fn apply(
         }
     };
     // 2. Environments, one aliased request.
-    let new_envs: Vec<&str> = plan
+    let new_envs: Vec<String> = plan
         .environments
         .iter()
         .filter(|e| e.action == Action::Create && !env_ids.contains_key(&e.name))
-        .map(|e| e.name.as_str())
+        .map(|e| e.name.clone())
         .collect();
     let mut failed_envs: BTreeMap<String, String> = BTreeMap::new();
     if !new_envs.is_empty() {
-        let operations = new_envs
-            .iter()
-            .map(|name| {
+        let results = recover::create_all(
+            client,
+            &project_id,
+            &new_envs,
+            |name| {
                 EnvironmentCreate::build(EnvironmentCreateVariables {
                     input: EnvironmentCreateInput {
                         project_id: project_id.clone(),
-                        name: (*name).to_owned(),
+                        name: name.clone(),
                         skip_initial_deploys: Some(true),
                         ..EnvironmentCreateInput::default()
                     },
                 })
-            })
-            .collect();
-        let results = batch_results(client.batch(operations).await, new_envs.len());
-        for (name, result) in new_envs.iter().zip(results) {
+            },
+            |created| created.environment_create.id.into_inner(),
+            |snapshot, name| recover::environment(snapshot, name),
+            |name| format!("environment \"{name}\""),
+            progress,
+        )
+        .await;
+        for (name, result) in new_envs.into_iter().zip(results) {
             let resource = format!("environment \"{name}\"");
             match result {
                 Ok(created) => {
-                    let id = created.environment_create.id.into_inner();
                     report.created.push((
                         "environment".into(),
-                        (*name).to_owned(),
+                        name.clone(),
                         None,
-                        id.clone(),
+                        created.id.clone(),
                     ));
-                    env_ids.insert((*name).to_owned(), id);
+                    env_ids.insert(name, created.id);
                     report.push(progress, resource, Status::Done);
                 }
                 Err(error) => {
-                    failed_envs.insert((*name).to_owned(), error.clone());
+                    failed_envs.insert(name, error.clone());
                     report.push(progress, resource, Status::Failed(error));
                 }
             }
@@ -240,50 +259,55 @@ pub async fn apply(
     }
     // 3. Services, project-wide, one aliased request.
     let mut service_ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut new_services: Vec<(&str, Option<&(String, String)>)> = Vec::new();
+    let mut new_services: Vec<(String, Option<(String, String)>)> = Vec::new();
     let mut seen = BTreeSet::new();
     for environment in &plan.environments {
         for service in &environment.services {
             if let Some(id) = &service.id {
                 service_ids.insert(service.name.clone(), id.clone());
             } else if service.create_service && seen.insert(service.name.as_str()) {
-                new_services.push((service.name.as_str(), service.source.as_ref()));
+                new_services.push((service.name.clone(), service.source.clone()));
             }
         }
     }
     let mut failed_services: BTreeMap<String, String> = BTreeMap::new();
     if !new_services.is_empty() {
-        let operations = new_services
-            .iter()
-            .map(|(name, source)| {
-                let source = source.map(|(kind, value)| ServiceSourceInput {
+        let results = recover::create_all(
+            client,
+            &project_id,
+            &new_services,
+            |(name, source)| {
+                let source = source.as_ref().map(|(kind, value)| ServiceSourceInput {
                     image: (kind == "image").then(|| value.clone()),
                     repo: (kind == "repo").then(|| value.clone()),
                 });
                 ServiceCreate::build(ServiceCreateVariables {
                     input: ServiceCreateInput {
                         project_id: project_id.clone(),
-                        name: Some((*name).to_owned()),
+                        name: Some(name.clone()),
                         source,
                         ..ServiceCreateInput::default()
                     },
                 })
-            })
-            .collect();
-        let results = batch_results(client.batch(operations).await, new_services.len());
-        for ((name, _), result) in new_services.iter().zip(results) {
+            },
+            |created| created.service_create.id.into_inner(),
+            |snapshot, (name, _)| recover::service(snapshot, name),
+            |(name, _)| format!("service \"{name}\""),
+            progress,
+        )
+        .await;
+        for ((name, _), result) in new_services.into_iter().zip(results) {
             let resource = format!("service \"{name}\"");
             match result {
                 Ok(created) => {
-                    let id = created.service_create.id.into_inner();
                     report
                         .created
-                        .push(("service".into(), (*name).to_owned(), None, id.clone()));
-                    service_ids.insert((*name).to_owned(), id);
+                        .push(("service".into(), name.clone(), None, created.id.clone()));
+                    service_ids.insert(name, created.id);
                     report.push(progress, resource, Status::Done);
                 }
                 Err(error) => {
-                    failed_services.insert((*name).to_owned(), error.clone());
+                    failed_services.insert(name, error.clone());
                     report.push(progress, resource, Status::Failed(error));
                 }
             }
@@ -363,7 +387,8 @@ pub async fn apply(
         }
     }
     let mut volume_ids: BTreeMap<(String, String), String> = BTreeMap::new();
-    let mut new_volumes = Vec::new();
+    // (environment, service, mount path, environment id, service id)
+    let mut new_volumes: Vec<(String, String, String, String, String)> = Vec::new();
     for environment in &plan.environments {
         for service in &environment.services {
             if failed_volumes.contains(&(environment.name.clone(), service.name.clone())) {
@@ -380,38 +405,48 @@ pub async fn apply(
                 new_volumes.push((
                     environment.name.clone(),
                     service.name.clone(),
-                    VolumeCreate::build(VolumeCreateVariables {
-                        input: VolumeCreateInput {
-                            project_id: project_id.clone(),
-                            mount_path: mount.clone(),
-                            service_id: Some(service_id.clone()),
-                            environment_id: Some(env_id.clone()),
-                            region: None,
-                        },
-                    }),
+                    mount.clone(),
+                    env_id.clone(),
+                    service_id.clone(),
                 ));
             }
         }
     }
     if !new_volumes.is_empty() {
-        let keys: Vec<(String, String)> = new_volumes
-            .iter()
-            .map(|(e, s, _)| (e.clone(), s.clone()))
-            .collect();
-        let operations = new_volumes.into_iter().map(|(_, _, op)| op).collect();
-        let results = batch_results(client.batch(operations).await, keys.len());
-        for ((env, service), result) in keys.into_iter().zip(results) {
+        let results = recover::create_all(
+            client,
+            &project_id,
+            &new_volumes,
+            |(_, _, mount, env_id, service_id)| {
+                VolumeCreate::build(VolumeCreateVariables {
+                    input: VolumeCreateInput {
+                        project_id: project_id.clone(),
+                        mount_path: mount.clone(),
+                        service_id: Some(service_id.clone()),
+                        environment_id: Some(env_id.clone()),
+                        region: None,
+                    },
+                })
+            },
+            |created| created.volume_create.id.into_inner(),
+            // A service instance has at most one volume: "does it have
+            // one" is the creation's identity.
+            |snapshot, (env, _, _, _, service_id)| recover::volume(snapshot, env, service_id),
+            |(env, service, ..)| format!("volume of \"{service}\" in \"{env}\""),
+            progress,
+        )
+        .await;
+        for ((env, service, ..), result) in new_volumes.into_iter().zip(results) {
             let resource = format!("volume of \"{service}\" in \"{env}\"");
             match result {
                 Ok(created) => {
-                    let id = created.volume_create.id.into_inner();
                     report.created.push((
                         "volume".into(),
                         service.clone(),
                         Some(env.clone()),
-                        id.clone(),
+                        created.id.clone(),
                     ));
-                    volume_ids.insert((env, service), id);
+                    volume_ids.insert((env, service), created.id);
                     report.push(progress, resource, Status::Done);
                 }
                 Err(error) => {

@@ -57,6 +57,19 @@ impl Progress {
         }
     }
 
+    /// Reports something that happened on the way (a lost response read
+    /// back), as `  ! text`.
+    pub fn note(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        let line = format!("  ! {text}");
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
     /// Clears the spinner.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {

@@ -13,6 +13,12 @@
 //! A record whose creation never happened (a failure before Railway saw
 //! it) stays until the next apply creates the resource; it never causes a
 //! destroy, because only what exists on Railway is ever destroyed.
+//!
+//! A new volume gets its id recorded only once its size is written (the
+//! environment's config commit): until then it has Railway's default size,
+//! which nobody chose, and a plan must not call making it smaller a
+//! replacement — whatever stopped the apply in between (a kill, a lost
+//! response, a refused commit).
 
 use crate::plan::{Action, Plan};
 use crate::state::{
@@ -152,13 +158,22 @@ pub fn record_outcome(
         match kind.as_str() {
             "project" => records.push(record(ResourceKind::Project, None, None, name, id)),
             "environment" => records.push(record(ResourceKind::Environment, None, None, name, id)),
-            "volume" => records.push(record(
-                ResourceKind::Volume,
-                environment.as_deref(),
-                Some(name),
-                name,
-                id,
-            )),
+            // Until its size is written, a new volume has Railway's
+            // default size, which nobody chose: its record keeps no id, so
+            // the next plan does not call shrinking it a replacement.
+            "volume"
+                if environment
+                    .as_deref()
+                    .is_some_and(|env| size_settled(plan, Some(report), env, name)) =>
+            {
+                records.push(record(
+                    ResourceKind::Volume,
+                    environment.as_deref(),
+                    Some(name),
+                    name,
+                    id,
+                ));
+            }
             "service" => {
                 // A service is created project-wide; Mirage owns its
                 // instance in every environment of the plan.
@@ -177,7 +192,7 @@ pub fn record_outcome(
             _ => {}
         }
     }
-    records.extend(backfill(store, plan, project_id.as_deref())?);
+    records.extend(backfill(store, plan, project_id.as_deref(), Some(report))?);
     store.record_all(&records)?;
     for env in &plan.environments {
         for service in &env.services {
@@ -292,17 +307,44 @@ pub fn record_managed(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), S
 /// since the apply that created them may have been killed before it
 /// heard back.
 pub fn record_known_ids(store: &Store, plan: &Plan) -> Result<(), StateError> {
-    let records = backfill(store, plan, plan.project_id.as_deref())?;
+    let records = backfill(store, plan, plan.project_id.as_deref(), None)?;
     store.record_all(&records)
+}
+
+/// Whether the volume of `service` in `environment` has the size the
+/// files ask for: the plan does not change its size, or this apply
+/// (`report`) committed the environment's config, which carries it.
+fn size_settled(plan: &Plan, report: Option<&Report>, environment: &str, service: &str) -> bool {
+    let resizes = plan
+        .environments
+        .iter()
+        .filter(|e| e.name == environment)
+        .flat_map(|e| e.services.iter())
+        .filter(|s| s.name == service)
+        .flat_map(|s| s.changes.iter())
+        .any(|c| {
+            c.path.first().is_some_and(|p| p == "@volume")
+                && c.path.last().is_some_and(|p| p == "sizeMB")
+        });
+    let committed = report.is_some_and(|report| {
+        let step = format!("environment \"{environment}\" config");
+        report
+            .steps
+            .iter()
+            .any(|(resource, status)| *resource == step && *status == Status::Done)
+    });
+    !resizes || committed
 }
 
 /// Owned records still without a Railway id whose resource the plan found
 /// on Railway (an apply killed between the write and the record): the id
-/// from the plan.
+/// from the plan. A volume whose size is still to be written (see
+/// [`size_settled`]) waits until it is.
 fn backfill(
     store: &Store,
     plan: &Plan,
     project_id: Option<&str>,
+    report: Option<&Report>,
 ) -> Result<Vec<Resource>, StateError> {
     let filter = OwnedFilter {
         project: Some(plan.project.clone()),
@@ -332,6 +374,11 @@ fn backfill(
                 .service
                 .as_deref()
                 .and_then(service)
+                .filter(|s| {
+                    key.environment
+                        .as_deref()
+                        .is_some_and(|env| size_settled(plan, report, env, &s.name))
+                })
                 .and_then(|s| s.volume_id.clone()),
             _ => None,
         };

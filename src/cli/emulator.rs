@@ -26,6 +26,9 @@ pub struct Args {
     #[arg(long, value_name = "N/SECS", value_parser = parse_rate_limit)]
     pub rate_limit: Option<RateLimit>,
     /// Fault rules as JSON, e.g. `[{"kind":"status","status":503,"rate":0.1,"seed":1}]`.
+    /// `"after":true` carries the request out before the fault (a lost
+    /// answer); `"operation":"volumeCreate"` limits a rule to one operation
+    /// (see docs/emulator.md).
     #[arg(long, value_name = "JSON", value_parser = parse_faults)]
     pub faults: Option<Vec<FaultRule>>,
     /// Accept only this account token (repeatable); by default any
@@ -133,6 +136,11 @@ mod tests {
     fn faults_parse() {
         let f = parse_faults(r#"[{"kind":"drop","nth":3}]"#).unwrap();
         assert_eq!(f[0].nth, Some(3));
+        assert!(!f[0].after);
+        let f =
+            parse_faults(r#"[{"kind":"drop","after":true,"operation":"volumeCreate"}]"#).unwrap();
+        assert!(f[0].after);
+        assert_eq!(f[0].operation.as_deref(), Some("volumeCreate"));
         assert!(parse_faults("{").is_err());
     }
 }

@@ -321,11 +321,24 @@ pub async fn prepare_with(
     let known_id = known_project_id(&store, &name);
     let snapshot = match read(&connection, &name, known_id.as_deref()).await {
         Ok(snapshot) => snapshot,
-        Err(message) => {
+        Err(ReadError::Failed(message)) => {
             report::print_error(&message);
             return None;
         }
+        Err(ReadError::DuplicateProjects(ids)) => {
+            let conflict = plan::conflicts::duplicate_projects(&analysis.project, &name, ids);
+            report_conflicts(&analysis.files, &[conflict]);
+            return None;
+        }
     };
+    // Several resources of one name on Railway: refuse rather than pick.
+    if let Some(snapshot) = &snapshot {
+        let conflicts = plan::conflicts::conflicts(&analysis.project, snapshot, &filter);
+        if !conflicts.is_empty() {
+            report_conflicts(&analysis.files, &conflicts);
+            return None;
+        }
+    }
     let owned = owned_services(&store, &name)?;
     let plan = plan::diff(
         &analysis.project,
@@ -358,6 +371,32 @@ fn known_project_id(store: &state::Store, project: &str) -> Option<String> {
     store.owned(&key).ok().flatten().and_then(|r| r.railway_id)
 }
 
+/// Prints duplicates found on Railway: located at their declaration when
+/// the files declare the name, as plain errors otherwise.
+fn report_conflicts(
+    files: &crate::diagnostic::SourceFiles,
+    conflicts: &[plan::conflicts::Conflict],
+) {
+    let located: Vec<_> = conflicts
+        .iter()
+        .filter_map(plan::conflicts::Conflict::diagnostic)
+        .collect();
+    if !located.is_empty() {
+        report::print_diagnostics(files, &located);
+    }
+    for conflict in conflicts.iter().filter(|c| c.declared.is_none()) {
+        report::print_error(&conflict.message());
+    }
+}
+
+/// Why the project could not be read.
+enum ReadError {
+    /// Railway could not be read.
+    Failed(String),
+    /// Several live projects carry the name: their ids.
+    DuplicateProjects(Vec<String>),
+}
+
 /// Finds the project by name (names are identity) and reads it whole: one
 /// request when its id is known and it still carries that name, otherwise
 /// the project list first.
@@ -365,7 +404,7 @@ async fn read(
     connection: &Connection,
     name: &str,
     known_id: Option<&str>,
-) -> Result<Option<Snapshot>, String> {
+) -> Result<Option<Snapshot>, ReadError> {
     let client = &connection.client;
     if let Some(id) = known_id
         && let Ok(snapshot) = client.read_project(id).await
@@ -376,17 +415,18 @@ async fn read(
     let found = client
         .find_projects_by_name(name, None)
         .await
-        .map_err(|e| format!("cannot list projects: {e}"))?;
+        .map_err(|e| ReadError::Failed(format!("cannot list projects: {e}")))?;
     match found.as_slice() {
         [] => Ok(None),
         [project] => client
             .read_project(project.id.inner())
             .await
             .map(Some)
-            .map_err(|e| format!("cannot read project `{name}`: {e}")),
-        _ => Err(format!(
-            "{} projects are called `{name}`; Mirage identifies projects by name\n  help: rename or delete the extra ones",
-            found.len()
-        )),
+            .map_err(|e| ReadError::Failed(format!("cannot read project `{name}`: {e}"))),
+        _ => {
+            let mut ids: Vec<String> = found.iter().map(|p| p.id.inner().to_owned()).collect();
+            ids.sort();
+            Err(ReadError::DuplicateProjects(ids))
+        }
     }
 }

@@ -176,9 +176,13 @@ fn fault_response(kind: FaultKind) -> Response {
                 .insert("server", HeaderValue::from_static("cloudflare"));
             resp
         }
-        FaultKind::Status { status, body } => {
+        FaultKind::Status {
+            status,
+            body,
+            retry_after,
+        } => {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if body {
+            let mut resp = if body {
                 let msg = code.canonical_reason().unwrap_or("Server Error");
                 json_response(
                     code,
@@ -188,7 +192,12 @@ fn fault_response(kind: FaultKind) -> Response {
                 let mut resp = Response::new(Body::empty());
                 *resp.status_mut() = code;
                 resp
+            };
+            if let Some(secs) = retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
+            resp
         }
     }
 }
@@ -217,30 +226,79 @@ async fn graphql(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
         add_rate_headers(&mut resp, verdict);
         return resp;
     }
-    let mut resp = match app.core.knobs.draw_fault() {
-        Some(kind) => fault_response(kind),
-        None => execute(&app, &headers, &body).await,
+    let parsed = parse(&body);
+    let names = parsed.as_ref().map(|p| p.names.clone()).unwrap_or_default();
+    let mut resp = match app.core.knobs.draw_fault(&names) {
+        // The work is done and committed; the answer is lost.
+        Some(drawn) if drawn.after => {
+            if let Ok(parsed) = parsed {
+                let _ = execute(&app, &headers, parsed).await;
+            }
+            fault_response(drawn.kind)
+        }
+        Some(drawn) => fault_response(drawn.kind),
+        None => match parsed {
+            Ok(parsed) => execute(&app, &headers, parsed).await,
+            Err(resp) => *resp,
+        },
     };
     add_rate_headers(&mut resp, verdict);
     resp
 }
 
-async fn execute(app: &App, headers: &HeaderMap, body: &[u8]) -> Response {
+/// A request parsed once, before faults are drawn and before execution.
+struct Parsed {
+    request: async_graphql::Request,
+    /// The name stats count it under.
+    name: String,
+    /// What fault rules match on: the name, then every root field.
+    names: Vec<String>,
+}
+
+fn parse(body: &[u8]) -> Result<Parsed, Box<Response>> {
     let mut request: async_graphql::Request = match serde_json::from_slice(body) {
         Ok(r) => r,
-        Err(e) => return error_400(format!("invalid GraphQL request body: {e}"), "BAD_REQUEST"),
+        Err(e) => {
+            return Err(Box::new(error_400(
+                format!("invalid GraphQL request body: {e}"),
+                "BAD_REQUEST",
+            )));
+        }
     };
     let requested = request.operation_name.clone();
     // Parsed once here and kept in the request for execution.
-    let name = match request.parsed_query() {
-        Ok(doc) => operation_name(doc, requested.as_deref()),
+    let (name, roots) = match request.parsed_query() {
+        Ok(doc) => (operation_name(doc, requested.as_deref()), root_fields(doc)),
         Err(e) => {
-            return error_400(
+            return Err(Box::new(error_400(
                 format!("Syntax Error: {}", e.message),
                 "GRAPHQL_PARSE_FAILED",
-            );
+            )));
         }
     };
+    let mut names = vec![name.clone()];
+    names.extend(roots);
+    Ok(Parsed {
+        request,
+        name,
+        names,
+    })
+}
+
+/// The root field names of every operation of a document.
+fn root_fields(doc: &ExecutableDocument) -> Vec<String> {
+    doc.operations
+        .iter()
+        .flat_map(|(_, op)| op.node.selection_set.node.items.iter())
+        .filter_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn execute(app: &App, headers: &HeaderMap, parsed: Parsed) -> Response {
+    let Parsed { request, name, .. } = parsed;
     let caller = caller_of(&app.core, headers);
     let response = app.schema.execute(request.data(caller)).await;
     app.core.knobs.count_operation(&name);

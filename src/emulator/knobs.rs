@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::clock::SplitMix;
 
 /// What an injected fault does to a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
     /// Answer with this HTTP status, with a JSON error body or none.
@@ -21,19 +21,37 @@ pub enum FaultKind {
         /// Whether to send a JSON body (`false`: empty body).
         #[serde(default)]
         body: bool,
+        /// A `Retry-After` header, in seconds (Railway sends one on every
+        /// 429).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
     },
     /// Answer 403 with an HTML "Access denied" page, as Cloudflare's edge does.
     Cloudflare,
     /// Close the connection without answering.
+    #[default]
     Drop,
 }
 
 /// When a fault applies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FaultRule {
     /// What happens.
     #[serde(flatten)]
     pub kind: FaultKind,
+    /// Carry the request out first, then answer with the fault: the
+    /// request's effect is committed and the client never learns it (a
+    /// proxy that resets the connection, or a gateway's 502, after Railway
+    /// did the work). `false`: the fault replaces the request, which is
+    /// never executed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after: bool,
+    /// Only requests naming this operation: their `operationName`, or one
+    /// of their root fields (`volumeCreate` matches an aliased batch of
+    /// them). Other requests neither fire the rule nor count for `nth` or
+    /// the `rate` draws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
     /// Apply to exactly the Nth GraphQL request after the rule is set (1 = the next one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nth: Option<u64>,
@@ -46,6 +64,15 @@ pub struct FaultRule {
     /// Stop after injecting this many times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u64>,
+}
+
+/// The fault one request gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    /// What happens.
+    pub kind: FaultKind,
+    /// Whether the request is carried out first (see [`FaultRule::after`]).
+    pub after: bool,
 }
 
 #[derive(Debug)]
@@ -157,11 +184,18 @@ impl Knobs {
         lock(&self.faults).iter().map(|f| f.rule.clone()).collect()
     }
 
-    /// Decides whether this request gets a fault (the first rule that fires).
-    pub fn draw_fault(&self) -> Option<FaultKind> {
+    /// Decides whether this request gets a fault (the first rule that
+    /// fires). `operations` names the request: its operation name and its
+    /// root fields (empty when it could not be parsed).
+    pub fn draw_fault(&self, operations: &[String]) -> Option<Drawn> {
         let mut faults = lock(&self.faults);
         let mut hit = None;
         for f in faults.iter_mut() {
+            if let Some(wanted) = &f.rule.operation
+                && !operations.iter().any(|name| name == wanted)
+            {
+                continue;
+            }
             f.seen += 1;
             let exhausted = f.rule.times.is_some_and(|t| f.injected >= t);
             // Draw for every request so a seed always gives the same sequence.
@@ -169,7 +203,10 @@ impl Knobs {
             let fires = !exhausted && (f.rule.nth == Some(f.seen) || drawn);
             if fires && hit.is_none() {
                 f.injected += 1;
-                hit = Some(f.rule.kind.clone());
+                hit = Some(Drawn {
+                    kind: f.rule.kind.clone(),
+                    after: f.rule.after,
+                });
             }
         }
         if hit.is_some() {
@@ -269,13 +306,12 @@ mod tests {
             vec![FaultRule {
                 kind: FaultKind::Drop,
                 nth: Some(2),
-                rate: None,
-                seed: None,
-                times: None,
+                ..FaultRule::default()
             }],
         );
+        let kinds = || k.draw_fault(&[]).map(|d| d.kind);
         assert_eq!(
-            [k.draw_fault(), k.draw_fault(), k.draw_fault()],
+            [kinds(), kinds(), kinds()],
             [None, Some(FaultKind::Drop), None]
         );
     }
@@ -284,22 +320,49 @@ mod tests {
     fn seeded_rate_repeats() {
         let rule = FaultRule {
             kind: FaultKind::Cloudflare,
-            nth: None,
             rate: Some(0.5),
             seed: Some(9),
-            times: None,
+            ..FaultRule::default()
         };
         let a = Knobs::new(Duration::ZERO, None, vec![rule.clone()]);
         let b = Knobs::new(Duration::ZERO, None, vec![rule]);
         let run = |k: &Knobs| {
             (0..64)
-                .map(|_| k.draw_fault().is_some())
+                .map(|_| k.draw_fault(&[]).is_some())
                 .collect::<Vec<_>>()
         };
         let (ra, rb) = (run(&a), run(&b));
         assert_eq!(ra, rb);
         let hits = ra.iter().filter(|h| **h).count();
         assert!((16..=48).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn an_operation_rule_sees_only_its_operation() {
+        let k = Knobs::new(
+            Duration::ZERO,
+            None,
+            vec![FaultRule {
+                kind: FaultKind::Drop,
+                after: true,
+                operation: Some("volumeCreate".into()),
+                nth: Some(2),
+                ..FaultRule::default()
+            }],
+        );
+        let batch = ["Batch".to_owned(), "volumeCreate".to_owned()];
+        let other = ["Batch".to_owned(), "serviceCreate".to_owned()];
+        assert_eq!(k.draw_fault(&batch), None, "first volumeCreate");
+        assert_eq!(k.draw_fault(&other), None, "not counted");
+        assert_eq!(k.draw_fault(&[]), None, "unparsed: not counted");
+        assert_eq!(
+            k.draw_fault(&batch),
+            Some(Drawn {
+                kind: FaultKind::Drop,
+                after: true
+            }),
+            "second volumeCreate"
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use knobs::{FaultKind, FaultRule, RateLimit};
+pub use knobs::{Drawn, FaultKind, FaultRule, RateLimit};
 
 /// How to run an emulator.
 #[derive(Debug, Clone)]

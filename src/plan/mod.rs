@@ -2,11 +2,13 @@
 //! Mirage owns) and say what would change.
 //!
 //! * [`diff()`]: the pure function (no network, no database).
+//! * [`conflicts`]: duplicates on Railway that a plan refuses.
 //! * [`Plan`]: the result; sensitive values are [`Sensitive`] and cannot be
 //!   printed.
 //! * [`render`]: text, Markdown and JSON.
 //! * [`saved`]: plan files that remember each environment's `configEtag`.
 
+pub mod conflicts;
 pub mod desired;
 pub mod diff;
 pub mod render;

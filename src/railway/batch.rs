@@ -27,8 +27,9 @@ pub enum Outcome {
     /// Railway reported an error for this item: it was not applied.
     Failed,
     /// The request went out but its result is unknown: another item's error
-    /// nulled the whole response, or the connection failed after sending.
-    /// Re-read the project before deciding.
+    /// nulled the whole response, or the connection failed after sending,
+    /// or a 5xx came back. Never resend it as it stands: read the project
+    /// back (names are identity) and continue from what exists.
     Unknown,
     /// The item was never sent (an earlier chunk failed as a whole).
     NotSent,
@@ -329,11 +330,10 @@ impl Client {
                     None => results.extend(split_envelope(&template, envelope, chunk.len())),
                 },
                 Err(error) => {
-                    let outcome = match (&error, template.effect()) {
-                        (_, Effect::Read) => Outcome::Failed,
-                        (RailwayError::Transient { status: None, .. }, Effect::Write) => {
-                            Outcome::Unknown
-                        }
+                    // A write whose request may have reached Railway (a
+                    // reset, a timeout, a 5xx) may have been carried out.
+                    let outcome = match template.effect() {
+                        Effect::Write if error.may_have_happened() => Outcome::Unknown,
                         _ => Outcome::Failed,
                     };
                     results.extend(chunk.iter().map(|_| {

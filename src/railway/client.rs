@@ -284,7 +284,7 @@ impl Client {
             .map_err(|error| RailwayError::Transient {
                 message: format!("the response was cut off ({})", reqwest_reason(&error)),
                 status: Some(status),
-                empty_body: false,
+                sent: true,
             })?;
         super::kill::after_response(number);
         classify_response(status, retry_after, &bytes)
@@ -331,17 +331,22 @@ fn reqwest_reason(error: &reqwest::Error) -> String {
 }
 
 fn network_error(error: reqwest::Error) -> RailwayError {
-    let what = if error.is_timeout() {
-        "the request timed out"
-    } else if error.is_connect() {
+    // A connect error (refused, DNS, TLS, connect timeout) happens before
+    // any byte of the request leaves: Railway cannot have seen it. Anything
+    // later (a reset, a timeout waiting for the answer) may follow a write
+    // Railway carried out.
+    let sent = !error.is_connect();
+    let what = if error.is_connect() {
         "cannot connect"
+    } else if error.is_timeout() {
+        "the request timed out"
     } else {
         "the connection failed"
     };
     RailwayError::Transient {
         message: format!("{what} ({})", reqwest_reason(&error)),
         status: None,
-        empty_body: true,
+        sent,
     }
 }
 
@@ -351,7 +356,6 @@ pub fn classify_response(
     retry_after: Option<Duration>,
     body: &[u8],
 ) -> Result<Envelope, RailwayError> {
-    let empty_body = body.iter().all(u8::is_ascii_whitespace);
     let envelope = serde_json::from_slice::<Envelope>(body).ok();
     let first_error = envelope
         .as_ref()
@@ -368,7 +372,7 @@ pub fn classify_response(
                     RailwayError::Transient {
                         message: format!("HTTP {status} with an HTML page instead of JSON (an edge proxy answered)"),
                         status: Some(status),
-                        empty_body,
+                        sent: true,
                     }
                 } else {
                     RailwayError::Server {
@@ -388,7 +392,6 @@ pub fn classify_response(
                 first_error.map_or_else(|| "HTTP 429".to_owned(), |error| error.message.clone())
             },
             retry_after,
-            empty_body,
         }),
         400 | 422 => Err(first_error.map_or_else(
             || RailwayError::Invalid {
@@ -417,7 +420,7 @@ pub fn classify_response(
         403 => Err(RailwayError::Transient {
             message: "HTTP 403 with an HTML \"access denied\" page from the edge proxy (too many requests without a query string?)".to_owned(),
             status: Some(status),
-            empty_body,
+            sent: true,
         }),
         404 => Err(RailwayError::NotFound {
             message: "HTTP 404: the endpoint path is wrong; check `MIRAGE_RAILWAY_URL`".to_owned(),
@@ -432,7 +435,7 @@ pub fn classify_response(
                 first_error.map_or_else(|| format!("HTTP {status}"), |error| format!("HTTP {status}: {}", error.message))
             },
             status: Some(status),
-            empty_body,
+            sent: true,
         }),
         _ => Err(RailwayError::Server {
             message: format!("unexpected HTTP {status}"),

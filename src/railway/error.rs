@@ -13,9 +13,12 @@ pub enum ErrorKind {
     NotFound,
     /// The request is malformed (parse or validation error, bad input).
     Invalid,
-    /// A rate limit was hit; retried after `Retry-After`.
+    /// A rate limit was hit; retried after `Retry-After` (a rate-limited
+    /// request was not carried out, so writes are retried too).
     RateLimited,
-    /// The network, a timeout, a 5xx or an edge proxy failed; retried.
+    /// The network, a timeout, a 5xx or an edge proxy failed: reads are
+    /// retried; a write is retried only if it never left (see
+    /// [`RailwayError::may_have_happened`]).
     Transient,
     /// The object changed or already exists.
     Conflict,
@@ -74,8 +77,6 @@ pub enum RailwayError {
         message: String,
         /// How long Railway asked to wait.
         retry_after: Option<Duration>,
-        /// True when no response body came back (safe to retry a write).
-        empty_body: bool,
     },
     /// The network, a timeout, a 5xx or an edge proxy failed.
     #[error("Railway could not be reached: {message}; try again later")]
@@ -84,8 +85,11 @@ pub enum RailwayError {
         message: String,
         /// HTTP status, when a response came back at all.
         status: Option<u16>,
-        /// True when no response body came back (safe to retry a write).
-        empty_body: bool,
+        /// Whether the request may have reached Railway: false only when
+        /// the connection could not even be opened (refused, DNS, TLS), so
+        /// nothing was sent. A write that may have reached Railway has an
+        /// unknown outcome and is never sent again as it stands.
+        sent: bool,
     },
     /// The object changed concurrently or already exists.
     #[error("conflict on Railway: {message}; read the project again and re-plan")]
@@ -151,16 +155,26 @@ impl RailwayError {
         matches!(self.kind(), ErrorKind::RateLimited | ErrorKind::Transient)
     }
 
-    /// Whether a write may be sent again: only when Railway cannot have
-    /// acted on it — no response at all, or a 429/5xx without a body
-    /// (Railway's retry guidance, docs PR #1320).
+    /// Whether a write may be sent again as it stands: only when Railway
+    /// provably did not carry it out — the connection could not be opened
+    /// (nothing was sent), or HTTP 429 (a rate-limited request is refused,
+    /// not run). A reset, a timeout or a lost response after sending, and
+    /// any 5xx, leave the outcome unknown: see [`Self::may_have_happened`].
     pub fn is_retryable_write(&self) -> bool {
         match self {
-            Self::Transient { empty_body, .. } | Self::RateLimited { empty_body, .. } => {
-                *empty_body
-            }
+            Self::RateLimited { .. } => true,
+            Self::Transient { sent, .. } => !sent,
             _ => false,
         }
+    }
+
+    /// Whether a write that failed this way may nevertheless have been
+    /// carried out: the request (possibly) reached Railway and no answer
+    /// that says otherwise came back — a reset or timeout after sending, a
+    /// response cut off, a 5xx, an HTML page from a proxy. Resending could
+    /// do it twice; the caller reads back instead (names are identity).
+    pub fn may_have_happened(&self) -> bool {
+        matches!(self, Self::Transient { sent: true, .. })
     }
 }
 
@@ -230,7 +244,6 @@ pub fn classify_graphql_error(error: &GraphQlErrorBody) -> RailwayError {
         return RailwayError::RateLimited {
             message,
             retry_after: None,
-            empty_body: false,
         };
     }
     if lower.contains("not found") {

@@ -34,4 +34,4 @@ pub use auth::{Credentials, DEFAULT_ENDPOINT, Token};
 pub use client::{Client, ClientOptions, Effect};
 pub use error::{ErrorKind, RailwayError};
 pub use retry::RetryPolicy;
-pub use snapshot::{EnvironmentState, Snapshot};
+pub use snapshot::{Duplicate, DuplicateKind, EnvironmentState, Snapshot};

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 /// Bounds on retries. Reads are retried on rate limits and transient
-/// failures; writes only where Railway cannot have acted on them (see
+/// failures; writes only where Railway cannot have acted on them — a 429,
+/// or a connection that never opened (see
 /// [`super::RailwayError::is_retryable_write`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {

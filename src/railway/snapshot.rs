@@ -29,6 +29,83 @@ pub struct Snapshot {
     pub services: BTreeMap<String, String>,
     /// Volume ids by volume name.
     pub volumes: BTreeMap<String, String>,
+    /// Several resources where Mirage's identity allows one (two services
+    /// of one name, …): the maps above keep only one of each, so a plan
+    /// must refuse rather than pick one.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// What a [`Duplicate`] is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DuplicateKind {
+    /// Projects of one name the token can see.
+    Project,
+    /// Environments of one name in the project.
+    Environment,
+    /// Services of one name in the project.
+    Service,
+    /// Volumes mounted on one service instance (Railway allows one).
+    Volume,
+}
+
+impl DuplicateKind {
+    /// `environment`, `service`, `volume`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            DuplicateKind::Project => "project",
+            DuplicateKind::Environment => "environment",
+            DuplicateKind::Service => "service",
+            DuplicateKind::Volume => "volume",
+        }
+    }
+}
+
+/// Several resources on Railway where names (or a service instance) must
+/// identify one: made by anyone, they are a conflict Mirage reports and
+/// never resolves by picking one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    /// What is duplicated.
+    pub kind: DuplicateKind,
+    /// The environment's or service's name (for volumes, the service's).
+    pub name: String,
+    /// The environment, for volumes.
+    pub environment: Option<String>,
+    /// Railway's ids of all of them, sorted.
+    pub ids: Vec<String>,
+}
+
+impl Duplicate {
+    /// "2 services are called `api` on Railway; …", without the ids.
+    pub fn summary(&self) -> String {
+        match (self.kind, &self.environment) {
+            (DuplicateKind::Volume, Some(environment)) => format!(
+                "{} volumes are mounted on service `{}` in environment `{environment}`; Railway gives a service one volume",
+                self.ids.len(),
+                self.name
+            ),
+            (kind, _) => format!(
+                "{} {}s are called `{}` on Railway; Mirage identifies them by name",
+                self.ids.len(),
+                kind.noun(),
+                self.name
+            ),
+        }
+    }
+
+    /// The ids, as "`a`, `b`".
+    pub fn id_list(&self) -> String {
+        self.ids
+            .iter()
+            .map(|id| format!("`{id}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// [`Self::summary`] with the ids.
+    pub fn describe(&self) -> String {
+        format!("{} (ids {})", self.summary(), self.id_list())
+    }
 }
 
 /// One environment: identity, concurrency token and config.
@@ -77,6 +154,50 @@ impl Snapshot {
     pub fn service_config(&self, environment: &str, service: &str) -> Option<&Value> {
         let id = self.service_id(service)?;
         self.environment(environment)?.service_config(id)
+    }
+
+    /// The duplicate of `kind` called `name` (in `environment`, for
+    /// volumes), if Railway has several.
+    pub fn duplicate(
+        &self,
+        kind: DuplicateKind,
+        name: &str,
+        environment: Option<&str>,
+    ) -> Option<&Duplicate> {
+        self.duplicates.iter().find(|d| {
+            d.kind == kind
+                && d.name == name
+                && (kind != DuplicateKind::Volume || d.environment.as_deref() == environment)
+        })
+    }
+
+    /// Finds duplicated volumes: a service instance with several
+    /// `volumeMounts` (environment and service names are checked as the
+    /// snapshot is read).
+    fn find_volume_duplicates(&mut self) {
+        let mut found = Vec::new();
+        for (env_name, environment) in &self.environments {
+            for service_id in environment.service_ids() {
+                let mut ids: Vec<String> = environment
+                    .volume_ids(service_id)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                if ids.len() > 1 {
+                    ids.sort();
+                    found.push(Duplicate {
+                        kind: DuplicateKind::Volume,
+                        name: self
+                            .service_name(service_id)
+                            .unwrap_or(service_id)
+                            .to_owned(),
+                        environment: Some(env_name.clone()),
+                        ids,
+                    });
+                }
+            }
+        }
+        self.duplicates.extend(found);
     }
 }
 
@@ -145,6 +266,22 @@ impl EnvironmentState {
     pub fn volume_config(&self, volume_id: &str) -> Option<&Value> {
         self.config.get("volumes")?.get(volume_id)
     }
+
+    /// Ids of the volumes mounted on a service here (`volumeMounts`; one,
+    /// or none, unless someone made a duplicate).
+    pub fn volume_ids(&self, service_id: &str) -> Vec<&str> {
+        self.service_config(service_id)
+            .and_then(|config| config.get("volumeMounts"))
+            .and_then(Value::as_object)
+            .map(|mounts| {
+                mounts
+                    .iter()
+                    .filter(|(_, mount)| !mount.is_null())
+                    .map(|(id, _)| id.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 fn variables_of(section: Option<&Value>) -> BTreeMap<&str, Option<&str>> {
@@ -173,6 +310,7 @@ impl fmt::Debug for Snapshot {
             .field("environments", &self.environments)
             .field("services", &self.services)
             .field("volumes", &self.volumes)
+            .field("duplicates", &self.duplicates)
             .finish()
     }
 }
@@ -234,10 +372,16 @@ impl Client {
             project_name: project.name,
             ..Snapshot::default()
         };
+        let mut environment_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut service_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut environments = project.environments;
         loop {
             for edge in environments.edges {
                 let state = EnvironmentState::from(edge.node);
+                environment_ids
+                    .entry(state.name.clone())
+                    .or_default()
+                    .push(state.id.clone());
                 snapshot.environments.insert(state.name.clone(), state);
             }
             match next_cursor(&environments.page_info) {
@@ -254,9 +398,12 @@ impl Client {
         let mut services = project.services;
         loop {
             for edge in services.edges {
-                snapshot
-                    .services
-                    .insert(edge.node.name, edge.node.id.into_inner());
+                let id = edge.node.id.into_inner();
+                service_ids
+                    .entry(edge.node.name.clone())
+                    .or_default()
+                    .push(id.clone());
+                snapshot.services.insert(edge.node.name, id);
             }
             match next_cursor(&services.page_info) {
                 Some(after) => {
@@ -287,6 +434,23 @@ impl Client {
                 None => break,
             }
         }
+        for (kind, ids) in [
+            (DuplicateKind::Environment, environment_ids),
+            (DuplicateKind::Service, service_ids),
+        ] {
+            for (name, mut ids) in ids {
+                if ids.len() > 1 {
+                    ids.sort();
+                    snapshot.duplicates.push(Duplicate {
+                        kind,
+                        name,
+                        environment: None,
+                        ids,
+                    });
+                }
+            }
+        }
+        snapshot.find_volume_duplicates();
         Ok(snapshot)
     }
 }

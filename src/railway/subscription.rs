@@ -45,7 +45,7 @@ fn transient(message: impl Into<String>) -> RailwayError {
     RailwayError::Transient {
         message: message.into(),
         status: None,
-        empty_body: true,
+        sent: true,
     }
 }
 

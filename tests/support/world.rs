@@ -266,6 +266,128 @@ impl World {
         project
     }
 
+    /// Fails the test unless the emulator holds no duplicate of project
+    /// `project` (see [`World::assert_no_duplicates`]), every resource of
+    /// it there is owned in the state database with the right Railway id
+    /// (no orphan), and everything owned exists there.
+    pub async fn assert_all_owned(&self, project: &str, point: &str) {
+        use mirage::state::{OwnedFilter, ResourceKind, Store};
+        let remote = self.assert_no_duplicates(project).await;
+        let store = Store::open(self.path().join(".mirage/state.db")).expect("state db");
+        let owned = store
+            .list_owned(&OwnedFilter {
+                project: Some(project.to_owned()),
+                ..OwnedFilter::default()
+            })
+            .expect("owned");
+        let id_of = |kind: ResourceKind, env: Option<&str>, service: Option<&str>, name: &str| {
+            let found = owned.iter().find(|r| {
+                r.key.kind == kind
+                    && r.key.environment.as_deref() == env
+                    && r.key.service.as_deref() == service
+                    && r.key.name == name
+            });
+            match found {
+                Some(resource) => resource.railway_id.clone().unwrap_or_else(|| {
+                    panic!("{point}: {kind:?} `{name}` is owned without its Railway id")
+                }),
+                None => panic!("{point}: {kind:?} `{name}` ({env:?}) is an orphan: not owned"),
+            }
+        };
+        // Everything on the emulator is Mirage's, with the right id.
+        assert_eq!(
+            id_of(ResourceKind::Project, None, None, project),
+            remote.id,
+            "{point}"
+        );
+        let mut on_railway = std::collections::BTreeSet::new();
+        for (env, env_id) in &remote.environments {
+            assert_eq!(
+                &id_of(ResourceKind::Environment, None, None, env),
+                env_id,
+                "{point}"
+            );
+            on_railway.insert((ResourceKind::Environment, env.clone(), env_id.clone()));
+            let (config, _) = self.harness.config(env_id).await;
+            for (name, service_id) in &remote.services {
+                let Some(instance) = config["services"].get(service_id.as_str()) else {
+                    continue;
+                };
+                assert_eq!(
+                    &id_of(ResourceKind::Service, Some(env), None, name),
+                    service_id,
+                    "{point}"
+                );
+                on_railway.insert((ResourceKind::Service, name.clone(), service_id.clone()));
+                if let Some(volume) = instance["volumeMounts"]
+                    .as_object()
+                    .and_then(|m| m.keys().next())
+                {
+                    assert_eq!(
+                        &id_of(ResourceKind::Volume, Some(env), Some(name), name),
+                        volume,
+                        "{point}"
+                    );
+                    on_railway.insert((ResourceKind::Volume, name.clone(), volume.clone()));
+                }
+            }
+        }
+        // Everything owned exists on the emulator: variables and domains
+        // (kept by name, without an id) in their service's config…
+        let mut configs = std::collections::BTreeMap::new();
+        for (env, env_id) in &remote.environments {
+            configs.insert(env.clone(), self.harness.config(env_id).await.0);
+        }
+        let service_id = |name: &str| {
+            remote
+                .services
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, id)| id.clone())
+                .unwrap_or_default()
+        };
+        for resource in &owned {
+            let key = &resource.key;
+            let (Some(env), true) = (
+                key.environment.as_deref(),
+                matches!(key.kind, ResourceKind::Variable | ResourceKind::Domain),
+            ) else {
+                continue;
+            };
+            let config = &configs[env];
+            let found = match (key.kind, key.service.as_deref()) {
+                (ResourceKind::Variable, None) => {
+                    config["sharedVariables"].get(&key.name).is_some()
+                }
+                (ResourceKind::Variable, Some(service)) => config["services"][service_id(service)]
+                    ["variables"]
+                    .get(&key.name)
+                    .is_some(),
+                (_, Some(service)) => {
+                    config["services"][service_id(service)]["networking"]["customDomains"]
+                        .get(&key.name)
+                        .is_some()
+                }
+                _ => false,
+            };
+            assert!(found, "{point}: owned but not on Railway: {resource:?}");
+        }
+        // …and everything else with its id.
+        for resource in &owned {
+            if matches!(
+                resource.key.kind,
+                ResourceKind::Project | ResourceKind::Variable | ResourceKind::Domain
+            ) {
+                continue;
+            }
+            let id = resource.railway_id.clone().unwrap_or_default();
+            assert!(
+                on_railway.contains(&(resource.key.kind, resource.key.name.clone(), id)),
+                "{point}: owned but not on Railway: {resource:?}"
+            );
+        }
+    }
+
     /// `(project id, environment id)` of environment `env` of `project`.
     pub async fn environment_id(&self, project: &str, env: &str) -> (String, String) {
         let remote = self.project(project).await;
