@@ -516,21 +516,20 @@ fn custom_domains(
             continue;
         }
         if ephemeral && !patterned {
-            pending.push((d.domain.clone(),
-                Diagnostic::error(
-                    "mirage::rules::domain_in_ephemeral",
-                    file,
-                    span,
-                    format!(
-                        "ephemeral environment `{}` is copied for every preview, and each copy would attach `{}`",
-                        env.name, d.domain
-                    ),
-                )
-                .with_help(format!(
-                    "a custom domain can be attached once in all of Railway: put the environment's name in it, e.g. `domain \"{}\"`",
-                    suggest_pattern(&d.domain)
-                )),
+            let diag = Diagnostic::error(
+                "mirage::rules::domain_in_ephemeral",
+                file,
+                span,
+                format!(
+                    "ephemeral environment `{}` is copied for every preview, and each copy would attach `{}`",
+                    env.name, d.domain
+                ),
+            )
+            .with_help(format!(
+                "a custom domain can be attached once in all of Railway: put the environment's name in it, e.g. `domain \"{}\"`",
+                suggest_pattern(&d.domain)
             ));
+            pending.push((d.domain.clone(), diag));
         }
         out.entry(d.domain.clone()).or_default().push(Attached {
             env: env.name.clone(),
