@@ -20,6 +20,10 @@ Examples:
   mirage check --watch                 re-check whenever a .mirage file is saved
   mirage check --registry              also ask registries whether each image exists
 
+Besides the language, `check` applies Railway's own rules (mirage::rules::*:
+a custom domain attached once, one replica with a volume, volume sizes of the
+project's `plan`, cron at most every 5 minutes, …; docs/language.md).
+
 Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.
 With --registry, a missing image is an error; a registry that refuses access,
 cannot be reached or answers oddly is a warning (the image was not checked).";
