@@ -311,7 +311,7 @@ fn volume_size(
 
 /// `5000` → `5 GB`, `500` → `500 MB`.
 fn megabytes(mb: u64) -> String {
-    if mb >= 1000 && mb % 1000 == 0 {
+    if mb >= 1000 && mb.is_multiple_of(1000) {
         format!("{} GB", mb / 1000)
     } else if mb >= 1000 {
         format!("{:.1} GB", mb as f64 / 1000.0)
@@ -651,5 +651,79 @@ fn wildcard_overlap(domains: &BTreeMap<String, Vec<Attached>>, diags: &mut Vec<D
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let root = Path::new("/p");
+        let a = crate::resolve::analyze(root, vec![(PathBuf::from("/p/main.mirage"), text.into())]);
+        a.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn suffixes_and_suggestions() {
+        assert!(under("a.up.railway.app", "up.railway.app"));
+        assert!(under("railway.app", "railway.app"));
+        assert!(!under("myrailway.app", "railway.app"));
+        assert_eq!(
+            suggest_pattern("api.shop.example"),
+            "api.{environment}.shop.example"
+        );
+        assert_eq!(
+            suggest_pattern("shop.example"),
+            "{environment}.shop.example"
+        );
+        assert_eq!(megabytes(5_000), "5 GB");
+        assert_eq!(megabytes(500), "500 MB");
+        assert_eq!(megabytes(1_500), "1.5 GB");
+    }
+
+    #[test]
+    fn plan_limits_follow_the_declared_plan() {
+        let project = |plan: &str, size: &str| {
+            format!(
+                "project \"p\" {{\n{plan}}}\nservice \"db\" {{\n    image \"postgres:17\"\n    volume \"/data\" size=\"{size}\"\n}}\nenvironment \"production\"\n"
+            )
+        };
+        // No plan: Pro's 250 GB.
+        assert!(codes(&project("", "200GB")).is_empty());
+        assert_eq!(
+            codes(&project("", "300GB")),
+            ["mirage::rules::volume_too_large"]
+        );
+        assert_eq!(
+            codes(&project("    plan \"hobby\"\n", "6GB")),
+            ["mirage::rules::volume_too_large"]
+        );
+        assert!(codes(&project("    plan \"enterprise\"\n", "2TB")).is_empty());
+        assert_eq!(
+            codes(&project("    plan \"free\"\n", "1GB")),
+            ["mirage::rules::volume_too_large"]
+        );
+    }
+
+    #[test]
+    fn one_replica_with_a_volume_is_fine_and_regions_count() {
+        let base =
+            "project \"p\"\nservice \"db\" {\n    image \"postgres:17\"\n    volume \"/data\"\n";
+        let end = "}\nenvironment \"production\"\n";
+        assert!(codes(&format!("{base}    replicas 1\n{end}")).is_empty());
+        assert!(
+            codes(&format!(
+                "{base}    regions {{ us-west2 1; europe-west4-drams3a 0 }}\n{end}"
+            ))
+            .is_empty()
+        );
+        assert_eq!(
+            codes(&format!(
+                "{base}    regions {{ us-west2 1; europe-west4-drams3a 1 }}\n{end}"
+            )),
+            ["mirage::rules::replicas_with_volume"]
+        );
     }
 }
