@@ -50,8 +50,8 @@ fn every_example_passes_check() {
 /// refuses what Railway refuses): a new example cannot be left out.
 #[test]
 fn every_example_converges_in_e2e() {
-    let e2e = std::fs::read_to_string(repo_root().join("tests").join("e2e.rs"))
-        .expect("tests/e2e.rs");
+    let e2e =
+        std::fs::read_to_string(repo_root().join("tests").join("e2e.rs")).expect("tests/e2e.rs");
     let missing: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
         .expect("examples/ exists")
         .flatten()
