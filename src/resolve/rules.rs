@@ -214,14 +214,19 @@ fn replicas_with_volume(
 ) {
     let Some(volume) = &inst.volume else { return };
     let d = &inst.deploy;
+    // Both are written to Railway (`numReplicas` and `multiRegionConfig`),
+    // so either above one breaks the rule.
+    let replicas = d.num_replicas.as_ref().map_or(1, |n| n.value);
     let regions = d.multi_region_config.len();
-    let (count, at) = if regions == 0 {
-        match &d.num_replicas {
-            Some(n) => (n.value, effective(&n.origin).map(|s| find.arg(s))),
-            None => return,
-        }
-    } else {
-        let total: u32 = d.multi_region_config.values().map(|v| v.value).sum();
+    let total: u32 = d.multi_region_config.values().map(|v| v.value).sum();
+    let (count, at, across) = if replicas > 1 && replicas >= total {
+        let at = d
+            .num_replicas
+            .as_ref()
+            .and_then(|n| effective(&n.origin))
+            .map(|s| find.arg(s));
+        (replicas, at, false)
+    } else if total > 1 {
         // Point at the region with the most replicas.
         let at = d
             .multi_region_config
@@ -229,11 +234,10 @@ fn replicas_with_volume(
             .max_by_key(|v| v.value)
             .and_then(|v| effective(&v.origin))
             .map(|s| find.arg(s));
-        (total, at)
-    };
-    if count <= 1 {
+        (total, at, regions > 1)
+    } else {
         return;
-    }
+    };
     let Some((file, span)) = at else { return };
     let mut diag = Diagnostic::error(
         "mirage::rules::replicas_with_volume",
@@ -244,7 +248,7 @@ fn replicas_with_volume(
             inst.name
         ),
     )
-    .with_label(if regions > 1 {
+    .with_label(if across {
         format!("{count} replicas across {regions} regions{}", in_env(env))
     } else {
         format!("{count} replicas{}", in_env(env))
