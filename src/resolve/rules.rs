@@ -88,13 +88,13 @@ pub fn check(
             custom_domains((env, inst), &find, &mut domains, &mut pending, diags);
         }
     }
-    attached_twice(&domains, diags);
+    attached_twice(&domains, &find, diags);
     for (domain, d) in pending {
         if domains.get(&domain).is_none_or(|places| places.len() < 2) {
             diags.push(d);
         }
     }
-    wildcard_overlap(&domains, diags);
+    wildcard_overlap(&domains, &find, diags);
 }
 
 /// Finds the syntax behind a provenance step, to point at a value rather
@@ -442,21 +442,32 @@ fn tcp_proxy_and_domain(inst: &ServiceInstance, find: &Locate, diags: &mut Vec<D
 }
 
 /// One custom domain attached to one service instance.
-struct Attached {
-    env: String,
-    service: String,
-    file: FileId,
-    span: Span,
+struct Attached<'m> {
+    env: &'m str,
+    service: &'m str,
+    /// The step of the instance's domain list; the domain's own span is
+    /// looked up only when it is reported.
+    list: &'m Step,
+}
+
+impl Attached<'_> {
+    /// The domain's value in the files.
+    fn at(&self, find: &Locate, domain: &str) -> (FileId, Span) {
+        let span = find
+            .domain(self.list, self.env, domain)
+            .map_or(self.list.span, |(span, _)| span);
+        (self.list.file, span)
+    }
 }
 
 /// Checks the custom domains of one instance and records where each is
 /// attached in `out`. A fixed domain in an ephemeral environment goes to
 /// `pending`: it is reported only if the domain is not already reported
 /// as attached twice (one fix, the `{environment}` pattern, cures both).
-fn custom_domains(
-    (env, inst): (&Environment, &ServiceInstance),
+fn custom_domains<'m>(
+    (env, inst): (&'m Environment, &'m ServiceInstance),
     find: &Locate,
-    out: &mut BTreeMap<String, Vec<Attached>>,
+    out: &mut BTreeMap<String, Vec<Attached<'m>>>,
     pending: &mut Vec<(String, Diagnostic)>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -472,12 +483,20 @@ fn custom_domains(
         if d.domain.contains(ENVIRONMENT_PLACEHOLDER) {
             continue;
         }
-        let (span, pattern) = find
-            .domain(step, &env.name, &d.domain)
-            .unwrap_or((step.span, d.domain.clone()));
+        // The syntax is looked up only for what is reported (this runs on
+        // every keystroke in an editor).
+        let locate = || {
+            find.domain(step, &env.name, &d.domain)
+                .unwrap_or((step.span, d.domain.clone()))
+        };
         let file = step.file;
-        let patterned = pattern.contains(ENVIRONMENT_PLACEHOLDER);
-        if patterned && let Err(reason) = value::check_domain(&d.domain) {
+        if let Err(reason) = value::check_domain(&d.domain) {
+            // A domain written without a pattern was checked where it is
+            // written; only an expanded pattern can fail here.
+            let (span, pattern) = locate();
+            if !pattern.contains(ENVIRONMENT_PLACEHOLDER) {
+                continue;
+            }
             diags.push(
                 Diagnostic::error(
                     "mirage::resolve::invalid_domain",
@@ -496,6 +515,7 @@ fn custom_domains(
         }
         let host = d.domain.trim_start_matches("*.");
         if let Some(suffix) = RAILWAY_SUFFIXES.iter().find(|s| under(host, s)) {
+            let (span, _) = locate();
             diags.push(
                 Diagnostic::error(
                     "mirage::rules::railway_domain",
@@ -508,6 +528,7 @@ fn custom_domains(
             continue;
         }
         if let Some(suffix) = INTERNAL_SUFFIXES.iter().find(|s| under(host, s)) {
+            let (span, _) = locate();
             diags.push(
                 Diagnostic::error(
                     "mirage::rules::internal_domain",
@@ -519,7 +540,12 @@ fn custom_domains(
             );
             continue;
         }
-        if ephemeral && !patterned {
+        let (span, pattern) = if ephemeral {
+            locate()
+        } else {
+            (step.span, String::new())
+        };
+        if ephemeral && !pattern.contains(ENVIRONMENT_PLACEHOLDER) {
             let diag = Diagnostic::error(
                 "mirage::rules::domain_in_ephemeral",
                 file,
@@ -536,10 +562,9 @@ fn custom_domains(
             pending.push((d.domain.clone(), diag));
         }
         out.entry(d.domain.clone()).or_default().push(Attached {
-            env: env.name.clone(),
-            service: inst.name.clone(),
-            file,
-            span,
+            env: &env.name,
+            service: &inst.name,
+            list: step,
         });
     }
 }
@@ -573,7 +598,11 @@ fn instance_name(a: &Attached) -> String {
 
 /// A custom domain points at one service in one environment, in all of
 /// Railway.
-fn attached_twice(domains: &BTreeMap<String, Vec<Attached>>, diags: &mut Vec<Diagnostic>) {
+fn attached_twice(
+    domains: &BTreeMap<String, Vec<Attached>>,
+    find: &Locate,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (domain, places) in domains {
         if places.len() < 2 {
             continue;
@@ -582,9 +611,10 @@ fn attached_twice(domains: &BTreeMap<String, Vec<Attached>>, diags: &mut Vec<Dia
         // service block is attached in every environment.
         let mut spots: Vec<((FileId, Span), Vec<&Attached>)> = Vec::new();
         for a in places {
-            match spots.iter_mut().find(|(at, _)| *at == (a.file, a.span)) {
+            let at = a.at(find, domain);
+            match spots.iter_mut().find(|(spot, _)| *spot == at) {
                 Some((_, list)) => list.push(a),
-                None => spots.push(((a.file, a.span), vec![a])),
+                None => spots.push((at, vec![a])),
             }
         }
         let label = |list: &[&Attached]| {
@@ -623,7 +653,11 @@ fn attached_twice(domains: &BTreeMap<String, Vec<Attached>>, diags: &mut Vec<Dia
 
 /// `foo.hello.com` cannot coexist with `*.hello.com` unless both are the
 /// same service's (<https://docs.railway.com/reference/public-networking>).
-fn wildcard_overlap(domains: &BTreeMap<String, Vec<Attached>>, diags: &mut Vec<Diagnostic>) {
+fn wildcard_overlap(
+    domains: &BTreeMap<String, Vec<Attached>>,
+    find: &Locate,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (wildcard, owners) in domains {
         let Some(base) = wildcard.strip_prefix("*.") else {
             continue;
@@ -639,18 +673,20 @@ fn wildcard_overlap(domains: &BTreeMap<String, Vec<Attached>>, diags: &mut Vec<D
                 let Some(owner) = owners.iter().find(|o| o.service != a.service) else {
                     continue;
                 };
+                let (file, span) = a.at(find, domain);
+                let (owner_file, owner_span) = owner.at(find, wildcard);
                 diags.push(
                     Diagnostic::error(
                         "mirage::rules::wildcard_overlap",
-                        a.file,
-                        a.span,
+                        file,
+                        span,
                         format!(
                             "`{domain}` of {} is covered by wildcard `{wildcard}` of {}",
                             instance_name(a),
                             instance_name(owner)
                         ),
                     )
-                    .with_related(owner.file, owner.span, "the wildcard")
+                    .with_related(owner_file, owner_span, "the wildcard")
                     .with_help("a subdomain and a wildcard over it must belong to the same service: move one of them"),
                 );
             }
