@@ -98,6 +98,13 @@ async fn a_change_killed_anywhere_converges() {
             t.replace("start \"node dist/worker.js\"", "start \"node dist/w.js\"")
                 + "\nservice \"search\" {\n    image \"getmeili/meilisearch:v1.10\"\n    volume \"/meili_data\"\n    vars {\n        MEILI_ENV \"production\"\n    }\n}\n"
         });
+        // One replica for the new service with a volume in production.
+        world.edit("layers.mirage", |t| {
+            t.replace(
+                "    service \"cache\" {",
+                "    service \"search\" {\n        replicas 1\n    }\n    service \"cache\" {",
+            )
+        });
         world.edit("environments.mirage", |t| {
             t + "\nenvironment \"qa\" layer=\"dev\"\n"
         });

@@ -480,7 +480,7 @@ layer "base" {
 }
 
 layer "prod" extends="base" {
-    replicas 2
+    replicas 2; service "db" { replicas 1; }
 }
 
 service "db" from="std/postgres"

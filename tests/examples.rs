@@ -1,5 +1,8 @@
 //! Every project under `examples/` passes `mirage check` with no errors
-//! (and no warnings: examples are what people copy).
+//! and no warnings — Railway's rules included (examples are what people
+//! copy) — and converges on the emulator: `tests/e2e.rs` runs plan → apply →
+//! plan on each, and `every_example_converges_in_e2e` keeps that list
+//! complete.
 
 mod support;
 
@@ -40,4 +43,24 @@ fn every_example_passes_check() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every example has its `converges("<name>")` test in `tests/e2e.rs`
+/// (plan → apply → plan shows no changes against the emulator, which
+/// refuses what Railway refuses): a new example cannot be left out.
+#[test]
+fn every_example_converges_in_e2e() {
+    let e2e =
+        std::fs::read_to_string(repo_root().join("tests").join("e2e.rs")).expect("tests/e2e.rs");
+    let missing: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
+        .expect("examples/ exists")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|name| !e2e.contains(&format!("converges(\"{name}\").await")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "examples without a `converges` test in tests/e2e.rs: {missing:?}"
+    );
 }

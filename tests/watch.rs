@@ -17,7 +17,7 @@ const CLEAR: &str = "\u{1b}[2J\u{1b}[3J\u{1b}[H";
 const PATIENCE: Duration = Duration::from_secs(60);
 
 const BROKEN: &str = "project \"shop\"\n\nservice \"web\" {\n    image \"nginx:1.27\n}\n";
-const FIXED: &str = "project \"shop\"\n\nservice \"web\" {\n    image \"nginx:1.27\"\n}\n";
+const FIXED: &str = "project \"shop\"\n\nservice \"web\" {\n    image \"nginx:1.27\"\n}\n\nenvironment \"production\"\n";
 
 /// A project directory holding the broken file.
 fn project() -> tempfile::TempDir {

@@ -174,6 +174,83 @@ async fn completion_by_context() {
     c.shutdown().await;
 }
 
+/// Railway's rules are diagnostics in the editor too (the server runs the
+/// same resolver), and a domain pattern shows expanded in the effective
+/// configuration of hover.
+#[tokio::test]
+async fn railway_rules_and_domain_patterns() {
+    let (_tmp, root, mut c) = started(true).await;
+    let path = root.join("environments.mirage");
+    let (text, u, diagnostics) = c.open_file(&path).await;
+    assert_eq!(diagnostics, json!([]));
+    // `db` has a volume (std/postgres): two replicas in production break
+    // Railway's rule, located at the value.
+    change(&mut c, &u, 2, &text, "replicas 1", 10, "replicas 2").await;
+    let diags = c.diagnostics(&u).await;
+    let rule = diags
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "mirage::rules::replicas_with_volume")
+        .unwrap_or_else(|| panic!("replicas_with_volume reported: {diags:#}"));
+    let (line, character) = find(&text, "replicas 1", 9);
+    assert_eq!(
+        rule["range"]["start"],
+        json!({"line": line, "character": character}),
+        "{rule:#}"
+    );
+    assert_eq!(rule["severity"], json!(1), "an error: {rule:#}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`db` has a volume")),
+        "{rule:#}"
+    );
+    let text = text.replace("replicas 1", "replicas 2");
+    change(&mut c, &u, 3, &text, "replicas 2", 10, "replicas 1").await;
+    assert_eq!(c.diagnostics(&u).await, json!([]));
+
+    // A domain per environment: the pattern, then the same domain in two
+    // environments, which is an error.
+    let services = root.join("services.mirage");
+    let (stext, su, _) = c.open_file(&services).await;
+    change(
+        &mut c,
+        &su,
+        2,
+        &stext,
+        "    depends-on",
+        0,
+        "    domain \"api.{environment}.shop.example\"\n",
+    )
+    .await;
+    assert_eq!(c.diagnostics(&su).await, json!([]));
+    let (line, character) = find(&text, "service \"api\"", 10);
+    let hover = c
+        .request("textDocument/hover", pos(&u, line, character))
+        .await;
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("api.production.shop.example"),
+        "the expanded domain in production: {shown}"
+    );
+    let stext = stext.replace(
+        "    depends-on",
+        "    domain \"api.{environment}.shop.example\"\n    depends-on",
+    );
+    change(&mut c, &su, 3, &stext, "{environment}.", 14, "").await;
+    let diags = c.diagnostics(&su).await;
+    assert!(
+        diags
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|d| d["code"] == "mirage::rules::domain_attached_twice"),
+        "{diags:#}"
+    );
+    c.shutdown().await;
+}
+
 #[tokio::test]
 async fn hover_docs_and_effective_values() {
     let (_tmp, root, mut c) = started(true).await;
@@ -181,7 +258,7 @@ async fn hover_docs_and_effective_values() {
     let (text, u, _) = c.open_file(&path).await;
     let mut all = serde_json::Map::new();
     for (name, needle, skip) in [
-        ("node_docs", "replicas 2", 2),
+        ("node_docs", "replicas 1", 2),
         ("service_in_environment", "service \"api\"", 10),
         ("layer_reference", "layer=\"prod\"", 8),
     ] {

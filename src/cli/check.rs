@@ -22,6 +22,11 @@ Examples:
 
 Only regular files inside DIR (links resolved), at most 8 MiB each, are read;
 imports must stay inside DIR and name .mirage files (docs/language.md).
+
+Besides the language, `check` applies Railway's own rules (mirage::rules::*:
+a custom domain attached once, one replica with a volume, volume sizes of the
+project's `plan`, cron at most every 5 minutes, …; docs/language.md).
+
 Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage error.
 With --registry, a missing image is an error; a registry that refuses access,
 cannot be reached or answers oddly is a warning (the image was not checked).";

@@ -1,8 +1,9 @@
 //! Plan limits: a Trial workspace may have at most 5 services per project
-//! (railwayapp/docs#703) and each plan caps custom domains per service
-//! (railwayapp/docs#454). The emulator has none until the admin API sets
-//! them (`POST /_emulator/limits`), so tests can reproduce a user hitting
-//! one. The error text is the emulator's own: Railway's is not recorded
+//! (railwayapp/docs#703), each plan caps custom domains per service
+//! (railwayapp/docs#454) and volume sizes. The emulator has none until the
+//! admin API sets them (`POST /_emulator/limits`), so tests can reproduce a
+//! user hitting one; volumes are always held to Railway's own maximum
+//! (`super::rules`). The error text is the emulator's own: Railway's is not recorded
 //! (docs/railway-assumptions.md).
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,11 @@ pub struct Limits {
     /// Custom domains one service instance may have.
     #[serde(default)]
     pub custom_domains_per_service: Option<u32>,
+    /// The largest volume, in MB, below Railway's own maximum (250 GB,
+    /// which applies when this is absent; see `super::rules`): a Hobby
+    /// workspace is `5000`.
+    #[serde(default)]
+    pub volume_size_mb: Option<u32>,
 }
 
 /// The refusal when `count` more would pass `limit`.

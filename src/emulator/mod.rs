@@ -19,6 +19,7 @@ pub mod patch;
 pub mod push;
 pub mod render;
 pub mod resources;
+pub mod rules;
 pub mod schema;
 pub mod server;
 pub mod state;

@@ -560,6 +560,9 @@ pub fn commit_patch(
     let mut after = before.value().clone();
     apply_patch(&mut after, patch);
     normalize_config(st, &env.project_id, &mut after)?;
+    // Railway's rules (a domain attached once, one replica with a volume,
+    // volume sizes): a refused patch changes nothing.
+    super::rules::check_config(st, env_id, before.value(), &after)?;
     let changed = changed_services(&before, &after);
     let env = st
         .environments

@@ -196,6 +196,9 @@ pub fn create_volume(
             vec![env.id.clone()]
         }
     };
+    if let Some(sid) = service_id {
+        super::rules::check_volume_mount(st, &envs, sid)?;
+    }
     let base = service_id
         .and_then(|sid| st.services.get(sid))
         .map(|s| format!("{}-volume", super::state::slug(&s.name)));

@@ -66,6 +66,8 @@ const WIDE: &[Scope] = &[Scope::ProjectWide];
 /// Backup schedules of a volume.
 pub const BACKUPS: &[&str] = &["daily", "weekly", "monthly"];
 const BOOLS: &[&str] = &["#true", "#false"];
+/// Railway's plans (`plan "pro"` in a project).
+pub const PLANS: &[&str] = &["free", "trial", "hobby", "pro", "enterprise"];
 
 macro_rules! node {
     ($name:literal, $scopes:expr, $form:literal, $doc:literal, $railway:literal) => {
@@ -159,6 +161,15 @@ pub const NODES: &[NodeDoc] = &[
         "workspace",
         &[],
         Arg::Free
+    ),
+    node!(
+        "plan",
+        &[Scope::Project],
+        "plan \"pro\"",
+        "The Railway plan of the workspace: `mirage check` holds the project to its limits (volume sizes, restart policies). Without it, Pro's limits are assumed.",
+        "Mirage-only",
+        &[],
+        Arg::OneOf(PLANS)
     ),
     node!(
         "shared-vars",
@@ -430,8 +441,8 @@ pub const NODES: &[NodeDoc] = &[
     node!(
         "domain",
         SVC,
-        "domain \"api.shop.example\" port=8080",
-        "A custom domain; repeat for several.",
+        "domain \"api.{environment}.shop.example\" port=8080",
+        "A custom domain; repeat for several. `{environment}` stands for the environment's name, so each environment (and each preview) gets its own: Railway attaches a domain once.",
         "networking.customDomains",
         &[("port", "The target port.")],
         Arg::Free
@@ -554,5 +565,13 @@ mod tests {
                 n.name
             );
         }
+    }
+
+    #[test]
+    fn plans_match_the_model() {
+        assert_eq!(
+            PLANS.to_vec(),
+            crate::model::Plan::ALL.map(|(n, _)| n).to_vec()
+        );
     }
 }

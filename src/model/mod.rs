@@ -32,6 +32,9 @@ pub struct Project {
     pub workspace: Option<Valued<String>>,
     /// The default region of service instances.
     pub region: Option<Valued<String>>,
+    /// The Railway plan the project's workspace is on (`plan "pro"`): decides
+    /// the limits `mirage check` holds the project to. Mirage-only.
+    pub plan: Option<Valued<Plan>>,
     /// Every service declared in the project, in source order.
     pub services: Vec<String>,
     /// Every environment, in source order, each with all its instances.
@@ -39,6 +42,47 @@ pub struct Project {
     /// Display paths of the source files, indexed by [`FileId`](crate::diagnostic::FileId);
     /// lets an [`Origin`] be shown without the source table.
     pub paths: Vec<PathBuf>,
+}
+
+/// A Railway subscription plan, for the limits that depend on it (volume
+/// sizes, restart policies). See `docs/railway-assumptions.md`, "Railway's
+/// rules".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Plan {
+    /// The free plan.
+    Free,
+    /// A workspace trialling Railway.
+    Trial,
+    /// The Hobby plan.
+    Hobby,
+    /// The Pro (and team) plan.
+    Pro,
+    /// An Enterprise agreement: limits are negotiated.
+    Enterprise,
+}
+
+impl Plan {
+    /// Every plan, as written in `.mirage` files.
+    pub const ALL: [(&'static str, Plan); 5] = [
+        ("free", Plan::Free),
+        ("trial", Plan::Trial),
+        ("hobby", Plan::Hobby),
+        ("pro", Plan::Pro),
+        ("enterprise", Plan::Enterprise),
+    ];
+
+    /// The plan written as `name`.
+    pub fn parse(name: &str) -> Option<Plan> {
+        Plan::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
+
+    /// How the plan is written.
+    pub fn as_str(self) -> &'static str {
+        Plan::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("pro", |(n, _)| n)
+    }
 }
 
 impl Project {

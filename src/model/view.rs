@@ -335,6 +335,7 @@ impl ConfigView<'_> {
         put(&mut o, "project", self.opt(&p.name, |v| json!(v)));
         put(&mut o, "workspace", self.opt(&p.workspace, |v| json!(v)));
         put(&mut o, "region", self.opt(&p.region, |v| json!(v)));
+        put(&mut o, "plan", self.opt(&p.plan, |v| json!(v.as_str())));
         let mut envs = Map::new();
         for env in &p.environments {
             if self.environment.is_none_or(|name| name == env.name) {

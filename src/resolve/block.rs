@@ -456,7 +456,13 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                 missing(cx, node, "a path such as `\"/healthz\"`");
             }
             if let Some(e) = node.prop("timeout") {
-                put(block, at, Key::HealthTimeout, seconds(cx, e).map(Val::U64));
+                // A zero timeout would fail every deployment at once.
+                put(
+                    block,
+                    at,
+                    Key::HealthTimeout,
+                    seconds(cx, e, 1).map(Val::U64),
+                );
             }
         }
         "replicas" => {
@@ -683,7 +689,7 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
             } else {
                 Key::Draining
             };
-            let v = arg(cx, node).and_then(|e| seconds(cx, e));
+            let v = arg(cx, node).and_then(|e| seconds(cx, e, 0));
             put(block, at, key, v.map(Val::U64));
         }
         "generated-domain" => {
@@ -709,7 +715,7 @@ fn read_setting(cx: &mut Cx, node: &Node, context: Context, block: &mut Block) {
                     let span = node.first_arg().map(|e| e.value_span).unwrap_or(node.span);
                     cx.push(
                         Diagnostic::error("mirage::resolve::invalid_domain", cx.file, span, reason)
-                            .with_help("for a generated `*.up.railway.app` domain write `generated-domain port=…`"),
+                            .with_help("write a host name such as `api.shop.example` (`{environment}` stands for the environment's name); for a generated `*.up.railway.app` domain write `generated-domain`"),
                     );
                     false
                 }
@@ -1176,16 +1182,18 @@ fn port(cx: &mut Cx, e: &Entry) -> Option<u16> {
     }
 }
 
-/// Whole seconds, or a duration string (`30s`, `5m`).
-fn seconds(cx: &mut Cx, e: &Entry) -> Option<u64> {
+/// Whole seconds (at least `min`), or a duration string (`30s`, `5m`).
+fn seconds(cx: &mut Cx, e: &Entry, min: u64) -> Option<u64> {
     match &e.value {
-        Value::Number(Number::Integer(n)) if (0..=86_400 * 365).contains(n) => Some(*n as u64),
+        Value::Number(Number::Integer(n)) if (i128::from(min)..=86_400 * 365).contains(n) => {
+            Some(*n as u64)
+        }
         Value::Number(_) => {
             out_of_range(
                 cx,
                 e.value_span,
                 "this number of seconds".into(),
-                "from 0 to one year",
+                &format!("from {min} to one year (31536000)"),
             );
             None
         }

@@ -10,7 +10,7 @@ use super::suggest::did_you_mean;
 use super::value::check_name;
 use super::{At, Cx};
 use crate::diagnostic::{Diagnostic, FileId, Span};
-use crate::model::VarValue;
+use crate::model::{Plan, VarValue};
 use crate::syntax::{Document, Ident, Node, Value};
 
 /// `project "name" { … }`.
@@ -20,6 +20,7 @@ pub struct ProjectDecl {
     pub file: FileId,
     pub workspace: Option<(String, At)>,
     pub region: Option<(String, At)>,
+    pub plan: Option<(Plan, At)>,
     pub shared: Vec<(String, Set<VarValue>)>,
 }
 
@@ -206,6 +207,7 @@ fn read_top(
                 file,
                 workspace: None,
                 region: None,
+                plan: None,
                 shared: Vec::new(),
             };
             for child in node.child_nodes() {
@@ -228,12 +230,17 @@ fn read_top(
                             })
                             .map(|s| (s, at))
                     }
+                    "plan" => project.plan = read_plan(cx, child).map(|p| (p, at)),
                     "shared-vars" => project.shared.extend(read_vars(cx, child)),
                     other => {
-                        let help =
-                            did_you_mean(other, ["workspace", "region", "shared-vars"], || {
-                                "a project holds `workspace`, `region` and `shared-vars`".into()
-                            });
+                        let help = did_you_mean(
+                            other,
+                            ["workspace", "region", "plan", "shared-vars"],
+                            || {
+                                "a project holds `workspace`, `region`, `plan` and `shared-vars`"
+                                    .into()
+                            },
+                        );
                         cx.push(
                             Diagnostic::error(
                                 "mirage::resolve::unknown_node",
@@ -369,6 +376,33 @@ fn read_top(
             });
         }
     }
+}
+
+/// `plan "pro"`: one of Railway's plans.
+fn read_plan(cx: &mut Cx, node: &Node) -> Option<Plan> {
+    block::check_props(cx, node, &[]);
+    let name = block::string_arg(cx, node)?;
+    if let Some(plan) = Plan::parse(&name) {
+        return Some(plan);
+    }
+    let names = Plan::ALL.map(|(n, _)| n);
+    let help = did_you_mean(&name, names, || {
+        format!(
+            "Railway's plans are {}",
+            names.map(|n| format!("`{n}`")).join(", ")
+        )
+    });
+    let span = node.first_arg().map_or(node.span, |e| e.value_span);
+    cx.push(
+        Diagnostic::error(
+            "mirage::resolve::unknown_plan",
+            cx.file,
+            span,
+            format!("unknown plan `{name}`"),
+        )
+        .with_help(help),
+    );
+    None
 }
 
 /// The name argument of a declaration, validated.

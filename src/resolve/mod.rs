@@ -11,7 +11,8 @@
 //! [`decl`] reads top-level declarations and [`block`] their settings,
 //! validating each value where it is written; [`project`] stacks blocks in
 //! precedence order ([`instance`]) for every service in every environment,
-//! checks references and builds the dependency [`graph`].
+//! checks references and builds the dependency [`graph`]; [`rules`] checks
+//! the result against Railway's own rules.
 
 mod block;
 mod chain;
@@ -22,6 +23,7 @@ mod load;
 mod project;
 mod read;
 pub mod regions;
+pub mod rules;
 pub mod stdlib;
 pub mod suggest;
 pub mod value;
@@ -269,7 +271,8 @@ fn run(
     } = load::load(root, inputs, cache);
     let decls = decl::read_decls(&files, &documents, &is_std, &mut diagnostics);
     let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
-    let project = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
+    let (project, detached) = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
+    rules::check(&project, detached.as_ref(), &documents, &mut diagnostics);
     // The same mistake seen from several environments is one diagnostic.
     diagnostics.sort_by(|a, b| {
         (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(

@@ -6,14 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 use super::At;
 use super::block::{Block, Key, Set, Val};
 use super::chain::{self, Kind};
-use super::decl::Decls;
+use super::decl::{Decls, EnvDecl};
 use super::instance::{self, Steps};
 use super::suggest::did_you_mean;
+use super::value;
 use super::variable::RAILWAY_PROVIDED;
 use crate::diagnostic::{Diagnostic, FileId, SourceFiles, Span};
 use crate::model::{
     self, Dependency, DependencyReason, Environment, Level, Origin, Valued, VarRef, VarValue,
 };
+use crate::syntax::Ident;
 
 /// A `--var` override ready to merge: the service it targets (all when
 /// `None`) and the assignment.
@@ -22,13 +24,17 @@ pub struct OverrideVar {
     pub var: (String, Set<VarValue>),
 }
 
-/// Resolve every environment.
+/// Resolve every environment. When the project declares none, the
+/// services are still resolved once, as in an environment with no layer,
+/// so that what does not depend on an environment is checked: that
+/// detached environment is returned beside the project (it is not one of
+/// its environments: nothing is applied to it).
 pub fn resolve(
     decls: &Decls,
     files: &SourceFiles,
     overrides: &[OverrideVar],
     diags: &mut Vec<Diagnostic>,
-) -> model::Project {
+) -> (model::Project, Option<Environment>) {
     let steps = Steps { files };
     let tmap = chain::index(&decls.templates);
     let lmap = chain::index(&decls.layers);
@@ -171,6 +177,10 @@ pub fn resolve(
                 value: r.clone(),
                 origin: Origin::single(steps.step(&Level::Project, *at)),
             });
+            project.plan = p.plan.map(|(plan, at)| Valued {
+                value: plan,
+                origin: Origin::single(steps.step(&Level::Project, at)),
+            });
         }
         // An empty or unparsable file is not also missing a project.
         None if decls.services.is_empty() && decls.environments.is_empty() => {}
@@ -209,7 +219,6 @@ pub fn resolve(
     let cx = EnvCx {
         decls,
         steps: &steps,
-        env_layers: &env_layers,
         service_templates: &service_templates,
         unknown_from: &unknown_from,
         template_levels: &template_levels,
@@ -219,17 +228,80 @@ pub fn resolve(
         service_names: &service_names,
         project_region: project.region.as_ref(),
     };
-    project.environments = (0..decls.environments.len())
-        .map(|ei| resolve_environment(&cx, ei, diags))
+    project.environments = decls
+        .environments
+        .iter()
+        .zip(&env_layers)
+        .map(|(e, layers)| resolve_environment(&cx, e, layers, diags))
         .collect();
-    project
+    let detached = if decls.environments.is_empty() {
+        no_environment(decls, files, diags);
+        let none = EnvDecl {
+            name: Ident {
+                value: "".into(),
+                span: Span::at(0),
+            },
+            file: FileId(0),
+            layer: None,
+            ephemeral: None,
+            ttl: None,
+            block: Block::default(),
+        };
+        let mut env = resolve_environment(&cx, &none, &[], diags);
+        env.declared = None;
+        Some(env)
+    } else {
+        None
+    };
+    (project, detached)
+}
+
+/// A project with services but no environment applies nothing: say so,
+/// at the project's name (or the first service). A file that could not be
+/// read or parsed may hold the missing `environment`, so a project with
+/// such an error is not warned about.
+fn no_environment(decls: &Decls, files: &SourceFiles, diags: &mut Vec<Diagnostic>) {
+    let unread = |code: &str| {
+        code.starts_with("mirage::syntax::")
+            || matches!(
+                code,
+                "mirage::resolve::unreadable_file"
+                    | "mirage::resolve::not_utf8"
+                    | "mirage::resolve::missing_import"
+            )
+    };
+    if diags.iter().any(|d| unread(d.code)) {
+        return;
+    }
+    let at = match (&decls.project, decls.services.first()) {
+        (Some(p), _) => (p.file, p.name.span),
+        (None, Some(s)) => (s.file, s.name.span),
+        (None, None) => return,
+    };
+    if files.is_empty() {
+        return;
+    }
+    let what = match decls.services.len() {
+        0 => "the project declares no environment".to_string(),
+        1 => "the project declares no environment, so its service is never applied".to_string(),
+        n => format!("the project declares no environment, so none of its {n} services is applied"),
+    };
+    let help = if decls.services.is_empty() {
+        "add an environment, e.g. `environment \"production\"`"
+    } else {
+        "add an environment, e.g. `environment \"production\"`; until then the services are checked as declared"
+    };
+    diags.push(
+        Diagnostic::warning("mirage::resolve::no_environment", at.0, at.1, what)
+            .with_label("nothing will be applied")
+            .with_help(help),
+    );
 }
 
 /// What every environment's resolution reads.
 struct EnvCx<'a> {
     decls: &'a Decls,
     steps: &'a Steps<'a>,
-    env_layers: &'a [Vec<usize>],
     service_templates: &'a [Vec<usize>],
     unknown_from: &'a [bool],
     template_levels: &'a [Level],
@@ -240,12 +312,17 @@ struct EnvCx<'a> {
     project_region: Option<&'a Valued<String>>,
 }
 
-/// One environment: its own settings, then one instance per service.
-fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> Environment {
+/// One environment (`e`, whose layer chain is `chain`, root first): its
+/// own settings, then one instance per service.
+fn resolve_environment(
+    cx: &EnvCx,
+    e: &EnvDecl,
+    chain: &[usize],
+    diags: &mut Vec<Diagnostic>,
+) -> Environment {
     let EnvCx {
         decls,
         steps,
-        env_layers,
         service_templates,
         unknown_from,
         template_levels,
@@ -255,14 +332,13 @@ fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> En
         service_names,
         project_region,
     } = *cx;
-    let e = &decls.environments[ei];
     let override_level = Level::Override;
     let (service_level, environment_level, environment_service_level) = (
         Level::Service,
         Level::Environment,
         Level::EnvironmentService,
     );
-    let layers: Vec<(Level, &Block)> = env_layers[ei]
+    let layers: Vec<(Level, &Block)> = chain
         .iter()
         .map(|&l| {
             (
@@ -355,7 +431,7 @@ fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> En
             stack.push((level, block));
             for (ident, inner) in &block.services {
                 if ident.value == s.name.value {
-                    stack.push((&layer_service_levels[env_layers[ei][k]], inner));
+                    stack.push((&layer_service_levels[chain[k]], inner));
                 }
             }
         }
@@ -380,6 +456,14 @@ fn resolve_environment(cx: &EnvCx, ei: usize, diags: &mut Vec<Diagnostic>) -> En
             .map(|&t| decls.templates[t].name.value.to_string())
             .collect();
         let mut inst = instance::build(&s.name.value, templates, &merged, steps);
+        // `domain "api.{environment}.shop.example"`: each environment its own.
+        if !e.name.value.is_empty()
+            && let Some(domains) = &mut inst.networking.custom_domains
+        {
+            for d in &mut domains.value {
+                d.domain = value::expand_domain(&d.domain, &e.name.value);
+            }
+        }
         inst.declared = Some(Origin::single(steps.step(
             &Level::Service,
             At {

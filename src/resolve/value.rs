@@ -198,11 +198,60 @@ pub fn parse_builder(text: &str) -> Option<&'static str> {
     BUILDERS.iter().find(|(b, _)| *b == text).map(|(_, r)| *r)
 }
 
-/// A host name for a custom domain (`api.shop.example`).
+/// The placeholder a custom domain may hold for the environment's name:
+/// `domain "api.{environment}.shop.example"` is `api.staging.shop.example`
+/// in `staging`, so every environment (and every preview copy) gets its own.
+pub const ENVIRONMENT_PLACEHOLDER: &str = "{environment}";
+
+/// A custom domain pattern with `{environment}` replaced by the
+/// environment's name in lowercase (host names are case-insensitive and
+/// Railway stores them in lowercase).
+pub fn expand_domain(pattern: &str, environment: &str) -> String {
+    if pattern.contains(ENVIRONMENT_PLACEHOLDER) {
+        pattern.replace(ENVIRONMENT_PLACEHOLDER, &environment.to_ascii_lowercase())
+    } else {
+        pattern.to_string()
+    }
+}
+
+/// A host name for a custom domain (`api.shop.example`), a wildcard one
+/// (`*.shop.example`), or a pattern with the `{environment}` placeholder
+/// (`api.{environment}.shop.example`, checked with a sample name).
 pub fn check_domain(text: &str) -> Result<(), String> {
-    let labels: Vec<&str> = text.split('.').collect();
+    // Placeholders first: `{…}` other than `{environment}` is a mistake.
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!(
+                "`{text}` has a `{{` without its `}}`; the only placeholder is `{ENVIRONMENT_PLACEHOLDER}`"
+            ));
+        };
+        let inner = &rest[open..open + close + 1];
+        if inner != ENVIRONMENT_PLACEHOLDER {
+            return Err(format!(
+                "unknown placeholder `{inner}` in `{text}`; the only placeholder is `{ENVIRONMENT_PLACEHOLDER}`"
+            ));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(format!(
+            "`{text}` has a `}}` without its `{{`; the only placeholder is `{ENVIRONMENT_PLACEHOLDER}`"
+        ));
+    }
+    let concrete = expand_domain(text, "env");
+    if !concrete.is_ascii() {
+        return Err(format!(
+            "`{text}` holds characters outside ASCII; write an internationalised domain in punycode (`xn--…`)"
+        ));
+    }
+    let mut labels: Vec<&str> = concrete.split('.').collect();
+    let wildcard = labels.first() == Some(&"*");
+    if wildcard {
+        labels.remove(0);
+    }
     let ok = labels.len() >= 2
-        && text.len() <= 253
+        && concrete.len() <= 253
         && labels.iter().all(|l| {
             !l.is_empty()
                 && l.len() <= 63
@@ -212,11 +261,70 @@ pub fn check_domain(text: &str) -> Result<(), String> {
         });
     if ok {
         Ok(())
+    } else if concrete.contains('*') && !wildcard {
+        Err(format!(
+            "`{text}` is not a host name; a wildcard is a whole first label, as in `*.example.com`"
+        ))
     } else {
         Err(format!(
             "`{text}` is not a host name like `api.example.com`"
         ))
     }
+}
+
+/// The shortest time, in minutes, between two runs of a valid cron
+/// schedule (five fields). Runs on different days are compared only when
+/// the schedule runs every day (both day fields `*`), so the answer never
+/// claims a gap shorter than the real one. `None` for an invalid schedule
+/// or one that runs once on the days it runs (not every day).
+pub fn cron_min_interval(text: &str) -> Option<u32> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if fields.len() != 5 || check_cron(text).is_err() {
+        return None;
+    }
+    let minutes = cron_values(fields[0], 0, 59, &[], 0)?;
+    let hours = cron_values(fields[1], 0, 23, &[], 0)?;
+    let mut times: Vec<u32> = hours
+        .iter()
+        .flat_map(|h| minutes.iter().map(move |m| h * 60 + m))
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let mut gaps: Vec<u32> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    let daily = fields[2] == "*" && fields[4] == "*";
+    if daily && let (Some(first), Some(last)) = (times.first(), times.last()) {
+        gaps.push(first + 24 * 60 - last);
+    }
+    gaps.into_iter().filter(|g| *g > 0).min()
+}
+
+/// The values a valid cron field selects.
+fn cron_values(field: &str, lo: u32, hi: u32, names: &[&str], base: u32) -> Option<Vec<u32>> {
+    let value = |s: &str| -> Option<u32> {
+        names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(s))
+            .map(|i| i as u32 + base)
+            .or_else(|| s.parse().ok())
+    };
+    let mut out = Vec::new();
+    for part in field.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, s.parse::<u32>().ok()?),
+            None => (part, 1),
+        };
+        let (a, b) = if range == "*" {
+            (lo, hi)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (value(a)?, value(b)?)
+        } else {
+            let a = value(range)?;
+            // `5/15` runs from 5 to the end of the range.
+            (a, if part.contains('/') { hi } else { a })
+        };
+        out.extend((a..=b).step_by(step.max(1) as usize));
+    }
+    Some(out)
 }
 
 /// A variable name: a letter or `_`, then letters, digits and `_`.
@@ -323,6 +431,27 @@ mod tests {
     }
 
     #[test]
+    fn cron_intervals() {
+        for (cron, gap) in [
+            ("*/15 * * * *", Some(15)),
+            ("* * * * *", Some(1)),
+            ("*/2 9-17 * * mon-fri", Some(2)),
+            ("0,3 * * * *", Some(3)),
+            ("0 * * * *", Some(60)),
+            ("5/20 * * * *", Some(20)),
+            // 23:58 then 00:01 the next day.
+            ("1,58 0,23 * * *", Some(3)),
+            // Not every day: the wrap is not counted, the gaps within a day are.
+            ("1,58 0,23 * * 1", Some(57)),
+            ("0 7 * * *", Some(1440)),
+            ("0 7 * * 1", None),
+            ("bad", None),
+        ] {
+            assert_eq!(cron_min_interval(cron), gap, "{cron}");
+        }
+    }
+
+    #[test]
     fn enums_and_names() {
         assert_eq!(parse_restart("on-failure"), Some(RestartPolicy::OnFailure));
         assert_eq!(parse_restart("ON_FAILURE"), None);
@@ -331,6 +460,20 @@ mod tests {
         assert!(check_domain("api.shop.example").is_ok());
         assert!(check_domain("localhost").is_err());
         assert!(check_domain("a..b").is_err());
+        assert!(check_domain("*.shop.example").is_ok());
+        assert!(check_domain("*.example").is_err());
+        assert!(check_domain("a.*.example").is_err());
+        assert!(check_domain("api.{environment}.shop.example").is_ok());
+        assert!(check_domain("api-{environment}.shop.example").is_ok());
+        assert!(check_domain("api.{env}.shop.example").is_err());
+        assert!(check_domain("api.{environment.shop.example").is_err());
+        assert!(check_domain("api.}.shop.example").is_err());
+        assert!(check_domain("bücher.example").is_err());
+        assert!(check_domain("xn--bcher-kva.example").is_ok());
+        assert_eq!(
+            expand_domain("api.{environment}.shop.example", "Staging"),
+            "api.staging.shop.example"
+        );
         assert!(is_var_name("DATABASE_URL"));
         assert!(!is_var_name("1X"));
         assert!(!is_var_name("A-B"));
