@@ -112,25 +112,25 @@ async fn destroy_in_one_environment_leaves_every_other_untouched() {
         .ok("destroy staging");
     let after = everything(&world, "acme-shop").await;
     assert_untouched(&before, &after, "staging");
-    assert_eq!(
-        services_in(&after, "staging"),
-        Vec::<String>::new(),
-        "staging is cleared of what Mirage owns"
-    );
+    // Mirage created staging and owned everything in it: it is deleted.
+    assert!(!after.environments.contains_key("staging"));
     // Other environments keep the services, so the services themselves
-    // stay, and so does every volume of the other environments.
+    // stay; staging's volumes (its own) are deleted, every other is kept.
     assert_eq!(before.services, after.services);
-    let staging_volumes = before.environments["staging"]["volumeInstances"]["edges"]
+    let staging_volumes: Vec<String> = before.environments["staging"]["volumeInstances"]["edges"]
         .as_array()
-        .map_or(0, Vec::len);
-    assert!(staging_volumes > 0, "staging had volumes to remove");
-    assert_eq!(
-        after.environments["staging"]["volumeInstances"]["edges"]
-            .as_array()
-            .map_or(0, Vec::len),
-        0,
-        "staging's volumes are removed with its services"
-    );
+        .expect("volume instances")
+        .iter()
+        .map(|e| e["node"]["volumeId"].as_str().expect("an id").to_owned())
+        .collect();
+    assert!(!staging_volumes.is_empty(), "staging had volumes to remove");
+    let kept: Vec<(String, String)> = before
+        .volumes
+        .iter()
+        .filter(|(_, id)| !staging_volumes.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(after.volumes, kept);
     // Production plans clean: nothing to create again.
     let plan = world
         .mirage(&["plan", ".", "--env", "production", "--detailed-exitcode"])
@@ -441,4 +441,215 @@ async fn a_protected_environment_keeps_its_variables() {
         refused.stderr
     );
     assert_eq!(before, everything(&world, "two").await, "nothing changed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_environment_mirage_created_is_deleted_with_its_services() {
+    let world = World::with_files(&[("project.mirage", TWO_ENVIRONMENTS)]).await;
+    world.apply().await;
+    let before = everything(&world, "two").await;
+    let destroyed = world
+        .mirage(&["destroy", ".", "--env", "a", "--auto-approve"])
+        .await
+        .ok("destroy a");
+    assert!(
+        destroyed.stdout.contains("- environment \"a\""),
+        "the plan says the environment goes: {}",
+        destroyed.stdout
+    );
+    let after = everything(&world, "two").await;
+    assert!(!after.environments.contains_key("a"), "a is deleted");
+    assert_untouched(&before, &after, "a");
+    assert_eq!(after.services, before.services, "b keeps both services");
+    // Nothing of `a` is recorded any more, and the files still declare it:
+    // the next plan creates it again.
+    let state = world
+        .mirage(&["state", "list", "--json"])
+        .await
+        .ok("state list");
+    let listing: Value = serde_json::from_str(&state.stdout).expect("json");
+    assert!(
+        listing["owned"]
+            .as_array()
+            .expect("owned")
+            .iter()
+            .all(|r| r["key"]["environment"] != "a" && r["key"]["name"] != "a"),
+        "{}",
+        state.stdout
+    );
+    let plan = world.plan().await;
+    assert!(
+        plan.stdout.contains("+ environment \"a\""),
+        "{}",
+        plan.stdout
+    );
+    world.apply().await;
+    world.assert_no_changes("a re-created").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_environment_holding_what_mirage_does_not_own_is_kept() {
+    let world = World::with_files(&[("project.mirage", TWO_ENVIRONMENTS)]).await;
+    world.apply().await;
+    let (project_id, a) = world.environment_id("two", "a").await;
+    let legacy = world
+        .harness
+        .service(&project_id, "legacy", "redis:7")
+        .await;
+    world
+        .harness
+        .commit(
+            &a,
+            json!({"services": {legacy.clone(): {"isCreated": true, "source": {"image": "redis:7"}}}}),
+        )
+        .await
+        .data();
+    let before = everything(&world, "two").await;
+    let destroyed = world
+        .mirage(&["destroy", ".", "--env", "a", "--auto-approve"])
+        .await
+        .ok("destroy a");
+    assert!(
+        destroyed
+            .stdout
+            .contains("environment `a` is kept: it holds services Mirage does not own (`legacy`)"),
+        "{}",
+        destroyed.stdout
+    );
+    let after = everything(&world, "two").await;
+    assert_untouched(&before, &after, "a");
+    assert_eq!(services_in(&after, "a"), vec!["legacy".to_owned()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_adopted_environment_is_kept() {
+    let world = World::with_files(&[("project.mirage", TWO_ENVIRONMENTS)]).await;
+    world.apply().await;
+    // The state is lost; `import` adopts everything by name.
+    std::fs::remove_dir_all(world.path().join(".mirage")).expect("remove the state");
+    world.mirage(&["import", "."]).await.ok("import");
+    let before = everything(&world, "two").await;
+    let destroyed = world
+        .mirage(&["destroy", ".", "--env", "a", "--auto-approve"])
+        .await
+        .ok("destroy a");
+    assert!(
+        destroyed
+            .stdout
+            .contains("environment `a` is kept: Mirage did not create it"),
+        "{}",
+        destroyed.stdout
+    );
+    let after = everything(&world, "two").await;
+    assert!(after.environments.contains_key("a"));
+    assert_untouched(&before, &after, "a");
+    assert_eq!(services_in(&after, "a"), Vec::<String>::new());
+}
+
+async fn deleted_at(world: &World, project_id: &str) -> Value {
+    world
+        .harness
+        .gql(
+            "query($p: String!) { project(id: $p) { deletedAt } }",
+            json!({"p": project_id}),
+        )
+        .await
+        .data()["project"]["deletedAt"]
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_all_deletes_a_project_mirage_created_and_owns_whole() {
+    let world = World::with_files(&[("project.mirage", TWO_ENVIRONMENTS)]).await;
+    world.apply().await;
+    let (project_id, _) = world.environment_id("two", "a").await;
+    let refused = world.mirage(&["destroy", ".", "--all"]).await;
+    assert_eq!(refused.code, Some(1), "asks first: {}", refused.stderr);
+    assert_eq!(deleted_at(&world, &project_id).await, Value::Null);
+    let destroyed = world
+        .mirage(&["destroy", ".", "--all", "--auto-approve"])
+        .await
+        .ok("destroy --all");
+    assert!(
+        destroyed.stdout.contains("- project \"two\""),
+        "{}",
+        destroyed.stdout
+    );
+    assert!(
+        deleted_at(&world, &project_id).await.is_string(),
+        "scheduled for deletion"
+    );
+    let state = world
+        .mirage(&["state", "list", "--json"])
+        .await
+        .ok("state list");
+    let listing: Value = serde_json::from_str(&state.stdout).expect("json");
+    assert_eq!(listing["owned"], json!([]), "{}", state.stdout);
+    // A new apply makes a new project of that name.
+    world.apply().await;
+    world.assert_no_changes("re-created").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_all_refuses_a_project_holding_what_mirage_does_not_own() {
+    let world = World::with_files(&[("project.mirage", TWO_ENVIRONMENTS)]).await;
+    world.apply().await;
+    let (project_id, _) = world.environment_id("two", "a").await;
+    world
+        .harness
+        .gql(
+            "mutation($p: String!) { environmentCreate(input: {projectId: $p, name: \"manual\"}) { id } }",
+            json!({"p": project_id}),
+        )
+        .await
+        .data();
+    let before = everything(&world, "two").await;
+    let refused = world
+        .mirage(&["destroy", ".", "--all", "--auto-approve"])
+        .await;
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "{}{}",
+        refused.stdout,
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("environment `manual` was not created by Mirage"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(before, everything(&world, "two").await, "nothing changed");
+    assert_eq!(deleted_at(&world, &project_id).await, Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_all_refuses_a_protected_environment() {
+    let text = TWO_ENVIRONMENTS.replace(
+        "environment \"b\"",
+        "environment \"b\" {\n    protect #true\n}",
+    );
+    let world = World::with_files(&[("project.mirage", &text)]).await;
+    world.apply().await;
+    let (project_id, _) = world.environment_id("two", "a").await;
+    let before = everything(&world, "two").await;
+    let refused = world
+        .mirage(&["destroy", ".", "--all", "--auto-approve"])
+        .await;
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "{}{}",
+        refused.stdout,
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("environment `b` is protected"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(before, everything(&world, "two").await);
+    assert_eq!(deleted_at(&world, &project_id).await, Value::Null);
 }

@@ -34,12 +34,16 @@ use cynic::MutationBuilder;
 use crate::plan::diff::SecretLookup;
 use crate::plan::{Action, Plan};
 use crate::railway::Client;
+use crate::railway::ops::common::IdVariables;
+use crate::railway::ops::environment::EnvironmentDelete;
 use crate::railway::ops::environment::{
     EnvironmentCreate, EnvironmentCreateInput, EnvironmentCreateVariables, EnvironmentPatchCommit,
     EnvironmentPatchCommitStaged, EnvironmentPatchCommitStagedVariables,
     EnvironmentPatchCommitVariables, EnvironmentStageChanges, EnvironmentStageChangesVariables,
 };
-use crate::railway::ops::project::{ProjectCreate, ProjectCreateInput, ProjectCreateVariables};
+use crate::railway::ops::project::{
+    ProjectCreate, ProjectCreateInput, ProjectCreateVariables, ProjectScheduleDelete,
+};
 use crate::railway::ops::service::{
     ServiceCreate, ServiceCreateInput, ServiceCreateVariables, ServiceDelete,
     ServiceDeleteVariables, ServiceSourceInput,
@@ -142,6 +146,12 @@ pub async fn apply(
     progress: &Progress,
 ) -> Report {
     let mut report = Report::default();
+    // 0. The whole project, when it is torn down: it takes everything in
+    //    it, so nothing else is sent.
+    if plan.destroy_project {
+        delete_project(client, plan, &mut report, progress).await;
+        return report;
+    }
     // 1. The project.
     let mut env_ids: BTreeMap<String, String> = plan
         .environments
@@ -460,6 +470,10 @@ pub async fn apply(
     let mut commits = Vec::new();
     let mut staged = Vec::new();
     for environment in &plan.environments {
+        if environment.action == Action::Destroy {
+            // Deleted whole below: nothing to patch.
+            continue;
+        }
         let resource = config_resource(&environment.name);
         let Some(env_id) = env_ids.get(&environment.name) else {
             if environment.services.iter().any(|s| !s.changes.is_empty())
@@ -562,9 +576,82 @@ pub async fn apply(
         report.push(progress, resource, status.clone());
         report_destroys(&mut report, progress, environment, &status);
     }
-    // 6. Services and volumes whose last instance this apply removed.
+    // 6. Environments torn down whole, one aliased request.
+    delete_environments(client, plan, &env_ids, &mut report, progress).await;
+    // 7. Services and volumes whose last instance this apply removed.
     delete_unused(client, plan, &project_id, &mut report, progress).await;
     report
+}
+
+/// The resource name of the deletion of environment `environment`.
+pub fn environment_destroy_resource(environment: &str) -> String {
+    format!("environment \"{environment}\" (destroy)")
+}
+
+/// The resource name of the deletion of the project.
+pub fn project_destroy_resource(project: &str) -> String {
+    format!("project \"{project}\" (destroy)")
+}
+
+/// Deletes the environments the plan tears down (`environmentDelete`
+/// takes their service instances and volumes with them).
+async fn delete_environments(
+    client: &Client,
+    plan: &Plan,
+    env_ids: &BTreeMap<String, String>,
+    report: &mut Report,
+    progress: &Progress,
+) {
+    let doomed: Vec<(&crate::plan::EnvironmentPlan, &String)> = plan
+        .environments
+        .iter()
+        .filter(|e| e.action == Action::Destroy)
+        .filter_map(|e| env_ids.get(&e.name).map(|id| (e, id)))
+        .collect();
+    if doomed.is_empty() {
+        return;
+    }
+    let operations = doomed
+        .iter()
+        .map(|(_, id)| EnvironmentDelete::build(IdVariables { id: (*id).clone() }))
+        .collect();
+    let results = batch_results(client.batch(operations).await, doomed.len());
+    for ((environment, _), result) in doomed.into_iter().zip(results) {
+        let status = match result {
+            Ok(_) => Status::Done,
+            Err(error) => Status::Failed(error),
+        };
+        report_destroys(report, progress, environment, &status);
+        report.push(
+            progress,
+            environment_destroy_resource(&environment.name),
+            status,
+        );
+    }
+}
+
+/// Schedules the project for deletion (Railway's grace period, as its CLI
+/// does): everything in it goes with it.
+async fn delete_project(client: &Client, plan: &Plan, report: &mut Report, progress: &Progress) {
+    let status = match &plan.project_id {
+        None => Status::Skipped("the project does not exist".into()),
+        Some(id) => match client
+            .mutate(ProjectScheduleDelete::build(IdVariables { id: id.clone() }))
+            .await
+        {
+            Ok(_) => Status::Done,
+            Err(error) => Status::Failed(error.to_string()),
+        },
+    };
+    for environment in &plan.environments {
+        report_destroys(report, progress, environment, &status);
+        report.push(
+            progress,
+            environment_destroy_resource(&environment.name),
+            status.clone(),
+        );
+    }
+    report.push(progress, project_destroy_resource(&plan.project), status);
 }
 
 /// The resource name of the config patch of `environment`.

@@ -194,7 +194,22 @@ pub fn record_outcome(
     }
     records.extend(backfill(store, plan, project_id.as_deref(), Some(report))?);
     store.record_all(&records)?;
+    let done = |resource: &str| {
+        report
+            .steps
+            .iter()
+            .any(|(r, status)| *status == Status::Done && r == resource)
+    };
+    if plan.destroy_project && done(&super::project_destroy_resource(&plan.project)) {
+        store.forget_project(&plan.project)?;
+        return Ok(());
+    }
     for env in &plan.environments {
+        if env.action == Action::Destroy && done(&super::environment_destroy_resource(&env.name)) {
+            store.forget_environment(&plan.project, &env.name)?;
+            store.clear_ttl(&plan.project, &env.name)?;
+            continue;
+        }
         for service in &env.services {
             let resource = super::destroy_resource(&service.name, &env.name);
             let destroyed = report

@@ -1,6 +1,9 @@
-//! `mirage destroy --env E`: removes what Mirage owns in environment E
-//! (the service instances it created), nothing else. Unmanaged services are
-//! left alone; a protected environment is refused.
+//! `mirage destroy --env E` / `mirage destroy --all`: removes what Mirage
+//! owns in environment E — and E itself when Mirage created it and owns
+//! everything in it — or the whole project when Mirage created it and owns
+//! all of it. Nothing Mirage does not own is touched; protected
+//! environments and services are refused. The plan is made by
+//! [`crate::plan::teardown`].
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,18 +12,26 @@ use std::process::ExitCode;
 use super::plan::{Selection, owned_services, prepare_with};
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
-use crate::plan::{self, Action, EnvironmentPlan, Plan, ServicePlan};
+use crate::plan::teardown::{Scope, teardown};
 
 /// Arguments of `mirage destroy`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["env", "all"])))]
 pub struct Args {
     /// The project directory.
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
 
-    /// The environment to clear of everything Mirage owns.
-    #[arg(long = "env", value_name = "ENV", required = true)]
-    pub env: String,
+    /// The environment to clear of everything Mirage owns (and to delete,
+    /// when Mirage created it and nothing else is in it).
+    #[arg(long = "env", value_name = "ENV")]
+    pub env: Option<String>,
+
+    /// Delete the whole project: only when Mirage created it and owns
+    /// everything in it. Railway keeps a deleted project for a grace
+    /// period before it is gone.
+    #[arg(long, conflicts_with = "env")]
+    pub all: bool,
 
     /// Use the built-in emulator (state under `DIR/.mirage/`).
     #[arg(long, conflicts_with = "endpoint")]
@@ -39,7 +50,7 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     super::plan::block_on(async {
         let selection = Selection {
-            envs: vec![args.env.clone()],
+            envs: args.env.iter().cloned().collect(),
             targets: Vec::new(),
             local: args.local,
         };
@@ -51,14 +62,40 @@ pub fn run(args: Args) -> ExitCode {
         let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
             return ExitCode::from(EXIT_FAILURE);
         };
-        let plan = destroy_plan(
+        let scope = match &args.env {
+            Some(env) => Scope::Environment(env),
+            None => Scope::Project,
+        };
+        let teardown = match teardown(
             &prepared.plan,
             &prepared.model,
             prepared.snapshot.as_ref(),
             &owned,
-            &args.env,
-        );
-        report::write_stdout(&plan::render::text(&plan));
+            scope,
+        ) {
+            Ok(teardown) => teardown,
+            Err(refusal) => {
+                report::print_error(&format!(
+                    "refusing to delete project `{}`: not everything in it is Mirage's\n{}",
+                    prepared.plan.project,
+                    refusal
+                        .0
+                        .iter()
+                        .map(|line| format!("  - {line}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+                report::write_stderr(
+                    "  help: destroy what Mirage owns environment by environment with `mirage destroy --env ENV`; the rest is yours to remove in Railway\n",
+                );
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        };
+        let plan = teardown.plan;
+        report::write_stdout(&crate::plan::render::text(&plan));
+        for line in &teardown.kept {
+            report::write_stdout(&format!("{line}\n"));
+        }
         if !plan.has_changes() {
             return ExitCode::from(EXIT_OK);
         }
@@ -95,57 +132,4 @@ pub fn run(args: Args) -> ExitCode {
         )
         .await
     })
-}
-
-/// A plan that removes every owned service instance in `env` that still
-/// exists on Railway (and its volume there), deleting the service or volume
-/// itself only where no other environment keeps it.
-fn destroy_plan(
-    base: &Plan,
-    model: &crate::model::Project,
-    snapshot: Option<&crate::railway::Snapshot>,
-    owned: &plan::Owned,
-    env: &str,
-) -> Plan {
-    let mut plan = Plan {
-        create_project: false,
-        environments: Vec::new(),
-        unmanaged: Vec::new(),
-        ..base.clone()
-    };
-    let (Some(snapshot), Some(actual)) = (snapshot, snapshot.and_then(|s| s.environment(env)))
-    else {
-        return plan;
-    };
-    let declared = model.environment(env);
-    let services = actual
-        .service_ids()
-        .into_iter()
-        .filter_map(|id| snapshot.service_name(id).map(|name| (id, name)))
-        .filter(|(_, name)| {
-            owned
-                .services
-                .contains(&(env.to_owned(), (*name).to_owned()))
-        })
-        .map(|(id, name)| {
-            let mut service = ServicePlan::destroy(name, id, actual);
-            service.protected = declared
-                .and_then(|e| e.services.iter().find(|s| s.name == name))
-                .is_some_and(|s| s.is_protected());
-            service
-        })
-        .collect();
-    plan.environments.push(EnvironmentPlan {
-        name: env.to_owned(),
-        action: Action::None,
-        id: Some(actual.id.clone()),
-        config_etag: Some(actual.config_etag.clone()),
-        unmerged_changes_count: actual.unmerged_changes_count,
-        protected: declared.is_some_and(|e| e.is_protected()),
-        shared: Vec::new(),
-        managed_shared: Vec::new(),
-        services,
-    });
-    plan.settle_deletions(snapshot);
-    plan
 }

@@ -191,6 +191,14 @@ pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
                     (state::ResourceKind::Volume, Some(env)) if r.railway_id.is_none() => {
                         owned.unsized_volumes.insert((env, r.key.name));
                     }
+                    (state::ResourceKind::Environment, None)
+                        if r.origin == state::Origin::Created =>
+                    {
+                        owned.created_environments.insert(r.key.name);
+                    }
+                    (state::ResourceKind::Project, None) if r.origin == state::Origin::Created => {
+                        owned.created_project = true;
+                    }
                     (state::ResourceKind::Variable, Some(env)) => {
                         owned.variables.insert((env, r.key.service, r.key.name));
                     }

@@ -34,6 +34,11 @@ pub struct Owned {
     /// `(environment, service, host)` of the custom domains Mirage
     /// manages, with the same rule.
     pub domains: BTreeSet<(String, String, String)>,
+    /// The environments Mirage created (not adopted): `mirage destroy` may
+    /// delete these.
+    pub created_environments: BTreeSet<String>,
+    /// Whether Mirage created the project (not adopted).
+    pub created_project: bool,
 }
 
 impl Owned {
@@ -140,6 +145,7 @@ pub fn diff(
         project: project_name,
         project_id: snapshot.map(|s| s.project_id.clone()),
         create_project: snapshot.is_none(),
+        destroy_project: false,
         environments: Vec::new(),
         unmanaged: Vec::new(),
     };

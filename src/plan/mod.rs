@@ -14,6 +14,7 @@ pub mod diff;
 pub mod render;
 pub mod saved;
 pub mod secrets;
+pub mod teardown;
 pub mod types;
 pub mod value;
 

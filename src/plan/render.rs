@@ -13,6 +13,13 @@ pub fn text(plan: &Plan) -> String {
     if plan.create_project {
         let _ = writeln!(out, "+ project \"{}\"", plan.project);
     }
+    if plan.destroy_project {
+        let _ = writeln!(
+            out,
+            "- project \"{}\" (scheduled for deletion: Railway deletes it, with everything in it, after its grace period)",
+            plan.project
+        );
+    }
     for environment in &plan.environments {
         let changed = environment.action != Action::None
             || !environment.shared.is_empty()

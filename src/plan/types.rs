@@ -206,6 +206,10 @@ pub struct Plan {
     pub project_id: Option<String>,
     /// Whether the project must be created.
     pub create_project: bool,
+    /// Whether the whole project is deleted (`mirage destroy --all`):
+    /// Railway schedules it for deletion, with everything in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy_project: bool,
     /// Environments in the model's order.
     pub environments: Vec<EnvironmentPlan>,
     /// What exists on Railway and is not Mirage's.
@@ -254,6 +258,9 @@ impl Plan {
         };
         if self.create_project {
             count(Action::Create);
+        }
+        if self.destroy_project {
+            count(Action::Destroy);
         }
         for environment in &self.environments {
             count(environment.action);
@@ -314,6 +321,12 @@ impl Plan {
     pub fn protection_violations(&self) -> Vec<String> {
         let mut out = Vec::new();
         for environment in &self.environments {
+            if environment.action == Action::Destroy && environment.protected {
+                out.push(format!(
+                    "environment `{}` is protected: refusing to delete it",
+                    environment.name
+                ));
+            }
             for service in &environment.services {
                 let verb = match service.action {
                     Action::Destroy => "destroy",

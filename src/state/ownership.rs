@@ -304,6 +304,21 @@ impl Store {
         Ok(removed)
     }
 
+    /// Forget everything recorded for `project` (after it was deleted), its
+    /// TTLs included. Returns how many ownership records were removed.
+    pub fn forget_project(&self, project: &str) -> Result<usize, StateError> {
+        let conn = self.conn();
+        let removed = conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1",
+            params![project],
+        )?;
+        conn.execute(
+            "DELETE FROM environment_ttls WHERE project = ?1",
+            params![project],
+        )?;
+        Ok(removed)
+    }
+
     /// Forget everything recorded inside environment `environment` of
     /// `project`, and the environment itself (after `mirage destroy`).
     /// Returns how many records were removed. The environment's TTL, if
