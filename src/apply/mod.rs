@@ -218,6 +218,9 @@ pub async fn apply(
             }
         }
     };
+    // 1b. Renames written with `moved`: before anything refers to the
+    //     new names (ids do not change).
+    rename(client, plan, &mut report, progress).await;
     // 2. Environments, one aliased request.
     let new_envs: Vec<String> = plan
         .environments
@@ -581,6 +584,76 @@ pub async fn apply(
     // 7. Services and volumes whose last instance this apply removed.
     delete_unused(client, plan, &project_id, &mut report, progress).await;
     report
+}
+
+/// The resource name of the rename of a service or environment.
+pub fn rename_resource(kind: &str, from: &str, to: &str) -> String {
+    format!("{kind} \"{from}\" renamed \"{to}\"")
+}
+
+/// Renames the services and environments the plan renames (`moved`), one
+/// aliased request per kind. A failed rename is reported; the rest of the
+/// apply goes on by id, and the next plan shows the rename again.
+async fn rename(client: &Client, plan: &Plan, report: &mut Report, progress: &Progress) {
+    use crate::railway::ops::environment::{
+        EnvironmentRename, EnvironmentRenameInput, EnvironmentRenameVariables,
+    };
+    use crate::railway::ops::service::{ServiceUpdate, ServiceUpdateInput, ServiceUpdateVariables};
+    let mut services = BTreeMap::new();
+    for environment in &plan.environments {
+        for service in &environment.services {
+            if let (Some(from), Some(id)) = (&service.renamed_from, &service.id) {
+                services.insert(id.clone(), (from.clone(), service.name.clone()));
+            }
+        }
+    }
+    if !services.is_empty() {
+        let renames: Vec<_> = services.into_iter().collect();
+        let operations = renames
+            .iter()
+            .map(|(id, (_, to))| {
+                ServiceUpdate::build(ServiceUpdateVariables {
+                    id: id.clone(),
+                    input: ServiceUpdateInput {
+                        name: Some(to.clone()),
+                        ..ServiceUpdateInput::default()
+                    },
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, renames.len());
+        for ((_, (from, to)), result) in renames.into_iter().zip(results) {
+            let status = match result {
+                Ok(_) => Status::Done,
+                Err(error) => Status::Failed(error),
+            };
+            report.push(progress, rename_resource("service", &from, &to), status);
+        }
+    }
+    let environments: Vec<(String, String, String)> = plan
+        .environments
+        .iter()
+        .filter_map(|e| Some((e.id.clone()?, e.renamed_from.clone()?, e.name.clone())))
+        .collect();
+    if !environments.is_empty() {
+        let operations = environments
+            .iter()
+            .map(|(id, _, to)| {
+                EnvironmentRename::build(EnvironmentRenameVariables {
+                    id: id.clone(),
+                    input: EnvironmentRenameInput { name: to.clone() },
+                })
+            })
+            .collect();
+        let results = batch_results(client.batch(operations).await, environments.len());
+        for ((_, from, to), result) in environments.into_iter().zip(results) {
+            let status = match result {
+                Ok(_) => Status::Done,
+                Err(error) => Status::Failed(error),
+            };
+            report.push(progress, rename_resource("environment", &from, &to), status);
+        }
+    }
 }
 
 /// The resource name of the deletion of environment `environment`.

@@ -126,6 +126,38 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
     record_managed(store, plan, actor)
 }
 
+/// Moves the ownership records of what this apply renamed (`moved`) to the
+/// new names. Runs first: the other records of the apply use the new names.
+fn record_renames(store: &Store, plan: &Plan, report: &Report) -> Result<(), StateError> {
+    let done = |resource: String| {
+        report
+            .steps
+            .iter()
+            .any(|(r, status)| *status == Status::Done && *r == resource)
+    };
+    let mut renamed = std::collections::BTreeSet::new();
+    for environment in &plan.environments {
+        if let Some(from) = &environment.renamed_from
+            && done(super::rename_resource(
+                "environment",
+                from,
+                &environment.name,
+            ))
+        {
+            store.rename_environment(&plan.project, from, &environment.name)?;
+        }
+        for service in &environment.services {
+            if let Some(from) = &service.renamed_from
+                && renamed.insert(from.clone())
+                && done(super::rename_resource("service", from, &service.name))
+            {
+                store.rename_service(&plan.project, from, &service.name)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Records the ids this apply learnt and forgets what it destroyed.
 pub fn record_outcome(
     store: &Store,
@@ -133,6 +165,7 @@ pub fn record_outcome(
     report: &Report,
     actor: &Actor,
 ) -> Result<(), StateError> {
+    record_renames(store, plan, report)?;
     let project_id = plan.project_id.clone().or_else(|| {
         report
             .created

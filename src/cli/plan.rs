@@ -346,6 +346,11 @@ pub async fn prepare_with(
             report_conflicts(&analysis.files, &conflicts);
             return None;
         }
+        let blocked = plan::conflicts::blocked_moves(&analysis.project, snapshot);
+        if !blocked.is_empty() {
+            report::print_diagnostics(&analysis.files, &blocked);
+            return None;
+        }
     }
     let owned = owned_services(&store, &name)?;
     let plan = plan::diff(

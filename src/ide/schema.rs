@@ -154,6 +154,19 @@ pub const NODES: &[NodeDoc] = &[
         Arg::Free
     ),
     node!(
+        "moved",
+        TOP,
+        "moved service=\"old\" to=\"new\"",
+        "A rename: the plan renames the service (or `environment=`) on Railway, keeping its id and volumes, instead of destroying and creating it.",
+        "serviceUpdate / environmentRename",
+        &[
+            ("service", "The service's old name, as on Railway."),
+            ("environment", "The environment's old name, as on Railway."),
+            ("to", "The new name, as the files declare it now.")
+        ],
+        Arg::Free
+    ),
+    node!(
         "workspace",
         &[Scope::Project],
         "workspace \"acme\"",

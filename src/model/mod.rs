@@ -39,9 +39,54 @@ pub struct Project {
     pub services: Vec<String>,
     /// Every environment, in source order, each with all its instances.
     pub environments: Vec<Environment>,
+    /// Renames written down with `moved`: the plan renames on Railway
+    /// instead of destroying and creating.
+    pub moves: Vec<Move>,
     /// Display paths of the source files, indexed by [`FileId`](crate::diagnostic::FileId);
     /// lets an [`Origin`] be shown without the source table.
     pub paths: Vec<PathBuf>,
+}
+
+/// What a `moved` renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MoveKind {
+    /// A service (project-wide on Railway).
+    Service,
+    /// An environment.
+    Environment,
+}
+
+impl MoveKind {
+    /// `service` or `environment`.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            MoveKind::Service => "service",
+            MoveKind::Environment => "environment",
+        }
+    }
+}
+
+/// `moved service="old" to="new"`: `old` on Railway is `new` in the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Service or environment.
+    pub kind: MoveKind,
+    /// The name on Railway before the rename.
+    pub from: String,
+    /// The name in the files.
+    pub to: String,
+    /// Where the `moved` is written.
+    pub origin: Origin,
+}
+
+impl Project {
+    /// The old name of service or environment `name`, if a `moved` renamed it.
+    pub fn moved_from(&self, kind: MoveKind, name: &str) -> Option<&str> {
+        self.moves
+            .iter()
+            .find(|m| m.kind == kind && m.to == name)
+            .map(|m| m.from.as_str())
+    }
 }
 
 /// A Railway subscription plan, for the limits that depend on it (volume

@@ -138,3 +138,43 @@ pub fn conflicts(model: &Project, snapshot: &Snapshot, filter: &Filter) -> Vec<C
     }
     out
 }
+
+/// Stable code of a `moved` whose old and new names both exist on Railway.
+pub const MOVE_CODE: &str = "mirage::plan::move_target_exists";
+
+/// `moved` renames that cannot be done because the new name is already
+/// taken on Railway (and the old one still exists): renaming would make a
+/// duplicate, and ignoring the `moved` would destroy the old one.
+pub fn blocked_moves(model: &Project, snapshot: &Snapshot) -> Vec<Diagnostic> {
+    use crate::model::MoveKind;
+    model
+        .moves
+        .iter()
+        .filter(|m| match m.kind {
+            MoveKind::Service => {
+                snapshot.service_id(&m.from).is_some() && snapshot.service_id(&m.to).is_some()
+            }
+            MoveKind::Environment => {
+                snapshot.environment(&m.from).is_some() && snapshot.environment(&m.to).is_some()
+            }
+        })
+        .filter_map(|m| {
+            let step = m.origin.effective()?;
+            let noun = m.kind.noun();
+            Some(
+                Diagnostic::error(
+                    MOVE_CODE,
+                    step.file,
+                    step.span,
+                    format!(
+                        "cannot rename {noun} `{}` to `{}`: both exist on Railway",
+                        m.from, m.to
+                    ),
+                )
+                .with_help(format!(
+                    "if the rename already happened, delete the old {noun} on Railway or remove this `moved`; Mirage never merges two {noun}s"
+                )),
+            )
+        })
+        .collect()
+}

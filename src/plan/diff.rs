@@ -11,7 +11,7 @@ use super::types::{
     Action, Change, EnvironmentPlan, FORMAT_VERSION, Managed, Plan, ServicePlan, Unmanaged,
 };
 use super::value::{PlanValue, Sensitive};
-use crate::model::{Project, SecretRef, ServiceInstance};
+use crate::model::{MoveKind, Project, SecretRef, ServiceInstance};
 use crate::railway::{EnvironmentState, Snapshot};
 
 /// What Mirage owns on Railway (from the state database): the services
@@ -42,6 +42,45 @@ pub struct Owned {
 }
 
 impl Owned {
+    /// This ownership with services and environments renamed (old → new),
+    /// for planning a `moved` rename: what Mirage owned under the old name
+    /// is its under the new one.
+    pub fn renamed(
+        &self,
+        services: &BTreeMap<String, String>,
+        environments: &BTreeMap<String, String>,
+    ) -> Owned {
+        if services.is_empty() && environments.is_empty() {
+            return self.clone();
+        }
+        let env = |e: &String| environments.get(e).cloned().unwrap_or_else(|| e.clone());
+        let svc = |s: &String| services.get(s).cloned().unwrap_or_else(|| s.clone());
+        Owned {
+            services: self
+                .services
+                .iter()
+                .map(|(e, s)| (env(e), svc(s)))
+                .collect(),
+            unsized_volumes: self
+                .unsized_volumes
+                .iter()
+                .map(|(e, s)| (env(e), svc(s)))
+                .collect(),
+            variables: self
+                .variables
+                .iter()
+                .map(|(e, s, n)| (env(e), s.as_ref().map(svc), n.clone()))
+                .collect(),
+            domains: self
+                .domains
+                .iter()
+                .map(|(e, s, h)| (env(e), svc(s), h.clone()))
+                .collect(),
+            created_environments: self.created_environments.iter().map(env).collect(),
+            created_project: self.created_project,
+        }
+    }
+
     /// Whether removing `change` (a removal) is Mirage's to do: the
     /// variable or custom domain is one it manages. Other removals (not a
     /// variable or a domain) are always Mirage's.
@@ -128,6 +167,21 @@ pub fn env_secrets(secret: &SecretRef) -> Option<String> {
         .flatten()
 }
 
+/// The `moved` renames of `kind` still to do, old name → new name: the
+/// old name exists on Railway and the new one does not.
+fn active_moves(
+    model: &Project,
+    kind: MoveKind,
+    exists: impl Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    model
+        .moves
+        .iter()
+        .filter(|m| m.kind == kind && exists(&m.from) && !exists(&m.to))
+        .map(|m| (m.from.clone(), m.to.clone()))
+        .collect()
+}
+
 /// Compares the model with Railway's state.
 pub fn diff(
     model: &Project,
@@ -151,18 +205,33 @@ pub fn diff(
     };
     let empty = Snapshot::default();
     let snapshot = snapshot.unwrap_or(&empty);
-    let declared: BTreeSet<&str> = model.services.iter().map(String::as_str).collect();
+    // `moved` renames still to do: the old name exists on Railway and the
+    // new one does not (when both exist, planning refuses before this).
+    let service_moves = active_moves(model, MoveKind::Service, |n| {
+        snapshot.service_id(n).is_some()
+    });
+    let environment_moves = active_moves(model, MoveKind::Environment, |n| {
+        snapshot.environment(n).is_some()
+    });
+    let owned = &owned.renamed(&service_moves, &environment_moves);
+    let mut declared: BTreeSet<&str> = model.services.iter().map(String::as_str).collect();
+    declared.extend(service_moves.keys().map(String::as_str));
     for environment in &model.environments {
         if !filter.environment(&environment.name) {
             continue;
         }
-        let actual = snapshot.environment(&environment.name);
+        let environment_from = environment_moves
+            .iter()
+            .find(|(_, to)| **to == environment.name)
+            .map(|(from, _)| from.clone());
+        let actual = snapshot.environment(environment_from.as_deref().unwrap_or(&environment.name));
         let mut env_plan = EnvironmentPlan {
             name: environment.name.clone(),
-            action: if actual.is_some() {
-                Action::None
-            } else {
-                Action::Create
+            renamed_from: environment_from.clone(),
+            action: match (actual, &environment_from) {
+                (None, _) => Action::Create,
+                (Some(_), Some(_)) => Action::Update,
+                (Some(_), None) => Action::None,
             },
             id: actual.map(|a| a.id.clone()),
             config_etag: actual.map(|a| a.config_etag.clone()),
@@ -193,7 +262,11 @@ pub fn diff(
             if !filter.service(&environment.name, &instance.name) {
                 continue;
             }
-            let service_id = snapshot.service_id(&instance.name);
+            let service_from = service_moves
+                .iter()
+                .find(|(_, to)| **to == instance.name)
+                .map(|(from, _)| from.as_str());
+            let service_id = snapshot.service_id(service_from.unwrap_or(&instance.name));
             let config = match (actual, service_id) {
                 (Some(a), Some(id)) => a.service_config(id),
                 _ => None,
@@ -207,6 +280,11 @@ pub fn diff(
                 owned,
                 &environment.name,
             );
+            let mut service = service;
+            service.renamed_from = service_from.map(str::to_owned);
+            if service.renamed_from.is_some() && service.action == Action::None {
+                service.action = Action::Update;
+            }
             env_plan.services.push(service);
             plan.unmanaged.extend(unmanaged);
         }
@@ -242,7 +320,7 @@ pub fn diff(
     plan.settle_deletions(snapshot);
     if filter.environments.is_empty() && filter.targets.is_empty() {
         for name in snapshot.environments.keys() {
-            if model.environment(name).is_none() {
+            if model.environment(name).is_none() && !environment_moves.contains_key(name) {
                 plan.unmanaged.push(Unmanaged {
                     kind: "environment".into(),
                     name: name.clone(),
@@ -351,6 +429,7 @@ fn service_plan(
         name: instance.name.clone(),
         action,
         id: service_id.map(str::to_owned),
+        renamed_from: None,
         create_service: service_id.is_none(),
         source,
         create_volume,

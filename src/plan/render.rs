@@ -40,9 +40,14 @@ pub fn text(plan: &Plan) -> String {
         } else {
             ""
         };
+        let renamed = environment
+            .renamed_from
+            .as_ref()
+            .map(|from| format!(" (renamed from \"{from}\")"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{marker} environment \"{}\"{protected}",
+            "{marker} environment \"{}\"{renamed}{protected}",
             environment.name
         );
         for change in &environment.shared {
@@ -52,9 +57,14 @@ pub fn text(plan: &Plan) -> String {
             if service.action == Action::None {
                 continue;
             }
+            let renamed = service
+                .renamed_from
+                .as_ref()
+                .map(|from| format!(" (renamed from \"{from}\")"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {} service \"{}\"",
+                "  {} service \"{}\"{renamed}",
                 service.action.symbol(),
                 service.name
             );

@@ -146,6 +146,7 @@ fn environment_teardown(
             Action::None
         },
         id: Some(actual.id.clone()),
+        renamed_from: None,
         config_etag: Some(actual.config_etag.clone()),
         unmerged_changes_count: actual.unmerged_changes_count,
         protected: declared.is_some_and(|e| e.is_protected()),

@@ -80,6 +80,10 @@ pub struct ServicePlan {
     /// Whether the service is created project-wide (`serviceCreate`) by
     /// this plan, not only its instance in this environment.
     pub create_service: bool,
+    /// The service's name on Railway when a `moved` renames it to `name`
+    /// (project-wide, `serviceUpdate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// The source image or repo given at creation.
     pub source: Option<(String, String)>,
     /// Whether a volume must be created for it (`volumeCreate`).
@@ -143,6 +147,7 @@ impl ServicePlan {
             action: Action::Destroy,
             id: Some(id.to_owned()),
             create_service: false,
+            renamed_from: None,
             source: None,
             create_volume: None,
             volume_id,
@@ -165,6 +170,10 @@ pub struct EnvironmentPlan {
     pub action: Action,
     /// Railway's id, when it exists.
     pub id: Option<String>,
+    /// The environment's name on Railway when a `moved` renames it to
+    /// `name` (`environmentRename`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// `configEtag` read, to refuse a stale saved plan.
     pub config_etag: Option<String>,
     /// Changes staged by someone else: stage ours with merge instead.

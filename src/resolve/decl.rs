@@ -58,6 +58,7 @@ pub struct Decls {
     pub services: Vec<Decl>,
     pub layers: Vec<Decl>,
     pub environments: Vec<EnvDecl>,
+    pub moves: Vec<super::moved::MoveDecl>,
 }
 
 const TOP_LEVEL: &[&str] = &[
@@ -67,6 +68,7 @@ const TOP_LEVEL: &[&str] = &[
     "service",
     "layer",
     "environment",
+    "moved",
 ];
 
 /// Read the declarations of every document.
@@ -110,7 +112,7 @@ fn read_top(
         Some(k) => k,
         None => {
             let help = did_you_mean(kind, TOP_LEVEL.iter().copied(), || {
-                "the top level holds `project`, `import`, `template`, `service`, `layer` and `environment`".into()
+                "the top level holds `project`, `import`, `template`, `service`, `layer`, `environment` and `moved`".into()
             });
             let message = if block::is_service_setting(kind) {
                 format!(
@@ -131,6 +133,12 @@ fn read_top(
             return;
         }
     };
+    if kind == "moved" {
+        if let Some(m) = super::moved::read(cx, node) {
+            decls.moves.push(m);
+        }
+        return;
+    }
     if kind == "import" {
         check_props(cx, node, &[]);
         match node.first_arg().map(|e| &e.value) {

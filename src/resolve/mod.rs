@@ -20,6 +20,7 @@ mod decl;
 mod graph;
 mod instance;
 mod load;
+mod moved;
 mod project;
 mod read;
 pub mod regions;

@@ -199,6 +199,19 @@ pub fn resolve(
         }
     }
 
+    let environment_names: Vec<&str> = decls
+        .environments
+        .iter()
+        .map(|e| e.name.value.as_str())
+        .collect();
+    project.moves = super::moved::resolve(
+        &decls.moves,
+        &service_names,
+        &environment_names,
+        &steps,
+        diags,
+    );
+
     let project_shared: &[(String, Set<VarValue>)] = decls
         .project
         .as_ref()

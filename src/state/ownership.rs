@@ -304,6 +304,87 @@ impl Store {
         Ok(removed)
     }
 
+    /// Records that service `from` of `project` is now called `to` (a
+    /// `moved` rename): its records in every environment, and everything
+    /// recorded under it, move to the new name.
+    pub fn rename_service(&self, project: &str, from: &str, to: &str) -> Result<(), StateError> {
+        let conn = self.conn();
+        // Records already made under the new name (this apply's) give way
+        // to the old ones, which keep who created them and when.
+        conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND kind = 'service' \
+             AND service = '' AND name = ?3 AND environment IN (SELECT environment \
+             FROM owned_resources WHERE project = ?1 AND kind = 'service' AND service = '' \
+             AND name = ?2)",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND service = ?3 \
+             AND EXISTS (SELECT 1 FROM owned_resources o WHERE o.project = ?1 \
+             AND o.service = ?2 AND o.environment = owned_resources.environment \
+             AND o.kind = owned_resources.kind \
+             AND (o.name = owned_resources.name OR (o.kind = 'volume' AND o.name = ?2)))",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "UPDATE owned_resources SET name = ?3 WHERE project = ?1 AND kind = 'service' \
+             AND service = '' AND name = ?2",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "UPDATE owned_resources SET service = ?3, \
+             name = CASE WHEN kind = 'volume' AND name = ?2 THEN ?3 ELSE name END \
+             WHERE project = ?1 AND service = ?2",
+            params![project, from, to],
+        )?;
+        Ok(())
+    }
+
+    /// Records that environment `from` of `project` is now called `to`:
+    /// its record, everything recorded in it, and its TTL.
+    pub fn rename_environment(
+        &self,
+        project: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(), StateError> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?3 \
+             AND EXISTS (SELECT 1 FROM owned_resources o WHERE o.project = ?1 \
+             AND o.environment = ?2 AND o.kind = owned_resources.kind \
+             AND o.service = owned_resources.service AND o.name = owned_resources.name)",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "DELETE FROM owned_resources WHERE project = ?1 AND kind = 'environment' \
+             AND environment = '' AND name = ?3 AND EXISTS (SELECT 1 FROM owned_resources o \
+             WHERE o.project = ?1 AND o.kind = 'environment' AND o.environment = '' \
+             AND o.name = ?2)",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "UPDATE owned_resources SET name = ?3 WHERE project = ?1 AND kind = 'environment' \
+             AND environment = '' AND name = ?2",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "UPDATE owned_resources SET environment = ?3 WHERE project = ?1 AND environment = ?2",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?3 \
+             AND EXISTS (SELECT 1 FROM environment_ttls t WHERE t.project = ?1 \
+             AND t.environment = ?2)",
+            params![project, from, to],
+        )?;
+        conn.execute(
+            "UPDATE environment_ttls SET environment = ?3 WHERE project = ?1 AND environment = ?2",
+            params![project, from, to],
+        )?;
+        Ok(())
+    }
+
     /// Forget everything recorded for `project` (after it was deleted), its
     /// TTLs included. Returns how many ownership records were removed.
     pub fn forget_project(&self, project: &str) -> Result<usize, StateError> {

@@ -3,6 +3,6 @@
 ((node (identifier) @keyword.control.import)
   (#match? @keyword.control.import "^import$"))
 ((node (identifier) @keyword)
-  (#match? @keyword "^(project|template|service|layer|environment)$"))
+  (#match? @keyword "^(project|template|service|layer|environment|moved)$"))
 
 ; inherits: kdl
