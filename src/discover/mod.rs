@@ -15,7 +15,6 @@ mod cargo;
 pub mod dockerfile;
 mod glob;
 mod gowork;
-mod ignore;
 pub mod image;
 pub mod image_check;
 mod jsonc;
@@ -25,8 +24,6 @@ mod reader;
 pub mod registry;
 pub mod render;
 pub mod scaffold;
-mod semver;
-mod toml;
 mod walk;
 mod yaml;
 
