@@ -273,3 +273,18 @@ fn pre_release_versions_follow_npm_rules() {
         .stdout("lib (packages/lib)\nnew (packages/new)\n  -> lib\nold (packages/old)\n")
         .run();
 }
+
+#[test]
+fn services_named_after_meaningful_directories_with_variants() {
+    // Shaped like GoogleCloudPlatform/microservices-demo (issue #12 item 9):
+    // the cart service is `cartservice`, not `src`, and its
+    // `Dockerfile.debug` is a variant of it, not a service called `debug`.
+    Test::new()
+        .args(["discover", &fixture("microservices-demo")])
+        .status(0)
+        .stdout_contains("cartservice      src/cartservice/src  app   src/cartservice/src/Dockerfile (variants: debug)")
+        .stdout_lacks("\nsrc ")
+        .stdout_lacks("\ndebug ")
+        .stdout_contains("\nloadgenerator ")
+        .run();
+}

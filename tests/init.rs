@@ -24,6 +24,7 @@ const FIXTURES: &[&str] = &[
     "cargo",
     "go-work",
     "dockerfiles",
+    "microservices-demo",
 ];
 
 fn fixture(name: &str) -> String {
@@ -471,4 +472,30 @@ async fn step_one_lists_projects_with_a_token_from_the_given_endpoint() {
     assert!(!stdout.contains("+ project"), "{stdout}");
     assert!(!stdout.contains("offline"), "{stdout}");
     assert!(stdout.contains("Plan: "), "{stdout}");
+}
+
+#[test]
+fn dockerfile_variants_are_offered_not_created() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out_dir = out.path().to_string_lossy().into_owned();
+    let (status, stdout, stderr) = run(&[
+        "init",
+        &fixture("microservices-demo"),
+        "--yes",
+        "--repo",
+        "acme/shop",
+        "--out",
+        &out_dir,
+    ]);
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    let services = std::fs::read_to_string(out.path().join("services.mirage")).unwrap_or_default();
+    assert!(services.contains("service \"cartservice\""), "{services}");
+    assert!(!services.contains("service \"debug\""), "{services}");
+    assert!(!services.contains("service \"src\""), "{services}");
+    assert!(
+        services.contains(
+            "    repo \"acme/shop\" branch=\"main\" root=\"src/cartservice/src\"\n    builder \"dockerfile\"\n    dockerfile \"Dockerfile\"\n    // Variant `debug`: to build with it, write `dockerfile \"Dockerfile.debug\"`.\n"
+        ),
+        "{services}"
+    );
 }

@@ -422,7 +422,13 @@ impl Wizard<'_> {
             } else {
                 "library"
             };
-            self.say(&format!("  {:<20} {:<30} {kind}", s.service, s.path));
+            let variants: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+            let variants = if variants.is_empty() {
+                String::new()
+            } else {
+                format!(" (Dockerfile variants: {})", variants.join(", "))
+            };
+            self.say(&format!("  {:<20} {:<30} {kind}{variants}", s.service, s.path));
         }
         // Step 1: the project.
         match projects {

@@ -81,6 +81,21 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// Names of the services it depends on, sorted.
     pub dependencies: Vec<String>,
+    /// Other Dockerfiles of the same service (`Dockerfile.debug` beside
+    /// its `Dockerfile`): offered, never built by default. Left out of the
+    /// JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// A `Dockerfile.<variant>` beside a service's Dockerfile: another way to
+/// build the same service (`debug`, `dev`, `prod`), not another service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Variant {
+    /// The variant's name: `debug` for `Dockerfile.debug`.
+    pub name: String,
+    /// The Dockerfile's path relative to the root.
+    pub dockerfile: String,
 }
 
 /// Whether a service runs or is only depended on.

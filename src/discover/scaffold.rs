@@ -122,6 +122,19 @@ fn write_service(
                 path.as_str()
             };
             let _ = writeln!(out, "    dockerfile {}", quote(dockerfile));
+            for variant in &s.variants {
+                let file = if standalone {
+                    variant.dockerfile.rsplit('/').next().unwrap_or(&variant.dockerfile)
+                } else {
+                    variant.dockerfile.as_str()
+                };
+                let _ = writeln!(
+                    out,
+                    "    // Variant `{}`: to build with it, write `dockerfile {}`.",
+                    variant.name,
+                    quote(file)
+                );
+            }
             if start.is_none() {
                 let _ = writeln!(
                     out,
