@@ -125,9 +125,15 @@ fn gitignore_in_a_temporary_repository() {
 #[test]
 fn pnpm_workspace_list_at_the_root_indentation() {
     Test::new()
-        .file("package.json", r#"{"name": "root", "packageManager": "pnpm@9.0.0"}"#)
+        .file(
+            "package.json",
+            r#"{"name": "root", "packageManager": "pnpm@9.0.0"}"#,
+        )
         .file("pnpm-workspace.yaml", "packages:\n- apps/*\n")
-        .file("apps/api/package.json", r#"{"name": "@acme/api", "scripts": {"start": "node ."}}"#)
+        .file(
+            "apps/api/package.json",
+            r#"{"name": "@acme/api", "scripts": {"start": "node ."}}"#,
+        )
         .args(["discover", "--graph"])
         .status(0)
         .stdout("api (apps/api)\n")
@@ -156,7 +162,10 @@ fn pnpm_workspace_flow_list_over_lines_and_catalog_aliases() {
 #[test]
 fn broken_pnpm_workspace_is_a_located_error() {
     Test::new()
-        .file("package.json", r#"{"name": "root", "packageManager": "pnpm@9.0.0"}"#)
+        .file(
+            "package.json",
+            r#"{"name": "root", "packageManager": "pnpm@9.0.0"}"#,
+        )
         .file("pnpm-workspace.yaml", "packages:\n  - 'apps/*\n")
         .args(["discover"])
         .status(1)
@@ -245,7 +254,10 @@ fn workspace_glob_question_mark_is_one_character() {
             r#"{"name": "root", "workspaces": ["apps/caf?"]}"#,
         )
         .file("package-lock.json", "{}")
-        .file("apps/café/package.json", r#"{"name": "cafe", "scripts": {"start": "node ."}}"#)
+        .file(
+            "apps/café/package.json",
+            r#"{"name": "cafe", "scripts": {"start": "node ."}}"#,
+        )
         .args(["discover", "--graph"])
         .status(0)
         .stdout("cafe (apps/café)\n")
@@ -257,9 +269,15 @@ fn pre_release_versions_follow_npm_rules() {
     // `^2.0.0` does not accept `2.0.0-beta.1` (npm installs from the
     // registry); `^2.0.0-beta.0` does.
     Test::new()
-        .file("package.json", r#"{"name": "root", "workspaces": ["packages/*"]}"#)
+        .file(
+            "package.json",
+            r#"{"name": "root", "workspaces": ["packages/*"]}"#,
+        )
         .file("package-lock.json", "{}")
-        .file("packages/lib/package.json", r#"{"name": "lib", "version": "2.0.0-beta.1"}"#)
+        .file(
+            "packages/lib/package.json",
+            r#"{"name": "lib", "version": "2.0.0-beta.1"}"#,
+        )
         .file(
             "packages/old/package.json",
             r#"{"name": "old", "dependencies": {"lib": "^2.0.0"}}"#,

@@ -338,11 +338,17 @@ mod tests {
 
     #[test]
     fn services_are_named_after_their_meaningful_directory() {
-        assert_eq!(meaningful_dir("src/cartservice/src", ""), Some("cartservice"));
+        assert_eq!(
+            meaningful_dir("src/cartservice/src", ""),
+            Some("cartservice")
+        );
         assert_eq!(meaningful_dir("services/auth", ""), Some("auth"));
         assert_eq!(meaningful_dir(".docker/cron", ""), Some("cron"));
         assert_eq!(meaningful_dir("deploy/docker", ""), None);
-        assert_eq!(meaningful_dir("apps/api/docker/worker", "apps/api"), Some("worker"));
+        assert_eq!(
+            meaningful_dir("apps/api/docker/worker", "apps/api"),
+            Some("worker")
+        );
         assert_eq!(meaningful_dir("apps/api/docker", "apps/api"), None);
     }
 

@@ -158,11 +158,7 @@ fn package_name(doc: &Document<String>) -> Option<String> {
 /// dependency of `entries` (a `[dependencies]`-like table, whatever its
 /// spelling) that has a path; `workspace = true` looks the path up in
 /// `[workspace.dependencies]`.
-fn dependency_paths(
-    entries: Option<&Item>,
-    workspace: &Item,
-    dir: &str,
-) -> Vec<(String, String)> {
+fn dependency_paths(entries: Option<&Item>, workspace: &Item, dir: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let Some(entries) = entries.and_then(Item::as_table_like) else {
         return out;
@@ -204,7 +200,11 @@ mod tests {
             "[workspace]\nmembers = [\n  \"crates/*\", # c\n  'bins/cli',\n]\n[workspace.dependencies]\ncore = { path = \"crates/core\", version = \"0.1\" }\n\"my.util\" = { path = \"crates/util\" }\n",
         );
         assert_eq!(
-            strings(root.as_item().get("workspace").and_then(|w| w.get("members"))),
+            strings(
+                root.as_item()
+                    .get("workspace")
+                    .and_then(|w| w.get("members"))
+            ),
             ["crates/*", "bins/cli"]
         );
         let ws = root

@@ -48,9 +48,7 @@ impl Globs {
 
     /// Whether `path` (relative, `/`-separated) matches one of the patterns.
     pub fn is_match(&self, path: &str) -> bool {
-        self.patterns
-            .iter()
-            .any(|p| p.matches_with(path, OPTIONS))
+        self.patterns.iter().any(|p| p.matches_with(path, OPTIONS))
     }
 }
 

@@ -13,6 +13,7 @@
 mod assemble;
 mod cargo;
 pub mod dockerfile;
+pub mod env;
 mod glob;
 mod gowork;
 pub mod image;
@@ -47,6 +48,9 @@ pub struct Discovery {
     pub files: SourceFiles,
     /// Problems in those files (malformed JSON, duplicate names, …).
     pub diagnostics: Vec<Diagnostic>,
+    /// `.env.example`-style files (relative paths, sorted), which `init`
+    /// reads for variables; see [`env`].
+    pub env_files: Vec<String>,
 }
 
 impl Discovery {
@@ -164,6 +168,16 @@ pub fn discover(root: &Path) -> Result<Discovery, Error> {
     cargo::discover_cargo(root, &tree, &mut reader, &mut packages, &mut tools);
     gowork::discover_go(&tree, &mut reader, &mut packages, &mut tools);
     let services = assemble::assemble(root, &tree, &mut reader, packages, &mut tools);
+    let env_files = tree
+        .files(|n| env::EXAMPLE_FILES.contains(&n))
+        .map(|(dir, name)| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        })
+        .collect();
     let (files, mut diagnostics) = reader.finish();
     diagnostics.sort_by_key(|d| (d.primary.file, d.primary.span.start));
     Ok(Discovery {
@@ -172,6 +186,7 @@ pub fn discover(root: &Path) -> Result<Discovery, Error> {
         services,
         files,
         diagnostics,
+        env_files,
     })
 }
 

@@ -133,7 +133,12 @@ pub(super) fn discover_node(
             let manifests = |globs: Vec<&String>| -> Vec<String> {
                 globs
                     .iter()
-                    .map(|g| format!("{}/package.json", g.trim_start_matches('!').trim_end_matches('/')))
+                    .map(|g| {
+                        format!(
+                            "{}/package.json",
+                            g.trim_start_matches('!').trim_end_matches('/')
+                        )
+                    })
                     .collect()
             };
             let (include, exclude) = (manifests(include), manifests(exclude));

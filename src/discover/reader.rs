@@ -75,7 +75,14 @@ impl<'a> Reader<'a> {
 
     /// Record that `rel` (a `what` file: `YAML`, `TOML`) does not parse:
     /// an error at `offset` with the parser's message.
-    pub fn syntax_error(&mut self, file: FileId, rel: &str, what: &str, offset: usize, message: &str) {
+    pub fn syntax_error(
+        &mut self,
+        file: FileId,
+        rel: &str,
+        what: &str,
+        offset: usize,
+        message: &str,
+    ) {
         let code = match what {
             "YAML" => "mirage::discover::invalid_yaml",
             "TOML" => "mirage::discover::invalid_toml",

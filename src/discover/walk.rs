@@ -74,6 +74,9 @@ fn is_interesting(name: &str) -> bool {
             | "go.mod"
             | "main.go"
             | ".npmrc"
+            | ".env.example"
+            | ".env.sample"
+            | ".env.template"
     ) || is_dockerfile(name)
 }
 

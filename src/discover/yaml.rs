@@ -90,11 +90,7 @@ fn get<'a, 'i>(node: &'a Yaml<'i>, key: &str) -> Option<&'a Yaml<'i>> {
 
 fn strings(node: &Yaml<'_>) -> Vec<String> {
     match node {
-        Yaml::Sequence(items) => items
-            .iter()
-            .filter_map(text_of)
-            .map(String::from)
-            .collect(),
+        Yaml::Sequence(items) => items.iter().filter_map(text_of).map(String::from).collect(),
         Yaml::Tagged(_, inner) => strings(inner),
         _ => Vec::new(),
     }
@@ -141,7 +137,10 @@ mod tests {
     // The inputs the hand-written reader lost (issue #13).
     #[test]
     fn block_list_at_the_root_indentation() {
-        assert_eq!(parse("packages:\n- apps/*\n- libs/*\n").packages, ["apps/*", "libs/*"]);
+        assert_eq!(
+            parse("packages:\n- apps/*\n- libs/*\n").packages,
+            ["apps/*", "libs/*"]
+        );
     }
 
     #[test]
@@ -181,8 +180,14 @@ mod tests {
             panic!("an unterminated quote parsed")
         };
         assert!(error.offset <= text.len(), "{error:?}");
-        assert!(error.offset > text.find("packages").unwrap_or(0), "{error:?}");
+        assert!(
+            error.offset > text.find("packages").unwrap_or(0),
+            "{error:?}"
+        );
         let dup = parse_pnpm_workspace("packages: [a]\npackages: [b]\n").err();
-        assert!(dup.is_some_and(|e| e.offset >= 14), "duplicate keys are an error");
+        assert!(
+            dup.is_some_and(|e| e.offset >= 14),
+            "duplicate keys are an error"
+        );
     }
 }
