@@ -30,6 +30,10 @@ Examples:
 
 Step 1 lists the existing Railway projects when a token is set (`RAILWAY_API_TOKEN`,
 endpoint from `MIRAGE_RAILWAY_URL`) or with `--local`; `--project` takes a name or an id.
+Variables listed in `.env.example` / `.env.sample` are written into their service
+(secrets by name as `(secret)\"env:NAME\"`); a service that reads `DATABASE_URL`,
+`POSTGRES_URL` or `REDIS_URL` gets `std/postgres` / `std/redis` (`--databases none`
+to skip) wired as `${{db.DATABASE_URL}}`.
 After writing, the plan is shown: against Railway (or the emulator) when connected,
 otherwise offline, with everything to create.
 
