@@ -416,6 +416,12 @@ fn quote(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // KDL forbids other control characters in strings.
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -462,6 +468,14 @@ pub fn origin_url(dir: &std::path::Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_are_kdl_strings() {
+        let text = format!("a {}", quote("x\"\\\n\r\t\u{1}y"));
+        let parsed = crate::syntax::format(&text);
+        assert!(parsed.is_ok(), "{text}: {parsed:?}");
+        assert_eq!(quote("\u{1}"), "\"\\u{1}\"");
+    }
 
     #[test]
     fn github_remotes() {
