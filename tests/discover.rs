@@ -39,6 +39,7 @@ fixture!(cargo_workspace, "cargo");
 fixture!(go_workspace, "go-work");
 fixture!(dockerfiles, "dockerfiles");
 fixture!(broken, "broken");
+fixture!(microservices_demo, "microservices-demo");
 
 #[test]
 fn missing_root_is_an_error() {

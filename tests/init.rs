@@ -24,6 +24,7 @@ const FIXTURES: &[&str] = &[
     "cargo",
     "go-work",
     "dockerfiles",
+    "microservices-demo",
 ];
 
 fn fixture(name: &str) -> String {
@@ -471,4 +472,170 @@ async fn step_one_lists_projects_with_a_token_from_the_given_endpoint() {
     assert!(!stdout.contains("+ project"), "{stdout}");
     assert!(!stdout.contains("offline"), "{stdout}");
     assert!(stdout.contains("Plan: "), "{stdout}");
+}
+
+#[test]
+fn dockerfile_variants_are_offered_not_created() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out_dir = out.path().to_string_lossy().into_owned();
+    let (status, stdout, stderr) = run(&[
+        "init",
+        &fixture("microservices-demo"),
+        "--yes",
+        "--repo",
+        "acme/shop",
+        "--out",
+        &out_dir,
+    ]);
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    let services = std::fs::read_to_string(out.path().join("services.mirage")).unwrap_or_default();
+    assert!(services.contains("service \"cartservice\""), "{services}");
+    assert!(!services.contains("service \"debug\""), "{services}");
+    assert!(!services.contains("service \"src\""), "{services}");
+    assert!(
+        services.contains(
+            "    repo \"acme/shop\" branch=\"main\" root=\"src/cartservice/src\"\n    builder \"dockerfile\"\n    dockerfile \"Dockerfile\"\n    // Variant `debug`: to build with it, write `dockerfile \"Dockerfile.debug\"`.\n"
+        ),
+        "{services}"
+    );
+}
+
+// Issue #12 item 10: variables from `.env.example`, databases a service
+// obviously needs, an empty repository answer, and what to do without a
+// token. Each test failed before.
+
+#[test]
+fn env_example_variables_and_needed_databases() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out_dir = out.path().to_string_lossy().into_owned();
+    let (status, stdout, stderr) = run(&[
+        "init",
+        &fixture("node-env"),
+        "--yes",
+        "--repo",
+        "acme/shop",
+        "--out",
+        &out_dir,
+    ]);
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    let services = std::fs::read_to_string(out.path().join("services.mirage")).unwrap_or_default();
+    insta::assert_snapshot!("init_node_env_services", services);
+    // No token: how to get one, or the emulator; and which secrets to set.
+    assert!(
+        stdout.ends_with(&format!(
+            "secrets: set `SESSION_SECRET`, `SMTP_PASSWORD`, `STRIPE_SECRET_KEY` in the environment of `mirage apply`; they are read then, never written to files\nnext: `mirage check {out_dir}`, then `mirage apply {out_dir}`, which needs a Railway token:\n  create an account token at https://railway.com/account/tokens and set `RAILWAY_API_TOKEN`,\n  or try it on the built-in emulator first: `mirage apply --local {out_dir}`\n"
+        )),
+        "{stdout}"
+    );
+    // No secret value ever reaches the files or the output.
+    assert!(!services.contains("change me") && !stdout.contains("change me"));
+    let (status, stdout, stderr) = run(&["fmt", "--check", &out_dir]);
+    assert_eq!(status, 0, "not formatted: {stdout}{stderr}");
+    let (status, stdout, stderr) = run(&["check", &out_dir]);
+    assert_eq!(status, 0, "does not check:\n{services}\n{stdout}{stderr}");
+}
+
+#[test]
+fn databases_and_secrets_apply_and_converge_on_the_emulator() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out_dir = out.path().to_string_lossy().into_owned();
+    let (status, stdout, stderr) = run(&[
+        "init",
+        &fixture("node-env"),
+        "--yes",
+        "--local",
+        "--repo",
+        "acme/shop",
+        "--envs",
+        "production",
+        "--out",
+        &out_dir,
+    ]);
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("+ service \"db\""), "{stdout}");
+    assert!(
+        stdout.contains("next: `mirage check {out_dir}`, then `mirage apply --local {out_dir}`\n")
+            || stdout.contains(&format!(
+                "next: `mirage check {out_dir}`, then `mirage apply --local {out_dir}`\n"
+            )),
+        "{stdout}"
+    );
+    let with_secrets = |args: &[&str]| {
+        let output = command(args)
+            .env("STRIPE_SECRET_KEY", "sk_test_1")
+            .env("SESSION_SECRET", "s3")
+            .env("SMTP_PASSWORD", "p4")
+            .output()
+            .unwrap_or_else(|e| panic!("run: {e}"));
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (status, stdout, stderr) = with_secrets(&["apply", "--local", "--auto-approve", &out_dir]);
+    assert_eq!(status, 0, "does not apply: {stdout}{stderr}");
+    assert!(!stdout.contains("sk_test_1") && !stderr.contains("sk_test_1"));
+    let (status, stdout, stderr) =
+        with_secrets(&["plan", "--local", "--detailed-exitcode", &out_dir]);
+    assert_eq!(status, 0, "does not converge: {stdout}{stderr}");
+}
+
+#[test]
+fn the_wizard_offers_databases_and_secrets() {
+    let dir = copy_fixture("node-env");
+    // Project, services, databases (postgres only), secrets (one), envs, ttl.
+    let (status, stdout, stderr) = answer(
+        &[
+            "init",
+            "--interactive",
+            "--repo",
+            "acme/shop",
+            &dir.path().to_string_lossy(),
+        ],
+        "shop\n\npostgres\nSTRIPE_SECRET_KEY\nproduction\n",
+    );
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    for prompt in [
+        "    PostgreSQL (std/postgres): `shop-api` reads `DATABASE_URL` (.env.example)\n",
+        "    Redis (std/redis): `shop-api` reads `REDIS_URL` (src/cache.js)\n",
+        "    Databases to add (comma-separated, `none` for none) [postgres,redis]: ",
+        "    Variables from the example files: PORT, NODE_ENV, STRIPE_SECRET_KEY, SESSION_SECRET, SMTP_PASSWORD\n",
+        "    Secrets, read from the environment at apply time (comma-separated, `none` for none) [STRIPE_SECRET_KEY,SESSION_SECRET,SMTP_PASSWORD]: ",
+    ] {
+        assert!(stdout.contains(prompt), "{prompt:?} not in:\n{stdout}");
+    }
+    let services = std::fs::read_to_string(dir.path().join("services.mirage")).unwrap_or_default();
+    assert!(
+        services.contains("service \"db\" from=\"std/postgres\""),
+        "{services}"
+    );
+    assert!(
+        !services.contains("std/redis") && !services.contains("REDIS_URL"),
+        "{services}"
+    );
+    assert!(services.contains("STRIPE_SECRET_KEY (secret)\"env:STRIPE_SECRET_KEY\""));
+    assert!(
+        services.contains("SESSION_SECRET \"change me\""),
+        "{services}"
+    );
+}
+
+#[test]
+fn an_empty_repository_answer_asks_again() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    std::fs::write(dir.path().join("Dockerfile"), "FROM nginx\nEXPOSE 80\n")
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let (status, stdout, stderr) = answer(
+        &["init", "--interactive", &dir.path().to_string_lossy()],
+        "site\n\nacme/site\n\nproduction\n",
+    );
+    assert_eq!(status, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("`` is not"), "{stdout}");
+    assert!(
+        stdout.contains("    GitHub repository (owner/name):     the services build from a GitHub repository: write it as `owner/name`, e.g. `acme/shop`; try again\n"),
+        "{stdout}"
+    );
+    let services = std::fs::read_to_string(dir.path().join("services.mirage")).unwrap_or_default();
+    assert!(services.contains("repo \"acme/site\""), "{services}");
 }

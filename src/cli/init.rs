@@ -11,6 +11,7 @@ use super::local;
 use super::plan::{self as plan_cmd, Selection};
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+use crate::discover::env::Database;
 use crate::discover::scaffold::{self, Plan};
 use crate::discover::{self, Discovery, Kind, service_name};
 use crate::plan;
@@ -29,6 +30,10 @@ Examples:
 
 Step 1 lists the existing Railway projects when a token is set (`RAILWAY_API_TOKEN`,
 endpoint from `MIRAGE_RAILWAY_URL`) or with `--local`; `--project` takes a name or an id.
+Variables listed in `.env.example` / `.env.sample` are written into their service
+(secrets by name as `(secret)\"env:NAME\"`); a service that reads `DATABASE_URL`,
+`POSTGRES_URL` or `REDIS_URL` gets `std/postgres` / `std/redis` (`--databases none`
+to skip) wired as `${{db.DATABASE_URL}}`.
 After writing, the plan is shown: against Railway (or the emulator) when connected,
 otherwise offline, with everything to create.
 
@@ -93,6 +98,11 @@ pub struct Args {
     #[arg(long)]
     pub no_previews: bool,
 
+    /// Databases to add from the standard library when a service needs
+    /// them (`postgres`, `redis`, or `none`; default: every one needed).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub databases: Option<Vec<String>>,
+
     /// List projects on, and plan against, the built-in emulator (state
     /// under `OUT/.mirage/`).
     #[arg(long)]
@@ -146,7 +156,8 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         None
     };
-    let mut plan = match initial_plan(&args, &discovery, projects.as_deref()) {
+    let env = discover::env::analyse(&discovery);
+    let mut plan = match initial_plan(&args, &discovery, projects.as_deref(), env) {
         Ok(plan) => plan,
         Err(message) => {
             report::print_error(&message);
@@ -178,11 +189,43 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         show_offline_plan(&out)
     };
-    report::write_stdout(&format!(
-        "next: `mirage check {0}`, then `mirage apply {0}`\n",
-        out.display()
-    ));
+    report::write_stdout(&next_steps(&out, &plan, args.local, connected));
     ExitCode::from(if shown { EXIT_OK } else { EXIT_FAILURE })
+}
+
+/// Railway's page for creating an account token (docs: "Public API",
+/// "Creating a Token").
+const TOKENS_PAGE: &str = "https://railway.com/account/tokens";
+
+/// What to do after `init`: the secrets to set, how to get a token when
+/// none is set, and the apply command.
+fn next_steps(out: &Path, plan: &Plan, local: bool, connected: bool) -> String {
+    let dir = out.display();
+    let mut text = String::new();
+    let secrets = plan.secret_sources();
+    if !secrets.is_empty() {
+        let list: Vec<String> = secrets.iter().map(|s| format!("`{s}`")).collect();
+        text.push_str(&format!(
+            "secrets: set {} in the environment of `mirage apply`; they are read then, never written to files\n",
+            list.join(", ")
+        ));
+    }
+    if local {
+        text.push_str(&format!(
+            "next: `mirage check {dir}`, then `mirage apply --local {dir}`\n"
+        ));
+    } else if connected {
+        text.push_str(&format!(
+            "next: `mirage check {dir}`, then `mirage apply {dir}`\n"
+        ));
+    } else {
+        text.push_str(&format!(
+            "next: `mirage check {dir}`, then `mirage apply {dir}`, which needs a Railway token:\n  \
+             create an account token at {TOKENS_PAGE} and set `RAILWAY_API_TOKEN`,\n  \
+             or try it on the built-in emulator first: `mirage apply --local {dir}`\n"
+        ));
+    }
+    text
 }
 
 /// The names `scaffold` writes.
@@ -253,6 +296,7 @@ fn initial_plan(
     args: &Args,
     discovery: &Discovery,
     projects: Option<&[ProjectSummary]>,
+    env: std::collections::BTreeMap<String, discover::env::ServiceEnv>,
 ) -> Result<Plan, String> {
     let project = match &args.project {
         Some(given) => pick_project(given, projects.unwrap_or_default()),
@@ -262,7 +306,11 @@ fn initial_plan(
         .repo
         .clone()
         .or_else(|| scaffold::origin_url(&args.dir).and_then(|u| scaffold::github_repo(&u)));
-    let mut plan = Plan::defaults(discovery, project, repo.unwrap_or_default());
+    let mut plan = Plan::defaults(discovery, project, repo.unwrap_or_default()).with_env(env);
+    if let Some(list) = &args.databases {
+        plan.databases =
+            parse_databases(list).map_err(|e| format!("invalid `--databases`: {e}"))?;
+    }
     plan.branch = args.branch.clone();
     let (environments, previews) = parse_envs(&args.envs)?;
     plan.environments = environments;
@@ -272,6 +320,27 @@ fn initial_plan(
         plan.services = services.clone();
     }
     Ok(plan)
+}
+
+/// `postgres,redis`, `none` (or nothing) for none.
+fn parse_databases(list: &[String]) -> Result<std::collections::BTreeSet<Database>, String> {
+    let mut out = std::collections::BTreeSet::new();
+    for name in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if name == "none" || name == "-" {
+            continue;
+        }
+        match Database::parse(name) {
+            Some(db) => {
+                out.insert(db);
+            }
+            None => {
+                return Err(format!(
+                    "`{name}` is not a database; write `postgres`, `redis` or `none`"
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// An existing project's name when `given` is one's id or name, else
@@ -369,14 +438,16 @@ async fn show_plan(out: &Path, local: bool) -> bool {
         targets: Vec::new(),
         local,
     };
-    let Some((_connection, plan)) = plan_cmd::prepare(out, &selection).await else {
+    // A preview: secrets are not read (they may not be set yet; `apply`
+    // reads them all before changing anything).
+    let Some(prepared) = plan_cmd::prepare_with(out, &selection, None, false).await else {
         report::write_stderr(
             "  help: the files are written; fix the problem and run `mirage plan`\n",
         );
         return false;
     };
     report::write_stdout("\n");
-    report::write_stdout(&plan::render::text(&plan));
+    report::write_stdout(&plan::render::text(&prepared.plan));
     true
 }
 
@@ -422,7 +493,16 @@ impl Wizard<'_> {
             } else {
                 "library"
             };
-            self.say(&format!("  {:<20} {:<30} {kind}", s.service, s.path));
+            let variants: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+            let variants = if variants.is_empty() {
+                String::new()
+            } else {
+                format!(" (Dockerfile variants: {})", variants.join(", "))
+            };
+            self.say(&format!(
+                "  {:<20} {:<30} {kind}{variants}",
+                s.service, s.path
+            ));
         }
         // Step 1: the project.
         match projects {
@@ -449,8 +529,14 @@ impl Wizard<'_> {
         }
         if plan.repo.is_empty() {
             plan.repo = self.ask("    GitHub repository (owner/name)", "", |a| {
+                if a.is_empty() {
+                    return Err(
+                        "the services build from a GitHub repository: write it as `owner/name`, e.g. `acme/shop`"
+                            .into(),
+                    );
+                }
                 scaffold::github_repo(&format!("github.com/{a}"))
-                    .ok_or_else(|| format!("`{a}` is not `owner/name`"))
+                    .ok_or_else(|| format!("`{a}` is not `owner/name` (e.g. `acme/shop`)"))
             })?;
         }
         // Step 2: the services.
@@ -463,6 +549,8 @@ impl Wizard<'_> {
             }
             Ok(list)
         })?;
+        self.ask_databases(plan)?;
+        self.ask_secrets(plan)?;
         // Step 3: the environments.
         let mut default = plan.environments.clone();
         if plan.preview_ttl.is_some() {
@@ -493,6 +581,85 @@ impl Wizard<'_> {
         Ok(())
     }
 
+    /// The databases the chosen services need, when they need any.
+    fn ask_databases(&mut self, plan: &mut Plan) -> Result<(), String> {
+        let needed = plan.needed_databases();
+        if needed.is_empty() {
+            return Ok(());
+        }
+        for (db, reasons) in &needed {
+            let why: Vec<String> = reasons
+                .iter()
+                .map(|(service, var, file)| format!("`{service}` reads `{var}` ({file})"))
+                .collect();
+            self.say(&format!(
+                "    {} ({}): {}",
+                db.title(),
+                db.template(),
+                why.join(", ")
+            ));
+        }
+        let default: Vec<&str> = needed
+            .keys()
+            .filter(|db| plan.databases.contains(db))
+            .map(|db| db.name())
+            .collect();
+        let default = if default.is_empty() {
+            "none".to_string()
+        } else {
+            default.join(",")
+        };
+        plan.databases = self.ask(
+            "    Databases to add (comma-separated, `none` for none)",
+            &default,
+            |a| parse_databases(&split_list(a)),
+        )?;
+        Ok(())
+    }
+
+    /// Which variables of the example files are secrets.
+    fn ask_secrets(&mut self, plan: &mut Plan) -> Result<(), String> {
+        let names = plan.variable_names();
+        if names.is_empty() {
+            return Ok(());
+        }
+        self.say(&format!(
+            "    Variables from the example files: {}",
+            names.join(", ")
+        ));
+        let default: Vec<&str> = names
+            .iter()
+            .filter(|n| plan.secrets.contains(n.as_str()))
+            .map(String::as_str)
+            .collect();
+        let default = if default.is_empty() {
+            "none".to_string()
+        } else {
+            default.join(",")
+        };
+        plan.secrets = self.ask(
+            "    Secrets, read from the environment at apply time (comma-separated, `none` for none)",
+            &default,
+            |a| {
+                let mut chosen = std::collections::BTreeSet::new();
+                for name in split_list(a) {
+                    if name == "none" || name == "-" {
+                        continue;
+                    }
+                    if !names.contains(&name) {
+                        return Err(format!(
+                            "`{name}` is not one of the variables: {}",
+                            names.join(", ")
+                        ));
+                    }
+                    chosen.insert(name);
+                }
+                Ok(chosen)
+            },
+        )?;
+        Ok(())
+    }
+
     fn say(&mut self, line: &str) {
         let _ = writeln!(self.output, "{line}");
     }
@@ -505,7 +672,11 @@ impl Wizard<'_> {
         check: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, String> {
         loop {
-            let _ = write!(self.output, "{question} [{default}]: ");
+            if default.is_empty() {
+                let _ = write!(self.output, "{question}: ");
+            } else {
+                let _ = write!(self.output, "{question} [{default}]: ");
+            }
             let _ = self.output.flush();
             let mut line = String::new();
             let read = self

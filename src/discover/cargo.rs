@@ -1,20 +1,40 @@
 //! Cargo workspaces: `[workspace] members` globs minus `exclude`, the root
 //! package when there is one, and path dependencies (direct or through
-//! `[workspace.dependencies]`) as internal dependencies.
+//! `[workspace.dependencies]`) as internal dependencies. Manifests are read
+//! with `toml_edit`, the parser Cargo itself uses: every TOML spelling
+//! (dotted and quoted keys, `[dependencies.x]` tables, inline tables,
+//! multi-line and escaped strings, `[[bin]]` arrays) means what it means to
+//! Cargo, and a manifest that does not parse is a located error.
 
 use std::path::Path;
 
-use super::glob::glob_match;
+use toml_edit::{Document, Item};
+
+use super::glob::Globs;
 use super::node::join;
 use super::reader::Reader;
-use super::toml::{Document, Value, parse_toml};
 use super::walk::Tree;
 use super::{Build, Kind, Package};
+use crate::diagnostic::FileId;
 
 struct Crate {
     name: String,
     dir: String,
-    doc: Document,
+    doc: Document<String>,
+}
+
+/// Read and parse `rel`; a syntax error is reported and gives `None`.
+fn manifest(reader: &mut Reader, rel: &str) -> Option<(FileId, Document<String>)> {
+    let (id, text) = reader.read(rel)?;
+    match Document::parse(text.to_string()) {
+        Ok(doc) => Some((id, doc)),
+        Err(error) => {
+            let offset = error.span().map_or(0, |span| span.start);
+            let message = error.message().trim_end().to_string();
+            reader.syntax_error(id, rel, "TOML", offset, &message);
+            None
+        }
+    }
 }
 
 /// Add the crates of the Cargo workspace (or single crate) at the root.
@@ -28,61 +48,64 @@ pub(super) fn discover_cargo(
     if !tree.has("", "Cargo.toml") {
         return;
     }
-    let Some((_, text)) = reader.read("Cargo.toml") else {
+    tools.push("cargo".into());
+    let Some((root_id, root_doc)) = manifest(reader, "Cargo.toml") else {
         return;
     };
-    let root_doc = parse_toml(&text);
-    tools.push("cargo".into());
-    let list = |table: &str, key: &str| -> Vec<String> {
-        match root_doc.get(table).and_then(|t| t.get(key)) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| {
-                    v.as_str()
-                        .map(|s| s.trim_start_matches("./").trim_end_matches('/').to_string())
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let members = list("workspace", "members");
-    let exclude = list("workspace", "exclude");
+    let workspace = root_doc.as_item().get("workspace");
+    let members = strings(workspace.and_then(|w| w.get("members")));
+    let exclude = strings(workspace.and_then(|w| w.get("exclude")));
+    let (member_globs, bad) = Globs::new(members.iter().map(String::as_str));
+    for glob in bad {
+        let span = reader.find_span(root_id, &glob.pattern);
+        reader.report(
+            crate::diagnostic::Diagnostic::warning(
+                "mirage::discover::invalid_glob",
+                root_id,
+                span,
+                format!("`{}` is not a glob: {}", glob.pattern, glob.message),
+            )
+            .with_help("discovery skips this pattern"),
+        );
+    }
+    let (exclude_globs, _) = Globs::new(exclude.iter().map(String::as_str));
+    let workspace_deps = workspace
+        .and_then(|w| w.get("dependencies"))
+        .cloned()
+        .unwrap_or(Item::None);
     let mut crates = Vec::new();
     if let Some(name) = package_name(&root_doc) {
         crates.push(Crate {
             name,
             dir: String::new(),
-            doc: root_doc.clone(),
+            doc: root_doc,
         });
     }
     let dirs: Vec<String> = tree
         .files(|n| n == "Cargo.toml")
         .map(|(d, _)| d.to_string())
         .filter(|d| !d.is_empty())
-        .filter(|d| members.iter().any(|g| glob_match(g, d)))
+        .filter(|d| member_globs.is_match(d))
         .filter(|d| {
-            !exclude
-                .iter()
-                .any(|g| d == g || glob_match(g, d) || d.starts_with(&format!("{g}/")))
+            !exclude_globs.is_match(d)
+                && !exclude
+                    .iter()
+                    .any(|g| d == g || d.starts_with(&format!("{g}/")))
         })
         .collect();
     for dir in dirs {
-        let Some((_, text)) = reader.read(&format!("{dir}/Cargo.toml")) else {
+        let Some((_, doc)) = manifest(reader, &format!("{dir}/Cargo.toml")) else {
             continue;
         };
-        let doc = parse_toml(&text);
         if let Some(name) = package_name(&doc) {
             crates.push(Crate { name, dir, doc });
         }
     }
-    let workspace_paths = root_doc
-        .get("workspace.dependencies")
-        .cloned()
-        .unwrap_or_default();
     for c in &crates {
         let mut deps = Vec::new();
         for table in ["dependencies", "dev-dependencies", "build-dependencies"] {
-            for (name, path) in dependency_paths(&c.doc, table, &workspace_paths, &c.dir) {
+            let entries = c.doc.as_item().get(table);
+            for (name, path) in dependency_paths(entries, &workspace_deps, &c.dir) {
                 let target = crates
                     .iter()
                     .find(|t| t.dir == path)
@@ -96,8 +119,7 @@ pub(super) fn discover_cargo(
             }
         }
         deps.sort();
-        let has_bin = c.doc.keys().any(|k| k == "bin")
-            || c.doc.get("").is_some_and(|t| t.contains_key("bin"))
+        let has_bin = c.doc.as_item().get("bin").is_some()
             || root.join(&c.dir).join("src/main.rs").is_file()
             || root.join(&c.dir).join("src/bin").is_dir();
         out.push(Package {
@@ -111,49 +133,111 @@ pub(super) fn discover_cargo(
     }
 }
 
-fn package_name(doc: &Document) -> Option<String> {
-    doc.get("package")?.get("name")?.as_str().map(String::from)
+/// The strings of an array item, `./` and trailing `/` removed.
+fn strings(item: Option<&Item>) -> Vec<String> {
+    item.and_then(Item::as_array)
+        .map(|array| {
+            array
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|s| s.trim_start_matches("./").trim_end_matches('/').to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn package_name(doc: &Document<String>) -> Option<String> {
+    doc.as_item()
+        .get("package")?
+        .get("name")?
+        .as_str()
+        .map(String::from)
 }
 
 /// `(name, dir of the path dependency relative to the root)` for each
-/// dependency in `table` that has a path; `workspace = true` looks the path
-/// up in `[workspace.dependencies]`. `[[bin]]` tables are parsed as `bin`.
-fn dependency_paths(
-    doc: &Document,
-    table: &str,
-    workspace: &std::collections::BTreeMap<String, Value>,
-    dir: &str,
-) -> Vec<(String, String)> {
+/// dependency of `entries` (a `[dependencies]`-like table, whatever its
+/// spelling) that has a path; `workspace = true` looks the path up in
+/// `[workspace.dependencies]`.
+fn dependency_paths(entries: Option<&Item>, workspace: &Item, dir: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let mut consider = |name: &str, fields: &std::collections::BTreeMap<String, Value>| {
+    let Some(entries) = entries.and_then(Item::as_table_like) else {
+        return out;
+    };
+    for (name, fields) in entries.iter() {
         let dep_name = fields
             .get("package")
-            .and_then(Value::as_str)
+            .and_then(Item::as_str)
             .unwrap_or(name)
             .to_string();
-        if let Some(path) = fields.get("path").and_then(Value::as_str) {
+        if let Some(path) = fields.get("path").and_then(Item::as_str) {
             out.push((dep_name, join(dir, path)));
-        } else if fields.get("workspace") == Some(&Value::Other("true".into()))
-            && let Some(Value::Table(ws)) = workspace.get(name)
-            && let Some(path) = ws.get("path").and_then(Value::as_str)
+        } else if fields.get("workspace").and_then(Item::as_bool) == Some(true)
+            && let Some(inherited) = workspace.get(name)
+            && let Some(path) = inherited.get("path").and_then(Item::as_str)
         {
+            let dep_name = inherited
+                .get("package")
+                .and_then(Item::as_str)
+                .unwrap_or(&dep_name)
+                .to_string();
             out.push((dep_name, join("", path)));
         }
-    };
-    if let Some(entries) = doc.get(table) {
-        for (name, value) in entries {
-            if let Value::Table(fields) = value {
-                consider(name, fields);
-            }
-        }
-    }
-    // `[dependencies.name]` tables and `name.workspace = true` keys.
-    let prefix = format!("{table}.");
-    for (key, fields) in doc.range(prefix.clone()..) {
-        let Some(name) = key.strip_prefix(&prefix) else {
-            break;
-        };
-        consider(name, fields);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Document<String> {
+        Document::parse(text.to_string()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_spelling_of_a_path_dependency() {
+        let root = doc(
+            "[workspace]\nmembers = [\n  \"crates/*\", # c\n  'bins/cli',\n]\n[workspace.dependencies]\ncore = { path = \"crates/core\", version = \"0.1\" }\n\"my.util\" = { path = \"crates/util\" }\n",
+        );
+        assert_eq!(
+            strings(
+                root.as_item()
+                    .get("workspace")
+                    .and_then(|w| w.get("members"))
+            ),
+            ["crates/*", "bins/cli"]
+        );
+        let ws = root
+            .as_item()
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .cloned()
+            .unwrap_or(Item::None);
+        let app = doc(
+            "[package]\nname = \"app\"\n[dependencies]\ncore.workspace = true\n\"my.util\".workspace = true\nhttp = { path = \"../http\" }\n[dependencies.log]\npath = \"../log\"\n",
+        );
+        let mut found = dependency_paths(app.as_item().get("dependencies"), &ws, "bins/app");
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("core".to_string(), "crates/core".to_string()),
+                ("http".into(), "bins/http".into()),
+                ("log".into(), "bins/log".into()),
+                ("my.util".into(), "crates/util".into()),
+            ]
+        );
+    }
+
+    // What the hand-written reader got wrong (issue #13).
+    #[test]
+    fn strings_and_arrays_of_tables_mean_what_cargo_reads() {
+        let d = doc(
+            "[package]\nname = \"ser\\u0076er\"\ndescription = \"\"\"\n[dependencies]\nfake = { path = \"../fake\" }\n\"\"\"\n[[bin]]\nname = \"a\"\n[[bin]]\nname = \"b\"\n",
+        );
+        assert_eq!(package_name(&d).as_deref(), Some("server"));
+        assert!(d.as_item().get("dependencies").is_none());
+        let bins = d.as_item().get("bin").and_then(Item::as_array_of_tables);
+        assert_eq!(bins.map(|b| b.len()), Some(2));
+    }
 }

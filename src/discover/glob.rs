@@ -1,130 +1,109 @@
-//! Glob matching for workspace patterns (`packages/*`, `apps/**`) and
-//! `.gitignore` lines: `*` and `?` stay within one path component, `**`
-//! spans any number of them, `[abc]`/`[!a-z]` are classes.
+//! Workspace globs (`packages/*`, `apps/**`, `libs/[a-c]*`) matched with the
+//! `glob` crate, the matcher Cargo uses for `members`: `*` and `?` stay
+//! within one path component (`?` is one character, as in npm's globs, not
+//! one byte), `**` spans any number of them, and `a/**` matches what is
+//! inside `a`, not `a` itself. Brace alternatives (`{a,b}`) are not globs
+//! here, as they are not for Cargo.
 
-/// Whether `path` (components separated by `/`) matches `pattern`.
-pub fn glob_match(pattern: &str, path: &str) -> bool {
-    let p: Vec<&str> = pattern
+use glob::{MatchOptions, Pattern};
+
+/// A set of patterns; a path matches when any of them does.
+#[derive(Debug, Clone, Default)]
+pub struct Globs {
+    patterns: Vec<Pattern>,
+}
+
+/// A pattern that is not a glob (`apps/[a`), with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadGlob {
+    /// The pattern as written.
+    pub pattern: String,
+    /// Why it is not one.
+    pub message: String,
+}
+
+const OPTIONS: MatchOptions = MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+impl Globs {
+    /// Compile `patterns` (a leading `./` and a trailing `/` are ignored).
+    /// Invalid patterns are left out and returned.
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> (Globs, Vec<BadGlob>) {
+        let mut globs = Globs::default();
+        let mut bad = Vec::new();
+        for pattern in patterns {
+            match Pattern::new(&normalise(pattern)) {
+                Ok(compiled) => globs.patterns.push(compiled),
+                Err(error) => bad.push(BadGlob {
+                    pattern: pattern.to_string(),
+                    message: error.msg.to_string(),
+                }),
+            }
+        }
+        (globs, bad)
+    }
+
+    /// Whether `path` (relative, `/`-separated) matches one of the patterns.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.patterns.iter().any(|p| p.matches_with(path, OPTIONS))
+    }
+}
+
+/// `./libs/*/` → `libs/*`; empty and `.` components dropped.
+fn normalise(pattern: &str) -> String {
+    pattern
         .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    let s: Vec<&str> = path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    match_components(&p, &s)
-}
-
-fn match_components(p: &[&str], s: &[&str]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some(&"**") => (0..=s.len()).any(|k| match_components(&p[1..], &s[k..])),
-        Some(first) => match s.first() {
-            Some(name) => {
-                match_segment(first.as_bytes(), name.as_bytes())
-                    && match_components(&p[1..], &s[1..])
-            }
-            None => false,
-        },
-    }
-}
-
-/// Match one path component against one pattern component.
-pub fn match_segment(p: &[u8], s: &[u8]) -> bool {
-    // Iterative wildcard matching with one backtrack point for `*`.
-    let (mut pi, mut si) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        if pi < p.len() {
-            match p[pi] {
-                b'*' => {
-                    star = Some((pi, si));
-                    pi += 1;
-                    continue;
-                }
-                b'?' => {
-                    pi += 1;
-                    si += 1;
-                    continue;
-                }
-                b'[' => {
-                    if let Some((matched, next)) = match_class(&p[pi..], s[si]) {
-                        if matched {
-                            pi += next;
-                            si += 1;
-                            continue;
-                        }
-                    } else if s[si] == b'[' {
-                        pi += 1;
-                        si += 1;
-                        continue;
-                    }
-                }
-                b'\\' if pi + 1 < p.len() && p[pi + 1] == s[si] => {
-                    pi += 2;
-                    si += 1;
-                    continue;
-                }
-                c if c == s[si] => {
-                    pi += 1;
-                    si += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        match star {
-            Some((sp, ss)) => {
-                pi = sp + 1;
-                si = ss + 1;
-                star = Some((sp, ss + 1));
-            }
-            None => return false,
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
-}
-
-/// `[…]` at the start of `p`: whether `c` matches, and the class's length.
-fn match_class(p: &[u8], c: u8) -> Option<(bool, usize)> {
-    let mut i = 1;
-    let negate = matches!(p.get(1), Some(b'!' | b'^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    while i < p.len() {
-        if p[i] == b']' && !first {
-            return Some((matched != negate, i + 1));
-        }
-        first = false;
-        if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
-            matched |= p[i] <= c && c <= p[i + 2];
-            i += 3;
-        } else {
-            matched |= p[i] == c;
-            i += 1;
-        }
-    }
-    None
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn matches(pattern: &str, path: &str) -> bool {
+        let (globs, bad) = Globs::new([pattern]);
+        assert!(bad.is_empty(), "{bad:?}");
+        globs.is_match(path)
+    }
+
     #[test]
-    fn matches_like_git_and_pnpm() {
-        assert!(glob_match("packages/*", "packages/a"));
-        assert!(!glob_match("packages/*", "packages/a/b"));
-        assert!(glob_match("packages/**", "packages/a/b"));
-        assert!(glob_match("apps/**/svc-*", "apps/x/y/svc-api"));
-        assert!(glob_match("**/test", "a/test"));
-        assert!(glob_match("./libs/*", "libs/ui"));
-        assert!(glob_match("*.log", "debug.log"));
-        assert!(glob_match("[a-c]x?", "bxz"));
-        assert!(!glob_match("[!a-c]x", "bx"));
-        assert!(glob_match("a*b*c", "aXbYbc"));
+    fn matches_like_cargo_and_pnpm() {
+        assert!(matches("packages/*", "packages/a"));
+        assert!(!matches("packages/*", "packages/a/b"));
+        assert!(matches("packages/**", "packages/a/b"));
+        assert!(matches("apps/**/svc-*", "apps/x/y/svc-api"));
+        assert!(matches("apps/**/svc-*", "apps/svc-api"));
+        assert!(matches("**/test", "a/test"));
+        assert!(matches("./libs/*", "libs/ui"));
+        assert!(matches("*.log", "debug.log"));
+        assert!(matches("[a-c]x?", "bxz"));
+        assert!(!matches("[!a-c]x", "bx"));
+        assert!(matches("a*b*c", "aXbYbc"));
+    }
+
+    // What the hand-written matcher got wrong (issue #13).
+    #[test]
+    fn question_mark_is_one_character() {
+        assert!(matches("apps/caf?", "apps/café"));
+        assert!(!matches("apps/caf?", "apps/caf"));
+    }
+
+    #[test]
+    fn double_star_suffix_does_not_match_the_directory_itself() {
+        assert!(!matches("packages/**", "packages"));
+        assert!(matches("packages/**", "packages/a"));
+    }
+
+    #[test]
+    fn invalid_patterns_are_returned() {
+        let (globs, bad) = Globs::new(["apps/[a", "libs/*"]);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].pattern, "apps/[a");
+        assert!(globs.is_match("libs/x"));
     }
 }

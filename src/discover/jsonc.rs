@@ -1,6 +1,13 @@
 //! JSON with comments (`rush.json`, `tsconfig`-style `project.json`,
 //! `turbo.json`): `//` and `/* */` comments and trailing commas are removed,
 //! keeping every byte offset, then `serde_json` parses the rest.
+//!
+//! Kept rather than replaced by a crate (issue #13): the parsing is
+//! `serde_json`'s; this only blanks comments and trailing commas byte for
+//! byte, so `serde_json`'s errors point at the right line and column and
+//! every manifest (JSON or JSONC) yields the one `serde_json::Value` the
+//! rest of discovery reads. `jsonc-parser` would bring a second value type
+//! and a conversion for the same result.
 
 /// Parse JSON that may hold comments and trailing commas. The error is
 /// `(byte offset, message)`.

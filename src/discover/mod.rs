@@ -13,9 +13,9 @@
 mod assemble;
 mod cargo;
 pub mod dockerfile;
+pub mod env;
 mod glob;
 mod gowork;
-mod ignore;
 pub mod image;
 pub mod image_check;
 mod jsonc;
@@ -25,8 +25,6 @@ mod reader;
 pub mod registry;
 pub mod render;
 pub mod scaffold;
-mod semver;
-mod toml;
 mod walk;
 mod yaml;
 
@@ -50,6 +48,9 @@ pub struct Discovery {
     pub files: SourceFiles,
     /// Problems in those files (malformed JSON, duplicate names, …).
     pub diagnostics: Vec<Diagnostic>,
+    /// `.env.example`-style files (relative paths, sorted), which `init`
+    /// reads for variables; see [`env`].
+    pub env_files: Vec<String>,
 }
 
 impl Discovery {
@@ -84,6 +85,21 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// Names of the services it depends on, sorted.
     pub dependencies: Vec<String>,
+    /// Other Dockerfiles of the same service (`Dockerfile.debug` beside
+    /// its `Dockerfile`): offered, never built by default. Left out of the
+    /// JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// A `Dockerfile.<variant>` beside a service's Dockerfile: another way to
+/// build the same service (`debug`, `dev`, `prod`), not another service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Variant {
+    /// The variant's name: `debug` for `Dockerfile.debug`.
+    pub name: String,
+    /// The Dockerfile's path relative to the root.
+    pub dockerfile: String,
 }
 
 /// Whether a service runs or is only depended on.
@@ -152,6 +168,16 @@ pub fn discover(root: &Path) -> Result<Discovery, Error> {
     cargo::discover_cargo(root, &tree, &mut reader, &mut packages, &mut tools);
     gowork::discover_go(&tree, &mut reader, &mut packages, &mut tools);
     let services = assemble::assemble(root, &tree, &mut reader, packages, &mut tools);
+    let env_files = tree
+        .files(|n| env::EXAMPLE_FILES.contains(&n))
+        .map(|(dir, name)| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        })
+        .collect();
     let (files, mut diagnostics) = reader.finish();
     diagnostics.sort_by_key(|d| (d.primary.file, d.primary.span.start));
     Ok(Discovery {
@@ -160,6 +186,7 @@ pub fn discover(root: &Path) -> Result<Discovery, Error> {
         services,
         files,
         diagnostics,
+        env_files,
     })
 }
 

@@ -10,10 +10,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::glob::glob_match;
+use super::glob::Globs;
 use super::nx;
 use super::reader::Reader;
-use super::semver::satisfies;
 use super::walk::Tree;
 use super::yaml::parse_pnpm_workspace;
 use super::{Build, Kind, Package};
@@ -76,16 +75,29 @@ pub(super) fn discover_node(
         catalogs: BTreeMap::new(),
     };
     let mut globs: Vec<String> = Vec::new();
+    // The file the globs come from, for diagnostics about them.
+    let mut globs_file = "package.json";
     let mut packages: Vec<NodePackage> = Vec::new();
     if rush {
         tools.push("rush".into());
         packages = rush_projects(reader);
     } else {
         if manager == "pnpm" && tree.has("", "pnpm-workspace.yaml") {
-            if let Some((_, text)) = reader.read("pnpm-workspace.yaml") {
-                let ws = parse_pnpm_workspace(&text);
-                globs = ws.packages;
-                rules.catalogs = ws.catalogs;
+            if let Some((id, text)) = reader.read("pnpm-workspace.yaml") {
+                match parse_pnpm_workspace(&text) {
+                    Ok(ws) => {
+                        globs = ws.packages;
+                        globs_file = "pnpm-workspace.yaml";
+                        rules.catalogs = ws.catalogs;
+                    }
+                    Err(error) => reader.syntax_error(
+                        id,
+                        "pnpm-workspace.yaml",
+                        "YAML",
+                        error.offset,
+                        &error.message,
+                    ),
+                }
             }
             if tree.has("", ".npmrc")
                 && let Some((_, text)) = reader.read(".npmrc")
@@ -103,6 +115,7 @@ pub(super) fn discover_node(
             && let Some((_, lerna)) = reader.json("lerna.json")
         {
             tools.push("lerna".into());
+            globs_file = "lerna.json";
             globs = string_list(&lerna["packages"]);
             if globs.is_empty() {
                 globs = vec!["packages/*".into()];
@@ -113,21 +126,39 @@ pub(super) fn discover_node(
             tools.push(manager.clone());
         }
         if workspace {
-            let (include, exclude): (Vec<&String>, Vec<&String>) =
-                globs.iter().partition(|g| !g.starts_with('!'));
+            let (exclude, include): (Vec<&String>, Vec<&String>) =
+                globs.iter().partition(|g| g.starts_with('!'));
+            // pnpm and npm glob `PATTERN/package.json`, so `packages/**`
+            // includes a `packages/package.json`; do the same.
+            let manifests = |globs: Vec<&String>| -> Vec<String> {
+                globs
+                    .iter()
+                    .map(|g| {
+                        format!(
+                            "{}/package.json",
+                            g.trim_start_matches('!').trim_end_matches('/')
+                        )
+                    })
+                    .collect()
+            };
+            let (include, exclude) = (manifests(include), manifests(exclude));
+            let (include, bad_include) = Globs::new(include.iter().map(String::as_str));
+            let (exclude, bad_exclude) = Globs::new(exclude.iter().map(String::as_str));
+            report_bad_globs(
+                reader,
+                globs_file,
+                bad_include.into_iter().chain(bad_exclude).map(|mut bad| {
+                    bad.pattern = bad.pattern.trim_end_matches("/package.json").to_string();
+                    bad
+                }),
+            );
             let dirs: Vec<String> = tree
                 .files(|n| n == "package.json")
                 .map(|(d, _)| d.to_string())
                 .filter(|d| !d.is_empty())
                 .filter(|d| {
-                    include
-                        .iter()
-                        .any(|g| glob_match(g.trim_start_matches("./"), d))
-                })
-                .filter(|d| {
-                    !exclude
-                        .iter()
-                        .any(|g| glob_match(g[1..].trim_start_matches("./"), d))
+                    let manifest = format!("{d}/package.json");
+                    include.is_match(&manifest) && !exclude.is_match(&manifest)
                 })
                 .collect();
             for dir in dirs {
@@ -153,6 +184,29 @@ pub(super) fn discover_node(
     packages.retain(|p| !p.name.is_empty());
     report_duplicates(reader, &packages);
     resolve(&packages, &rules, &manager, out);
+}
+
+/// A warning for each workspace pattern that is not a glob, at the pattern.
+fn report_bad_globs(
+    reader: &mut Reader,
+    rel: &str,
+    bad: impl Iterator<Item = super::glob::BadGlob>,
+) {
+    for glob in bad {
+        let Some((id, _)) = reader.read(rel) else {
+            continue;
+        };
+        let span = reader.find_span(id, &glob.pattern);
+        reader.report(
+            Diagnostic::warning(
+                "mirage::discover::invalid_glob",
+                id,
+                span,
+                format!("`{}` is not a glob: {}", glob.pattern, glob.message),
+            )
+            .with_help("discovery skips this pattern"),
+        );
+    }
 }
 
 /// turborepo's order: `packageManager`, then lockfiles, then workspace files.
@@ -391,6 +445,19 @@ fn internal_target<'a>(
     }
     let target = target?;
     satisfies(spec, target.version.as_deref().unwrap_or("0.0.0")).then_some(target)
+}
+
+/// Whether `version` satisfies the npm range `range` by npm's rules (a
+/// pre-release only satisfies a range that names a pre-release of the same
+/// `major.minor.patch`). Unparseable ranges and versions satisfy nothing.
+fn satisfies(range: &str, version: &str) -> bool {
+    match (
+        nodejs_semver::Range::parse(range),
+        nodejs_semver::Version::parse(version),
+    ) {
+        (Ok(range), Ok(version)) => range.satisfies(&version),
+        _ => false,
+    }
 }
 
 /// `dir` joined with a relative path, normalised (`apps/web` + `../../libs/a` → `libs/a`).

@@ -73,6 +73,33 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Record that `rel` (a `what` file: `YAML`, `TOML`) does not parse:
+    /// an error at `offset` with the parser's message.
+    pub fn syntax_error(
+        &mut self,
+        file: FileId,
+        rel: &str,
+        what: &str,
+        offset: usize,
+        message: &str,
+    ) {
+        let code = match what {
+            "YAML" => "mirage::discover::invalid_yaml",
+            "TOML" => "mirage::discover::invalid_toml",
+            _ => "mirage::discover::invalid_json",
+        };
+        let len = self.files.get(file).text.len();
+        self.diagnostics.push(
+            Diagnostic::error(
+                code,
+                file,
+                Span::at(offset.min(len)),
+                format!("`{rel}` is not valid {what}: {message}"),
+            )
+            .with_help("fix the syntax; discovery skips this file until then"),
+        );
+    }
+
     /// Record a diagnostic.
     pub fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);

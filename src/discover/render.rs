@@ -68,6 +68,10 @@ pub fn render_list(discovery: &Discovery) -> String {
 
 fn describe_build(s: &Service) -> String {
     match &s.build {
+        Build::Dockerfile { path, .. } if !s.variants.is_empty() => {
+            let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+            format!("{path} (variants: {})", names.join(", "))
+        }
         Build::Dockerfile { path, .. } => path.clone(),
         Build::Package {
             manager,

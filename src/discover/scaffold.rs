@@ -2,9 +2,10 @@
 //! project, layers and environments, one for the services. The text is run
 //! through the formatter so that `mirage fmt --check` is clean from the start.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use super::env::{Database, ServiceEnv, database_for, is_secret_name};
 use super::{Build, Discovery, Kind, Protocol, Service};
 
 /// What `mirage init` asks for (or takes from flags).
@@ -22,7 +23,19 @@ pub struct Plan {
     pub environments: Vec<String>,
     /// TTL of pull-request previews (`72h`), or `None` for no previews.
     pub preview_ttl: Option<String>,
+    /// What each service expects from its environment, by service name
+    /// ([`super::env::analyse`]); empty when not looked at.
+    pub env: BTreeMap<String, ServiceEnv>,
+    /// Names of the variables written as secrets (`(secret)"env:NAME"`,
+    /// read at apply time); the others are written with their example value.
+    pub secrets: BTreeSet<String>,
+    /// Databases to add from the standard library when a chosen service
+    /// needs them.
+    pub databases: BTreeSet<Database>,
 }
+
+/// Where a chosen service said it needs a database: `(service, variable, file)`.
+pub type Reasons = Vec<(String, String, String)>;
 
 impl Plan {
     /// The defaults: every app, `production` and `staging`, previews for 72 hours.
@@ -39,7 +52,107 @@ impl Plan {
                 .collect(),
             environments: vec!["production".into(), "staging".into()],
             preview_ttl: Some("72h".into()),
+            env: BTreeMap::new(),
+            secrets: BTreeSet::new(),
+            databases: BTreeSet::new(),
         }
+    }
+
+    /// Take what the services expect from their environment: secrets by
+    /// name (`*_KEY`, `*_SECRET`, `*_TOKEN`, `*PASSWORD*`) and every
+    /// database some service needs.
+    pub fn with_env(mut self, env: BTreeMap<String, ServiceEnv>) -> Plan {
+        self.secrets = env
+            .values()
+            .flat_map(|e| &e.vars)
+            .filter(|v| is_secret_name(&v.name))
+            .map(|v| v.name.clone())
+            .collect();
+        self.databases = env
+            .values()
+            .flat_map(|e| e.databases.keys().copied())
+            .collect();
+        self.env = env;
+        self
+    }
+
+    /// The databases the chosen services need, with the reasons.
+    pub fn needed_databases(&self) -> BTreeMap<Database, Reasons> {
+        let mut out: BTreeMap<Database, Reasons> = BTreeMap::new();
+        for service in &self.services {
+            let Some(env) = self.env.get(service) else {
+                continue;
+            };
+            for (db, reasons) in &env.databases {
+                for (var, file) in reasons {
+                    out.entry(*db)
+                        .or_default()
+                        .push((service.clone(), var.clone(), file.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Variable names of the chosen services, in order, each once.
+    pub fn variable_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for service in &self.services {
+            for var in self
+                .env
+                .get(service)
+                .map(|e| e.vars.as_slice())
+                .unwrap_or_default()
+            {
+                if !names.contains(&var.name) && !self.wired(&var.name) {
+                    names.push(var.name.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether `name` is wired to a database this plan adds.
+    fn wired(&self, name: &str) -> bool {
+        database_for(name).is_some_and(|db| self.databases.contains(&db))
+    }
+
+    /// The secrets the written files read from the environment, sorted.
+    pub fn secret_sources(&self) -> Vec<String> {
+        let names: BTreeSet<String> = self
+            .variable_names()
+            .into_iter()
+            .filter(|n| self.is_secret(n))
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// A database URL that no database provides is a secret too: it holds
+    /// a password.
+    fn is_secret(&self, name: &str) -> bool {
+        self.secrets.contains(name) || database_for(name).is_some()
+    }
+
+    /// Service names for the databases to add, clear of the chosen ones.
+    fn database_services(&self) -> Vec<(Database, String)> {
+        let needed = self.needed_databases();
+        let mut taken: BTreeSet<String> = self.services.iter().cloned().collect();
+        let mut out = Vec::new();
+        for db in Database::ALL {
+            if !self.databases.contains(&db) || !needed.contains_key(&db) {
+                continue;
+            }
+            let name = db
+                .service_names()
+                .iter()
+                .map(|n| n.to_string())
+                .chain((2..).map(|i| format!("{}-{i}", db.service_names()[0])))
+                .find(|n| !taken.contains(n))
+                .unwrap_or_else(|| db.name().to_string());
+            taken.insert(name.clone());
+            out.push((db, name));
+        }
+        out
     }
 }
 
@@ -83,9 +196,32 @@ pub fn scaffold(discovery: &Discovery, plan: &Plan) -> Vec<(String, String)> {
         .collect();
     let chosen_names: BTreeSet<&str> = chosen.iter().map(|s| s.name.as_str()).collect();
     let mut services = String::from("// The services, one per deployable package or Dockerfile.\n");
+    let databases = plan.database_services();
+    if !databases.is_empty() {
+        services.push('\n');
+        for (db, _) in &databases {
+            let _ = writeln!(services, "import {}", quote(db.template()));
+        }
+        let needed = plan.needed_databases();
+        for (db, name) in &databases {
+            let why: Vec<String> = needed
+                .get(db)
+                .into_iter()
+                .flatten()
+                .map(|(service, var, file)| format!("`{service}` reads `{var}` ({file})"))
+                .collect();
+            let _ = writeln!(services, "\n// {}: {}.", db.title(), why.join(", "));
+            let _ = writeln!(
+                services,
+                "service {} from={}",
+                quote(name),
+                quote(db.template())
+            );
+        }
+    }
     for s in &chosen {
         services.push('\n');
-        write_service(&mut services, discovery, s, plan, &chosen_names);
+        write_service(&mut services, discovery, s, plan, &chosen_names, &databases);
     }
     vec![
         ("project.mirage".into(), format(project)),
@@ -99,6 +235,7 @@ fn write_service(
     s: &Service,
     plan: &Plan,
     chosen: &BTreeSet<&str>,
+    databases: &[(Database, String)],
 ) {
     let _ = writeln!(out, "// {} ({}, found by {})", s.name, s.path, s.source);
     let _ = writeln!(out, "service {} {{", quote(&s.service));
@@ -122,6 +259,23 @@ fn write_service(
                 path.as_str()
             };
             let _ = writeln!(out, "    dockerfile {}", quote(dockerfile));
+            for variant in &s.variants {
+                let file = if standalone {
+                    variant
+                        .dockerfile
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(&variant.dockerfile)
+                } else {
+                    variant.dockerfile.as_str()
+                };
+                let _ = writeln!(
+                    out,
+                    "    // Variant `{}`: to build with it, write `dockerfile {}`.",
+                    variant.name,
+                    quote(file)
+                );
+            }
             if start.is_none() {
                 let _ = writeln!(
                     out,
@@ -165,7 +319,66 @@ fn write_service(
     if !deps.is_empty() {
         let _ = writeln!(out, "    depends-on {}", deps.join(" "));
     }
+    write_vars(out, s, plan, databases);
     out.push_str("}\n");
+}
+
+/// The service's variables: database URLs as references to the databases
+/// added, secrets read from the environment at apply time, the rest with
+/// their example value.
+fn write_vars(out: &mut String, s: &Service, plan: &Plan, databases: &[(Database, String)]) {
+    let Some(env) = plan.env.get(&s.service) else {
+        return;
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut written: BTreeSet<&str> = BTreeSet::new();
+    let reference = |name: &str| {
+        let db = database_for(name)?;
+        let (_, service) = databases.iter().find(|(d, _)| *d == db)?;
+        Some(format!("${{{{{service}.{}}}}}", db.url_var()))
+    };
+    for var in &env.vars {
+        if var.name.starts_with("RAILWAY_") || !written.insert(&var.name) {
+            continue;
+        }
+        let value = if let Some(reference) = reference(&var.name) {
+            quote(&reference)
+        } else if plan.is_secret(&var.name) {
+            format!("(secret){}", quote(&format!("env:{}", var.name)))
+        } else if var.example.contains("${{") {
+            // Not a Railway reference this project can resolve.
+            quote("")
+        } else {
+            quote(&var.example)
+        };
+        lines.push(format!("        {} {value}", var.name));
+    }
+    // Database variables found only in the code.
+    for reasons in env.databases.values() {
+        for (name, _) in reasons {
+            if written.contains(name.as_str()) {
+                continue;
+            }
+            if let Some(reference) = reference(name) {
+                written.insert(name);
+                lines.push(format!("        {name} {}", quote(&reference)));
+            }
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let files: BTreeSet<&str> = env.vars.iter().map(|v| v.file.as_str()).collect();
+    if !files.is_empty() {
+        let list: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
+        let _ = writeln!(out, "    // From {}.", list.join(", "));
+    }
+    out.push_str("    vars {\n");
+    for line in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str("    }\n");
 }
 
 /// The command that starts one workspace package from the repository root.
@@ -203,6 +416,12 @@ fn quote(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // KDL forbids other control characters in strings.
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -249,6 +468,14 @@ pub fn origin_url(dir: &std::path::Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_are_kdl_strings() {
+        let text = format!("a {}", quote("x\"\\\n\r\t\u{1}y"));
+        let parsed = crate::syntax::format(&text);
+        assert!(parsed.is_ok(), "{text}: {parsed:?}");
+        assert_eq!(quote("\u{1}"), "\"\\u{1}\"");
+    }
 
     #[test]
     fn github_remotes() {

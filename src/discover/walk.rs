@@ -1,11 +1,11 @@
 //! One pass over the repository collecting the files discovery reads,
-//! skipping `.git`, `node_modules` and everything `.gitignore` excludes.
+//! skipping `.git`, `node_modules` and everything git would ignore.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use super::ignore::{IgnoreFile, IgnoreStack};
+use ignore::WalkBuilder;
 
 /// The interesting files of a repository, by directory.
 #[derive(Debug, Clone, Default)]
@@ -74,6 +74,9 @@ fn is_interesting(name: &str) -> bool {
             | "go.mod"
             | "main.go"
             | ".npmrc"
+            | ".env.example"
+            | ".env.sample"
+            | ".env.template"
     ) || is_dockerfile(name)
 }
 
@@ -88,72 +91,63 @@ pub fn is_dockerfile(name: &str) -> bool {
 }
 
 /// Walk `root` and collect the interesting files.
+///
+/// The `ignore` crate applies git's rules: every `.gitignore` from the root
+/// down (negations, directory-only and anchored patterns, deeper files
+/// overriding shallower ones), `.git/info/exclude` when the root is a
+/// repository, and the user's global excludes file (`core.excludesFile`,
+/// else `$XDG_CONFIG_HOME/git/ignore`). Ignore files above the root are not
+/// read, so a sub-directory is discovered as if it were the repository.
 pub fn walk(root: &Path) -> std::io::Result<Tree> {
+    // An unreadable root is an error; an unreadable sub-directory is skipped.
+    fs::read_dir(root)?;
     let mut tree = Tree::default();
-    let mut stack = IgnoreStack::default();
-    walk_dir(root, "", &mut stack, &mut tree, true)?;
-    Ok(tree)
-}
-
-fn walk_dir(
-    root: &Path,
-    rel: &str,
-    stack: &mut IgnoreStack,
-    tree: &mut Tree,
-    top: bool,
-) -> std::io::Result<()> {
-    let dir = if rel.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(rel)
-    };
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        // An unreadable subdirectory is skipped; an unreadable root is an error.
-        Err(e) if top => return Err(e),
-        Err(_) => return Ok(()),
-    };
-    let mut names = Vec::new();
-    let mut subdirs = Vec::new();
-    let mut pushed = false;
-    if let Ok(text) = fs::read_to_string(dir.join(".gitignore")) {
-        stack.push(IgnoreFile::parse(rel, &text));
-        pushed = true;
-    }
-    for entry in entries.flatten() {
-        let Ok(name) = entry.file_name().into_string() else {
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .parents(false)
+        .ignore(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_some_and(|t| t.is_dir())
+                || !entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| ALWAYS_SKIPPED.contains(&name))
+        })
+        .build();
+    for entry in walker.flatten() {
+        let Some(kind) = entry.file_type() else {
             continue;
         };
-        let Ok(kind) = entry.file_type() else {
+        if !(kind.is_file() || kind.is_symlink()) {
             continue;
-        };
-        let path = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        if kind.is_dir() {
-            if ALWAYS_SKIPPED.contains(&name.as_str()) || stack.is_ignored(&path, true) {
-                continue;
-            }
-            subdirs.push(path);
-        } else if (kind.is_file() || kind.is_symlink())
-            && is_interesting(&name)
-            && !stack.is_ignored(&path, false)
-        {
-            names.push(name);
         }
+        let Some(name) = entry.file_name().to_str() else {
+            continue;
+        };
+        if !is_interesting(name) {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let Some(dir) = relative.parent().and_then(Path::to_str) else {
+            continue;
+        };
+        let dir = if std::path::MAIN_SEPARATOR == '/' {
+            dir.to_string()
+        } else {
+            dir.replace(std::path::MAIN_SEPARATOR, "/")
+        };
+        tree.dirs.entry(dir).or_default().push(name.to_string());
     }
-    if !names.is_empty() {
+    for names in tree.dirs.values_mut() {
         names.sort();
-        tree.dirs.insert(rel.to_string(), names);
     }
-    subdirs.sort();
-    for sub in subdirs {
-        walk_dir(root, &sub, stack, tree, false)?;
-    }
-    if pushed {
-        stack.pop();
-    }
-    Ok(())
+    Ok(tree)
 }
