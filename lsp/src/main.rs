@@ -39,5 +39,8 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(mirage_lsp::serve(tokio::io::stdin(), tokio::io::stdout()));
+    // A read of standard input may still be pending on a blocking thread
+    // (after `exit` the editor may keep the pipe open): do not wait for it.
+    runtime.shutdown_background();
     ExitCode::SUCCESS
 }

@@ -26,6 +26,9 @@ pub struct Client {
     pub notifications: VecDeque<Value>,
     /// Requests the server sent us (`client/registerCapability`, …).
     pub server_requests: Vec<Value>,
+    /// Responses that answered none of our pending requests (error
+    /// responses to malformed input, `id: null`).
+    pub stray_responses: VecDeque<Value>,
 }
 
 impl Client {
@@ -46,7 +49,23 @@ impl Client {
             next_id: 1,
             notifications: VecDeque::new(),
             server_requests: Vec::new(),
+            stray_responses: VecDeque::new(),
         }
+    }
+
+    /// The real `mirage-lsp` binary, started as an editor starts it (its
+    /// standard error inherited), and a client over its standard I/O.
+    pub fn spawn() -> (Self, tokio::process::Child) {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mirage-lsp"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start mirage-lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        (Client::over(Box::new(stdout), Box::new(stdin)), child)
     }
 
     async fn send(&mut self, message: Value) {
@@ -99,20 +118,8 @@ impl Client {
     /// Send a request and wait for its response (its `result`, or the
     /// whole error object under `"error"`).
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        loop {
-            let message = self.receive().await;
-            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
-                return match message.get("error") {
-                    Some(e) => json!({ "error": e }),
-                    None => message["result"].clone(),
-                };
-            }
-            self.dispatch(message).await;
-        }
+        let id = self.send_request(method, params).await;
+        self.response(json!(id)).await
     }
 
     async fn dispatch(&mut self, message: Value) {
@@ -123,6 +130,45 @@ impl Client {
                 .await;
         } else if message.get("method").is_some() {
             self.notifications.push_back(message);
+        } else {
+            self.stray_responses.push_back(message);
+        }
+    }
+
+    /// The next response that answered none of our requests (earlier ones
+    /// queued are consumed first).
+    pub async fn stray_response(&mut self) -> Value {
+        loop {
+            if let Some(r) = self.stray_responses.pop_front() {
+                return r;
+            }
+            let message = self.receive().await;
+            self.dispatch(message).await;
+        }
+    }
+
+    /// Send a request without waiting for its answer; returns its id.
+    pub async fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        id
+    }
+
+    /// The response with this id (its `result`, or `{"error": …}`);
+    /// anything else received meanwhile is kept as usual.
+    pub async fn response(&mut self, id: Value) -> Value {
+        loop {
+            if let Some(i) = self.stray_responses.iter().position(|r| r["id"] == id) {
+                let message = self.stray_responses.remove(i).expect("index in range");
+                return match message.get("error") {
+                    Some(e) => json!({ "error": e }),
+                    None => message["result"].clone(),
+                };
+            }
+            let message = self.receive().await;
+            self.dispatch(message).await;
         }
     }
 
