@@ -685,10 +685,22 @@ mod tests {
     fn bad_missing_and_huge_lengths() {
         let ok = || Event::Frame(b"{}".to_vec());
         for (header, problem) in [
-            (&b"Content-Length: -5\r\n\r\n"[..], Problem::BadLength("-5".into())),
-            (b"Content-Length: 12abc\r\n\r\n", Problem::BadLength("12abc".into())),
-            (b"Content-Length:\r\n\r\n", Problem::BadLength(String::new())),
-            (b"Content-Type: application/json\r\n\r\n", Problem::MissingLength),
+            (
+                &b"Content-Length: -5\r\n\r\n"[..],
+                Problem::BadLength("-5".into()),
+            ),
+            (
+                b"Content-Length: 12abc\r\n\r\n",
+                Problem::BadLength("12abc".into()),
+            ),
+            (
+                b"Content-Length:\r\n\r\n",
+                Problem::BadLength(String::new()),
+            ),
+            (
+                b"Content-Type: application/json\r\n\r\n",
+                Problem::MissingLength,
+            ),
             (
                 b"Content-Length: 99999999999999999999999\r\n\r\n",
                 Problem::TooLarge(u64::MAX),
@@ -722,7 +734,10 @@ mod tests {
             assert_eq!(events(&mut d, &[b'y'; 10_000]), vec![]);
             assert!(d.buf.len() < 100, "{}", d.buf.len());
         }
-        assert_eq!(events(&mut d, &frame("{}")), vec![Event::Frame(b"{}".to_vec())]);
+        assert_eq!(
+            events(&mut d, &frame("{}")),
+            vec![Event::Frame(b"{}".to_vec())]
+        );
     }
 
     #[test]
@@ -792,7 +807,9 @@ mod tests {
             (Some(-32600), json!(3))
         );
         assert_eq!(
-            code(check(br#"{"jsonrpc":"2.0","method":"m","method":"n","id":4}"#)),
+            code(check(
+                br#"{"jsonrpc":"2.0","method":"m","method":"n","id":4}"#
+            )),
             (Some(-32600), json!(4))
         );
         assert_eq!(

@@ -12,7 +12,7 @@ pub mod server;
 pub mod watch;
 pub mod workspace;
 
-pub use server::Server;
+pub use server::{Options, Server};
 
 /// The allocator `mirage-lsp` runs with (and its benchmark measures with).
 /// Each keystroke re-analyses the project, allocating and freeing hundreds
@@ -32,11 +32,21 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite + Unpin,
 {
+    serve_with(input, output, Options::default()).await;
+}
+
+/// [`serve`] with the given analysis schedule.
+pub async fn serve_with<I, O>(input: I, output: O, options: Options)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite + Unpin,
+{
     const PIPE: usize = 1 << 16;
     let (to_server, server_input) = tokio::io::duplex(PIPE);
     let (server_output, from_server) = tokio::io::duplex(PIPE);
     let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (service, socket) = tower_lsp_server::LspService::new(Server::new);
+    let (service, socket) =
+        tower_lsp_server::LspService::new(|client| Server::with_options(client, options));
     let session = async {
         let ((), ()) = tokio::join!(
             tower_lsp_server::Server::new(server_input, server_output, socket).serve(service),

@@ -6,8 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use mirage::diagnostic::FileId;
 use mirage::ide::{Index, index::IndexCache};
@@ -63,6 +62,10 @@ pub struct Project {
     parses: ParseCache,
     /// Names in unchanged files, reused by the next index.
     cache: IndexCache,
+    /// Changes to the project's buffers or files so far (a generation).
+    edits: u64,
+    /// The generation `current` was analysed at.
+    analysed: u64,
 }
 
 /// Everything the server knows.
@@ -76,6 +79,63 @@ pub struct Workspace {
 
 /// Diagnostics to send for one file.
 pub type Publish = Vec<(Uri, Vec<Diagnostic>, Option<i32>)>;
+
+/// One analysis to run, without the workspace lock: see
+/// [`Workspace::prepare`].
+pub struct Job {
+    dir: PathBuf,
+    files: Vec<(PathBuf, String)>,
+    /// The editor's version of each open buffer, as read.
+    versions: HashMap<PathBuf, i32>,
+    generation: u64,
+    parses: ParseCache,
+    cache: IndexCache,
+}
+
+/// A job's result, for [`Workspace::commit`].
+pub struct Done {
+    dir: PathBuf,
+    versions: HashMap<PathBuf, i32>,
+    generation: u64,
+    /// `None` if the resolver panicked.
+    snapshot: Option<Snapshot>,
+    parses: ParseCache,
+    cache: IndexCache,
+}
+
+impl Job {
+    /// Analyse (the long part; no lock is held).
+    pub fn run(self) -> Done {
+        let Job {
+            dir,
+            files,
+            versions,
+            generation,
+            mut parses,
+            mut cache,
+        } = self;
+        // The resolver promises never to panic; if it ever does, the server
+        // keeps the previous analysis rather than dying with the editor.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let analysis = resolve::analyze_cached(&dir, files, &mut parses);
+            let index = Index::with_cache(&analysis, &mut cache);
+            Snapshot { analysis, index }
+        }));
+        let snapshot = result.ok();
+        if snapshot.is_none() {
+            parses = ParseCache::default();
+            cache = IndexCache::default();
+        }
+        Done {
+            dir,
+            versions,
+            generation,
+            snapshot,
+            parses,
+            cache,
+        }
+    }
+}
 
 /// The project directory of a file.
 pub fn project_dir(path: &Path) -> PathBuf {
@@ -95,8 +155,33 @@ impl Workspace {
         self.projects.contains_key(dir)
     }
 
-    /// Re-analyse the project in `dir` and return what to publish.
+    /// Note a change to a buffer or file of the project in `dir`: its
+    /// analysis is stale until the next one.
+    pub fn touch(&mut self, dir: &Path) {
+        self.projects.entry(dir.to_path_buf()).or_default().edits += 1;
+    }
+
+    /// Whether the project in `dir` changed since its last analysis.
+    pub fn stale(&self, dir: &Path) -> bool {
+        self.projects
+            .get(dir)
+            .is_some_and(|p| p.edits > p.analysed || p.current.is_none() && p.edits > 0)
+    }
+
+    /// Re-analyse the project in `dir` now and return what to publish (the
+    /// server goes through [`Workspace::prepare`], [`Job::run`] and
+    /// [`Workspace::commit`] so that the lock is not held while analysing).
     pub fn analyze(&mut self, dir: &Path) -> Publish {
+        let job = self.prepare(dir);
+        let (publish, old) = self.commit(job.run());
+        drop(old);
+        publish
+    }
+
+    /// Everything one analysis of the project in `dir` reads: the texts
+    /// (open buffers over the disk, cached disk texts over re-reading) and
+    /// the caches, which the job holds until [`Workspace::commit`].
+    pub fn prepare(&mut self, dir: &Path) -> Job {
         let project = self.projects.entry(dir.to_path_buf()).or_default();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map(|entries| {
@@ -132,25 +217,41 @@ impl Workspace {
         project
             .disk
             .retain(|p, _| files.iter().any(|(f, _)| f == p));
-        // The resolver promises never to panic; if it ever does, the server
-        // keeps the previous analysis rather than dying with the editor.
-        let (parses, cache) = (&mut project.parses, &mut project.cache);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let analysis = resolve::analyze_cached(dir, files, parses);
-            let index = Index::with_cache(&analysis, cache);
-            Snapshot { analysis, index }
-        }));
-        let Ok(snapshot) = result else {
-            project.parses = ParseCache::default();
-            project.cache = IndexCache::default();
-            return Vec::new();
+        let versions = files
+            .iter()
+            .filter_map(|(p, _)| Some((p.clone(), self.buffers.get(p)?.version)))
+            .collect();
+        Job {
+            dir: dir.to_path_buf(),
+            files,
+            versions,
+            generation: project.edits,
+            parses: std::mem::take(&mut project.parses),
+            cache: std::mem::take(&mut project.cache),
+        }
+    }
+
+    /// Install the result of a job: the new snapshot and the caches.
+    /// Returns what to publish, and the snapshots it replaced, to be freed
+    /// by the caller once the diagnostics are out (freeing a large analysis
+    /// takes a while).
+    pub fn commit(&mut self, done: Done) -> (Publish, Vec<Arc<Snapshot>>) {
+        let project = self.projects.entry(done.dir).or_default();
+        project.analysed = project.analysed.max(done.generation);
+        let mut old = Vec::new();
+        let Some(snapshot) = done.snapshot else {
+            // The resolver panicked: keep the previous analysis, start the
+            // caches afresh.
+            return (Vec::new(), old);
         };
+        project.parses = done.parses;
+        project.cache = done.cache;
         let snapshot = Arc::new(snapshot);
         if snapshot.parses() {
-            drop_later(project.good.replace(snapshot.clone()));
+            old.extend(project.good.replace(snapshot.clone()));
         }
-        drop_later(project.current.replace(snapshot.clone()));
-        let publish = diagnostics(&snapshot, &project.published, &self.buffers);
+        old.extend(project.current.replace(snapshot.clone()));
+        let publish = diagnostics(&snapshot, &project.published, &done.versions);
         // Open buffers count as published: closing one always sends its
         // final list (empty when the file is gone).
         project.published = publish
@@ -160,7 +261,7 @@ impl Workspace {
                 (!d.is_empty() || self.buffers.contains_key(&path)).then_some(path)
             })
             .collect();
-        publish
+        (publish, old)
     }
 
     /// The snapshot holding `path`, with its file id.
@@ -177,32 +278,12 @@ impl Workspace {
     }
 }
 
-/// Drops `value` on a thread of its own. Freeing the previous analysis of a
-/// 5,000-line project took about a sixth of each keystroke's time to
-/// diagnostics; nothing waits for it.
-fn drop_later<T: Send + 'static>(value: T) {
-    type Garbage = Box<dyn Send>;
-    static JANITOR: OnceLock<Option<Sender<Garbage>>> = OnceLock::new();
-    let janitor = JANITOR.get_or_init(|| {
-        let (tx, rx) = channel::<Garbage>();
-        std::thread::Builder::new()
-            .name("mirage-lsp-drop".into())
-            .spawn(move || rx.into_iter().for_each(drop))
-            .ok()
-            .map(|_| tx)
-    });
-    if let Some(tx) = janitor {
-        // If the thread is gone, the value comes back and is dropped here.
-        let _ = tx.send(Box::new(value));
-    }
-}
-
 /// Diagnostics of every file of `snapshot`, plus empty lists for files
 /// that had some before.
 fn diagnostics(
     snapshot: &Snapshot,
     before: &HashSet<PathBuf>,
-    buffers: &HashMap<PathBuf, Buffer>,
+    versions: &HashMap<PathBuf, i32>,
 ) -> Publish {
     let a = &snapshot.analysis;
     let mut by_file: HashMap<FileId, Vec<Diagnostic>> = HashMap::new();
@@ -222,11 +303,11 @@ fn diagnostics(
             continue;
         }
         let diags = by_file.remove(&id).unwrap_or_default();
-        if diags.is_empty() && !before.contains(&file.path) && !buffers.contains_key(&file.path) {
+        if diags.is_empty() && !before.contains(&file.path) && !versions.contains_key(&file.path) {
             continue;
         }
         if let Some(uri) = convert::uri_of(&file.path) {
-            let version = buffers.get(&file.path).map(|b| b.version);
+            let version = versions.get(&file.path).copied();
             sent.insert(file.path.clone());
             out.push((uri, diags, version));
         }

@@ -10,8 +10,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
 
-type Reader = BufReader<Box<dyn AsyncRead + Unpin + Send>>;
+/// Messages from the server, read by a task of their own so that the
+/// server never blocks writing while the test writes (a test sending
+/// thousands of changes would otherwise deadlock with the server's
+/// replies filling the pipe).
+type Reader = mpsc::UnboundedReceiver<Value>;
 type Writer = Box<dyn AsyncWrite + Unpin + Send>;
 
 /// How long to wait for any one message before failing the test.
@@ -34,9 +39,14 @@ pub struct Client {
 impl Client {
     /// A server in this process, connected by an in-memory pipe.
     pub fn in_process() -> Self {
+        Self::in_process_with(mirage_lsp::Options::default())
+    }
+
+    /// [`Client::in_process`] with the given analysis schedule.
+    pub fn in_process_with(options: mirage_lsp::Options) -> Self {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
-        tokio::spawn(mirage_lsp::serve(server_read, server_write));
+        tokio::spawn(mirage_lsp::serve_with(server_read, server_write, options));
         let (read, write) = tokio::io::split(client_side);
         Client::over(Box::new(read), Box::new(write))
     }
@@ -44,7 +54,7 @@ impl Client {
     /// A client over the given streams.
     pub fn over(read: Box<dyn AsyncRead + Unpin + Send>, write: Writer) -> Self {
         Client {
-            reader: BufReader::new(read),
+            reader: read_messages(read),
             writer: write,
             next_id: 1,
             notifications: VecDeque::new(),
@@ -85,34 +95,10 @@ impl Client {
     }
 
     async fn receive(&mut self) -> Value {
-        tokio::time::timeout(TIMEOUT, self.receive_inner())
+        tokio::time::timeout(TIMEOUT, self.reader.recv())
             .await
             .expect("the server answered within the timeout")
-    }
-
-    async fn receive_inner(&mut self) -> Value {
-        let mut length = None;
-        loop {
-            let mut line = String::new();
-            let n = self.reader.read_line(&mut line).await.expect("read header");
-            assert!(n > 0, "the server closed the stream");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.strip_prefix("Content-Length: ") {
-                length = v.parse::<usize>().ok();
-            }
-        }
-        let mut body = vec![0; length.expect("Content-Length header")];
-        self.reader.read_exact(&mut body).await.expect("read body");
-        if std::env::var_os("LSP_TEST_DEBUG").is_some() {
-            eprintln!(
-                "<- {}",
-                String::from_utf8_lossy(&body[..body.len().min(200)])
-            );
-        }
-        serde_json::from_slice(&body).expect("JSON body")
+            .expect("the server closed the stream")
     }
 
     /// Send a request and wait for its response (its `result`, or the
@@ -193,6 +179,26 @@ impl Client {
         }
     }
 
+    /// The next `publishDiagnostics` for `uri`, whole (`uri`, `version`,
+    /// `diagnostics`), if one comes within `wait` (earlier ones queued are
+    /// consumed first).
+    pub async fn next_publish(&mut self, uri: &str, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(i) = self.notifications.iter().position(|n| {
+                n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+            }) {
+                let n = self.notifications.remove(i).expect("index in range");
+                return Some(n["params"].clone());
+            }
+            let message = match tokio::time::timeout_at(deadline, self.reader.recv()).await {
+                Err(_) => return None,
+                Ok(message) => message.expect("the server closed the stream"),
+            };
+            self.dispatch(message).await;
+        }
+    }
+
     /// `initialize` (with or without the editor watching files) and
     /// `initialized`.
     pub async fn initialize(&mut self, root: &Path, client_watches: bool) -> Value {
@@ -236,6 +242,47 @@ impl Client {
         assert_eq!(result, Value::Null);
         self.notify("exit", Value::Null).await;
     }
+}
+
+/// Read framed messages from `read` on a task of their own; the channel
+/// closes at the end of the stream.
+fn read_messages(read: Box<dyn AsyncRead + Unpin + Send>) -> Reader {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(read);
+        loop {
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                match reader.read_line(&mut line).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    length = v.parse::<usize>().ok();
+                }
+            }
+            let mut body = vec![0; length.expect("Content-Length header")];
+            if reader.read_exact(&mut body).await.is_err() {
+                return;
+            }
+            if std::env::var_os("LSP_TEST_DEBUG").is_some() {
+                eprintln!(
+                    "<- {}",
+                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                );
+            }
+            let message = serde_json::from_slice(&body).expect("JSON body");
+            if tx.send(message).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// The `file://` URI of a path.
