@@ -131,7 +131,10 @@ async fn malformed_frames_are_answered_and_the_server_keeps_serving() {
                 .is_some_and(|t| t.contains("service `api`")),
             "{name}: the request after it was answered: {answer:#}"
         );
-        assert!(child.try_wait().expect("status").is_none(), "{name}: exited");
+        assert!(
+            child.try_wait().expect("status").is_none(),
+            "{name}: exited"
+        );
     }
     // An unknown method is tower-lsp's answer, through the framing layer.
     let unknown = c.request("mirage/noSuchMethod", json!({})).await;
