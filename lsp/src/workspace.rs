@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use mirage::diagnostic::FileId;
 use mirage::ide::{Index, index::IndexCache};
-use mirage::resolve::{self, Analysis, ParseCache};
+use mirage::resolve::{self, Analysis, Keep, ParseCache};
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use crate::convert::{self, Text};
@@ -52,10 +52,13 @@ impl Snapshot {
 pub struct Project {
     /// Texts of files not open in the editor, as last read from disk.
     disk: HashMap<PathBuf, String>,
-    /// The latest analysis.
+    /// The latest analysis (`None` while the next one runs: requests wait
+    /// for it, and its memory is better spent on the next).
     pub current: Option<Arc<Snapshot>>,
-    /// The latest analysis in which every file parsed.
-    pub good: Option<Arc<Snapshot>>,
+    /// While the latest analysis has a syntax error: the model of the last
+    /// analysis in which every file parsed, for completion (no trees, no
+    /// index, no texts).
+    pub good: Option<Arc<Analysis>>,
     /// Files that were sent diagnostics, to clear them when they go away.
     published: HashSet<PathBuf>,
     /// Parsed trees of unchanged files, reused by the next analysis.
@@ -90,6 +93,13 @@ pub struct Job {
     generation: u64,
     parses: ParseCache,
     cache: IndexCache,
+    /// What the analysis keeps of the model: by default no instances
+    /// (nothing but hover's explanation reads them, and they are most of
+    /// an analysis's memory).
+    keep: Keep,
+    /// The analysis this one replaces, freed before it starts (keeping its
+    /// model for completion if it parsed); see [`Workspace::release`].
+    previous: Option<Arc<Snapshot>>,
 }
 
 /// A job's result, for [`Workspace::commit`].
@@ -101,6 +111,8 @@ pub struct Done {
     snapshot: Option<Snapshot>,
     parses: ParseCache,
     cache: IndexCache,
+    /// The model of the analysis replaced, if it parsed.
+    good: Option<Analysis>,
 }
 
 impl Job {
@@ -113,11 +125,21 @@ impl Job {
             generation,
             mut parses,
             mut cache,
+            keep,
+            previous,
         } = self;
+        // Free the replaced analysis first, and the names of files whose
+        // text changed (their trees go as they are re-parsed).
+        let good = previous.and_then(|p| p.parses().then(|| model_of(p)));
+        for (path, text) in &files {
+            if !parses.holds(path, text) {
+                cache.forget(path);
+            }
+        }
         // The resolver promises never to panic; if it ever does, the server
         // keeps the previous analysis rather than dying with the editor.
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let analysis = resolve::analyze_cached(&dir, files, &mut parses);
+            let analysis = resolve::analyze_keeping(&dir, files, &mut parses, &keep);
             let index = Index::with_cache(&analysis, &mut cache);
             Snapshot { analysis, index }
         }));
@@ -133,8 +155,67 @@ impl Job {
             snapshot,
             parses,
             cache,
+            good,
         }
     }
+}
+
+/// The model of an analysis, without its trees, texts and index (what
+/// completion reads of the last analysis that parsed).
+fn model_of(snapshot: Arc<Snapshot>) -> Analysis {
+    match Arc::try_unwrap(snapshot) {
+        Ok(s) => Analysis {
+            project: s.analysis.project,
+            variable_names: s.analysis.variable_names,
+            ..Analysis::default()
+        },
+        Err(shared) => Analysis {
+            project: shared.analysis.project.clone(),
+            variable_names: shared.analysis.variable_names.clone(),
+            ..Analysis::default()
+        },
+    }
+}
+
+impl Job {
+    /// The same job, freeing `previous` (from [`Workspace::release`])
+    /// before it analyses.
+    pub fn replacing(mut self, previous: Option<Arc<Snapshot>>) -> Job {
+        self.previous = previous;
+        self
+    }
+
+    /// The same job, resolving only the instance of `service` in
+    /// `environment` (for [`Job::explain`]).
+    pub fn explaining(mut self, environment: String, service: String) -> Job {
+        self.keep = Keep::Instance {
+            environment,
+            service,
+        };
+        self
+    }
+
+    /// The analysis alone (no snapshot is made of it); hand the caches back
+    /// with [`Workspace::give_back`].
+    pub fn explain(mut self) -> (Option<Analysis>, Caches) {
+        let analysis = catch_unwind(AssertUnwindSafe(|| {
+            resolve::analyze_keeping(&self.dir, self.files, &mut self.parses, &self.keep)
+        }))
+        .ok();
+        let caches = Caches {
+            dir: self.dir,
+            parses: self.parses,
+            cache: self.cache,
+        };
+        (analysis, caches)
+    }
+}
+
+/// A project's caches, out of it while a job runs.
+pub struct Caches {
+    dir: PathBuf,
+    parses: ParseCache,
+    cache: IndexCache,
 }
 
 /// The project directory of a file.
@@ -172,7 +253,8 @@ impl Workspace {
     /// server goes through [`Workspace::prepare`], [`Job::run`] and
     /// [`Workspace::commit`] so that the lock is not held while analysing).
     pub fn analyze(&mut self, dir: &Path) -> Publish {
-        let job = self.prepare(dir);
+        let previous = self.release(dir);
+        let job = self.prepare(dir).replacing(previous);
         let (publish, old) = self.commit(job.run());
         drop(old);
         publish
@@ -228,7 +310,22 @@ impl Workspace {
             generation: project.edits,
             parses: std::mem::take(&mut project.parses),
             cache: std::mem::take(&mut project.cache),
+            keep: Keep::Names,
+            previous: None,
         }
+    }
+
+    /// Take the current analysis of the project in `dir` out, for the next
+    /// analysis to free before it starts (see [`Job::replacing`]).
+    pub fn release(&mut self, dir: &Path) -> Option<Arc<Snapshot>> {
+        self.projects.get_mut(dir)?.current.take()
+    }
+
+    /// Put back the caches a job took (one whose result is not committed).
+    pub fn give_back(&mut self, caches: Caches) {
+        let project = self.projects.entry(caches.dir).or_default();
+        project.parses = caches.parses;
+        project.cache = caches.cache;
     }
 
     /// Install the result of a job: the new snapshot and the caches.
@@ -248,7 +345,9 @@ impl Workspace {
         project.cache = done.cache;
         let snapshot = Arc::new(snapshot);
         if snapshot.parses() {
-            old.extend(project.good.replace(snapshot.clone()));
+            project.good = None;
+        } else if let Some(good) = done.good {
+            project.good = Some(Arc::new(good));
         }
         old.extend(project.current.replace(snapshot.clone()));
         let publish = diagnostics(&snapshot, &project.published, &done.versions);
@@ -271,10 +370,10 @@ impl Workspace {
         Some((snapshot, file))
     }
 
-    /// The last snapshot in which every file parsed, else the current one.
-    pub fn good(&self, path: &Path) -> Option<Arc<Snapshot>> {
-        let p = self.projects.get(&project_dir(path))?;
-        p.good.clone().or_else(|| p.current.clone())
+    /// While the project of `path` has a syntax error, the model of its
+    /// last analysis in which every file parsed.
+    pub fn good(&self, path: &Path) -> Option<Arc<Analysis>> {
+        self.projects.get(&project_dir(path))?.good.clone()
     }
 }
 

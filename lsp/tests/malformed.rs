@@ -9,17 +9,6 @@ mod support;
 use serde_json::{Value, json};
 use support::{Client, find, fixture, pos};
 
-/// The server's peak resident memory (`VmHWM`), in bytes.
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("VmHWM")
-        * 1024
-}
-
 /// `count` deterministic random bytes that hold no `Content-Length`.
 fn random_bytes(count: usize) -> Vec<u8> {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -159,7 +148,7 @@ async fn a_frame_over_the_limit_is_skipped_without_buffering_it() {
     let api = find(&text, "service \"api\"", 9);
     still_serving(&mut c, &uri, api).await;
     let pid = child.id().expect("pid");
-    let before = peak_rss(pid);
+    let before = support::memory(pid).0;
     const SIZE: usize = 100 * 1024 * 1024;
     c.send_raw(format!("Content-Length: {SIZE}\r\n\r\n").as_bytes())
         .await;
@@ -176,7 +165,7 @@ async fn a_frame_over_the_limit_is_skipped_without_buffering_it() {
         "{error}"
     );
     still_serving(&mut c, &uri, api).await;
-    let grown = peak_rss(pid).saturating_sub(before);
+    let grown = support::memory(pid).0.saturating_sub(before);
     assert!(
         grown < 16 * 1024 * 1024,
         "peak memory grew by {grown} bytes for a skipped {SIZE}-byte frame"

@@ -285,6 +285,41 @@ fn read_messages(read: Box<dyn AsyncRead + Unpin + Send>) -> Reader {
     rx
 }
 
+/// The peak and current resident memory (`VmHWM`, `VmRSS`) of process
+/// `pid`, in bytes.
+pub fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// A project file of about `bytes` bytes and its number of services: a
+/// project, a layer, two environments, then 11-line services each
+/// referencing the one before (as `benches/latency.rs` generates them).
+pub fn large_document(bytes: usize) -> (String, usize) {
+    use std::fmt::Write as _;
+    let mut text = String::from(
+        "project \"bench\" {\n    region \"us-west2\"\n}\nlayer \"base\" {\n    vars {\n        LOG_LEVEL \"info\"\n    }\n}\nenvironment \"production\" layer=\"base\" {\n    replicas 2\n}\nenvironment \"staging\" layer=\"base\"\nservice \"s0\" {\n    image \"nginx:1.27\"\n}\n",
+    );
+    let mut i = 1;
+    while text.len() < bytes {
+        let dep = i - 1;
+        let _ = write!(
+            text,
+            "service \"s{i}\" {{\n    image \"nginx:1.27\"\n    port 3000\n    replicas 1\n    healthcheck \"/healthz\" timeout=30\n    vars {{\n        NAME \"s{i}\"\n        UPSTREAM \"http://${{{{s{dep}.RAILWAY_PRIVATE_DOMAIN}}}}:${{{{s{dep}.PORT}}}}\"\n    }}\n    depends-on \"s{dep}\"\n}}\n"
+        );
+        i += 1;
+    }
+    (text, i)
+}
+
 /// The `file://` URI of a path.
 pub fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
