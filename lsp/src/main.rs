@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         }
         Some("--help" | "-h") => {
             println!(
-                "mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version"
+                "mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version\n\nMalformed messages are answered with JSON-RPC errors and skipped; a message\nmay be at most 64 MiB. Problems are logged on stderr."
             );
             return ExitCode::SUCCESS;
         }
