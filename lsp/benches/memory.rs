@@ -71,14 +71,16 @@ async fn measure(size_mb: f64, burst: i64, keystrokes: i64) {
         c.notify("textDocument/didChange", change(2 + v)).await;
     }
     let mut publishes = 0;
-    while burst > 0 {
-        let p = c
-            .next_publish(&uri, Duration::from_secs(3600))
-            .await
-            .expect("published");
-        publishes += 1;
-        if p["version"] == 1 + burst {
-            break;
+    if burst > 0 {
+        loop {
+            let p = c
+                .next_publish(&uri, Duration::from_secs(3600))
+                .await
+                .expect("published");
+            publishes += 1;
+            if p["version"] == 1 + burst {
+                break;
+            }
         }
     }
     let burst_time = started.elapsed();

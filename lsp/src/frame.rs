@@ -131,7 +131,7 @@ enum State {
 }
 
 /// Splits a byte stream into LSP frames; see the module documentation.
-/// Feed it with [`Decoder::push`], take events with [`Decoder::next`] until
+/// Feed it with [`Decoder::push`], take events with [`Decoder::next_event`] until
 /// it returns `None`, and call [`Decoder::finish`] at the end of the input.
 #[derive(Debug)]
 pub struct Decoder {
@@ -249,7 +249,7 @@ impl Decoder {
 
     /// The next event from the bytes pushed so far; `None` when more input
     /// is needed.
-    pub fn next(&mut self) -> Option<Event> {
+    pub fn next_event(&mut self) -> Option<Event> {
         loop {
             match self.state {
                 State::Header => return self.header(),
@@ -339,7 +339,7 @@ impl Decoder {
                     Some(Ok(n)) => {
                         self.state = State::Body(n as usize);
                         self.scanned = 0;
-                        self.next()
+                        self.next_event()
                     }
                 };
             }
@@ -549,7 +549,7 @@ where
             return;
         }
         decoder.push(&chunk[..n]);
-        while let Some(event) = decoder.next() {
+        while let Some(event) = decoder.next_event() {
             match event {
                 Event::Frame(body) => match check(&body) {
                     Verdict::Forward => {
@@ -608,7 +608,7 @@ pub async fn write_output<S, O>(
                     break;
                 }
                 decoder.push(&chunk[..n]);
-                while let Some(event) = decoder.next() {
+                while let Some(event) = decoder.next_event() {
                     if let Event::Frame(body) = event
                         && !send(&mut output, &body).await
                     {
@@ -641,7 +641,7 @@ mod tests {
 
     fn events(decoder: &mut Decoder, input: &[u8]) -> Vec<Event> {
         decoder.push(input);
-        std::iter::from_fn(|| decoder.next()).collect()
+        std::iter::from_fn(|| decoder.next_event()).collect()
     }
 
     fn frame(body: &str) -> Vec<u8> {

@@ -158,17 +158,19 @@ impl Inner {
     async fn lane(self: Arc<Self>, dir: PathBuf, mut at_once: bool) {
         let mut since = Instant::now();
         loop {
-            while !at_once {
-                let deadline = {
-                    let lanes = lock(&self.lanes);
-                    let last = lanes.get(&dir).and_then(|l| l.last_change);
-                    let quiet = last.map_or(since, |l| l + self.options.quiet);
-                    quiet.min(since + self.options.max_wait)
-                };
-                if Instant::now() >= deadline {
-                    break;
+            if !at_once {
+                loop {
+                    let deadline = {
+                        let lanes = lock(&self.lanes);
+                        let last = lanes.get(&dir).and_then(|l| l.last_change);
+                        let quiet = last.map_or(since, |l| l + self.options.quiet);
+                        quiet.min(since + self.options.max_wait)
+                    };
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    tokio::time::sleep_until(deadline).await;
                 }
-                tokio::time::sleep_until(deadline).await;
             }
             self.analyze_now(&dir).await;
             since = Instant::now();
