@@ -137,7 +137,7 @@ impl Job {
             }
         }
         // The resolver promises never to panic; if it ever does, the server
-        // keeps the previous analysis rather than dying with the editor.
+        // keeps serving rather than dying with the editor.
         let result = catch_unwind(AssertUnwindSafe(|| {
             let analysis = resolve::analyze_keeping(&dir, files, &mut parses, &keep);
             let index = Index::with_cache(&analysis, &mut cache);
@@ -244,9 +244,7 @@ impl Workspace {
 
     /// Whether the project in `dir` changed since its last analysis.
     pub fn stale(&self, dir: &Path) -> bool {
-        self.projects
-            .get(dir)
-            .is_some_and(|p| p.edits > p.analysed || p.current.is_none() && p.edits > 0)
+        self.projects.get(dir).is_some_and(|p| p.edits > p.analysed)
     }
 
     /// Re-analyse the project in `dir` now and return what to publish (the
@@ -337,8 +335,9 @@ impl Workspace {
         project.analysed = project.analysed.max(done.generation);
         let mut old = Vec::new();
         let Some(snapshot) = done.snapshot else {
-            // The resolver panicked: keep the previous analysis, start the
-            // caches afresh.
+            // The resolver panicked (it promises not to): no analysis until
+            // the next change, and the caches start afresh; the server
+            // keeps serving.
             return (Vec::new(), old);
         };
         project.parses = done.parses;
