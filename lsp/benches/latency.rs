@@ -3,6 +3,11 @@
 //! changed file, and the time of a `completion` request. In-process server,
 //! the same JSON-RPC framing an editor uses. See docs/benchmarks.md.
 //!
+//! Each keystroke comes after a pause of the server's quiet period
+//! (`mirage_lsp::Options::default().quiet`), as a typist's do: keystrokes
+//! closer together than that are a burst, whose analysis waits for the
+//! burst to end (`lsp/tests/debounce.rs`).
+//!
 //!     cargo bench -p mirage-lsp --bench latency
 //!
 //! `MIRAGE_BENCH_ITERATIONS` sets the number of samples (default 200).
@@ -103,6 +108,7 @@ fn main() {
             } else {
                 (character + 1, "")
             };
+            tokio::time::sleep(mirage_lsp::Options::default().quiet).await;
             let started = Instant::now();
             c.notify(
                 "textDocument/didChange",

@@ -52,6 +52,29 @@ impl<'a> Text<'a> {
     }
 }
 
+/// The byte offset of a protocol position in `text`, as
+/// [`Text::offset`] computes it, but scanning only the lines up to it
+/// (no line index of the whole text: a change to a large document must not
+/// cost a pass over all of it).
+pub fn offset_in(text: &str, pos: Position) -> usize {
+    let start = match pos.line {
+        0 => 0,
+        n => match text.match_indices('\n').nth(n as usize - 1) {
+            Some((i, _)) => i + 1,
+            None => return text.len(),
+        },
+    };
+    let end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    let line = &text[start..end];
+    let at = At {
+        line: 0,
+        character: pos.character,
+    };
+    start + LineIndex::new(line).offset(line, at)
+}
+
 /// Where the standard library's files are written so that editors can open
 /// them (read-only) for go to definition.
 fn std_dir() -> &'static Path {
@@ -131,5 +154,22 @@ pub fn diagnostic(analysis: &Analysis, d: &diagnostic::Diagnostic, text: &Text) 
         message,
         related_information: (!related.is_empty()).then_some(related),
         ..Diagnostic::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_in_agrees_with_the_line_index() {
+        let text = "a\tb\r\nservice \"caf\u{e9}\" \u{1F600}x\n\u{1F600}\n\nlast";
+        let t = Text::new(text);
+        for line in 0..7 {
+            for character in 0..25 {
+                let pos = Position::new(line, character);
+                assert_eq!(offset_in(text, pos), t.offset(pos), "{pos:?}");
+            }
+        }
     }
 }

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         }
         Some("--help" | "-h") => {
             println!(
-                "mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version"
+                "mirage-lsp: the Mirage language server, speaking LSP over stdin/stdout\n\nusage: mirage-lsp [--stdio]\n       mirage-lsp --version\n\nMalformed messages are answered with JSON-RPC errors and skipped; a message\nmay be at most 64 MiB. Problems are logged on stderr."
             );
             return ExitCode::SUCCESS;
         }
@@ -39,5 +39,8 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(mirage_lsp::serve(tokio::io::stdin(), tokio::io::stdout()));
+    // A read of standard input may still be pending on a blocking thread
+    // (after `exit` the editor may keep the pipe open): do not wait for it.
+    runtime.shutdown_background();
     ExitCode::SUCCESS
 }

@@ -8,9 +8,8 @@ use std::sync::Arc;
 
 use notify::{RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
-use tower_lsp_server::Client;
 
-use crate::server::{Inner, publish};
+use crate::server::Inner;
 
 /// A `notify` watcher feeding changed paths to the server.
 pub struct Watcher {
@@ -22,7 +21,7 @@ impl Watcher {
     /// Start watching (no directory yet); `None` when the platform's
     /// watcher cannot start, in which case disk changes are seen when a
     /// buffer of the project changes.
-    pub fn start(inner: Arc<Inner>, client: Client) -> Option<Self> {
+    pub fn start(inner: Arc<Inner>) -> Option<Self> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<PathBuf>>();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if let Ok(event) = event
@@ -38,8 +37,7 @@ impl Watcher {
                 while let Ok(more) = rx.try_recv() {
                     paths.extend(more);
                 }
-                let list = inner.disk_changed(&paths);
-                publish(&client, list).await;
+                inner.disk_changed(&paths);
             }
         });
         Some(Watcher {

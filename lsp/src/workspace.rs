@@ -12,12 +12,11 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use mirage::diagnostic::FileId;
 use mirage::ide::{Index, index::IndexCache};
-use mirage::resolve::{self, Analysis, Input, MAX_SOURCE_BYTES, ParseCache, ReadError};
+use mirage::resolve::{self, Analysis, Input, Keep, MAX_SOURCE_BYTES, ParseCache, ReadError};
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use crate::convert::{self, Text};
@@ -60,16 +59,23 @@ pub struct Project {
     /// Files not open in the editor, as last read from disk (or why they
     /// could not be).
     disk: HashMap<PathBuf, Input>,
-    /// The latest analysis.
+    /// The latest analysis (`None` while the next one runs: requests wait
+    /// for it, and its memory is better spent on the next).
     pub current: Option<Arc<Snapshot>>,
-    /// The latest analysis in which every file parsed.
-    pub good: Option<Arc<Snapshot>>,
+    /// While the latest analysis has a syntax error: the model of the last
+    /// analysis in which every file parsed, for completion (no trees, no
+    /// index, no texts).
+    pub good: Option<Arc<Analysis>>,
     /// Files that were sent diagnostics, to clear them when they go away.
     published: HashSet<PathBuf>,
     /// Parsed trees of unchanged files, reused by the next analysis.
     parses: ParseCache,
     /// Names in unchanged files, reused by the next index.
     cache: IndexCache,
+    /// Changes to the project's buffers or files so far (a generation).
+    edits: u64,
+    /// The generation `current` was analysed at.
+    analysed: u64,
 }
 
 /// Everything the server knows.
@@ -83,6 +89,142 @@ pub struct Workspace {
 
 /// Diagnostics to send for one file.
 pub type Publish = Vec<(Uri, Vec<Diagnostic>, Option<i32>)>;
+
+/// One analysis to run, without the workspace lock: see
+/// [`Workspace::prepare`].
+pub struct Job {
+    dir: PathBuf,
+    files: Vec<Input>,
+    /// The editor's version of each open buffer, as read.
+    versions: HashMap<PathBuf, i32>,
+    generation: u64,
+    parses: ParseCache,
+    cache: IndexCache,
+    /// What the analysis keeps of the model: by default no instances
+    /// (nothing but hover's explanation reads them, and they are most of
+    /// an analysis's memory).
+    keep: Keep,
+    /// The analysis this one replaces, freed before it starts (keeping its
+    /// model for completion if it parsed); see [`Workspace::release`].
+    previous: Option<Arc<Snapshot>>,
+}
+
+/// A job's result, for [`Workspace::commit`].
+pub struct Done {
+    dir: PathBuf,
+    versions: HashMap<PathBuf, i32>,
+    generation: u64,
+    /// `None` if the resolver panicked.
+    snapshot: Option<Snapshot>,
+    parses: ParseCache,
+    cache: IndexCache,
+    /// The model of the analysis replaced, if it parsed.
+    good: Option<Analysis>,
+}
+
+impl Job {
+    /// Analyse (the long part; no lock is held).
+    pub fn run(self) -> Done {
+        let Job {
+            dir,
+            files,
+            versions,
+            generation,
+            mut parses,
+            mut cache,
+            keep,
+            previous,
+        } = self;
+        // Free the replaced analysis first, and the names of files whose
+        // text changed (their trees go as they are re-parsed).
+        let good = previous.and_then(|p| p.parses().then(|| model_of(p)));
+        for file in &files {
+            match file {
+                Input::Text(path, text) if parses.holds(path, text) => {}
+                other => cache.forget(other.path()),
+            }
+        }
+        // The resolver promises never to panic; if it ever does, the server
+        // keeps serving rather than dying with the editor.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let analysis = resolve::analyze_inputs(&dir, files, &mut parses, &keep);
+            let index = Index::with_cache(&analysis, &mut cache);
+            Snapshot { analysis, index }
+        }));
+        let snapshot = result.ok();
+        if snapshot.is_none() {
+            parses = ParseCache::default();
+            cache = IndexCache::default();
+        }
+        Done {
+            dir,
+            versions,
+            generation,
+            snapshot,
+            parses,
+            cache,
+            good,
+        }
+    }
+}
+
+/// The model of an analysis, without its trees, texts and index (what
+/// completion reads of the last analysis that parsed).
+fn model_of(snapshot: Arc<Snapshot>) -> Analysis {
+    match Arc::try_unwrap(snapshot) {
+        Ok(s) => Analysis {
+            project: s.analysis.project,
+            variable_names: s.analysis.variable_names,
+            ..Analysis::default()
+        },
+        Err(shared) => Analysis {
+            project: shared.analysis.project.clone(),
+            variable_names: shared.analysis.variable_names.clone(),
+            ..Analysis::default()
+        },
+    }
+}
+
+impl Job {
+    /// The same job, freeing `previous` (from [`Workspace::release`])
+    /// before it analyses.
+    pub fn replacing(mut self, previous: Option<Arc<Snapshot>>) -> Job {
+        self.previous = previous;
+        self
+    }
+
+    /// The same job, resolving only the instance of `service` in
+    /// `environment` (for [`Job::explain`]).
+    pub fn explaining(mut self, environment: String, service: String) -> Job {
+        self.keep = Keep::Instance {
+            environment,
+            service,
+        };
+        self
+    }
+
+    /// The analysis alone (no snapshot is made of it); hand the caches back
+    /// with [`Workspace::give_back`].
+    pub fn explain(mut self) -> (Option<Analysis>, Caches) {
+        let analysis = catch_unwind(AssertUnwindSafe(|| {
+            resolve::analyze_inputs(&self.dir, self.files, &mut self.parses, &self.keep)
+        }))
+        .ok();
+        let caches = Caches {
+            dir: self.dir,
+            parses: self.parses,
+            cache: self.cache,
+        };
+        (analysis, caches)
+    }
+}
+
+/// A project's caches, out of it while a job runs.
+pub struct Caches {
+    dir: PathBuf,
+    parses: ParseCache,
+    cache: IndexCache,
+}
 
 /// The project directory of a file.
 pub fn project_dir(path: &Path) -> PathBuf {
@@ -102,8 +244,32 @@ impl Workspace {
         self.projects.contains_key(dir)
     }
 
-    /// Re-analyse the project in `dir` and return what to publish.
+    /// Note a change to a buffer or file of the project in `dir`: its
+    /// analysis is stale until the next one.
+    pub fn touch(&mut self, dir: &Path) {
+        self.projects.entry(dir.to_path_buf()).or_default().edits += 1;
+    }
+
+    /// Whether the project in `dir` changed since its last analysis.
+    pub fn stale(&self, dir: &Path) -> bool {
+        self.projects.get(dir).is_some_and(|p| p.edits > p.analysed)
+    }
+
+    /// Re-analyse the project in `dir` now and return what to publish (the
+    /// server goes through [`Workspace::prepare`], [`Job::run`] and
+    /// [`Workspace::commit`] so that the lock is not held while analysing).
     pub fn analyze(&mut self, dir: &Path) -> Publish {
+        let previous = self.release(dir);
+        let job = self.prepare(dir).replacing(previous);
+        let (publish, old) = self.commit(job.run());
+        drop(old);
+        publish
+    }
+
+    /// Everything one analysis of the project in `dir` reads: the texts
+    /// (open buffers over the disk, cached disk texts over re-reading) and
+    /// the caches, which the job holds until [`Workspace::commit`].
+    pub fn prepare(&mut self, dir: &Path) -> Job {
         let project = self.projects.entry(dir.to_path_buf()).or_default();
         let mut paths = resolve::project_paths(dir).unwrap_or_default();
         for path in self.buffers.keys() {
@@ -130,25 +296,62 @@ impl Workspace {
         project
             .disk
             .retain(|p, _| files.iter().any(|f| f.path() == p));
-        // The resolver promises never to panic; if it ever does, the server
-        // keeps the previous analysis rather than dying with the editor.
-        let (parses, cache) = (&mut project.parses, &mut project.cache);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let analysis = resolve::analyze_inputs(dir, files, parses);
-            let index = Index::with_cache(&analysis, cache);
-            Snapshot { analysis, index }
-        }));
-        let Ok(snapshot) = result else {
-            project.parses = ParseCache::default();
-            project.cache = IndexCache::default();
-            return Vec::new();
+        let versions = files
+            .iter()
+            .filter_map(|f| {
+                let path = f.path();
+                Some((path.to_path_buf(), self.buffers.get(path)?.version))
+            })
+            .collect();
+        Job {
+            dir: dir.to_path_buf(),
+            files,
+            versions,
+            generation: project.edits,
+            parses: std::mem::take(&mut project.parses),
+            cache: std::mem::take(&mut project.cache),
+            keep: Keep::Names,
+            previous: None,
+        }
+    }
+
+    /// Take the current analysis of the project in `dir` out, for the next
+    /// analysis to free before it starts (see [`Job::replacing`]).
+    pub fn release(&mut self, dir: &Path) -> Option<Arc<Snapshot>> {
+        self.projects.get_mut(dir)?.current.take()
+    }
+
+    /// Put back the caches a job took (one whose result is not committed).
+    pub fn give_back(&mut self, caches: Caches) {
+        let project = self.projects.entry(caches.dir).or_default();
+        project.parses = caches.parses;
+        project.cache = caches.cache;
+    }
+
+    /// Install the result of a job: the new snapshot and the caches.
+    /// Returns what to publish, and the snapshots it replaced, to be freed
+    /// by the caller once the diagnostics are out (freeing a large analysis
+    /// takes a while).
+    pub fn commit(&mut self, done: Done) -> (Publish, Vec<Arc<Snapshot>>) {
+        let project = self.projects.entry(done.dir).or_default();
+        project.analysed = project.analysed.max(done.generation);
+        let mut old = Vec::new();
+        let Some(snapshot) = done.snapshot else {
+            // The resolver panicked (it promises not to): no analysis until
+            // the next change, and the caches start afresh; the server
+            // keeps serving.
+            return (Vec::new(), old);
         };
+        project.parses = done.parses;
+        project.cache = done.cache;
         let snapshot = Arc::new(snapshot);
         if snapshot.parses() {
-            drop_later(project.good.replace(snapshot.clone()));
+            project.good = None;
+        } else if let Some(good) = done.good {
+            project.good = Some(Arc::new(good));
         }
-        drop_later(project.current.replace(snapshot.clone()));
-        let publish = diagnostics(&snapshot, &project.published, &self.buffers);
+        old.extend(project.current.replace(snapshot.clone()));
+        let publish = diagnostics(&snapshot, &project.published, &done.versions);
         // Open buffers count as published: closing one always sends its
         // final list (empty when the file is gone).
         project.published = publish
@@ -158,7 +361,7 @@ impl Workspace {
                 (!d.is_empty() || self.buffers.contains_key(&path)).then_some(path)
             })
             .collect();
-        publish
+        (publish, old)
     }
 
     /// The snapshot holding `path`, with its file id.
@@ -168,30 +371,10 @@ impl Workspace {
         Some((snapshot, file))
     }
 
-    /// The last snapshot in which every file parsed, else the current one.
-    pub fn good(&self, path: &Path) -> Option<Arc<Snapshot>> {
-        let p = self.projects.get(&project_dir(path))?;
-        p.good.clone().or_else(|| p.current.clone())
-    }
-}
-
-/// Drops `value` on a thread of its own. Freeing the previous analysis of a
-/// 5,000-line project took about a sixth of each keystroke's time to
-/// diagnostics; nothing waits for it.
-fn drop_later<T: Send + 'static>(value: T) {
-    type Garbage = Box<dyn Send>;
-    static JANITOR: OnceLock<Option<Sender<Garbage>>> = OnceLock::new();
-    let janitor = JANITOR.get_or_init(|| {
-        let (tx, rx) = channel::<Garbage>();
-        std::thread::Builder::new()
-            .name("mirage-lsp-drop".into())
-            .spawn(move || rx.into_iter().for_each(drop))
-            .ok()
-            .map(|_| tx)
-    });
-    if let Some(tx) = janitor {
-        // If the thread is gone, the value comes back and is dropped here.
-        let _ = tx.send(Box::new(value));
+    /// While the project of `path` has a syntax error, the model of its
+    /// last analysis in which every file parsed.
+    pub fn good(&self, path: &Path) -> Option<Arc<Analysis>> {
+        self.projects.get(&project_dir(path))?.good.clone()
     }
 }
 
@@ -200,7 +383,7 @@ fn drop_later<T: Send + 'static>(value: T) {
 fn diagnostics(
     snapshot: &Snapshot,
     before: &HashSet<PathBuf>,
-    buffers: &HashMap<PathBuf, Buffer>,
+    versions: &HashMap<PathBuf, i32>,
 ) -> Publish {
     let a = &snapshot.analysis;
     let mut by_file: HashMap<FileId, Vec<Diagnostic>> = HashMap::new();
@@ -220,11 +403,11 @@ fn diagnostics(
             continue;
         }
         let diags = by_file.remove(&id).unwrap_or_default();
-        if diags.is_empty() && !before.contains(&file.path) && !buffers.contains_key(&file.path) {
+        if diags.is_empty() && !before.contains(&file.path) && !versions.contains_key(&file.path) {
             continue;
         }
         if let Some(uri) = convert::uri_of(&file.path) {
-            let version = buffers.get(&file.path).map(|b| b.version);
+            let version = versions.get(&file.path).copied();
             sent.insert(file.path.clone());
             out.push((uri, diags, version));
         }

@@ -45,9 +45,12 @@ pub struct Completion {
 }
 
 /// Completions at byte `offset` of `file`, whose current text is `text`
-/// (the text `index` was built from).
+/// (the text `analysis` and `index` were built from). Variables come from
+/// `names` too: the last analysis in which every file parsed (a half-typed
+/// file lacks what its broken part declared), or `analysis` itself.
 pub fn complete(
     analysis: &Analysis,
+    names: &Analysis,
     index: &Index,
     file: FileId,
     text: &str,
@@ -75,7 +78,7 @@ pub fn complete(
         let replace = Span::new(offset - body.rsplit('.').next().map_or(0, str::len), offset);
         let out = Out { replace };
         return match body.split_once('.') {
-            Some((svc, _)) => variables_of(analysis, index, svc, &out),
+            Some((svc, _)) => variables_of(&[analysis, names], index, svc, &out),
             None => {
                 let mut items = Vec::new();
                 for s in index.names(Kind::Service) {
@@ -83,7 +86,7 @@ pub fn complete(
                 }
                 items.push(out.item("shared", ItemKind::Variable, Some("shared variables"), None));
                 if let Some(svc) = path.service() {
-                    items.extend(variables_of(analysis, index, svc, &out));
+                    items.extend(variables_of(&[analysis, names], index, svc, &out));
                 } else {
                     items.extend(railway_vars(&out));
                 }
@@ -210,22 +213,34 @@ fn values(index: &Index, arg: Arg, out: &Out) -> Vec<Completion> {
     }
 }
 
-/// Variables of `service` in any environment, then those Railway provides.
-fn variables_of(analysis: &Analysis, index: &Index, service: &str, out: &Out) -> Vec<Completion> {
+/// Variables of `service` in any environment of the `analyses`, then
+/// those Railway provides.
+fn variables_of(
+    analyses: &[&Analysis],
+    index: &Index,
+    service: &str,
+    out: &Out,
+) -> Vec<Completion> {
     let mut names: BTreeSet<&str> = BTreeSet::new();
-    if service == "shared" {
-        for env in &analysis.project.environments {
-            names.extend(env.shared_variables.keys().map(String::as_str));
+    for analysis in analyses {
+        if service == "shared" {
+            for env in &analysis.project.environments {
+                names.extend(env.shared_variables.keys().map(String::as_str));
+            }
+            continue;
         }
-    } else {
         for env in &analysis.project.environments {
             if let Some(s) = env.service(service) {
                 names.extend(s.variables.keys().map(String::as_str));
             }
         }
+        // An analysis that kept no instances (`Keep::Names`).
+        if let Some(known) = analysis.variable_names.get(service) {
+            names.extend(known.iter().map(String::as_str));
+        }
     }
     // Declared in the text but not in the model (no environment yet).
-    for o in &index.occurrences {
+    for o in index.occurrences() {
         if o.def && o.kind == Kind::Variable && o.owner.as_deref() == Some(service) {
             names.insert(&o.name);
         }

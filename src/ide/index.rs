@@ -66,8 +66,9 @@ pub struct Occurrence {
 /// analysis's own `documents`).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    /// Every occurrence, by file then position.
-    pub occurrences: Vec<Occurrence>,
+    /// The occurrences of each file, by `FileId`, in position order (shared
+    /// with the [`IndexCache`]: a large file's names are held once).
+    files: Vec<Arc<Vec<Occurrence>>>,
     /// Path of each file, by `FileId`.
     pub paths: Vec<PathBuf>,
 }
@@ -84,8 +85,16 @@ struct CachedFile {
     /// The tree the occurrences were read from (the analysis's own, shared
     /// with its parse cache: the same `Arc` means the same text).
     document: Arc<Document>,
-    /// Occurrences with `file` set to `FileId(0)`.
-    occurrences: Vec<Occurrence>,
+    /// The occurrences, with `file` set to this id.
+    occurrences: Arc<Vec<Occurrence>>,
+}
+
+impl IndexCache {
+    /// Forget the names of `path` (its text changed: they are rebuilt by
+    /// the next index, and until then they only take memory).
+    pub fn forget(&mut self, path: &Path) {
+        self.files.remove(path);
+    }
 }
 
 impl Index {
@@ -106,36 +115,33 @@ impl Index {
                 .get(id.0 as usize)
                 .cloned()
                 .unwrap_or_else(|| Arc::new(syntax::parse(id, &file.text).document));
-            let hit = cache
-                .files
-                .get(&file.path)
-                .is_some_and(|c| Arc::ptr_eq(&c.document, &document));
+            let hit = cache.files.get(&file.path).is_some_and(|c| {
+                Arc::ptr_eq(&c.document, &document)
+                    && c.occurrences.first().is_none_or(|o| o.file == id)
+            });
             if !hit {
                 let mut occurrences = Vec::new();
                 let mut w = Walker {
                     text: &file.text,
-                    file: FileId(0),
+                    file: id,
                     out: &mut occurrences,
                     env: None,
                 };
                 for node in &document.nodes {
                     w.top(node);
                 }
+                occurrences.shrink_to_fit();
                 cache.files.insert(
                     file.path.clone(),
                     CachedFile {
                         document,
-                        occurrences,
+                        occurrences: Arc::new(occurrences),
                     },
                 );
             }
-            if let Some(c) = cache.files.get(&file.path) {
-                index
-                    .occurrences
-                    .extend(c.occurrences.iter().map(|o| Occurrence {
-                        file: id,
-                        ..o.clone()
-                    }));
+            match cache.files.get(&file.path) {
+                Some(c) => index.files.push(c.occurrences.clone()),
+                None => index.files.push(Arc::default()),
             }
             index.paths.push(file.path.clone());
             seen.insert(file.path.clone(), ());
@@ -144,11 +150,17 @@ impl Index {
         index
     }
 
+    /// Every occurrence, by file then position.
+    pub fn occurrences(&self) -> impl DoubleEndedIterator<Item = &Occurrence> {
+        self.files.iter().flat_map(|f| f.iter())
+    }
+
     /// The occurrence at `offset` of `file`.
     pub fn at(&self, file: FileId, offset: usize) -> Option<&Occurrence> {
-        self.occurrences
+        self.files
+            .get(file.0 as usize)?
             .iter()
-            .find(|o| o.file == file && o.span.contains(offset))
+            .find(|o| o.span.contains(offset))
     }
 
     /// Whether `a` and `b` name the same thing.
@@ -158,24 +170,20 @@ impl Index {
 
     /// The declarations of what `occ` names (several when duplicated).
     pub fn definitions(&self, occ: &Occurrence) -> Vec<&Occurrence> {
-        self.occurrences
-            .iter()
+        self.occurrences()
             .filter(|o| o.def && Self::same(o, occ))
             .collect()
     }
 
     /// Every occurrence of what `occ` names, declarations included.
     pub fn references(&self, occ: &Occurrence) -> Vec<&Occurrence> {
-        self.occurrences
-            .iter()
-            .filter(|o| Self::same(o, occ))
-            .collect()
+        self.occurrences().filter(|o| Self::same(o, occ)).collect()
     }
 
     /// Declared names of `kind`, each once, in order of appearance.
     pub fn names(&self, kind: Kind) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for o in &self.occurrences {
+        for o in self.occurrences() {
             if o.def && o.kind == kind && !out.contains(&o.name.as_str()) {
                 out.push(&o.name);
             }
@@ -444,23 +452,17 @@ mod tests {
             .collect();
         assert_eq!(spans, ["db", "db", "db", "db"]);
         let url = index
-            .occurrences
-            .iter()
+            .occurrences()
             .filter(|o| o.kind == Kind::Variable && o.name == "URL")
             .count();
         assert_eq!(url, 2);
         let port = index
-            .occurrences
-            .iter()
+            .occurrences()
             .find(|o| o.name == "PORT")
             .expect("PORT");
         assert_eq!(&text[port.span.start..port.span.end], "PORT");
         assert_eq!(port.owner.as_deref(), Some("api"));
-        let env = index
-            .occurrences
-            .iter()
-            .rfind(|o| o.name == "db")
-            .expect("db");
+        let env = index.occurrences().rfind(|o| o.name == "db").expect("db");
         assert_eq!(env.env.as_deref(), Some("production"));
     }
 }

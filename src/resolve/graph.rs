@@ -14,16 +14,28 @@ use crate::model::{Dependency, DependencyReason, Environment};
 /// environment: it is built for every environment on every analysis (each
 /// keystroke in an editor), and copying names and provenance showed.
 pub fn dependency_graph(env: &Environment) -> DiGraph<&str, &Dependency> {
-    let mut graph = DiGraph::with_capacity(env.services.len(), env.services.len());
-    let mut index: HashMap<&str, NodeIndex> = HashMap::with_capacity(env.services.len());
-    for s in &env.services {
-        index.insert(&s.name, graph.add_node(s.name.as_str()));
+    graph_of(
+        env.services
+            .iter()
+            .map(|s| (s.name.as_str(), s.dependencies.as_slice())),
+    )
+}
+
+/// The dependency graph of services given as (name, dependencies), in
+/// order.
+pub fn graph_of<'a>(
+    services: impl ExactSizeIterator<Item = (&'a str, &'a [Dependency])> + Clone,
+) -> DiGraph<&'a str, &'a Dependency> {
+    let mut graph = DiGraph::with_capacity(services.len(), services.len());
+    let mut index: HashMap<&str, NodeIndex> = HashMap::with_capacity(services.len());
+    for (name, _) in services.clone() {
+        index.insert(name, graph.add_node(name));
     }
-    for s in &env.services {
-        let Some(&from) = index.get(s.name.as_str()) else {
+    for (name, dependencies) in services {
+        let Some(&from) = index.get(name) else {
             continue;
         };
-        for d in &s.dependencies {
+        for d in dependencies {
             if let Some(&to) = index.get(d.target.as_str()) {
                 graph.add_edge(from, to, d);
             }
@@ -69,9 +81,12 @@ pub fn cycle_in<N, E>(graph: &DiGraph<N, E>, scc: &[NodeIndex]) -> Vec<EdgeIndex
     Vec::new()
 }
 
-/// One `dependency_cycle` diagnostic per cycle, each edge a label.
-pub fn cycle_diagnostics(env: &Environment) -> Vec<Diagnostic> {
-    let graph = dependency_graph(env);
+/// One `dependency_cycle` diagnostic per cycle of the graph of `services`
+/// (name, dependencies), each edge a label.
+pub fn cycle_diagnostics<'a>(
+    services: impl ExactSizeIterator<Item = (&'a str, &'a [Dependency])> + Clone,
+) -> Vec<Diagnostic> {
+    let graph = graph_of(services);
     let mut out = Vec::new();
     for mut scc in petgraph::algo::tarjan_scc(&graph) {
         let self_loop = scc.len() == 1 && graph.find_edge(scc[0], scc[0]).is_some();

@@ -159,6 +159,9 @@ impl ParseCache {
         {
             return (c.document.clone(), c.errors.clone());
         }
+        // The old tree goes before the new one is built (a large file's
+        // two trees at once were the peak of an editor's re-analysis).
+        self.files.remove(path);
         let (document, errors) = syntax::parse_tree(text);
         let document = Arc::new(document);
         self.files.insert(
@@ -170,6 +173,14 @@ impl ParseCache {
             },
         );
         (document, errors)
+    }
+
+    /// Whether the tree of `path` in the cache was parsed from `text` (the
+    /// next analysis will reuse it).
+    pub fn holds(&self, path: &Path, text: &str) -> bool {
+        self.files
+            .get(&normalize(path))
+            .is_some_and(|c| *c.text == *text)
     }
 
     /// Forget every file not in `keep`.

@@ -30,6 +30,7 @@ pub mod suggest;
 pub mod value;
 mod variable;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -57,6 +58,36 @@ pub struct Analysis {
     /// The parsed tree of each file, indexed by `FileId` (shared with the
     /// [`ParseCache`] it was parsed through; missing for pseudo-files).
     pub documents: Vec<Arc<Document>>,
+    /// With [`Keep::Names`], which keeps no instances: the names of each
+    /// service's variables, in any environment (Railway's own excluded).
+    /// Empty otherwise (the instances have them).
+    pub variable_names: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// How much of the model an analysis keeps. The instances of services in
+/// environments are most of an analysis's memory (one per service per
+/// environment, each holding every setting with its provenance): an editor
+/// needs the diagnostics, not the instances.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Every instance of every environment (`plan`, `apply`, `config`).
+    #[default]
+    Everything,
+    /// The diagnostics (the same as with `Everything`) and
+    /// [`Analysis::variable_names`]; each environment's instances are
+    /// dropped once they are checked, so that at most one environment's
+    /// are in memory. Environments keep their own settings and shared
+    /// variables.
+    Names,
+    /// Only the instance of `service` in `environment` (the other
+    /// environments and instances are not built); diagnostics are
+    /// incomplete. What hovering a service shows.
+    Instance {
+        /// The environment.
+        environment: String,
+        /// The service.
+        service: String,
+    },
 }
 
 impl Analysis {
@@ -211,6 +242,7 @@ fn io_problem(dir: &Path, code: &'static str, message: String) -> Analysis {
         project: model::Project::default(),
         diagnostics: vec![Diagnostic::error(code, id, Span::at(0), message).with_help(help)],
         documents: Vec::new(),
+        variable_names: BTreeMap::new(),
     }
 }
 
@@ -237,18 +269,33 @@ pub fn analyze_cached(
     files: Vec<(PathBuf, String)>,
     cache: &mut ParseCache,
 ) -> Analysis {
+    analyze_keeping(root, files, cache, &Keep::Everything)
+}
+
+/// [`analyze_cached`] keeping only what `keep` says of the model.
+pub fn analyze_keeping(
+    root: &Path,
+    files: Vec<(PathBuf, String)>,
+    cache: &mut ParseCache,
+    keep: &Keep,
+) -> Analysis {
     let inputs = files
         .into_iter()
         .map(|(p, t)| load::Input::Text(p, t))
         .collect();
-    run(root, inputs, &Overrides::default(), cache)
+    run_keeping(root, inputs, &Overrides::default(), cache, keep)
 }
 
 /// [`analyze_cached`] for texts that may have failed to read (the language
 /// server reads files from disk with [`read_project_input`] and keeps the
 /// result): each unreadable one is a diagnostic on its file.
-pub fn analyze_inputs(root: &Path, inputs: Vec<Input>, cache: &mut ParseCache) -> Analysis {
-    run(root, inputs, &Overrides::default(), cache)
+pub fn analyze_inputs(
+    root: &Path,
+    inputs: Vec<Input>,
+    cache: &mut ParseCache,
+    keep: &Keep,
+) -> Analysis {
+    run_keeping(root, inputs, &Overrides::default(), cache, keep)
 }
 
 fn run(
@@ -256,6 +303,16 @@ fn run(
     inputs: Vec<load::Input>,
     overrides: &Overrides,
     cache: &mut ParseCache,
+) -> Analysis {
+    run_keeping(root, inputs, overrides, cache, &Keep::Everything)
+}
+
+fn run_keeping(
+    root: &Path,
+    inputs: Vec<load::Input>,
+    overrides: &Overrides,
+    cache: &mut ParseCache,
+    keep: &Keep,
 ) -> Analysis {
     if inputs.is_empty() {
         return io_problem(
@@ -272,8 +329,22 @@ fn run(
     } = load::load(root, inputs, cache);
     let decls = decl::read_decls(&files, &documents, &is_std, &mut diagnostics);
     let override_vars = override_vars(&mut files, overrides, &mut diagnostics);
-    let (project, detached) = project::resolve(&decls, &files, &override_vars, &mut diagnostics);
-    rules::check(&project, detached.as_ref(), &documents, &mut diagnostics);
+    // Railway's rules see each instance as it is built: the language
+    // server's resolution (`Keep::Names`) does not keep them.
+    let plan = decls
+        .project
+        .as_ref()
+        .and_then(|p| p.plan.as_ref().map(|(plan, _)| *plan));
+    let mut checker = rules::Checker::new(plan, &documents);
+    let (project, _detached, variable_names) = project::resolve(
+        &decls,
+        &files,
+        &override_vars,
+        keep,
+        &mut checker,
+        &mut diagnostics,
+    );
+    checker.finish(&mut diagnostics);
     // The same mistake seen from several environments is one diagnostic.
     diagnostics.sort_by(|a, b| {
         (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(
@@ -294,6 +365,7 @@ fn run(
         project,
         diagnostics,
         documents,
+        variable_names,
     }
 }
 
@@ -354,6 +426,74 @@ mod tests {
 
     fn codes(a: &Analysis) -> Vec<&'static str> {
         a.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    /// `Keep::Names` finds the same diagnostics without keeping instances,
+    /// and `Keep::Instance` builds the one instance as `Keep::Everything`
+    /// does.
+    #[test]
+    fn keeping_less_of_the_model_changes_no_diagnostic() {
+        let root = Path::new("/p");
+        let files = vec![(
+            root.join("main.mirage"),
+            "project \"p\"\nlayer \"base\" {\n    vars { LOG \"info\" }\n}\nenvironment \"production\" layer=\"base\" {\n    service \"api\" { vars { ONLY_PROD \"1\" } }\n}\nenvironment \"staging\"\nservice \"db\" {\n    image \"postgres:16\"\n    vars { URL \"x\" }\n}\nservice \"api\" {\n    image \"api:1\"\n    port 8080\n    vars {\n        DB \"${{db.URL}}\"\n        BAD \"${{db.NOPE}}\"\n    }\n    depends-on \"api\"\n}\n"
+                .to_string(),
+        )];
+        let all = analyze_keeping(
+            root,
+            files.clone(),
+            &mut ParseCache::default(),
+            &Keep::Everything,
+        );
+        let names = analyze_keeping(
+            root,
+            files.clone(),
+            &mut ParseCache::default(),
+            &Keep::Names,
+        );
+        assert!(
+            codes(&all).contains(&"mirage::resolve::unknown_variable"),
+            "{:?}",
+            codes(&all)
+        );
+        assert!(
+            codes(&all).contains(&"mirage::resolve::dependency_cycle"),
+            "{:?}",
+            codes(&all)
+        );
+        assert_eq!(
+            format!("{:?}", all.diagnostics),
+            format!("{:?}", names.diagnostics)
+        );
+        assert!(all.variable_names.is_empty());
+        assert_eq!(names.project.environments.len(), 2);
+        assert!(
+            names
+                .project
+                .environments
+                .iter()
+                .all(|e| e.services.is_empty())
+        );
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            names.variable_names.get("api"),
+            Some(&set(&["BAD", "DB", "LOG", "ONLY_PROD"]))
+        );
+        assert_eq!(names.variable_names.get("db"), Some(&set(&["LOG", "URL"])));
+
+        let keep = Keep::Instance {
+            environment: "production".into(),
+            service: "api".into(),
+        };
+        let one = analyze_keeping(root, files, &mut ParseCache::default(), &keep);
+        assert_eq!(one.project.environments.len(), 1);
+        let env = &one.project.environments[0];
+        assert_eq!(env.services.len(), 1);
+        let full = all
+            .project
+            .environment("production")
+            .and_then(|e| e.service("api"));
+        assert_eq!(format!("{:?}", full), format!("{:?}", env.service("api")));
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! From declarations to the model: name lookups, chains, one instance per
 //! service per environment, reference checks and dependency edges.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::At;
 use super::block::{Block, Key, Set, Val};
 use super::chain::{self, Kind};
 use super::decl::{Decls, EnvDecl};
@@ -11,6 +10,7 @@ use super::instance::{self, Steps};
 use super::suggest::did_you_mean;
 use super::value;
 use super::variable::RAILWAY_PROVIDED;
+use super::{At, Keep};
 use crate::diagnostic::{Diagnostic, FileId, SourceFiles, Span};
 use crate::model::{
     self, Dependency, DependencyReason, Environment, Level, Origin, Valued, VarRef, VarValue,
@@ -24,17 +24,23 @@ pub struct OverrideVar {
     pub var: (String, Set<VarValue>),
 }
 
-/// Resolve every environment. When the project declares none, the
-/// services are still resolved once, as in an environment with no layer,
-/// so that what does not depend on an environment is checked: that
-/// detached environment is returned beside the project (it is not one of
-/// its environments: nothing is applied to it).
+/// Per service, the names of its variables (see [`Keep::Names`]).
+pub type VariableNames = BTreeMap<String, BTreeSet<String>>;
+
+/// Resolve every environment, keeping what `keep` says. When the project
+/// declares none, the services are still resolved once, as in an
+/// environment with no layer, so that what does not depend on an
+/// environment is checked: that detached environment is returned beside
+/// the project (it is not one of its environments: nothing is applied to
+/// it).
 pub fn resolve(
     decls: &Decls,
     files: &SourceFiles,
     overrides: &[OverrideVar],
+    keep: &Keep,
+    checker: &mut super::rules::Checker,
     diags: &mut Vec<Diagnostic>,
-) -> (model::Project, Option<Environment>) {
+) -> (model::Project, Option<Environment>, VariableNames) {
     let steps = Steps { files };
     let tmap = chain::index(&decls.templates);
     let lmap = chain::index(&decls.layers);
@@ -211,7 +217,6 @@ pub fn resolve(
         &steps,
         diags,
     );
-
     let project_shared: &[(String, Set<VarValue>)] = decls
         .project
         .as_ref()
@@ -241,12 +246,28 @@ pub fn resolve(
         service_names: &service_names,
         project_region: project.region.as_ref(),
     };
-    project.environments = decls
-        .environments
-        .iter()
-        .zip(&env_layers)
-        .map(|(e, layers)| resolve_environment(&cx, e, layers, diags))
-        .collect();
+    let mut names = VariableNames::new();
+    for (decl, chain) in decls.environments.iter().zip(&env_layers) {
+        if let Keep::Instance { environment, .. } = keep
+            && decl.name.value != environment.as_str()
+        {
+            continue;
+        }
+        let (env, lights) = resolve_environment(&cx, decl, chain, keep, checker, diags);
+        // With `Keep::Names`: keep the names, free the rest before the next
+        // environment builds its own.
+        for light in lights {
+            let known = names.entry(light.name).or_default();
+            known.extend(
+                light
+                    .variables
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .filter(|n| !RAILWAY_PROVIDED.contains(&n.as_str())),
+            );
+        }
+        project.environments.push(env);
+    }
     let detached = if decls.environments.is_empty() {
         no_environment(decls, files, diags);
         let none = EnvDecl {
@@ -260,15 +281,23 @@ pub fn resolve(
             ttl: None,
             block: Block::default(),
         };
-        let mut env = resolve_environment(&cx, &none, &[], diags);
+        let (mut env, lights) = resolve_environment(&cx, &none, &[], keep, checker, diags);
+        for light in lights {
+            names.entry(light.name).or_default().extend(
+                light
+                    .variables
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .filter(|n| !RAILWAY_PROVIDED.contains(&n.as_str())),
+            );
+        }
         env.declared = None;
         Some(env)
     } else {
         None
     };
-    (project, detached)
+    (project, detached, names)
 }
-
 /// A project with services but no environment applies nothing: say so,
 /// at the project's name (or the first service). A file that could not be
 /// read or parsed may hold the missing `environment`, so a project with
@@ -325,14 +354,19 @@ struct EnvCx<'a> {
     project_region: Option<&'a Valued<String>>,
 }
 
-/// One environment (`e`, whose layer chain is `chain`, root first): its
-/// own settings, then one instance per service.
+/// One environment: its own settings, then one instance per service (only
+/// the one [`Keep::Instance`] names, if it names one).
+///
+/// With [`Keep::Names`] the environment comes back without instances, and
+/// what the checks kept of each instead.
 fn resolve_environment(
     cx: &EnvCx,
     e: &EnvDecl,
     chain: &[usize],
+    keep: &Keep,
+    checker: &mut super::rules::Checker,
     diags: &mut Vec<Diagnostic>,
-) -> Environment {
+) -> (Environment, Vec<Light>) {
     let EnvCx {
         decls,
         steps,
@@ -432,8 +466,20 @@ fn resolve_environment(
         }
     }
 
-    env.services.reserve_exact(decls.services.len());
+    let only = match keep {
+        Keep::Instance { service, .. } => Some(service.as_str()),
+        _ => None,
+    };
+    let mut lights: Vec<Light> = Vec::new();
+    match keep {
+        Keep::Names => lights.reserve_exact(decls.services.len()),
+        Keep::Instance { .. } => env.services.reserve_exact(1),
+        Keep::Everything => env.services.reserve_exact(decls.services.len()),
+    }
     for (si, s) in decls.services.iter().enumerate() {
+        if only.is_some_and(|o| s.name.value != o) {
+            continue;
+        }
         let mut stack: Vec<(&Level, &Block)> =
             Vec::with_capacity(service_templates[si].len() + 2 * layers.len() + 3);
         for &t in &service_templates[si] {
@@ -542,11 +588,83 @@ fn resolve_environment(
                 }
             }
         }
-        env.services.push(inst);
+        checker.instance(&env, &inst, diags);
+        if *keep == Keep::Names {
+            // Only what the checks read; the rest of the instance (most of
+            // its memory) goes now.
+            lights.push(Light {
+                name: inst.name,
+                variables: inst.variables.into_iter().collect(),
+                dependencies: inst.dependencies,
+            });
+        } else {
+            env.services.push(inst);
+        }
     }
-    check_references(&env, service_names, diags);
-    diags.extend(super::graph::cycle_diagnostics(&env));
-    env
+    if only.is_none() {
+        let checked: Vec<Checked> = if *keep == Keep::Names {
+            lights.iter().map(Light::checked).collect()
+        } else {
+            env.services.iter().map(Checked::of).collect()
+        };
+        check_references(&checked, &env.shared_variables, service_names, diags);
+        diags.extend(super::graph::cycle_diagnostics(
+            checked.iter().map(|c| (c.name, c.dependencies)),
+        ));
+    }
+    (env, lights)
+}
+
+/// What the checks of an environment read of an instance: with
+/// [`Keep::Names`], all that is kept of it while its environment is
+/// checked.
+struct Light {
+    name: String,
+    /// By name, in order.
+    variables: Vec<(String, Valued<VarValue>)>,
+    dependencies: Vec<Dependency>,
+}
+
+impl Light {
+    fn checked(&self) -> Checked<'_> {
+        Checked {
+            name: &self.name,
+            variables: self
+                .variables
+                .iter()
+                .map(|(n, v)| (n.as_str(), v))
+                .collect(),
+            dependencies: &self.dependencies,
+        }
+    }
+}
+
+/// An instance as the checks see it.
+struct Checked<'a> {
+    name: &'a str,
+    /// By name, in order.
+    variables: Vec<(&'a str, &'a Valued<VarValue>)>,
+    dependencies: &'a [Dependency],
+}
+
+impl<'a> Checked<'a> {
+    fn of(s: &'a model::ServiceInstance) -> Self {
+        Checked {
+            name: &s.name,
+            variables: s.variables.iter().map(|(n, v)| (n.as_str(), v)).collect(),
+            dependencies: &s.dependencies,
+        }
+    }
+
+    fn has(&self, variable: &str) -> bool {
+        self.variables
+            .binary_search_by(|(n, _)| (*n).cmp(variable))
+            .is_ok()
+    }
+
+    fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.variables.iter().map(|(n, _)| *n)
+    }
 }
 
 fn check_service_names(
@@ -580,9 +698,13 @@ fn unknown_service(file: FileId, span: Span, name: &str, services: &[&str]) -> D
 }
 
 /// Every `${{…}}` must name a service and a variable that exist here.
-fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagnostic>) {
-    let by_name: HashMap<&str, &model::ServiceInstance> =
-        env.services.iter().map(|s| (s.name.as_str(), s)).collect();
+fn check_references(
+    instances: &[Checked],
+    shared_variables: &BTreeMap<String, Valued<VarValue>>,
+    services: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let by_name: HashMap<&str, &Checked> = instances.iter().map(|s| (s.name, s)).collect();
     let report = |diags: &mut Vec<Diagnostic>, origin: &Origin, message: String, help: String| {
         if let Some(step) = origin.effective() {
             diags.push(
@@ -602,21 +724,15 @@ fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagno
         })
     };
     let check = |origin: &Origin,
-                 owner: Option<&model::ServiceInstance>,
+                 owner: Option<&Checked>,
                  refs: &[VarRef],
                  diags: &mut Vec<Diagnostic>| {
         for r in refs {
             match r {
                 VarRef::Own(name) => {
                     let Some(owner) = owner else { continue };
-                    if !owner.variables.contains_key(name)
-                        && !RAILWAY_PROVIDED.contains(&name.as_str())
-                    {
-                        let help = unknown_var(
-                            name,
-                            &mut owner.variables.keys().map(String::as_str),
-                            "this service",
-                        );
+                    if !owner.has(name) && !RAILWAY_PROVIDED.contains(&name.as_str()) {
+                        let help = unknown_var(name, &mut owner.names(), "this service");
                         report(
                             diags,
                             origin,
@@ -626,10 +742,10 @@ fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagno
                     }
                 }
                 VarRef::Shared(name) => {
-                    if !env.shared_variables.contains_key(name) {
+                    if !shared_variables.contains_key(name) {
                         let help = did_you_mean(
                             name,
-                            env.shared_variables.keys().map(String::as_str),
+                            shared_variables.keys().map(String::as_str),
                             || {
                                 "declare it in `shared-vars { … }` of the project, a layer or the environment".into()
                             },
@@ -649,14 +765,9 @@ fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagno
                         }
                     }
                     Some(target) => {
-                        if !target.variables.contains_key(name)
-                            && !RAILWAY_PROVIDED.contains(&name.as_str())
-                        {
-                            let help = unknown_var(
-                                name,
-                                &mut target.variables.keys().map(String::as_str),
-                                &format!("`{service}`"),
-                            );
+                        if !target.has(name) && !RAILWAY_PROVIDED.contains(&name.as_str()) {
+                            let help =
+                                unknown_var(name, &mut target.names(), &format!("`{service}`"));
                             report(
                                 diags,
                                 origin,
@@ -669,12 +780,12 @@ fn check_references(env: &Environment, services: &[&str], diags: &mut Vec<Diagno
             }
         }
     };
-    for s in &env.services {
-        for v in s.variables.values() {
+    for s in instances {
+        for (_, v) in &s.variables {
             check(&v.origin, Some(s), v.value.references(), diags);
         }
     }
-    for v in env.shared_variables.values() {
+    for v in shared_variables.values() {
         check(&v.origin, None, v.value.references(), diags);
     }
 }

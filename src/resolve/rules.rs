@@ -70,31 +70,80 @@ pub fn check(
     documents: &[Arc<Document>],
     diags: &mut Vec<Diagnostic>,
 ) {
-    let find = Locate { documents };
-    let plan = project.plan.as_ref().map(|p| p.value);
-    let envs: Vec<&Environment> = project.environments.iter().chain(detached).collect();
-    if let Some(first) = envs.first() {
-        service_names(first, diags);
-    }
-    let mut domains: BTreeMap<String, Vec<Attached>> = BTreeMap::new();
-    let mut pending = Vec::new();
-    for env in &envs {
+    let mut checker = Checker::new(project.plan.as_ref().map(|p| p.value), documents);
+    for env in project.environments.iter().chain(detached) {
         for inst in &env.services {
-            replicas_with_volume(env, inst, &find, diags);
-            volume_size(inst, plan, &find, diags);
-            cron_interval(inst, &find, diags);
-            restart_policy(inst, plan, &find, diags);
-            tcp_proxy_and_domain(inst, &find, diags);
-            custom_domains((env, inst), &find, &mut domains, &mut pending, diags);
+            checker.instance(env, inst, diags);
         }
     }
-    attached_twice(&domains, &find, diags);
-    for (domain, d) in pending {
-        if domains.get(&domain).is_none_or(|places| places.len() < 2) {
-            diags.push(d);
+    checker.finish(diags);
+}
+
+/// The rules, fed one instance at a time as the resolver builds them, so
+/// that a resolution that does not keep its instances (the language
+/// server's) still checks every rule; [`Checker::finish`] reports what
+/// spans instances (a domain attached twice).
+pub struct Checker<'d> {
+    find: Locate<'d>,
+    plan: Option<Plan>,
+    /// Service names already checked (the name rule, once per service).
+    named: std::collections::BTreeSet<String>,
+    domains: BTreeMap<String, Vec<Attached>>,
+    pending: Vec<(String, Diagnostic)>,
+}
+
+impl<'d> Checker<'d> {
+    /// A checker for a project on `plan`, pointing into `documents`.
+    pub fn new(plan: Option<Plan>, documents: &'d [Arc<Document>]) -> Self {
+        Checker {
+            find: Locate { documents },
+            plan,
+            named: std::collections::BTreeSet::new(),
+            domains: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
-    wildcard_overlap(&domains, &find, diags);
+
+    /// The rules of one instance of `env` (whose own settings are resolved;
+    /// its `services` may be incomplete).
+    pub fn instance(
+        &mut self,
+        env: &Environment,
+        inst: &ServiceInstance,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        if self.named.insert(inst.name.clone()) {
+            service_name(inst, diags);
+        }
+        let find = &self.find;
+        replicas_with_volume(env, inst, find, diags);
+        volume_size(inst, self.plan, find, diags);
+        cron_interval(inst, find, diags);
+        restart_policy(inst, self.plan, find, diags);
+        tcp_proxy_and_domain(inst, find, diags);
+        custom_domains(
+            (env, inst),
+            find,
+            &mut self.domains,
+            &mut self.pending,
+            diags,
+        );
+    }
+
+    /// What spans instances: domains attached twice or overlapping.
+    pub fn finish(self, diags: &mut Vec<Diagnostic>) {
+        attached_twice(&self.domains, &self.find, diags);
+        for (domain, d) in self.pending {
+            if self
+                .domains
+                .get(&domain)
+                .is_none_or(|places| places.len() < 2)
+            {
+                diags.push(d);
+            }
+        }
+        wildcard_overlap(&self.domains, &self.find, diags);
+    }
 }
 
 /// Finds the syntax behind a provenance step, to point at a value rather
@@ -178,30 +227,28 @@ fn in_env(env: &Environment) -> String {
     }
 }
 
-fn service_names(env: &Environment, diags: &mut Vec<Diagnostic>) {
-    for inst in &env.services {
-        let len = inst.name.chars().count();
-        if len <= MAX_SERVICE_NAME {
-            continue;
-        }
-        let Some(step) = inst.declared.as_ref().and_then(effective) else {
-            continue;
-        };
-        diags.push(
-            Diagnostic::error(
-                "mirage::rules::service_name_too_long",
-                step.file,
-                step.span,
-                format!(
-                    "service name `{}` is {len} characters long; Railway allows {MAX_SERVICE_NAME}",
-                    inst.name
-                ),
-            )
-            .with_help(format!(
-                "shorten the name to at most {MAX_SERVICE_NAME} characters"
-            )),
-        );
+fn service_name(inst: &ServiceInstance, diags: &mut Vec<Diagnostic>) {
+    let len = inst.name.chars().count();
+    if len <= MAX_SERVICE_NAME {
+        return;
     }
+    let Some(step) = inst.declared.as_ref().and_then(effective) else {
+        return;
+    };
+    diags.push(
+        Diagnostic::error(
+            "mirage::rules::service_name_too_long",
+            step.file,
+            step.span,
+            format!(
+                "service name `{}` is {len} characters long; Railway allows {MAX_SERVICE_NAME}",
+                inst.name
+            ),
+        )
+        .with_help(format!(
+            "shorten the name to at most {MAX_SERVICE_NAME} characters"
+        )),
+    );
 }
 
 /// Railway runs one instance of a service with a volume: the volume
@@ -442,19 +489,19 @@ fn tcp_proxy_and_domain(inst: &ServiceInstance, find: &Locate, diags: &mut Vec<D
 }
 
 /// One custom domain attached to one service instance.
-struct Attached<'m> {
-    env: &'m str,
-    service: &'m str,
+struct Attached {
+    env: String,
+    service: String,
     /// The step of the instance's domain list; the domain's own span is
     /// looked up only when it is reported.
-    list: &'m Step,
+    list: Step,
 }
 
-impl Attached<'_> {
+impl Attached {
     /// The domain's value in the files.
     fn at(&self, find: &Locate, domain: &str) -> (FileId, Span) {
         let span = find
-            .domain(self.list, self.env, domain)
+            .domain(&self.list, &self.env, domain)
             .map_or(self.list.span, |(span, _)| span);
         (self.list.file, span)
     }
@@ -464,10 +511,10 @@ impl Attached<'_> {
 /// attached in `out`. A fixed domain in an ephemeral environment goes to
 /// `pending`: it is reported only if the domain is not already reported
 /// as attached twice (one fix, the `{environment}` pattern, cures both).
-fn custom_domains<'m>(
-    (env, inst): (&'m Environment, &'m ServiceInstance),
+fn custom_domains(
+    (env, inst): (&Environment, &ServiceInstance),
     find: &Locate,
-    out: &mut BTreeMap<String, Vec<Attached<'m>>>,
+    out: &mut BTreeMap<String, Vec<Attached>>,
     pending: &mut Vec<(String, Diagnostic)>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -562,9 +609,9 @@ fn custom_domains<'m>(
             pending.push((d.domain.clone(), diag));
         }
         out.entry(d.domain.clone()).or_default().push(Attached {
-            env: &env.name,
-            service: &inst.name,
-            list: step,
+            env: env.name.clone(),
+            service: inst.name.clone(),
+            list: step.clone(),
         });
     }
 }
