@@ -22,6 +22,8 @@
 //! — one request per batch — and continues from what exists ([`recover`]).
 
 pub mod etag;
+pub mod gone;
+pub mod outcome;
 pub mod patch;
 pub mod progress;
 pub mod record;
@@ -49,6 +51,7 @@ use crate::railway::ops::volume::{
 };
 use crate::railway::schema::EnvironmentConfig;
 
+pub use outcome::{Outcome, Step};
 pub use progress::Progress;
 
 /// The outcome of one step.
@@ -62,11 +65,11 @@ pub enum Status {
     Skipped(String),
 }
 
-/// What an apply did, resource by resource.
+/// What an apply did, step by step.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    /// `(resource, status)` in the order they were attempted.
-    pub steps: Vec<(String, Status)>,
+    /// `(step, status)` in the order they were attempted.
+    pub steps: Vec<(Step, Status)>,
     /// Railway ids of what this apply created: `(kind, name, environment,
     /// id)`, for the state database's ownership records.
     pub created: Vec<(String, String, Option<String>, String)>,
@@ -78,20 +81,22 @@ impl Report {
         self.steps.iter().all(|(_, s)| *s == Status::Done)
     }
 
-    /// "5 done, 1 failed, 2 skipped".
-    pub fn summary(&self) -> String {
-        let count = |f: &dyn Fn(&Status) -> bool| self.steps.iter().filter(|(_, s)| f(s)).count();
-        format!(
-            "{} done, {} failed, {} skipped",
-            count(&|s| *s == Status::Done),
-            count(&|s| matches!(s, Status::Failed(_))),
-            count(&|s| matches!(s, Status::Skipped(_)))
-        )
+    /// Whether `step` was attempted and done.
+    pub fn is_done(&self, step: &Step) -> bool {
+        self.steps
+            .iter()
+            .any(|(s, status)| s == step && *status == Status::Done)
     }
 
-    fn push(&mut self, progress: &Progress, resource: String, status: Status) {
-        progress.step(&resource, &status);
-        self.steps.push((resource, status));
+    /// What became of each resource of `plan` (this report's plan), in the
+    /// plan's own units: see [`Outcome`].
+    pub fn outcome(&self, plan: &Plan) -> Outcome {
+        Outcome::of(plan, self)
+    }
+
+    fn push(&mut self, progress: &Progress, step: Step, status: Status) {
+        progress.step(&step.to_string(), &status);
+        self.steps.push((step, status));
     }
 }
 
@@ -124,7 +129,7 @@ pub async fn apply_rechecked(
         for environment in environments {
             report.push(
                 progress,
-                format!("environment \"{environment}\""),
+                Step::Environment(environment),
                 Status::Failed(reason.clone()),
             );
         }
@@ -165,7 +170,7 @@ pub async fn apply(
                     },
                 })
             };
-            let resource = format!("project \"{}\"", plan.project);
+            let resource = Step::Project(plan.project.clone());
             match recover::create_project(
                 client,
                 &plan.project,
@@ -199,7 +204,7 @@ pub async fn apply(
                     for environment in &plan.environments {
                         report.push(
                             progress,
-                            format!("environment \"{}\"", environment.name),
+                            Step::Environment(environment.name.clone()),
                             Status::Skipped("the project was not created".into()),
                         );
                     }
@@ -238,7 +243,7 @@ pub async fn apply(
         )
         .await;
         for (name, result) in new_envs.into_iter().zip(results) {
-            let resource = format!("environment \"{name}\"");
+            let resource = Step::Environment(name.clone());
             match result {
                 Ok(created) => {
                     report.created.push((
@@ -297,7 +302,7 @@ pub async fn apply(
         )
         .await;
         for ((name, _), result) in new_services.into_iter().zip(results) {
-            let resource = format!("service \"{name}\"");
+            let resource = Step::Service(name.clone());
             match result {
                 Ok(created) => {
                     report
@@ -346,7 +351,10 @@ pub async fn apply(
             .collect();
         let results = batch_results(client.batch(operations).await, replaced.len());
         for (((env, service), _), result) in replaced.into_iter().zip(results) {
-            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            let resource = Step::VolumeReplaced {
+                service: service.clone(),
+                environment: env.clone(),
+            };
             match result {
                 Ok(_) => report.push(progress, resource, Status::Done),
                 Err(error) => {
@@ -376,7 +384,10 @@ pub async fn apply(
             .collect();
         let results = batch_results(client.batch(operations).await, detached.len());
         for (((env, service), ..), result) in detached.into_iter().zip(results) {
-            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            let resource = Step::VolumeReplaced {
+                service: service.clone(),
+                environment: env.clone(),
+            };
             match result {
                 Ok(_) => report.push(progress, resource, Status::Done),
                 Err(error) => {
@@ -437,7 +448,10 @@ pub async fn apply(
         )
         .await;
         for ((env, service, ..), result) in new_volumes.into_iter().zip(results) {
-            let resource = format!("volume of \"{service}\" in \"{env}\"");
+            let resource = Step::Volume {
+                service: service.clone(),
+                environment: env.clone(),
+            };
             match result {
                 Ok(created) => {
                     report.created.push((
@@ -460,7 +474,7 @@ pub async fn apply(
     let mut commits = Vec::new();
     let mut staged = Vec::new();
     for environment in &plan.environments {
-        let resource = config_resource(&environment.name);
+        let resource = Step::Config(environment.name.clone());
         let Some(env_id) = env_ids.get(&environment.name) else {
             if environment.services.iter().any(|s| !s.changes.is_empty())
                 || !environment.shared.is_empty()
@@ -486,7 +500,10 @@ pub async fn apply(
             if !service.changes.is_empty() && skip(&service.name) {
                 report.push(
                     progress,
-                    format!("service \"{}\" in \"{}\"", service.name, environment.name),
+                    Step::Instance {
+                        service: service.name.clone(),
+                        environment: environment.name.clone(),
+                    },
                     Status::Skipped("its service or volume was not created".into()),
                 );
             }
@@ -495,10 +512,10 @@ pub async fn apply(
         for missing in unresolved {
             report.push(
                 progress,
-                format!(
-                    "service \"{}\" in \"{}\"",
-                    missing.service, environment.name
-                ),
+                Step::Instance {
+                    service: missing.service.clone(),
+                    environment: environment.name.clone(),
+                },
                 Status::Failed(missing.reason),
             );
         }
@@ -567,16 +584,6 @@ pub async fn apply(
     report
 }
 
-/// The resource name of the config patch of `environment`.
-pub fn config_resource(environment: &str) -> String {
-    format!("environment \"{environment}\" config")
-}
-
-/// The resource name of the removal of `service` from `environment`.
-pub fn destroy_resource(service: &str, environment: &str) -> String {
-    format!("service \"{service}\" in \"{environment}\" (destroy)")
-}
-
 /// One step per service instance the environment's patch removed, with
 /// the patch's outcome.
 fn report_destroys(
@@ -589,7 +596,10 @@ fn report_destroys(
         if service.action == Action::Destroy {
             report.push(
                 progress,
-                destroy_resource(&service.name, &environment.name),
+                Step::Destroy {
+                    service: service.name.clone(),
+                    environment: environment.name.clone(),
+                },
                 status.clone(),
             );
         }
@@ -609,11 +619,10 @@ async fn delete_unused(
     progress: &Progress,
 ) {
     let removed = |service: &str, environment: &str| {
-        let resource = destroy_resource(service, environment);
-        report
-            .steps
-            .iter()
-            .any(|(r, status)| *r == resource && *status == Status::Done)
+        report.is_done(&Step::Destroy {
+            service: service.to_owned(),
+            environment: environment.to_owned(),
+        })
     };
     let mut services = BTreeMap::new();
     let mut volumes = BTreeMap::new();
@@ -654,7 +663,7 @@ async fn delete_unused(
             for name in services.values() {
                 report.push(
                     progress,
-                    format!("service \"{name}\" (delete: in no environment any more)"),
+                    Step::DeleteService(name.clone()),
                     Status::Failed(format!(
                         "not deleted: cannot confirm that no environment uses it: {error}"
                     )),
@@ -665,7 +674,7 @@ async fn delete_unused(
     };
     let mut deletes = Vec::new();
     for (id, name) in &services {
-        let resource = format!("service \"{name}\" (delete: in no environment any more)");
+        let resource = Step::DeleteService(name.clone());
         if in_use(&snapshot, "services", id) {
             report.push(
                 progress,
@@ -697,7 +706,7 @@ async fn delete_unused(
     }
     let mut deletes = Vec::new();
     for (id, name) in &volumes {
-        let resource = format!("volume of \"{name}\" (delete: in no environment any more)");
+        let resource = Step::DeleteVolume(name.clone());
         if in_use(&snapshot, "volumes", id) {
             report.push(
                 progress,

@@ -25,7 +25,7 @@ use crate::state::{
     self, Actor, Origin, OwnedFilter, Resource, ResourceKey, ResourceKind, StateError, Store,
 };
 
-use super::{Report, Status};
+use super::{Report, Step};
 
 /// The key of a resource of `plan`'s project.
 pub fn key(
@@ -69,7 +69,7 @@ pub fn resource(
         environment_id: None,
         railway_id,
         origin,
-        created_by: format!("{}@{}", actor.user, actor.host),
+        created_by: actor.to_string(),
         created_at: state::Timestamp::now(),
     }
 }
@@ -196,21 +196,16 @@ pub fn record_outcome(
     store.record_all(&records)?;
     for env in &plan.environments {
         for service in &env.services {
-            let resource = super::destroy_resource(&service.name, &env.name);
-            let destroyed = report
-                .steps
-                .iter()
-                .any(|(r, status)| *status == Status::Done && *r == resource);
+            let destroyed = report.is_done(&Step::Destroy {
+                service: service.name.clone(),
+                environment: env.name.clone(),
+            });
             if service.action == Action::Destroy && destroyed {
                 store.forget_service(&plan.project, &env.name, &service.name)?;
             }
         }
         // Variables and custom domains removed by the environment's patch.
-        let patched = super::config_resource(&env.name);
-        let committed = report
-            .steps
-            .iter()
-            .any(|(r, status)| *status == Status::Done && *r == patched);
+        let committed = report.is_done(&Step::Config(env.name.clone()));
         if !committed {
             continue;
         }
@@ -326,13 +321,8 @@ fn size_settled(plan: &Plan, report: Option<&Report>, environment: &str, service
             c.path.first().is_some_and(|p| p == "@volume")
                 && c.path.last().is_some_and(|p| p == "sizeMB")
         });
-    let committed = report.is_some_and(|report| {
-        let step = format!("environment \"{environment}\" config");
-        report
-            .steps
-            .iter()
-            .any(|(resource, status)| *resource == step && *status == Status::Done)
-    });
+    let committed =
+        report.is_some_and(|report| report.is_done(&Step::Config(environment.to_owned())));
     !resizes || committed
 }
 

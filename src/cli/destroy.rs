@@ -19,12 +19,19 @@ pub struct Args {
     pub dir: PathBuf,
 
     /// The environment to clear of everything Mirage owns.
-    #[arg(long = "env", value_name = "ENV", required = true)]
+    #[arg(long = "env", short = 'e', value_name = "ENV", required = true)]
     pub env: String,
 
     /// Use the built-in emulator (state under `DIR/.mirage/`).
     #[arg(long, conflicts_with = "endpoint")]
     pub local: bool,
+
+    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 
     /// Destroy without asking (required when not on a terminal).
     #[arg(long)]
@@ -43,11 +50,11 @@ pub fn run(args: Args) -> ExitCode {
             targets: Vec::new(),
             local: args.local,
         };
-        let Some(prepared) =
-            prepare_with(&args.dir, &selection, Some(args.lock_timeout), false).await
-        else {
-            return ExitCode::from(EXIT_FAILURE);
-        };
+        let prepared =
+            match prepare_with(&args.dir, &selection, Some(args.lock_timeout), false).await {
+                Ok(prepared) => prepared,
+                Err(code) => return code,
+            };
         let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
             return ExitCode::from(EXIT_FAILURE);
         };
@@ -58,10 +65,16 @@ pub fn run(args: Args) -> ExitCode {
             &owned,
             &args.env,
         );
-        report::write_stdout(&plan::render::text(&plan));
         if !plan.has_changes() {
+            // Not "no changes": the files may well differ from Railway;
+            // what is true is that there is nothing of Mirage's here.
+            report::write_stdout(&format!(
+                "Nothing to destroy: Mirage owns nothing in `{}`.\n",
+                args.env
+            ));
             return ExitCode::from(EXIT_OK);
         }
+        super::plan::print_text(&plan::render::text(&plan));
         let refusals = plan.protection_violations();
         if !refusals.is_empty() {
             report::print_error(&format!(
@@ -77,7 +90,7 @@ pub fn run(args: Args) -> ExitCode {
                 );
                 return ExitCode::from(EXIT_FAILURE);
             }
-            eprint!("Destroy these? Only `yes` is accepted: ");
+            report::write_stderr("Destroy these? Only `yes` is accepted: ");
             let mut answer = String::new();
             if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
                 report::write_stderr("Destroy cancelled.\n");
@@ -92,6 +105,7 @@ pub fn run(args: Args) -> ExitCode {
             &plan,
             &prepared.secrets,
             recheck,
+            "Destroy",
         )
         .await
     })

@@ -98,6 +98,11 @@ pub struct Args {
     #[arg(long)]
     pub local: bool,
 
+    /// The Railway GraphQL endpoint to list projects on and plan against;
+    /// wins over `MIRAGE_RAILWAY_URL`.
+    #[arg(long, value_name = "URL", conflicts_with = "local")]
+    pub endpoint: Option<String>,
+
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
