@@ -51,7 +51,7 @@ async fn a_change_between_plan_and_apply_is_refused() {
         apply::apply_rechecked(&client, &plan, &plan::env_secrets, &Progress::quiet()).await;
     assert!(!report.succeeded());
     let (resource, status) = &report.steps[0];
-    assert_eq!(resource, "environment \"production\"");
+    assert_eq!(*resource, apply::Step::Environment("production".into()));
     let Status::Failed(reason) = status else {
         panic!("refused: {status:?}")
     };

@@ -312,7 +312,13 @@ async fn destroy_removes_only_what_mirage_owns() {
         .mirage(&["destroy", ".", "--env", "production", "--auto-approve"])
         .await
         .ok("destroy again");
-    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("Nothing to destroy: Mirage owns nothing in `production`."),
+        "{}",
+        again.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
-//! The global `--endpoint URL` flag: the real binary, pointed at a running
-//! emulator over loopback HTTP, wins over `MIRAGE_RAILWAY_URL`, conflicts
-//! with `--local`, explains a bad URL, and never prints the token.
+//! The `--endpoint URL` flag of the commands that talk to Railway: the real
+//! binary, pointed at a running emulator over loopback HTTP, wins over
+//! `MIRAGE_RAILWAY_URL`, conflicts with `--local`, explains a bad URL, and
+//! never prints the token.
 
 mod support;
 
@@ -48,18 +49,32 @@ async fn endpoint_after_the_command_reaches_the_emulator() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn endpoint_before_the_command_applies_too() {
+async fn endpoint_is_honoured_by_apply_and_import() {
     let harness = Harness::start().await;
     let url = harness.emu.url();
     run(quickstart()
-        .args(["--endpoint", &url, "apply", ".", "--auto-approve"])
+        .args(["apply", ".", "--auto-approve", "--endpoint", &url])
         .stdout_contains("Apply complete"))
     .await;
-    // The project now exists on that emulator: a second plan has no changes.
+    // The project now exists on that emulator: a plan (from a fresh copy,
+    // with no state) has no changes, and an import adopts what is there.
     run(quickstart()
-        .args(["--endpoint", &url, "plan", ".", "--detailed-exitcode"])
+        .args(["plan", ".", "--detailed-exitcode", "--endpoint", &url])
         .stdout_contains("No changes."))
     .await;
+    run(quickstart()
+        .args(["import", ".", "--endpoint", &url])
+        .stdout_contains("Import complete: 3 imported"))
+    .await;
+}
+
+#[test]
+fn endpoint_belongs_after_the_command() {
+    quickstart()
+        .args(["--endpoint", DEAD_URL, "plan", "."])
+        .status(2)
+        .stderr_contains("unexpected argument '--endpoint'")
+        .run();
 }
 
 #[test]
@@ -82,7 +97,8 @@ fn endpoint_conflicts_with_local() {
     for args in [
         ["plan", ".", "--local", "--endpoint", DEAD_URL],
         ["destroy", ".", "--local", "--endpoint", DEAD_URL],
-        ["--endpoint", DEAD_URL, "apply", ".", "--local"],
+        ["apply", ".", "--local", "--endpoint", DEAD_URL],
+        ["import", ".", "--local", "--endpoint", DEAD_URL],
     ] {
         quickstart()
             .args(args)

@@ -35,7 +35,7 @@ fn edit_and_rerun(live: &Live, dir: &Path) {
     );
     std::fs::write(dir.join("main.mirage"), FIXED).expect("rewrite");
     assert!(
-        live.wait_until(PATIENCE, |t| t.contains("[watch] no problems found")),
+        live.wait_until(PATIENCE, |t| t.contains("[watch] no problems: ")),
         "no second run after the save:\n{}",
         live.text()
     );
@@ -91,7 +91,7 @@ fn on_a_terminal_the_screen_is_cleared_before_the_rerun() {
     );
     // What follows the clear is the second run alone, reflecting the fix.
     assert!(
-        second.starts_with("[watch] no problems found"),
+        second.starts_with("[watch] no problems: "),
         "the re-run's report follows the clear directly:\n{second:?}"
     );
     assert!(

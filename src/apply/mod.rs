@@ -22,6 +22,8 @@
 //! — one request per batch — and continues from what exists ([`recover`]).
 
 pub mod etag;
+pub mod gone;
+pub mod outcome;
 pub mod patch;
 pub mod progress;
 pub mod record;
@@ -53,6 +55,7 @@ use crate::railway::ops::volume::{
 };
 use crate::railway::schema::EnvironmentConfig;
 
+pub use outcome::{Outcome, Step};
 pub use progress::Progress;
 
 /// The outcome of one step.
@@ -66,11 +69,11 @@ pub enum Status {
     Skipped(String),
 }
 
-/// What an apply did, resource by resource.
+/// What an apply did, step by step.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    /// `(resource, status)` in the order they were attempted.
-    pub steps: Vec<(String, Status)>,
+    /// `(step, status)` in the order they were attempted.
+    pub steps: Vec<(Step, Status)>,
     /// Railway ids of what this apply created: `(kind, name, environment,
     /// id)`, for the state database's ownership records.
     pub created: Vec<(String, String, Option<String>, String)>,
@@ -82,20 +85,22 @@ impl Report {
         self.steps.iter().all(|(_, s)| *s == Status::Done)
     }
 
-    /// "5 done, 1 failed, 2 skipped".
-    pub fn summary(&self) -> String {
-        let count = |f: &dyn Fn(&Status) -> bool| self.steps.iter().filter(|(_, s)| f(s)).count();
-        format!(
-            "{} done, {} failed, {} skipped",
-            count(&|s| *s == Status::Done),
-            count(&|s| matches!(s, Status::Failed(_))),
-            count(&|s| matches!(s, Status::Skipped(_)))
-        )
+    /// Whether `step` was attempted and done.
+    pub fn is_done(&self, step: &Step) -> bool {
+        self.steps
+            .iter()
+            .any(|(s, status)| s == step && *status == Status::Done)
     }
 
-    fn push(&mut self, progress: &Progress, resource: String, status: Status) {
-        progress.step(&resource, &status);
-        self.steps.push((resource, status));
+    /// What became of each resource of `plan` (this report's plan), in the
+    /// plan's own units: see [`Outcome`].
+    pub fn outcome(&self, plan: &Plan) -> Outcome {
+        Outcome::of(plan, self)
+    }
+
+    fn push(&mut self, progress: &Progress, step: Step, status: Status) {
+        progress.step(&step.to_string(), &status);
+        self.steps.push((step, status));
     }
 }
 
@@ -128,7 +133,7 @@ pub async fn apply_rechecked(
         for environment in environments {
             report.push(
                 progress,
-                format!("environment \"{environment}\""),
+                Step::Environment(environment),
                 Status::Failed(reason.clone()),
             );
         }
@@ -175,7 +180,7 @@ pub async fn apply(
                     },
                 })
             };
-            let resource = format!("project \"{}\"", plan.project);
+            let resource = Step::Project(plan.project.clone());
             match recover::create_project(
                 client,
                 &plan.project,
@@ -209,7 +214,7 @@ pub async fn apply(
                     for environment in &plan.environments {
                         report.push(
                             progress,
-                            format!("environment \"{}\"", environment.name),
+                            Step::Environment(environment.name.clone()),
                             Status::Skipped("the project was not created".into()),
                         );
                     }
@@ -251,7 +256,7 @@ pub async fn apply(
         )
         .await;
         for (name, result) in new_envs.into_iter().zip(results) {
-            let resource = format!("environment \"{name}\"");
+            let resource = Step::Environment(name.clone());
             match result {
                 Ok(created) => {
                     report.created.push((
@@ -310,7 +315,7 @@ pub async fn apply(
         )
         .await;
         for ((name, _), result) in new_services.into_iter().zip(results) {
-            let resource = format!("service \"{name}\"");
+            let resource = Step::Service(name.clone());
             match result {
                 Ok(created) => {
                     report
@@ -359,7 +364,10 @@ pub async fn apply(
             .collect();
         let results = batch_results(client.batch(operations).await, replaced.len());
         for (((env, service), _), result) in replaced.into_iter().zip(results) {
-            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            let resource = Step::VolumeReplaced {
+                service: service.clone(),
+                environment: env.clone(),
+            };
             match result {
                 Ok(_) => report.push(progress, resource, Status::Done),
                 Err(error) => {
@@ -389,7 +397,10 @@ pub async fn apply(
             .collect();
         let results = batch_results(client.batch(operations).await, detached.len());
         for (((env, service), ..), result) in detached.into_iter().zip(results) {
-            let resource = format!("volume of \"{service}\" in \"{env}\" (replace: destroy)");
+            let resource = Step::VolumeReplaced {
+                service: service.clone(),
+                environment: env.clone(),
+            };
             match result {
                 Ok(_) => report.push(progress, resource, Status::Done),
                 Err(error) => {
@@ -450,7 +461,10 @@ pub async fn apply(
         )
         .await;
         for ((env, service, ..), result) in new_volumes.into_iter().zip(results) {
-            let resource = format!("volume of \"{service}\" in \"{env}\"");
+            let resource = Step::Volume {
+                service: service.clone(),
+                environment: env.clone(),
+            };
             match result {
                 Ok(created) => {
                     report.created.push((
@@ -477,7 +491,7 @@ pub async fn apply(
             // Deleted whole below: nothing to patch.
             continue;
         }
-        let resource = config_resource(&environment.name);
+        let resource = Step::Config(environment.name.clone());
         let Some(env_id) = env_ids.get(&environment.name) else {
             if environment.services.iter().any(|s| !s.changes.is_empty())
                 || !environment.shared.is_empty()
@@ -503,7 +517,10 @@ pub async fn apply(
             if !service.changes.is_empty() && skip(&service.name) {
                 report.push(
                     progress,
-                    format!("service \"{}\" in \"{}\"", service.name, environment.name),
+                    Step::Instance {
+                        service: service.name.clone(),
+                        environment: environment.name.clone(),
+                    },
                     Status::Skipped("its service or volume was not created".into()),
                 );
             }
@@ -512,10 +529,10 @@ pub async fn apply(
         for missing in unresolved {
             report.push(
                 progress,
-                format!(
-                    "service \"{}\" in \"{}\"",
-                    missing.service, environment.name
-                ),
+                Step::Instance {
+                    service: missing.service.clone(),
+                    environment: environment.name.clone(),
+                },
                 Status::Failed(missing.reason),
             );
         }
@@ -586,11 +603,6 @@ pub async fn apply(
     report
 }
 
-/// The resource name of the rename of a service or environment.
-pub fn rename_resource(kind: &str, from: &str, to: &str) -> String {
-    format!("{kind} \"{from}\" renamed \"{to}\"")
-}
-
 /// Renames the services and environments the plan renames (`moved`), one
 /// aliased request per kind. A failed rename is reported; the rest of the
 /// apply goes on by id, and the next plan shows the rename again.
@@ -627,7 +639,7 @@ async fn rename(client: &Client, plan: &Plan, report: &mut Report, progress: &Pr
                 Ok(_) => Status::Done,
                 Err(error) => Status::Failed(error),
             };
-            report.push(progress, rename_resource("service", &from, &to), status);
+            report.push(progress, Step::RenameService { from, to }, status);
         }
     }
     let environments: Vec<(String, String, String)> = plan
@@ -651,19 +663,9 @@ async fn rename(client: &Client, plan: &Plan, report: &mut Report, progress: &Pr
                 Ok(_) => Status::Done,
                 Err(error) => Status::Failed(error),
             };
-            report.push(progress, rename_resource("environment", &from, &to), status);
+            report.push(progress, Step::RenameEnvironment { from, to }, status);
         }
     }
-}
-
-/// The resource name of the deletion of environment `environment`.
-pub fn environment_destroy_resource(environment: &str) -> String {
-    format!("environment \"{environment}\" (destroy)")
-}
-
-/// The resource name of the deletion of the project.
-pub fn project_destroy_resource(project: &str) -> String {
-    format!("project \"{project}\" (destroy)")
 }
 
 /// Deletes the environments the plan tears down (`environmentDelete`
@@ -697,7 +699,7 @@ async fn delete_environments(
         report_destroys(report, progress, environment, &status);
         report.push(
             progress,
-            environment_destroy_resource(&environment.name),
+            Step::DeleteEnvironment(environment.name.clone()),
             status,
         );
     }
@@ -720,21 +722,11 @@ async fn delete_project(client: &Client, plan: &Plan, report: &mut Report, progr
         report_destroys(report, progress, environment, &status);
         report.push(
             progress,
-            environment_destroy_resource(&environment.name),
+            Step::DeleteEnvironment(environment.name.clone()),
             status.clone(),
         );
     }
-    report.push(progress, project_destroy_resource(&plan.project), status);
-}
-
-/// The resource name of the config patch of `environment`.
-pub fn config_resource(environment: &str) -> String {
-    format!("environment \"{environment}\" config")
-}
-
-/// The resource name of the removal of `service` from `environment`.
-pub fn destroy_resource(service: &str, environment: &str) -> String {
-    format!("service \"{service}\" in \"{environment}\" (destroy)")
+    report.push(progress, Step::DeleteProject(plan.project.clone()), status);
 }
 
 /// One step per service instance the environment's patch removed, with
@@ -749,7 +741,10 @@ fn report_destroys(
         if service.action == Action::Destroy {
             report.push(
                 progress,
-                destroy_resource(&service.name, &environment.name),
+                Step::Destroy {
+                    service: service.name.clone(),
+                    environment: environment.name.clone(),
+                },
                 status.clone(),
             );
         }
@@ -769,11 +764,10 @@ async fn delete_unused(
     progress: &Progress,
 ) {
     let removed = |service: &str, environment: &str| {
-        let resource = destroy_resource(service, environment);
-        report
-            .steps
-            .iter()
-            .any(|(r, status)| *r == resource && *status == Status::Done)
+        report.is_done(&Step::Destroy {
+            service: service.to_owned(),
+            environment: environment.to_owned(),
+        })
     };
     let mut services = BTreeMap::new();
     let mut volumes = BTreeMap::new();
@@ -814,7 +808,7 @@ async fn delete_unused(
             for name in services.values() {
                 report.push(
                     progress,
-                    format!("service \"{name}\" (delete: in no environment any more)"),
+                    Step::DeleteService(name.clone()),
                     Status::Failed(format!(
                         "not deleted: cannot confirm that no environment uses it: {error}"
                     )),
@@ -825,7 +819,7 @@ async fn delete_unused(
     };
     let mut deletes = Vec::new();
     for (id, name) in &services {
-        let resource = format!("service \"{name}\" (delete: in no environment any more)");
+        let resource = Step::DeleteService(name.clone());
         if in_use(&snapshot, "services", id) {
             report.push(
                 progress,
@@ -857,7 +851,7 @@ async fn delete_unused(
     }
     let mut deletes = Vec::new();
     for (id, name) in &volumes {
-        let resource = format!("volume of \"{name}\" (delete: in no environment any more)");
+        let resource = Step::DeleteVolume(name.clone());
         if in_use(&snapshot, "volumes", id) {
             report.push(
                 progress,

@@ -2,7 +2,7 @@
 //! with indicatif on a terminal; plain lines (or nothing, when quiet)
 //! otherwise and with `NO_COLOR`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -53,7 +53,7 @@ impl Progress {
         let line = crate::terminal::escape(&line).into_owned();
         match &self.bar {
             Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            None => plain(&line),
         }
     }
 
@@ -63,10 +63,11 @@ impl Progress {
         if self.quiet {
             return;
         }
-        let line = format!("  ! {text}");
+        // Read-back notes quote Railway's errors.
+        let line = crate::terminal::escape(&format!("  ! {text}")).into_owned();
         match &self.bar {
             Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
+            None => plain(&line),
         }
     }
 
@@ -76,4 +77,11 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// One line on standard error. Never `eprintln!`, which panics when
+/// standard error is closed (`mirage apply 2>&1 | head -1`): an apply must
+/// not stop half-way because nobody reads its progress.
+fn plain(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

@@ -25,7 +25,7 @@ use crate::state::{
     self, Actor, Origin, OwnedFilter, Resource, ResourceKey, ResourceKind, StateError, Store,
 };
 
-use super::{Report, Status};
+use super::{Report, Step};
 
 /// The key of a resource of `plan`'s project.
 pub fn key(
@@ -69,7 +69,7 @@ pub fn resource(
         environment_id: None,
         railway_id,
         origin,
-        created_by: format!("{}@{}", actor.user, actor.host),
+        created_by: actor.to_string(),
         created_at: state::Timestamp::now(),
     }
 }
@@ -129,27 +129,23 @@ pub fn record_intent(store: &Store, plan: &Plan, actor: &Actor) -> Result<(), St
 /// Moves the ownership records of what this apply renamed (`moved`) to the
 /// new names. Runs first: the other records of the apply use the new names.
 fn record_renames(store: &Store, plan: &Plan, report: &Report) -> Result<(), StateError> {
-    let done = |resource: String| {
-        report
-            .steps
-            .iter()
-            .any(|(r, status)| *status == Status::Done && *r == resource)
-    };
     let mut renamed = std::collections::BTreeSet::new();
     for environment in &plan.environments {
         if let Some(from) = &environment.renamed_from
-            && done(super::rename_resource(
-                "environment",
-                from,
-                &environment.name,
-            ))
+            && report.is_done(&Step::RenameEnvironment {
+                from: from.clone(),
+                to: environment.name.clone(),
+            })
         {
             store.rename_environment(&plan.project, from, &environment.name)?;
         }
         for service in &environment.services {
             if let Some(from) = &service.renamed_from
                 && renamed.insert(from.clone())
-                && done(super::rename_resource("service", from, &service.name))
+                && report.is_done(&Step::RenameService {
+                    from: from.clone(),
+                    to: service.name.clone(),
+                })
             {
                 store.rename_service(&plan.project, from, &service.name)?;
             }
@@ -227,38 +223,29 @@ pub fn record_outcome(
     }
     records.extend(backfill(store, plan, project_id.as_deref(), Some(report))?);
     store.record_all(&records)?;
-    let done = |resource: &str| {
-        report
-            .steps
-            .iter()
-            .any(|(r, status)| *status == Status::Done && r == resource)
-    };
-    if plan.destroy_project && done(&super::project_destroy_resource(&plan.project)) {
+    if plan.destroy_project && report.is_done(&Step::DeleteProject(plan.project.clone())) {
         store.forget_project(&plan.project)?;
         return Ok(());
     }
     for env in &plan.environments {
-        if env.action == Action::Destroy && done(&super::environment_destroy_resource(&env.name)) {
+        if env.action == Action::Destroy
+            && report.is_done(&Step::DeleteEnvironment(env.name.clone()))
+        {
             store.forget_environment(&plan.project, &env.name)?;
             store.clear_ttl(&plan.project, &env.name)?;
             continue;
         }
         for service in &env.services {
-            let resource = super::destroy_resource(&service.name, &env.name);
-            let destroyed = report
-                .steps
-                .iter()
-                .any(|(r, status)| *status == Status::Done && *r == resource);
+            let destroyed = report.is_done(&Step::Destroy {
+                service: service.name.clone(),
+                environment: env.name.clone(),
+            });
             if service.action == Action::Destroy && destroyed {
                 store.forget_service(&plan.project, &env.name, &service.name)?;
             }
         }
         // Variables and custom domains removed by the environment's patch.
-        let patched = super::config_resource(&env.name);
-        let committed = report
-            .steps
-            .iter()
-            .any(|(r, status)| *status == Status::Done && *r == patched);
+        let committed = report.is_done(&Step::Config(env.name.clone()));
         if !committed {
             continue;
         }
@@ -374,13 +361,8 @@ fn size_settled(plan: &Plan, report: Option<&Report>, environment: &str, service
             c.path.first().is_some_and(|p| p == "@volume")
                 && c.path.last().is_some_and(|p| p == "sizeMB")
         });
-    let committed = report.is_some_and(|report| {
-        let step = format!("environment \"{environment}\" config");
-        report
-            .steps
-            .iter()
-            .any(|(resource, status)| *resource == step && *status == Status::Done)
-    });
+    let committed =
+        report.is_some_and(|report| report.is_done(&Step::Config(environment.to_owned())));
     !resizes || committed
 }
 

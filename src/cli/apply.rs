@@ -1,7 +1,7 @@
 //! `mirage apply [DIR | PLANFILE]`: show the plan, confirm, apply it in
 //! batches, and report what was and was not done.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,6 +21,14 @@ pub struct Args {
 
     #[command(flatten)]
     pub selection: Selection,
+
+    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`. Point
+    /// it at `mirage emulator` to use one.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 
     /// Apply without asking (required when not on a terminal).
     #[arg(long)]
@@ -42,6 +50,13 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 async fn run_async(args: Args) -> ExitCode {
+    if !args.path.exists() {
+        report::print_error(&format!(
+            "`{}` does not exist\n  help: pass the project's directory, or a plan saved with `mirage plan --out FILE`",
+            args.path.display()
+        ));
+        return ExitCode::from(super::EXIT_USAGE);
+    }
     let saved = if args.path.is_file() {
         match plan::saved::SavedPlan::read(&args.path) {
             Ok(saved) => Some(saved),
@@ -56,9 +71,9 @@ async fn run_async(args: Args) -> ExitCode {
     let dir = saved
         .as_ref()
         .map_or_else(|| args.path.clone(), |s| s.dir.clone());
-    let Some(prepared) = prepare_with(&dir, &args.selection, Some(args.lock_timeout), true).await
-    else {
-        return ExitCode::from(EXIT_FAILURE);
+    let prepared = match prepare_with(&dir, &args.selection, Some(args.lock_timeout), true).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
     let plan = prepared.plan;
     let connection = prepared.connection;
@@ -71,7 +86,7 @@ async fn run_async(args: Args) -> ExitCode {
         report::print_error(&message);
         return ExitCode::from(EXIT_FAILURE);
     }
-    report::write_stdout(&plan::render::text(&plan));
+    super::plan::print_text(&plan::render::text(&plan));
     if let Err(error) = apply::record::record_known_ids(&store, &plan) {
         report::print_error(&format!("cannot record ownership: {error}"));
     }
@@ -108,6 +123,7 @@ async fn run_async(args: Args) -> ExitCode {
         &plan,
         &secrets,
         confirmed_at_prompt,
+        "Apply",
     )
     .await;
     for guard in locks {
@@ -117,8 +133,9 @@ async fn run_async(args: Args) -> ExitCode {
 }
 
 /// Applies a plan (its environments already locked), records ownership
-/// and history, and prints the summary. Shared with `destroy`. With
-/// `recheck`, every environment's `configEtag` is read again first (see
+/// and history, and prints the summary (`{verb} complete: …`, in the
+/// plan's units). Shared with `destroy`. With `recheck`, every
+/// environment's `configEtag` is read again first (see
 /// [`apply::apply_rechecked`]).
 pub async fn execute(
     client: &crate::railway::Client,
@@ -126,6 +143,7 @@ pub async fn execute(
     plan: &Plan,
     secrets: &plan::secrets::Resolved,
     recheck: bool,
+    verb: &str,
 ) -> ExitCode {
     let actor = state::Actor::current();
     let environments: Vec<String> = plan
@@ -157,6 +175,7 @@ pub async fn execute(
         return ExitCode::from(EXIT_FAILURE);
     }
     let progress = Progress::for_terminal();
+    let requests_before = client.requests_sent();
     let lookup = |secret: &crate::model::SecretRef| secrets.get(secret);
     let result = if recheck {
         apply::apply_rechecked(client, plan, &lookup, &progress).await
@@ -164,6 +183,9 @@ pub async fn execute(
         apply::apply(client, plan, &lookup, &progress).await
     };
     progress.finish();
+    let requests = client.requests_sent().saturating_sub(requests_before);
+    // In the plan's units, so that it reads against "Plan: 3 to create…".
+    let summary = result.outcome(plan).line(Some(requests));
     if let Err(error) = apply::record::record_outcome(store, plan, &result, &actor) {
         report::print_error(&format!("cannot record ownership: {error}"));
     }
@@ -175,19 +197,18 @@ pub async fn execute(
         } else {
             state::ApplyResult::Failed
         };
-        if let Err(error) = store.finish_apply(id, outcome, &result.summary()) {
+        if let Err(error) = store.finish_apply(id, outcome, &summary) {
             report::print_error(&format!("cannot record the apply's result: {error}"));
         }
     }
 
     let line = format!(
-        "Apply {}: {}.\n",
+        "{verb} {}: {summary}.\n",
         if result.succeeded() {
             "complete"
         } else {
             "incomplete"
-        },
-        result.summary()
+        }
     );
     report::write_stdout(&line);
     if result.succeeded() {
@@ -234,8 +255,7 @@ fn check_destroy(plan: &Plan, args: &Args) -> Result<(), String> {
 }
 
 fn confirm(prompt: &str) -> bool {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
+    report::write_stderr(prompt);
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }

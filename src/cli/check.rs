@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use super::report::{self, Format, Summary};
-use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE, watch};
+use super::{EXIT_FAILURE, EXIT_OK, select, watch};
 use crate::diagnostic::{Diagnostic, SourceFile, SourceFiles};
 use crate::discover::image_check;
 use crate::discover::registry::{Credentials, Registry};
@@ -51,20 +51,22 @@ pub struct Args {
     /// `MIRAGE_REGISTRY_PASSWORD`).
     #[arg(long)]
     pub registry: bool,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 }
 
 /// Run `mirage check`.
 pub fn run(args: Args) -> ExitCode {
-    if let Err(message) = validate_dir(&args.dir) {
-        report::print_error(&message);
-        return ExitCode::from(EXIT_USAGE);
+    if let Err(code) = select::directory(&args.dir) {
+        return code;
     }
     if args.watch {
         return watch::watch(&args.dir, || {
-            let summary = check_with(&args.dir, args.format, args.registry);
-            let status = match summary.line() {
+            let checked = check_with(&args.dir, args.format, args.registry);
+            let status = match checked.summary.line() {
                 Some(line) => line,
-                None => "no problems found".to_string(),
+                None => checked.clean_line(),
             };
             report::write_stderr(&format!(
                 "[watch] {status}; watching `{}` for changes (ctrl-c to stop)\n",
@@ -72,7 +74,12 @@ pub fn run(args: Args) -> ExitCode {
             ));
         });
     }
-    let summary = check_with(&args.dir, args.format, args.registry);
+    let checked = check_with(&args.dir, args.format, args.registry);
+    let summary = checked.summary;
+    if args.format == Format::Human && summary.line().is_none() {
+        // Silence on success reads as "did it run?": say what was checked.
+        report::write_stderr(&format!("{}\n", checked.clean_line()));
+    }
     ExitCode::from(if summary.errors > 0 {
         EXIT_FAILURE
     } else {
@@ -80,15 +87,50 @@ pub fn run(args: Args) -> ExitCode {
     })
 }
 
+/// What one check found: the counts of problems, and of what was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// Errors and warnings.
+    pub summary: Summary,
+    /// Files read (the standard library's included, as in the JSON summary).
+    pub files: usize,
+    /// Services declared.
+    pub services: usize,
+    /// Environments declared.
+    pub environments: usize,
+}
+
+impl Checked {
+    /// `no problems: 2 files, 3 services, 1 environment`.
+    pub fn clean_line(&self) -> String {
+        let count = |n: usize, word: &str| {
+            let s = if n == 1 { "" } else { "s" };
+            format!("{} {word}{s}", report::thousands(n))
+        };
+        format!(
+            "no problems: {}, {}, {}",
+            count(self.files, "file"),
+            count(self.services, "service"),
+            count(self.environments, "environment")
+        )
+    }
+}
+
 /// Check the project once, print its diagnostics, and count them.
-pub fn check_once(dir: &Path, format: Format) -> Summary {
+pub fn check_once(dir: &Path, format: Format) -> Checked {
     check_with(dir, format, false)
 }
 
 /// [`check_once`], and with `registry` also ask each image's registry
 /// whether the image exists.
-pub fn check_with(dir: &Path, format: Format, registry: bool) -> Summary {
+pub fn check_with(dir: &Path, format: Format, registry: bool) -> Checked {
     let mut analysis = resolve::load_dir(dir);
+    let counted = |analysis: &resolve::Analysis, summary| Checked {
+        summary,
+        files: analysis.files.len(),
+        services: analysis.project.services.len(),
+        environments: analysis.project.environments.len(),
+    };
     if registry {
         match registry_diagnostics(&analysis) {
             Ok(found) => {
@@ -99,16 +141,17 @@ pub fn check_with(dir: &Path, format: Format, registry: bool) -> Summary {
             }
             Err(message) => {
                 report::print_error(&message);
-                return Summary {
+                let summary = Summary {
                     errors: 1,
                     ..Summary::of(&analysis.diagnostics)
                 };
+                return counted(&analysis, summary);
             }
         }
     }
     let files = display_paths(&analysis.files);
     report::emit(format, &files, &analysis.diagnostics);
-    Summary::of(&analysis.diagnostics)
+    counted(&analysis, Summary::of(&analysis.diagnostics))
 }
 
 /// The registry check of every image the project uses.
@@ -124,21 +167,6 @@ fn registry_diagnostics(analysis: &resolve::Analysis) -> Result<Vec<Diagnostic>,
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     Ok(runtime.block_on(image_check::check_images(&client, &uses)))
-}
-
-/// A clear message when DIR cannot be a project.
-fn validate_dir(dir: &Path) -> Result<(), String> {
-    match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(format!(
-            "`{}` is not a directory\n  help: pass the directory that holds the project's `.mirage` files",
-            dir.display()
-        )),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Err(format!("directory `{}` does not exist", dir.display()))
-        }
-        Err(error) => Err(format!("cannot read `{}`: {error}", dir.display())),
-    }
 }
 
 /// The same table with paths as a person would type them: `./main.mirage`

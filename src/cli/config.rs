@@ -11,9 +11,8 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use super::report;
+use super::{report, select};
 use crate::model::{ConfigView, Environment, Project};
-use crate::resolve::suggest::did_you_mean;
 use crate::resolve::{self, Overrides, VarOverride};
 
 /// Arguments of `mirage config`.
@@ -43,6 +42,9 @@ pub struct Args {
     /// `NAME=VALUE` for every service, `SERVICE.NAME=VALUE` for one.
     #[arg(long = "var", value_name = "[SERVICE.]NAME=VALUE", value_parser = VarOverride::parse)]
     pub vars: Vec<VarOverride>,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 }
 
 /// Run `mirage config`.
@@ -51,27 +53,14 @@ pub fn run(args: Args) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let env = match find_environment(&project, &args.env) {
+    let env = match select::environment(&project, &args.env) {
         Ok(env) => env,
         Err(code) => return code,
     };
     if let Some(service) = &args.service
-        && env.service(service).is_none()
+        && let Err(code) = select::service(env, service)
     {
-        let help = did_you_mean(
-            service,
-            env.services.iter().map(|s| s.name.as_str()),
-            || {
-                format!(
-                    "services: {}",
-                    list(env.services.iter().map(|s| s.name.as_str()))
-                )
-            },
-        );
-        report::write_stderr(&format!(
-            "error: unknown service `{service}`\n  help: {help}\n"
-        ));
-        return ExitCode::from(2);
+        return code;
     }
     let view = ConfigView {
         project: &project,
@@ -95,13 +84,7 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Load and resolve; prints diagnostics. `Err` is the exit code to return.
 pub(crate) fn load(dir: &Path, vars: Vec<VarOverride>) -> Result<Project, ExitCode> {
-    if !dir.is_dir() {
-        report::write_stderr(&format!(
-            "error: `{}` is not a project directory\n  help: pass the directory that holds the project's `.mirage` files\n",
-            dir.display()
-        ));
-        return Err(ExitCode::from(2));
-    }
+    select::directory(dir)?;
     let analysis = resolve::load_dir_with(dir, &Overrides { vars });
     if !analysis.diagnostics.is_empty() {
         report::print_diagnostics(&analysis.files, &analysis.diagnostics);
@@ -110,35 +93,6 @@ pub(crate) fn load(dir: &Path, vars: Vec<VarOverride>) -> Result<Project, ExitCo
         return Err(ExitCode::from(1));
     }
     Ok(analysis.project)
-}
-
-/// The environment called `name`, or a message with a suggestion.
-pub(crate) fn find_environment<'p>(
-    project: &'p Project,
-    name: &str,
-) -> Result<&'p Environment, ExitCode> {
-    if let Some(env) = project.environment(name) {
-        return Ok(env);
-    }
-    let names = || project.environments.iter().map(|e| e.name.as_str());
-    let help = did_you_mean(name, names(), || {
-        if project.environments.is_empty() {
-            "the project declares no environment; add `environment \"production\"`".into()
-        } else {
-            format!("environments: {}", list(names()))
-        }
-    });
-    report::write_stderr(&format!(
-        "error: unknown environment `{name}`\n  help: {help}\n"
-    ));
-    Err(ExitCode::from(2))
-}
-
-pub(crate) fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Whether a JSON object is a value with provenance.

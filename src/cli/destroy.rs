@@ -24,7 +24,7 @@ pub struct Args {
 
     /// The environment to clear of everything Mirage owns (and to delete,
     /// when Mirage created it and nothing else is in it).
-    #[arg(long = "env", value_name = "ENV")]
+    #[arg(long = "env", short = 'e', value_name = "ENV")]
     pub env: Option<String>,
 
     /// Delete the whole project: only when Mirage created it and owns
@@ -36,6 +36,13 @@ pub struct Args {
     /// Use the built-in emulator (state under `DIR/.mirage/`).
     #[arg(long, conflicts_with = "endpoint")]
     pub local: bool,
+
+    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 
     /// Destroy without asking (required when not on a terminal).
     #[arg(long)]
@@ -54,11 +61,11 @@ pub fn run(args: Args) -> ExitCode {
             targets: Vec::new(),
             local: args.local,
         };
-        let Some(prepared) =
-            prepare_with(&args.dir, &selection, Some(args.lock_timeout), false).await
-        else {
-            return ExitCode::from(EXIT_FAILURE);
-        };
+        let prepared =
+            match prepare_with(&args.dir, &selection, Some(args.lock_timeout), false).await {
+                Ok(prepared) => prepared,
+                Err(code) => return code,
+            };
         let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
             return ExitCode::from(EXIT_FAILURE);
         };
@@ -92,12 +99,21 @@ pub fn run(args: Args) -> ExitCode {
             }
         };
         let plan = teardown.plan;
-        report::write_stdout(&crate::plan::render::text(&plan));
+        if !plan.has_changes() {
+            // Not "no changes": the files may well differ from Railway;
+            // what is true is that there is nothing of Mirage's here.
+            let place = match &args.env {
+                Some(env) => format!("`{env}`"),
+                None => format!("project `{}`", plan.project),
+            };
+            report::write_stdout(&format!(
+                "Nothing to destroy: Mirage owns nothing in {place}.\n"
+            ));
+            return ExitCode::from(EXIT_OK);
+        }
+        super::plan::print_text(&crate::plan::render::text(&plan));
         for line in &teardown.kept {
             report::write_stdout(&format!("{line}\n"));
-        }
-        if !plan.has_changes() {
-            return ExitCode::from(EXIT_OK);
         }
         let refusals = plan.protection_violations();
         if !refusals.is_empty() {
@@ -114,7 +130,7 @@ pub fn run(args: Args) -> ExitCode {
                 );
                 return ExitCode::from(EXIT_FAILURE);
             }
-            eprint!("Destroy these? Only `yes` is accepted: ");
+            report::write_stderr("Destroy these? Only `yes` is accepted: ");
             let mut answer = String::new();
             if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
                 report::write_stderr("Destroy cancelled.\n");
@@ -129,6 +145,7 @@ pub fn run(args: Args) -> ExitCode {
             &plan,
             &prepared.secrets,
             recheck,
+            "Destroy",
         )
         .await
     })

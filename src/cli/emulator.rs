@@ -67,7 +67,7 @@ pub fn run(args: Args) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            super::report::print_error(&format!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -89,26 +89,32 @@ pub fn run(args: Args) -> ExitCode {
         let emulator = match Emulator::start(options).await {
             Ok(e) => e,
             Err(e) => {
-                eprintln!("error: {e}");
+                super::report::print_error(&e.to_string());
                 return ExitCode::FAILURE;
             }
         };
-        println!("Railway emulator listening on {}", emulator.url());
-        println!("  subscriptions: {}", emulator.ws_url());
-        println!("  admin API:     {}", emulator.admin_url());
+        // Written with the report functions: a closed pipe (`mirage
+        // emulator | head -1`) must not stop the emulator.
+        let mut banner = format!(
+            "Railway emulator listening on {}\n  subscriptions: {}\n  admin API:     {}\n",
+            emulator.url(),
+            emulator.ws_url(),
+            emulator.admin_url()
+        );
         match &args.data {
-            Some(path) => println!("  state:         {}", path.display()),
-            None => println!("  state:         in memory (pass --data FILE to keep it)"),
+            Some(path) => banner.push_str(&format!("  state:         {}\n", path.display())),
+            None => banner.push_str("  state:         in memory (pass --data FILE to keep it)\n"),
         }
-        println!();
-        println!("Point any Railway API client at it:");
-        println!("  endpoint:      {}", emulator.url());
-        println!("  header:        Authorization: Bearer {token}");
+        banner.push_str(&format!(
+            "\nPoint any Railway API client at it:\n  endpoint:      {}\n  header:        Authorization: Bearer {token}\n",
+            emulator.url()
+        ));
         if args.tokens.is_empty() {
-            println!("(any non-empty bearer token is accepted as the local account)");
+            banner.push_str("(any non-empty bearer token is accepted as the local account)\n");
         }
+        super::report::write_stdout(&banner);
         let _ = tokio::signal::ctrl_c().await;
-        println!("stopping");
+        super::report::write_stdout("stopping\n");
         emulator.shutdown().await;
         ExitCode::SUCCESS
     })

@@ -44,6 +44,9 @@ pub struct Args {
     /// 1 if there are any.
     #[arg(long)]
     pub check: bool,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 }
 
 /// What happened to one file.

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use petgraph::visit::EdgeRef;
 
-use super::report;
+use super::{report, select};
 use crate::model::{DependencyReason, Environment};
 use crate::resolve::dependency_graph;
 
@@ -41,6 +41,9 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 }
 
 /// Run `mirage graph`.
@@ -50,24 +53,24 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let env = match &args.env {
-        Some(name) => match super::config::find_environment(&project, name) {
+        Some(name) => match select::environment(&project, name) {
             Ok(env) => env,
             Err(code) => return code,
         },
         None => match project.environments.as_slice() {
             [only] => only,
             [] => {
-                report::write_stderr(
-                    "error: the project declares no environment\n  help: add `environment \"production\"`\n",
+                report::print_error(
+                    "the project declares no environment\n  help: add `environment \"production\"`",
                 );
-                return ExitCode::from(1);
+                return ExitCode::from(super::EXIT_FAILURE);
             }
             many => {
-                report::write_stderr(&format!(
-                    "error: the project has several environments; choose one with `--env`\n  help: environments: {}\n",
-                    super::config::list(many.iter().map(|e| e.name.as_str()))
+                report::print_error(&format!(
+                    "the project has several environments; choose one with `--env`\n  help: environments: {}",
+                    select::list(many.iter().map(|e| e.name.as_str()))
                 ));
-                return ExitCode::from(2);
+                return ExitCode::from(super::EXIT_USAGE);
             }
         },
     };
@@ -154,7 +157,13 @@ pub fn render_dot(env: &Environment) -> String {
             "  \"{}\" -> \"{}\" [label=\"{}\"];\n",
             quote(&env.services[a].name),
             quote(&env.services[b].name),
-            quote(&reasons.join("\\n"))
+            // Each reason on its own line: DOT's `\n` inside a label, so
+            // the reasons are escaped one by one and joined after.
+            reasons
+                .iter()
+                .map(|r| quote(r))
+                .collect::<Vec<_>>()
+                .join("\\n")
         ));
     }
     out.push_str("}\n");

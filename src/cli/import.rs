@@ -25,15 +25,22 @@ pub struct Args {
 
     #[command(flatten)]
     pub selection: Selection,
+
+    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 }
 
 /// Run `mirage import`.
 pub fn run(args: Args) -> ExitCode {
     super::plan::block_on(async {
         // Locked like an apply: ownership must not change under one.
-        let Some(prepared) = prepare_with(&args.dir, &args.selection, Some(None), false).await
-        else {
-            return ExitCode::from(EXIT_FAILURE);
+        let prepared = match prepare_with(&args.dir, &args.selection, Some(None), false).await {
+            Ok(prepared) => prepared,
+            Err(code) => return code,
         };
         if prepared.snapshot.is_none() {
             report::print_error(&format!(

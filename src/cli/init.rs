@@ -108,6 +108,11 @@ pub struct Args {
     #[arg(long)]
     pub local: bool,
 
+    /// The Railway GraphQL endpoint to list projects on and plan against;
+    /// wins over `MIRAGE_RAILWAY_URL`.
+    #[arg(long, value_name = "URL", conflicts_with = "local")]
+    pub endpoint: Option<String>,
+
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
@@ -440,7 +445,7 @@ async fn show_plan(out: &Path, local: bool) -> bool {
     };
     // A preview: secrets are not read (they may not be set yet; `apply`
     // reads them all before changing anything).
-    let Some(prepared) = plan_cmd::prepare_with(out, &selection, None, false).await else {
+    let Ok(prepared) = plan_cmd::prepare_with(out, &selection, None, false).await else {
         report::write_stderr(
             "  help: the files are written; fix the problem and run `mirage plan`\n",
         );

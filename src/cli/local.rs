@@ -22,41 +22,21 @@ pub struct Connection {
 /// The token sent to the local emulator (it accepts any non-empty token).
 const LOCAL_TOKEN: &str = "mirage-local";
 
-/// The global `--endpoint`, set once by [`crate::cli::main`] before the
+/// The `--endpoint` of the command that talks to Railway (`plan`, `apply`,
+/// `destroy`, `import`, `init`), set once by [`crate::cli::main`] before the
 /// command runs (as the colour choice is), so every command that builds a
-/// client sees it without threading it through each command's arguments.
+/// client sees it without threading it through each command's code. clap
+/// refuses it beside `--local` on each of those commands.
 static ENDPOINT: OnceLock<Option<String>> = OnceLock::new();
 
-/// Records the global `--endpoint` flag (`None` when absent).
+/// Records the command's `--endpoint` flag (`None` when absent).
 pub fn set_endpoint(endpoint: Option<String>) {
     let _ = ENDPOINT.set(endpoint);
 }
 
-/// The global `--endpoint` flag, when given.
+/// The command's `--endpoint` flag, when given.
 pub fn endpoint() -> Option<&'static str> {
     ENDPOINT.get().and_then(|e| e.as_deref())
-}
-
-/// clap's usage error when `--endpoint` and `--local` are both given.
-/// clap itself catches `plan --local --endpoint URL`, but not a global
-/// `--endpoint` written before the command (`mirage --endpoint URL plan
-/// --local`), whose value reaches the command only after validation.
-pub fn conflict(cli: &super::Cli) -> Option<clap::Error> {
-    use super::Command;
-    cli.endpoint.as_ref()?;
-    let local = match &cli.command {
-        Command::Plan(args) => args.selection.local,
-        Command::Apply(args) => args.selection.local,
-        Command::Destroy(args) => args.local,
-        _ => false,
-    };
-    local.then(|| {
-        use clap::CommandFactory;
-        super::Cli::command().error(
-            clap::error::ErrorKind::ArgumentConflict,
-            "the argument '--local' cannot be used with '--endpoint <URL>'",
-        )
-    })
 }
 
 /// Connects to Railway (or to `--endpoint`, else the endpoint in

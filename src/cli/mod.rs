@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod completions;
 pub mod config;
 pub mod destroy;
 pub mod discover;
@@ -19,6 +20,7 @@ pub mod init;
 pub mod local;
 pub mod plan;
 pub mod report;
+pub mod select;
 pub mod state;
 mod watch;
 
@@ -41,21 +43,21 @@ Examples:
   mirage fmt --check                  list files that are not formatted (CI)
   mirage config --env production --service api --explain
 
-Exit codes: 0 success, 1 errors found, 2 usage error.
-Colour follows --color, then NO_COLOR, then whether stderr is a terminal.";
+Exit codes: 0 success, 1 errors found, 2 usage error. A closed pipe
+(`mirage … | head`) is not an error: output stops, the command finishes.
+Colour follows --color, then NO_COLOR, then whether the output is a terminal.";
+
+/// The version `--version` prints: the crate's, with the commit it was
+/// built from when the build could ask git (see `build.rs`).
+pub const VERSION: &str = env!("MIRAGE_VERSION");
 
 /// Mirage: infrastructure as code for Railway.
 #[derive(Debug, Parser)]
-#[command(name = "mirage", version, about, after_help = AFTER_HELP)]
+#[command(name = "mirage", version = VERSION, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// When to use colours in output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
-
-    /// The Railway GraphQL endpoint (`plan`, `apply`, `destroy`); wins over
-    /// `MIRAGE_RAILWAY_URL`. Point it at `mirage emulator` to use one.
-    #[arg(long, value_name = "URL", global = true)]
-    pub endpoint: Option<String>,
 
     /// The command to run.
     #[command(subcommand)]
@@ -94,6 +96,42 @@ pub enum Command {
     /// Write the first `.mirage` files from what `discover` finds.
     #[command(after_help = init::AFTER_HELP)]
     Init(init::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = completions::COMPLETIONS_HELP)]
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one per command with `--out-dir`.
+    #[command(after_help = completions::MAN_HELP)]
+    Man(completions::ManArgs),
+}
+
+impl Command {
+    /// `--max-errors` of the commands that print diagnostics.
+    fn max_errors(&self) -> Option<usize> {
+        let limits = match self {
+            Command::Check(args) => args.limits,
+            Command::Fmt(args) => args.limits,
+            Command::Config(args) => args.limits,
+            Command::Graph(args) => args.limits,
+            Command::Plan(args) => args.limits,
+            Command::Apply(args) => args.limits,
+            Command::Destroy(args) => args.limits,
+            Command::Import(args) => args.limits,
+            _ => return None,
+        };
+        Some(limits.max_errors)
+    }
+
+    /// `--endpoint` of the commands that talk to Railway.
+    fn endpoint(&self) -> Option<String> {
+        match self {
+            Command::Plan(args) => args.endpoint.clone(),
+            Command::Apply(args) => args.endpoint.clone(),
+            Command::Import(args) => args.endpoint.clone(),
+            Command::Destroy(args) => args.endpoint.clone(),
+            Command::Init(args) => args.endpoint.clone(),
+            _ => None,
+        }
+    }
 }
 
 /// When to colour output.
@@ -123,12 +161,11 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    if let Some(error) = local::conflict(&cli) {
-        let _ = error.print();
-        return ExitCode::from(EXIT_USAGE);
-    }
     report::set_color(cli.color);
-    local::set_endpoint(cli.endpoint);
+    if let Some(limit) = cli.command.max_errors() {
+        report::set_max_errors(limit);
+    }
+    local::set_endpoint(cli.command.endpoint());
     run(cli.command)
 }
 
@@ -147,6 +184,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::local::{self, Connection};
-use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
+use super::{report, select};
+use crate::apply;
 use crate::plan::{self, Filter, Owned, Plan};
 use crate::railway::Snapshot;
 use crate::resolve;
@@ -27,11 +28,13 @@ pub enum PlanFormat {
     Markdown,
 }
 
-/// Where to read from and what to plan (shared by `plan`, `apply`, `destroy`).
+/// Where to read from and what to plan (shared by `plan`, `apply`,
+/// `import`; `destroy` builds one). A name that the project does not
+/// declare is a usage error (exit 2) with a suggestion.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Selection {
     /// Only these environments (repeatable).
-    #[arg(long = "env", value_name = "ENV")]
+    #[arg(long = "env", short = 'e', value_name = "ENV")]
     pub envs: Vec<String>,
 
     /// Only these service instances, as `env/service` (repeatable).
@@ -53,6 +56,14 @@ pub struct Args {
 
     #[command(flatten)]
     pub selection: Selection,
+
+    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`. Point
+    /// it at `mirage emulator` to use one.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(flatten)]
+    pub limits: report::Limits,
 
     /// Print the plan as JSON (same as `--format json`).
     #[arg(long)]
@@ -86,8 +97,9 @@ pub fn block_on(body: impl std::future::Future<Output = ExitCode>) -> ExitCode {
 /// Run `mirage plan`.
 pub fn run(args: Args) -> ExitCode {
     block_on(async {
-        let Some((_connection, plan)) = prepare(&args.dir, &args.selection).await else {
-            return ExitCode::from(EXIT_FAILURE);
+        let plan = match prepare_with(&args.dir, &args.selection, None, true).await {
+            Ok(prepared) => prepared.plan,
+            Err(code) => return code,
         };
         let format = if args.json {
             PlanFormat::Json
@@ -99,11 +111,11 @@ pub fn run(args: Args) -> ExitCode {
             PlanFormat::Json => plan::render::json(&plan) + "\n",
             PlanFormat::Markdown => plan::render::markdown(&plan),
         };
-        if format == PlanFormat::Json {
-            report::write_stdout_exact(&text);
-        } else {
+        match format {
+            PlanFormat::Json => report::write_stdout_exact(&text),
+            PlanFormat::Text => print_text(&text),
             // Values and names come from the files and from Railway.
-            report::write_stdout(&text);
+            PlanFormat::Markdown => report::write_stdout(&text),
         }
         if let Some(out) = &args.out {
             let saved = plan::saved::SavedPlan::new(&plan, &args.dir);
@@ -127,11 +139,24 @@ pub fn run(args: Args) -> ExitCode {
     })
 }
 
+/// Prints a plan rendered as text on standard output: escaped (names and
+/// values come from the files and from Railway), then its markers coloured
+/// when standard output takes colour (`--color`, `NO_COLOR`, a terminal).
+pub fn print_text(text: &str) {
+    let escaped = crate::terminal::escape(text);
+    if report::use_color_on_stdout() {
+        report::write_stdout_exact(&plan::render::paint(&escaped));
+    } else {
+        report::write_stdout_exact(&escaped);
+    }
+}
+
 /// Resolves the project, reads Railway and diffs. Problems are printed;
 /// `None` means the command failed.
 pub async fn prepare(dir: &Path, selection: &Selection) -> Option<(Connection, Plan)> {
     prepare_with(dir, selection, None, true)
         .await
+        .ok()
         .map(|p| (p.connection, p.plan))
 }
 
@@ -219,7 +244,9 @@ pub fn owned_services(store: &state::Store, project: &str) -> Option<Owned> {
     }
 }
 
-/// [`prepare`], keeping the state database, model and snapshot.
+/// [`prepare`], keeping the state database, model and snapshot. `Err` is
+/// the exit code, once the problem is printed: 2 for a `DIR`, `--env` or
+/// `--target` that names nothing, 1 for everything else.
 ///
 /// With `lock` (`Some(wait in seconds)`), every selected environment is
 /// locked in the state database before Railway is read. With `secrets`,
@@ -231,38 +258,30 @@ pub async fn prepare_with(
     selection: &Selection,
     lock: Option<Option<u64>>,
     secrets: bool,
-) -> Option<Prepared> {
+) -> Result<Prepared, ExitCode> {
+    let failed = || ExitCode::from(EXIT_FAILURE);
+    select::directory(dir)?;
     let analysis = resolve::load_dir(dir);
     if analysis.has_errors() {
         report::print_diagnostics(&analysis.files, &analysis.diagnostics);
         report::print_error("the project has errors; fix them before planning");
-        return None;
+        return Err(failed());
     }
     let Some(name) = analysis.project.name.as_ref().map(|n| n.value.clone()) else {
         report::print_error(
             "the project has no name\n  help: add `project \"name\"` to a `.mirage` file",
         );
-        return None;
+        return Err(failed());
     };
-    let mut filter = Filter {
+    select::environments(&analysis.project, &selection.envs)?;
+    let store = open_store(dir).ok_or_else(failed)?;
+    // A target may name a service the files no longer declare but Mirage
+    // still owns: removing it alone is what `--target` is for.
+    let recorded = owned_services(&store, &name).ok_or_else(failed)?;
+    let filter = Filter {
         environments: selection.envs.clone(),
-        targets: Vec::new(),
+        targets: select::targets(&analysis.project, &selection.targets, &recorded.services)?,
     };
-    for env in &selection.envs {
-        if analysis.project.environment(env).is_none() {
-            report::print_error(&format!("there is no environment `{env}` in the project"));
-            return None;
-        }
-    }
-    for target in &selection.targets {
-        let Some((env, service)) = target.split_once('/') else {
-            report::print_error(&format!(
-                "`{target}` is not a target\n  help: write `--target ENV/SERVICE`, e.g. `--target production/api`"
-            ));
-            return None;
-        };
-        filter.targets.push((env.to_owned(), service.to_owned()));
-    }
     let secrets = if secrets {
         match plan::secrets::resolve(&analysis.project, &filter, &plan::secrets::from_environment) {
             Ok(resolved) => resolved,
@@ -271,13 +290,12 @@ pub async fn prepare_with(
                 report::print_error(
                     "cannot plan without every secret it uses; nothing was read from Railway or written",
                 );
-                return None;
+                return Err(failed());
             }
         }
     } else {
         plan::secrets::Resolved::default()
     };
-    let store = open_store(dir)?;
     let mut locks = Vec::new();
     if let Some(wait) = lock {
         let actor = state::Actor::current();
@@ -314,7 +332,7 @@ pub async fn prepare_with(
                     if let Some(help) = miette::Diagnostic::help(&error) {
                         report::write_stderr(&format!("  help: {help}\n"));
                     }
-                    return None;
+                    return Err(failed());
                 }
             }
         }
@@ -323,7 +341,7 @@ pub async fn prepare_with(
         Ok(connection) => connection,
         Err(message) => {
             report::print_error(&message);
-            return None;
+            return Err(failed());
         }
     };
     let known_id = known_project_id(&store, &name);
@@ -331,12 +349,12 @@ pub async fn prepare_with(
         Ok(snapshot) => snapshot,
         Err(ReadError::Failed(message)) => {
             report::print_error(&message);
-            return None;
+            return Err(failed());
         }
         Err(ReadError::DuplicateProjects(ids)) => {
             let conflict = plan::conflicts::duplicate_projects(&analysis.project, &name, ids);
             report_conflicts(&analysis.files, &[conflict]);
-            return None;
+            return Err(failed());
         }
     };
     // Several resources of one name on Railway: refuse rather than pick.
@@ -344,15 +362,39 @@ pub async fn prepare_with(
         let conflicts = plan::conflicts::conflicts(&analysis.project, snapshot, &filter);
         if !conflicts.is_empty() {
             report_conflicts(&analysis.files, &conflicts);
-            return None;
+            return Err(failed());
         }
         let blocked = plan::conflicts::blocked_moves(&analysis.project, snapshot);
         if !blocked.is_empty() {
             report::print_diagnostics(&analysis.files, &blocked);
-            return None;
+            return Err(failed());
         }
     }
-    let owned = owned_services(&store, &name)?;
+    // Records of what Railway no longer has: forgotten by the commands
+    // that write (they hold the locks), ignored by a plan.
+    let gone = match &snapshot {
+        Some(snapshot) => apply::gone::find(&store, &name, snapshot).unwrap_or_else(|error| {
+            report::print_error(&format!("cannot read the state database: {error}"));
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    if lock.is_some() && !gone.is_empty() {
+        match apply::gone::forget(&store, &name, &gone) {
+            Ok(()) => {
+                for item in &gone {
+                    report::write_stderr(&format!(
+                        "note: forgot {item}: Railway no longer has it (removed by hand, or by a run that was stopped)\n"
+                    ));
+                }
+            }
+            Err(error) => {
+                report::print_error(&format!("cannot update the state database: {error}"))
+            }
+        }
+    }
+    let mut owned = owned_services(&store, &name).ok_or_else(failed)?;
+    apply::gone::exclude(&mut owned, &gone);
     let plan = plan::diff(
         &analysis.project,
         snapshot.as_ref(),
@@ -360,7 +402,7 @@ pub async fn prepare_with(
         &filter,
         &|secret| secrets.get(secret),
     );
-    Some(Prepared {
+    Ok(Prepared {
         connection,
         plan,
         store,

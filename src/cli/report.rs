@@ -42,6 +42,80 @@ pub enum Format {
 
 static COLOR: OnceLock<ColorChoice> = OnceLock::new();
 
+/// How many errors (and as many warnings) human output shows by default.
+pub const DEFAULT_MAX_ERRORS: usize = 50;
+
+static MAX_ERRORS: OnceLock<usize> = OnceLock::new();
+
+/// `--max-errors`, on every command that prints diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct Limits {
+    /// Show at most N errors (and N warnings) in human output; 0 shows all.
+    /// The summary still counts every one; JSON and GitHub output are always
+    /// complete.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ERRORS)]
+    pub max_errors: usize,
+}
+
+/// Record the `--max-errors` choice for the whole process (first call wins).
+pub fn set_max_errors(limit: usize) {
+    let _ = MAX_ERRORS.set(limit);
+}
+
+/// The diagnostics human output shows under `limit` (0: no limit): the
+/// first `limit` errors and the first `limit` warnings, in their order, and
+/// the count of those left out.
+pub fn cap(diagnostics: &[Diagnostic], limit: usize) -> (Vec<Diagnostic>, Summary) {
+    if limit == 0 {
+        return (diagnostics.to_vec(), Summary::default());
+    }
+    let mut shown = Summary::default();
+    let mut hidden = Summary::default();
+    let mut out = Vec::new();
+    for diagnostic in diagnostics {
+        let (seen, left_out) = if diagnostic.is_error() {
+            (&mut shown.errors, &mut hidden.errors)
+        } else {
+            (&mut shown.warnings, &mut hidden.warnings)
+        };
+        if *seen < limit {
+            *seen += 1;
+            out.push(diagnostic.clone());
+        } else {
+            *left_out += 1;
+        }
+    }
+    (out, hidden)
+}
+
+/// `n` with a comma every three digits: `19,950`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The line that says what a capped output left out, or `None`.
+fn left_out_line(hidden: Summary) -> Option<String> {
+    let more = |n: usize, word: &str| {
+        let s = if n == 1 { "" } else { "s" };
+        format!("{} more {word}{s}", thousands(n))
+    };
+    let what = match (hidden.errors, hidden.warnings) {
+        (0, 0) => return None,
+        (e, 0) => more(e, "error"),
+        (0, w) => more(w, "warning"),
+        (e, w) => format!("{} and {}", more(e, "error"), more(w, "warning")),
+    };
+    Some(format!("… and {what}; `--max-errors 0` shows all\n"))
+}
+
 /// Record the `--color` choice for the whole process. Later calls are
 /// ignored: the flag is parsed once.
 pub fn set_color(choice: ColorChoice) {
@@ -52,12 +126,22 @@ pub fn set_color(choice: ColorChoice) {
 /// and `never` win; otherwise `NO_COLOR` (any non-empty value) turns colour
 /// off, and a terminal turns it on.
 pub fn use_color() -> bool {
+    color_for(std::io::stderr().is_terminal())
+}
+
+/// Whether output on standard output (a plan) should be coloured: as
+/// [`use_color`], with standard output's own terminal.
+pub fn use_color_on_stdout() -> bool {
+    color_for(std::io::stdout().is_terminal())
+}
+
+fn color_for(terminal: bool) -> bool {
     match COLOR.get().copied().unwrap_or_default() {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            !no_color && std::io::stderr().is_terminal()
+            !no_color && terminal
         }
     }
 }
@@ -99,7 +183,7 @@ impl Summary {
             if n == 1 {
                 format!("1 {word}")
             } else {
-                format!("{n} {word}s")
+                format!("{} {word}s", thousands(n))
             }
         }
         match (self.errors, self.warnings) {
@@ -115,14 +199,20 @@ impl Summary {
     }
 }
 
-/// Print diagnostics for a person on standard error, followed by a summary
-/// line ("2 errors, 1 warning").
+/// Print diagnostics for a person on standard error, at most
+/// `--max-errors` of each severity, followed by a summary line ("2 errors,
+/// 1 warning") that counts them all.
 pub fn print_diagnostics(files: &SourceFiles, diagnostics: &[Diagnostic]) {
     let options = human::Options {
         color: use_color(),
         width: output_width(),
     };
-    let mut text = human::render(files, diagnostics, &options);
+    let limit = MAX_ERRORS.get().copied().unwrap_or(DEFAULT_MAX_ERRORS);
+    let (shown, hidden) = cap(diagnostics, limit);
+    let mut text = human::render(files, &shown, &options);
+    if let Some(line) = left_out_line(hidden) {
+        text.push_str(&line);
+    }
     if let Some(line) = Summary::of(diagnostics).line() {
         text.push_str(&line);
         text.push('\n');
@@ -194,5 +284,18 @@ mod tests {
             Some("error: 3 errors, 1 warning emitted")
         );
         assert_eq!(s(0, 2).as_deref(), Some("warning: 2 warnings emitted"));
+        assert_eq!(
+            s(20_000, 0).as_deref(),
+            Some("error: 20,000 errors emitted")
+        );
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (19_950, "19,950")];
+        for (n, want) in cases {
+            assert_eq!(thousands(n), want);
+        }
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use miette::Diagnostic;
 
 use super::{EXIT_FAILURE, EXIT_USAGE, report};
+use crate::resolve::suggest::suggest;
 use crate::state::{
     self, ApplyRecord, HistoryFilter, LockInfo, OwnedFilter, Resource, ResourceKind, StateError,
     Store, Timestamp, TtlEntry,
@@ -66,6 +67,11 @@ pub enum StateCommand {
 
 /// Run `mirage state`.
 pub fn run(args: Args) -> ExitCode {
+    if args.state.is_none()
+        && let Err(code) = super::select::directory(&args.dir)
+    {
+        return code;
+    }
     let path = args
         .state
         .clone()
@@ -156,15 +162,16 @@ struct Shown {
 }
 
 fn show(store: Option<&Store>, target: &str, json: bool) -> Result<ExitCode, StateError> {
-    let nothing = || {
+    let nothing = |suggestion: Option<String>| {
         report::print_error(&format!("nothing in the state database matches `{target}`"));
-        report::write_stderr(
-            "  help: `mirage state list` shows every environment, service and railway id recorded\n",
-        );
+        let help = suggestion.unwrap_or_else(|| {
+            "`mirage state list` shows every environment, service and railway id recorded".into()
+        });
+        report::write_stderr(&format!("  help: {help}\n"));
         Ok(ExitCode::from(EXIT_USAGE))
     };
     let Some(store) = store else {
-        return nothing();
+        return nothing(None);
     };
     if let Some(resource) = store.owned_by_railway_id(target)? {
         if json {
@@ -209,8 +216,14 @@ fn show(store: Option<&Store>, target: &str, json: bool) -> Result<ExitCode, Sta
         limit: Some(HISTORY_SHOWN),
         ..HistoryFilter::default()
     })?;
-    if owned.is_empty() && locks.is_empty() && ttls.is_empty() && history.is_empty() {
-        return nothing();
+    // A service is only what is recorded of it (the environment's locks
+    // and history are not the service's).
+    let unknown = match service {
+        Some(_) => owned.is_empty(),
+        None => owned.is_empty() && locks.is_empty() && ttls.is_empty() && history.is_empty(),
+    };
+    if unknown {
+        return nothing(suggest_target(store, environment, service)?);
     }
     if json {
         print_json(&Shown {
@@ -230,6 +243,42 @@ fn show(store: Option<&Store>, target: &str, json: bool) -> Result<ExitCode, Sta
         report::write_stdout(&out);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "did you mean" for a `show` target that matches nothing: the closest
+/// environment recorded, or the closest service recorded in the
+/// environment.
+fn suggest_target(
+    store: &Store,
+    environment: &str,
+    service: Option<&str>,
+) -> Result<Option<String>, StateError> {
+    let owned = store.list_owned(&OwnedFilter::default())?;
+    let mut environments: Vec<&str> = owned
+        .iter()
+        .filter_map(|r| match (r.key.kind, &r.key.environment) {
+            (ResourceKind::Environment, None) => Some(r.key.name.as_str()),
+            (_, Some(env)) => Some(env.as_str()),
+            _ => None,
+        })
+        .collect();
+    environments.sort_unstable();
+    environments.dedup();
+    let suggestion = match service {
+        None => suggest(environment, environments.iter().copied()).map(str::to_owned),
+        Some(service) if environments.contains(&environment) => {
+            let services = owned.iter().filter_map(|r| {
+                (r.key.kind == ResourceKind::Service
+                    && r.key.environment.as_deref() == Some(environment))
+                .then_some(r.key.name.as_str())
+            });
+            suggest(service, services).map(|s| format!("{environment}/{s}"))
+        }
+        Some(service) => {
+            suggest(environment, environments.iter().copied()).map(|env| format!("{env}/{service}"))
+        }
+    };
+    Ok(suggestion.map(|s| format!("did you mean `{s}`?")))
 }
 
 /// How many recent applies `show` lists.

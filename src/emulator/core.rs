@@ -1,6 +1,7 @@
 //! The shared heart of a running emulator: the state behind a lock, the
 //! store that persists it, the clock and the knobs.
 
+use std::io::Write;
 use std::sync::{Mutex, RwLock};
 
 use super::clock::{Clock, SplitMix};
@@ -72,7 +73,11 @@ impl Core {
     fn persist(&self, state: &State) {
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         if let Err(e) = store.save(state) {
-            eprintln!("mirage emulator: could not save state: {e}");
+            // Never `eprintln!`: it panics when standard error is closed.
+            let _ = writeln!(
+                std::io::stderr(),
+                "mirage emulator: could not save state: {e}"
+            );
         }
     }
 }

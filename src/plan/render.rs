@@ -167,10 +167,14 @@ pub fn markdown(plan: &Plan) -> String {
         if environment.action == Action::None && count == 0 {
             continue;
         }
+        // An environment that is only changed inside is `~`, as in the text.
+        let marker = match environment.action {
+            Action::None => "~",
+            action => action.symbol(),
+        };
         let _ = writeln!(
             out,
-            "<details><summary><code>{}</code> environment <b>{}</b> ({count} changed)</summary>\n\n```diff",
-            environment.action.symbol().trim(),
+            "<details><summary><code>{marker}</code> environment <b>{}</b> ({count} changed)</summary>\n\n```diff",
             environment.name
         );
         let mut body = String::new();
@@ -200,6 +204,45 @@ pub fn markdown(plan: &Plan) -> String {
             "{} unmanaged resource(s) left untouched.",
             plan.unmanaged.len()
         );
+    }
+    out
+}
+
+/// `text` (a rendered plan, already escaped for the terminal) with its
+/// change markers coloured as Terraform colours them: `+` green, `~`
+/// yellow, `-` red, `±` magenta, and `Plan:` in bold. A marker is the first
+/// thing on its line, followed by a space.
+pub fn paint(text: &str) -> String {
+    const RESET: &str = "\u{1b}[0m";
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start_matches(' ');
+        let indent = &line[..line.len() - body.len()];
+        let mut chars = body.chars();
+        let colour = match (chars.next(), chars.next()) {
+            (Some('+'), Some(' ')) => Some(("+", "\u{1b}[32m")),
+            (Some('~'), Some(' ')) => Some(("~", "\u{1b}[33m")),
+            (Some('-'), Some(' ')) => Some(("-", "\u{1b}[31m")),
+            (Some('±'), Some(' ')) => Some(("±", "\u{1b}[35m")),
+            _ => None,
+        };
+        match colour {
+            Some((marker, code)) => {
+                out.push_str(indent);
+                out.push_str(code);
+                out.push_str(marker);
+                out.push_str(RESET);
+                out.push_str(&body[marker.len()..]);
+            }
+            None => match line.strip_prefix("Plan:") {
+                Some(rest) => {
+                    out.push_str("\u{1b}[1mPlan:");
+                    out.push_str(RESET);
+                    out.push_str(rest);
+                }
+                None => out.push_str(line),
+            },
+        }
     }
     out
 }

@@ -9,6 +9,7 @@
 //! with no duplicate and no orphan. Unset (always, in real use) it costs
 //! one atomic load per request.
 
+use std::io::Write;
 use std::sync::OnceLock;
 
 /// The environment variable read once per process.
@@ -28,7 +29,10 @@ fn kill_point() -> Option<u64> {
 /// arrived; aborts when it is the configured kill point.
 pub(crate) fn after_response(number: u64) {
     if kill_point() == Some(number) {
-        eprintln!("{KILL_AFTER_REQUESTS}: killed after request {number}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{KILL_AFTER_REQUESTS}: killed after request {number}"
+        );
         std::process::abort();
     }
 }

@@ -17,7 +17,7 @@ pub const STRIPE: &str = "sk_test_e2e_NEVER_PRINT_4f9a";
 pub const ORBIT: &str = "orbit_e2e_NEVER_PRINT_77c1";
 
 /// A value of [`World::mirage_with`] that unsets the variable instead.
-const UNSET: &str = "\u{0}unset";
+pub const UNSET: &str = "\u{0}unset";
 
 /// One project directory and an emulator.
 pub struct World {

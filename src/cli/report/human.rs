@@ -120,16 +120,48 @@ struct Shown {
     original: Arc<str>,
     /// `None` when the text has nothing to escape (the usual case: no copy).
     escaped: Option<Escaped>,
+    /// Byte offsets where the lines of the shown text start, so that a
+    /// snippet is cut from its own lines, not found by scanning the file
+    /// from its start for every diagnostic (which made rendering many
+    /// diagnostics of one file quadratic).
+    line_starts: Vec<usize>,
 }
 
 impl Shown {
     fn new(name: &str, original: Arc<str>) -> Self {
         let escaped = terminal::needs_escape(&original).then(|| Escaped::new(&original));
+        let text = escaped.as_ref().map_or(&*original, |e| e.text.as_str());
+        // Escaping leaves no bare carriage return: `\n` ends every line.
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Shown {
             name: terminal::escape(name).into_owned(),
             original,
             escaped,
+            line_starts,
         }
+    }
+
+    /// The 0-based line of the shown text holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The lines around `span` that a snippet with `before` and `after`
+    /// context lines can need, with one line to spare on each side: the
+    /// byte range of the shown text, and the number of its first line.
+    fn window(&self, span: &SourceSpan, before: usize, after: usize) -> (usize, usize, usize) {
+        let text = self.text();
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len());
+        let first = self.line_of(start).saturating_sub(before + 1);
+        let last = self.line_of(end) + after + 2;
+        let from = self.line_starts[first];
+        let to = self.line_starts.get(last).copied().unwrap_or(text.len());
+        (from, to, first)
     }
 
     /// Every file of the table, escaped when first asked for.
@@ -202,7 +234,25 @@ impl SourceCode for Source {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text: &'a str = self.0.text();
-        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette finds a span's lines by scanning from the start of the
+        // text it is given: give it only the lines around the span, then
+        // shift what it found back to the whole text. Its `line_count`
+        // counts every line break from the start of its text, so the lines
+        // before the window are added to it too.
+        let (from, to, first_line) = self
+            .0
+            .window(span, context_lines_before, context_lines_after);
+        let window = &text[from..to];
+        let relative = SourceSpan::new((span.offset().saturating_sub(from)).into(), span.len());
+        let (contents, shift, lines_before) =
+            match window.read_span(&relative, context_lines_before, context_lines_after) {
+                Ok(contents) => (contents, from, first_line),
+                Err(_) => (
+                    text.read_span(span, context_lines_before, context_lines_after)?,
+                    0,
+                    0,
+                ),
+            };
         let mut column = contents.column();
         if context_lines_before == 0 {
             // The header asks for the span alone: recount its column in
@@ -217,13 +267,14 @@ impl SourceCode for Source {
                 column = before[line_start..].chars().count();
             }
         }
+        let found = contents.span();
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
             contents.data(),
-            *contents.span(),
-            contents.line(),
+            SourceSpan::new((found.offset() + shift).into(), found.len()),
+            contents.line() + lines_before,
             column,
-            contents.line_count(),
+            contents.line_count() + lines_before,
         )))
     }
 }
