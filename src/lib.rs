@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod emulator;
+pub mod engine;
 pub mod ide;
 pub mod model;
 pub mod plan;

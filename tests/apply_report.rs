@@ -99,9 +99,12 @@ async fn destroy_with_nothing_of_mirages_says_so() {
         .mirage(&["destroy", ".", "-e", "production", "--auto-approve"])
         .await
         .ok("destroy");
+    assert_eq!(planned(&destroyed), (0, 0, 2));
     assert_eq!(
         without_requests(closing(&destroyed, "Destroy complete")),
-        "Destroy complete: 0 created, 0 changed, 1 destroyed"
+        // The service instance, and the environment itself: Mirage
+        // created `production` and nothing else is in it.
+        "Destroy complete: 0 created, 0 changed, 2 destroyed"
     );
     let again = world
         .mirage(&["destroy", ".", "-e", "production", "--auto-approve"])

@@ -46,7 +46,7 @@ fn every_suite_case_passes() {
                 let msgs: Vec<String> = parsed
                     .diagnostics
                     .iter()
-                    .map(|d| format!("{} {:?}: {}", d.code, d.primary.span, d.message))
+                    .map(|d| format!("{} {:?}: {}", d.code, d.span(), d.message))
                     .collect();
                 failures.push(format!("{name}: should parse, got {msgs:?}"));
                 continue;
@@ -64,7 +64,7 @@ fn every_suite_case_passes() {
                 failures.push(format!("{name}: should be rejected, parsed without errors"));
             }
             for d in errors {
-                let s = d.primary.span;
+                let s = d.span();
                 if s.is_empty()
                     || s.end > text.len()
                     || !text.is_char_boundary(s.start)
@@ -72,7 +72,9 @@ fn every_suite_case_passes() {
                 {
                     failures.push(format!("{name}: bad span {s:?} for {}", d.code));
                 }
-                if d.help.as_deref().is_none_or(str::is_empty) || d.primary.message.is_empty() {
+                if d.help.as_deref().is_none_or(str::is_empty)
+                    || d.primary.as_ref().is_none_or(|p| p.message.is_empty())
+                {
                     failures.push(format!("{name}: {} lacks a label or help", d.code));
                 }
             }

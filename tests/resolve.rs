@@ -24,8 +24,8 @@ fn render(dir: &Path) -> serde_json::Value {
         .diagnostics
         .iter()
         .map(|d| {
-            let file = analysis.files.get(d.primary.file);
-            let (line, col) = file.line_col(d.primary.span.start);
+            let file = analysis.files.get(d.file().unwrap_or_default());
+            let (line, col) = file.line_col(d.span().start);
             format!(
                 "{} {}:{line}:{col}: {}",
                 d.code,

@@ -144,7 +144,7 @@ pub fn diagnostic(analysis: &Analysis, d: &diagnostic::Diagnostic, text: &Text) 
         })
         .collect();
     Diagnostic {
-        range: text.range(d.primary.span),
+        range: text.range(d.span()),
         severity: Some(match d.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,

@@ -707,9 +707,11 @@ impl LanguageServer for Server {
         let end = t.offset(params.range.end);
         let a = &snapshot.analysis;
         let mut actions = Vec::new();
-        for d in a.diagnostics.iter().filter(|d| {
-            d.primary.file == file && d.primary.span.start <= end && start <= d.primary.span.end
-        }) {
+        for d in a
+            .diagnostics
+            .iter()
+            .filter(|d| d.file() == Some(file) && d.span().start <= end && start <= d.span().end)
+        {
             let Some(fix) = ide::did_you_mean_fix(d, &text) else {
                 continue;
             };

@@ -389,7 +389,10 @@ fn diagnostics(
     let mut by_file: HashMap<FileId, Vec<Diagnostic>> = HashMap::new();
     let mut texts: HashMap<FileId, Text> = HashMap::new();
     for d in &a.diagnostics {
-        let id = d.primary.file;
+        // An analysis only reports problems in its files.
+        let Some(id) = d.file() else {
+            continue;
+        };
         let text = texts
             .entry(id)
             .or_insert_with(|| Text::new(&a.files.get(id).text));

@@ -56,7 +56,7 @@ use crate::railway::ops::volume::{
 use crate::railway::schema::EnvironmentConfig;
 
 pub use outcome::{Outcome, Step};
-pub use progress::Progress;
+pub use progress::{Observer, Progress};
 
 /// The outcome of one step.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,8 +98,8 @@ impl Report {
         Outcome::of(plan, self)
     }
 
-    fn push(&mut self, progress: &Progress, step: Step, status: Status) {
-        progress.step(&step.to_string(), &status);
+    fn push(&mut self, progress: &Progress<'_>, step: Step, status: Status) {
+        progress.step(&step, &status);
         self.steps.push((step, status));
     }
 }
@@ -114,7 +114,7 @@ pub async fn apply_rechecked(
     client: &Client,
     plan: &Plan,
     secrets: SecretLookup<'_>,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) -> Report {
     let mut report = Report::default();
     // Nobody changed what the plan read (see `etag`).
@@ -148,7 +148,7 @@ pub async fn apply(
     client: &Client,
     plan: &Plan,
     secrets: SecretLookup<'_>,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) -> Report {
     let mut report = Report::default();
     // 0. The whole project, when it is torn down: it takes everything in
@@ -606,7 +606,7 @@ pub async fn apply(
 /// Renames the services and environments the plan renames (`moved`), one
 /// aliased request per kind. A failed rename is reported; the rest of the
 /// apply goes on by id, and the next plan shows the rename again.
-async fn rename(client: &Client, plan: &Plan, report: &mut Report, progress: &Progress) {
+async fn rename(client: &Client, plan: &Plan, report: &mut Report, progress: &Progress<'_>) {
     use crate::railway::ops::environment::{
         EnvironmentRename, EnvironmentRenameInput, EnvironmentRenameVariables,
     };
@@ -675,7 +675,7 @@ async fn delete_environments(
     plan: &Plan,
     env_ids: &BTreeMap<String, String>,
     report: &mut Report,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) {
     let doomed: Vec<(&crate::plan::EnvironmentPlan, &String)> = plan
         .environments
@@ -707,7 +707,12 @@ async fn delete_environments(
 
 /// Schedules the project for deletion (Railway's grace period, as its CLI
 /// does): everything in it goes with it.
-async fn delete_project(client: &Client, plan: &Plan, report: &mut Report, progress: &Progress) {
+async fn delete_project(
+    client: &Client,
+    plan: &Plan,
+    report: &mut Report,
+    progress: &Progress<'_>,
+) {
     let status = match &plan.project_id {
         None => Status::Skipped("the project does not exist".into()),
         Some(id) => match client
@@ -733,7 +738,7 @@ async fn delete_project(client: &Client, plan: &Plan, report: &mut Report, progr
 /// the patch's outcome.
 fn report_destroys(
     report: &mut Report,
-    progress: &Progress,
+    progress: &Progress<'_>,
     environment: &crate::plan::EnvironmentPlan,
     status: &Status,
 ) {
@@ -761,7 +766,7 @@ async fn delete_unused(
     plan: &Plan,
     project_id: &str,
     report: &mut Report,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) {
     let removed = |service: &str, environment: &str| {
         report.is_done(&Step::Destroy {

@@ -113,7 +113,7 @@ pub async fn create_all<K, F, V>(
     id_of: impl Fn(F) -> String,
     find: impl Fn(&Snapshot, &K) -> Found,
     label: impl Fn(&K) -> String,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) -> Vec<Result<Created, String>>
 where
     F: serde::de::DeserializeOwned,
@@ -225,7 +225,7 @@ pub async fn create_project(
     name: &str,
     default_environment: Option<&str>,
     build: impl Fn() -> cynic::Operation<ProjectCreate, ProjectCreateVariables>,
-    progress: &Progress,
+    progress: &Progress<'_>,
 ) -> Result<(Created, Option<String>), String> {
     let what = format!("project \"{name}\"");
     for _ in 0..ROUNDS {

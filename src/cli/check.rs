@@ -137,7 +137,7 @@ pub fn check_with(dir: &Path, format: Format, registry: bool) -> Checked {
                 analysis.diagnostics.extend(found);
                 analysis
                     .diagnostics
-                    .sort_by_key(|d| (d.primary.file, d.primary.span.start));
+                    .sort_by_key(|d| (d.file(), d.span().start));
             }
             Err(message) => {
                 report::print_error(&message);

@@ -9,10 +9,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::plan::{Selection, owned_services, prepare_with};
+use super::context::{Reach, fail};
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
-use crate::plan::teardown::{Scope, teardown};
+use crate::engine::{self, ApplyOptions, Failure, Lock, Secrets, destroy::Target};
 
 /// Arguments of `mirage destroy`.
 #[derive(Debug, Clone, clap::Args)]
@@ -33,13 +33,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "env")]
     pub all: bool,
 
-    /// Use the built-in emulator (state under `DIR/.mirage/`).
-    #[arg(long, conflicts_with = "endpoint")]
-    pub local: bool,
-
-    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`.
-    #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
+    #[command(flatten)]
+    pub reach: Reach,
 
     #[command(flatten)]
     pub limits: report::Limits,
@@ -56,47 +51,27 @@ pub struct Args {
 /// Run `mirage destroy`.
 pub fn run(args: Args) -> ExitCode {
     super::plan::block_on(async {
-        let selection = Selection {
-            envs: args.env.iter().cloned().collect(),
+        let context = args.reach.context();
+        let selection = engine::Selection {
+            environments: args.env.iter().cloned().collect(),
             targets: Vec::new(),
-            local: args.local,
         };
-        let prepared =
-            match prepare_with(&args.dir, &selection, Some(args.lock_timeout), false).await {
-                Ok(prepared) => prepared,
-                Err(code) => return code,
+        let lock = Lock::Take {
+            wait: args.lock_timeout.map(std::time::Duration::from_secs),
+        };
+        // Removals need no secret.
+        let mut session =
+            match engine::prepare(&context, &args.dir, &selection, lock, Secrets::Skip).await {
+                Ok(session) => session,
+                Err(failure) => return fail(failure),
             };
-        let Some(owned) = owned_services(&prepared.store, &prepared.plan.project) else {
-            return ExitCode::from(EXIT_FAILURE);
+        let target = match &args.env {
+            Some(env) => Target::Environment(env.clone()),
+            None => Target::Project,
         };
-        let scope = match &args.env {
-            Some(env) => Scope::Environment(env),
-            None => Scope::Project,
-        };
-        let teardown = match teardown(
-            &prepared.plan,
-            &prepared.model,
-            prepared.snapshot.as_ref(),
-            &owned,
-            scope,
-        ) {
+        let teardown = match engine::destroy::plan(&session, &target) {
             Ok(teardown) => teardown,
-            Err(refusal) => {
-                report::print_error(&format!(
-                    "refusing to delete project `{}`: not everything in it is Mirage's\n{}",
-                    prepared.plan.project,
-                    refusal
-                        .0
-                        .iter()
-                        .map(|line| format!("  - {line}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                ));
-                report::write_stderr(
-                    "  help: destroy what Mirage owns environment by environment with `mirage destroy --env ENV`; the rest is yours to remove in Railway\n",
-                );
-                return ExitCode::from(EXIT_FAILURE);
-            }
+            Err(failure) => return fail(failure),
         };
         let plan = teardown.plan;
         if !plan.has_changes() {
@@ -115,20 +90,16 @@ pub fn run(args: Args) -> ExitCode {
         for line in &teardown.kept {
             report::write_stdout(&format!("{line}\n"));
         }
-        let refusals = plan.protection_violations();
-        if !refusals.is_empty() {
-            report::print_error(&format!(
-                "{}\n  help: remove `protect` from the files first if this is intended",
-                refusals.join("\n")
-            ));
-            return ExitCode::from(EXIT_FAILURE);
+        if let Err(failure) = engine::check_protected(&plan) {
+            return fail(failure);
         }
         if !args.auto_approve {
             if !std::io::stdin().is_terminal() {
-                report::print_error(
-                    "not destroying without confirmation\n  help: standard input is not a terminal; pass `--auto-approve`",
-                );
-                return ExitCode::from(EXIT_FAILURE);
+                return fail(Failure::error(
+                    "mirage::apply::not_confirmed",
+                    "not destroying without confirmation",
+                    Some("standard input is not a terminal; pass `--auto-approve`"),
+                ));
             }
             report::write_stderr("Destroy these? Only `yes` is accepted: ");
             let mut answer = String::new();
@@ -138,15 +109,17 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
         // A person who read the plan at the prompt gets the re-check.
-        let recheck = !args.auto_approve;
-        super::apply::execute(
-            &prepared.connection.client,
-            &prepared.store,
-            &plan,
-            &prepared.secrets,
-            recheck,
-            "Destroy",
-        )
-        .await
+        let options = ApplyOptions {
+            recheck: !args.auto_approve,
+        };
+        let code = super::apply::finish(&context, &session, &plan, options, "Destroy").await;
+        if let Err(failure) = session.release() {
+            report::emit(
+                report::message_format(),
+                &failure.files,
+                &failure.diagnostics,
+            );
+        }
+        code
     })
 }

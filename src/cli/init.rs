@@ -7,13 +7,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::local;
-use super::plan::{self as plan_cmd, Selection};
+use super::context::Reach;
 use super::report;
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 use crate::discover::env::Database;
 use crate::discover::scaffold::{self, Plan};
 use crate::discover::{self, Discovery, Kind, service_name};
+use crate::engine::{self, Context, Lock, Secrets};
 use crate::plan;
 use crate::railway::Credentials;
 use crate::railway::ops::project::ProjectSummary;
@@ -156,8 +156,13 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let connected = args.local || Credentials::from_env().is_some();
+    let context = Reach {
+        local: args.local,
+        endpoint: args.endpoint.clone(),
+    }
+    .context();
     let projects = if connected {
-        runtime.block_on(list_projects(args.local, &out))
+        runtime.block_on(list_projects(&context, &out))
     } else {
         None
     };
@@ -190,7 +195,7 @@ pub fn run(args: Args) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     let shown = if connected {
-        runtime.block_on(show_plan(&out, args.local))
+        runtime.block_on(show_plan(&context, &out))
     } else {
         show_offline_plan(&out)
     };
@@ -276,14 +281,19 @@ fn write_files(out: &Path, files: &[(String, String)]) -> bool {
 
 /// The projects the token (or the local emulator) can see; `None`, with a
 /// warning, when they cannot be listed: init then only offers a new project.
-async fn list_projects(local: bool, out: &Path) -> Option<Vec<ProjectSummary>> {
-    let listed = match local::connect(local, out).await {
+async fn list_projects(context: &Context, out: &Path) -> Option<Vec<ProjectSummary>> {
+    let listed = match engine::connect(context, out).await {
         Ok(connection) => connection
             .client
             .list_projects(None)
             .await
             .map_err(|e| e.to_string()),
-        Err(message) => Err(message),
+        Err(failure) => Err(failure
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")),
     };
     match listed {
         Ok(projects) => Some(projects),
@@ -437,23 +447,24 @@ fn unknown_service(discovery: &Discovery, services: &[String]) -> Result<(), Str
 }
 
 /// The plan against Railway or the emulator (same path as `mirage plan`).
-async fn show_plan(out: &Path, local: bool) -> bool {
-    let selection = Selection {
-        envs: Vec::new(),
-        targets: Vec::new(),
-        local,
-    };
+async fn show_plan(context: &Context, out: &Path) -> bool {
+    let selection = engine::Selection::default();
     // A preview: secrets are not read (they may not be set yet; `apply`
     // reads them all before changing anything).
-    let Ok(prepared) = plan_cmd::prepare_with(out, &selection, None, false).await else {
-        report::write_stderr(
-            "  help: the files are written; fix the problem and run `mirage plan`\n",
-        );
-        return false;
-    };
-    report::write_stdout("\n");
-    report::write_stdout(&plan::render::text(&prepared.plan));
-    true
+    match engine::prepare(context, out, &selection, Lock::None, Secrets::Skip).await {
+        Ok(session) => {
+            report::write_stdout("\n");
+            report::write_stdout(&plan::render::text(&session.plan));
+            true
+        }
+        Err(failure) => {
+            super::context::fail(failure);
+            report::write_stderr(
+                "  help: the files are written; fix the problem and run `mirage plan`\n",
+            );
+            false
+        }
+    }
 }
 
 /// Without a token: the files against an empty Railway, everything to create.

@@ -10,15 +10,17 @@ pub mod apply;
 pub mod check;
 pub mod completions;
 pub mod config;
+pub mod context;
 pub mod destroy;
 pub mod discover;
 pub mod emulator;
+pub mod explain;
 pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod init;
-pub mod local;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod select;
 pub mod state;
@@ -102,11 +104,14 @@ pub enum Command {
     /// Print the manual page (roff), or write one per command with `--out-dir`.
     #[command(after_help = completions::MAN_HELP)]
     Man(completions::ManArgs),
+    /// Explain a diagnostic code (`mirage explain state::locked`).
+    Explain(explain::Args),
 }
 
 impl Command {
-    /// `--max-errors` of the commands that print diagnostics.
-    fn max_errors(&self) -> Option<usize> {
+    /// `--max-errors` and `--message-format` of the commands that print
+    /// diagnostics.
+    fn limits(&self) -> Option<report::Limits> {
         let limits = match self {
             Command::Check(args) => args.limits,
             Command::Fmt(args) => args.limits,
@@ -118,19 +123,7 @@ impl Command {
             Command::Import(args) => args.limits,
             _ => return None,
         };
-        Some(limits.max_errors)
-    }
-
-    /// `--endpoint` of the commands that talk to Railway.
-    fn endpoint(&self) -> Option<String> {
-        match self {
-            Command::Plan(args) => args.endpoint.clone(),
-            Command::Apply(args) => args.endpoint.clone(),
-            Command::Import(args) => args.endpoint.clone(),
-            Command::Destroy(args) => args.endpoint.clone(),
-            Command::Init(args) => args.endpoint.clone(),
-            _ => None,
-        }
+        Some(limits)
     }
 }
 
@@ -162,10 +155,12 @@ pub fn main() -> ExitCode {
         }
     };
     report::set_color(cli.color);
-    if let Some(limit) = cli.command.max_errors() {
-        report::set_max_errors(limit);
+    if let Some(limits) = cli.command.limits() {
+        report::set_max_errors(limits.max_errors);
+        if let Some(format) = limits.message_format {
+            report::set_message_format(format);
+        }
     }
-    local::set_endpoint(cli.command.endpoint());
     run(cli.command)
 }
 
@@ -186,6 +181,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

@@ -47,6 +47,8 @@ pub const DEFAULT_MAX_ERRORS: usize = 50;
 
 static MAX_ERRORS: OnceLock<usize> = OnceLock::new();
 
+static MESSAGE_FORMAT: OnceLock<Format> = OnceLock::new();
+
 /// `--max-errors`, on every command that prints diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct Limits {
@@ -55,6 +57,28 @@ pub struct Limits {
     /// complete.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ERRORS)]
     pub max_errors: usize,
+
+    /// How problems are printed: for people (standard error), as one JSON
+    /// document or as GitHub Actions annotations (standard output). Every
+    /// failure goes this way, whether it has a place in a file or not.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub message_format: Option<Format>,
+}
+
+/// Record the `--message-format` choice for the whole process (first call
+/// wins).
+pub fn set_message_format(format: Format) {
+    let _ = MESSAGE_FORMAT.set(format);
+}
+
+/// How problems are printed (`--message-format`; human by default).
+pub fn message_format() -> Format {
+    message_format_given().unwrap_or_default()
+}
+
+/// `--message-format`, when given.
+pub fn message_format_given() -> Option<Format> {
+    MESSAGE_FORMAT.get().copied()
 }
 
 /// Record the `--max-errors` choice for the whole process (first call wins).
@@ -222,10 +246,25 @@ pub fn print_diagnostics(files: &SourceFiles, diagnostics: &[Diagnostic]) {
 }
 
 /// Print diagnostics in the chosen format: human on standard error, JSON and
-/// GitHub annotations on standard output (where tools read them).
+/// GitHub annotations on standard output (where tools read them). For
+/// people, problems with no place in a file print as `error: …` lines
+/// without a summary when nothing else is reported.
 pub fn emit(format: Format, files: &SourceFiles, diagnostics: &[Diagnostic]) {
     match format {
-        Format::Human => print_diagnostics(files, diagnostics),
+        // Problems in the files with their summary line, then what they
+        // mean for the command (`error: cannot plan …`).
+        Format::Human => {
+            let (located, general): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+                .iter()
+                .cloned()
+                .partition(|d| d.primary.is_some());
+            if !located.is_empty() {
+                print_diagnostics(files, &located);
+            }
+            for diagnostic in &general {
+                print_general(diagnostic);
+            }
+        }
         Format::Json => write_stdout_exact(&json::render(files, diagnostics)),
         Format::Github => write_stdout_exact(&github::render(files, diagnostics)),
     }
@@ -257,6 +296,12 @@ pub fn write_stderr_exact(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();
+}
+
+/// Print one diagnostic with no place in a file as `error: …` (or
+/// `warning: …`) and its help line on standard error.
+pub fn print_general(diagnostic: &Diagnostic) {
+    write_stderr_exact(&human::general(diagnostic, use_color()));
 }
 
 /// Print a problem that has no place in a file (a missing directory, an

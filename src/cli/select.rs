@@ -1,151 +1,27 @@
-//! Names and paths given on the command line — `DIR`, `--env`, `--target
-//! ENV/SERVICE`, `--service` — checked the same way by every command: one
-//! that names nothing is a usage error (exit 2) with a "did you mean", never
-//! a silent empty result.
+//! The engine's checks of the names a command is given ([`engine::select`]:
+//! `DIR`, `--env`, `--service`), for the commands that only read files:
+//! a failure is printed and becomes the exit code (2).
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{EXIT_USAGE, report};
+use super::context::fail;
+use crate::engine;
 use crate::model::{Environment, Project, ServiceInstance};
-use crate::resolve::suggest::did_you_mean;
 
-/// Prints a usage error with its help line; the exit code to return.
-fn usage(message: &str, help: &str) -> ExitCode {
-    report::print_error(&format!("{message}\n  help: {help}"));
-    ExitCode::from(EXIT_USAGE)
-}
+pub use crate::engine::select::list;
 
-/// `DIR` must be an existing directory (exit 2 otherwise).
+/// `DIR` must be an existing directory.
 pub fn directory(dir: &Path) -> Result<(), ExitCode> {
-    match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(usage(
-            &format!("`{}` is not a directory", dir.display()),
-            "pass the directory that holds the project's `.mirage` files",
-        )),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(usage(
-            &format!("directory `{}` does not exist", dir.display()),
-            "pass the directory that holds the project's `.mirage` files",
-        )),
-        Err(error) => {
-            report::print_error(&format!("cannot read `{}`: {error}", dir.display()));
-            Err(ExitCode::from(EXIT_USAGE))
-        }
-    }
+    engine::select::directory(dir).map_err(fail)
 }
 
-/// `names` as "`a`, `b`".
-pub fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The environment called `name`, or a usage error with a suggestion.
+/// The environment called `name`.
 pub fn environment<'p>(project: &'p Project, name: &str) -> Result<&'p Environment, ExitCode> {
-    if let Some(env) = project.environment(name) {
-        return Ok(env);
-    }
-    let names = || project.environments.iter().map(|e| e.name.as_str());
-    let help = did_you_mean(name, names(), || {
-        if project.environments.is_empty() {
-            "the project declares no environment; add `environment \"production\"`".into()
-        } else {
-            format!("environments: {}", list(names()))
-        }
-    });
-    Err(usage(&format!("unknown environment `{name}`"), &help))
+    engine::select::environment(project, name).map_err(fail)
 }
 
-/// The service instance called `name` in `env`, or a usage error with a
-/// suggestion.
+/// The service instance called `name` in `env`.
 pub fn service<'e>(env: &'e Environment, name: &str) -> Result<&'e ServiceInstance, ExitCode> {
-    if let Some(service) = env.service(name) {
-        return Ok(service);
-    }
-    let names = || env.services.iter().map(|s| s.name.as_str());
-    let help = did_you_mean(name, names(), || {
-        if env.services.is_empty() {
-            format!("environment `{}` has no service", env.name)
-        } else {
-            format!("services in `{}`: {}", env.name, list(names()))
-        }
-    });
-    Err(usage(
-        &format!("unknown service `{name}` in environment `{}`", env.name),
-        &help,
-    ))
-}
-
-/// Every `--env` names an environment of the project.
-pub fn environments(project: &Project, names: &[String]) -> Result<(), ExitCode> {
-    for name in names {
-        environment(project, name)?;
-    }
-    Ok(())
-}
-
-/// `--target ENV/SERVICE` values, each naming a service instance of the
-/// project — declared in the files, or Mirage's on Railway (`owned`: a
-/// service removed from the files is still a target, to remove it alone):
-/// `(environment, service)` pairs.
-pub fn targets(
-    project: &Project,
-    targets: &[String],
-    owned: &BTreeSet<(String, String)>,
-) -> Result<Vec<(String, String)>, ExitCode> {
-    let mut out = Vec::new();
-    for target in targets {
-        let Some((env, service)) = target.split_once('/') else {
-            return Err(usage(
-                &format!("`{target}` is not a target"),
-                "write `--target ENV/SERVICE`, e.g. `--target production/api`",
-            ));
-        };
-        let environment = environment(project, env)?;
-        if environment.service(service).is_none()
-            && !owned.contains(&(env.to_owned(), service.to_owned()))
-        {
-            let mut names: Vec<&str> = environment
-                .services
-                .iter()
-                .map(|s| s.name.as_str())
-                .chain(
-                    owned
-                        .iter()
-                        .filter(|(e, _)| e == env)
-                        .map(|(_, s)| s.as_str()),
-                )
-                .collect();
-            names.sort_unstable();
-            names.dedup();
-            let help = did_you_mean(service, names.iter().copied(), || {
-                if names.is_empty() {
-                    format!("environment `{env}` has no service")
-                } else {
-                    format!("services in `{env}`: {}", list(names.iter().copied()))
-                }
-            });
-            return Err(usage(
-                &format!("unknown service `{service}` in environment `{env}`"),
-                &help,
-            ));
-        }
-        out.push((env.to_owned(), service.to_owned()));
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lists_quote_each_name() {
-        assert_eq!(list(["a", "b"].into_iter()), "`a`, `b`");
-        assert_eq!(list(std::iter::empty()), "");
-    }
+    engine::select::service(env, name).map_err(fail)
 }

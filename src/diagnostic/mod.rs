@@ -1,9 +1,15 @@
-//! The one diagnostic type shared by the parser, the resolver, the CLI
-//! renderers (terminal, JSON, GitHub annotations) and the language server.
+//! The one diagnostic type shared by the parser, the resolver, the engine,
+//! the CLI renderers (terminal, JSON, GitHub annotations) and the language
+//! server.
 //!
-//! A diagnostic points into a source file by [`FileId`] and byte [`Span`];
-//! the [`SourceFiles`] table owns the texts so that every renderer can turn a
-//! span into a line and column.
+//! A diagnostic points into a source file by [`FileId`] and byte [`Span`]
+//! when the problem has a place in one (a mistake in the files), and has no
+//! location otherwise (a lock held, a missing token, an error from
+//! Railway); the [`SourceFiles`] table owns the texts so that every renderer
+//! can turn a span into a line and column. Every code is registered, with
+//! a one-line explanation, in [`codes`] (`mirage explain CODE`).
+
+pub mod codes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -183,7 +189,8 @@ pub struct Label {
     pub message: String,
 }
 
-/// A problem in the user's input.
+/// A problem: in the user's input (located), or in carrying out what was
+/// asked (general: no location).
 ///
 /// Messages start lowercase and put names in backticks (``unknown template
 /// `web` ``). `code` is stable: tools and tests match on it
@@ -196,8 +203,9 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// One-line description of the problem.
     pub message: String,
-    /// The primary location; its message may be empty.
-    pub primary: Label,
+    /// The primary location, its message possibly empty; `None` for a
+    /// problem with no place in a file.
+    pub primary: Option<Label>,
     /// Further locations (the other edges of a cycle, the first definition
     /// of a duplicate name, …).
     pub related: Vec<Label>,
@@ -212,14 +220,51 @@ impl Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
-            primary: Label {
+            primary: Some(Label {
                 file,
                 span,
                 message: String::new(),
-            },
+            }),
             related: Vec::new(),
             help: None,
         }
+    }
+
+    /// An error with no place in a file: a lock held, a missing token, an
+    /// error from Railway.
+    pub fn general(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// The file and span of the primary location, when there is one.
+    pub fn location(&self) -> Option<(FileId, Span)> {
+        self.primary.as_ref().map(|label| (label.file, label.span))
+    }
+
+    /// The file of the primary location, when there is one.
+    pub fn file(&self) -> Option<FileId> {
+        self.primary.as_ref().map(|label| label.file)
+    }
+
+    /// The span of the primary location (an empty span at 0 when there is
+    /// none: callers that only see located diagnostics use it).
+    pub fn span(&self) -> Span {
+        self.primary
+            .as_ref()
+            .map_or_else(Span::default, |label| label.span)
+    }
+
+    /// The same diagnostic as a warning.
+    pub fn as_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// A warning at `span` of `file`.
@@ -237,7 +282,9 @@ impl Diagnostic {
 
     /// Set the primary label's text.
     pub fn with_label(mut self, message: impl Into<String>) -> Self {
-        self.primary.message = message.into();
+        if let Some(primary) = &mut self.primary {
+            primary.message = message.into();
+        }
         self
     }
 

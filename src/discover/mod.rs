@@ -179,7 +179,7 @@ pub fn discover(root: &Path) -> Result<Discovery, Error> {
         })
         .collect();
     let (files, mut diagnostics) = reader.finish();
-    diagnostics.sort_by_key(|d| (d.primary.file, d.primary.span.start));
+    diagnostics.sort_by_key(|d| (d.file(), d.span().start));
     Ok(Discovery {
         root: root.to_path_buf(),
         tools,

@@ -171,8 +171,8 @@ pub fn to_json(discovery: &Discovery) -> serde_json::Value {
         .diagnostics
         .iter()
         .map(|d| {
-            let file = discovery.files.get(d.primary.file);
-            let (line, column) = file.line_col(d.primary.span.start);
+            let file = discovery.files.get(d.file().unwrap_or_default());
+            let (line, column) = file.line_col(d.span().start);
             serde_json::json!({
                 "code": d.code,
                 "severity": if d.is_error() { "error" } else { "warning" },

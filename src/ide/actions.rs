@@ -23,7 +23,7 @@ pub fn did_you_mean_fix(diag: &Diagnostic, text: &str) -> Option<Fix> {
     let help = diag.help.as_deref()?;
     let suggestion = backticked(help.strip_prefix("did you mean ")?)?;
     let wrong = backticked(&diag.message)?;
-    let span = diag.primary.span;
+    let span = diag.span();
     let region = text.get(span.start..span.end)?;
     let at = find_word(region, wrong)?;
     // `import "std/postgress"`: both carry the `std/` prefix.

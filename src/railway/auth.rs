@@ -71,9 +71,12 @@ impl Credentials {
     }
 }
 
+/// The variable that points Mirage at another GraphQL endpoint.
+pub const ENDPOINT_ENV_VAR: &str = "MIRAGE_RAILWAY_URL";
+
 /// The endpoint: `MIRAGE_RAILWAY_URL` when set, else [`DEFAULT_ENDPOINT`].
 pub fn endpoint_from_env() -> String {
-    std::env::var("MIRAGE_RAILWAY_URL")
+    std::env::var(ENDPOINT_ENV_VAR)
         .ok()
         .filter(|value| !value.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())

@@ -30,7 +30,7 @@ pub mod schema_check;
 pub mod snapshot;
 pub mod subscription;
 
-pub use auth::{Credentials, DEFAULT_ENDPOINT, Token};
+pub use auth::{Credentials, DEFAULT_ENDPOINT, ENDPOINT_ENV_VAR, Token};
 pub use client::{Client, ClientOptions, Effect};
 pub use error::{ErrorKind, RailwayError};
 pub use retry::RetryPolicy;

@@ -84,8 +84,8 @@ pub fn read_decls(
         let file = FileId(i as u32);
         let syntax_errors = diags
             .iter()
-            .filter(|d| d.primary.file == file && d.code.starts_with("mirage::syntax::"))
-            .map(|d| d.primary.span)
+            .filter(|d| d.file() == Some(file) && d.code.starts_with("mirage::syntax::"))
+            .map(|d| d.span())
             .collect();
         let mut cx = Cx {
             file,

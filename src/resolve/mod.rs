@@ -163,7 +163,7 @@ impl Cx<'_> {
     /// Report `d`, unless the parser already reported a syntax error at the
     /// same place: a value it could not read would only cascade.
     pub fn push(&mut self, d: Diagnostic) {
-        if d.primary.file == self.file && self.broken(d.primary.span) {
+        if d.file() == Some(self.file) && self.broken(d.span()) {
             return;
         }
         self.diags.push(d);
@@ -347,18 +347,10 @@ fn run_keeping(
     checker.finish(&mut diagnostics);
     // The same mistake seen from several environments is one diagnostic.
     diagnostics.sort_by(|a, b| {
-        (a.primary.file, a.primary.span, a.code, &a.message).cmp(&(
-            b.primary.file,
-            b.primary.span,
-            b.code,
-            &b.message,
-        ))
+        (a.file(), a.span(), a.code, &a.message).cmp(&(b.file(), b.span(), b.code, &b.message))
     });
     diagnostics.dedup_by(|a, b| {
-        a.primary.file == b.primary.file
-            && a.primary.span == b.primary.span
-            && a.code == b.code
-            && a.message == b.message
+        a.file() == b.file() && a.span() == b.span() && a.code == b.code && a.message == b.message
     });
     Analysis {
         files,
@@ -575,7 +567,7 @@ mod tests {
             first
                 .diagnostics
                 .iter()
-                .any(|d| d.code.starts_with("mirage::syntax::") && d.primary.file == b_id)
+                .any(|d| d.code.starts_with("mirage::syntax::") && d.file() == Some(b_id))
         );
 
         // A file that sorts first shifts every id; b is not re-parsed, and
@@ -626,7 +618,7 @@ mod tests {
             // Located at the import's string.
             let start = text.find(target).expect("target") - 1;
             assert_eq!(
-                d.primary.span,
+                d.span(),
                 Span::new(start, start + target.len() + 2),
                 "{target}"
             );

@@ -135,7 +135,7 @@ impl Store {
                 apply.project,
                 apply.actor.to_string(),
                 i64::from(apply.actor.pid),
-                Timestamp::now().0,
+                self.now().0,
                 plan,
             ],
             |row| row.get(0),
@@ -162,7 +162,7 @@ impl Store {
         let conn = self.conn();
         let updated = conn.execute(
             "UPDATE applies SET finished_at = ?2, result = ?3, summary = ?4 WHERE id = ?1",
-            params![id.0, Timestamp::now().0, result.as_str(), summary],
+            params![id.0, self.now().0, result.as_str(), summary],
         )?;
         if updated == 0 {
             return Err(StateError::Invalid(format!(

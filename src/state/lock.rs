@@ -154,7 +154,7 @@ impl Store {
         holder: &Actor,
     ) -> Result<Result<LockGuard, Option<LockInfo>>, StateError> {
         let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-        let since = Timestamp::now();
+        let since = self.now();
         let conn = self.conn();
         // The primary key makes this atomic across connections and
         // processes: of two inserts, one changes a row and one does nothing.

@@ -41,6 +41,6 @@ pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
 pub use lock::{LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
-pub use store::{DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store, resolve_path};
-pub use time::Timestamp;
+pub use store::{DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
+pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;

@@ -167,16 +167,17 @@ impl Store {
     /// keeps its first `origin`, `created_by` and `created_at`.
     pub fn record(&self, resource: &Resource) -> Result<(), StateError> {
         let conn = self.conn();
-        insert(&conn, resource)?;
+        insert(&conn, resource, self.now())?;
         Ok(())
     }
 
     /// Record several resources in one transaction (all or none).
     pub fn record_all(&self, resources: &[Resource]) -> Result<(), StateError> {
+        let now = self.now();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for resource in resources {
-            insert(&tx, resource)?;
+            insert(&tx, resource, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -423,9 +424,13 @@ impl Store {
 const COLUMNS: &str = "project, environment, kind, service, name, project_id, environment_id, \
                        railway_id, origin, created_by, created_at";
 
-fn insert(conn: &rusqlite::Connection, resource: &Resource) -> Result<(), StateError> {
+fn insert(
+    conn: &rusqlite::Connection,
+    resource: &Resource,
+    now: Timestamp,
+) -> Result<(), StateError> {
     let key = &resource.key;
-    let now = Timestamp::now().0;
+    let now = now.0;
     // The update keeps known IDs when the caller passes `None`, and never
     // rewrites who created the resource or when.
     conn.execute(

@@ -18,16 +18,6 @@ pub const DEFAULT_RELATIVE_PATH: &str = ".mirage/state.db";
 /// only reached when something is wrong.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The database location for a project: `MIRAGE_STATE` when set (relative
-/// to the current directory), otherwise `.mirage/state.db` in
-/// `project_dir`.
-pub fn resolve_path(project_dir: &Path) -> PathBuf {
-    match std::env::var_os(STATE_ENV_VAR) {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => project_dir.join(DEFAULT_RELATIVE_PATH),
-    }
-}
-
 /// An open state database.
 ///
 /// Cloning is cheap and shares the one connection; a `Store` can be sent to
@@ -36,6 +26,7 @@ pub fn resolve_path(project_dir: &Path) -> PathBuf {
 pub struct Store {
     pub(super) conn: Arc<Mutex<rusqlite::Connection>>,
     pub(super) path: Option<PathBuf>,
+    pub(super) clock: Arc<dyn super::time::Clock>,
 }
 
 impl Store {
@@ -100,6 +91,7 @@ impl Store {
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: Some(path.to_owned()),
+            clock: Arc::new(super::time::SystemClock),
         })
     }
 
@@ -112,7 +104,19 @@ impl Store {
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: None,
+            clock: Arc::new(super::time::SystemClock),
         })
+    }
+
+    /// This store with its timestamps from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn super::time::Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time by this store's clock.
+    pub fn now(&self) -> super::time::Timestamp {
+        self.clock.now()
     }
 
     /// The file behind this store (`None` in memory).

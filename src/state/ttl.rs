@@ -35,13 +35,7 @@ impl Store {
              ON CONFLICT (project, environment) DO UPDATE SET \
                expires_at = excluded.expires_at, set_by = excluded.set_by, \
                set_at = excluded.set_at",
-            params![
-                project,
-                environment,
-                expires_at.0,
-                set_by,
-                Timestamp::now().0
-            ],
+            params![project, environment, expires_at.0, set_by, self.now().0],
         )?;
         Ok(())
     }

@@ -28,10 +28,12 @@ fn annotation(files: &SourceFiles, d: &Diagnostic) -> String {
         Severity::Warning => "warning",
     };
     let mut properties = Vec::new();
-    if (d.primary.file.0 as usize) < files.len() {
-        let source = files.get(d.primary.file);
-        let (line, column) = source.line_col(d.primary.span.start);
-        let (end_line, end_column) = source.line_col(d.primary.span.end);
+    if let Some((file, span)) = d.location()
+        && (file.0 as usize) < files.len()
+    {
+        let source = files.get(file);
+        let (line, column) = source.line_col(span.start);
+        let (end_line, end_column) = source.line_col(span.end);
         properties.push(format!(
             "file={}",
             escape_property(&source.path.display().to_string())
@@ -44,8 +46,10 @@ fn annotation(files: &SourceFiles, d: &Diagnostic) -> String {
     properties.push(format!("title={}", escape_property(d.code)));
 
     let mut message = d.message.clone();
-    if !d.primary.message.is_empty() {
-        message.push_str(&format!(": {}", d.primary.message));
+    if let Some(primary) = &d.primary
+        && !primary.message.is_empty()
+    {
+        message.push_str(&format!(": {}", primary.message));
     }
     for label in &d.related {
         if (label.file.0 as usize) < files.len() {

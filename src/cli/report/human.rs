@@ -48,7 +48,11 @@ pub fn render(files: &SourceFiles, diagnostics: &[Diagnostic], options: &Options
     let mut out = String::new();
     let mut shown = Shown::table(files);
     for diagnostic in diagnostics {
-        let adapter = Report::new(&mut shown, diagnostic);
+        let Some(primary) = &diagnostic.primary else {
+            out.push_str(&general(diagnostic, options.color));
+            continue;
+        };
+        let adapter = Report::new(&mut shown, diagnostic, primary);
         let mut text = String::new();
         if handler.render_report(&mut text, &adapter).is_err() {
             // miette refuses spans it cannot place; never lose the message.
@@ -65,9 +69,28 @@ pub fn render(files: &SourceFiles, diagnostics: &[Diagnostic], options: &Options
     out
 }
 
+/// A diagnostic with no place in a file, as the CLI has always printed
+/// them: `error: message`, then `  help: …`.
+pub fn general(diagnostic: &Diagnostic, color: bool) -> String {
+    let severity = match (diagnostic.severity, color) {
+        (Severity::Error, false) => "error",
+        (Severity::Error, true) => "\u{1b}[1;31merror\u{1b}[0m",
+        (Severity::Warning, false) => "warning",
+        (Severity::Warning, true) => "\u{1b}[1;33mwarning\u{1b}[0m",
+    };
+    let mut text = format!("{severity}: {}\n", terminal::escape(&diagnostic.message));
+    if let Some(help) = &diagnostic.help {
+        text.push_str(&format!("  help: {}\n", terminal::escape(help)));
+    }
+    text
+}
+
 /// A one-line fallback: `path:line:col: error[code]: message`.
 fn render_plain(files: &SourceFiles, diagnostic: &Diagnostic) -> String {
-    let (path, line, column) = position(files, diagnostic.primary.file, diagnostic.primary.span);
+    let (file, span) = diagnostic
+        .location()
+        .unwrap_or((FileId(u32::MAX), Span::default()));
+    let (path, line, column) = position(files, file, span);
     let severity = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -301,15 +324,15 @@ struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    fn new(files: &mut ShownFiles<'_>, diagnostic: &'a Diagnostic) -> Self {
-        let home = diagnostic.primary.file;
+    fn new(files: &mut ShownFiles<'_>, diagnostic: &'a Diagnostic, primary: &Label) -> Self {
+        let home = primary.file;
         let shown = files.get(home);
         // A diagnostic about a directory or an empty file has no text to
         // show; miette would draw an empty frame.
         let has_text = !shown.original.is_empty();
         let mut labels = Vec::new();
         if has_text {
-            labels.push(labeled(&shown, &diagnostic.primary, true, true));
+            labels.push(labeled(&shown, primary, true, true));
         }
         let mut notes = Vec::new();
         for label in &diagnostic.related {

@@ -32,7 +32,14 @@ pub fn render(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
 }
 
 fn diagnostic(files: &SourceFiles, d: &Diagnostic) -> Value {
-    let mut object = location(files, d.primary.file, d.primary.span);
+    // A diagnostic with no place in a file has `null` for every position.
+    let (file, span) = d.location().unwrap_or((FileId(u32::MAX), Span::default()));
+    let mut object = location(files, file, span);
+    if d.primary.is_none()
+        && let Value::Object(map) = &mut object
+    {
+        map.insert("span".to_string(), Value::Null);
+    }
     let fields = [
         ("code", json!(d.code)),
         (
@@ -52,7 +59,8 @@ fn diagnostic(files: &SourceFiles, d: &Diagnostic) -> Value {
     if let Value::Object(map) = &mut object {
         ordered.append(map);
     }
-    ordered.insert("label".to_string(), json!(non_empty(&d.primary.message)));
+    let primary_label = d.primary.as_ref().map_or("", |p| p.message.as_str());
+    ordered.insert("label".to_string(), json!(non_empty(primary_label)));
     ordered.insert(
         "labels".to_string(),
         Value::Array(d.related.iter().map(|l| label(files, l)).collect()),

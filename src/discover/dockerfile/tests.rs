@@ -142,7 +142,7 @@ fn exec_form_copy_and_unknown_instruction() {
     assert_eq!(d.instructions.len(), 3);
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].code, "mirage::discover::unknown_instruction");
-    assert_eq!(diags[0].primary.span, Span::new(26, 36));
+    assert_eq!(diags[0].span(), Span::new(26, 36));
 }
 
 #[test]

@@ -1,0 +1,97 @@
+//! From the command line to the engine: `--local` / `--endpoint` and the
+//! process environment (`MIRAGE_RAILWAY_URL`, `RAILWAY_API_TOKEN` /
+//! `RAILWAY_TOKEN`, `MIRAGE_STATE`, who is acting) become one explicit
+//! [`Context`]; an engine [`Failure`] becomes diagnostics on the terminal
+//! (or JSON, or GitHub annotations) and an exit code. The only place the
+//! CLI reads those variables.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::report::{self, Format};
+use super::{EXIT_FAILURE, EXIT_USAGE};
+use crate::engine::{Context, EndpointSource, Exit, Failure, Railway};
+use crate::railway::ClientOptions;
+use crate::state::{Actor, STATE_ENV_VAR};
+
+/// Where a command reaches Railway.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Reach {
+    /// Use the built-in emulator (its data and the state under
+    /// `DIR/.mirage/`) instead of Railway: no account needed.
+    #[arg(long, conflicts_with = "endpoint")]
+    pub local: bool,
+
+    /// The Railway GraphQL endpoint; wins over `MIRAGE_RAILWAY_URL`. Point
+    /// it at `mirage emulator` to use one.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+}
+
+impl Reach {
+    /// The built-in emulator (`local`) or Railway at the endpoint of the
+    /// flag, else `MIRAGE_RAILWAY_URL`, else Railway's, with the token of
+    /// the environment.
+    pub fn railway(&self) -> Railway {
+        if self.local {
+            return Railway::Local;
+        }
+        let mut options = ClientOptions::from_env();
+        let endpoint_from = match &self.endpoint {
+            Some(endpoint) => {
+                options = options.with_endpoint(endpoint);
+                EndpointSource::Flag
+            }
+            None if std::env::var_os(crate::railway::ENDPOINT_ENV_VAR)
+                .is_some_and(|v| !v.is_empty()) =>
+            {
+                EndpointSource::Environment
+            }
+            None => EndpointSource::Default,
+        };
+        Railway::Remote {
+            options,
+            endpoint_from,
+        }
+    }
+
+    /// The context of a command run from this shell, its progress drawn on
+    /// standard error.
+    pub fn context(&self) -> Context {
+        Context {
+            state: state_override(),
+            events: Arc::new(super::progress::Terminal::new()),
+            ..Context::new(
+                self.railway(),
+                Actor::current(),
+                // `env:NAME` from this process's environment.
+                Arc::new(crate::plan::secrets::from_environment),
+            )
+        }
+    }
+}
+
+/// `MIRAGE_STATE`, when set: the state database to use instead of the
+/// project's own.
+pub fn state_override() -> Option<PathBuf> {
+    std::env::var_os(STATE_ENV_VAR)
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Prints an engine failure in `format` and returns its exit code (2 for
+/// a usage error, 1 otherwise).
+pub fn fail_as(format: Format, failure: Failure) -> ExitCode {
+    report::emit(format, &failure.files, &failure.diagnostics);
+    match failure.exit {
+        Exit::Usage => ExitCode::from(EXIT_USAGE),
+        Exit::Failed => ExitCode::from(EXIT_FAILURE),
+    }
+}
+
+/// Prints an engine failure for a person (standard error) and returns its
+/// exit code.
+pub fn fail(failure: Failure) -> ExitCode {
+    fail_as(report::message_format(), failure)
+}

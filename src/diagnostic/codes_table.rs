@@ -1,0 +1,662 @@
+pub const CODES: &[Code] = &[
+    Code {
+        code: "mirage::apply::destroy_not_allowed",
+        summary: "the plan destroys resources and `--allow-destroy` was not given (no terminal to confirm on)",
+        help: "review the plan, then pass `--allow-destroy` to allow the destruction",
+    },
+    Code {
+        code: "mirage::apply::incomplete",
+        summary: "some steps of the apply failed: Railway holds only part of the plan",
+        help: "fix the cause of the failed steps, then run `mirage plan` and `mirage apply` again",
+    },
+    Code {
+        code: "mirage::apply::not_confirmed",
+        summary: "nothing was applied: no `yes` at the prompt, or standard input is not a terminal",
+        help: "answer `yes` at the prompt, or pass `--auto-approve` when not on a terminal (or apply a saved plan)",
+    },
+    Code {
+        code: "mirage::apply::protected",
+        summary: "the plan would destroy an environment or service the files mark `protect`",
+        help: "remove `protect` from the files first if the destruction is intended",
+    },
+    Code {
+        code: "mirage::apply::saved_plan_changed",
+        summary: "the saved plan no longer matches the `.mirage` files: they changed since it was made",
+        help: "run `mirage plan --out FILE` again and review the new plan",
+    },
+    Code {
+        code: "mirage::apply::saved_plan_stale",
+        summary: "the saved plan is stale: an environment's `configEtag` changed on Railway since it was made",
+        help: "run `mirage plan --out FILE` again and review the new plan",
+    },
+    Code {
+        code: "mirage::apply::saved_plan_unreadable",
+        summary: "the plan file given to `mirage apply` cannot be read or is not a plan Mirage saved",
+        help: "run `mirage plan --out FILE` again and apply that file",
+    },
+    Code {
+        code: "mirage::cli::bad_target",
+        summary: "a `--target` is not of the form `ENV/SERVICE`",
+        help: "write `--target ENV/SERVICE`, e.g. `--target production/api`",
+    },
+    Code {
+        code: "mirage::cli::no_such_directory",
+        summary: "the project directory does not exist",
+        help: "pass the directory that holds the project's `.mirage` files",
+    },
+    Code {
+        code: "mirage::cli::not_a_directory",
+        summary: "the project path names a file, not a directory",
+        help: "pass the directory that holds the project's `.mirage` files",
+    },
+    Code {
+        code: "mirage::cli::unknown_code",
+        summary: "`mirage explain` was given a code Mirage does not have",
+        help: "`mirage explain --list` prints every code",
+    },
+    Code {
+        code: "mirage::cli::unknown_environment",
+        summary: "an environment named on the command line is not declared in the files",
+        help: "name an environment the files declare; the closest name is suggested",
+    },
+    Code {
+        code: "mirage::cli::unknown_service",
+        summary: "a service named on the command line is neither declared in that environment nor Mirage's on Railway",
+        help: "name a service of that environment; the closest name is suggested",
+    },
+    Code {
+        code: "mirage::cli::unreadable_directory",
+        summary: "the project directory cannot be read (permissions or an IO error)",
+        help: "check the directory's permissions",
+    },
+    Code {
+        code: "mirage::destroy::project_not_owned",
+        summary: "`destroy --all` refused to delete the project: Mirage did not create, or does not own, everything in it",
+        help: "destroy what Mirage owns environment by environment with `mirage destroy --env ENV`; remove the rest in Railway",
+    },
+    Code {
+        code: "mirage::discover::duplicate_directive",
+        summary: "a Dockerfile parser directive (`# escape=`, `# syntax=`) is given twice",
+        help: "keep one of them",
+    },
+    Code {
+        code: "mirage::discover::duplicate_package",
+        summary: "two packages of one workspace have the same name",
+        help: "rename one of them; package names must be unique in a workspace",
+    },
+    Code {
+        code: "mirage::discover::duplicate_service",
+        summary: "two discovered Dockerfile services get the same name, even prefixed with their directory",
+        help: "rename one of the services in the generated files",
+    },
+    Code {
+        code: "mirage::discover::invalid_escape",
+        summary: "the Dockerfile `# escape=` directive names a character other than `\\` or a backtick",
+        help: "use `\\` (the default) or a backtick as the escape character",
+    },
+    Code {
+        code: "mirage::discover::invalid_glob",
+        summary: "a workspace pattern (`workspaces`, `members`, …) is not a valid glob",
+        help: "fix the pattern; discovery skips it until then",
+    },
+    Code {
+        code: "mirage::discover::invalid_instruction",
+        summary: "a Dockerfile instruction is malformed (missing or invalid arguments)",
+        help: "fix the instruction; see the Dockerfile reference for its form",
+    },
+    Code {
+        code: "mirage::discover::invalid_json",
+        summary: "a JSON file discovery reads (`package.json`, …) does not parse",
+        help: "fix the syntax; discovery skips this file until then",
+    },
+    Code {
+        code: "mirage::discover::invalid_toml",
+        summary: "a TOML file discovery reads (`Cargo.toml`) does not parse",
+        help: "fix the syntax; discovery skips this file until then",
+    },
+    Code {
+        code: "mirage::discover::invalid_yaml",
+        summary: "a YAML file discovery reads (`pnpm-workspace.yaml`) does not parse",
+        help: "fix the syntax; discovery skips this file until then",
+    },
+    Code {
+        code: "mirage::discover::no_from",
+        summary: "a Dockerfile has no `FROM` instruction",
+        help: "start the first stage with `FROM image`",
+    },
+    Code {
+        code: "mirage::discover::several_lockfiles",
+        summary: "lockfiles of several package managers are present; the first found is used",
+        help: "set `packageManager` in the root `package.json` or delete the stale lockfiles",
+    },
+    Code {
+        code: "mirage::discover::unknown_instruction",
+        summary: "a Dockerfile line starts with an unknown instruction",
+        help: "use a Dockerfile instruction: `FROM`, `RUN`, `COPY`, `CMD`, `EXPOSE`, `ENV`, …",
+    },
+    Code {
+        code: "mirage::discover::unreadable_file",
+        summary: "a file discovery wanted to read cannot be read",
+        help: "check its permissions; discovery skips this file",
+    },
+    Code {
+        code: "mirage::discover::unterminated_heredoc",
+        summary: "a Dockerfile heredoc is never closed",
+        help: "end the heredoc with a line holding only its delimiter",
+    },
+    Code {
+        code: "mirage::emulator::start",
+        summary: "the built-in emulator (`--local`) could not start, or its data directory could not be created",
+        help: "check that `.mirage/` in the project directory is writable, or run without `--local`",
+    },
+    Code {
+        code: "mirage::engine::no_project_name",
+        summary: "the project has no name",
+        help: "add `project \"name\"` to a `.mirage` file",
+    },
+    Code {
+        code: "mirage::engine::project_has_errors",
+        summary: "the project's files have errors, so nothing is planned",
+        help: "fix the errors reported above, then plan again",
+    },
+    Code {
+        code: "mirage::import::no_project",
+        summary: "there is no project of this name on Railway, so there is nothing to import",
+        help: "`mirage apply` creates it",
+    },
+    Code {
+        code: "mirage::plan::duplicate_on_railway",
+        summary: "several projects, environments, services or volumes on Railway carry a name the files expect once",
+        help: "rename or delete the extra one on Railway, then plan again; Mirage never picks one",
+    },
+    Code {
+        code: "mirage::plan::move_target_exists",
+        summary: "a `moved` cannot rename: both the old and the new name exist on Railway",
+        help: "if the rename already happened, delete the old one on Railway or remove the `moved`",
+    },
+    Code {
+        code: "mirage::plan::secret_unreadable",
+        summary: "a secret the plan uses cannot be read from its source",
+        help: "set the variable an `env:NAME` reference names in the environment of the command",
+    },
+    Code {
+        code: "mirage::plan::secrets_missing",
+        summary: "some secrets cannot be read, so nothing was planned, read from Railway or written",
+        help: "fix the unreadable secrets reported above, then run the command again",
+    },
+    Code {
+        code: "mirage::railway::bad_endpoint",
+        summary: "the Railway endpoint (`--endpoint` or `MIRAGE_RAILWAY_URL`) is not a usable URL",
+        help: "give an `http://` or `https://` URL, or unset `MIRAGE_RAILWAY_URL` to use Railway",
+    },
+    Code {
+        code: "mirage::railway::missing_token",
+        summary: "no Railway token is set",
+        help: "set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator",
+    },
+    Code {
+        code: "mirage::railway::read_failed",
+        summary: "the project could not be read from Railway (network, authentication or a GraphQL error)",
+        help: "check the network and the token, then run the command again",
+    },
+    Code {
+        code: "mirage::registry::access_denied",
+        summary: "an image cannot be verified: its registry refused access (401/403)",
+        help: "for a private image set `MIRAGE_REGISTRY_USERNAME` and `MIRAGE_REGISTRY_PASSWORD`",
+    },
+    Code {
+        code: "mirage::registry::image_not_found",
+        summary: "an image does not exist: the registry has no such repository, tag or digest",
+        help: "check the name and the tag, or push the image first",
+    },
+    Code {
+        code: "mirage::registry::unexpected_status",
+        summary: "an image cannot be verified: its registry answered an unexpected HTTP status",
+        help: "the registry may be down, or may not speak the OCI distribution API",
+    },
+    Code {
+        code: "mirage::registry::unreachable",
+        summary: "an image cannot be verified: its registry cannot be reached (DNS, connection, TLS or timeout)",
+        help: "check the network and the registry host, or run `mirage check` without `--registry` offline",
+    },
+    Code {
+        code: "mirage::resolve::binary_file",
+        summary: "a `.mirage` file is binary (it contains a NUL byte near its start)",
+        help: "a `.mirage` file is UTF-8 text: remove the file or give it another extension",
+    },
+    Code {
+        code: "mirage::resolve::dependency_cycle",
+        summary: "services depend on each other in a loop",
+        help: "break the loop: remove a `depends-on` or a `${{service.VAR}}` reference",
+    },
+    Code {
+        code: "mirage::resolve::duplicate_definition",
+        summary: "two services, templates, layers, environments or projects have the same name",
+        help: "rename one of them; names are unique in a project",
+    },
+    Code {
+        code: "mirage::resolve::duplicate_move",
+        summary: "one name takes part in two `moved`",
+        help: "keep one `moved` per rename: write `a` → `c` directly instead of `a` → `b` → `c`",
+    },
+    Code {
+        code: "mirage::resolve::duplicate_setting",
+        summary: "a setting, variable or domain is written twice in one block",
+        help: "remove one of them; to override a value, set it in a layer or environment",
+    },
+    Code {
+        code: "mirage::resolve::extends_cycle",
+        summary: "templates or layers extend each other in a loop",
+        help: "remove one `extends=` so that they form a chain",
+    },
+    Code {
+        code: "mirage::resolve::file_too_large",
+        summary: "a source file is over the 8 MiB limit",
+        help: "split it into several files; every `.mirage` file in the project directory is read",
+    },
+    Code {
+        code: "mirage::resolve::import_cycle",
+        summary: "files import each other in a loop",
+        help: "remove one of these imports; files in the project directory are loaded without importing them",
+    },
+    Code {
+        code: "mirage::resolve::invalid_cron",
+        summary: "a cron schedule is not valid",
+        help: "write five fields: minute hour day-of-month month day-of-week, e.g. `*/15 * * * *`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_domain",
+        summary: "a custom domain is not a host name (or its pattern gives one for an environment)",
+        help: "write a host name such as `api.shop.example`; for a `*.up.railway.app` domain write `generated-domain`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_duration",
+        summary: "a duration (`ttl`, `draining`, …) is not valid",
+        help: "write a number and a unit: `30s`, `30m`, `72h`, `3d`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_generator",
+        summary: "a `(generate)` value is not a known generator",
+        help: "write `(generate)\"secret(32)\"` or `(generate)\"secret(32, \\\"alphabet\\\")\"` (length 1–256)",
+    },
+    Code {
+        code: "mirage::resolve::invalid_image",
+        summary: "an image reference is not valid",
+        help: "write the image as `name:tag` or `name@sha256:…`, e.g. `postgres:17`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_mount_path",
+        summary: "a volume mount path is not absolute",
+        help: "write an absolute path such as `/data`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_move",
+        summary: "a `moved` names neither exactly one service nor one environment, or moves a name to itself",
+        help: "write `moved service=\"old\" to=\"new\"` or `moved environment=\"old\" to=\"new\"`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_name",
+        summary: "a declaration name holds characters names cannot have",
+        help: "use letters, digits, `-` and `_`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_port",
+        summary: "a port is outside 1–65535",
+        help: "use a port from 1 to 65535",
+    },
+    Code {
+        code: "mirage::resolve::invalid_reference",
+        summary: "a `${{…}}` variable reference is malformed",
+        help: "references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_repo",
+        summary: "a repository is not a GitHub `owner/name`",
+        help: "write the repository as `owner/name`, e.g. `repo \"acme/shop\"`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_restart_policy",
+        summary: "a restart policy is not `always`, `never` or `on-failure`",
+        help: "use `always`, `never` or `on-failure`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_secret",
+        summary: "a `(secret)` source has no known scheme or no location",
+        help: "write a secret reference such as `(secret)\"env:STRIPE_KEY\"`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_size",
+        summary: "a size is not valid",
+        help: "write a number and a unit: `512MB`, `5GB`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_value_type",
+        summary: "a value is of the wrong kind (a string where a number goes, …)",
+        help: "write a value of the kind the setting takes; see `docs/language.md`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_variable_name",
+        summary: "a variable name is not `[A-Za-z_][A-Za-z0-9_]*`",
+        help: "start variable names with a letter or `_`, then letters, digits and `_`",
+    },
+    Code {
+        code: "mirage::resolve::missing_import",
+        summary: "an imported file does not exist",
+        help: "check the path; imports are relative to the importing file",
+    },
+    Code {
+        code: "mirage::resolve::missing_project",
+        summary: "services or environments are declared but no `project`",
+        help: "add `project \"name\" { }` to one of the files",
+    },
+    Code {
+        code: "mirage::resolve::missing_value",
+        summary: "a node lacks its required value",
+        help: "write the value the node needs; see `docs/language.md`",
+    },
+    Code {
+        code: "mirage::resolve::moved_from_declared",
+        summary: "a `moved` renames a name that is still declared",
+        help: "remove the old name from the files, or remove the `moved` if the declared one is new",
+    },
+    Code {
+        code: "mirage::resolve::moved_to_unknown",
+        summary: "a `moved` renames to a name that is not a declared service or environment",
+        help: "declare the new name, or fix the `to=` of the `moved`",
+    },
+    Code {
+        code: "mirage::resolve::no_environment",
+        summary: "the project declares no environment, so nothing is applied",
+        help: "add an environment, e.g. `environment \"production\"`",
+    },
+    Code {
+        code: "mirage::resolve::no_files",
+        summary: "the directory holds no `.mirage` file",
+        help: "create a file such as `main.mirage` with `project \"name\" { }`, or pass the project directory",
+    },
+    Code {
+        code: "mirage::resolve::no_source",
+        summary: "a service has neither `repo` nor `image` after all its templates and layers",
+        help: "add `repo \"owner/name\"` or `image \"name:tag\"` to the service or to its template",
+    },
+    Code {
+        code: "mirage::resolve::not_a_mirage_file",
+        summary: "an import names a file that is not a `.mirage` file",
+        help: "import only `.mirage` files, or a standard module (`std/<name>`)",
+    },
+    Code {
+        code: "mirage::resolve::not_a_regular_file",
+        summary: "a FIFO, device, socket or directory stands where a source file should be",
+        help: "replace it with a regular file, or rename it so that it does not end in `.mirage`",
+    },
+    Code {
+        code: "mirage::resolve::not_allowed_here",
+        summary: "a setting such as `repo`, `image` or `root` is set for every service at once",
+        help: "move it into a `service \"…\" { }` block",
+    },
+    Code {
+        code: "mirage::resolve::not_utf8",
+        summary: "a source file is not valid UTF-8",
+        help: "save the file as UTF-8",
+    },
+    Code {
+        code: "mirage::resolve::out_of_range",
+        summary: "a number is outside its allowed range (replicas 0–50, …)",
+        help: "use a value in the range the help line gives",
+    },
+    Code {
+        code: "mirage::resolve::outside_project",
+        summary: "a file or import is (or resolves to a path) outside the project directory",
+        help: "copy the file into the project directory and import it with a relative path",
+    },
+    Code {
+        code: "mirage::resolve::plain_secret",
+        summary: "a registry password is written in the files instead of as a secret reference",
+        help: "write `password=(secret)\"env:REGISTRY_PASSWORD\"`; passwords never go in files",
+    },
+    Code {
+        code: "mirage::resolve::symlink_loop",
+        summary: "a symbolic link leads back to itself",
+        help: "point the link at a real file inside the project, or remove it",
+    },
+    Code {
+        code: "mirage::resolve::ttl_without_ephemeral",
+        summary: "`ttl` is set on an environment that is not ephemeral",
+        help: "add `ephemeral=#true`, or remove `ttl`",
+    },
+    Code {
+        code: "mirage::resolve::two_sources",
+        summary: "one block sets both `repo` and `image`",
+        help: "keep either `repo` or `image`",
+    },
+    Code {
+        code: "mirage::resolve::unexpected_argument",
+        summary: "a node has values it does not take",
+        help: "remove the extra values, or quote a value that contains spaces",
+    },
+    Code {
+        code: "mirage::resolve::unknown_annotation",
+        summary: "a type annotation is neither `(secret)` nor `(generate)`",
+        help: "annotate variable values with `(secret)` or `(generate)`",
+    },
+    Code {
+        code: "mirage::resolve::unknown_builder",
+        summary: "a builder is not one Railway knows",
+        help: "use `railpack`, `dockerfile` or `nixpacks`",
+    },
+    Code {
+        code: "mirage::resolve::unknown_layer",
+        summary: "`layer=` or `extends=` names no declared layer",
+        help: "declare it with `layer \"name\" { … }`, or fix the name",
+    },
+    Code {
+        code: "mirage::resolve::unknown_node",
+        summary: "a node is not a known declaration or setting (or is at the wrong level)",
+        help: "check the name; the closest known one is suggested",
+    },
+    Code {
+        code: "mirage::resolve::unknown_plan",
+        summary: "`plan` is not one of Railway's plans",
+        help: "use `free`, `trial`, `hobby`, `pro` or `enterprise`",
+    },
+    Code {
+        code: "mirage::resolve::unknown_property",
+        summary: "a node has a property it does not take",
+        help: "check the property's name; see `docs/language.md`",
+    },
+    Code {
+        code: "mirage::resolve::unknown_region",
+        summary: "a region is not a Railway region",
+        help: "use one of Railway's regions; the closest is suggested",
+    },
+    Code {
+        code: "mirage::resolve::unknown_service",
+        summary: "`depends-on`, `service \"S\"` or `${{S.VAR}}` names no declared service",
+        help: "declare the service, or fix the name",
+    },
+    Code {
+        code: "mirage::resolve::unknown_stdlib_module",
+        summary: "`import \"std/…\"` names a module the standard library does not have",
+        help: "import one of the standard library's modules",
+    },
+    Code {
+        code: "mirage::resolve::unknown_template",
+        summary: "`from=` or `extends=` names no declared template",
+        help: "declare it with `template \"name\" { … }`, or import the standard module that defines it",
+    },
+    Code {
+        code: "mirage::resolve::unknown_variable",
+        summary: "a reference names a variable the service (or the shared set) does not define",
+        help: "define the variable, or fix the reference",
+    },
+    Code {
+        code: "mirage::resolve::unreadable_file",
+        summary: "a source file or the project directory cannot be read",
+        help: "check that the file exists and is readable",
+    },
+    Code {
+        code: "mirage::resolve::unused_layer",
+        summary: "a layer no environment uses",
+        help: "use it with `environment \"…\" layer=\"…\"` (or `extends=`), or remove it",
+    },
+    Code {
+        code: "mirage::resolve::unused_template",
+        summary: "a template no service uses",
+        help: "use it with `service \"…\" from=\"…\"`, or remove it",
+    },
+    Code {
+        code: "mirage::rules::cron_too_frequent",
+        summary: "a cron schedule runs less than 5 minutes apart; Railway runs cron jobs at most every 5 minutes",
+        help: "space the runs at least 5 minutes apart, e.g. `*/5 * * * *`",
+    },
+    Code {
+        code: "mirage::rules::domain_attached_twice",
+        summary: "a custom domain is attached to more than one service instance; Railway attaches a domain once",
+        help: "give each environment its own domain with `{environment}` in it, and each service its own",
+    },
+    Code {
+        code: "mirage::rules::domain_in_ephemeral",
+        summary: "a fixed custom domain in an ephemeral environment would be attached by every preview copy",
+        help: "put the environment's name in it, e.g. `domain \"api.{environment}.shop.example\"`",
+    },
+    Code {
+        code: "mirage::rules::internal_domain",
+        summary: "a custom domain is not public (`.railway.internal`, `.local`, `.internal`, …)",
+        help: "attach only public domains; services reach each other privately at `${{service.RAILWAY_PRIVATE_DOMAIN}}`",
+    },
+    Code {
+        code: "mirage::rules::railway_domain",
+        summary: "a custom domain is one of Railway's own (`*.up.railway.app`, `railway.app`, …)",
+        help: "for a `*.up.railway.app` domain write `generated-domain`; a custom domain is one you own",
+    },
+    Code {
+        code: "mirage::rules::replicas_with_volume",
+        summary: "a service with a volume runs more than one replica; Railway cannot share a volume",
+        help: "give the service one replica (`replicas 1`), or remove its volume",
+    },
+    Code {
+        code: "mirage::rules::restart_not_in_plan",
+        summary: "a Free or Trial plan cannot restart a service `always`, nor more than 10 times on failure",
+        help: "upgrade the workspace to a paid plan, or restart `on-failure` with at most 10 retries",
+    },
+    Code {
+        code: "mirage::rules::service_name_too_long",
+        summary: "a service name is over 32 characters, the most Railway allows",
+        help: "shorten the name to at most 32 characters",
+    },
+    Code {
+        code: "mirage::rules::tcp_proxy_and_domain",
+        summary: "a service has both a TCP proxy and a generated domain, which Railway does not offer together",
+        help: "remove one of them (a database usually needs only the proxy)",
+    },
+    Code {
+        code: "mirage::rules::volume_too_large",
+        summary: "a volume is larger than the workspace's plan allows",
+        help: "make it smaller, or declare the plan the workspace is on (`plan \"pro\"` in the project)",
+    },
+    Code {
+        code: "mirage::rules::wildcard_overlap",
+        summary: "a subdomain is covered by another service's wildcard domain",
+        help: "a subdomain and a wildcard over it must belong to the same service: move one of them",
+    },
+    Code {
+        code: "mirage::state::corrupt",
+        summary: "the state database is damaged or not a SQLite database",
+        help: "restore it from a backup, or move it aside and run `mirage import` to re-adopt what exists on Railway",
+    },
+    Code {
+        code: "mirage::state::database",
+        summary: "the state database failed (reading or writing ownership, history or locks)",
+        help: "check the state file's disk and permissions, then run the command again",
+    },
+    Code {
+        code: "mirage::state::empty_file",
+        summary: "the state database is an empty file: the ownership records it held are gone",
+        help: "restore it from a backup; or delete it and run `mirage import` to re-adopt what exists on Railway",
+    },
+    Code {
+        code: "mirage::state::invalid_value",
+        summary: "the state database holds a value this Mirage does not understand (edited by hand, or damaged)",
+        help: "restore the database from a backup",
+    },
+    Code {
+        code: "mirage::state::locked",
+        summary: "an environment is locked by another run of Mirage",
+        help: "wait for it (`--lock-timeout SECONDS`), or if that run is gone, `mirage state unlock ENV --force`",
+    },
+    Code {
+        code: "mirage::state::newer_schema",
+        summary: "the state database was written by a newer Mirage",
+        help: "upgrade mirage to the version that last wrote this database",
+    },
+    Code {
+        code: "mirage::state::open",
+        summary: "the state database cannot be opened or created",
+        help: "check the path and its permissions, or choose another with `MIRAGE_STATE`",
+    },
+    Code {
+        code: "mirage::state::sqlite",
+        summary: "the state database failed (disk full, locked past the busy timeout, damaged file)",
+        help: "check the disk and the file, then run the command again",
+    },
+    Code {
+        code: "mirage::syntax::bare_keyword",
+        summary: "a KDL keyword (`true`, `false`, `null`, `inf`, `nan`) is written without its `#`",
+        help: "write `#true` for the keyword, or quote it for the string",
+    },
+    Code {
+        code: "mirage::syntax::disallowed_character",
+        summary: "a character that may not appear literally in a KDL document",
+        help: "remove it, or write it as a `\\u{…}` escape inside a quoted string",
+    },
+    Code {
+        code: "mirage::syntax::invalid_escape",
+        summary: "a string holds an unknown or invalid escape",
+        help: "valid escapes are `\\\"` `\\\\` `\\b` `\\f` `\\n` `\\r` `\\t` `\\s` `\\u{…}`; or use a raw string `#\"…\"#`",
+    },
+    Code {
+        code: "mirage::syntax::invalid_number",
+        summary: "a number is not valid KDL",
+        help: "write a decimal, `0x`, `0o` or `0b` number, or quote the text",
+    },
+    Code {
+        code: "mirage::syntax::invalid_string",
+        summary: "a multi-line string is malformed (text after the opening quotes, or bad indentation)",
+        help: "start the text on the next line and indent every line like the closing `\"\"\"`",
+    },
+    Code {
+        code: "mirage::syntax::missing_space",
+        summary: "an entry is not separated from the one before it by whitespace",
+        help: "separate a node's name, arguments and properties with spaces: `node \"a\" key=1`",
+    },
+    Code {
+        code: "mirage::syntax::too_deep",
+        summary: "children blocks are nested too deep",
+        help: "flatten the structure: split deeply nested nodes into separate top-level nodes",
+    },
+    Code {
+        code: "mirage::syntax::unclosed_block",
+        summary: "a children block `{` is never closed",
+        help: "add the matching `}` after the last child node",
+    },
+    Code {
+        code: "mirage::syntax::unclosed_comment",
+        summary: "a block comment `/*` is never closed",
+        help: "close it with `*/` (block comments nest: every `/*` needs its own `*/`)",
+    },
+    Code {
+        code: "mirage::syntax::unclosed_string",
+        summary: "a string is never closed",
+        help: "close the string with its matching quotes",
+    },
+    Code {
+        code: "mirage::syntax::unexpected_token",
+        summary: "something appears where KDL does not allow it",
+        help: "see the label for what was expected there",
+    },
+    Code {
+        code: "mirage::syntax::unknown_keyword",
+        summary: "a `#` keyword is not one KDL knows",
+        help: "keywords are `#true`, `#false`, `#null`, `#inf`, `#-inf` and `#nan`; quote the text if it is a string",
+    },
+];

@@ -1,0 +1,76 @@
+//! The engine: Mirage's operations — [`plan()`], [`prepare`] then
+//! [`apply()`], [`destroy::plan`], [`import()`] — for every front end (the
+//! CLI now; the preview lifecycle, the team service and the language
+//! server's code actions next).
+//!
+//! An operation takes an explicit [`Context`] (where Railway is and with
+//! which token, the state database, who acts, how secrets are read, the
+//! clock, where progress goes): the engine reads no environment variable
+//! and no global, and never prints. Progress is a stream of typed
+//! [`Event`]s; a failure is one [`Failure`] of [`Diagnostic`]s, whatever
+//! room it came from. Front ends keep argument parsing, rendering and exit
+//! codes.
+//!
+//! ```text
+//!  cli / serve / previews ──▶ engine ──▶ resolve ─▶ model
+//!                               │  ├───▶ plan (diff, teardown: pure)
+//!                               │  ├───▶ apply (writes, records)
+//!                               │  ├───▶ railway (client) / emulator (--local)
+//!                               │  └───▶ state (ownership, locks, history)
+//!                               └─ events ─▶ front end (indicatif, SSE, tests)
+//! ```
+
+pub mod apply;
+pub mod connect;
+pub mod context;
+pub mod destroy;
+pub mod failure;
+pub mod import;
+pub mod prepare;
+pub mod select;
+
+pub use apply::{
+    Applied, ApplyOptions, apply, check_destroy, check_protected, check_saved, settle,
+};
+pub use connect::{Connection, connect};
+pub use context::{Collect, Context, Discard, EndpointSource, EventSink, Railway, SecretProvider};
+pub use failure::{Exit, Failure};
+pub use import::{Imported, import};
+pub use prepare::{Lock, Secrets, Selection, Session, open_store, owned, plan, prepare};
+
+use crate::diagnostic::Diagnostic;
+
+/// What happens during an operation, in order. Front ends render these
+/// (a spinner with lines, server-sent events); the engine never prints.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The lock of an environment was taken over from a holder whose
+    /// process is no longer running.
+    LockTakenOver {
+        /// The environment.
+        environment: String,
+        /// Who held it (`user@host`).
+        holder: String,
+        /// The holder's process id.
+        pid: u32,
+    },
+    /// A record of something Railway no longer has was forgotten (removed
+    /// by hand, or by a run that was stopped).
+    Forgotten(String),
+    /// Writing to Railway begins.
+    ApplyStarted,
+    /// One step of an apply ended.
+    Step {
+        /// What.
+        step: crate::apply::Step,
+        /// How.
+        status: crate::apply::Status,
+    },
+    /// Something that happened on the way (a lost response read back).
+    Note(String),
+    /// Writing to Railway ended.
+    ApplyFinished,
+    /// A problem that does not stop the operation (a record that could
+    /// not be written).
+    Problem(Diagnostic),
+}

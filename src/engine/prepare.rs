@@ -1,0 +1,397 @@
+//! The first half of every operation: resolve the project, check what the
+//! request names, read the secrets, take the locks, connect, read Railway
+//! and diff. What it leaves is a [`Session`] the second half (apply,
+//! destroy, import) works on.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::connect::{Connection, connect};
+use super::context::Context;
+use super::failure::diagnostic_of;
+use super::{Event, Failure, select};
+use crate::apply;
+use crate::diagnostic::{Diagnostic, SourceFiles};
+use crate::plan::{self, Filter, Owned, Plan};
+use crate::railway::Snapshot;
+use crate::resolve;
+use crate::state;
+
+/// What a request selects: every environment and service instance, or
+/// only some.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only these environments (none: all).
+    pub environments: Vec<String>,
+    /// Only these service instances, as `ENV/SERVICE` (none: all).
+    pub targets: Vec<String>,
+}
+
+/// Whether the selected environments are locked before Railway is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lock {
+    /// No lock: a plan that writes nothing.
+    None,
+    /// Lock every selected environment, waiting up to `wait` for a lock
+    /// another run holds (`None`: fail at once).
+    Take {
+        /// How long to wait.
+        wait: Option<Duration>,
+    },
+}
+
+/// Whether every secret the plan uses is read before Railway is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secrets {
+    /// Read them all; one that cannot be read stops the operation.
+    Read,
+    /// Do not read them (a destroy, an import, a preview of the plan).
+    Skip,
+}
+
+/// A planned project, with what the rest of the operation needs.
+#[derive(Debug)]
+pub struct Session {
+    /// The client (and local emulator).
+    pub connection: Connection,
+    /// The plan.
+    pub plan: Plan,
+    /// The state database.
+    pub store: state::Store,
+    /// The resolved model.
+    pub model: crate::model::Project,
+    /// The project's files (for located diagnostics).
+    pub files: SourceFiles,
+    /// Railway's state (`None`: the project does not exist).
+    pub snapshot: Option<Snapshot>,
+    /// What Mirage owns in the project (records of what Railway no longer
+    /// has left out).
+    pub owned: Owned,
+    /// Locks held on the planned environments, taken before Railway was
+    /// read so the plan cannot go stale under another apply.
+    pub locks: Vec<state::LockGuard>,
+    /// Every secret the plan uses, read before Railway was (empty with
+    /// [`Secrets::Skip`]).
+    pub secrets: plan::secrets::Resolved,
+}
+
+impl Session {
+    /// Releases the locks (dropping the session does too, silently).
+    pub fn release(&mut self) -> Result<(), Failure> {
+        let mut first = None;
+        for guard in self.locks.drain(..) {
+            if let Err(error) = guard.release()
+                && first.is_none()
+            {
+                first = Some(Failure::state(&error));
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// Opens the state database of the project in `dir`.
+pub fn open_store(context: &Context, dir: &Path) -> Result<state::Store, Failure> {
+    let path = context.state_path(dir);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    state::Store::open(&path)
+        .map(|store| store.with_clock(context.clock.clone()))
+        .map_err(|error| Failure::state(&error))
+}
+
+/// The services Mirage owns in `project`, by environment, and the volumes
+/// an unfinished apply created (owned, still without a Railway id).
+pub fn owned(store: &state::Store, project: &str) -> Result<Owned, Failure> {
+    let filter = state::OwnedFilter {
+        project: Some(project.to_owned()),
+        ..state::OwnedFilter::default()
+    };
+    let resources = store
+        .list_owned(&filter)
+        .map_err(|error| Failure::state(&error))?;
+    let mut owned = Owned::default();
+    for r in resources {
+        match (r.key.kind, r.key.environment) {
+            (state::ResourceKind::Service, Some(env)) => {
+                owned.services.insert((env, r.key.name));
+            }
+            (state::ResourceKind::Volume, Some(env)) if r.railway_id.is_none() => {
+                owned.unsized_volumes.insert((env, r.key.name));
+            }
+            (state::ResourceKind::Environment, None) if r.origin == state::Origin::Created => {
+                owned.created_environments.insert(r.key.name);
+            }
+            (state::ResourceKind::Project, None) if r.origin == state::Origin::Created => {
+                owned.created_project = true;
+            }
+            (state::ResourceKind::Variable, Some(env)) => {
+                owned.variables.insert((env, r.key.service, r.key.name));
+            }
+            (state::ResourceKind::Domain, Some(env)) => {
+                if let Some(service) = r.key.service {
+                    owned.domains.insert((env, service, r.key.name));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(owned)
+}
+
+/// Plans the project in `dir` for `selection`: reads secrets, writes
+/// nothing and takes no lock.
+pub async fn plan(context: &Context, dir: &Path, selection: &Selection) -> Result<Plan, Failure> {
+    prepare(context, dir, selection, Lock::None, Secrets::Read)
+        .await
+        .map(|session| session.plan)
+}
+
+/// Resolves the project in `dir`, checks what `selection` names, reads
+/// the secrets (with [`Secrets::Read`]), locks the selected environments
+/// (with [`Lock::Take`]), reads Railway and diffs.
+///
+/// With a lock, records of what Railway no longer has (removed by hand, or
+/// by a run that was stopped) are forgotten; without, only ignored.
+pub async fn prepare(
+    context: &Context,
+    dir: &Path,
+    selection: &Selection,
+    lock: Lock,
+    secrets: Secrets,
+) -> Result<Session, Failure> {
+    select::directory(dir)?;
+    let analysis = resolve::load_dir(dir);
+    if analysis.has_errors() {
+        return Err(Failure::located(
+            &analysis.files,
+            analysis.diagnostics,
+            Some(Diagnostic::general(
+                "mirage::engine::project_has_errors",
+                "the project has errors; fix them before planning",
+            )),
+        ));
+    }
+    let Some(name) = analysis.project.name.as_ref().map(|n| n.value.clone()) else {
+        return Err(Failure::error(
+            "mirage::engine::no_project_name",
+            "the project has no name",
+            Some("add `project \"name\"` to a `.mirage` file"),
+        ));
+    };
+    select::environments(&analysis.project, &selection.environments)?;
+    let store = open_store(context, dir)?;
+    // A target may name a service the files no longer declare but Mirage
+    // still owns: removing it alone is what a target is for.
+    let recorded = owned(&store, &name)?;
+    let filter = Filter {
+        environments: selection.environments.clone(),
+        targets: select::targets(&analysis.project, &selection.targets, &recorded.services)?,
+    };
+    let secrets = match secrets {
+        Secrets::Skip => plan::secrets::Resolved::default(),
+        Secrets::Read => {
+            let provider = |secret: &crate::model::SecretRef| (context.secrets)(secret);
+            plan::secrets::resolve(&analysis.project, &filter, &provider).map_err(
+                |diagnostics| {
+                    Failure::located(
+                        &analysis.files,
+                        diagnostics,
+                        Some(Diagnostic::general(
+                            "mirage::plan::secrets_missing",
+                            "cannot plan without every secret it uses; nothing was read from Railway or written",
+                        )),
+                    )
+                },
+            )?
+        }
+    };
+    let locks = match lock {
+        Lock::None => Vec::new(),
+        Lock::Take { wait } => {
+            take_locks(context, &store, &analysis.project, &name, &filter, wait)?
+        }
+    };
+    let connection = connect(context, dir).await?;
+    let known_id = known_project_id(&store, &name);
+    let snapshot = match read(&connection, &name, known_id.as_deref()).await {
+        Ok(snapshot) => snapshot,
+        Err(ReadError::Failed(failure)) => return Err(failure),
+        Err(ReadError::DuplicateProjects(ids)) => {
+            let conflict = plan::conflicts::duplicate_projects(&analysis.project, &name, ids);
+            return Err(conflicts_failure(&analysis.files, &[conflict]));
+        }
+    };
+    // Several resources of one name on Railway: refuse rather than pick.
+    if let Some(snapshot) = &snapshot {
+        let conflicts = plan::conflicts::conflicts(&analysis.project, snapshot, &filter);
+        if !conflicts.is_empty() {
+            return Err(conflicts_failure(&analysis.files, &conflicts));
+        }
+        let blocked = plan::conflicts::blocked_moves(&analysis.project, snapshot);
+        if !blocked.is_empty() {
+            return Err(Failure::located(&analysis.files, blocked, None));
+        }
+    }
+    // Records of what Railway no longer has: forgotten by the operations
+    // that write (they hold the locks), ignored by a plan.
+    let gone = match &snapshot {
+        Some(snapshot) => apply::gone::find(&store, &name, snapshot).unwrap_or_else(|error| {
+            context.events.emit(Event::Problem(diagnostic_of(
+                &error,
+                "mirage::state::database",
+            )));
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    if lock != Lock::None && !gone.is_empty() {
+        match apply::gone::forget(&store, &name, &gone) {
+            Ok(()) => {
+                for item in &gone {
+                    context.events.emit(Event::Forgotten(item.to_string()));
+                }
+            }
+            Err(error) => context.events.emit(Event::Problem(diagnostic_of(
+                &error,
+                "mirage::state::database",
+            ))),
+        }
+    }
+    let mut owned = owned(&store, &name)?;
+    apply::gone::exclude(&mut owned, &gone);
+    let plan = plan::diff(
+        &analysis.project,
+        snapshot.as_ref(),
+        &owned,
+        &filter,
+        &|secret| secrets.get(secret),
+    );
+    Ok(Session {
+        connection,
+        plan,
+        store,
+        model: analysis.project,
+        files: analysis.files,
+        snapshot,
+        owned,
+        locks,
+        secrets,
+    })
+}
+
+/// Locks every selected environment, in one order for every process so
+/// two applies cannot deadlock.
+fn take_locks(
+    context: &Context,
+    store: &state::Store,
+    project: &crate::model::Project,
+    name: &str,
+    filter: &Filter,
+    wait: Option<Duration>,
+) -> Result<Vec<state::LockGuard>, Failure> {
+    let mut names: Vec<&str> = project
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|e| {
+            (filter.environments.is_empty() || filter.environments.iter().any(|f| f == e))
+                && (filter.targets.is_empty() || filter.targets.iter().any(|(t, _)| t == e))
+        })
+        .collect();
+    names.sort_unstable();
+    let mut locks = Vec::new();
+    for environment in names {
+        let guard = store
+            .acquire(name, environment, &context.actor, wait)
+            .map_err(|error| Failure::of(&error, "mirage::state::locked"))?;
+        if let Some(stale) = guard.took_over() {
+            context.events.emit(Event::LockTakenOver {
+                environment: stale.environment.clone(),
+                holder: stale.holder.to_string(),
+                pid: stale.holder.pid,
+            });
+        }
+        locks.push(guard);
+    }
+    Ok(locks)
+}
+
+/// The Railway id of the project recorded when Mirage created it: lets a
+/// plan cost one request instead of listing projects first.
+fn known_project_id(store: &state::Store, project: &str) -> Option<String> {
+    let key = state::ResourceKey {
+        project: project.to_owned(),
+        environment: None,
+        kind: state::ResourceKind::Project,
+        service: None,
+        name: project.to_owned(),
+    };
+    store.owned(&key).ok().flatten().and_then(|r| r.railway_id)
+}
+
+/// Duplicates found on Railway: located at their declaration when the
+/// files declare the name, general otherwise.
+fn conflicts_failure(files: &SourceFiles, conflicts: &[plan::conflicts::Conflict]) -> Failure {
+    let mut diagnostics: Vec<Diagnostic> = conflicts
+        .iter()
+        .filter_map(plan::conflicts::Conflict::diagnostic)
+        .collect();
+    for conflict in conflicts.iter().filter(|c| c.declared.is_none()) {
+        diagnostics.push(
+            Diagnostic::general(plan::conflicts::CODE, conflict.duplicate.describe())
+                .with_help(conflict.help()),
+        );
+    }
+    Failure::located(files, diagnostics, None)
+}
+
+/// Why the project could not be read.
+enum ReadError {
+    /// Railway could not be read.
+    Failed(Failure),
+    /// Several live projects carry the name: their ids.
+    DuplicateProjects(Vec<String>),
+}
+
+/// Finds the project by name (names are identity) and reads it whole: one
+/// request when its id is known and it still carries that name, otherwise
+/// the project list first.
+async fn read(
+    connection: &Connection,
+    name: &str,
+    known_id: Option<&str>,
+) -> Result<Option<Snapshot>, ReadError> {
+    let client = &connection.client;
+    if let Some(id) = known_id
+        && let Ok(snapshot) = client.read_project(id).await
+        && snapshot.project_name == name
+    {
+        return Ok(Some(snapshot));
+    }
+    let railway = |message: String| {
+        ReadError::Failed(Failure::error(
+            "mirage::railway::read_failed",
+            message,
+            None,
+        ))
+    };
+    let found = client
+        .find_projects_by_name(name, None)
+        .await
+        .map_err(|e| railway(format!("cannot list projects: {e}")))?;
+    match found.as_slice() {
+        [] => Ok(None),
+        [project] => client
+            .read_project(project.id.inner())
+            .await
+            .map(Some)
+            .map_err(|e| railway(format!("cannot read project `{name}`: {e}"))),
+        _ => {
+            let mut ids: Vec<String> = found.iter().map(|p| p.id.inner().to_owned()).collect();
+            ids.sort();
+            Err(ReadError::DuplicateProjects(ids))
+        }
+    }
+}
