@@ -21,12 +21,15 @@ pub struct Args {
     #[arg(default_value = ".", value_name = "DIR|PLANFILE")]
     pub path: PathBuf,
 
+    /// What to act on: environments and targets.
     #[command(flatten)]
     pub selection: Selection,
 
+    /// Where Railway is: `--local` or `--endpoint`.
     #[command(flatten)]
     pub reach: Reach,
 
+    /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
 

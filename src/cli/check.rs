@@ -52,6 +52,7 @@ pub struct Args {
     #[arg(long)]
     pub registry: bool,
 
+    /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
 }

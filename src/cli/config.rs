@@ -43,6 +43,7 @@ pub struct Args {
     #[arg(long = "var", value_name = "[SERVICE.]NAME=VALUE", value_parser = VarOverride::parse)]
     pub vars: Vec<VarOverride>,
 
+    /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
 }

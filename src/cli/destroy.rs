@@ -33,9 +33,11 @@ pub struct Args {
     #[arg(long, conflicts_with = "env")]
     pub all: bool,
 
+    /// Where Railway is: `--local` or `--endpoint`.
     #[command(flatten)]
     pub reach: Reach,
 
+    /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
 

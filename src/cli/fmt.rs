@@ -45,6 +45,7 @@ pub struct Args {
     #[arg(long)]
     pub check: bool,
 
+    /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
 }

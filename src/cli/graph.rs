@@ -42,6 +42,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
 
+    /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
 }

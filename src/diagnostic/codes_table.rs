@@ -1,3 +1,4 @@
+/// Every registered code, sorted by code (looked up by binary search).
 pub const CODES: &[Code] = &[
     Code {
         code: "mirage::apply::destroy_not_allowed",
