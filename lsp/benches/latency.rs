@@ -12,7 +12,7 @@
 //!
 //! `MIRAGE_BENCH_ITERATIONS` sets the number of samples (default 200).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/integration/support/mod.rs"]
 mod support;
 
 use std::fmt::Write as _;

@@ -10,7 +10,7 @@
 //! `MIRAGE_BENCH_BURST` the keystrokes of the burst (default 200) and
 //! `MIRAGE_BENCH_KEYSTROKES` the single keystrokes (default 3).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/integration/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

@@ -4,6 +4,9 @@
 //! the peak reached when the document was opened. `benches/memory.rs`
 //! reports the figures for 1, 5 and 20 MB.
 
+// Alone in its binary: it measures the peak memory of a server whose
+// analyses overlap differently when other tests run beside it.
+#[path = "integration/support/mod.rs"]
 mod support;
 
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! request has been received, before the caller sees it. Railway has then
 //! done the work and Mirage has not recorded it: the worst moment to die.
 //!
-//! Only the kill-point tests (`tests/apply_kill.rs`) set it; it exists so
+//! Only the kill-point tests (`tests/integration/apply_kill.rs`) set it; it exists so
 //! they can prove that `mirage apply` run again after a crash converges
 //! with no duplicate and no orphan. Unset (always, in real use) it costs
 //! one atomic load per request.

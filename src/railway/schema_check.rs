@@ -1,6 +1,6 @@
 //! Checks on SDL and documents: that a schema subset matches the full
 //! schema, and that a document (e.g. a generated batch) is valid against a
-//! schema. Used by tests (`tests/schema_subset.rs`, `tests/railway_batch.rs`)
+//! schema. Used by tests (`tests/integration/schema_subset.rs`, `tests/integration/railway_batch.rs`)
 //! and reusable on the emulator's exported SDL.
 
 use std::collections::{BTreeMap, BTreeSet};

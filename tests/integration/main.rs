@@ -1,0 +1,61 @@
+//! Mirage's integration tests, one binary (as `just` and `ruff` do): each
+//! module was a test binary of its own, and each linked the whole crate —
+//! ~50 links of a 130 MB library per change. Shared helpers are in
+//! [`support`] (the project/emulator world, the CLI runner, golden files)
+//! and [`railway_support`] (a scripted HTTP server for the client tests).
+//!
+//! `cargo test --test integration MODULE::` runs one module, e.g.
+//! `cargo test --test integration cli_usage::`.
+
+mod railway_support;
+mod support;
+
+mod apply_etag;
+mod apply_faults;
+mod apply_kill;
+mod apply_report;
+mod check;
+mod cli;
+mod cli_output;
+mod cli_usage;
+mod codes;
+mod destroy_safety;
+mod discover;
+mod discover_cli;
+mod discover_registry;
+mod docs_examples;
+mod e2e;
+mod editors;
+mod emulator;
+mod emulator_cli_documents;
+mod emulator_deploy;
+mod emulator_knobs;
+mod emulator_limits;
+mod emulator_push;
+mod emulator_rules;
+mod emulator_schema;
+mod error_channel;
+mod examples;
+mod fmt;
+mod hostile_input;
+mod import;
+mod init;
+mod kdl_differential;
+mod kdl_suite;
+mod moved;
+mod plan;
+mod plan_registry;
+mod plan_replace;
+mod railway_batch;
+mod railway_emulator;
+mod railway_emulator_ops;
+mod railway_endpoint;
+mod railway_errors;
+mod railway_patch;
+mod railway_subscription;
+mod resolve;
+mod schema_subset;
+mod secrets_first;
+mod state;
+mod state_cli;
+mod watch;
