@@ -564,11 +564,18 @@ pub fn commit_patch(
     // volume sizes): a refused patch changes nothing.
     super::rules::check_config(st, env_id, before.value(), &after)?;
     let changed = changed_services(&before, &after);
+    let removed = removed_services(&before, &after);
     let env = st
         .environments
         .get_mut(env_id)
         .ok_or_else(|| not_found("Environment"))?;
     env.config = Config::new(after);
+    // An instance removed from this environment (`isDeleted`, or a `null`
+    // entry) takes its deployments with it, here and nowhere else.
+    if !removed.is_empty() {
+        st.deployments
+            .retain(|_, d| !(d.environment_id == env_id && removed.contains(&d.service_id)));
+    }
     env.updated_at = t.now;
     let id = t.rng.uuid();
     st.patches.insert(
@@ -611,24 +618,33 @@ fn normalize_config(st: &State, project_id: &str, config: &mut Value) -> ApiResu
             Some(_) => return Err(ApiError::BadInput(format!("`{key}` must be an object"))),
         }
     }
-    for key in ["services", "volumes"] {
+    match map.get("buckets") {
+        None | Some(Value::Object(_)) => {}
+        Some(_) => return Err(ApiError::BadInput("`buckets` must be an object".into())),
+    }
+    for key in ["services", "volumes", "buckets"] {
         let known = |id: &str| match key {
             "services" => st
                 .services
                 .get(id)
                 .is_some_and(|s| s.project_id == project_id),
-            _ => st
+            "volumes" => st
                 .volumes
                 .get(id)
                 .is_some_and(|v| v.project_id == project_id),
+            _ => st
+                .extras
+                .buckets
+                .get(id)
+                .is_some_and(|b| b.project_id == project_id),
         };
         let Some(entries) = map.get_mut(key).and_then(Value::as_object_mut) else {
             continue;
         };
-        let kind = if key == "services" {
-            "service"
-        } else {
-            "volume"
+        let kind = match key {
+            "services" => "service",
+            "volumes" => "volume",
+            _ => "bucket",
         };
         for id in entries.keys() {
             if !known(id) {
@@ -674,6 +690,18 @@ fn check_variables(vars: &Map<String, Value>) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// Service IDs present in `before` and gone from `after`.
+fn removed_services(before: &Value, after: &Value) -> Vec<String> {
+    let Some(old) = before.get("services").and_then(Value::as_object) else {
+        return vec![];
+    };
+    let new = after.get("services").and_then(Value::as_object);
+    old.keys()
+        .filter(|id| new.is_none_or(|n| !n.contains_key(*id)))
+        .cloned()
+        .collect()
 }
 
 /// Service IDs whose config differs between two configs (present in

@@ -34,6 +34,10 @@ pub struct State {
     /// Plan limits set through the admin API (none by default).
     #[serde(default)]
     pub limits: super::limits::Limits,
+    /// Buckets, sandboxes, templates, backups and the rest
+    /// (`super::extras`).
+    #[serde(default)]
+    pub extras: super::extras::Extras,
 }
 
 /// A project.

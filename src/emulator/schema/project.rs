@@ -92,6 +92,35 @@ impl Project {
     async fn workspace_id(&self) -> Option<&str> {
         self.0.workspace_id.as_deref()
     }
+    /// The local workspace, which holds every project.
+    async fn workspace(&self) -> Option<super::account::Workspace> {
+        Some(super::account::Workspace)
+    }
+    async fn buckets(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> GqlResult<super::extra_types::ProjectBucketsConnection> {
+        let items = core(ctx).read(|st| {
+            let mut v: Vec<_> = st
+                .extras
+                .buckets
+                .values()
+                .filter(|b| b.project_id == self.0.id)
+                .collect();
+            v.sort_by_key(|b| b.seq);
+            v.into_iter()
+                .map(|b| (b.id.clone(), super::extra_types::Bucket::from(b)))
+                .collect()
+        });
+        super::extra_types::ProjectBucketsConnection::build(
+            items,
+            PageArgs::new(after, before, first, last),
+        )
+    }
     async fn is_public(&self) -> bool {
         self.0.is_public
     }
@@ -209,8 +238,18 @@ impl Environment {
     async fn is_ephemeral(&self) -> bool {
         self.0.is_ephemeral
     }
-    async fn can_access(&self) -> bool {
-        true
+    /// False for a project token scoped to another environment, whose
+    /// reads of this one answer `Not Authorized`.
+    async fn can_access(&self, ctx: &Context<'_>) -> bool {
+        match super::guard::caller(ctx) {
+            super::guard::Caller::Project { environment_id, .. } => environment_id == &self.0.id,
+            _ => true,
+        }
+    }
+    /// Canvas groups of the environment's volumes: the emulator has no
+    /// canvas, so none.
+    async fn canvas_group_refs(&self) -> super::scalars::Json {
+        super::scalars::Json(serde_json::json!({}))
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)

@@ -134,7 +134,7 @@ fn keep_line(
 }
 
 /// The most recent `limit` lines, oldest first.
-fn tail<T>(mut lines: Vec<T>, limit: Option<i32>) -> Vec<T> {
+pub fn tail<T>(mut lines: Vec<T>, limit: Option<i32>) -> Vec<T> {
     if let Some(limit) = limit {
         let n = limit.max(0) as usize;
         if lines.len() > n {
@@ -186,7 +186,7 @@ pub fn environment_log_lines(
     lines
 }
 
-fn parse_date(s: &Option<String>) -> GqlResult<Option<i64>> {
+pub fn parse_date(s: &Option<String>) -> GqlResult<Option<i64>> {
     match s {
         None => Ok(None),
         Some(s) => parse_rfc3339(s).map(Some).ok_or_else(|| {
@@ -211,7 +211,7 @@ fn patch_rec(st: &State, env_id: &str) -> PatchRec {
         })
 }
 
-#[Object]
+#[Object(name = "CoreQuery")]
 impl Query {
     /// The local account (account tokens only).
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {

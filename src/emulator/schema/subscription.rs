@@ -88,7 +88,7 @@ fn deployment_log_stream(
     }))
 }
 
-#[Subscription]
+#[Subscription(name = "CoreSubscription")]
 impl Subscription {
     /// Deploy logs of a deployment as they are written.
     async fn deployment_logs(
