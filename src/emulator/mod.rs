@@ -10,6 +10,7 @@
 
 pub mod changeset;
 pub mod clock;
+pub mod conformance;
 pub mod core;
 pub mod deploy;
 pub mod extras;
