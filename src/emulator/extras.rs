@@ -39,6 +39,9 @@ pub struct Extras {
     pub change_sets: BTreeMap<String, ChangeSetApplyRec>,
     /// How many times each bucket's credentials were reset.
     pub bucket_credential_resets: BTreeMap<String, u32>,
+    /// Outcomes forced on new deployments by service name (`SUCCESS`,
+    /// `FAILED`, `CRASHED`), set through `POST /_emulator/outcomes`.
+    pub outcomes: BTreeMap<String, String>,
 }
 
 /// A bucket (project-wide; its instances live in the configs' `buckets`).

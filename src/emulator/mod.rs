@@ -17,6 +17,7 @@ pub mod extras;
 pub mod http;
 pub mod knobs;
 pub mod limits;
+pub mod logfilter;
 pub mod ops;
 pub mod patch;
 pub mod push;

@@ -373,6 +373,7 @@ pub fn create_service(st: &mut State, t: &mut Tick, input: NewService) -> ApiRes
                 .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
         })
         .unwrap_or_else(|| format!("service-{}", t.rng.alnum(4)));
+    super::extras::check_resource_name("service", &name)?;
     if st
         .project_services(&input.project_id)
         .iter()
@@ -445,6 +446,9 @@ pub fn update_service(
     icon: Option<Option<String>>,
 ) -> ApiResult<ServiceRec> {
     let project_id = service(st, id)?.project_id.clone();
+    if let Some(n) = &name {
+        super::extras::check_resource_name("service", n)?;
+    }
     if let Some(n) = &name
         && st
             .project_services(&project_id)
@@ -868,7 +872,18 @@ pub fn deploy(
     let branch = str_at(&cfg, &["source", "branch"]).map(str::to_string);
     let build_command = str_at(&cfg, &["build", "buildCommand"]).map(str::to_string);
     let start_command = str_at(&cfg, &["deploy", "startCommand"]).map(str::to_string);
-    let outcome = super::deploy::outcome_for(build_command.as_deref(), start_command.as_deref());
+    let svc_name = st
+        .services
+        .get(service_id)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let outcome = match st.extras.outcomes.get(&svc_name).map(String::as_str) {
+        Some("FAILED") => Outcome::BuildFailed,
+        Some("CRASHED") => Outcome::Crashed,
+        Some("SUCCESS") => Outcome::Success,
+        _ => super::deploy::outcome_for(build_command.as_deref(), start_command.as_deref()),
+    };
+    let (replicas, regions) = replicas_of(&cfg);
     let commit = commit_sha.or_else(|| {
         repo.as_ref().map(|r| {
             format!(
@@ -904,8 +919,44 @@ pub fn deploy(
         meta: Value::Object(meta),
         removed_at: None,
         seq,
+        replicas,
+        regions,
     };
     let id = rec.id.clone();
     st.deployments.insert(id.clone(), rec);
     Ok(id)
+}
+
+/// The replicas a service config runs and the region of each: the
+/// regions of `multiRegionConfig` with their `numReplicas` when it names
+/// any, else `numReplicas` (1 without it) in `deploy.region`.
+pub fn replicas_of(cfg: &Value) -> (u32, Vec<String>) {
+    let deploy = cfg.get("deploy");
+    if let Some(regions) = deploy
+        .and_then(|d| d.get("multiRegionConfig"))
+        .and_then(Value::as_object)
+    {
+        let mut out = vec![];
+        for (region, entry) in regions {
+            let n = entry
+                .get("numReplicas")
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+                .min(1000);
+            out.extend(std::iter::repeat_n(region.clone(), n as usize));
+        }
+        if !out.is_empty() {
+            return (out.len() as u32, out);
+        }
+    }
+    let n = deploy
+        .and_then(|d| d.get("numReplicas"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 1000) as u32;
+    let region = deploy
+        .and_then(|d| d.get("region"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    (n, region.map(|r| vec![r; n as usize]).unwrap_or_default())
 }
