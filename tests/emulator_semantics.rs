@@ -249,6 +249,112 @@ async fn a_project_token_cannot_read_other_environments() {
     assert_eq!(r.data()["environment"]["name"], "staging");
 }
 
+/// Reads through the project reach an environment the token cannot read:
+/// its identity stays readable (the CLI's `Project` document lists it with
+/// `canAccess: false`), its contents answer `Not Authorized`, and a
+/// service's instances are only those of the token's environment. The same
+/// holds over `graphql-transport-ws`, where the CLI sends the token on the
+/// upgrade request.
+#[tokio::test]
+async fn a_project_token_cannot_read_other_environments_through_the_project() {
+    let h = Harness::start().await;
+    let (pid, prod) = h.project("p").await;
+    let staging = environment(&h, &pid, "staging", None).await;
+    let web = h.service(&pid, "web", "nginx").await;
+    let prod_deployment = h.deploy(&prod, &web).await;
+    let r = h
+        .gql(
+            "mutation($p: String!, $e: String!) { projectTokenCreate(input: {projectId: $p, environmentId: $e, name: \"ci\"}) }",
+            json!({"p": pid, "e": staging}),
+        )
+        .await;
+    let token = r.data()["projectTokenCreate"].as_str().unwrap().to_string();
+    let header = || Some(("project-access-token", token.clone()));
+    for field in [
+        "config",
+        "configEtag",
+        "serviceInstances { edges { node { serviceName } } }",
+        "volumeInstances { edges { node { id } } }",
+        "deployments { edges { node { id } } }",
+    ] {
+        let q = format!(
+            "query($p: String!) {{ project(id: $p) {{ environments {{ edges {{ node {{ name {field} }} }} }} }} }}"
+        );
+        let r = h.send(&q, json!({"p": pid}), header()).await;
+        assert_eq!(r.status, 200, "{field}: {}", r.text);
+        assert_eq!(r.error(), "Not Authorized", "{field}: {}", r.text);
+        assert_eq!(
+            r.body["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+            "{field}"
+        );
+        assert_eq!(
+            r.body["errors"][0]["path"],
+            json!(["project", "environments", "edges", 0, "node", field.split(' ').next().unwrap()]),
+            "{field}: only production (the first) is refused: {}",
+            r.text
+        );
+        // The token's own environment reads the same field.
+        let q = format!("query($e: String!) {{ environment(id: $e) {{ name {field} }} }}");
+        let r = h.send(&q, json!({"e": staging}), header()).await;
+        assert_eq!(r.data()["environment"]["name"], "staging", "{field}");
+    }
+    // Names and canAccess stay readable, as `railway link` lists them.
+    let r = h
+        .send(
+            "query($p: String!) { project(id: $p) { environments { edges { node { name canAccess unmergedChangesCount } } } } }",
+            json!({"p": pid}),
+            header(),
+        )
+        .await;
+    assert_eq!(
+        r.data()["project"]["environments"]["edges"][0]["node"],
+        json!({"name": "production", "canAccess": false, "unmergedChangesCount": 0})
+    );
+    // A service's instances: the token's environment only.
+    let r = h
+        .send(
+            "query($p: String!) { project(id: $p) { services { edges { node { name serviceInstances { edges { node { environmentId } } } } } } } }",
+            json!({"p": pid}),
+            header(),
+        )
+        .await;
+    assert_eq!(
+        r.data()["project"]["services"]["edges"][0]["node"]["serviceInstances"]["edges"],
+        json!([{"node": {"environmentId": staging}}])
+    );
+    let r = h
+        .gql(
+            "query($p: String!) { project(id: $p) { services { edges { node { serviceInstances { edges { node { environmentId } } } } } } } }",
+            json!({"p": pid}),
+        )
+        .await;
+    assert_eq!(
+        r.data()["project"]["services"]["edges"][0]["node"]["serviceInstances"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "an account token sees both"
+    );
+    // Subscriptions: the token on the upgrade request, as the CLI sends it.
+    let (mut ws, _) = h.socket_with("project-access-token", &token).await;
+    support::send_message(
+        &mut ws,
+        json!({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($id: String!) { deployment(id: $id) { id status } }",
+            "variables": {"id": prod_deployment}}}),
+    )
+    .await;
+    let msg = support::next_message(&mut ws).await;
+    assert_eq!(msg["id"], "1");
+    let message = if msg["type"] == "error" {
+        msg["payload"][0]["message"].clone()
+    } else {
+        msg["payload"]["errors"][0]["message"].clone()
+    };
+    assert_eq!(message, "Not Authorized", "{msg}");
+}
+
 #[tokio::test]
 async fn railway_provided_variables() {
     let h = Harness::start().await;
