@@ -469,7 +469,12 @@ async fn regions_and_telemetry() {
         legacy["deploymentConstraints"]["deprecationInfo"]["replacementRegion"],
         "us-west2"
     );
-    let before = h.stats().await["by_operation"].clone();
+    // Accepted and ignored: everything a client can read is the same after.
+    let (pid, env) = h.project("p").await;
+    let web = h.service(&pid, "web", "nginx").await;
+    h.deploy(&env, &web).await;
+    let world = "query { projects { edges { node { id name updatedAt environments { edges { node { id updatedAt config(decryptVariables: true) unmergedChangesCount deployments { edges { node { id status } } } } } } services { edges { node { id name updatedAt } } } } } } }";
+    let before = h.gql(world, json!({})).await.data().clone();
     let r = h
         .gql(
             "mutation($i: CliEventTrackInput!) { cliEventTrack(input: $i) }",
@@ -477,7 +482,16 @@ async fn regions_and_telemetry() {
         )
         .await;
     assert_eq!(r.data()["cliEventTrack"], true);
-    let _: Value = before;
+    assert_eq!(h.gql(world, json!({})).await.data(), &before);
+    // Not more lenient than the schema: a required field is still required.
+    let r = h
+        .gql(
+            "mutation($i: CliEventTrackInput!) { cliEventTrack(input: $i) }",
+            json!({"i": {"arch": "x", "cliVersion": "1", "durationMs": 1, "isCi": false, "os": "linux", "success": true}}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.error().contains("command"), "{}", r.text);
     // Telemetry needs a token, as every call does.
     let r = h
         .send(
