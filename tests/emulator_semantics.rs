@@ -4,7 +4,7 @@
 
 mod support;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use support::Harness;
 
 async fn instances(h: &Harness, env: &str) -> Vec<String> {
@@ -289,7 +289,14 @@ async fn a_project_token_cannot_read_other_environments_through_the_project() {
         );
         assert_eq!(
             r.body["errors"][0]["path"],
-            json!(["project", "environments", "edges", 0, "node", field.split(' ').next().unwrap()]),
+            json!([
+                "project",
+                "environments",
+                "edges",
+                0,
+                "node",
+                field.split(' ').next().unwrap()
+            ]),
             "{field}: only production (the first) is refused: {}",
             r.text
         );
@@ -530,11 +537,11 @@ async fn environment_log_filters_select_services() {
     let r = h
         .gql(q, json!({"e": env, "f": format!("@service:{web}")}))
         .await;
-    assert_eq!(services(&r), [web.clone()]);
+    assert_eq!(services(&r), [web.as_str()]);
     let r = h
         .gql(q, json!({"e": env, "f": format!("-@service:{web}")}))
         .await;
-    assert_eq!(services(&r), [db.clone()]);
+    assert_eq!(services(&r), [db.as_str()]);
     let r = h.gql(q, json!({"e": env, "f": "@level:error"})).await;
     let lines = r.data()["environmentLogs"].as_array().unwrap();
     assert!(!lines.is_empty());
@@ -550,7 +557,7 @@ async fn environment_log_filters_select_services() {
             json!({"e": env, "f": format!("(@service:{web} OR @service:{db}) AND \"exited with code\"")}),
         )
         .await;
-    assert_eq!(services(&r), [db.clone()]);
+    assert_eq!(services(&r), [db.as_str()]);
 }
 
 #[tokio::test]

@@ -28,8 +28,7 @@ async fn maybe_message(ws: &mut Ws, ms: u64) -> Option<Value> {
         .ok()
 }
 
-const EVENTS: &str =
-    "subscription($id: String!) { deploymentEvents(id: $id) { id step completedAt payload { error durationMs } } }";
+const EVENTS: &str = "subscription($id: String!) { deploymentEvents(id: $id) { id step completedAt payload { error durationMs } } }";
 
 #[tokio::test]
 async fn deployment_events_arrive_once_each_in_order() {
@@ -143,7 +142,9 @@ async fn environment_logs_stream_with_railways_filter() {
     .await;
     let msg = next_message(&mut ws).await;
     assert_eq!(msg["type"], "next", "{msg}");
-    let lines = msg["payload"]["data"]["environmentLogs"].as_array().unwrap();
+    let lines = msg["payload"]["data"]["environmentLogs"]
+        .as_array()
+        .unwrap();
     assert!(!lines.is_empty(), "{msg}");
     for l in lines {
         assert_eq!(l["tags"]["serviceId"], db.as_str(), "{l}");
