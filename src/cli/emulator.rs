@@ -35,6 +35,17 @@ pub struct Args {
     /// non-empty bearer token is the local account.
     #[arg(long = "token", value_name = "TOKEN")]
     pub tokens: Vec<String>,
+    /// Instead of serving: validate and run every GraphQL document of the
+    /// official Railway CLI (DIR holds `queries/`, `mutations/`,
+    /// `subscriptions/` and `iac/`) against a fresh in-process emulator and
+    /// print "N/N documents validate, N/N execute"; exits 1 unless all do.
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 0..=1,
+        default_missing_value = "../shared/railway/cli-documents"
+    )]
+    pub conformance: Option<PathBuf>,
 }
 
 fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
@@ -71,6 +82,9 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(dir) = args.conformance.clone() {
+        return runtime.block_on(conformance(dir));
+    }
     runtime.block_on(async move {
         let token = args
             .tokens
@@ -118,6 +132,27 @@ pub fn run(args: Args) -> ExitCode {
         emulator.shutdown().await;
         ExitCode::SUCCESS
     })
+}
+
+/// `mirage emulator --conformance DIR`: the report, exit 1 unless complete.
+async fn conformance(dir: PathBuf) -> ExitCode {
+    match crate::emulator::conformance::run(&dir).await {
+        Ok(report) => {
+            print!("{}", report.render());
+            if report.is_complete() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "help: pass the folder of the CLI's documents, e.g. `--conformance ../shared/railway/cli-documents`"
+            );
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(test)]

@@ -23,14 +23,18 @@ pub fn outcome_for(build_command: Option<&str>, start_command: Option<&str>) -> 
 }
 
 /// A deployment's status, as Railway's `DeploymentStatus` names it.
+/// "Every Deployment in Railway begins as `Initializing`"; superseded ones
+/// pass through `Removing` (docs.railway.com, "Deployments" → "Deployment
+/// states").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    Queued,
+    Initializing,
     Building,
     Deploying,
     Success,
     Failed,
     Crashed,
+    Removing,
     Removed,
 }
 
@@ -44,8 +48,8 @@ impl Status {
     }
 }
 
-/// The status from the record alone: QUEUED, BUILDING and DEPLOYING last
-/// one step each, then the outcome.
+/// The status from the record alone: INITIALIZING, BUILDING and DEPLOYING
+/// last one step each, then the outcome.
 fn own_status(d: &DeploymentRec, now: i64) -> (Status, i64) {
     let step = d.step_ms as i64;
     let at = |n: i64| d.created_at + n * step;
@@ -53,7 +57,7 @@ fn own_status(d: &DeploymentRec, now: i64) -> (Status, i64) {
         return (Status::Removed, d.removed_at.unwrap_or(now));
     }
     if now < at(1) {
-        return (Status::Queued, d.created_at);
+        return (Status::Initializing, d.created_at);
     }
     if now < at(2) {
         return (Status::Building, at(1));
@@ -70,11 +74,12 @@ fn own_status(d: &DeploymentRec, now: i64) -> (Status, i64) {
     }
 }
 
-/// A deployment's status and when it took it. A successful deployment
-/// becomes `REMOVED` once a newer one of the same service instance succeeds.
+/// A deployment's status and when it took it. A successful (or crashed)
+/// deployment is `REMOVING` for one step once a newer one of the same
+/// service instance succeeds, then `REMOVED`.
 pub fn status(st: &State, d: &DeploymentRec, now: i64) -> (Status, i64) {
     let (own, since) = own_status(d, now);
-    if own != Status::Success {
+    if own != Status::Success && own != Status::Crashed {
         return (own, since);
     }
     let superseded = st
@@ -89,7 +94,8 @@ pub fn status(st: &State, d: &DeploymentRec, now: i64) -> (Status, i64) {
         })
         .min();
     match superseded {
-        Some(at) => (Status::Removed, at),
+        Some(at) if now < at + d.step_ms as i64 => (Status::Removing, at),
+        Some(at) => (Status::Removed, at + d.step_ms as i64),
         None => (own, since),
     }
 }
@@ -101,6 +107,11 @@ pub struct LogLine {
     pub at: i64,
     pub message: String,
     pub severity: &'static str,
+    /// Attributes beside `level` (structured logs), as Railway's log
+    /// explorer and `@attr:value` filters see them.
+    pub attributes: Vec<(String, String)>,
+    /// Which replica (deployment instance) wrote it; build logs are 0.
+    pub replica: u32,
 }
 
 impl LogLine {
@@ -114,63 +125,104 @@ fn meta<'a>(d: &'a DeploymentRec, key: &str) -> Option<&'a str> {
     d.meta.get(key).and_then(Value::as_str)
 }
 
-/// Every build log line the deployment will write, visible or not yet.
+/// Every build log line the deployment will write, visible or not yet:
+/// the source, the builder's steps with a `step` attribute, and how it
+/// ended (an `error` line when the build fails).
 fn all_build_logs(d: &DeploymentRec) -> Vec<LogLine> {
     let step = d.step_ms as i64;
     let start = d.created_at + step;
-    let mut lines = vec![];
+    let mut lines: Vec<(String, Vec<(String, String)>)> = vec![];
+    let attr = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
     match (meta(d, "image"), meta(d, "repo")) {
-        (Some(image), _) => lines.push(format!("Pulling image {image}")),
+        (Some(image), _) => lines.push((format!("Pulling image {image}"), attr("step", "pull"))),
         (None, Some(repo)) => {
-            lines.push(format!(
-                "Cloning {repo}@{}",
-                meta(d, "branch").unwrap_or("main")
+            lines.push((
+                format!("Cloning {repo}@{}", meta(d, "branch").unwrap_or("main")),
+                attr("step", "snapshot"),
             ));
-            lines.push("Using detected builder RAILPACK".to_string());
+            lines.push((
+                "Using detected builder RAILPACK".to_string(),
+                attr("step", "setup"),
+            ));
         }
-        _ => lines.push("No source configured".to_string()),
+        _ => lines.push(("No source configured".to_string(), attr("step", "setup"))),
     }
     if let Some(cmd) = meta(d, "buildCommand") {
-        lines.push(format!("$ {cmd}"));
+        lines.push((format!("$ {cmd}"), attr("step", "build")));
     }
     match d.outcome {
-        Outcome::BuildFailed => lines.push("Build failed: process exited with code 1".to_string()),
-        _ => lines.push("Build succeeded".to_string()),
+        Outcome::BuildFailed => lines.push((
+            "Build failed: process exited with code 1".to_string(),
+            vec![
+                ("step".into(), "build".into()),
+                ("exitCode".into(), "1".into()),
+            ],
+        )),
+        _ => lines.push(("Build succeeded".to_string(), attr("step", "publish"))),
     }
-    spread(lines, start, step, d.outcome == Outcome::BuildFailed)
+    spread(lines, start, step, d.outcome == Outcome::BuildFailed, 0)
 }
 
-/// Every deploy log line the deployment will write, visible or not yet.
+/// Every deploy log line the deployment will write, visible or not yet,
+/// once per replica: the container start, the start command, and a
+/// structured `Listening` line with its `port` (or the crash, as `error`
+/// with `exitCode`).
 fn all_deploy_logs(d: &DeploymentRec) -> Vec<LogLine> {
     if d.outcome == Outcome::BuildFailed {
         return vec![];
     }
     let step = d.step_ms as i64;
     let start = d.created_at + 2 * step;
-    let mut lines = vec!["Starting Container".to_string()];
-    if let Some(cmd) = meta(d, "startCommand") {
-        lines.push(format!("$ {cmd}"));
+    let mut out = vec![];
+    for replica in 0..d.replicas.max(1) {
+        let mut lines: Vec<(String, Vec<(String, String)>)> =
+            vec![("Starting Container".to_string(), vec![])];
+        if let Some(cmd) = meta(d, "startCommand") {
+            lines.push((format!("$ {cmd}"), vec![]));
+        }
+        match d.outcome {
+            Outcome::Crashed => lines.push((
+                "Container exited with code 1".to_string(),
+                vec![("exitCode".into(), "1".into())],
+            )),
+            _ => lines.push((
+                "Listening on port 8080".to_string(),
+                vec![("port".into(), "8080".into())],
+            )),
+        }
+        out.extend(spread(
+            lines,
+            start,
+            step,
+            d.outcome == Outcome::Crashed,
+            replica,
+        ));
     }
-    match d.outcome {
-        Outcome::Crashed => lines.push("Container exited with code 1".to_string()),
-        _ => lines.push("Listening on port 8080".to_string()),
-    }
-    spread(lines, start, step, d.outcome == Outcome::Crashed)
+    out.sort_by_key(|l| (l.at, l.replica));
+    out
 }
 
 /// Spreads lines evenly over one phase; the last line is an error when the
 /// phase fails.
-fn spread(lines: Vec<String>, start: i64, step: i64, fails: bool) -> Vec<LogLine> {
+fn spread(
+    lines: Vec<(String, Vec<(String, String)>)>,
+    start: i64,
+    step: i64,
+    fails: bool,
+    replica: u32,
+) -> Vec<LogLine> {
     let n = lines.len() as i64;
     lines
         .into_iter()
         .enumerate()
-        .map(|(i, message)| {
+        .map(|(i, (message, attributes))| {
             let last = i as i64 == n - 1;
             LogLine {
                 at: start + (i as i64 * step) / n.max(1),
                 severity: if last && fails { "error" } else { "info" },
                 message,
+                attributes,
+                replica,
             }
         })
         .collect()
@@ -210,6 +262,8 @@ mod tests {
             meta: json!({"image": "nginx", "startCommand": "sh -c 'exit 1'"}),
             removed_at: None,
             seq: 1,
+            replicas: 1,
+            regions: vec![],
         }
     }
 
@@ -221,7 +275,7 @@ mod tests {
         assert_eq!(
             [at(1000), at(1100), at(1200), at(1300)],
             [
-                Status::Queued,
+                Status::Initializing,
                 Status::Building,
                 Status::Deploying,
                 Status::Success

@@ -49,6 +49,7 @@ pub fn router(app: App) -> Router {
         .route("/_emulator/sdl", get(sdl))
         .route("/_emulator/push", post(push))
         .route("/_emulator/limits", get(get_limits).post(set_limits))
+        .route("/_emulator/outcomes", get(get_outcomes).post(set_outcomes))
         .fallback(not_found)
         .with_state(app)
 }
@@ -474,6 +475,34 @@ async fn set_limits(State(app): State<App>, body: Bytes) -> Response {
         Ok(())
     });
     get_limits(State(app)).await
+}
+
+async fn get_outcomes(State(app): State<App>) -> Response {
+    let outcomes = app.core.read(|st| st.extras.outcomes.clone());
+    json_response(StatusCode::OK, &json!({"outcomes": outcomes}))
+}
+
+/// Replaces the outcomes forced on new deployments: `{"<service name>":
+/// "SUCCESS" | "FAILED" | "CRASHED"}` (`{}` clears them).
+async fn set_outcomes(State(app): State<App>, body: Bytes) -> Response {
+    let outcomes = match serde_json::from_slice::<std::collections::BTreeMap<String, String>>(&body)
+    {
+        Ok(o) => o,
+        Err(e) => return bad_admin(e),
+    };
+    if let Some((name, bad)) = outcomes
+        .iter()
+        .find(|(_, o)| !matches!(o.as_str(), "SUCCESS" | "FAILED" | "CRASHED"))
+    {
+        return bad_admin(format!(
+            "the outcome of `{name}` is `{bad}`; use SUCCESS, FAILED or CRASHED"
+        ));
+    }
+    let _ = app.core.write(|st, _| {
+        st.extras.outcomes = outcomes;
+        Ok(())
+    });
+    get_outcomes(State(app)).await
 }
 
 /// A simulated push: the deployments it triggered, or 400 for a bad body.

@@ -8,12 +8,16 @@
 //! unless decrypted, deployments progress on a clock and write logs, and
 //! errors have Railway's shapes and status codes. See `docs/emulator.md`.
 
+pub mod changeset;
 pub mod clock;
+pub mod conformance;
 pub mod core;
 pub mod deploy;
+pub mod extras;
 pub mod http;
 pub mod knobs;
 pub mod limits;
+pub mod logfilter;
 pub mod ops;
 pub mod patch;
 pub mod push;

@@ -373,6 +373,7 @@ pub fn create_service(st: &mut State, t: &mut Tick, input: NewService) -> ApiRes
                 .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
         })
         .unwrap_or_else(|| format!("service-{}", t.rng.alnum(4)));
+    super::extras::check_resource_name("service", &name)?;
     if st
         .project_services(&input.project_id)
         .iter()
@@ -445,6 +446,9 @@ pub fn update_service(
     icon: Option<Option<String>>,
 ) -> ApiResult<ServiceRec> {
     let project_id = service(st, id)?.project_id.clone();
+    if let Some(n) = &name {
+        super::extras::check_resource_name("service", n)?;
+    }
     if let Some(n) = &name
         && st
             .project_services(&project_id)
@@ -564,11 +568,18 @@ pub fn commit_patch(
     // volume sizes): a refused patch changes nothing.
     super::rules::check_config(st, env_id, before.value(), &after)?;
     let changed = changed_services(&before, &after);
+    let removed = removed_services(&before, &after);
     let env = st
         .environments
         .get_mut(env_id)
         .ok_or_else(|| not_found("Environment"))?;
     env.config = Config::new(after);
+    // An instance removed from this environment (`isDeleted`, or a `null`
+    // entry) takes its deployments with it, here and nowhere else.
+    if !removed.is_empty() {
+        st.deployments
+            .retain(|_, d| !(d.environment_id == env_id && removed.contains(&d.service_id)));
+    }
     env.updated_at = t.now;
     let id = t.rng.uuid();
     st.patches.insert(
@@ -611,24 +622,33 @@ fn normalize_config(st: &State, project_id: &str, config: &mut Value) -> ApiResu
             Some(_) => return Err(ApiError::BadInput(format!("`{key}` must be an object"))),
         }
     }
-    for key in ["services", "volumes"] {
+    match map.get("buckets") {
+        None | Some(Value::Object(_)) => {}
+        Some(_) => return Err(ApiError::BadInput("`buckets` must be an object".into())),
+    }
+    for key in ["services", "volumes", "buckets"] {
         let known = |id: &str| match key {
             "services" => st
                 .services
                 .get(id)
                 .is_some_and(|s| s.project_id == project_id),
-            _ => st
+            "volumes" => st
                 .volumes
                 .get(id)
                 .is_some_and(|v| v.project_id == project_id),
+            _ => st
+                .extras
+                .buckets
+                .get(id)
+                .is_some_and(|b| b.project_id == project_id),
         };
         let Some(entries) = map.get_mut(key).and_then(Value::as_object_mut) else {
             continue;
         };
-        let kind = if key == "services" {
-            "service"
-        } else {
-            "volume"
+        let kind = match key {
+            "services" => "service",
+            "volumes" => "volume",
+            _ => "bucket",
         };
         for id in entries.keys() {
             if !known(id) {
@@ -674,6 +694,18 @@ fn check_variables(vars: &Map<String, Value>) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// Service IDs present in `before` and gone from `after`.
+fn removed_services(before: &Value, after: &Value) -> Vec<String> {
+    let Some(old) = before.get("services").and_then(Value::as_object) else {
+        return vec![];
+    };
+    let new = after.get("services").and_then(Value::as_object);
+    old.keys()
+        .filter(|id| new.is_none_or(|n| !n.contains_key(*id)))
+        .cloned()
+        .collect()
 }
 
 /// Service IDs whose config differs between two configs (present in
@@ -840,7 +872,18 @@ pub fn deploy(
     let branch = str_at(&cfg, &["source", "branch"]).map(str::to_string);
     let build_command = str_at(&cfg, &["build", "buildCommand"]).map(str::to_string);
     let start_command = str_at(&cfg, &["deploy", "startCommand"]).map(str::to_string);
-    let outcome = super::deploy::outcome_for(build_command.as_deref(), start_command.as_deref());
+    let svc_name = st
+        .services
+        .get(service_id)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let outcome = match st.extras.outcomes.get(&svc_name).map(String::as_str) {
+        Some("FAILED") => Outcome::BuildFailed,
+        Some("CRASHED") => Outcome::Crashed,
+        Some("SUCCESS") => Outcome::Success,
+        _ => super::deploy::outcome_for(build_command.as_deref(), start_command.as_deref()),
+    };
+    let (replicas, regions) = replicas_of(&cfg);
     let commit = commit_sha.or_else(|| {
         repo.as_ref().map(|r| {
             format!(
@@ -876,8 +919,44 @@ pub fn deploy(
         meta: Value::Object(meta),
         removed_at: None,
         seq,
+        replicas,
+        regions,
     };
     let id = rec.id.clone();
     st.deployments.insert(id.clone(), rec);
     Ok(id)
+}
+
+/// The replicas a service config runs and the region of each: the
+/// regions of `multiRegionConfig` with their `numReplicas` when it names
+/// any, else `numReplicas` (1 without it) in `deploy.region`.
+pub fn replicas_of(cfg: &Value) -> (u32, Vec<String>) {
+    let deploy = cfg.get("deploy");
+    if let Some(regions) = deploy
+        .and_then(|d| d.get("multiRegionConfig"))
+        .and_then(Value::as_object)
+    {
+        let mut out = vec![];
+        for (region, entry) in regions {
+            let n = entry
+                .get("numReplicas")
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+                .min(1000);
+            out.extend(std::iter::repeat_n(region.clone(), n as usize));
+        }
+        if !out.is_empty() {
+            return (out.len() as u32, out);
+        }
+    }
+    let n = deploy
+        .and_then(|d| d.get("numReplicas"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 1000) as u32;
+    let region = deploy
+        .and_then(|d| d.get("region"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    (n, region.map(|r| vec![r; n as usize]).unwrap_or_default())
 }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::state::{EnvironmentRec, State, service_config, slug};
-use super::views::{TCP_PROXY_DOMAIN, service_domains, tcp_proxies};
+use super::views::{TCP_PROXY_DOMAIN, custom_domains, service_domains, tcp_proxies};
 
 /// How deep references may nest before rendering gives up (cycles).
 const MAX_DEPTH: usize = 8;
@@ -46,15 +46,42 @@ pub fn provided_variables(
     put("RAILWAY_ENVIRONMENT_ID", env.id.clone());
     if let Some(svc) = st.services.get(service_id) {
         put("RAILWAY_SERVICE_NAME", svc.name.clone());
+        // The private DNS name: renamed through
+        // `privateNetworkEndpointRename`, else the service name's slug.
+        let label = super::extras::private_dns_name(st, &env.id, service_id)
+            .unwrap_or_else(|| slug(&svc.name));
         put(
             "RAILWAY_PRIVATE_DOMAIN",
-            format!("{}.railway.internal", slug(&svc.name)),
+            format!("{label}.railway.internal"),
         );
     }
     put("RAILWAY_SERVICE_ID", service_id.to_string());
-    if let Some(d) = service_domains(env, service_id).first() {
-        put("RAILWAY_PUBLIC_DOMAIN", d.domain.clone());
-        put("RAILWAY_STATIC_URL", d.domain.clone());
+    // "The public service or customer domain": the first service domain,
+    // else the first custom domain.
+    let public = service_domains(env, service_id)
+        .first()
+        .map(|d| d.domain.clone())
+        .or_else(|| {
+            custom_domains(env, service_id)
+                .first()
+                .map(|d| d.domain.clone())
+        });
+    if let Some(domain) = public {
+        put("RAILWAY_PUBLIC_DOMAIN", domain.clone());
+        put("RAILWAY_STATIC_URL", domain);
+    }
+    if let Some((vid, path)) = service_config(env, service_id)
+        .and_then(|c| c.get("volumeMounts"))
+        .and_then(Value::as_object)
+        .and_then(|m| m.iter().next())
+        .map(|(vid, m)| {
+            let path = m.get("mountPath").and_then(Value::as_str).unwrap_or("");
+            (vid.clone(), path.to_string())
+        })
+        && let Some(vol) = st.volumes.get(&vid)
+    {
+        put("RAILWAY_VOLUME_NAME", vol.name.clone());
+        put("RAILWAY_VOLUME_MOUNT_PATH", path);
     }
     if let Some(p) = tcp_proxies(env, service_id).first() {
         put("RAILWAY_TCP_PROXY_DOMAIN", TCP_PROXY_DOMAIN.to_string());

@@ -34,6 +34,10 @@ pub struct State {
     /// Plan limits set through the admin API (none by default).
     #[serde(default)]
     pub limits: super::limits::Limits,
+    /// Buckets, sandboxes, templates, backups and the rest
+    /// (`super::extras`).
+    #[serde(default)]
+    pub extras: super::extras::Extras,
 }
 
 /// A project.
@@ -123,6 +127,18 @@ pub struct DeploymentRec {
     /// Set when the deployment was stopped or removed explicitly.
     pub removed_at: Option<i64>,
     pub seq: u64,
+    /// How many replicas (deployment instances) run it: `numReplicas`, or
+    /// the total of `multiRegionConfig`, when it was made.
+    #[serde(default = "one")]
+    pub replicas: u32,
+    /// The region of each replica (`multiRegionConfig` order); empty when
+    /// the config names none.
+    #[serde(default)]
+    pub regions: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// A patch, staged or committed.

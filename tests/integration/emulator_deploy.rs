@@ -37,7 +37,7 @@ async fn deployments_progress_with_the_clock_and_write_logs() {
     let (pid, env) = h.project("p").await;
     let sid = h.service(&pid, "web", "nginx").await;
     let id = h.deploy(&env, &sid).await;
-    assert_eq!(status(&h, &id).await, "QUEUED");
+    assert_eq!(status(&h, &id).await, "INITIALIZING");
     h.admin("clock", json!({"advance_ms": 3_600_000})).await;
     assert_eq!(status(&h, &id).await, "BUILDING");
     let logs = h.gql("query($id: String!) { buildLogs(deploymentId: $id) { message severity timestamp tags { deploymentId serviceId } } }", json!({"id": id})).await;
@@ -61,19 +61,18 @@ async fn deployments_progress_with_the_clock_and_write_logs() {
     let r = h.gql("query($e: String!) { environmentLogs(environmentId: $e, filter: \"Starting\") { message } }", json!({"e": env})).await;
     assert!(!r.data()["environmentLogs"].as_array().unwrap().is_empty());
 
-    // The list, newest first, filtered by status.
-    let r = h
-        .gql(
-            "query($e: String!, $s: String!) { deployments(input: {environmentId: $e, serviceId: $s, status: {in: [SUCCESS, REMOVED]}}) { edges { node { id status } } } }",
-            json!({"e": env, "s": sid}),
-        )
-        .await;
+    // The list, newest first, filtered by status: the deployment made at
+    // creation is superseded, REMOVING for one step, then REMOVED.
+    let list = "query($e: String!, $s: String!) { deployments(input: {environmentId: $e, serviceId: $s, status: {in: [SUCCESS, REMOVING, REMOVED]}}) { edges { node { id status } } } }";
+    let r = h.gql(list, json!({"e": env, "s": sid})).await;
     let edges = r.data()["deployments"]["edges"].as_array().unwrap();
     assert_eq!(edges[0]["node"]["id"], id.as_str());
-    assert_eq!(
-        edges[1]["node"]["status"], "REMOVED",
-        "the deployment at creation is superseded"
-    );
+    assert_eq!(edges[1]["node"]["status"], "REMOVING");
+    h.admin("clock", json!({"advance_ms": 3_600_000})).await;
+    let r = h.gql(list, json!({"e": env, "s": sid})).await;
+    let edges = r.data()["deployments"]["edges"].as_array().unwrap();
+    assert_eq!(edges[0]["node"]["status"], "SUCCESS");
+    assert_eq!(edges[1]["node"]["status"], "REMOVED");
 
     let bad = h
         .gql("mutation($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s, commitSha: \"not-a-sha\") }", json!({"e": env, "s": sid}))
@@ -340,7 +339,10 @@ async fn subscription_streams_logs_over_graphql_transport_ws() {
     .await;
     let first = next_message(&mut ws).await;
     assert_eq!(first["id"], "2");
-    assert_eq!(first["payload"]["data"]["deployment"]["status"], "QUEUED");
+    assert_eq!(
+        first["payload"]["data"]["deployment"]["status"],
+        "INITIALIZING"
+    );
     // Move past BUILDING into DEPLOYING: deploy logs start.
     h.admin("clock", json!({"advance_ms": 2 * 3_600_000})).await;
     let mut saw_logs = false;

@@ -50,6 +50,16 @@ fn subset_matches_the_full_railway_schema() {
     }
 }
 
+/// The emulator's served SDL goes through the same check as the client's:
+/// every type, field, argument, enum value and input field it serves is
+/// Railway's, with the same type, nullability and default.
+#[test]
+fn emulator_sdl_matches_the_full_railway_schema() {
+    if let Some(full) = full_schema() {
+        assert_subset(&mirage::emulator::sdl(), &full);
+    }
+}
+
 #[test]
 fn every_operation_is_valid_against_the_subset() {
     let schema = SchemaIndex::parse(SUBSET).unwrap();

@@ -79,6 +79,10 @@ impl User {
     async fn workspaces(&self) -> Vec<Workspace> {
         vec![Workspace]
     }
+    /// Feature flags of the account: none.
+    async fn feature_flags(&self) -> Vec<super::extra_types::ActiveFeatureFlag> {
+        vec![]
+    }
     /// The rate-limit budget of this emulator (requests left in the window).
     async fn api_token_rate_limit(&self, ctx: &Context<'_>) -> Option<ApiTokenRateLimit> {
         core(ctx)
@@ -101,6 +105,12 @@ impl Workspace {
     }
     async fn name(&self) -> &str {
         "Local"
+    }
+    /// The workspace's team (the local workspace is its own team).
+    async fn team(&self) -> Option<super::extra_types::Team> {
+        Some(super::extra_types::Team {
+            id: ID(LOCAL_WORKSPACE_ID.into()),
+        })
     }
     async fn created_at(&self) -> DateTime {
         DateTime(0)

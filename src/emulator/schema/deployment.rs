@@ -81,18 +81,25 @@ impl Deployment {
     async fn static_url(&self, ctx: &Context<'_>) -> Option<String> {
         self.static_domain(ctx)
     }
+    /// One instance per replica (`numReplicas`, or the total of
+    /// `multiRegionConfig`, when the deployment was made), none before the
+    /// containers start.
     async fn instances(&self, ctx: &Context<'_>) -> Vec<DeploymentDeploymentInstance> {
         let status = match self.status_at(ctx).0 {
-            Status::Queued | Status::Building => return vec![],
+            Status::Initializing | Status::Building => return vec![],
             Status::Deploying => DeploymentInstanceStatus::Initializing,
             Status::Success => DeploymentInstanceStatus::Running,
-            Status::Crashed | Status::Failed => DeploymentInstanceStatus::Crashed,
+            Status::Crashed => DeploymentInstanceStatus::Crashed,
+            Status::Failed => return vec![],
+            Status::Removing => DeploymentInstanceStatus::Removing,
             Status::Removed => DeploymentInstanceStatus::Removed,
         };
-        vec![DeploymentDeploymentInstance {
-            id: derived_id(&["deploymentInstance", &self.0.id]),
-            status,
-        }]
+        (0..self.0.replicas.max(1))
+            .map(|i| DeploymentDeploymentInstance {
+                id: instance_id(&self.0, i),
+                status,
+            })
+            .collect()
     }
     async fn service(&self, ctx: &Context<'_>) -> GqlResult<Service> {
         core(ctx)
@@ -116,6 +123,16 @@ impl Deployment {
                 .first()
                 .map(|d| d.domain.clone())
         })
+    }
+}
+
+/// The ID of a deployment's `replica`th instance (the first keeps the ID
+/// it had when deployments had one instance).
+pub fn instance_id(d: &DeploymentRec, replica: u32) -> String {
+    if replica == 0 {
+        derived_id(&["deploymentInstance", &d.id])
+    } else {
+        derived_id(&["deploymentInstance", &d.id, &replica.to_string()])
     }
 }
 
@@ -156,18 +173,24 @@ pub struct Log {
 }
 
 impl Log {
-    /// A log line of a deployment.
+    /// A log line of a deployment: `level` and the line's own attributes,
+    /// tagged with the replica that wrote it.
     pub fn of(d: &DeploymentRec, line: &LogLine) -> Log {
+        let mut attributes = vec![LogAttribute {
+            key: "level".into(),
+            value: line.severity.into(),
+        }];
+        attributes.extend(line.attributes.iter().map(|(k, v)| LogAttribute {
+            key: k.clone(),
+            value: v.clone(),
+        }));
         Log {
-            attributes: vec![LogAttribute {
-                key: "level".into(),
-                value: line.severity.into(),
-            }],
+            attributes,
             message: line.message.clone(),
             severity: Some(line.severity.to_string()),
             tags: Some(LogTags {
                 deployment_id: Some(d.id.clone()),
-                deployment_instance_id: Some(derived_id(&["deploymentInstance", &d.id])),
+                deployment_instance_id: Some(instance_id(d, line.replica)),
                 environment_id: Some(d.environment_id.clone()),
                 project_id: Some(d.project_id.clone()),
                 service_id: Some(d.service_id.clone()),
@@ -175,5 +198,21 @@ impl Log {
             }),
             timestamp: line.timestamp(),
         }
+    }
+
+    /// Whether the line passes a parsed filter.
+    pub fn passes(&self, filter: &crate::emulator::logfilter::Filter) -> bool {
+        let attributes: Vec<(String, String)> = self
+            .attributes
+            .iter()
+            .map(|a| (a.key.clone(), a.value.clone()))
+            .collect();
+        let tags = self.tags.as_ref();
+        filter.matches(&crate::emulator::logfilter::Line {
+            message: &self.message,
+            attributes: &attributes,
+            service_id: tags.and_then(|t| t.service_id.as_deref()),
+            replica_id: tags.and_then(|t| t.deployment_instance_id.as_deref()),
+        })
     }
 }

@@ -25,12 +25,13 @@ pub enum DeploymentStatus {
 impl From<Status> for DeploymentStatus {
     fn from(s: Status) -> Self {
         match s {
-            Status::Queued => DeploymentStatus::Queued,
+            Status::Initializing => DeploymentStatus::Initializing,
             Status::Building => DeploymentStatus::Building,
             Status::Deploying => DeploymentStatus::Deploying,
             Status::Success => DeploymentStatus::Success,
             Status::Failed => DeploymentStatus::Failed,
             Status::Crashed => DeploymentStatus::Crashed,
+            Status::Removing => DeploymentStatus::Removing,
             Status::Removed => DeploymentStatus::Removed,
         }
     }

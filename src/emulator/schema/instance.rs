@@ -199,6 +199,14 @@ impl ServiceInstance {
     async fn ipv6_egress_enabled(&self) -> Option<bool> {
         json_at(&self.cfg, &["deploy", "ipv6EgressEnabled"]).and_then(Value::as_bool)
     }
+    /// CDN and WAF settings (disabled until `enableServiceCdn`).
+    async fn edge_config(&self, ctx: &Context<'_>) -> Option<super::extra_types::EdgeConfig> {
+        Some(super::extra_roots::edge_config(
+            ctx,
+            &self.env.id,
+            &self.service.id,
+        ))
+    }
     async fn is_updatable(&self) -> bool {
         true
     }

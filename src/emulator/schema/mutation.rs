@@ -31,7 +31,7 @@ fn variables_map(v: &Value) -> GqlResult<Map<String, Value>> {
 
 /// Checks that a service and an environment exist, belong together and may
 /// be touched by the caller.
-fn instance_access(ctx: &Context<'_>, env_id: &str, service_id: &str) -> GqlResult<()> {
+pub fn instance_access(ctx: &Context<'_>, env_id: &str, service_id: &str) -> GqlResult<()> {
     let project_id = environment_access(ctx, env_id)?;
     let service_project = service_access(ctx, service_id)?;
     if project_id != service_project {
@@ -109,7 +109,7 @@ fn non_fork_environments(st: &State, project_id: &str) -> Vec<String> {
         .collect()
 }
 
-#[Object]
+#[Object(name = "CoreMutation")]
 impl Mutation {
     async fn project_create(
         &self,

@@ -92,6 +92,35 @@ impl Project {
     async fn workspace_id(&self) -> Option<&str> {
         self.0.workspace_id.as_deref()
     }
+    /// The local workspace, which holds every project.
+    async fn workspace(&self) -> Option<super::account::Workspace> {
+        Some(super::account::Workspace)
+    }
+    async fn buckets(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> GqlResult<super::extra_types::ProjectBucketsConnection> {
+        let items = core(ctx).read(|st| {
+            let mut v: Vec<_> = st
+                .extras
+                .buckets
+                .values()
+                .filter(|b| b.project_id == self.0.id)
+                .collect();
+            v.sort_by_key(|b| b.seq);
+            v.into_iter()
+                .map(|b| (b.id.clone(), super::extra_types::Bucket::from(b)))
+                .collect()
+        });
+        super::extra_types::ProjectBucketsConnection::build(
+            items,
+            PageArgs::new(after, before, first, last),
+        )
+    }
     async fn is_public(&self) -> bool {
         self.0.is_public
     }
@@ -195,6 +224,33 @@ pub struct EnvironmentMeta {
 /// An environment of a project.
 pub struct Environment(pub EnvironmentRec);
 
+/// Whether the caller may read environment `environment_id`: a project
+/// token only its own environment, an account token every one.
+pub fn can_access(ctx: &Context<'_>, environment_id: &str) -> bool {
+    match super::guard::caller(ctx) {
+        super::guard::Caller::Project {
+            environment_id: own,
+            ..
+        } => own == environment_id,
+        _ => true,
+    }
+}
+
+impl Environment {
+    /// The environment's contents (config, instances, deployments) answer
+    /// `Not Authorized` where `canAccess` is false; its name and identity
+    /// stay readable, as the CLI's `Project` document needs them.
+    fn readable(&self, ctx: &Context<'_>) -> GqlResult<()> {
+        if can_access(ctx, &self.0.id) {
+            Ok(())
+        } else {
+            Err(super::guard::api_error(
+                crate::emulator::ops::ApiError::NotAuthorized,
+            ))
+        }
+    }
+}
+
 #[Object]
 impl Environment {
     async fn id(&self) -> ID {
@@ -209,8 +265,15 @@ impl Environment {
     async fn is_ephemeral(&self) -> bool {
         self.0.is_ephemeral
     }
-    async fn can_access(&self) -> bool {
-        true
+    /// False for a project token scoped to another environment, whose
+    /// reads of this one answer `Not Authorized`.
+    async fn can_access(&self, ctx: &Context<'_>) -> bool {
+        can_access(ctx, &self.0.id)
+    }
+    /// Canvas groups of the environment's volumes: the emulator has no
+    /// canvas, so none.
+    async fn canvas_group_refs(&self) -> super::scalars::Json {
+        super::scalars::Json(serde_json::json!({}))
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -239,15 +302,21 @@ impl Environment {
     }
     /// The environment's whole config; variable values are masked unless
     /// `decryptVariables` is true.
-    async fn config(&self, decrypt_variables: Option<bool>) -> EnvironmentConfig {
-        if decrypt_variables == Some(true) {
+    async fn config(
+        &self,
+        ctx: &Context<'_>,
+        decrypt_variables: Option<bool>,
+    ) -> GqlResult<EnvironmentConfig> {
+        self.readable(ctx)?;
+        Ok(if decrypt_variables == Some(true) {
             EnvironmentConfig(self.0.config.shared())
         } else {
             EnvironmentConfig::new(mask_variables(&self.0.config))
-        }
+        })
     }
-    async fn config_etag(&self) -> &str {
-        self.0.config.etag()
+    async fn config_etag(&self, ctx: &Context<'_>) -> GqlResult<&str> {
+        self.readable(ctx)?;
+        Ok(self.0.config.etag())
     }
     async fn service_instances(
         &self,
@@ -257,6 +326,7 @@ impl Environment {
         first: Option<i32>,
         last: Option<i32>,
     ) -> GqlResult<EnvironmentServiceInstancesConnection> {
+        self.readable(ctx)?;
         let items = core(ctx).read(|st| {
             st.environment_service_ids(&self.0)
                 .into_iter()
@@ -277,6 +347,7 @@ impl Environment {
         first: Option<i32>,
         last: Option<i32>,
     ) -> GqlResult<EnvironmentVolumeInstancesConnection> {
+        self.readable(ctx)?;
         let items = core(ctx).read(|st| {
             volume_instances(st, &self.0)
                 .into_iter()
@@ -296,6 +367,7 @@ impl Environment {
         first: Option<i32>,
         last: Option<i32>,
     ) -> GqlResult<EnvironmentDeploymentsConnection> {
+        self.readable(ctx)?;
         let items = core(ctx).read(|st| {
             let mut ds: Vec<_> = st
                 .deployments
@@ -366,6 +438,8 @@ impl Service {
         let items = core(ctx).read(|st| {
             st.project_environments(&self.0.project_id)
                 .into_iter()
+                // A project token sees its own environment's instance only.
+                .filter(|e| can_access(ctx, &e.id))
                 .filter_map(|e| ServiceInstance::from_state(st, e, &self.0.id))
                 .map(|i| (i.id(), i))
                 .collect()

@@ -17,6 +17,7 @@ use super::project::{Environment, Project, Service, environment_items};
 use super::scalars::{DateTime, EnvironmentVariables};
 use crate::emulator::clock::parse_rfc3339;
 use crate::emulator::deploy::{self, LogLine, status};
+use crate::emulator::logfilter::Filter;
 use crate::emulator::ops::{self, ApiError};
 use crate::emulator::render::{deployment_variables, raw_variables, render_variables};
 use crate::emulator::state::{DeploymentRec, PatchRec, State, derived_id};
@@ -106,6 +107,8 @@ fn deployment_logs_of(
     limit: Option<i32>,
 ) -> GqlResult<Vec<Log>> {
     let d = deployment_access(ctx, deployment_id)?;
+    let filter = parse_filter(filter)?;
+    let filter = &filter;
     let now = core(ctx).clock.now_ms();
     let (start, end) = (start.map(|d| d.0), end.map(|d| d.0));
     let lines = deployment_log_lines(&d, now, build, filter, start, end);
@@ -120,21 +123,25 @@ pub fn deployment_access(ctx: &Context<'_>, id: &str) -> GqlResult<DeploymentRec
     Ok(d)
 }
 
-fn keep_line(
-    line: &LogLine,
-    filter: &Option<String>,
-    start: Option<i64>,
-    end: Option<i64>,
-) -> bool {
-    filter
-        .as_deref()
-        .is_none_or(|f| f.trim().is_empty() || line.message.contains(f.trim()))
-        && start.is_none_or(|s| line.at >= s)
-        && end.is_none_or(|e| line.at <= e)
+fn in_range(line: &LogLine, start: Option<i64>, end: Option<i64>) -> bool {
+    start.is_none_or(|s| line.at >= s) && end.is_none_or(|e| line.at <= e)
+}
+
+/// A log filter in Railway's syntax (`crate::emulator::logfilter`); one
+/// that does not parse is refused with `BAD_USER_INPUT`.
+pub fn parse_filter(filter: &Option<String>) -> GqlResult<Filter> {
+    match filter {
+        None => Ok(Filter::All),
+        Some(f) => crate::emulator::logfilter::parse(f).map_err(|why| {
+            api_error(ApiError::BadInput(format!(
+                "the filter `{f}` is not valid: {why}"
+            )))
+        }),
+    }
 }
 
 /// The most recent `limit` lines, oldest first.
-fn tail<T>(mut lines: Vec<T>, limit: Option<i32>) -> Vec<T> {
+pub fn tail<T>(mut lines: Vec<T>, limit: Option<i32>) -> Vec<T> {
     if let Some(limit) = limit {
         let n = limit.max(0) as usize;
         if lines.len() > n {
@@ -149,7 +156,7 @@ pub fn deployment_log_lines(
     d: &DeploymentRec,
     now: i64,
     build: bool,
-    filter: &Option<String>,
+    filter: &Filter,
     start: Option<i64>,
     end: Option<i64>,
 ) -> Vec<(i64, Log)> {
@@ -160,8 +167,9 @@ pub fn deployment_log_lines(
     };
     lines
         .iter()
-        .filter(|l| keep_line(l, filter, start, end))
+        .filter(|l| in_range(l, start, end))
         .map(|l| (l.at, Log::of(d, l)))
+        .filter(|(_, l)| l.passes(filter))
         .collect()
 }
 
@@ -170,7 +178,7 @@ pub fn environment_log_lines(
     st: &State,
     env_id: &str,
     now: i64,
-    filter: &Option<String>,
+    filter: &Filter,
 ) -> Vec<(i64, Log)> {
     let mut lines: Vec<(i64, Log)> = st
         .deployments
@@ -186,7 +194,7 @@ pub fn environment_log_lines(
     lines
 }
 
-fn parse_date(s: &Option<String>) -> GqlResult<Option<i64>> {
+pub fn parse_date(s: &Option<String>) -> GqlResult<Option<i64>> {
     match s {
         None => Ok(None),
         Some(s) => parse_rfc3339(s).map(Some).ok_or_else(|| {
@@ -211,7 +219,7 @@ fn patch_rec(st: &State, env_id: &str) -> PatchRec {
         })
 }
 
-#[Object]
+#[Object(name = "CoreQuery")]
 impl Query {
     /// The local account (account tokens only).
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
@@ -515,6 +523,7 @@ impl Query {
         filter: Option<String>,
     ) -> GqlResult<Vec<Log>> {
         environment_access(ctx, &environment_id)?;
+        let filter = parse_filter(&filter)?;
         let (after, before, anchor) = (
             parse_date(&after_date)?,
             parse_date(&before_date)?,

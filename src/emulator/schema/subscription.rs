@@ -12,6 +12,7 @@ use super::deployment::{Deployment, Log};
 use super::enums::DeploymentStatus;
 use super::query::{
     deployment_access, deployment_log_lines, environment_access, environment_log_lines,
+    parse_filter,
 };
 use crate::emulator::core::Core;
 use crate::emulator::deploy::status;
@@ -79,6 +80,7 @@ fn deployment_log_stream(
     limit: Option<i32>,
 ) -> Result<BoxStream<'static, Vec<Log>>> {
     let d = deployment_access(ctx, deployment_id)?;
+    let filter = parse_filter(&filter)?;
     let core = ctx.data_unchecked::<Arc<Core>>().clone();
     Ok(log_stream(core, limit, move |c| {
         deployment_log_lines(&d, c.clock.now_ms(), build, &filter, None, None)
@@ -88,7 +90,7 @@ fn deployment_log_stream(
     }))
 }
 
-#[Subscription]
+#[Subscription(name = "CoreSubscription")]
 impl Subscription {
     /// Deploy logs of a deployment as they are written.
     async fn deployment_logs(
@@ -126,6 +128,7 @@ impl Subscription {
         filter: Option<String>,
     ) -> Result<BoxStream<'static, Vec<Log>>> {
         environment_access(ctx, &environment_id)?;
+        let filter = parse_filter(&filter)?;
         let _ = (after_date, after_limit, anchor_date, before_date);
         let core = ctx.data_unchecked::<Arc<Core>>().clone();
         Ok(log_stream(core, before_limit, move |c| {

@@ -169,12 +169,19 @@ impl Harness {
     /// completes the handshake; returns it with the subprotocol the server
     /// chose.
     pub async fn socket(&self) -> (Ws, String) {
+        self.socket_with("authorization", &format!("Bearer {}", self.token))
+            .await
+    }
+
+    /// Opens a `graphql-transport-ws` socket with one auth header on the
+    /// upgrade request (as the CLI sends `project-access-token` there) and
+    /// completes the handshake.
+    pub async fn socket_with(&self, name: &'static str, value: &str) -> (Ws, String) {
         let mut req = self.emu.ws_url().into_client_request().expect("ws url");
         let headers = req.headers_mut();
         let protocol = "graphql-transport-ws".parse().expect("header");
         headers.insert("sec-websocket-protocol", protocol);
-        let auth = format!("Bearer {}", self.token).parse().expect("header");
-        headers.insert("authorization", auth);
+        headers.insert(name, value.parse().expect("header"));
         let (mut ws, resp) = tokio_tungstenite::connect_async(req)
             .await
             .expect("upgrade");
