@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mirage::model::ConfigView;
+use mirage::settings::ConfigView;
 use mirage::resolve::{Overrides, VarOverride, load_dir_with};
 
 fn render(dir: &Path) -> serde_json::Value {

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::{report, select};
-use crate::model::{ConfigView, Environment, Project};
+use crate::model::{Environment, Project};
+use crate::settings::ConfigView;
 use crate::resolve::{self, Overrides, VarOverride};
 
 /// Arguments of `mirage config`.

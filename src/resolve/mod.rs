@@ -23,6 +23,7 @@ mod load;
 mod moved;
 mod project;
 mod read;
+mod setting;
 pub mod regions;
 pub mod rules;
 pub mod stdlib;
@@ -38,7 +39,6 @@ use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::model;
 use crate::syntax::Document;
 
-pub use block::service_setting_names;
 pub use graph::dependency_graph;
 pub use load::{Input, ParseCache, read_input, read_project_input};
 pub use read::{
