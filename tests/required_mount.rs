@@ -34,9 +34,10 @@ async fn required_mount_is_planned_applied_and_then_clean() {
     let db = world.service_id(&env, "db").await;
     let (config, _) = world.harness.config(&env).await;
     assert_eq!(
-        config["services"][&db]["deploy"]["requiredMountPath"],
-        "/var/lib/postgresql/data",
+        config["services"][&db]["deploy"]["requiredMountPath"], "/var/lib/postgresql/data",
         "{config}"
     );
-    world.assert_no_changes("after applying `required-mount`").await;
+    world
+        .assert_no_changes("after applying `required-mount`")
+        .await;
 }

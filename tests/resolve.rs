@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use mirage::settings::ConfigView;
 use mirage::resolve::{Overrides, VarOverride, load_dir_with};
+use mirage::settings::ConfigView;
 
 fn render(dir: &Path) -> serde_json::Value {
     let mut overrides = Overrides::default();

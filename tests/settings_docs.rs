@@ -30,11 +30,7 @@ fn documented() -> BTreeMap<String, Row> {
         if !in_table || line.starts_with("| ---") {
             continue;
         }
-        let cells: Vec<&str> = line
-            .trim_matches('|')
-            .split(" | ")
-            .map(str::trim)
-            .collect();
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
         assert_eq!(cells.len(), 4, "a settings row has four cells: {line}");
         let name = cells[0].trim_matches('`').to_owned();
         let row = Row {

@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use super::{report, select};
 use crate::model::{Environment, Project};
-use crate::settings::ConfigView;
 use crate::resolve::{self, Overrides, VarOverride};
+use crate::settings::ConfigView;
 
 /// Arguments of `mirage config`.
 #[derive(Debug, Clone, clap::Args)]

@@ -6,8 +6,8 @@ use super::context::Path;
 use super::index::{Index, Kind, Occurrence};
 use super::schema;
 use crate::diagnostic::{FileId, Span};
-use crate::settings::{ConfigView, ServiceView};
 use crate::resolve::Analysis;
+use crate::settings::{ConfigView, ServiceView};
 
 /// Markdown for the thing at `offset` of `file`, and the bytes it covers.
 pub fn hover(

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 pub(crate) use super::At;
 use super::Cx;
+use super::regions;
 use super::setting;
 use super::suggest::did_you_mean;
 use super::value;
 use super::variable::parse_var_value;
-use super::regions;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::VarValue;
 use crate::settings::{self, Args, Read, SETTINGS, Setting, Type};
@@ -80,8 +80,8 @@ pub fn read_block(cx: &mut Cx, nodes: &[Node], context: Context) -> Block {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for node in nodes {
         let name = node.name.value.as_str();
-        let Some(setting) = settings::setting(name)
-            .filter(|s| s.at.per_service || context == Context::ProjectWide)
+        let Some(setting) =
+            settings::setting(name).filter(|s| s.at.per_service || context == Context::ProjectWide)
         else {
             unknown_node(cx, node, context);
             continue;
@@ -593,7 +593,12 @@ pub(super) fn out_of_range(cx: &mut Cx, span: Span, what: String, range: &str) {
 /// the string verbatim (quoted without escapes, raw, or bare), the whole
 /// literal otherwise. An empty range (a missing part) becomes one character
 /// wide when possible so that it stays visible.
-pub(super) fn span_within(text: &str, literal: Span, decoded: &str, range: std::ops::Range<usize>) -> Span {
+pub(super) fn span_within(
+    text: &str,
+    literal: Span,
+    decoded: &str,
+    range: std::ops::Range<usize>,
+) -> Span {
     let Some(at) = text
         .get(literal.start..literal.end)
         .and_then(|source| source.find(decoded))

@@ -62,7 +62,6 @@ pub struct Decls {
     pub moves: Vec<super::moved::MoveDecl>,
 }
 
-
 /// Read the declarations of every document.
 pub fn read_decls(
     files: &crate::diagnostic::SourceFiles,
@@ -230,14 +229,9 @@ fn read_top(
                     "plan" => project.plan = read_plan(cx, child).map(|p| (p, at)),
                     "shared-vars" => project.shared.extend(read_vars(cx, child)),
                     other => {
-                        let help = did_you_mean(
-                            other,
-                            settings::names(Place::Project),
-                            || {
-                                "a project holds `workspace`, `region`, `plan` and `shared-vars`"
-                                    .into()
-                            },
-                        );
+                        let help = did_you_mean(other, settings::names(Place::Project), || {
+                            "a project holds `workspace`, `region`, `plan` and `shared-vars`".into()
+                        });
                         cx.push(
                             Diagnostic::error(
                                 "mirage::resolve::unknown_node",

@@ -131,13 +131,21 @@ pub static DECLS: &[Decl] = &[
         railway: "serviceUpdate / environmentRename",
         args: Args::None,
         props: &[
-            prop("service", Type::Str, "The service's old name, as on Railway."),
+            prop(
+                "service",
+                Type::Str,
+                "The service's old name, as on Railway.",
+            ),
             prop(
                 "environment",
                 Type::Str,
                 "The environment's old name, as on Railway.",
             ),
-            prop("to", Type::Str, "The new name, as the files declare it now."),
+            prop(
+                "to",
+                Type::Str,
+                "The new name, as the files declare it now.",
+            ),
         ],
     },
     Decl {

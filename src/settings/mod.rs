@@ -217,9 +217,7 @@ impl Type {
     /// How a diagnostic names what is expected.
     pub fn expected(self) -> &'static str {
         match self {
-            Type::Str | Type::OneOf(_) | Type::Region | Type::MountPath | Type::Free => {
-                "a string"
-            }
+            Type::Str | Type::OneOf(_) | Type::Region | Type::MountPath | Type::Free => "a string",
             Type::Bool => "`#true` or `#false`",
             Type::Int { .. } => "a whole number",
             Type::Seconds { .. } => "seconds or a duration such as `30s`",
@@ -394,8 +392,12 @@ fn valued<T>(value: Option<T>, origin: Origin) -> Option<Valued<T>> {
 
 /// An optional model value as JSON.
 fn json<T: serde::Serialize>(v: &Option<Valued<T>>) -> Option<(Value, &Origin)> {
-    v.as_ref()
-        .map(|v| (serde_json::to_value(&v.value).unwrap_or(Value::Null), &v.origin))
+    v.as_ref().map(|v| {
+        (
+            serde_json::to_value(&v.value).unwrap_or(Value::Null),
+            &v.origin,
+        )
+    })
 }
 
 #[cfg(test)]

@@ -139,28 +139,238 @@ pub static SETTINGS: &[Setting] = &[
         read: Read::Special,
         repeats: false,
     },
-    simple!("branch", EVERYWHERE, "branch \"develop\"", "The branch to deploy.", "string", "`source.branch`", Args::One(Str), BRANCH),
-    simple!("root", PER_SERVICE, "root \"apps/api\"", "The root directory inside the repository.", "string", "`source.rootDirectory`", Args::One(Str), ROOT),
+    simple!(
+        "branch",
+        EVERYWHERE,
+        "branch \"develop\"",
+        "The branch to deploy.",
+        "string",
+        "`source.branch`",
+        Args::One(Str),
+        BRANCH
+    ),
+    simple!(
+        "root",
+        PER_SERVICE,
+        "root \"apps/api\"",
+        "The root directory inside the repository.",
+        "string",
+        "`source.rootDirectory`",
+        Args::One(Str),
+        ROOT
+    ),
     Setting {
         read: Read::Special,
-        ..simple!("commit", EVERYWHERE, "commit \"4f2a9c1\"", "A commit to pin (7–40 hex digits).", "7–40 hex digits", "`source.commitSha`", Args::One(Str), field!(Commit, "source.commitSha", Config, commit_sha, text))
+        ..simple!(
+            "commit",
+            EVERYWHERE,
+            "commit \"4f2a9c1\"",
+            "A commit to pin (7–40 hex digits).",
+            "7–40 hex digits",
+            "`source.commitSha`",
+            Args::One(Str),
+            field!(Commit, "source.commitSha", Config, commit_sha, text)
+        )
     },
-    simple!("check-suites", EVERYWHERE, "check-suites #true", "Wait for GitHub checks before deploying.", "boolean: wait for GitHub checks", "`source.checkSuites`", Args::One(Bool), field!(CheckSuites, "source.checkSuites", Config, check_suites, flag)),
-    simple!("upstream-url", EVERYWHERE, "upstream-url \"https://github.com/…\"", "The upstream repository URL.", "string", "`source.upstreamUrl`", Args::One(Str), field!(UpstreamUrl, "source.upstreamUrl", Config, upstream_url, text)),
-    simple!("config-file", EVERYWHERE, "config-file \"railway.json\"", "Path of a Railway config file.", "string", "`configFile`", Args::One(Str), field!(ConfigFile, "configFile", Config, config_file, text)),
+    simple!(
+        "check-suites",
+        EVERYWHERE,
+        "check-suites #true",
+        "Wait for GitHub checks before deploying.",
+        "boolean: wait for GitHub checks",
+        "`source.checkSuites`",
+        Args::One(Bool),
+        field!(
+            CheckSuites,
+            "source.checkSuites",
+            Config,
+            check_suites,
+            flag
+        )
+    ),
+    simple!(
+        "upstream-url",
+        EVERYWHERE,
+        "upstream-url \"https://github.com/…\"",
+        "The upstream repository URL.",
+        "string",
+        "`source.upstreamUrl`",
+        Args::One(Str),
+        field!(
+            UpstreamUrl,
+            "source.upstreamUrl",
+            Config,
+            upstream_url,
+            text
+        )
+    ),
+    simple!(
+        "config-file",
+        EVERYWHERE,
+        "config-file \"railway.json\"",
+        "Path of a Railway config file.",
+        "string",
+        "`configFile`",
+        Args::One(Str),
+        field!(ConfigFile, "configFile", Config, config_file, text)
+    ),
     Setting {
         read: Read::Special,
-        ..simple!("builder", EVERYWHERE, "builder \"railpack\"", "The builder: `railpack`, `dockerfile` or `nixpacks`.", "`railpack`, `dockerfile`, `nixpacks`", "`build.builder` (`RAILPACK`, `DOCKERFILE`, `NIXPACKS`)", Args::One(OneOf(&["railpack", "dockerfile", "nixpacks"])), field!(Builder, "build.builder", Config, build.builder, text))
+        ..simple!(
+            "builder",
+            EVERYWHERE,
+            "builder \"railpack\"",
+            "The builder: `railpack`, `dockerfile` or `nixpacks`.",
+            "`railpack`, `dockerfile`, `nixpacks`",
+            "`build.builder` (`RAILPACK`, `DOCKERFILE`, `NIXPACKS`)",
+            Args::One(OneOf(&["railpack", "dockerfile", "nixpacks"])),
+            field!(Builder, "build.builder", Config, build.builder, text)
+        )
     },
-    simple!("build-command", EVERYWHERE, "build-command \"npm run build\"", "The build command.", "string", "`build.buildCommand`", Args::One(Str), field!(BuildCommand, "build.buildCommand", Config, build.build_command, text)),
-    simple!("dockerfile", EVERYWHERE, "dockerfile \"apps/api/Dockerfile\"", "Path of the Dockerfile.", "string", "`build.dockerfilePath`", Args::One(Str), field!(Dockerfile, "build.dockerfilePath", Config, build.dockerfile_path, text)),
-    simple!("watch-patterns", EVERYWHERE, "watch-patterns \"apps/api/**\" \"packages/**\"", "Paths whose changes trigger a deploy (a list).", "strings (list)", "`build.watchPatterns`", Args::Many(Str), field!(WatchPatterns, "build.watchPatterns", Config, build.watch_patterns, list)),
-    simple!("nixpacks-config", EVERYWHERE, "nixpacks-config \"nixpacks.toml\"", "Path of the Nixpacks config.", "string", "`build.nixpacksConfigPath`", Args::One(Str), field!(NixpacksConfig, "build.nixpacksConfigPath", Config, build.nixpacks_config_path, text)),
-    simple!("nixpacks-plan", EVERYWHERE, "nixpacks-plan \"{…json…}\"", "A Nixpacks plan as JSON text.", "JSON text", "`build.nixpacksPlan`", Args::One(Str), field!(NixpacksPlan, "build.nixpacksPlan", Config, build.nixpacks_plan, text)),
-    simple!("railpack-version", EVERYWHERE, "railpack-version \"0.9.0\"", "The Railpack version.", "string", "`build.railpackVersion`", Args::One(Str), field!(RailpackVersion, "build.railpackVersion", Config, build.railpack_version, text)),
-    simple!("build-environment", EVERYWHERE, "build-environment \"V3\"", "The build environment.", "string", "`build.buildEnvironment`", Args::One(Str), field!(BuildEnvironment, "build.buildEnvironment", Config, build.build_environment, text)),
-    simple!("start", EVERYWHERE, "start \"node dist/server.js\"", "The start command.", "string", "`deploy.startCommand`", Args::One(Str), field!(Start, "deploy.startCommand", Config, deploy.start_command, text)),
-    simple!("pre-deploy", EVERYWHERE, "pre-deploy \"npm run migrate\"", "Commands run before each deploy (a list).", "strings (list)", "`deploy.preDeployCommand`", Args::Many(Str), field!(PreDeploy, "deploy.preDeployCommand", Config, deploy.pre_deploy_command, list)),
+    simple!(
+        "build-command",
+        EVERYWHERE,
+        "build-command \"npm run build\"",
+        "The build command.",
+        "string",
+        "`build.buildCommand`",
+        Args::One(Str),
+        field!(
+            BuildCommand,
+            "build.buildCommand",
+            Config,
+            build.build_command,
+            text
+        )
+    ),
+    simple!(
+        "dockerfile",
+        EVERYWHERE,
+        "dockerfile \"apps/api/Dockerfile\"",
+        "Path of the Dockerfile.",
+        "string",
+        "`build.dockerfilePath`",
+        Args::One(Str),
+        field!(
+            Dockerfile,
+            "build.dockerfilePath",
+            Config,
+            build.dockerfile_path,
+            text
+        )
+    ),
+    simple!(
+        "watch-patterns",
+        EVERYWHERE,
+        "watch-patterns \"apps/api/**\" \"packages/**\"",
+        "Paths whose changes trigger a deploy (a list).",
+        "strings (list)",
+        "`build.watchPatterns`",
+        Args::Many(Str),
+        field!(
+            WatchPatterns,
+            "build.watchPatterns",
+            Config,
+            build.watch_patterns,
+            list
+        )
+    ),
+    simple!(
+        "nixpacks-config",
+        EVERYWHERE,
+        "nixpacks-config \"nixpacks.toml\"",
+        "Path of the Nixpacks config.",
+        "string",
+        "`build.nixpacksConfigPath`",
+        Args::One(Str),
+        field!(
+            NixpacksConfig,
+            "build.nixpacksConfigPath",
+            Config,
+            build.nixpacks_config_path,
+            text
+        )
+    ),
+    simple!(
+        "nixpacks-plan",
+        EVERYWHERE,
+        "nixpacks-plan \"{…json…}\"",
+        "A Nixpacks plan as JSON text.",
+        "JSON text",
+        "`build.nixpacksPlan`",
+        Args::One(Str),
+        field!(
+            NixpacksPlan,
+            "build.nixpacksPlan",
+            Config,
+            build.nixpacks_plan,
+            text
+        )
+    ),
+    simple!(
+        "railpack-version",
+        EVERYWHERE,
+        "railpack-version \"0.9.0\"",
+        "The Railpack version.",
+        "string",
+        "`build.railpackVersion`",
+        Args::One(Str),
+        field!(
+            RailpackVersion,
+            "build.railpackVersion",
+            Config,
+            build.railpack_version,
+            text
+        )
+    ),
+    simple!(
+        "build-environment",
+        EVERYWHERE,
+        "build-environment \"V3\"",
+        "The build environment.",
+        "string",
+        "`build.buildEnvironment`",
+        Args::One(Str),
+        field!(
+            BuildEnvironment,
+            "build.buildEnvironment",
+            Config,
+            build.build_environment,
+            text
+        )
+    ),
+    simple!(
+        "start",
+        EVERYWHERE,
+        "start \"node dist/server.js\"",
+        "The start command.",
+        "string",
+        "`deploy.startCommand`",
+        Args::One(Str),
+        field!(
+            Start,
+            "deploy.startCommand",
+            Config,
+            deploy.start_command,
+            text
+        )
+    ),
+    simple!(
+        "pre-deploy",
+        EVERYWHERE,
+        "pre-deploy \"npm run migrate\"",
+        "Commands run before each deploy (a list).",
+        "strings (list)",
+        "`deploy.preDeployCommand`",
+        Args::Many(Str),
+        field!(
+            PreDeploy,
+            "deploy.preDeployCommand",
+            Config,
+            deploy.pre_deploy_command,
+            list
+        )
+    ),
     Setting {
         name: "healthcheck",
         at: EVERYWHERE,
@@ -170,16 +380,54 @@ pub static SETTINGS: &[Setting] = &[
         railway: "`deploy.healthcheckPath`, `deploy.healthcheckTimeout`",
         args: Args::OneOrProps(Str, "a path such as `\"/healthz\"`"),
         // A zero timeout would fail every deployment at once.
-        props: &[prop("timeout", Seconds { min: 1 }, "Seconds, or a duration such as `30s`.")],
+        props: &[prop(
+            "timeout",
+            Seconds { min: 1 },
+            "Seconds, or a duration such as `30s`.",
+        )],
         fields: &[
-            field!(HealthPath, "deploy.healthcheckPath", Config, deploy.healthcheck_path, text),
-            field!(HealthTimeout, "deploy.healthcheckTimeout", Config, deploy.healthcheck_timeout, int),
+            field!(
+                HealthPath,
+                "deploy.healthcheckPath",
+                Config,
+                deploy.healthcheck_path,
+                text
+            ),
+            field!(
+                HealthTimeout,
+                "deploy.healthcheckTimeout",
+                Config,
+                deploy.healthcheck_timeout,
+                int
+            ),
         ],
         read: Read::Generic,
         repeats: false,
     },
-    simple!("replicas", EVERYWHERE, "replicas 2", "Number of replicas, 0–50.", "0–50", "`deploy.numReplicas`", Args::One(Int { lo: 0, hi: 50 }), field!(Replicas, "deploy.numReplicas", Config, deploy.num_replicas, int32)),
-    simple!("region", EVERYWHERE, "region \"us-west2\"", "The deployment region (in `project`: the default of every instance).", "[region](#value-types)", "`deploy.multiRegionConfig.{region}` when `regions` is absent", Args::One(Region),
+    simple!(
+        "replicas",
+        EVERYWHERE,
+        "replicas 2",
+        "Number of replicas, 0–50.",
+        "0–50",
+        "`deploy.numReplicas`",
+        Args::One(Int { lo: 0, hi: 50 }),
+        field!(
+            Replicas,
+            "deploy.numReplicas",
+            Config,
+            deploy.num_replicas,
+            int32
+        )
+    ),
+    simple!(
+        "region",
+        EVERYWHERE,
+        "region \"us-west2\"",
+        "The deployment region (in `project`: the default of every instance).",
+        "[region](#value-types)",
+        "`deploy.multiRegionConfig.{region}` when `regions` is absent",
+        Args::One(Region),
         // Folded into `multiRegionConfig` by `settings::railway`.
         Field {
             key: Key::Region,
@@ -187,7 +435,8 @@ pub static SETTINGS: &[Setting] = &[
             railway: Config,
             get: |_| None,
             set: |s, v, o| s.deploy.region = valued(v.str(), o),
-        }),
+        }
+    ),
     Setting {
         name: "regions",
         at: EVERYWHERE,
@@ -203,7 +452,22 @@ pub static SETTINGS: &[Setting] = &[
     },
     Setting {
         read: Read::Special,
-        ..simple!("cron", EVERYWHERE, "cron \"*/15 * * * *\"", "A cron schedule (five fields).", "[cron](#value-types)", "`deploy.cronSchedule`", Args::One(Str), field!(Cron, "deploy.cronSchedule", Config, deploy.cron_schedule, text))
+        ..simple!(
+            "cron",
+            EVERYWHERE,
+            "cron \"*/15 * * * *\"",
+            "A cron schedule (five fields).",
+            "[cron](#value-types)",
+            "`deploy.cronSchedule`",
+            Args::One(Str),
+            field!(
+                Cron,
+                "deploy.cronSchedule",
+                Config,
+                deploy.cron_schedule,
+                text
+            )
+        )
     },
     Setting {
         name: "restart",
@@ -212,8 +476,15 @@ pub static SETTINGS: &[Setting] = &[
         doc: "The restart policy: `always`, `never` or `on-failure`.",
         value: "`always`, `never`, `on-failure`; retries 0–1000",
         railway: "`deploy.restartPolicyType`, `deploy.restartPolicyMaxRetries`",
-        args: Args::OneOrProps(OneOf(&["always", "never", "on-failure"]), "a policy: `always`, `never` or `on-failure`"),
-        props: &[prop("max-retries", Int { lo: 0, hi: 1000 }, "Retries for `on-failure`, 0–1000.")],
+        args: Args::OneOrProps(
+            OneOf(&["always", "never", "on-failure"]),
+            "a policy: `always`, `never` or `on-failure`",
+        ),
+        props: &[prop(
+            "max-retries",
+            Int { lo: 0, hi: 1000 },
+            "Retries for `on-failure`, 0–1000.",
+        )],
         fields: &[
             Field {
                 key: Key::Restart,
@@ -229,12 +500,33 @@ pub static SETTINGS: &[Setting] = &[
                     }
                 },
             },
-            field!(RestartRetries, "deploy.restartPolicyMaxRetries", Config, deploy.restart_policy_max_retries, int32),
+            field!(
+                RestartRetries,
+                "deploy.restartPolicyMaxRetries",
+                Config,
+                deploy.restart_policy_max_retries,
+                int32
+            ),
         ],
         read: Read::Special,
         repeats: false,
     },
-    simple!("sleep", EVERYWHERE, "sleep #true", "Let the service sleep when idle.", "boolean", "`deploy.sleepApplication`", Args::One(Bool), field!(Sleep, "deploy.sleepApplication", Config, deploy.sleep_application, flag)),
+    simple!(
+        "sleep",
+        EVERYWHERE,
+        "sleep #true",
+        "Let the service sleep when idle.",
+        "boolean",
+        "`deploy.sleepApplication`",
+        Args::One(Bool),
+        field!(
+            Sleep,
+            "deploy.sleepApplication",
+            Config,
+            deploy.sleep_application,
+            flag
+        )
+    ),
     Setting {
         name: "registry-credentials",
         at: EVERYWHERE,
@@ -281,17 +573,95 @@ pub static SETTINGS: &[Setting] = &[
             prop("disk", Size, "A size such as `10GB`."),
         ],
         fields: &[
-            field!(LimitCpu, "deploy.limitOverride.containers.cpu", Config, deploy.limit_override.cpu, cpu),
-            field!(LimitMemory, "deploy.limitOverride.containers.memoryBytes", Config, deploy.limit_override.memory_bytes, int),
-            field!(LimitDisk, "deploy.limitOverride.containers.diskBytes", Config, deploy.limit_override.disk_bytes, int),
+            field!(
+                LimitCpu,
+                "deploy.limitOverride.containers.cpu",
+                Config,
+                deploy.limit_override.cpu,
+                cpu
+            ),
+            field!(
+                LimitMemory,
+                "deploy.limitOverride.containers.memoryBytes",
+                Config,
+                deploy.limit_override.memory_bytes,
+                int
+            ),
+            field!(
+                LimitDisk,
+                "deploy.limitOverride.containers.diskBytes",
+                Config,
+                deploy.limit_override.disk_bytes,
+                int
+            ),
         ],
         read: Read::Generic,
         repeats: false,
     },
-    simple!("overlap", EVERYWHERE, "overlap \"30s\"", "Seconds old and new deployments overlap (seconds or a duration).", "seconds or duration", "`deploy.overlapSeconds`", Args::One(Seconds { min: 0 }), field!(Overlap, "deploy.overlapSeconds", Config, deploy.overlap_seconds, int)),
-    simple!("draining", EVERYWHERE, "draining \"2m\"", "Seconds to drain a stopping deployment (seconds or a duration).", "seconds or duration", "`deploy.drainingSeconds`", Args::One(Seconds { min: 0 }), field!(Draining, "deploy.drainingSeconds", Config, deploy.draining_seconds, int)),
-    simple!("ipv6-egress", EVERYWHERE, "ipv6-egress #true", "Enable IPv6 egress.", "boolean", "`deploy.ipv6EgressEnabled`", Args::One(Bool), field!(Ipv6, "deploy.ipv6EgressEnabled", Config, deploy.ipv6_egress_enabled, flag)),
-    simple!("required-mount", EVERYWHERE, "required-mount \"/data\"", "Refuse to deploy unless a volume is mounted at this path.", "absolute path", "`deploy.requiredMountPath`", Args::One(MountPath), field!(RequiredMount, "deploy.requiredMountPath", Config, deploy.required_mount_path, text)),
+    simple!(
+        "overlap",
+        EVERYWHERE,
+        "overlap \"30s\"",
+        "Seconds old and new deployments overlap (seconds or a duration).",
+        "seconds or duration",
+        "`deploy.overlapSeconds`",
+        Args::One(Seconds { min: 0 }),
+        field!(
+            Overlap,
+            "deploy.overlapSeconds",
+            Config,
+            deploy.overlap_seconds,
+            int
+        )
+    ),
+    simple!(
+        "draining",
+        EVERYWHERE,
+        "draining \"2m\"",
+        "Seconds to drain a stopping deployment (seconds or a duration).",
+        "seconds or duration",
+        "`deploy.drainingSeconds`",
+        Args::One(Seconds { min: 0 }),
+        field!(
+            Draining,
+            "deploy.drainingSeconds",
+            Config,
+            deploy.draining_seconds,
+            int
+        )
+    ),
+    simple!(
+        "ipv6-egress",
+        EVERYWHERE,
+        "ipv6-egress #true",
+        "Enable IPv6 egress.",
+        "boolean",
+        "`deploy.ipv6EgressEnabled`",
+        Args::One(Bool),
+        field!(
+            Ipv6,
+            "deploy.ipv6EgressEnabled",
+            Config,
+            deploy.ipv6_egress_enabled,
+            flag
+        )
+    ),
+    simple!(
+        "required-mount",
+        EVERYWHERE,
+        "required-mount \"/data\"",
+        "Refuse to deploy unless a volume is mounted at this path.",
+        "absolute path",
+        "`deploy.requiredMountPath`",
+        Args::One(MountPath),
+        field!(
+            RequiredMount,
+            "deploy.requiredMountPath",
+            Config,
+            deploy.required_mount_path,
+            text
+        )
+    ),
     Setting {
         name: "generated-domain",
         at: EVERYWHERE,
@@ -356,8 +726,38 @@ pub static SETTINGS: &[Setting] = &[
         read: Read::Special,
         repeats: true,
     },
-    simple!("tcp-proxy", EVERYWHERE, "tcp-proxy 5432", "A TCP proxy to this application port.", "application port", "`networking.tcpProxies`", Args::One(Port), field!(TcpProxy, "networking.tcpProxy", Step, networking.tcp_proxy, int16)),
-    simple!("private-hostname", EVERYWHERE, "private-hostname \"api\"", "The name on the private network.", "string", "`networking.privateNetworkEndpoint`", Args::One(Str), field!(PrivateEndpoint, "networking.privateNetworkEndpoint", Config, networking.private_network_endpoint, text)),
+    simple!(
+        "tcp-proxy",
+        EVERYWHERE,
+        "tcp-proxy 5432",
+        "A TCP proxy to this application port.",
+        "application port",
+        "`networking.tcpProxies`",
+        Args::One(Port),
+        field!(
+            TcpProxy,
+            "networking.tcpProxy",
+            Step,
+            networking.tcp_proxy,
+            int16
+        )
+    ),
+    simple!(
+        "private-hostname",
+        EVERYWHERE,
+        "private-hostname \"api\"",
+        "The name on the private network.",
+        "string",
+        "`networking.privateNetworkEndpoint`",
+        Args::One(Str),
+        field!(
+            PrivateEndpoint,
+            "networking.privateNetworkEndpoint",
+            Config,
+            networking.private_network_endpoint,
+            text
+        )
+    ),
     Setting {
         name: "vars",
         at: EVERYWHERE,
@@ -421,7 +821,14 @@ pub static SETTINGS: &[Setting] = &[
     },
     Setting {
         read: Read::Special,
-        ..simple!("backups", EVERYWHERE, "backups \"daily\" \"weekly\"", "Backup schedules of the volume (a list).", "`daily`, `weekly`, `monthly` (a list)", "`volumeMounts.*.backupSchedules`", Args::Many(OneOf(&["daily", "weekly", "monthly"])),
+        ..simple!(
+            "backups",
+            EVERYWHERE,
+            "backups \"daily\" \"weekly\"",
+            "Backup schedules of the volume (a list).",
+            "`daily`, `weekly`, `monthly` (a list)",
+            "`volumeMounts.*.backupSchedules`",
+            Args::Many(OneOf(&["daily", "weekly", "monthly"])),
             Field {
                 key: Key::Backups,
                 path: "volume.backupSchedules",
@@ -433,10 +840,29 @@ pub static SETTINGS: &[Setting] = &[
                         vol.backup_schedules = valued(Some(upper), o);
                     }
                 },
-            })
+            }
+        )
     },
-    simple!("port", EVERYWHERE, "port 3000", "The application port, 1–65535: sets `PORT` and the default target port of domains.", "1–65535", "the `PORT` variable (unless set explicitly) and the default target port of domains — a Mirage convenience", Args::One(Port), field!(Port, "port", Not, port, int16)),
-    simple!("protect", EVERYWHERE, "protect #true", "Forbid destroying this (and, in an environment, everything in it).", "boolean", "Mirage-only: forbids destroying", Args::One(Bool), field!(Protect, "protect", Not, protect, flag)),
+    simple!(
+        "port",
+        EVERYWHERE,
+        "port 3000",
+        "The application port, 1–65535: sets `PORT` and the default target port of domains.",
+        "1–65535",
+        "the `PORT` variable (unless set explicitly) and the default target port of domains — a Mirage convenience",
+        Args::One(Port),
+        field!(Port, "port", Not, port, int16)
+    ),
+    simple!(
+        "protect",
+        EVERYWHERE,
+        "protect #true",
+        "Forbid destroying this (and, in an environment, everything in it).",
+        "boolean",
+        "Mirage-only: forbids destroying",
+        Args::One(Bool),
+        field!(Protect, "protect", Not, protect, flag)
+    ),
     Setting {
         name: "depends-on",
         at: EVERYWHERE,
@@ -491,7 +917,14 @@ pub static SETTINGS: &[Setting] = &[
         read: Read::Special,
         repeats: true,
     },
-    simple!("private-network", PROJECT_WIDE, "private-network #false", "Turn the environment's private network off.", "boolean", "`privateNetworkDisabled` (negated)", Args::One(Bool),
+    simple!(
+        "private-network",
+        PROJECT_WIDE,
+        "private-network #false",
+        "Turn the environment's private network off.",
+        "boolean",
+        "`privateNetworkDisabled` (negated)",
+        Args::One(Bool),
         // Environment-wide: read by the environment, not the instance.
         Field {
             key: Key::PrivateNetwork,
@@ -499,5 +932,6 @@ pub static SETTINGS: &[Setting] = &[
             railway: Not,
             get: |_| None,
             set: |_, _, _| {},
-        }),
+        }
+    ),
 ];

@@ -2,9 +2,9 @@
 
 use super::super::Cx;
 use super::super::block::*;
+use super::super::suggest::did_you_mean;
 use crate::diagnostic::Diagnostic;
 use crate::syntax::Node;
-use super::super::suggest::did_you_mean;
 
 /// Reads `node` into `block`.
 pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {

@@ -2,8 +2,8 @@
 
 use super::super::Cx;
 use super::super::block::*;
-use crate::syntax::Node;
 use super::super::value;
+use crate::syntax::Node;
 
 /// Reads `node` into `block`.
 pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {

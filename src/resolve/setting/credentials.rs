@@ -2,10 +2,10 @@
 
 use super::super::Cx;
 use super::super::block::*;
-use crate::diagnostic::Diagnostic;
-use crate::syntax::Node;
 use super::super::variable::parse_secret;
+use crate::diagnostic::Diagnostic;
 use crate::model::RegistryCredentials;
+use crate::syntax::Node;
 use crate::syntax::Value;
 
 /// Reads `node` into `block`.

@@ -2,10 +2,10 @@
 
 use super::super::Cx;
 use super::super::block::*;
-use crate::diagnostic::Diagnostic;
-use crate::syntax::Node;
 use super::super::value;
+use crate::diagnostic::Diagnostic;
 use crate::model::CustomDomain;
+use crate::syntax::Node;
 
 /// Reads `node` into `block`.
 pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {

@@ -3,9 +3,9 @@
 use super::super::Cx;
 use super::super::block::*;
 use crate::diagnostic::Diagnostic;
-use crate::syntax::Node;
 use crate::discover::image::parse_image;
 use crate::model::Source;
+use crate::syntax::Node;
 
 /// Reads `node` into `block`.
 pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {

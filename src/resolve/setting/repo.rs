@@ -3,8 +3,8 @@
 use super::super::Cx;
 use super::super::block::*;
 use crate::diagnostic::Diagnostic;
-use crate::syntax::Node;
 use crate::model::Source;
+use crate::syntax::Node;
 
 /// Reads `node` into `block`.
 pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {
@@ -22,9 +22,7 @@ pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {
                     span,
                     format!("`{r}` is not a GitHub repository"),
                 )
-                .with_help(
-                    "write the repository as `owner/name`, e.g. `repo \"acme/shop\"`",
-                ),
+                .with_help("write the repository as `owner/name`, e.g. `repo \"acme/shop\"`"),
             );
         }
         ok
