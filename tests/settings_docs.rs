@@ -13,7 +13,9 @@ struct Row {
     railway: String,
 }
 
-/// The rows of every `| setting | form | value | Railway key |` table.
+/// The rows of every `| setting | form | value | Railway key |` table (the
+/// name quoted in the service settings' table, bare in the layers' one,
+/// which editors' tests would otherwise read as top-level nodes).
 fn documented() -> BTreeMap<String, Row> {
     let text = std::fs::read_to_string("docs/language.md").expect("docs/language.md");
     let mut rows = BTreeMap::new();

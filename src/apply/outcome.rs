@@ -202,10 +202,7 @@ impl Outcome {
         }
         let delete_project = Step::DeleteProject(plan.project.clone());
         if plan.destroy_project {
-            count(
-                Action::Destroy,
-                worst(std::slice::from_ref(&delete_project)),
-            );
+            count(Action::Destroy, worst(std::slice::from_ref(&delete_project)));
         }
         for environment in &plan.environments {
             let env = environment.name.clone();
@@ -223,7 +220,10 @@ impl Outcome {
                 ),
                 Action::Destroy => count(
                     Action::Destroy,
-                    worst(&[Step::DeleteEnvironment(env.clone()), delete_project.clone()]),
+                    worst(&[
+                        Step::DeleteEnvironment(env.clone()),
+                        delete_project.clone(),
+                    ]),
                 ),
                 action => {
                     let mut needed = vec![Step::Environment(env.clone())];
