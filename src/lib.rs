@@ -17,6 +17,7 @@ pub mod model;
 pub mod plan;
 pub mod railway;
 pub mod resolve;
+pub mod settings;
 pub mod state;
 pub mod syntax;
 pub mod terminal;

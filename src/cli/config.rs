@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::{report, select};
-use crate::model::{ConfigView, Environment, Project};
+use crate::model::{Environment, Project};
 use crate::resolve::{self, Overrides, VarOverride};
+use crate::settings::ConfigView;
 
 /// Arguments of `mirage config`.
 #[derive(Debug, Clone, clap::Args)]

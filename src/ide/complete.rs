@@ -141,9 +141,9 @@ pub fn complete(
     let mut items: Vec<Completion> = node
         .props
         .iter()
-        .map(|(p, doc)| {
-            let mut c = out.item(p, ItemKind::Property, None, Some((*doc).to_string()));
-            c.insert = format!("{p}=");
+        .map(|p| {
+            let mut c = out.item(p.name, ItemKind::Property, None, Some(p.doc.to_string()));
+            c.insert = format!("{}=", p.name);
             c
         })
         .collect();

@@ -6,8 +6,8 @@ use super::context::Path;
 use super::index::{Index, Kind, Occurrence};
 use super::schema;
 use crate::diagnostic::{FileId, Span};
-use crate::model::{ConfigView, ServiceView};
 use crate::resolve::Analysis;
+use crate::settings::{ConfigView, ServiceView};
 
 /// Markdown for the thing at `offset` of `file`, and the bytes it covers.
 pub fn hover(
@@ -41,8 +41,8 @@ pub fn hover(
         .find(|e| e.name.as_ref().is_some_and(|k| k.span.contains(offset)))?;
     let key = entry.name.as_ref()?;
     let n = schema::node(&node.name.value, scope)?;
-    let (_, doc) = n.props.iter().find(|(p, _)| *p == key.value)?;
-    Some((key.span, format!("`{}={}`: {doc}", key.value, "…")))
+    let prop = n.props.iter().find(|p| p.name == key.value)?;
+    Some((key.span, format!("`{}={}`: {}", key.value, "…", prop.doc)))
 }
 
 fn name_hover(analysis: &Analysis, index: &Index, occ: &Occurrence) -> String {

@@ -10,7 +10,6 @@
 mod origin;
 mod service;
 mod variable;
-mod view;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,7 +20,6 @@ pub use service::{
     RegistryCredentials, RestartPolicy, ServiceInstance, Source, Volume,
 };
 pub use variable::{Generator, SecretRef, VarRef, VarValue};
-pub use view::{ConfigView, EnvironmentView, ServiceView};
 
 /// The desired state of one Railway project.
 #[derive(Debug, Clone, Default)]

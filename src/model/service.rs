@@ -125,6 +125,9 @@ pub struct Deploy {
     pub draining_seconds: Option<Valued<u64>>,
     /// `deploy.ipv6EgressEnabled`.
     pub ipv6_egress_enabled: Option<Valued<bool>>,
+    /// `deploy.requiredMountPath`: Railway refuses to deploy unless a volume
+    /// is mounted there.
+    pub required_mount_path: Option<Valued<String>>,
 }
 
 /// `deploy.restartPolicyType`.

@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::block::{self, Block, Context, Set, check_props, read_block, read_vars};
+use super::block::{self, Block, Context, Set, Val, check_props, read_block, read_vars};
 use super::suggest::did_you_mean;
 use super::value::check_name;
 use super::{At, Cx};
 use crate::diagnostic::{Diagnostic, FileId, Span};
 use crate::model::{Plan, VarValue};
+use crate::settings::{self, Place, Type};
 use crate::syntax::{Document, Ident, Node, Value};
 
 /// `project "name" { … }`.
@@ -61,16 +62,6 @@ pub struct Decls {
     pub moves: Vec<super::moved::MoveDecl>,
 }
 
-const TOP_LEVEL: &[&str] = &[
-    "project",
-    "import",
-    "template",
-    "service",
-    "layer",
-    "environment",
-    "moved",
-];
-
 /// Read the declarations of every document.
 pub fn read_decls(
     files: &crate::diagnostic::SourceFiles,
@@ -108,10 +99,10 @@ fn read_top(
     names: &mut HashMap<(&'static str, String), (FileId, Span)>,
 ) {
     let kind = node.name.value.as_str();
-    let kind: &'static str = match TOP_LEVEL.iter().find(|k| **k == kind) {
+    let kind: &'static str = match settings::names(Place::TopLevel).find(|k| *k == kind) {
         Some(k) => k,
         None => {
-            let help = did_you_mean(kind, TOP_LEVEL.iter().copied(), || {
+            let help = did_you_mean(kind, settings::names(Place::TopLevel), || {
                 "the top level holds `project`, `import`, `template`, `service`, `layer`, `environment` and `moved`".into()
             });
             let message = if block::is_service_setting(kind) {
@@ -223,32 +214,24 @@ fn read_top(
                     file,
                     span: child.span,
                 };
+                let ty = settings::decl(&child.name.value, Place::Project)
+                    .and_then(|d| d.args.ty())
+                    .unwrap_or(Type::Str);
+                let value = |cx: &mut Cx| {
+                    block::arg(cx, child)
+                        .and_then(|e| block::typed(cx, e, ty))
+                        .and_then(|v| v.str())
+                        .map(|s| (s, at))
+                };
                 match child.name.value.as_str() {
-                    "workspace" => {
-                        project.workspace = block::string_arg(cx, child).map(|s| (s, at))
-                    }
-                    "region" => {
-                        project.region = block::string_arg(cx, child)
-                            .filter(|r| {
-                                block::check_region_at(
-                                    cx,
-                                    child.first_arg().map(|e| e.value_span).unwrap_or_default(),
-                                    r,
-                                )
-                            })
-                            .map(|s| (s, at))
-                    }
+                    "workspace" => project.workspace = value(cx),
+                    "region" => project.region = value(cx),
                     "plan" => project.plan = read_plan(cx, child).map(|p| (p, at)),
                     "shared-vars" => project.shared.extend(read_vars(cx, child)),
                     other => {
-                        let help = did_you_mean(
-                            other,
-                            ["workspace", "region", "plan", "shared-vars"],
-                            || {
-                                "a project holds `workspace`, `region`, `plan` and `shared-vars`"
-                                    .into()
-                            },
-                        );
+                        let help = did_you_mean(other, settings::names(Place::Project), || {
+                            "a project holds `workspace`, `region`, `plan` and `shared-vars`".into()
+                        });
                         cx.push(
                             Diagnostic::error(
                                 "mirage::resolve::unknown_node",
@@ -265,25 +248,14 @@ fn read_top(
         }
         "template" | "service" | "layer" => {
             let parent_key = if kind == "service" { "from" } else { "extends" };
-            check_props(cx, node, &[parent_key]);
+            let props = settings::decl(kind, Place::TopLevel).map_or(&[][..], |d| d.props);
+            block::check_prop_names(cx, node, props.iter().map(|p| p.name));
             extra_args(cx, node);
-            let parent = node.prop(parent_key).and_then(|e| match &e.value {
-                Value::String(s) => Some(Ident {
-                    value: s.clone(),
+            let parent = typed_prop(cx, node, props, parent_key).and_then(|(v, e)| {
+                v.str().map(|value| Ident {
+                    value: value.into(),
                     span: e.value_span,
-                }),
-                other => {
-                    cx.push(
-                        Diagnostic::error(
-                            "mirage::resolve::invalid_value_type",
-                            file,
-                            e.value_span,
-                            format!("expected a name, found a {}", other.kind()),
-                        )
-                        .with_help(format!("write `{parent_key}=\"name\"`")),
-                    );
-                    None
-                }
+                })
             });
             let context = match kind {
                 "template" => Context::Template,
@@ -306,61 +278,19 @@ fn read_top(
             }
         }
         _ => {
-            check_props(cx, node, &["layer", "ephemeral", "ttl"]);
+            let props = settings::decl(kind, Place::TopLevel).map_or(&[][..], |d| d.props);
+            block::check_prop_names(cx, node, props.iter().map(|p| p.name));
             extra_args(cx, node);
-            let layer = node.prop("layer").and_then(|e| match &e.value {
-                Value::String(s) => Some(Ident {
-                    value: s.clone(),
+            let layer = typed_prop(cx, node, props, "layer").and_then(|(v, e)| {
+                v.str().map(|value| Ident {
+                    value: value.into(),
                     span: e.value_span,
-                }),
-                other => {
-                    cx.push(
-                        Diagnostic::error(
-                            "mirage::resolve::invalid_value_type",
-                            file,
-                            e.value_span,
-                            format!("expected a layer name, found a {}", other.kind()),
-                        )
-                        .with_help("write `layer=\"name\"`"),
-                    );
-                    None
-                }
+                })
             });
-            let ephemeral = node.prop("ephemeral").and_then(|e| match &e.value {
-                Value::Bool(b) => Some((*b, At { file, span: e.span })),
-                other => {
-                    cx.push(
-                        Diagnostic::error(
-                            "mirage::resolve::invalid_value_type",
-                            file,
-                            e.value_span,
-                            format!("expected `#true` or `#false`, found a {}", other.kind()),
-                        )
-                        .with_help("write `ephemeral=#true`"),
-                    );
-                    None
-                }
-            });
-            let ttl = node.prop("ttl").and_then(|e| match &e.value {
-                Value::String(s) => {
-                    block::duration(cx, e, s).map(|t| (t, At { file, span: e.span }))
-                }
-                other => {
-                    cx.push(
-                        Diagnostic::error(
-                            "mirage::resolve::invalid_duration",
-                            file,
-                            e.value_span,
-                            format!(
-                                "expected a duration such as `\"72h\"`, found a {}",
-                                other.kind()
-                            ),
-                        )
-                        .with_help("write `ttl=\"72h\"` or `ttl=\"3d\"`"),
-                    );
-                    None
-                }
-            });
+            let ephemeral = typed_prop(cx, node, props, "ephemeral")
+                .and_then(|(v, e)| v.bool().map(|b| (b, At { file, span: e.span })));
+            let ttl = typed_prop(cx, node, props, "ttl")
+                .and_then(|(v, e)| v.u64().map(|t| (t, At { file, span: e.span })));
             if ttl.is_some() && !ephemeral.is_some_and(|(e, _)| e) {
                 let span = node.prop("ttl").map(|e| e.span).unwrap_or(node.span);
                 cx.push(
@@ -476,4 +406,16 @@ fn extra_args(cx: &mut Cx, node: &Node) {
             .with_help("quote names that contain spaces, or remove the extra value"),
         );
     }
+}
+
+/// Property `name` of `node`, read as the table (`props`) types it.
+fn typed_prop<'n>(
+    cx: &mut Cx,
+    node: &'n Node,
+    props: &[settings::Prop],
+    name: &str,
+) -> Option<(Val, &'n crate::syntax::Entry)> {
+    let ty = props.iter().find(|p| p.name == name)?.ty;
+    let e = node.prop(name)?;
+    block::typed_prop(cx, e, name, ty).map(|v| (v, e))
 }

@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use super::At;
 use super::block::{Block, Key, Set, Val};
 use crate::diagnostic::SourceFiles;
-use crate::model::{
-    CustomDomain, Level, Origin, ServiceInstance, Source, Step, Valued, VarValue, Volume,
-};
+use crate::model::{Level, Origin, ServiceInstance, Source, Step, Valued, VarValue};
 
 /// Turns spans into provenance steps.
 pub struct Steps<'a> {
@@ -167,130 +165,7 @@ pub fn build(name: &str, templates: Vec<String>, m: &Merged, steps: &Steps) -> S
 }
 
 fn apply(inst: &mut ServiceInstance, key: Key, val: &Val, origin: Origin) {
-    fn v<T>(value: T, origin: Origin) -> Option<Valued<T>> {
-        Some(Valued { value, origin })
-    }
-    let s = |val: &Val| match val {
-        Val::Str(s) => Some(s.clone()),
-        _ => None,
-    };
-    let n = |val: &Val| match val {
-        Val::U64(n) => Some(*n),
-        _ => None,
-    };
-    let b = |val: &Val| match val {
-        Val::Bool(b) => Some(*b),
-        _ => None,
-    };
-    let l = |val: &Val| match val {
-        Val::List(l) => Some(l.clone()),
-        _ => None,
-    };
-    let (build, deploy, net) = (&mut inst.build, &mut inst.deploy, &mut inst.networking);
-    match key {
-        Key::Source => {
-            if let Val::Source(src) = val {
-                inst.source = v(src.clone(), origin);
-            }
-        }
-        Key::Branch => inst.branch = s(val).and_then(|x| v(x, origin)),
-        Key::Root => inst.root_directory = s(val).and_then(|x| v(x, origin)),
-        Key::Commit => inst.commit_sha = s(val).and_then(|x| v(x, origin)),
-        Key::CheckSuites => inst.check_suites = b(val).and_then(|x| v(x, origin)),
-        Key::UpstreamUrl => inst.upstream_url = s(val).and_then(|x| v(x, origin)),
-        Key::ConfigFile => inst.config_file = s(val).and_then(|x| v(x, origin)),
-        // Environment-wide; read by the environment, not the instance.
-        Key::PrivateNetwork => {}
-        Key::Backups => {
-            if let (Some(list), Some(vol)) = (l(val), inst.volume.as_mut()) {
-                let upper = list.iter().map(|b| b.to_uppercase()).collect();
-                vol.backup_schedules = v(upper, origin);
-            }
-        }
-        Key::Builder => build.builder = s(val).and_then(|x| v(x, origin)),
-        Key::BuildCommand => build.build_command = s(val).and_then(|x| v(x, origin)),
-        Key::Dockerfile => build.dockerfile_path = s(val).and_then(|x| v(x, origin)),
-        Key::WatchPatterns => build.watch_patterns = l(val).and_then(|x| v(x, origin)),
-        Key::NixpacksConfig => build.nixpacks_config_path = s(val).and_then(|x| v(x, origin)),
-        Key::NixpacksPlan => build.nixpacks_plan = s(val).and_then(|x| v(x, origin)),
-        Key::RailpackVersion => build.railpack_version = s(val).and_then(|x| v(x, origin)),
-        Key::BuildEnvironment => build.build_environment = s(val).and_then(|x| v(x, origin)),
-        Key::Start => deploy.start_command = s(val).and_then(|x| v(x, origin)),
-        Key::PreDeploy => deploy.pre_deploy_command = l(val).and_then(|x| v(x, origin)),
-        Key::HealthPath => deploy.healthcheck_path = s(val).and_then(|x| v(x, origin)),
-        Key::HealthTimeout => deploy.healthcheck_timeout = n(val).and_then(|x| v(x, origin)),
-        Key::Replicas => deploy.num_replicas = n(val).and_then(|x| v(x as u32, origin)),
-        Key::Region => deploy.region = s(val).and_then(|x| v(x, origin)),
-        Key::Cron => deploy.cron_schedule = s(val).and_then(|x| v(x, origin)),
-        Key::Restart => {
-            if let Val::Restart(r) = val {
-                deploy.restart_policy_type = v(*r, origin);
-            }
-        }
-        Key::RestartRetries => {
-            deploy.restart_policy_max_retries = n(val).and_then(|x| v(x as u32, origin))
-        }
-        Key::Sleep => deploy.sleep_application = b(val).and_then(|x| v(x, origin)),
-        Key::RegistryCredentials => {
-            if let Val::Credentials(c) = val {
-                deploy.registry_credentials = v(c.clone(), origin);
-            }
-        }
-        Key::LimitCpu => {
-            if let Val::F64(c) = val {
-                deploy.limit_override.cpu = v(*c, origin);
-            }
-        }
-        Key::LimitMemory => deploy.limit_override.memory_bytes = n(val).and_then(|x| v(x, origin)),
-        Key::LimitDisk => deploy.limit_override.disk_bytes = n(val).and_then(|x| v(x, origin)),
-        Key::Overlap => deploy.overlap_seconds = n(val).and_then(|x| v(x, origin)),
-        Key::Draining => deploy.draining_seconds = n(val).and_then(|x| v(x, origin)),
-        Key::Ipv6 => deploy.ipv6_egress_enabled = b(val).and_then(|x| v(x, origin)),
-        Key::ServiceDomain => {
-            if let Val::ServiceDomain(p) = val {
-                net.service_domain = v(*p, origin);
-            }
-        }
-        Key::CustomDomains => {
-            if let Val::Domains(ds) = val {
-                net.custom_domains = v(
-                    ds.iter()
-                        .map(|d| CustomDomain {
-                            domain: d.domain.clone(),
-                            port: d.port,
-                        })
-                        .collect(),
-                    origin,
-                );
-            }
-        }
-        Key::TcpProxy => net.tcp_proxy = n(val).and_then(|x| v(x as u16, origin)),
-        Key::PrivateEndpoint => net.private_network_endpoint = s(val).and_then(|x| v(x, origin)),
-        Key::VolumeMount => {
-            if let Some(mount) = s(val) {
-                let size = inst.volume.take().and_then(|v| v.size_mb);
-                inst.volume = Some(Volume {
-                    mount_path: Valued {
-                        value: mount,
-                        origin,
-                    },
-                    size_mb: size,
-                    backup_schedules: None,
-                });
-            }
-        }
-        Key::VolumeSize => {
-            // Keys merge in `Key` order, so the mount (if any) is in place.
-            if let (Some(size), Some(vol)) = (n(val), inst.volume.as_mut()) {
-                vol.size_mb = v(size, origin);
-            }
-        }
-        Key::Port => inst.port = n(val).and_then(|x| v(x as u16, origin)),
-        Key::Protect => inst.protect = b(val).and_then(|x| v(x, origin)),
-        Key::DependsOn => {
-            if let Val::Names(names) = val {
-                inst.depends_on = v(names.iter().map(|(n, _)| n.clone()).collect(), origin);
-            }
-        }
+    if let Some(field) = crate::settings::field(key) {
+        (field.set)(inst, val, origin);
     }
 }

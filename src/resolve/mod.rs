@@ -25,6 +25,7 @@ mod project;
 mod read;
 pub mod regions;
 pub mod rules;
+mod setting;
 pub mod stdlib;
 pub mod suggest;
 pub mod value;
@@ -38,7 +39,6 @@ use crate::diagnostic::{Diagnostic, FileId, SourceFile, SourceFiles, Span};
 use crate::model;
 use crate::syntax::Document;
 
-pub use block::service_setting_names;
 pub use graph::dependency_graph;
 pub use load::{Input, ParseCache, read_input, read_project_input};
 pub use read::{

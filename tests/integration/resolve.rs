@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use crate::support::snapshot;
 
-use mirage::model::ConfigView;
 use mirage::resolve::{Overrides, VarOverride, load_dir_with};
+use mirage::settings::ConfigView;
 
 fn render(dir: &Path) -> serde_json::Value {
     let mut overrides = Overrides::default();
