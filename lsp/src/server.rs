@@ -88,6 +88,12 @@ impl Analyst {
         }
     }
 
+    /// Queue `f` on the analysis thread now, without waiting for it: it
+    /// runs before every job queued after this call.
+    fn submit(&self, f: impl FnOnce() + Send + 'static) {
+        let _ = lock(&self.jobs).send(Box::new(f));
+    }
+
     /// Run `f` on the analysis thread; `Err` if the thread is gone (or `f`
     /// panicked).
     async fn run<T: Send + 'static>(
@@ -195,26 +201,27 @@ impl Inner {
             let lane = lanes.entry(dir.to_path_buf()).or_insert_with(Lane::new);
             lane.analysing.clone()
         };
-        let old = {
-            let _one_at_a_time = analysing.lock().await;
-            let job = {
-                let mut ws = self.workspace();
-                if !ws.stale(dir) {
-                    return;
-                }
-                let previous = ws.release(dir);
-                ws.prepare(dir).replacing(previous)
-            };
-            let Ok(done) = self.analyst.run(move || job.run()).await else {
+        let _one_at_a_time = analysing.lock().await;
+        let job = {
+            let mut ws = self.workspace();
+            if !ws.stale(dir) {
                 return;
-            };
-            let (list, old) = self.workspace().commit(done);
-            publish(&self.client, list).await;
-            old
+            }
+            let previous = ws.release(dir);
+            ws.prepare(dir).replacing(previous)
         };
-        // Freeing a large analysis takes a while: after publishing, off the
-        // async threads, before the next analysis allocates its own.
-        let _ = self.analyst.run(move || drop(old)).await;
+        let Ok(done) = self.analyst.run(move || job.run()).await else {
+            return;
+        };
+        let (list, old) = self.workspace().commit(done);
+        // Freeing a large analysis takes a while: off the async threads,
+        // while the diagnostics go out, and queued on the analysis thread
+        // before this project's lock is released, so that the next
+        // analysis cannot start while the old one is still alive (it did,
+        // under load, when the free was queued after the lock: the peak
+        // memory of editing rose by a third).
+        self.analyst.submit(move || drop(old));
+        publish(&self.client, list).await;
     }
 
     /// The analysis of the project in `dir` with only the instance of
