@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod emulator;
 pub mod engine;
+pub mod github;
 pub mod ide;
 pub mod model;
 pub mod plan;

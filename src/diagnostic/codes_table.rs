@@ -160,6 +160,56 @@ pub const CODES: &[Code] = &[
         help: "fix the errors reported above, then plan again",
     },
     Code {
+        code: "mirage::github::bad_argument",
+        summary: "a repository or sticky-comment marker given to the GitHub client is malformed",
+        help: "write repositories `OWNER/NAME`; markers are short single-line labels without `--` or `>`",
+    },
+    Code {
+        code: "mirage::github::bad_key",
+        summary: "the GitHub App private key is not an RSA private key in PEM form",
+        help: "pass the `.pem` file GitHub generated for the App, unchanged",
+    },
+    Code {
+        code: "mirage::github::bad_url",
+        summary: "the GitHub API URL is not a valid http(s) URL",
+        help: "use `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server",
+    },
+    Code {
+        code: "mirage::github::forbidden",
+        summary: "GitHub refused the request: the token or App lacks a permission",
+        help: "give it `issues: write` and `pull_requests: write` on the repository",
+    },
+    Code {
+        code: "mirage::github::invalid",
+        summary: "GitHub rejected the request as invalid (HTTP 400 or 422)",
+        help: "check what was sent; a comment body is limited to 65,536 characters",
+    },
+    Code {
+        code: "mirage::github::not_found",
+        summary: "the repository, pull request or comment does not exist, or the credentials cannot see it",
+        help: "check the repository and number, and the credentials' access",
+    },
+    Code {
+        code: "mirage::github::rate_limited",
+        summary: "GitHub's primary or secondary rate limit asked for a wait longer than Mirage waits",
+        help: "wait and run again; an App installation has a higher limit than a personal token",
+    },
+    Code {
+        code: "mirage::github::transient",
+        summary: "GitHub could not be reached, timed out or answered 5xx",
+        help: "try again later",
+    },
+    Code {
+        code: "mirage::github::unauthorized",
+        summary: "GitHub rejected the credentials (HTTP 401)",
+        help: "check the token, or the App id, installation id and private key",
+    },
+    Code {
+        code: "mirage::github::unexpected",
+        summary: "GitHub answered something the client does not understand",
+        help: "check the API URL; for GitHub Enterprise Server it ends in `/api/v3`",
+    },
+    Code {
         code: "mirage::import::no_project",
         summary: "there is no project of this name on Railway, so there is nothing to import",
         help: "`mirage apply` creates it",
