@@ -7,6 +7,7 @@
 //! is a local Railway speaking the same GraphQL API.
 
 pub mod apply;
+pub mod auth;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;

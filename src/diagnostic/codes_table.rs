@@ -35,6 +35,46 @@ pub const CODES: &[Code] = &[
         help: "run `mirage plan --out FILE` again and apply that file",
     },
     Code {
+        code: "mirage::auth::bad_header",
+        summary: "a webhook delivery lacks `X-GitHub-Event` or `X-GitHub-Delivery`, or its value is unusable",
+        help: "GitHub sends both headers with every delivery; check what sits between GitHub and Mirage",
+    },
+    Code {
+        code: "mirage::auth::bad_payload",
+        summary: "a signed webhook body is not the JSON GitHub documents for its event",
+        help: "set the webhook's content type to `application/json`",
+    },
+    Code {
+        code: "mirage::auth::empty_secret",
+        summary: "the webhook secret configured in Mirage is empty",
+        help: "set the same non-empty secret on the GitHub webhook (or App) and in Mirage",
+    },
+    Code {
+        code: "mirage::auth::replay_store",
+        summary: "the store of seen delivery ids could not be consulted, so the delivery was not accepted",
+        help: "check the state database; GitHub may redeliver the delivery",
+    },
+    Code {
+        code: "mirage::auth::replayed_delivery",
+        summary: "a webhook delivery id was received before; the first delivery is the one acted on",
+        help: "nothing to do: GitHub redelivers with the same id",
+    },
+    Code {
+        code: "mirage::auth::signature_malformed",
+        summary: "`X-Hub-Signature-256` is not `sha256=` and 64 hex digits (a truncated or altered signature)",
+        help: "check that nothing between GitHub and Mirage rewrites headers",
+    },
+    Code {
+        code: "mirage::auth::signature_mismatch",
+        summary: "`X-Hub-Signature-256` does not match the body with the configured secret",
+        help: "use the webhook's own secret, and pass the raw body unchanged",
+    },
+    Code {
+        code: "mirage::auth::signature_missing",
+        summary: "a webhook delivery has no `X-Hub-Signature-256` header",
+        help: "set a secret on the GitHub webhook (or App): GitHub signs deliveries only then",
+    },
+    Code {
         code: "mirage::cli::bad_target",
         summary: "a `--target` is not of the form `ENV/SERVICE`",
         help: "write `--target ENV/SERVICE`, e.g. `--target production/api`",
