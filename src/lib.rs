@@ -7,11 +7,13 @@
 //! is a local Railway speaking the same GraphQL API.
 
 pub mod apply;
+pub mod auth;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod emulator;
 pub mod engine;
+pub mod github;
 pub mod ide;
 pub mod model;
 pub mod plan;

@@ -36,6 +36,46 @@ pub const CODES: &[Code] = &[
         help: "run `mirage plan --out FILE` again and apply that file",
     },
     Code {
+        code: "mirage::auth::bad_header",
+        summary: "a webhook delivery lacks `X-GitHub-Event` or `X-GitHub-Delivery`, or its value is unusable",
+        help: "GitHub sends both headers with every delivery; check what sits between GitHub and Mirage",
+    },
+    Code {
+        code: "mirage::auth::bad_payload",
+        summary: "a signed webhook body is not the JSON GitHub documents for its event",
+        help: "set the webhook's content type to `application/json`",
+    },
+    Code {
+        code: "mirage::auth::empty_secret",
+        summary: "the webhook secret configured in Mirage is empty",
+        help: "set the same non-empty secret on the GitHub webhook (or App) and in Mirage",
+    },
+    Code {
+        code: "mirage::auth::replay_store",
+        summary: "the store of seen delivery ids could not be consulted, so the delivery was not accepted",
+        help: "check the state database; GitHub may redeliver the delivery",
+    },
+    Code {
+        code: "mirage::auth::replayed_delivery",
+        summary: "a webhook delivery id was received before; the first delivery is the one acted on",
+        help: "nothing to do: GitHub redelivers with the same id",
+    },
+    Code {
+        code: "mirage::auth::signature_malformed",
+        summary: "`X-Hub-Signature-256` is not `sha256=` and 64 hex digits (a truncated or altered signature)",
+        help: "check that nothing between GitHub and Mirage rewrites headers",
+    },
+    Code {
+        code: "mirage::auth::signature_mismatch",
+        summary: "`X-Hub-Signature-256` does not match the body with the configured secret",
+        help: "use the webhook's own secret, and pass the raw body unchanged",
+    },
+    Code {
+        code: "mirage::auth::signature_missing",
+        summary: "a webhook delivery has no `X-Hub-Signature-256` header",
+        help: "set a secret on the GitHub webhook (or App): GitHub signs deliveries only then",
+    },
+    Code {
         code: "mirage::cli::bad_target",
         summary: "a `--target` is not of the form `ENV/SERVICE`",
         help: "write `--target ENV/SERVICE`, e.g. `--target production/api`",
@@ -159,6 +199,56 @@ pub const CODES: &[Code] = &[
         code: "mirage::engine::project_has_errors",
         summary: "the project's files have errors, so nothing is planned",
         help: "fix the errors reported above, then plan again",
+    },
+    Code {
+        code: "mirage::github::bad_argument",
+        summary: "a repository or sticky-comment marker given to the GitHub client is malformed",
+        help: "write repositories `OWNER/NAME`; markers are short single-line labels without `--` or `>`",
+    },
+    Code {
+        code: "mirage::github::bad_key",
+        summary: "the GitHub App private key is not an RSA private key in PEM form",
+        help: "pass the `.pem` file GitHub generated for the App, unchanged",
+    },
+    Code {
+        code: "mirage::github::bad_url",
+        summary: "the GitHub API URL is not a valid http(s) URL",
+        help: "use `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server",
+    },
+    Code {
+        code: "mirage::github::forbidden",
+        summary: "GitHub refused the request: the token or App lacks a permission",
+        help: "give it `issues: write` and `pull_requests: write` on the repository",
+    },
+    Code {
+        code: "mirage::github::invalid",
+        summary: "GitHub rejected the request as invalid (HTTP 400 or 422)",
+        help: "check what was sent; a comment body is limited to 65,536 characters",
+    },
+    Code {
+        code: "mirage::github::not_found",
+        summary: "the repository, pull request or comment does not exist, or the credentials cannot see it",
+        help: "check the repository and number, and the credentials' access",
+    },
+    Code {
+        code: "mirage::github::rate_limited",
+        summary: "GitHub's primary or secondary rate limit asked for a wait longer than Mirage waits",
+        help: "wait and run again; an App installation has a higher limit than a personal token",
+    },
+    Code {
+        code: "mirage::github::transient",
+        summary: "GitHub could not be reached, timed out or answered 5xx",
+        help: "try again later",
+    },
+    Code {
+        code: "mirage::github::unauthorized",
+        summary: "GitHub rejected the credentials (HTTP 401)",
+        help: "check the token, or the App id, installation id and private key",
+    },
+    Code {
+        code: "mirage::github::unexpected",
+        summary: "GitHub answered something the client does not understand",
+        help: "check the API URL; for GitHub Enterprise Server it ends in `/api/v3`",
     },
     Code {
         code: "mirage::import::no_project",
