@@ -38,6 +38,7 @@ mod emulator_rules;
 mod emulator_schema;
 mod emulator_semantics;
 mod emulator_subscriptions;
+mod engine;
 mod error_channel;
 mod examples;
 mod fmt;
