@@ -36,7 +36,9 @@ pub use connect::{Connection, connect};
 pub use context::{Collect, Context, Discard, EndpointSource, EventSink, Railway, SecretProvider};
 pub use failure::{Exit, Failure};
 pub use import::{Imported, import};
-pub use prepare::{Lock, Secrets, Selection, Session, open_store, owned, plan, prepare};
+pub use prepare::{
+    Lock, Secrets, Selection, Session, open_store, owned, owns_nothing, plan, prepare,
+};
 
 use crate::diagnostic::Diagnostic;
 
