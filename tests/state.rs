@@ -63,6 +63,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     ownership_round_trips_and_answers_the_planners_questions,
     ownership_is_shared_between_connections,
+    many_records_and_a_key_given_twice_are_recorded_at_once,
     applies_are_recorded_with_who_when_plan_and_result,
     a_second_connection_fails_at_once_while_the_lock_is_held,
     a_waiting_acquire_gets_the_lock_when_the_holder_releases_it,
@@ -427,6 +428,41 @@ fn an_unknown_kind_in_the_file_is_an_error_not_a_panic() {
             .contains("unknown resource kind `spaceship`"),
         "{error}"
     );
+}
+
+fn many_records_and_a_key_given_twice_are_recorded_at_once(db: &Db) {
+    let store = db.open();
+    let mut records: Vec<Resource> = (0..300)
+        .map(|n| {
+            resource(
+                key(
+                    Some("production"),
+                    ResourceKind::Variable,
+                    Some("api"),
+                    &format!("VAR_{n:03}"),
+                ),
+                None,
+            )
+        })
+        .collect();
+    // The same key again, now with the id the first lacked.
+    let api = key(Some("production"), ResourceKind::Service, None, "api");
+    records.insert(0, resource(api.clone(), None));
+    records.push(resource(api.clone(), Some("svc-api")));
+    let before = store.statements();
+    store.record_all(&records).unwrap();
+    // In batches, not a statement per row (each is a round trip on
+    // PostgreSQL): BEGIN, 5 inserts, COMMIT.
+    assert_eq!(store.statements() - before, 7);
+    assert_eq!(
+        store
+            .owned_in_environment("shop", "production")
+            .unwrap()
+            .len(),
+        301
+    );
+    let recorded = store.owned(&api).unwrap().unwrap();
+    assert_eq!(recorded.railway_id.as_deref(), Some("svc-api"));
 }
 
 // ------------------------------------------------------------ history

@@ -47,8 +47,10 @@ use crate::diagnostic::Diagnostic;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// The lock of an environment was taken over from a holder whose
-    /// process is no longer running.
+    /// process is no longer running, or whose lease ran out.
     LockTakenOver {
+        /// Whether its lease ran out (else its process was gone).
+        lease_expired: bool,
         /// The environment.
         environment: String,
         /// Who held it (`user@host`).

@@ -376,6 +376,7 @@ fn take_locks(
             .map_err(|error| Failure::of(&error, "mirage::state::locked"))?;
         if let Some(stale) = guard.took_over() {
             context.events.emit(Event::LockTakenOver {
+                lease_expired: stale.expired,
                 environment: stale.environment.clone(),
                 holder: stale.holder.to_string(),
                 pid: stale.holder.pid,

@@ -176,9 +176,32 @@ impl Store {
             return Ok(());
         }
         let now = self.now();
+        // One statement per batch of rows, not per row: on PostgreSQL each
+        // statement is a round trip, and a first apply records a thousand.
+        // A key given twice is merged first (one upsert cannot touch a row
+        // twice): its first record, with the IDs the later ones add.
+        let mut merged: Vec<Resource> = Vec::with_capacity(resources.len());
+        let mut index = std::collections::HashMap::new();
+        for resource in resources {
+            match index.get(&resource.key) {
+                Some(&at) => {
+                    let first: &mut Resource = &mut merged[at];
+                    first.project_id = resource.project_id.clone().or(first.project_id.take());
+                    first.environment_id = resource
+                        .environment_id
+                        .clone()
+                        .or(first.environment_id.take());
+                    first.railway_id = resource.railway_id.clone().or(first.railway_id.take());
+                }
+                None => {
+                    index.insert(resource.key.clone(), merged.len());
+                    merged.push(resource.clone());
+                }
+            }
+        }
         self.transaction(|tx| {
-            for resource in resources {
-                insert(tx, resource, now)?;
+            for chunk in merged.chunks(ROWS_PER_INSERT) {
+                insert_rows(tx, chunk, now)?;
             }
             Ok(())
         })
@@ -441,21 +464,31 @@ fn count(rows: u64) -> usize {
 const COLUMNS: &str = "project, environment, kind, service, name, project_id, environment_id, \
                        railway_id, origin, created_by, created_at";
 
+/// How many rows one `INSERT` of [`Store::record_all`] carries (12
+/// parameters each, far below either engine's limit).
+const ROWS_PER_INSERT: usize = 64;
+
 fn insert(conn: &mut dyn Conn, resource: &Resource, now: Timestamp) -> Result<(), StateError> {
-    let key = &resource.key;
-    let now = now.0;
-    // The update keeps known IDs when the caller passes `None`, and never
-    // rewrites who created the resource or when.
-    conn.execute(
-        "INSERT INTO owned_resources (project, environment, kind, service, name, project_id, \
-         environment_id, railway_id, origin, created_by, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-         ON CONFLICT (project, environment, kind, service, name) DO UPDATE SET \
-           project_id = COALESCE(excluded.project_id, owned_resources.project_id), \
-           environment_id = COALESCE(excluded.environment_id, owned_resources.environment_id), \
-           railway_id = COALESCE(excluded.railway_id, owned_resources.railway_id), \
-           updated_at = excluded.updated_at",
-        values![
+    insert_rows(conn, std::slice::from_ref(resource), now)
+}
+
+/// Records `resources` (no key twice) in one statement.
+fn insert_rows(
+    conn: &mut dyn Conn,
+    resources: &[Resource],
+    now: Timestamp,
+) -> Result<(), StateError> {
+    const COLUMNS_PER_ROW: usize = 12;
+    let mut rows = Vec::with_capacity(resources.len());
+    let mut params = Vec::with_capacity(resources.len() * COLUMNS_PER_ROW);
+    for (n, resource) in resources.iter().enumerate() {
+        let first = n * COLUMNS_PER_ROW;
+        let placeholders: Vec<String> = (1..=COLUMNS_PER_ROW)
+            .map(|c| format!("?{}", first + c))
+            .collect();
+        rows.push(format!("({})", placeholders.join(", ")));
+        let key = &resource.key;
+        params.extend_from_slice(values![
             &key.project,
             key.environment.as_deref().unwrap_or(""),
             key.kind.as_str(),
@@ -467,9 +500,23 @@ fn insert(conn: &mut dyn Conn, resource: &Resource, now: Timestamp) -> Result<()
             resource.origin.as_str(),
             &resource.created_by,
             resource.created_at.0,
-            now,
-        ],
-    )?;
+            now.0,
+        ]);
+    }
+    // The update keeps known IDs when the caller passes `None`, and never
+    // rewrites who created the resource or when.
+    let sql = format!(
+        "INSERT INTO owned_resources (project, environment, kind, service, name, project_id, \
+         environment_id, railway_id, origin, created_by, created_at, updated_at) \
+         VALUES {} \
+         ON CONFLICT (project, environment, kind, service, name) DO UPDATE SET \
+           project_id = COALESCE(excluded.project_id, owned_resources.project_id), \
+           environment_id = COALESCE(excluded.environment_id, owned_resources.environment_id), \
+           railway_id = COALESCE(excluded.railway_id, owned_resources.railway_id), \
+           updated_at = excluded.updated_at",
+        rows.join(", ")
+    );
+    conn.execute(&sql, &params)?;
     Ok(())
 }
 

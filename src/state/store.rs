@@ -2,10 +2,11 @@
 //! backends behind one [`Store`].
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::db::{Conn, Sqlite};
+use super::db::{Conn, Dialect, Row, Sqlite, Value};
 use super::error::StateError;
 use super::location::Location;
 use super::migrate;
@@ -37,6 +38,8 @@ pub struct Store {
     pub(super) location: Location,
     pub(super) clock: Arc<dyn super::time::Clock>,
     pub(super) lease: Duration,
+    /// Statements run through this store (and its clones).
+    pub(super) statements: Arc<AtomicU64>,
 }
 
 /// The connection of one backend.
@@ -62,6 +65,7 @@ impl Store {
                     location: location.clone(),
                     clock: Arc::new(super::time::SystemClock),
                     lease: DEFAULT_LEASE,
+                    statements: Arc::default(),
                 })
             }
         }
@@ -132,6 +136,7 @@ impl Store {
             location: Location::File(path.to_owned()),
             clock: Arc::new(super::time::SystemClock),
             lease: DEFAULT_LEASE,
+            statements: Arc::default(),
         })
     }
 
@@ -146,6 +151,7 @@ impl Store {
             location: Location::File(":memory:".into()),
             clock: Arc::new(super::time::SystemClock),
             lease: DEFAULT_LEASE,
+            statements: Arc::default(),
         })
     }
 
@@ -218,10 +224,17 @@ impl Store {
             // simply taken over.
             Db::Sqlite(conn) => {
                 let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                work(&mut Sqlite(&conn))
+                work(&mut Counting(&mut Sqlite(&conn), &self.statements))
             }
-            Db::Postgres(client) => work(&mut client.lock()),
+            Db::Postgres(client) => work(&mut Counting(&mut client.lock(), &self.statements)),
         }
+    }
+
+    /// How many statements this store (and its clones) has run: what an
+    /// operation costs the state database, the same count on both
+    /// backends.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Runs `work` in one write transaction: all of it or none.
@@ -230,6 +243,30 @@ impl Store {
         work: impl FnOnce(&mut dyn Conn) -> Result<R, StateError>,
     ) -> Result<R, StateError> {
         self.with(|conn| in_transaction(conn, work))
+    }
+}
+
+/// A connection that counts the statements it runs.
+struct Counting<'a>(&'a mut dyn Conn, &'a AtomicU64);
+
+impl Conn for Counting<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StateError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.execute(sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StateError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.query(sql, params)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StateError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.batch(sql)
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.0.dialect()
     }
 }
 
