@@ -47,6 +47,7 @@ fn project_text() -> String {
 
 /// What one backend cost.
 struct Measured {
+    open_times: Vec<Duration>,
     apply_statements: u64,
     apply_time: Duration,
     plan_statements: u64,
@@ -119,8 +120,18 @@ async fn measure(dir: &Path, state: Location) -> Measured {
         assert!(!session.plan.has_changes());
         plan_statements = session.store.statements();
     }
+    // Opening alone: connect (PostgreSQL: thread, TLS set-up, start-up
+    // and authentication) and the schema check.
+    let mut open_times = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let store = engine::open_store(&context, dir).expect("open");
+        open_times.push(start.elapsed());
+        drop(store);
+    }
     emulator.shutdown().await;
     Measured {
+        open_times,
         apply_statements,
         apply_time,
         plan_statements,
@@ -176,6 +187,13 @@ async fn run() {
         pg.apply_statements,
         ms(pg.apply_time),
         ms(pg.apply_time) - ms(sqlite.apply_time)
+    );
+    let (open_sqlite, open_pg) = (median(&sqlite.open_times), median(&pg.open_times));
+    println!(
+        "| open the state (median of {ROUNDS}) | 2 | {:.1} ms | 2 | {:.1} ms | {:+.1} ms |",
+        ms(open_sqlite),
+        ms(open_pg),
+        ms(open_pg) - ms(open_sqlite)
     );
     let (plan_sqlite, plan_pg) = (median(&sqlite.plan_times), median(&pg.plan_times));
     println!(
