@@ -545,3 +545,68 @@ async fn a_local_state_migrates_to_postgres_and_back() {
     assert_eq!(listed_before.stdout, from_file.stdout);
     assert!(Path::new(&local).exists(), "the source is left as it was");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_state_flag_wins_over_the_variable_and_no_password_is_shown() {
+    let world = World::with_example("quickstart").await;
+    let flag = world.path().join("from-flag.db");
+    let variable = world.path().join("from-variable.db");
+    world
+        .mirage_with(
+            &[
+                "apply",
+                ".",
+                "--auto-approve",
+                "--state",
+                flag.to_str().unwrap(),
+            ],
+            &[("MIRAGE_STATE", variable.to_str().unwrap())],
+        )
+        .await
+        .ok("apply with --state");
+    assert!(flag.exists(), "the flag's file is the state");
+    assert!(!variable.exists(), "the variable lost to the flag");
+    assert!(!world.path().join(".mirage/state.db").exists());
+    // The variable alone is used when there is no flag.
+    let listed = world
+        .mirage_with(
+            &["state", "list"],
+            &[("MIRAGE_STATE", flag.to_str().unwrap())],
+        )
+        .await
+        .ok("state list");
+    assert!(listed.stdout.contains("quickstart"), "{}", listed.stdout);
+
+    // An unreachable PostgreSQL: a clear error, never its password (in
+    // the URL or in PGPASSWORD).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://ci:url-SECRET-7f3@127.0.0.1:{port}/state");
+    for args in [vec!["plan", "."], vec!["state", "list"]] {
+        let run = world
+            .mirage_with(
+                &args,
+                &[
+                    ("MIRAGE_STATE", url.as_str()),
+                    ("PGPASSWORD", "env-SECRET-9c1"),
+                ],
+            )
+            .await;
+        assert_eq!(run.code, Some(1), "{args:?}: {}{}", run.stdout, run.stderr);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains("SECRET"), "{args:?}: {all}");
+        assert!(
+            all.contains(&format!(
+                "cannot connect to the state database `postgres://ci@127.0.0.1:{port}/state`"
+            )),
+            "{args:?}: {all}"
+        );
+        assert!(
+            all.contains("PGPASSWORD"),
+            "the help says where the password goes: {all}"
+        );
+    }
+}
