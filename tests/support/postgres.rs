@@ -113,9 +113,15 @@ pub fn psql(bin: Option<&Path>, url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The directory of the installed PostgreSQL's programs: the newest
-/// `/usr/lib/postgresql/*/bin` (Debian), else `initdb` on the `PATH`.
+/// The directory of the installed PostgreSQL's programs:
+/// `MIRAGE_TEST_POSTGRES_BIN`, else the newest `/usr/lib/postgresql/*/bin`
+/// (Debian), else `initdb` on the `PATH`.
 pub fn bin_dir() -> Option<PathBuf> {
+    // An explicit directory (or one without PostgreSQL, to see the skip).
+    if let Some(dir) = std::env::var_os("MIRAGE_TEST_POSTGRES_BIN") {
+        let dir = PathBuf::from(dir);
+        return dir.join("initdb").exists().then_some(dir);
+    }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
