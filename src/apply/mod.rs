@@ -77,12 +77,28 @@ pub struct Report {
     /// Railway ids of what this apply created: `(kind, name, environment,
     /// id)`, for the state database's ownership records.
     pub created: Vec<(String, String, Option<String>, String)>,
+    /// Why the apply stopped between two phases, leaving the rest unsent
+    /// (the observer said not to go on: its lock was lost).
+    pub stopped: Option<String>,
 }
 
 impl Report {
-    /// Whether every step succeeded.
+    /// Whether every step succeeded (and the apply was not stopped).
     pub fn succeeded(&self) -> bool {
-        self.steps.iter().all(|(_, s)| *s == Status::Done)
+        self.stopped.is_none() && self.steps.iter().all(|(_, s)| *s == Status::Done)
+    }
+
+    /// Asks the observer whether to go on; when not, records why and
+    /// says so. Called between phases, before each one's writes.
+    fn stop(&mut self, progress: &Progress<'_>) -> bool {
+        match progress.proceed() {
+            Ok(()) => false,
+            Err(why) => {
+                progress.note(&format!("stopped before the next write to Railway: {why}"));
+                self.stopped = Some(why);
+                true
+            }
+        }
     }
 
     /// Whether `step` was attempted and done.
@@ -223,9 +239,15 @@ pub async fn apply(
             }
         }
     };
+    if report.stop(progress) {
+        return report;
+    }
     // 1b. Renames written with `moved`: before anything refers to the
     //     new names (ids do not change).
     rename(client, plan, &mut report, progress).await;
+    if report.stop(progress) {
+        return report;
+    }
     // 2. Environments, one aliased request.
     let new_envs: Vec<String> = plan
         .environments
@@ -274,6 +296,9 @@ pub async fn apply(
                 }
             }
         }
+    }
+    if report.stop(progress) {
+        return report;
     }
     // 3. Services, project-wide, one aliased request.
     let mut service_ids: BTreeMap<String, String> = BTreeMap::new();
@@ -330,6 +355,9 @@ pub async fn apply(
                 }
             }
         }
+    }
+    if report.stop(progress) {
+        return report;
     }
     // 4. Volumes: replaced ones removed first — the volume itself when no
     //    other environment has an instance of it, otherwise only its
@@ -483,6 +511,9 @@ pub async fn apply(
             }
         }
     }
+    if report.stop(progress) {
+        return report;
+    }
     // 5. One patch per environment.
     let mut commits = Vec::new();
     let mut staged = Vec::new();
@@ -596,8 +627,14 @@ pub async fn apply(
         report.push(progress, resource, status.clone());
         report_destroys(&mut report, progress, environment, &status);
     }
+    if report.stop(progress) {
+        return report;
+    }
     // 6. Environments torn down whole, one aliased request.
     delete_environments(client, plan, &env_ids, &mut report, progress).await;
+    if report.stop(progress) {
+        return report;
+    }
     // 7. Services and volumes whose last instance this apply removed.
     delete_unused(client, plan, &project_id, &mut report, progress).await;
     report

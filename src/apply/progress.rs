@@ -10,6 +10,11 @@ pub trait Observer: Sync {
     fn step(&self, step: &Step, status: &Status);
     /// Something happened on the way.
     fn note(&self, text: &str);
+    /// Whether the apply may go on writing (asked between phases): `Err`
+    /// says why not, and the apply stops there.
+    fn proceed(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Where an apply's progress goes: an observer, or nowhere.
@@ -36,6 +41,11 @@ impl<'a> Progress<'a> {
         if let Some(observer) = self.observer {
             observer.step(step, status);
         }
+    }
+
+    /// Whether the apply may go on writing (see [`Observer::proceed`]).
+    pub fn proceed(&self) -> Result<(), String> {
+        self.observer.map_or(Ok(()), |observer| observer.proceed())
     }
 
     /// Reports something that happened on the way.

@@ -1,19 +1,27 @@
 //! From the command line to the engine: `--local` / `--endpoint` and the
 //! process environment (`MIRAGE_RAILWAY_URL`, `RAILWAY_API_TOKEN` /
-//! `RAILWAY_TOKEN`, `MIRAGE_STATE`, who is acting) become one explicit
+//! `RAILWAY_TOKEN`, `MIRAGE_STATE`, `PGPASSWORD`, `MIRAGE_LOCK_LEASE`, who
+//! is acting) become one explicit
 //! [`Context`]; an engine [`Failure`] becomes diagnostics on the terminal
 //! (or JSON, or GitHub annotations) and an exit code. The only place the
 //! CLI reads those variables.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::report::{self, Format};
 use super::{EXIT_FAILURE, EXIT_USAGE};
 use crate::engine::{Context, EndpointSource, Exit, Failure, Railway};
 use crate::railway::ClientOptions;
-use crate::state::{Actor, STATE_ENV_VAR};
+use crate::state::{Actor, DEFAULT_LEASE, Location, STATE_ENV_VAR};
+
+/// The password of a PostgreSQL state database whose URL has none (libpq's
+/// variable, which CI secrets usually fill).
+pub const PASSWORD_ENV_VAR: &str = "PGPASSWORD";
+
+/// How long, in seconds, a lock outlives its holder's last renewal.
+pub const LEASE_ENV_VAR: &str = "MIRAGE_LOCK_LEASE";
 
 /// Where a command reaches Railway.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -27,6 +35,12 @@ pub struct Reach {
     /// it at `mirage emulator` to use one.
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+
+    /// The state database: a file, or a `postgres://user@host/db` URL a
+    /// team shares (password in the URL or `PGPASSWORD`). Wins over
+    /// `MIRAGE_STATE`; without either, `DIR/.mirage/state.db`.
+    #[arg(long, value_name = "PATH|URL")]
+    pub state: Option<String>,
 }
 
 impl Reach {
@@ -60,7 +74,8 @@ impl Reach {
     /// standard error.
     pub fn context(&self) -> Context {
         Context {
-            state: state_override(),
+            state: state_location(self.state.as_deref()),
+            lock_lease: lock_lease(),
             events: Arc::new(super::progress::Terminal::new()),
             ..Context::new(
                 self.railway(),
@@ -72,12 +87,32 @@ impl Reach {
     }
 }
 
-/// `MIRAGE_STATE`, when set: the state database to use instead of the
-/// project's own.
-pub fn state_override() -> Option<PathBuf> {
-    std::env::var_os(STATE_ENV_VAR)
-        .filter(|path| !path.is_empty())
-        .map(PathBuf::from)
+/// The state database to use instead of the project's own, by one rule
+/// for every command: the `--state` flag, else `MIRAGE_STATE`, else none
+/// (the project's `.mirage/state.db`). A PostgreSQL URL without a
+/// password takes `PGPASSWORD`'s.
+pub fn state_location(flag: Option<&str>) -> Option<Location> {
+    let chosen = match flag.filter(|f| !f.is_empty()) {
+        Some(flag) => flag.to_owned(),
+        None => std::env::var(STATE_ENV_VAR)
+            .ok()
+            .filter(|v| !v.is_empty())?,
+    };
+    let password = std::env::var(PASSWORD_ENV_VAR)
+        .ok()
+        .filter(|v| !v.is_empty());
+    Some(Location::parse(&chosen).with_password(password))
+}
+
+/// `MIRAGE_LOCK_LEASE` in seconds, else the default lease. A value that
+/// is not a number of seconds is ignored.
+pub fn lock_lease() -> Duration {
+    std::env::var(LEASE_ENV_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(DEFAULT_LEASE)
 }
 
 /// Prints an engine failure in `format` and returns its exit code (2 for

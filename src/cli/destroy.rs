@@ -78,14 +78,24 @@ pub fn run(args: Args) -> ExitCode {
         let plan = teardown.plan;
         if !plan.has_changes() {
             // Not "no changes": the files may well differ from Railway;
-            // what is true is that there is nothing of Mirage's here.
-            let place = match &args.env {
-                Some(env) => format!("`{env}`"),
-                None => format!("project `{}`", plan.project),
+            // what is true is that there is nothing of Mirage's here —
+            // in this state database, which may not be the one the
+            // project was applied with.
+            let environments: Vec<String> = args.env.iter().cloned().collect();
+            let line = match engine::owns_nothing(&session, &environments) {
+                Some(note) => format!("Nothing to destroy: {note}\n"),
+                None => {
+                    let place = match &args.env {
+                        Some(env) => format!("`{env}`"),
+                        None => format!("project `{}`", plan.project),
+                    };
+                    format!(
+                        "Nothing to destroy: Mirage owns nothing in {place} in this state (`{}`).\n",
+                        session.store.location()
+                    )
+                }
             };
-            report::write_stdout(&format!(
-                "Nothing to destroy: Mirage owns nothing in {place}.\n"
-            ));
+            report::write_stdout(&line);
             return ExitCode::from(EXIT_OK);
         }
         super::plan::print_text(&crate::plan::render::text(&plan));

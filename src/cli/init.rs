@@ -159,6 +159,7 @@ pub fn run(args: Args) -> ExitCode {
     let context = Reach {
         local: args.local,
         endpoint: args.endpoint.clone(),
+        state: None,
     }
     .context();
     let projects = if connected {

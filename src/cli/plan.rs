@@ -105,8 +105,20 @@ pub fn run(args: Args) -> ExitCode {
             args.format
         };
         let context = args.reach.context();
-        let plan = match engine::plan(&context, &args.dir, &args.selection.engine()).await {
-            Ok(plan) => plan,
+        let selection = args.selection.engine();
+        let prepared = engine::prepare(
+            &context,
+            &args.dir,
+            &selection,
+            engine::Lock::None,
+            engine::Secrets::Read,
+        )
+        .await;
+        let (plan, unowned) = match prepared {
+            Ok(session) => {
+                let unowned = engine::owns_nothing(&session, &selection.environments);
+                (session.plan, unowned)
+            }
             // A tool reading a JSON plan on standard output reads a JSON
             // failure there too.
             Err(failure) => {
@@ -118,11 +130,33 @@ pub fn run(args: Args) -> ExitCode {
                 return fail_as(messages, failure);
             }
         };
-        let text = match format {
+        let mut text = match format {
             PlanFormat::Text => plan::render::text(&plan),
             PlanFormat::Json => plan::render::json(&plan) + "\n",
             PlanFormat::Markdown => plan::render::markdown(&plan),
         };
+        // Owning nothing where the project exists is not "Railway matches
+        // the configuration": it is a state that does not know the
+        // project (a fresh checkout, a CI runner without the shared state).
+        if let Some(note) = &unowned {
+            match format {
+                PlanFormat::Text => {
+                    text = text.replace(
+                        "No changes. Railway matches the configuration.\n",
+                        "No changes to make from this state.\n",
+                    );
+                    text.push_str(&format!("{note}\n"));
+                }
+                PlanFormat::Markdown => {
+                    text = text.replace(
+                        "**No changes.** Railway matches the configuration.\n\n",
+                        "**No changes** to make from this state.\n\n",
+                    );
+                    text.push_str(&format!("\n> {note}\n"));
+                }
+                PlanFormat::Json => report::write_stderr(&format!("note: {note}\n")),
+            }
+        }
         match format {
             PlanFormat::Json => report::write_stdout_exact(&text),
             PlanFormat::Text => print_text(&text),

@@ -39,12 +39,20 @@ impl EventSink for Terminal {
     fn emit(&self, event: Event) {
         match event {
             Event::LockTakenOver {
+                lease_expired,
                 environment,
                 holder,
                 pid,
-            } => report::write_stderr(&format!(
-                "warning: took over the lock of environment `{environment}` from {holder} (pid {pid}), which is no longer running\n"
-            )),
+            } => {
+                let why = if lease_expired {
+                    "whose lease ran out (it stopped renewing it)"
+                } else {
+                    "which is no longer running"
+                };
+                report::write_stderr(&format!(
+                    "warning: took over the lock of environment `{environment}` from {holder} (pid {pid}), {why}\n"
+                ))
+            }
             Event::Forgotten(item) => report::write_stderr(&format!(
                 "note: forgot {item}: Railway no longer has it (removed by hand, or by a run that was stopped)\n"
             )),

@@ -1,10 +1,12 @@
 //! `mirage state`: what Mirage owns on Railway (with the Railway IDs), the
-//! locks held, and breaking a stale lock.
+//! locks held, the history of applies, breaking a stale lock (recorded),
+//! and copying the whole state to another database (`migrate --to`). The
+//! same on a project's SQLite file and on a team's PostgreSQL database.
 //!
 //! Exit codes: 0 success, 1 when the database cannot be read or a lock
 //! cannot be broken safely, 2 for usage errors (nothing matches `show`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use miette::Diagnostic;
@@ -12,16 +14,18 @@ use miette::Diagnostic;
 use super::{EXIT_FAILURE, EXIT_USAGE, report};
 use crate::resolve::suggest::suggest;
 use crate::state::{
-    self, ApplyRecord, HistoryFilter, LockInfo, OwnedFilter, Resource, ResourceKind, StateError,
-    Store, Timestamp, TtlEntry,
+    self, Actor, ApplyRecord, HistoryFilter, Location, LockBreak, LockInfo, OwnedFilter, Resource,
+    ResourceKind, StateError, Store, Timestamp, TtlEntry,
 };
 
 /// Arguments of `mirage state`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The state database (default: `.mirage/state.db` in `--dir`).
-    #[arg(long, global = true, env = "MIRAGE_STATE", value_name = "FILE")]
-    pub state: Option<PathBuf>,
+    /// The state database: a file or a `postgres://` URL (password in the
+    /// URL or `PGPASSWORD`). Wins over `MIRAGE_STATE`; without either,
+    /// `.mirage/state.db` in `--dir`.
+    #[arg(long, global = true, value_name = "PATH|URL")]
+    pub state: Option<String>,
 
     /// The project directory whose `.mirage/state.db` to use.
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
@@ -63,6 +67,27 @@ pub enum StateCommand {
         #[arg(long)]
         force: bool,
     },
+    /// The applies recorded, newest first: who, when, how each ended; and
+    /// the locks broken by hand or taken over.
+    History {
+        /// Only applies that touched this environment.
+        #[arg(long = "env", short = 'e', value_name = "ENV")]
+        env: Option<String>,
+        /// At most this many applies.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: usize,
+    },
+    /// Copy everything this state records (ownership, history, TTLs) into
+    /// another database: a project's file into the team's PostgreSQL, or
+    /// back. The source is left as it was.
+    Migrate {
+        /// The database to copy into: a `postgres://` URL or a file.
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+        /// Replace what the target already records (it is lost).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Run `mirage state`.
@@ -72,21 +97,24 @@ pub fn run(args: Args) -> ExitCode {
     {
         return code;
     }
-    let path = args
-        .state
-        .clone()
-        .unwrap_or_else(|| args.dir.join(state::DEFAULT_RELATIVE_PATH));
-    // Reading commands never create a database where there is none.
-    let store = if path.exists() {
-        match Store::open(&path) {
+    let location = super::context::state_location(args.state.as_deref())
+        .unwrap_or_else(|| Location::File(args.dir.join(state::DEFAULT_RELATIVE_PATH)));
+    // Reading commands never create a database file where there is none.
+    let store = match &location {
+        Location::File(path) if !path.exists() => None,
+        _ => match Store::connect(&location) {
             Ok(store) => Some(store),
             Err(error) => return fail(&error),
-        }
-    } else {
-        None
+        },
     };
     let result = match &args.command {
-        StateCommand::List => list(store.as_ref(), &path, args.json),
+        StateCommand::List => list(store.as_ref(), &location, args.json),
+        StateCommand::History { env, limit } => {
+            history(store.as_ref(), env.as_deref(), *limit, args.json)
+        }
+        StateCommand::Migrate { to, force } => {
+            migrate(store.as_ref(), &location, to, *force, args.json)
+        }
         StateCommand::Show { target } => show(store.as_ref(), target, args.json),
         StateCommand::Unlock {
             env,
@@ -117,7 +145,7 @@ struct Listing {
     ttls: Vec<TtlEntry>,
 }
 
-fn list(store: Option<&Store>, path: &Path, json: bool) -> Result<ExitCode, StateError> {
+fn list(store: Option<&Store>, location: &Location, json: bool) -> Result<ExitCode, StateError> {
     let listing = match store {
         Some(store) => Listing {
             owned: store.list_owned(&OwnedFilter::default())?,
@@ -127,8 +155,7 @@ fn list(store: Option<&Store>, path: &Path, json: bool) -> Result<ExitCode, Stat
         None => {
             if !json {
                 report::write_stderr(&format!(
-                    "no state database at `{}`: mirage owns nothing here yet\n",
-                    path.display()
+                    "no state database at `{location}`: mirage owns nothing here yet\n"
                 ));
             }
             Listing {
@@ -330,8 +357,12 @@ fn unlock(
         ));
         return Ok(ExitCode::from(EXIT_FAILURE));
     }
-    let why = if force { "" } else { ", no longer running" };
-    match store.break_lock(&lock.project, environment)? {
+    let (why, reason) = match (force, lock.expired) {
+        (true, _) => ("", "`mirage state unlock --force`"),
+        (false, true) => (", its lease ran out", "its lease ran out"),
+        (false, false) => (", no longer running", "its process was gone"),
+    };
+    match store.break_lock(&lock.project, environment, &Actor::current(), reason)? {
         Some(_) => report::write_stderr(&format!(
             "unlocked environment `{environment}` of `{}` (was locked by {holder}{why})\n",
             lock.project
@@ -361,10 +392,15 @@ fn unlock_stale(
         report::write_stderr("nothing is locked\n");
         return Ok(ExitCode::SUCCESS);
     };
-    let stale = store.break_stale_locks(project)?;
+    let stale = store.break_stale_locks(project, &Actor::current())?;
     for lock in &stale {
+        let why = if lock.expired {
+            "its lease ran out"
+        } else {
+            "no longer running"
+        };
         report::write_stderr(&format!(
-            "unlocked environment `{}` of `{}` (was locked by {} (pid {}) since {}, no longer running)\n",
+            "unlocked environment `{}` of `{}` (was locked by {} (pid {}) since {}, {why})\n",
             lock.environment, lock.project, lock.holder, lock.holder.pid, lock.since
         ));
     }
@@ -386,6 +422,103 @@ fn unlock_stale(
         report::write_stderr(
             "  help: if its holder is gone (another machine that crashed), run `mirage state unlock ENV --force`\n",
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything `history` shows, for `--json`.
+#[derive(serde::Serialize)]
+struct History {
+    applies: Vec<ApplyRecord>,
+    lock_breaks: Vec<LockBreak>,
+}
+
+fn history(
+    store: Option<&Store>,
+    environment: Option<&str>,
+    limit: usize,
+    json: bool,
+) -> Result<ExitCode, StateError> {
+    let shown = match store {
+        Some(store) => History {
+            applies: store.history(&HistoryFilter {
+                environment: environment.map(str::to_owned),
+                limit: Some(limit),
+                ..HistoryFilter::default()
+            })?,
+            lock_breaks: store
+                .lock_breaks()?
+                .into_iter()
+                .filter(|b| environment.is_none_or(|e| b.environment == e))
+                .collect(),
+        },
+        None => History {
+            applies: Vec::new(),
+            lock_breaks: Vec::new(),
+        },
+    };
+    if json {
+        print_json(&shown);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    if shown.applies.is_empty() {
+        out.push_str("no apply recorded\n");
+    }
+    render_history(&mut out, &shown.applies);
+    for broken in &shown.lock_breaks {
+        out.push_str(&format!(
+            "unlocked: {}/{} by {} at {} (was locked by {} (pid {}) since {}; {})\n",
+            broken.project,
+            broken.environment,
+            broken.broken_by,
+            broken.broken_at,
+            broken.holder,
+            broken.holder_pid,
+            broken.since,
+            broken.reason
+        ));
+    }
+    report::write_stdout(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mirage state migrate --to TARGET`: copies the whole state.
+fn migrate(
+    store: Option<&Store>,
+    from: &Location,
+    to: &str,
+    force: bool,
+    json: bool,
+) -> Result<ExitCode, StateError> {
+    let Some(store) = store else {
+        report::print_error(&format!(
+            "no state database at `{from}`: nothing to migrate"
+        ));
+        report::write_stderr(
+            "  help: choose the source with `--state PATH|URL` or `MIRAGE_STATE`, or `--dir`\n",
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    };
+    let target_location =
+        super::context::state_location(Some(to)).unwrap_or_else(|| Location::parse(to));
+    if target_location == *from {
+        report::print_error(&format!("`{from}` is already the state database in use"));
+        report::write_stderr("  help: `--to` names the database to copy into\n");
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let target = Store::connect(&target_location)?;
+    let copied = store.copy_to(&target, force)?;
+    if json {
+        print_json(&copied);
+    } else {
+        report::write_stderr(&format!(
+            "copied {} ownership records, {} applies, {} TTLs and {} lock breaks from `{from}` to `{target_location}`\n",
+            copied.owned, copied.applies, copied.ttls, copied.lock_breaks
+        ));
+        report::write_stderr(&format!(
+            "  from now on, point every run at it: `MIRAGE_STATE={target_location}` (or `--state`); `{from}` is left as it was\n"
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -437,7 +570,9 @@ fn render_owned(out: &mut String, owned: &[Resource]) {
 
 fn render_locks(out: &mut String, locks: &[LockInfo]) {
     for lock in locks {
-        let stale = if lock.is_stale() {
+        let stale = if lock.expired {
+            " (stale: its lease ran out)"
+        } else if lock.is_stale() {
             " (stale: the process is gone)"
         } else {
             ""

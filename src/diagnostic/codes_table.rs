@@ -651,6 +651,16 @@ pub const CODES: &[Code] = &[
         help: "a subdomain and a wildcard over it must belong to the same service: move one of them",
     },
     Code {
+        code: "mirage::state::connect",
+        summary: "the PostgreSQL state database cannot be reached or refused the connection",
+        help: "check the URL (`--state`, `MIRAGE_STATE`), that the server is reachable, and the password (in the URL or `PGPASSWORD`)",
+    },
+    Code {
+        code: "mirage::state::connection_lost",
+        summary: "the connection to the PostgreSQL state database was lost during the command; nothing more was written",
+        help: "run the command again once the database is back: what was recorded before the loss is kept",
+    },
+    Code {
         code: "mirage::state::corrupt",
         summary: "the state database is damaged or not a SQLite database",
         help: "restore it from a backup, or move it aside and run `mirage import` to re-adopt what exists on Railway",
@@ -671,9 +681,19 @@ pub const CODES: &[Code] = &[
         help: "restore the database from a backup",
     },
     Code {
+        code: "mirage::state::lock_lost",
+        summary: "a run lost its lock (its lease could not be renewed, or it was broken) and stopped writing",
+        help: "run it again once the state database is reachable; `mirage state list` shows who holds the lock",
+    },
+    Code {
         code: "mirage::state::locked",
         summary: "an environment is locked by another run of Mirage",
         help: "wait for it (`--lock-timeout SECONDS`), or if that run is gone, `mirage state unlock ENV --force`",
+    },
+    Code {
+        code: "mirage::state::migrate_refused",
+        summary: "`mirage state migrate` would overwrite a target that records something, or copy a source a run is using",
+        help: "choose an empty target or pass `--force` to replace it; wait for the run to finish",
     },
     Code {
         code: "mirage::state::newer_schema",
@@ -684,6 +704,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::state::open",
         summary: "the state database cannot be opened or created",
         help: "check the path and its permissions, or choose another with `MIRAGE_STATE`",
+    },
+    Code {
+        code: "mirage::state::postgres",
+        summary: "the PostgreSQL state database failed a statement",
+        help: "check the server's log and the database user's rights, then run the command again",
     },
     Code {
         code: "mirage::state::sqlite",

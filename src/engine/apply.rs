@@ -96,11 +96,16 @@ pub async fn apply(
         })
         .map_err(|error| problem(&error))
         .ok();
+    // The locks are still this run's (their leases renewed, the state
+    // database reachable): otherwise another run may be writing.
+    for guard in &session.locks {
+        guard.check().map_err(|error| Failure::state(&error))?;
+    }
     // Intent first: a process killed after Railway created something but
     // before it heard back must not leave an orphan.
     apply::record::record_intent(store, plan, actor).map_err(|error| Failure::state(&error))?;
     context.events.emit(Event::ApplyStarted);
-    let observer = Forward(context);
+    let observer = Forward(context, session);
     let progress = Progress::to(&observer);
     let requests_before = client.requests_sent();
     let secrets = &session.secrets;
@@ -111,6 +116,17 @@ pub async fn apply(
         apply::apply(client, plan, &lookup, &progress).await
     };
     context.events.emit(Event::ApplyFinished);
+    if let Some(why) = &report.stopped {
+        context.events.emit(Event::Problem(
+            Diagnostic::general(
+                "mirage::state::lock_lost",
+                format!("{why}: the apply stopped before its next write to Railway"),
+            )
+            .with_help(
+                "run it again once the state database is reachable: what was recorded before is kept, so it picks up where this run stopped",
+            ),
+        ));
+    }
     let requests = client.requests_sent().saturating_sub(requests_before);
     let outcome = report.outcome(plan);
     let summary = outcome.line(Some(requests));
@@ -137,10 +153,19 @@ pub async fn apply(
     })
 }
 
-/// Passes the apply room's progress on as engine events.
-struct Forward<'a>(&'a Context);
+/// Passes the apply room's progress on as engine events, and stops the
+/// apply between two phases once a lock of the session is lost (its
+/// database unreachable): another run may hold it by then.
+struct Forward<'a>(&'a Context, &'a Session);
 
 impl apply::Observer for Forward<'_> {
+    fn proceed(&self) -> Result<(), String> {
+        match self.1.locks.iter().find_map(state::LockGuard::lost) {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
+    }
+
     fn step(&self, step: &apply::Step, status: &apply::Status) {
         self.0.events.emit(Event::Step {
             step: step.clone(),

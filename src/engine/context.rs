@@ -4,8 +4,9 @@
 //! CLI from its flags and the process environment); the engine reads no
 //! environment variable and no global.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::model::SecretRef;
 use crate::railway::ClientOptions;
@@ -83,9 +84,11 @@ pub type SecretProvider = Arc<dyn Fn(&SecretRef) -> Result<String, String> + Sen
 pub struct Context {
     /// Where Railway is.
     pub railway: Railway,
-    /// The state database; `None` is the project's own
-    /// (`DIR/.mirage/state.db`).
-    pub state: Option<PathBuf>,
+    /// The state database: a file or a PostgreSQL URL; `None` is the
+    /// project's own (`DIR/.mirage/state.db`).
+    pub state: Option<state::Location>,
+    /// How long a lock outlives its holder's last renewal.
+    pub lock_lease: Duration,
     /// Who is acting (history, locks, ownership records).
     pub actor: Actor,
     /// How secrets are read.
@@ -116,6 +119,7 @@ impl Context {
         Context {
             railway,
             state: None,
+            lock_lease: state::DEFAULT_LEASE,
             actor,
             secrets,
             clock: Arc::new(state::SystemClock),
@@ -124,9 +128,9 @@ impl Context {
     }
 
     /// The state database of the project in `dir`.
-    pub fn state_path(&self, dir: &Path) -> PathBuf {
+    pub fn state_location(&self, dir: &Path) -> state::Location {
         self.state
             .clone()
-            .unwrap_or_else(|| dir.join(state::DEFAULT_RELATIVE_PATH))
+            .unwrap_or_else(|| state::Location::File(dir.join(state::DEFAULT_RELATIVE_PATH)))
     }
 }

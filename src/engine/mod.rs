@@ -36,7 +36,9 @@ pub use connect::{Connection, connect};
 pub use context::{Collect, Context, Discard, EndpointSource, EventSink, Railway, SecretProvider};
 pub use failure::{Exit, Failure};
 pub use import::{Imported, import};
-pub use prepare::{Lock, Secrets, Selection, Session, open_store, owned, plan, prepare};
+pub use prepare::{
+    Lock, Secrets, Selection, Session, open_store, owned, owns_nothing, plan, prepare,
+};
 
 use crate::diagnostic::Diagnostic;
 
@@ -45,8 +47,10 @@ use crate::diagnostic::Diagnostic;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// The lock of an environment was taken over from a holder whose
-    /// process is no longer running.
+    /// process is no longer running, or whose lease ran out.
     LockTakenOver {
+        /// Whether its lease ran out (else its process was gone).
+        lease_expired: bool,
         /// The environment.
         environment: String,
         /// Who held it (`user@host`).

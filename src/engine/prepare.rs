@@ -92,13 +92,65 @@ impl Session {
 
 /// Opens the state database of the project in `dir`.
 pub fn open_store(context: &Context, dir: &Path) -> Result<state::Store, Failure> {
-    let path = context.state_path(dir);
-    if let Some(parent) = path.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    state::Store::open(&path)
-        .map(|store| store.with_clock(context.clock.clone()))
+    state::Store::connect(&context.state_location(dir))
+        .map(|store| {
+            store
+                .with_clock(context.clock.clone())
+                .with_lease(context.lock_lease)
+        })
         .map_err(|error| Failure::state(&error))
+}
+
+/// When Mirage owns nothing in some of `environments` (all of the
+/// project's when empty) of a project that exists on Railway: a sentence
+/// saying so, naming the state database, for plan and destroy to print
+/// instead of "no changes". A fresh checkout without the shared state
+/// reads as "everything matches" otherwise, and removes nothing.
+pub fn owns_nothing(session: &Session, environments: &[String]) -> Option<String> {
+    let snapshot = session.snapshot.as_ref()?;
+    let owned = session
+        .store
+        .list_owned(&state::OwnedFilter {
+            project: Some(session.plan.project.clone()),
+            ..state::OwnedFilter::default()
+        })
+        .ok()?;
+    let wanted: Vec<String> = if environments.is_empty() {
+        session
+            .model
+            .environments
+            .iter()
+            .map(|e| e.name.clone())
+            .filter(|name| snapshot.environments.contains_key(name))
+            .collect()
+    } else {
+        environments
+            .iter()
+            .filter(|name| snapshot.environments.contains_key(*name))
+            .cloned()
+            .collect()
+    };
+    let empty: Vec<&String> = wanted
+        .iter()
+        .filter(|env| {
+            !owned.iter().any(|r| {
+                r.key.environment.as_ref() == Some(*env)
+                    || (r.key.kind == state::ResourceKind::Environment && &r.key.name == *env)
+            })
+        })
+        .collect();
+    if empty.is_empty() {
+        return None;
+    }
+    let place = empty
+        .iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "Mirage owns nothing in {place} in this state (`{}`); if the project was applied from elsewhere, point MIRAGE_STATE at the shared state or run `mirage import`.",
+        session.store.location()
+    ))
 }
 
 /// The services Mirage owns in `project`, by environment, and the volumes
@@ -246,10 +298,26 @@ pub async fn prepare(
         }),
         None => Vec::new(),
     };
-    if lock != Lock::None && !gone.is_empty() {
-        match apply::gone::forget(&store, &name, &gone) {
+    // Only in the environments this run holds: another run may be
+    // creating what this run's read of Railway came too early to see.
+    let forgettable: Vec<apply::gone::Gone> = gone
+        .iter()
+        .filter(|item| {
+            let environment = match item {
+                apply::gone::Gone::Environment(env)
+                | apply::gone::Gone::Service(env, _)
+                | apply::gone::Gone::Volume(env, _) => env,
+            };
+            locks
+                .iter()
+                .any(|guard| &guard.info().environment == environment)
+        })
+        .cloned()
+        .collect();
+    if !forgettable.is_empty() {
+        match apply::gone::forget(&store, &name, &forgettable) {
             Ok(()) => {
-                for item in &gone {
+                for item in &forgettable {
                     context.events.emit(Event::Forgotten(item.to_string()));
                 }
             }
@@ -308,6 +376,7 @@ fn take_locks(
             .map_err(|error| Failure::of(&error, "mirage::state::locked"))?;
         if let Some(stale) = guard.took_over() {
             context.events.emit(Event::LockTakenOver {
+                lease_expired: stale.expired,
                 environment: stale.environment.clone(),
                 holder: stale.holder.to_string(),
                 pid: stale.holder.pid,

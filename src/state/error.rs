@@ -56,15 +56,16 @@ pub enum StateError {
     /// The database was written by a newer Mirage: its schema is ahead of
     /// what this binary knows, and touching it could lose data.
     #[error(
-        "the state database `{path}` has schema version {found}, newer than the {supported} this mirage knows"
+        "the state database `{location}` has schema version {found}, newer than the {supported} this mirage knows"
     )]
     #[diagnostic(
         code(mirage::state::newer_schema),
         help("upgrade mirage to the version that last wrote this database")
     )]
     NewerSchema {
-        /// The database file (`:memory:` for an in-memory one).
-        path: PathBuf,
+        /// The database file (`:memory:` for an in-memory one) or its
+        /// PostgreSQL URL without the password.
+        location: String,
         /// The schema version found in the file.
         found: i64,
         /// The newest schema version this binary knows.
@@ -83,6 +84,67 @@ pub enum StateError {
     #[error("state database error: {0}")]
     #[diagnostic(code(mirage::state::sqlite))]
     Sqlite(#[from] rusqlite::Error),
+
+    /// The PostgreSQL state database could not be reached or refused the
+    /// connection.
+    #[error("cannot connect to the state database `{location}`: {message}")]
+    #[diagnostic(
+        code(mirage::state::connect),
+        help(
+            "check the URL in `--state` or `MIRAGE_STATE`, that the server is reachable from here, and the password (in the URL or `PGPASSWORD`)"
+        )
+    )]
+    Connect {
+        /// The URL, without its password.
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// The connection to the PostgreSQL state database was lost: nothing
+    /// more is written.
+    #[error("the connection to the state database was lost: {message}")]
+    #[diagnostic(
+        code(mirage::state::connection_lost),
+        help(
+            "nothing more was written; run the command again once the database is reachable: what was recorded before the loss is kept, so it picks up where this run stopped"
+        )
+    )]
+    ConnectionLost {
+        /// What the client said.
+        message: String,
+    },
+
+    /// A PostgreSQL failure other than a lost connection.
+    #[error("state database error: {0}")]
+    #[diagnostic(code(mirage::state::postgres))]
+    Postgres(String),
+
+    /// `mirage state migrate` would lose or miss records.
+    #[error("{message}")]
+    #[diagnostic(code(mirage::state::migrate_refused), help("{help}"))]
+    CopyRefused {
+        /// What is in the way.
+        message: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// A lock this process held is no longer its own: it must stop
+    /// writing, since another run may hold the lock now.
+    #[error("the lock of environment `{environment}` was lost: {reason}")]
+    #[diagnostic(
+        code(mirage::state::lock_lost),
+        help(
+            "nothing more is written to Railway by this run; run it again once the state database is reachable (`mirage state list` shows who holds the lock)"
+        )
+    )]
+    LockLost {
+        /// The environment.
+        environment: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Why a lock could not be taken.

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::{OptionalExtension, params};
+use super::db::{Conn, Row, values};
 
 use super::actor::Actor;
 use super::error::StateError;
@@ -126,28 +126,30 @@ impl Store {
     pub fn begin_apply(&self, apply: &NewApply<'_>) -> Result<ApplyId, StateError> {
         let plan = serde_json::to_string(apply.plan)
             .map_err(|e| StateError::Invalid(format!("the plan cannot be stored: {e}")))?;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let id: i64 = tx.query_row(
-            "INSERT INTO applies (project, actor, pid, started_at, plan) \
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            params![
-                apply.project,
-                apply.actor.to_string(),
-                i64::from(apply.actor.pid),
-                self.now().0,
-                plan,
-            ],
-            |row| row.get(0),
-        )?;
-        for environment in apply.environments {
-            tx.execute(
-                "INSERT INTO apply_environments (apply_id, environment) VALUES (?1, ?2) \
-                 ON CONFLICT (apply_id, environment) DO NOTHING",
-                params![id, environment],
-            )?;
-        }
-        tx.commit()?;
+        let now = self.now().0;
+        let id = self.transaction(|tx| {
+            let id = tx
+                .query_one(
+                    "INSERT INTO applies (project, actor, pid, started_at, plan) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    values![
+                        apply.project,
+                        apply.actor.to_string(),
+                        i64::from(apply.actor.pid),
+                        now,
+                        plan.as_str(),
+                    ],
+                )?
+                .int(0)?;
+            for environment in apply.environments {
+                tx.execute(
+                    "INSERT INTO apply_environments (apply_id, environment) VALUES (?1, ?2) \
+                     ON CONFLICT (apply_id, environment) DO NOTHING",
+                    values![id, environment],
+                )?;
+            }
+            Ok(id)
+        })?;
         Ok(ApplyId(id))
     }
 
@@ -159,11 +161,13 @@ impl Store {
         result: ApplyResult,
         summary: &str,
     ) -> Result<(), StateError> {
-        let conn = self.conn();
-        let updated = conn.execute(
-            "UPDATE applies SET finished_at = ?2, result = ?3, summary = ?4 WHERE id = ?1",
-            params![id.0, self.now().0, result.as_str(), summary],
-        )?;
+        let now = self.now().0;
+        let updated = self.with(|conn| {
+            conn.execute(
+                "UPDATE applies SET finished_at = ?2, result = ?3, summary = ?4 WHERE id = ?1",
+                values![id.0, now, result.as_str(), summary],
+            )
+        })?;
         if updated == 0 {
             return Err(StateError::Invalid(format!(
                 "there is no apply number {id}"
@@ -177,30 +181,35 @@ impl Store {
         let limit = filter
             .limit
             .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let conn = self.conn();
         let sql = format!(
             "SELECT {COLUMNS} FROM applies a \
-             WHERE (?1 IS NULL OR a.project = ?1) \
-               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM apply_environments e \
+             WHERE (CAST(?1 AS TEXT) IS NULL OR a.project = ?1) \
+               AND (CAST(?2 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM apply_environments e \
                     WHERE e.apply_id = a.id AND e.environment = ?2)) \
              ORDER BY a.id DESC LIMIT ?3"
         );
-        let mut statement = conn.prepare(&sql)?;
-        let rows =
-            statement.query_map(params![filter.project, filter.environment, limit], read_row)?;
-        let mut raws = Vec::new();
-        for row in rows {
-            raws.push(row?);
-        }
-        raws.into_iter().map(|raw| raw.into_record(&conn)).collect()
+        self.with(|conn| {
+            let rows = conn.query(
+                &sql,
+                values![
+                    filter.project.as_deref(),
+                    filter.environment.as_deref(),
+                    limit
+                ],
+            )?;
+            rows.iter()
+                .map(|row| read_row(row)?.into_record(conn))
+                .collect()
+        })
     }
 
     /// One apply by number.
     pub fn apply(&self, id: ApplyId) -> Result<Option<ApplyRecord>, StateError> {
-        let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM applies a WHERE a.id = ?1");
-        let raw = conn.query_row(&sql, params![id.0], read_row).optional()?;
-        raw.map(|raw| raw.into_record(&conn)).transpose()
+        self.with(|conn| {
+            let row = conn.query_opt(&sql, values![id.0])?;
+            row.map(|row| read_row(&row)?.into_record(conn)).transpose()
+        })
     }
 }
 
@@ -219,28 +228,31 @@ struct RawApply {
     plan: String,
 }
 
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawApply> {
+fn read_row(row: &Row) -> Result<RawApply, StateError> {
     Ok(RawApply {
-        id: row.get(0)?,
-        project: row.get(1)?,
-        actor: row.get(2)?,
-        pid: row.get(3)?,
-        started_at: row.get(4)?,
-        finished_at: row.get(5)?,
-        result: row.get(6)?,
-        summary: row.get(7)?,
-        plan: row.get(8)?,
+        id: row.int(0)?,
+        project: row.text(1)?,
+        actor: row.text(2)?,
+        pid: row.int(3)?,
+        started_at: row.int(4)?,
+        finished_at: row.opt_int(5)?,
+        result: row.opt_text(6)?,
+        summary: row.opt_text(7)?,
+        plan: row.text(8)?,
     })
 }
 
 impl RawApply {
-    fn into_record(self, conn: &rusqlite::Connection) -> Result<ApplyRecord, StateError> {
-        let mut statement = conn.prepare_cached(
-            "SELECT environment FROM apply_environments WHERE apply_id = ?1 ORDER BY environment",
-        )?;
-        let environments = statement
-            .query_map(params![self.id], |row| row.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+    fn into_record(self, conn: &mut dyn Conn) -> Result<ApplyRecord, StateError> {
+        let mut environments = conn
+            .query(
+                "SELECT environment FROM apply_environments WHERE apply_id = ?1",
+                values![self.id],
+            )?
+            .iter()
+            .map(|row| row.text(0))
+            .collect::<Result<Vec<String>, _>>()?;
+        environments.sort();
         let plan = serde_json::from_str(&self.plan).map_err(|e| {
             StateError::Invalid(format!("the plan of apply {} is not JSON: {e}", self.id))
         })?;

@@ -1,22 +1,39 @@
-//! Versioned migrations, one `.sql` file each, applied in order inside a
-//! transaction and recorded in the `schema_migrations` table (a table rather
-//! than SQLite's `user_version` so the same scheme works on PostgreSQL).
+//! Versioned migrations, one `.sql` file each per backend, applied in
+//! order inside a transaction and recorded in the `schema_migrations`
+//! table (the same table on SQLite and PostgreSQL).
+//!
+//! Both backends have the same versions with the same meaning; their files
+//! differ only where the engines do (an auto-numbered key).
 
-use std::path::Path;
-
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-
+use super::db::{Conn, Dialect, values};
 use super::error::StateError;
+use super::store::in_transaction;
 use super::time::Timestamp;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
-/// Every migration: (version, name, SQL). Never edit a released one; add a
-/// new file.
-pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// Every SQLite migration: (version, name, SQL). Never edit a released
+/// one; add a new file.
+pub(super) const SQLITE: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("migrations/0001_initial.sql")),
     (2, "ttl", include_str!("migrations/0002_ttl.sql")),
+    (3, "lease", include_str!("migrations/0003_lease.sql")),
+];
+
+/// Every PostgreSQL migration, version for version the same as [`SQLITE`].
+pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("migrations/postgres/0001_initial.sql"),
+    ),
+    (2, "ttl", include_str!("migrations/postgres/0002_ttl.sql")),
+    (
+        3,
+        "lease",
+        include_str!("migrations/postgres/0003_lease.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -26,34 +43,40 @@ const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrati
 )";
 
 /// The schema version of a database: 0 when it is empty.
-pub(super) fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
-    let exists = conn
-        .query_row(
+pub(super) fn current_version(conn: &mut dyn Conn) -> Result<i64, StateError> {
+    let exists = match conn.dialect() {
+        Dialect::Sqlite => conn.query_opt(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
+            &[],
+        )?,
+        Dialect::Postgres => conn.query_opt(
+            "SELECT 1 FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'schema_migrations'",
+            &[],
+        )?,
+    }
+    .is_some();
     if !exists {
         return Ok(0);
     }
-    conn.query_row(
+    conn.query_one(
         "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |row| row.get(0),
-    )
+        &[],
+    )?
+    .int(0)
 }
 
 /// Bring `conn` up to [`SCHEMA_VERSION`], refusing a newer database.
+/// `location` names it in errors (a PostgreSQL URL without its password).
 ///
 /// The check is made once before taking the write lock, so a newer
-/// database is refused without writing to it, and again inside the
-/// immediate transaction, so two processes opening a fresh file at once
+/// database is refused without writing to it, and again inside the write
+/// transaction (SQLite's immediate transaction, PostgreSQL's transaction
+/// advisory lock), so two processes opening a fresh database at once
 /// migrate it exactly once.
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
+pub(super) fn migrate(conn: &mut dyn Conn, location: &str) -> Result<(), StateError> {
     let newer = |found| StateError::NewerSchema {
-        path: path.to_owned(),
+        location: location.to_owned(),
         found,
         supported: SCHEMA_VERSION,
     };
@@ -64,21 +87,31 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateErr
     if found == SCHEMA_VERSION {
         return Ok(());
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch(CREATE_MIGRATIONS_TABLE)?;
-    let found = current_version(&tx)?;
-    if found > SCHEMA_VERSION {
-        return Err(newer(found));
-    }
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > found) {
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![version, name, Timestamp::now().0],
-        )?;
-    }
-    tx.commit()?;
-    Ok(())
+    let dialect = conn.dialect();
+    let migrations = match dialect {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    };
+    in_transaction(conn, |tx| {
+        if dialect == Dialect::Postgres {
+            // Held to the end of the transaction: one migrator at a time
+            // (`CREATE TABLE IF NOT EXISTS` alone races on PostgreSQL).
+            tx.query("SELECT pg_advisory_xact_lock(7259017718420511)", &[])?;
+        }
+        tx.batch(CREATE_MIGRATIONS_TABLE)?;
+        let found = current_version(tx)?;
+        if found > SCHEMA_VERSION {
+            return Err(newer(found));
+        }
+        for &(version, name, sql) in migrations.iter().filter(|(v, _, _)| *v > found) {
+            tx.batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                values![version, name, Timestamp::now().0],
+            )?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -87,9 +120,14 @@ mod tests {
 
     #[test]
     fn migrations_are_numbered_in_order_up_to_the_schema_version() {
-        for (index, (version, _, _)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*version, index as i64 + 1);
+        for migrations in [SQLITE, POSTGRES] {
+            for (index, (version, _, _)) in migrations.iter().enumerate() {
+                assert_eq!(*version, index as i64 + 1);
+            }
+            assert_eq!(migrations.last().map(|m| m.0), Some(SCHEMA_VERSION));
         }
-        assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(SCHEMA_VERSION));
+        for (sqlite, postgres) in SQLITE.iter().zip(POSTGRES) {
+            assert_eq!(sqlite.1, postgres.1, "the same migration on both backends");
+        }
     }
 }

@@ -11,7 +11,8 @@
 //! * **history** — every apply with who ran it, when, the plan (already
 //!   redacted) and its result, the start of the audit log
 //!   ([`Store::begin_apply`], [`Store::finish_apply`], [`Store::history`]);
-//! * **locks** — one per (project, environment), across processes
+//! * **locks** — one per (project, environment), across processes and
+//!   machines, as leases renewed while their holder runs
 //!   ([`Store::acquire`], [`Store::break_lock`]);
 //! * **TTLs** — when an ephemeral environment should be destroyed
 //!   ([`Store::set_ttl`], [`Store::expired`]).
@@ -19,28 +20,38 @@
 //! **No secret ever enters this database.** No function here takes a secret
 //! value: callers pass plans whose sensitive values are already redacted.
 //!
-//! The backend is SQLite (rusqlite, WAL). The API speaks in Mirage's own
-//! types, never in rusqlite's, and the SQL sticks to what PostgreSQL also
-//! accepts, so that a PostgreSQL backend for teams (decision 9) can sit
-//! behind the same API later. Keys are *names* (project name, environment
-//! name), as Railway identity is by name; Railway IDs are stored beside them.
+//! Two backends sit behind the one API ([`Location`] says which): SQLite
+//! (rusqlite, WAL), the embedded default, one file per project; and
+//! PostgreSQL (tokio-postgres, rustls), which a team's laptops, CI runners
+//! and services share. The API speaks in Mirage's own types, never in a
+//! driver's; every query is written once, in the SQL both accept
+//! (`db.rs`), and each backend has its own versioned migrations.
+//! Nothing outside this room can tell which backend it has. Keys are
+//! *names* (project name, environment name), as Railway identity is by
+//! name; Railway IDs are stored beside them.
 
 mod actor;
+mod copy;
+mod db;
 mod error;
 mod history;
+mod location;
 mod lock;
 mod migrate;
 mod ownership;
+mod postgres;
 mod store;
 mod time;
 mod ttl;
 
 pub use actor::Actor;
+pub use copy::Copied;
 pub use error::{LockError, StateError};
 pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
-pub use lock::{LockGuard, LockInfo};
+pub use location::Location;
+pub use lock::{LockBreak, LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
-pub use store::{DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
+pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;

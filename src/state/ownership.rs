@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::{OptionalExtension, params};
+use super::db::{Conn, Row, values};
 
 use super::error::StateError;
 use super::store::Store;
@@ -166,44 +166,66 @@ impl Store {
     /// updates its Railway IDs (a resource re-created after a failure) but
     /// keeps its first `origin`, `created_by` and `created_at`.
     pub fn record(&self, resource: &Resource) -> Result<(), StateError> {
-        let conn = self.conn();
-        insert(&conn, resource, self.now())?;
-        Ok(())
+        let now = self.now();
+        self.with(|conn| insert(conn, resource, now))
     }
 
     /// Record several resources in one transaction (all or none).
     pub fn record_all(&self, resources: &[Resource]) -> Result<(), StateError> {
-        let now = self.now();
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        for resource in resources {
-            insert(&tx, resource, now)?;
+        if resources.is_empty() {
+            return Ok(());
         }
-        tx.commit()?;
-        Ok(())
+        let now = self.now();
+        // One statement per batch of rows, not per row: on PostgreSQL each
+        // statement is a round trip, and a first apply records a thousand.
+        // A key given twice is merged first (one upsert cannot touch a row
+        // twice): its first record, with the IDs the later ones add.
+        let mut merged: Vec<Resource> = Vec::with_capacity(resources.len());
+        let mut index = std::collections::HashMap::new();
+        for resource in resources {
+            match index.get(&resource.key) {
+                Some(&at) => {
+                    let first: &mut Resource = &mut merged[at];
+                    first.project_id = resource.project_id.clone().or(first.project_id.take());
+                    first.environment_id = resource
+                        .environment_id
+                        .clone()
+                        .or(first.environment_id.take());
+                    first.railway_id = resource.railway_id.clone().or(first.railway_id.take());
+                }
+                None => {
+                    index.insert(resource.key.clone(), merged.len());
+                    merged.push(resource.clone());
+                }
+            }
+        }
+        self.transaction(|tx| {
+            for chunk in merged.chunks(ROWS_PER_INSERT) {
+                insert_rows(tx, chunk, now)?;
+            }
+            Ok(())
+        })
     }
 
     /// The owned resource with this key, if any.
     pub fn owned(&self, key: &ResourceKey) -> Result<Option<Resource>, StateError> {
-        let conn = self.conn();
         let sql = format!(
             "SELECT {COLUMNS} FROM owned_resources WHERE project = ?1 AND environment = ?2 \
              AND kind = ?3 AND service = ?4 AND name = ?5"
         );
-        let row = conn
-            .query_row(
+        let row = self.with(|conn| {
+            conn.query_opt(
                 &sql,
-                params![
-                    key.project,
+                values![
+                    &key.project,
                     key.environment.as_deref().unwrap_or(""),
                     key.kind.as_str(),
                     key.service.as_deref().unwrap_or(""),
-                    key.name,
+                    &key.name,
                 ],
-                read_row,
             )
-            .optional()?;
-        row.map(RawResource::into_resource).transpose()
+        })?;
+        row.map(|row| read_row(&row)?.into_resource()).transpose()
     }
 
     /// Whether the resource with this key is Mirage's.
@@ -213,15 +235,17 @@ impl Store {
 
     /// The owned resource with this Railway ID, if any.
     pub fn owned_by_railway_id(&self, railway_id: &str) -> Result<Option<Resource>, StateError> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM owned_resources WHERE railway_id = ?1 \
-             ORDER BY created_at, project, environment, kind, service, name LIMIT 1"
-        );
-        let row = conn
-            .query_row(&sql, params![railway_id], read_row)
-            .optional()?;
-        row.map(RawResource::into_resource).transpose()
+        let sql = format!("SELECT {COLUMNS} FROM owned_resources WHERE railway_id = ?1");
+        let rows = self.with(|conn| conn.query(&sql, values![railway_id]))?;
+        let mut found = Vec::new();
+        for row in &rows {
+            found.push(read_row(row)?.into_resource()?);
+        }
+        // The first recorded, in one order on both backends (their text
+        // collations differ, so the order is not left to SQL).
+        Ok(found
+            .into_iter()
+            .min_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key))))
     }
 
     /// Every owned resource inside environment `environment` of project
@@ -242,27 +266,29 @@ impl Store {
     /// Owned resources matching `filter`, sorted by project, environment,
     /// kind (in [`ResourceKind::ALL`] order), service and name.
     pub fn list_owned(&self, filter: &OwnedFilter) -> Result<Vec<Resource>, StateError> {
-        let conn = self.conn();
+        // `CAST(? AS TEXT)`: PostgreSQL cannot tell the type of a
+        // parameter that is only compared with NULL.
         let sql = format!(
             "SELECT {COLUMNS} FROM owned_resources \
-             WHERE (?1 IS NULL OR project = ?1) \
-               AND (?2 IS NULL OR environment = ?2) \
-               AND (?3 IS NULL OR service = ?3 OR (kind = 'service' AND name = ?3)) \
-               AND (?4 IS NULL OR kind = ?4)"
+             WHERE (CAST(?1 AS TEXT) IS NULL OR project = ?1) \
+               AND (CAST(?2 AS TEXT) IS NULL OR environment = ?2) \
+               AND (CAST(?3 AS TEXT) IS NULL OR service = ?3 OR (kind = 'service' AND name = ?3)) \
+               AND (CAST(?4 AS TEXT) IS NULL OR kind = ?4)"
         );
-        let mut statement = conn.prepare(&sql)?;
-        let rows = statement.query_map(
-            params![
-                filter.project,
-                filter.environment,
-                filter.service,
-                filter.kind.map(ResourceKind::as_str),
-            ],
-            read_row,
-        )?;
-        let mut resources = Vec::new();
-        for row in rows {
-            resources.push(row?.into_resource()?);
+        let rows = self.with(|conn| {
+            conn.query(
+                &sql,
+                values![
+                    filter.project.as_deref(),
+                    filter.environment.as_deref(),
+                    filter.service.as_deref(),
+                    filter.kind.map(ResourceKind::as_str),
+                ],
+            )
+        })?;
+        let mut resources = Vec::with_capacity(rows.len());
+        for row in &rows {
+            resources.push(read_row(row)?.into_resource()?);
         }
         resources.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(resources)
@@ -271,18 +297,19 @@ impl Store {
     /// Forget one resource (after destroying it, or to hand it back).
     /// Returns whether it was recorded.
     pub fn forget(&self, key: &ResourceKey) -> Result<bool, StateError> {
-        let conn = self.conn();
-        let removed = conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
-             AND kind = ?3 AND service = ?4 AND name = ?5",
-            params![
-                key.project,
-                key.environment.as_deref().unwrap_or(""),
-                key.kind.as_str(),
-                key.service.as_deref().unwrap_or(""),
-                key.name,
-            ],
-        )?;
+        let removed = self.with(|conn| {
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+                 AND kind = ?3 AND service = ?4 AND name = ?5",
+                values![
+                    &key.project,
+                    key.environment.as_deref().unwrap_or(""),
+                    key.kind.as_str(),
+                    key.service.as_deref().unwrap_or(""),
+                    &key.name,
+                ],
+            )
+        })?;
         Ok(removed > 0)
     }
 
@@ -296,49 +323,52 @@ impl Store {
         environment: &str,
         service: &str,
     ) -> Result<usize, StateError> {
-        let conn = self.conn();
-        let removed = conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
-             AND (service = ?3 OR (kind = 'service' AND service = '' AND name = ?3))",
-            params![project, environment, service],
-        )?;
-        Ok(removed)
+        let removed = self.with(|conn| {
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?2 \
+                 AND (service = ?3 OR (kind = 'service' AND service = '' AND name = ?3))",
+                values![project, environment, service],
+            )
+        })?;
+        Ok(count(removed))
     }
 
     /// Records that service `from` of `project` is now called `to` (a
     /// `moved` rename): its records in every environment, and everything
     /// recorded under it, move to the new name.
     pub fn rename_service(&self, project: &str, from: &str, to: &str) -> Result<(), StateError> {
-        let conn = self.conn();
-        // Records already made under the new name (this apply's) give way
-        // to the old ones, which keep who created them and when.
-        conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND kind = 'service' \
-             AND service = '' AND name = ?3 AND environment IN (SELECT environment \
-             FROM owned_resources WHERE project = ?1 AND kind = 'service' AND service = '' \
-             AND name = ?2)",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND service = ?3 \
-             AND EXISTS (SELECT 1 FROM owned_resources o WHERE o.project = ?1 \
-             AND o.service = ?2 AND o.environment = owned_resources.environment \
-             AND o.kind = owned_resources.kind \
-             AND (o.name = owned_resources.name OR (o.kind = 'volume' AND o.name = ?2)))",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "UPDATE owned_resources SET name = ?3 WHERE project = ?1 AND kind = 'service' \
-             AND service = '' AND name = ?2",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "UPDATE owned_resources SET service = ?3, \
-             name = CASE WHEN kind = 'volume' AND name = ?2 THEN ?3 ELSE name END \
-             WHERE project = ?1 AND service = ?2",
-            params![project, from, to],
-        )?;
-        Ok(())
+        self.transaction(|conn| {
+            let params = values![project, from, to];
+            // Records already made under the new name (this apply's) give
+            // way to the old ones, which keep who created them and when.
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND kind = 'service' \
+                 AND service = '' AND name = ?3 AND environment IN (SELECT environment \
+                 FROM owned_resources WHERE project = ?1 AND kind = 'service' AND service = '' \
+                 AND name = ?2)",
+                params,
+            )?;
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND service = ?3 \
+                 AND EXISTS (SELECT 1 FROM owned_resources o WHERE o.project = ?1 \
+                 AND o.service = ?2 AND o.environment = owned_resources.environment \
+                 AND o.kind = owned_resources.kind \
+                 AND (o.name = owned_resources.name OR (o.kind = 'volume' AND o.name = ?2)))",
+                params,
+            )?;
+            conn.execute(
+                "UPDATE owned_resources SET name = ?3 WHERE project = ?1 AND kind = 'service' \
+                 AND service = '' AND name = ?2",
+                params,
+            )?;
+            conn.execute(
+                "UPDATE owned_resources SET service = ?3, \
+                 name = CASE WHEN kind = 'volume' AND name = ?2 THEN ?3 ELSE name END \
+                 WHERE project = ?1 AND service = ?2",
+                params,
+            )?;
+            Ok(())
+        })
     }
 
     /// Records that environment `from` of `project` is now called `to`:
@@ -349,56 +379,60 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<(), StateError> {
-        let conn = self.conn();
-        conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?3 \
-             AND EXISTS (SELECT 1 FROM owned_resources o WHERE o.project = ?1 \
-             AND o.environment = ?2 AND o.kind = owned_resources.kind \
-             AND o.service = owned_resources.service AND o.name = owned_resources.name)",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND kind = 'environment' \
-             AND environment = '' AND name = ?3 AND EXISTS (SELECT 1 FROM owned_resources o \
-             WHERE o.project = ?1 AND o.kind = 'environment' AND o.environment = '' \
-             AND o.name = ?2)",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "UPDATE owned_resources SET name = ?3 WHERE project = ?1 AND kind = 'environment' \
-             AND environment = '' AND name = ?2",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "UPDATE owned_resources SET environment = ?3 WHERE project = ?1 AND environment = ?2",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?3 \
-             AND EXISTS (SELECT 1 FROM environment_ttls t WHERE t.project = ?1 \
-             AND t.environment = ?2)",
-            params![project, from, to],
-        )?;
-        conn.execute(
-            "UPDATE environment_ttls SET environment = ?3 WHERE project = ?1 AND environment = ?2",
-            params![project, from, to],
-        )?;
-        Ok(())
+        self.transaction(|conn| {
+            let params = values![project, from, to];
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND environment = ?3 \
+                 AND EXISTS (SELECT 1 FROM owned_resources o WHERE o.project = ?1 \
+                 AND o.environment = ?2 AND o.kind = owned_resources.kind \
+                 AND o.service = owned_resources.service AND o.name = owned_resources.name)",
+                params,
+            )?;
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND kind = 'environment' \
+                 AND environment = '' AND name = ?3 AND EXISTS (SELECT 1 FROM owned_resources o \
+                 WHERE o.project = ?1 AND o.kind = 'environment' AND o.environment = '' \
+                 AND o.name = ?2)",
+                params,
+            )?;
+            conn.execute(
+                "UPDATE owned_resources SET name = ?3 WHERE project = ?1 AND kind = 'environment' \
+                 AND environment = '' AND name = ?2",
+                params,
+            )?;
+            conn.execute(
+                "UPDATE owned_resources SET environment = ?3 WHERE project = ?1 AND environment = ?2",
+                params,
+            )?;
+            conn.execute(
+                "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?3 \
+                 AND EXISTS (SELECT 1 FROM environment_ttls t WHERE t.project = ?1 \
+                 AND t.environment = ?2)",
+                params,
+            )?;
+            conn.execute(
+                "UPDATE environment_ttls SET environment = ?3 WHERE project = ?1 AND environment = ?2",
+                params,
+            )?;
+            Ok(())
+        })
     }
 
     /// Forget everything recorded for `project` (after it was deleted), its
     /// TTLs included. Returns how many ownership records were removed.
     pub fn forget_project(&self, project: &str) -> Result<usize, StateError> {
-        let conn = self.conn();
-        let removed = conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1",
-            params![project],
-        )?;
-        conn.execute(
-            "DELETE FROM environment_ttls WHERE project = ?1",
-            params![project],
-        )?;
-        Ok(removed)
+        let removed = self.transaction(|conn| {
+            let removed = conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1",
+                values![project],
+            )?;
+            conn.execute(
+                "DELETE FROM environment_ttls WHERE project = ?1",
+                values![project],
+            )?;
+            Ok(removed)
+        })?;
+        Ok(count(removed))
     }
 
     /// Forget everything recorded inside environment `environment` of
@@ -410,53 +444,79 @@ impl Store {
         project: &str,
         environment: &str,
     ) -> Result<usize, StateError> {
-        let conn = self.conn();
-        let removed = conn.execute(
-            "DELETE FROM owned_resources WHERE project = ?1 AND (environment = ?2 \
-             OR (kind = 'environment' AND environment = '' AND name = ?2))",
-            params![project, environment],
-        )?;
-        Ok(removed)
+        let removed = self.with(|conn| {
+            conn.execute(
+                "DELETE FROM owned_resources WHERE project = ?1 AND (environment = ?2 \
+                 OR (kind = 'environment' AND environment = '' AND name = ?2))",
+                values![project, environment],
+            )
+        })?;
+        Ok(count(removed))
     }
+}
+
+/// A row count as a `usize`.
+fn count(rows: u64) -> usize {
+    usize::try_from(rows).unwrap_or(usize::MAX)
 }
 
 /// The columns read by [`read_row`], in order.
 const COLUMNS: &str = "project, environment, kind, service, name, project_id, environment_id, \
                        railway_id, origin, created_by, created_at";
 
-fn insert(
-    conn: &rusqlite::Connection,
-    resource: &Resource,
+/// How many rows one `INSERT` of [`Store::record_all`] carries (12
+/// parameters each, far below either engine's limit).
+const ROWS_PER_INSERT: usize = 64;
+
+fn insert(conn: &mut dyn Conn, resource: &Resource, now: Timestamp) -> Result<(), StateError> {
+    insert_rows(conn, std::slice::from_ref(resource), now)
+}
+
+/// Records `resources` (no key twice) in one statement.
+fn insert_rows(
+    conn: &mut dyn Conn,
+    resources: &[Resource],
     now: Timestamp,
 ) -> Result<(), StateError> {
-    let key = &resource.key;
-    let now = now.0;
+    const COLUMNS_PER_ROW: usize = 12;
+    let mut rows = Vec::with_capacity(resources.len());
+    let mut params = Vec::with_capacity(resources.len() * COLUMNS_PER_ROW);
+    for (n, resource) in resources.iter().enumerate() {
+        let first = n * COLUMNS_PER_ROW;
+        let placeholders: Vec<String> = (1..=COLUMNS_PER_ROW)
+            .map(|c| format!("?{}", first + c))
+            .collect();
+        rows.push(format!("({})", placeholders.join(", ")));
+        let key = &resource.key;
+        params.extend_from_slice(values![
+            &key.project,
+            key.environment.as_deref().unwrap_or(""),
+            key.kind.as_str(),
+            key.service.as_deref().unwrap_or(""),
+            &key.name,
+            resource.project_id.as_deref(),
+            resource.environment_id.as_deref(),
+            resource.railway_id.as_deref(),
+            resource.origin.as_str(),
+            &resource.created_by,
+            resource.created_at.0,
+            now.0,
+        ]);
+    }
     // The update keeps known IDs when the caller passes `None`, and never
     // rewrites who created the resource or when.
-    conn.execute(
+    let sql = format!(
         "INSERT INTO owned_resources (project, environment, kind, service, name, project_id, \
          environment_id, railway_id, origin, created_by, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         VALUES {} \
          ON CONFLICT (project, environment, kind, service, name) DO UPDATE SET \
            project_id = COALESCE(excluded.project_id, owned_resources.project_id), \
            environment_id = COALESCE(excluded.environment_id, owned_resources.environment_id), \
            railway_id = COALESCE(excluded.railway_id, owned_resources.railway_id), \
            updated_at = excluded.updated_at",
-        params![
-            key.project,
-            key.environment.as_deref().unwrap_or(""),
-            key.kind.as_str(),
-            key.service.as_deref().unwrap_or(""),
-            key.name,
-            resource.project_id,
-            resource.environment_id,
-            resource.railway_id,
-            resource.origin.as_str(),
-            resource.created_by,
-            resource.created_at.0,
-            now,
-        ],
-    )?;
+        rows.join(", ")
+    );
+    conn.execute(&sql, &params)?;
     Ok(())
 }
 
@@ -475,19 +535,19 @@ struct RawResource {
     created_at: i64,
 }
 
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawResource> {
+fn read_row(row: &Row) -> Result<RawResource, StateError> {
     Ok(RawResource {
-        project: row.get(0)?,
-        environment: row.get(1)?,
-        kind: row.get(2)?,
-        service: row.get(3)?,
-        name: row.get(4)?,
-        project_id: row.get(5)?,
-        environment_id: row.get(6)?,
-        railway_id: row.get(7)?,
-        origin: row.get(8)?,
-        created_by: row.get(9)?,
-        created_at: row.get(10)?,
+        project: row.text(0)?,
+        environment: row.text(1)?,
+        kind: row.text(2)?,
+        service: row.text(3)?,
+        name: row.text(4)?,
+        project_id: row.opt_text(5)?,
+        environment_id: row.opt_text(6)?,
+        railway_id: row.opt_text(7)?,
+        origin: row.text(8)?,
+        created_by: row.text(9)?,
+        created_at: row.int(10)?,
     })
 }
 

@@ -1,11 +1,16 @@
-//! Opening the database: location, pragmas, migrations.
+//! Opening the database: location, pragmas, migrations; and the two
+//! backends behind one [`Store`].
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::db::{Conn, Dialect, Row, Sqlite, Value};
 use super::error::StateError;
+use super::location::Location;
 use super::migrate;
+use super::postgres;
 
 /// The environment variable that overrides the database location.
 pub const STATE_ENV_VAR: &str = "MIRAGE_STATE";
@@ -18,18 +23,54 @@ pub const DEFAULT_RELATIVE_PATH: &str = ".mirage/state.db";
 /// only reached when something is wrong.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An open state database.
+/// How long a lock lasts without its holder renewing it, by default. The
+/// holder renews it every third of that ([`Store::with_lease`]).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+/// An open state database: a SQLite file, or a PostgreSQL database shared
+/// by a team. Callers cannot tell which (beyond [`Store::location`]).
 ///
 /// Cloning is cheap and shares the one connection; a `Store` can be sent to
 /// and shared between threads. Every method takes `&self`.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pub(super) conn: Arc<Mutex<rusqlite::Connection>>,
-    pub(super) path: Option<PathBuf>,
+    pub(super) db: Db,
+    pub(super) location: Location,
     pub(super) clock: Arc<dyn super::time::Clock>,
+    pub(super) lease: Duration,
+    /// Statements run through this store (and its clones).
+    pub(super) statements: Arc<AtomicU64>,
+}
+
+/// The connection of one backend.
+#[derive(Debug, Clone)]
+pub(super) enum Db {
+    Sqlite(Arc<Mutex<rusqlite::Connection>>),
+    Postgres(postgres::Client),
 }
 
 impl Store {
+    /// Open the database at `location`: [`Store::open`] for a file, a
+    /// connection for PostgreSQL, and bring its schema up to date either
+    /// way (a newer schema is refused with [`StateError::NewerSchema`]).
+    pub fn connect(location: &Location) -> Result<Store, StateError> {
+        match location {
+            Location::File(path) => Store::open(path),
+            Location::Postgres { url, password } => {
+                let shown = location.to_string();
+                let client = postgres::connect(url, password.as_deref(), &shown)?;
+                migrate::migrate(&mut client.lock(), &shown)?;
+                Ok(Store {
+                    db: Db::Postgres(client),
+                    location: location.clone(),
+                    clock: Arc::new(super::time::SystemClock),
+                    lease: DEFAULT_LEASE,
+                    statements: Arc::default(),
+                })
+            }
+        }
+    }
+
     /// Open (creating it and its parent directory if needed) the database
     /// at `path`, in WAL mode with a busy timeout and foreign keys on, and
     /// bring its schema up to date. A database with a newer schema than
@@ -57,7 +98,7 @@ impl Store {
                 path: path.to_owned(),
             });
         }
-        let mut conn = rusqlite::Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        let conn = rusqlite::Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let corrupt = |error: rusqlite::Error| match error.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
@@ -84,27 +125,33 @@ impl Store {
             )));
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
-        migrate::migrate(&mut conn, path).map_err(|error| match error {
-            StateError::Sqlite(error) => corrupt(error),
-            other => other,
+        migrate::migrate(&mut Sqlite(&conn), &path.display().to_string()).map_err(|error| {
+            match error {
+                StateError::Sqlite(error) => corrupt(error),
+                other => other,
+            }
         })?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
-            path: Some(path.to_owned()),
+            db: Db::Sqlite(Arc::new(Mutex::new(conn))),
+            location: Location::File(path.to_owned()),
             clock: Arc::new(super::time::SystemClock),
+            lease: DEFAULT_LEASE,
+            statements: Arc::default(),
         })
     }
 
     /// A private database in memory (tests, `--local` dry runs). Locks on
     /// it only exclude holders sharing this `Store`.
     pub fn open_in_memory() -> Result<Store, StateError> {
-        let mut conn = rusqlite::Connection::open_in_memory()?;
+        let conn = rusqlite::Connection::open_in_memory()?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-        migrate::migrate(&mut conn, Path::new(":memory:"))?;
+        migrate::migrate(&mut Sqlite(&conn), ":memory:")?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
-            path: None,
+            db: Db::Sqlite(Arc::new(Mutex::new(conn))),
+            location: Location::File(":memory:".into()),
             clock: Arc::new(super::time::SystemClock),
+            lease: DEFAULT_LEASE,
+            statements: Arc::default(),
         })
     }
 
@@ -119,24 +166,129 @@ impl Store {
         self.clock.now()
     }
 
-    /// The file behind this store (`None` in memory).
+    /// This store with locks lasting `lease` without renewal: a holder
+    /// that stops renewing (killed, its machine gone, cut off from the
+    /// database) loses its lock that long after its last renewal.
+    pub fn with_lease(mut self, lease: Duration) -> Store {
+        self.lease = lease.max(Duration::from_millis(100));
+        self
+    }
+
+    /// The file behind this store (`None` in memory or on PostgreSQL).
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        match &self.db {
+            Db::Sqlite(_) => self
+                .location
+                .path()
+                .filter(|path| path.as_os_str() != ":memory:"),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Where this store is: the file, or the PostgreSQL URL (whose
+    /// `Display` hides the password).
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Why this store can no longer be written, known without a round
+    /// trip: its connection to the PostgreSQL server is gone. A file is
+    /// never lost this way.
+    pub fn connection_lost(&self) -> Option<String> {
+        match &self.db {
+            Db::Sqlite(_) => None,
+            Db::Postgres(client) => client.is_closed().then(|| {
+                format!(
+                    "the connection to the state database `{}` was lost",
+                    self.location
+                )
+            }),
+        }
     }
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StateError> {
-        Ok(migrate::current_version(&self.conn())?)
+        self.with(|conn| migrate::current_version(conn))
     }
 
-    /// The connection, for one statement or transaction at a time. A panic
-    /// in another thread while it held the connection leaves SQLite itself
-    /// consistent (an open transaction is rolled back when its handle
-    /// drops), so a poisoned mutex is simply taken over.
-    pub(super) fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `work` on the connection, one statement after another, each
+    /// committed on its own.
+    pub(super) fn with<R>(
+        &self,
+        work: impl FnOnce(&mut dyn Conn) -> Result<R, StateError>,
+    ) -> Result<R, StateError> {
+        match &self.db {
+            // A panic in another thread while it held the connection
+            // leaves SQLite itself consistent (an open transaction is
+            // rolled back when its handle drops), so a poisoned mutex is
+            // simply taken over.
+            Db::Sqlite(conn) => {
+                let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                work(&mut Counting(&mut Sqlite(&conn), &self.statements))
+            }
+            Db::Postgres(client) => work(&mut Counting(&mut client.lock(), &self.statements)),
+        }
+    }
+
+    /// How many statements this store (and its clones) has run: what an
+    /// operation costs the state database, the same count on both
+    /// backends.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Runs `work` in one write transaction: all of it or none.
+    pub(super) fn transaction<R>(
+        &self,
+        work: impl FnOnce(&mut dyn Conn) -> Result<R, StateError>,
+    ) -> Result<R, StateError> {
+        self.with(|conn| in_transaction(conn, work))
+    }
+}
+
+/// A connection that counts the statements it runs.
+struct Counting<'a>(&'a mut dyn Conn, &'a AtomicU64);
+
+impl Conn for Counting<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StateError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.execute(sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StateError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.query(sql, params)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StateError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.batch(sql)
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.0.dialect()
+    }
+}
+
+/// `work` between `BEGIN` and `COMMIT`, rolled back when it fails.
+pub(super) fn in_transaction<R>(
+    conn: &mut dyn Conn,
+    work: impl FnOnce(&mut dyn Conn) -> Result<R, StateError>,
+) -> Result<R, StateError> {
+    conn.batch(conn.dialect().begin())?;
+    match work(conn) {
+        Ok(value) => {
+            if let Err(error) = conn.batch("COMMIT") {
+                let _ = conn.batch("ROLLBACK");
+                return Err(error);
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            // A lost connection has rolled back already.
+            let _ = conn.batch("ROLLBACK");
+            Err(error)
+        }
     }
 }
 
@@ -162,9 +314,9 @@ fn create_whole(path: &Path) -> Result<(), StateError> {
         }
     };
     let built = (|| -> Result<(), StateError> {
-        let mut conn = rusqlite::Connection::open(&temp)?;
+        let conn = rusqlite::Connection::open(&temp)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-        migrate::migrate(&mut conn, path)?;
+        migrate::migrate(&mut Sqlite(&conn), &path.display().to_string())?;
         // Rollback journal while building: everything is in the one file
         // when it is linked into place.
         conn.close().map_err(|(_, error)| error)?;

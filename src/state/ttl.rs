@@ -1,7 +1,7 @@
 //! Deadlines of ephemeral environments (pull-request previews): when they
 //! should be destroyed.
 
-use rusqlite::{OptionalExtension, params};
+use super::db::{Row, values};
 
 use super::error::StateError;
 use super::store::Store;
@@ -29,40 +29,39 @@ impl Store {
         expires_at: Timestamp,
         set_by: &str,
     ) -> Result<(), StateError> {
-        self.conn().execute(
-            "INSERT INTO environment_ttls (project, environment, expires_at, set_by, set_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (project, environment) DO UPDATE SET \
-               expires_at = excluded.expires_at, set_by = excluded.set_by, \
-               set_at = excluded.set_at",
-            params![project, environment, expires_at.0, set_by, self.now().0],
-        )?;
+        let now = self.now().0;
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO environment_ttls (project, environment, expires_at, set_by, set_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (project, environment) DO UPDATE SET \
+                   expires_at = excluded.expires_at, set_by = excluded.set_by, \
+                   set_at = excluded.set_at",
+                values![project, environment, expires_at.0, set_by, now],
+            )
+        })?;
         Ok(())
     }
 
     /// Remove the deadline of an environment (made permanent, or
     /// destroyed). Returns whether there was one.
     pub fn clear_ttl(&self, project: &str, environment: &str) -> Result<bool, StateError> {
-        let removed = self.conn().execute(
-            "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
-            params![project, environment],
-        )?;
+        let removed = self.with(|conn| {
+            conn.execute(
+                "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
+                values![project, environment],
+            )
+        })?;
         Ok(removed > 0)
     }
 
     /// The deadline of an environment, if any.
     pub fn ttl(&self, project: &str, environment: &str) -> Result<Option<TtlEntry>, StateError> {
-        let entry = self
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM environment_ttls WHERE project = ?1 AND environment = ?2"
-                ),
-                params![project, environment],
-                read_row,
-            )
-            .optional()?;
-        Ok(entry)
+        let sql = format!(
+            "SELECT {COLUMNS} FROM environment_ttls WHERE project = ?1 AND environment = ?2"
+        );
+        let row = self.with(|conn| conn.query_opt(&sql, values![project, environment]))?;
+        row.map(|row| read_row(&row)).transpose()
     }
 
     /// Every deadline, soonest first.
@@ -76,25 +75,28 @@ impl Store {
     }
 
     fn select_ttls(&self, until: i64) -> Result<Vec<TtlEntry>, StateError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM environment_ttls WHERE expires_at <= ?1 \
-             ORDER BY expires_at, project, environment"
-        ))?;
-        let entries = statement
-            .query_map(params![until], read_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let sql = format!("SELECT {COLUMNS} FROM environment_ttls WHERE expires_at <= ?1");
+        let rows = self.with(|conn| conn.query(&sql, values![until]))?;
+        let mut entries = rows.iter().map(read_row).collect::<Result<Vec<_>, _>>()?;
+        // Sorted here: the backends' text collations differ.
+        entries.sort_by(|a, b| {
+            (a.expires_at, &a.project, &a.environment).cmp(&(
+                b.expires_at,
+                &b.project,
+                &b.environment,
+            ))
+        });
         Ok(entries)
     }
 }
 
 const COLUMNS: &str = "project, environment, expires_at, set_by";
 
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TtlEntry> {
+fn read_row(row: &Row) -> Result<TtlEntry, StateError> {
     Ok(TtlEntry {
-        project: row.get(0)?,
-        environment: row.get(1)?,
-        expires_at: Timestamp(row.get(2)?),
-        set_by: row.get(3)?,
+        project: row.text(0)?,
+        environment: row.text(1)?,
+        expires_at: Timestamp(row.int(2)?),
+        set_by: row.text(3)?,
     })
 }

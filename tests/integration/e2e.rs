@@ -315,7 +315,7 @@ async fn destroy_removes_only_what_mirage_owns() {
     assert!(
         again
             .stdout
-            .contains("Nothing to destroy: Mirage owns nothing in `production`."),
+            .contains("Nothing to destroy: Mirage owns nothing in `production` in this state (`"),
         "{}",
         again.stdout
     );

@@ -66,4 +66,5 @@ mod secrets_first;
 mod settings_docs;
 mod state;
 mod state_cli;
+mod state_team;
 mod watch;

@@ -57,10 +57,12 @@ async fn endpoint_is_honoured_by_apply_and_import() {
         .stdout_contains("Apply complete"))
     .await;
     // The project now exists on that emulator: a plan (from a fresh copy,
-    // with no state) has no changes, and an import adopts what is there.
+    // with no state) has no changes but says this state owns nothing
+    // there, and an import adopts what is there.
     run(quickstart()
         .args(["plan", ".", "--detailed-exitcode", "--endpoint", &url])
-        .stdout_contains("No changes."))
+        .stdout_contains("No changes to make from this state.")
+        .stdout_contains("Mirage owns nothing in `production` in this state"))
     .await;
     run(quickstart()
         .args(["import", ".", "--endpoint", &url])

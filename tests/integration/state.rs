@@ -1,14 +1,80 @@
-//! The state database through its public API, on real files: migrations,
-//! ownership, history, locks between two connections, TTLs, and that a
-//! redacted secret never reaches the file.
+//! The state database through its public API, on both backends: real
+//! SQLite files and a real PostgreSQL server (`support::postgres`; those
+//! tests skip, saying so, without one). Migrations, ownership, history,
+//! locks between two connections, TTLs, and that a redacted secret never
+//! reaches the database's bytes.
+
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use mirage::state::{
-    Actor, ApplyId, ApplyResult, HistoryFilter, LockError, NewApply, Origin, OwnedFilter, Resource,
-    ResourceKey, ResourceKind, SCHEMA_VERSION, StateError, Store, Timestamp,
+    Actor, ApplyId, ApplyResult, HistoryFilter, Location, LockError, NewApply, Origin, OwnedFilter,
+    Resource, ResourceKey, ResourceKind, SCHEMA_VERSION, StateError, Store, Timestamp,
 };
+
+/// One database of either backend; [`Db::open`] gives a new connection to
+/// it each time.
+enum Db {
+    Sqlite(tempfile::TempDir),
+    Postgres(String),
+}
+
+impl Db {
+    fn sqlite() -> Db {
+        Db::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// A new database on the shared test server, or `None` (skipping).
+    fn postgres() -> Option<Db> {
+        support::postgres().map(|server| Db::Postgres(server.database()))
+    }
+
+    fn location(&self) -> Location {
+        match self {
+            Db::Sqlite(dir) => Location::File(dir.path().join("state.db")),
+            Db::Postgres(url) => Location::parse(url),
+        }
+    }
+
+    fn open(&self) -> Store {
+        Store::connect(&self.location()).unwrap()
+    }
+}
+
+/// Runs each named test (a `fn(&Db)`) once on a SQLite file and once on
+/// PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&super::Db::sqlite()) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() {
+                if let Some(db) = super::Db::postgres() {
+                    super::$name(&db)
+                }
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    ownership_round_trips_and_answers_the_planners_questions,
+    ownership_is_shared_between_connections,
+    many_records_and_a_key_given_twice_are_recorded_at_once,
+    applies_are_recorded_with_who_when_plan_and_result,
+    a_second_connection_fails_at_once_while_the_lock_is_held,
+    a_waiting_acquire_gets_the_lock_when_the_holder_releases_it,
+    a_waiting_acquire_gives_up_after_its_timeout,
+    a_broken_lock_is_not_released_by_its_old_guard_and_the_break_is_recorded,
+    a_lock_is_stale_only_when_its_process_is_gone_from_this_host,
+    a_lock_whose_lease_ran_out_is_taken_over_and_its_guard_knows,
+    a_held_lock_outlives_its_lease_while_its_holder_renews_it,
+    ttls_are_set_moved_listed_and_expire,
+    a_state_is_copied_whole_and_a_non_empty_target_is_refused,
+);
 
 fn actor(user: &str) -> Actor {
     Actor {
@@ -74,6 +140,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "applies",
             "apply_environments",
             "environment_ttls",
+            "lock_breaks",
             "locks",
             "owned_resources",
             "schema_migrations"
@@ -119,7 +186,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_data() {
     }
     assert!(!tables(&path).contains(&"environment_ttls".to_owned()));
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let api = store
         .owned(&key(Some("production"), ResourceKind::Service, None, "api"))
         .unwrap()
@@ -158,7 +225,9 @@ fn a_database_from_a_newer_mirage_is_refused_untouched() {
     }
     let message = error.to_string();
     assert!(
-        message.contains("newer than the 2 this mirage knows"),
+        message.contains(&format!(
+            "newer than the {SCHEMA_VERSION} this mirage knows"
+        )),
         "{message}"
     );
     assert!(message.contains("state.db"), "{message}");
@@ -180,9 +249,8 @@ fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
 
 // ------------------------------------------------------------ ownership
 
-#[test]
-fn ownership_round_trips_and_answers_the_planners_questions() {
-    let store = Store::open_in_memory().unwrap();
+fn ownership_round_trips_and_answers_the_planners_questions(db: &Db) {
+    let store = db.open();
     let project = resource(
         key(None, ResourceKind::Project, None, "shop"),
         Some("prj-1"),
@@ -330,12 +398,9 @@ fn ownership_round_trips_and_answers_the_planners_questions() {
     );
 }
 
-#[test]
-fn ownership_is_shared_between_connections_to_one_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let writer = Store::open(&path).unwrap();
-    let reader = Store::open(&path).unwrap();
+fn ownership_is_shared_between_connections(db: &Db) {
+    let writer = db.open();
+    let reader = db.open();
     let api = resource(
         key(Some("production"), ResourceKind::Service, None, "api"),
         Some("svc-api"),
@@ -365,11 +430,45 @@ fn an_unknown_kind_in_the_file_is_an_error_not_a_panic() {
     );
 }
 
+fn many_records_and_a_key_given_twice_are_recorded_at_once(db: &Db) {
+    let store = db.open();
+    let mut records: Vec<Resource> = (0..300)
+        .map(|n| {
+            resource(
+                key(
+                    Some("production"),
+                    ResourceKind::Variable,
+                    Some("api"),
+                    &format!("VAR_{n:03}"),
+                ),
+                None,
+            )
+        })
+        .collect();
+    // The same key again, now with the id the first lacked.
+    let api = key(Some("production"), ResourceKind::Service, None, "api");
+    records.insert(0, resource(api.clone(), None));
+    records.push(resource(api.clone(), Some("svc-api")));
+    let before = store.statements();
+    store.record_all(&records).unwrap();
+    // In batches, not a statement per row (each is a round trip on
+    // PostgreSQL): BEGIN, 5 inserts, COMMIT.
+    assert_eq!(store.statements() - before, 7);
+    assert_eq!(
+        store
+            .owned_in_environment("shop", "production")
+            .unwrap()
+            .len(),
+        301
+    );
+    let recorded = store.owned(&api).unwrap().unwrap();
+    assert_eq!(recorded.railway_id.as_deref(), Some("svc-api"));
+}
+
 // ------------------------------------------------------------ history
 
-#[test]
-fn applies_are_recorded_with_who_when_plan_and_result() {
-    let store = Store::open_in_memory().unwrap();
+fn applies_are_recorded_with_who_when_plan_and_result(db: &Db) {
+    let store = db.open();
     let alice = actor("alice");
     let before = Timestamp::now();
     let plan = serde_json::json!({"version": 1, "changes": [{"op": "create", "service": "api"}]});
@@ -463,12 +562,9 @@ fn applies_are_recorded_with_who_when_plan_and_result() {
 
 // ------------------------------------------------------------ locks
 
-#[test]
-fn a_second_connection_fails_at_once_while_the_lock_is_held() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let first = Store::open(&path).unwrap();
-    let second = Store::open(&path).unwrap();
+fn a_second_connection_fails_at_once_while_the_lock_is_held(db: &Db) {
+    let first = db.open();
+    let second = db.open();
     let guard = first
         .acquire("shop", "production", &actor("alice"), None)
         .unwrap();
@@ -499,7 +595,7 @@ fn a_second_connection_fails_at_once_while_the_lock_is_held() {
     assert_eq!(
         help.as_deref(),
         Some(
-            "it runs on another machine: wait for it (`--lock-timeout SECONDS`), or if that apply is gone for good, `mirage state unlock production --force`"
+            "it runs on another machine: wait for it (`--lock-timeout SECONDS`); if that run is gone, its lock expires once its lease runs out, or break it now with `mirage state unlock production --force`"
         )
     );
     // Other environments and projects are independent.
@@ -531,12 +627,9 @@ fn a_second_connection_fails_at_once_while_the_lock_is_held() {
     assert_eq!(first.locks().unwrap(), []);
 }
 
-#[test]
-fn a_waiting_acquire_gets_the_lock_when_the_holder_releases_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let first = Store::open(&path).unwrap();
-    let second = Store::open(&path).unwrap();
+fn a_waiting_acquire_gets_the_lock_when_the_holder_releases_it(db: &Db) {
+    let first = db.open();
+    let second = db.open();
     let guard = first
         .acquire("shop", "production", &actor("alice"), None)
         .unwrap();
@@ -556,12 +649,9 @@ fn a_waiting_acquire_gets_the_lock_when_the_holder_releases_it() {
     releaser.join().unwrap();
 }
 
-#[test]
-fn a_waiting_acquire_gives_up_after_its_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.db");
-    let first = Store::open(&path).unwrap();
-    let second = Store::open(&path).unwrap();
+fn a_waiting_acquire_gives_up_after_its_timeout(db: &Db) {
+    let first = db.open();
+    let second = db.open();
     let _guard = first
         .acquire("shop", "production", &actor("alice"), None)
         .unwrap();
@@ -579,15 +669,33 @@ fn a_waiting_acquire_gives_up_after_its_timeout() {
     assert!(matches!(error, LockError::Held { .. }), "{error:?}");
 }
 
-#[test]
-fn a_broken_lock_is_not_released_by_its_old_guard() {
-    let store = Store::open_in_memory().unwrap();
+fn a_broken_lock_is_not_released_by_its_old_guard_and_the_break_is_recorded(db: &Db) {
+    let store = db.open();
     let old = store
         .acquire("shop", "production", &actor("alice"), None)
         .unwrap();
-    let broken = store.break_lock("shop", "production").unwrap().unwrap();
+    let broken = store
+        .break_lock("shop", "production", &actor("carol"), "--force")
+        .unwrap()
+        .unwrap();
     assert_eq!(broken.holder, actor("alice"));
-    assert_eq!(store.break_lock("shop", "production").unwrap(), None);
+    assert_eq!(
+        store
+            .break_lock("shop", "production", &actor("carol"), "--force")
+            .unwrap(),
+        None
+    );
+    // Audited: who broke whose lock, and why.
+    let breaks = store.lock_breaks().unwrap();
+    assert_eq!(breaks.len(), 1);
+    assert_eq!(
+        (
+            breaks[0].holder.as_str(),
+            breaks[0].broken_by.as_str(),
+            breaks[0].reason.as_str()
+        ),
+        ("alice@laptop", "carol@laptop", "--force")
+    );
     let new = store
         .acquire("shop", "production", &actor("bob"), None)
         .unwrap();
@@ -606,9 +714,8 @@ fn a_broken_lock_is_not_released_by_its_old_guard() {
     assert_eq!(store.lock_info("shop", "production").unwrap(), None);
 }
 
-#[test]
-fn a_lock_is_stale_only_when_its_process_is_gone_from_this_host() {
-    let store = Store::open_in_memory().unwrap();
+fn a_lock_is_stale_only_when_its_process_is_gone_from_this_host(db: &Db) {
+    let store = db.open();
     let mut here = Actor::current();
     let alive = store.acquire("shop", "production", &here, None).unwrap();
     assert!(!alive.info().is_stale());
@@ -627,9 +734,8 @@ fn a_lock_is_stale_only_when_its_process_is_gone_from_this_host() {
 
 // ------------------------------------------------------------ TTLs
 
-#[test]
-fn ttls_are_set_moved_listed_and_expire() {
-    let store = Store::open_in_memory().unwrap();
+fn ttls_are_set_moved_listed_and_expire(db: &Db) {
+    let store = db.open();
     let now = Timestamp(1_795_797_602);
     store
         .set_ttl("shop", "pr-1", Timestamp(now.0 - 60), "ci@runner")
@@ -781,4 +887,404 @@ fn many_openers_of_a_new_file_never_see_it_empty() {
             .collect();
         assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     }
+}
+
+// ------------------------------------------------------------ leases
+
+/// The child of [`a_lock_whose_lease_ran_out_is_taken_over_and_its_guard_knows`]:
+/// with `MIRAGE_TEST_HOLD_LOCK` set to a location, takes the lock of
+/// `shop/production` as a holder on another machine, says `LOCK-HELD`, and
+/// waits to be killed. Without it, does nothing.
+#[test]
+fn lease_holder_child() {
+    let Ok(location) = std::env::var("MIRAGE_TEST_HOLD_LOCK") else {
+        return;
+    };
+    let store = Store::connect(&Location::parse(&location))
+        .unwrap()
+        .with_lease(Duration::from_secs(2));
+    let elsewhere = Actor {
+        user: "ci".into(),
+        host: "runner-that-dies".into(),
+        pid: std::process::id(),
+    };
+    let _guard = store
+        .acquire("shop", "production", &elsewhere, None)
+        .unwrap();
+    println!("\nLOCK-HELD");
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+fn a_lock_whose_lease_ran_out_is_taken_over_and_its_guard_knows(db: &Db) {
+    // A real holder in another process, on "another machine" (so its
+    // pid cannot be checked), killed with SIGKILL: only its lease ends it.
+    let location = match db.location() {
+        Location::File(path) => path.display().to_string(),
+        Location::Postgres { url, .. } => url,
+    };
+    db.open(); // migrated before the child races for it
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "state::lease_holder_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("MIRAGE_TEST_HOLD_LOCK", &location)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    assert!(
+        lines.any(|line| line.is_ok_and(|l| l.contains("LOCK-HELD"))),
+        "the child took the lock"
+    );
+    // Renewed while it runs: still held after more than a lease.
+    std::thread::sleep(Duration::from_millis(2500));
+    let store = db.open().with_lease(Duration::from_secs(2));
+    let error = store
+        .acquire("shop", "production", &actor("bob"), None)
+        .unwrap_err();
+    assert!(matches!(error, LockError::Held { .. }), "{error:?}");
+    assert!(
+        !store
+            .lock_info("shop", "production")
+            .unwrap()
+            .unwrap()
+            .expired
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let killed = Instant::now();
+    let guard = store
+        .acquire(
+            "shop",
+            "production",
+            &actor("bob"),
+            Some(Duration::from_secs(20)),
+        )
+        .unwrap();
+    let waited = killed.elapsed();
+    let previous = guard.took_over().expect("it says whose lock it took over");
+    assert_eq!(previous.holder.host, "runner-that-dies");
+    assert!(previous.expired);
+    // Not before the lease (2 s, less the part of it the child had
+    // already used since its last renewal) and not much after.
+    assert!(waited <= Duration::from_secs(10), "{waited:?}");
+    let breaks = store.lock_breaks().unwrap();
+    assert_eq!(breaks[0].reason, "taken over: its lease ran out");
+    assert_eq!(breaks[0].broken_by, "bob@laptop");
+    guard.check().unwrap();
+
+    // A guard whose lock was broken knows it, and says so.
+    store
+        .break_lock("shop", "production", &actor("carol"), "--force")
+        .unwrap();
+    let error = guard.check().unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("the lock of environment `production` was lost"),
+        "{error}"
+    );
+    assert_eq!(
+        miette::Diagnostic::code(&error)
+            .map(|c| c.to_string())
+            .as_deref(),
+        Some("mirage::state::lock_lost")
+    );
+}
+
+fn a_held_lock_outlives_its_lease_while_its_holder_renews_it(db: &Db) {
+    let holder = db.open().with_lease(Duration::from_millis(600));
+    let other = db.open();
+    let guard = holder
+        .acquire("shop", "production", &actor("alice"), None)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    let info = other.lock_info("shop", "production").unwrap().unwrap();
+    assert!(!info.expired, "renewed by its heartbeat");
+    assert!(
+        other
+            .acquire("shop", "production", &actor("bob"), None)
+            .is_err()
+    );
+    guard.check().unwrap();
+    guard.release().unwrap();
+    assert_eq!(other.lock_info("shop", "production").unwrap(), None);
+}
+
+// ------------------------------------------------------------ migrate
+
+fn a_state_is_copied_whole_and_a_non_empty_target_is_refused(db: &Db) {
+    let source = db.open();
+    let api = resource(
+        key(Some("production"), ResourceKind::Service, None, "api"),
+        Some("svc-api"),
+    );
+    source.record(&api).unwrap();
+    let plan = serde_json::json!({"version": 1});
+    for _ in 0..3 {
+        let id = source
+            .begin_apply(&NewApply {
+                project: "shop",
+                environments: &["production".into(), "staging".into()],
+                actor: &actor("alice"),
+                plan: &plan,
+            })
+            .unwrap();
+        source
+            .finish_apply(id, ApplyResult::Succeeded, "1 created")
+            .unwrap();
+    }
+    source
+        .set_ttl("shop", "pr-1", Timestamp(99), "ci@runner")
+        .unwrap();
+    // Into the other backend (another file when there is no server).
+    let target_db = match db {
+        Db::Sqlite(_) => Db::postgres().unwrap_or_else(Db::sqlite),
+        Db::Postgres(_) => Db::sqlite(),
+    };
+    let target = target_db.open();
+    assert!(target.is_empty().unwrap());
+    let copied = source.copy_to(&target, false).unwrap();
+    assert_eq!((copied.owned, copied.applies, copied.ttls), (1, 3, 1));
+    assert_eq!(target.owned_by_railway_id("svc-api").unwrap(), Some(api));
+    let history = target.history(&HistoryFilter::default()).unwrap();
+    assert_eq!(history, source.history(&HistoryFilter::default()).unwrap());
+    assert_eq!(history[0].environments, ["production", "staging"]);
+    assert_eq!(target.ttls().unwrap(), source.ttls().unwrap());
+    // Numbers go on after the copied ones.
+    let next = target
+        .begin_apply(&NewApply {
+            project: "shop",
+            environments: &[],
+            actor: &actor("bob"),
+            plan: &plan,
+        })
+        .unwrap();
+    assert_eq!(next, ApplyId(history[0].id.0 + 1));
+    // A second copy would overwrite: refused, then forced.
+    let error = source.copy_to(&target, false).unwrap_err();
+    assert_eq!(
+        miette::Diagnostic::code(&error)
+            .map(|c| c.to_string())
+            .as_deref(),
+        Some("mirage::state::migrate_refused")
+    );
+    assert_eq!(target.history(&HistoryFilter::default()).unwrap().len(), 4);
+    source.copy_to(&target, true).unwrap();
+    assert_eq!(target.history(&HistoryFilter::default()).unwrap().len(), 3);
+    // A source a run is using is refused.
+    let _lock = source
+        .acquire("shop", "production", &actor("alice"), None)
+        .unwrap();
+    assert!(source.copy_to(&target, true).is_err());
+}
+
+// ------------------------------------------------------------ PostgreSQL only
+
+#[test]
+fn postgres_a_database_from_a_newer_mirage_is_refused_untouched() {
+    let Some(server) = support::postgres() else {
+        return;
+    };
+    let url = server.database();
+    drop(Store::connect(&Location::parse(&url)).unwrap());
+    let db = url.rsplit('/').next().unwrap();
+    server.sql(
+        db,
+        &format!(
+            "INSERT INTO schema_migrations VALUES ({}, 'from the future', 0)",
+            SCHEMA_VERSION + 7
+        ),
+    );
+    let error = Store::connect(&Location::parse(&url)).unwrap_err();
+    assert!(
+        matches!(&error, StateError::NewerSchema { found, .. } if *found == SCHEMA_VERSION + 7),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(db), "{error}");
+}
+
+#[test]
+fn postgres_many_openers_of_a_new_database_migrate_it_once() {
+    let Some(server) = support::postgres() else {
+        return;
+    };
+    let url = server.database();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let openers: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                Store::connect(&Location::parse(&url)).map(|s| s.schema_version().unwrap())
+            })
+        })
+        .collect();
+    for opener in openers {
+        assert_eq!(opener.join().unwrap().unwrap(), SCHEMA_VERSION);
+    }
+    let db = url.rsplit('/').next().unwrap();
+    assert_eq!(
+        server
+            .sql(db, "SELECT COUNT(*) FROM schema_migrations")
+            .trim(),
+        SCHEMA_VERSION.to_string()
+    );
+}
+
+#[test]
+fn postgres_an_unreachable_server_is_an_error_that_shows_no_password() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let location = Location::parse(&format!(
+        "postgres://mirage:hunter2-SECRET@127.0.0.1:{port}/state"
+    ));
+    let error = Store::connect(&location).unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        error.to_string().starts_with(&format!(
+            "cannot connect to the state database `postgres://mirage@127.0.0.1:{port}/state`"
+        )),
+        "{error}"
+    );
+    assert_eq!(
+        miette::Diagnostic::code(&error)
+            .map(|c| c.to_string())
+            .as_deref(),
+        Some("mirage::state::connect")
+    );
+}
+
+#[test]
+fn postgres_a_cut_connection_stops_writes_and_the_lock_knows() {
+    let Some(server) = support::postgres() else {
+        return;
+    };
+    let url = server.database();
+    let store = Store::connect(&Location::parse(&url)).unwrap();
+    let guard = store
+        .acquire("shop", "production", &actor("alice"), None)
+        .unwrap();
+    // The server ends every other session on this database (what a
+    // failover or a dropped network looks like to the client).
+    let db = url.rsplit('/').next().unwrap();
+    server.sql(
+        "postgres",
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let error = store
+        .record(&resource(
+            key(Some("production"), ResourceKind::Service, None, "api"),
+            None,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        miette::Diagnostic::code(&error)
+            .map(|c| c.to_string())
+            .as_deref(),
+        Some("mirage::state::connection_lost"),
+        "{error}"
+    );
+    let error = guard.check().unwrap_err();
+    assert!(matches!(error, StateError::LockLost { .. }), "{error:?}");
+}
+
+#[test]
+fn postgres_a_redacted_secret_never_reaches_the_database_files() {
+    let Some(server) = support::postgres() else {
+        return;
+    };
+    let Some(data_dir) = server.data_dir.clone() else {
+        eprintln!(
+            "skipping: the server's files are not on this machine (MIRAGE_TEST_POSTGRES_URL)"
+        );
+        return;
+    };
+    let url = server.database();
+    let store = Store::connect(&Location::parse(&url)).unwrap();
+    let secret = "sk_live_MIRAGE_PG_SECRET_MARKER_7d3e91";
+    write_redacted_history(&store, secret);
+    // Everything on disk: tables, indexes, the write-ahead log, after a
+    // checkpoint wrote the pages out.
+    server.sql("postgres", "CHECKPOINT");
+    let grep = |needle: &str| -> bool {
+        fn walk(dir: &Path, needle: &[u8]) -> bool {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|entry| {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        walk(&path, needle)
+                    } else {
+                        std::fs::read(&path)
+                            .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                            .unwrap_or(false)
+                    }
+                })
+        }
+        walk(&data_dir, needle.as_bytes())
+    };
+    // The control: what was stored is found, so the grep can find things.
+    assert!(grep("STRIPE_KEY_PG_MARKER"));
+    assert!(!grep(secret));
+}
+
+/// Writes, through every part of the API that stores text, what a caller
+/// has after redacting `secret`.
+fn write_redacted_history(store: &Store, secret: &str) {
+    let redact = |value: &str| {
+        if value == secret {
+            "(sensitive)"
+        } else {
+            value
+        }
+        .to_owned()
+    };
+    let plan = serde_json::json!({
+        "version": 1,
+        "environments": [{"name": "production", "services": [{"name": "api", "variables": [
+            {"name": "STRIPE_KEY_PG_MARKER", "old": null, "new": redact(secret), "sensitive": true}
+        ]}]}]
+    });
+    let id = store
+        .begin_apply(&NewApply {
+            project: "shop",
+            environments: &["production".into()],
+            actor: &actor("alice"),
+            plan: &plan,
+        })
+        .unwrap();
+    store
+        .record(&resource(
+            key(
+                Some("production"),
+                ResourceKind::Variable,
+                Some("api"),
+                "STRIPE_KEY_PG_MARKER",
+            ),
+            None,
+        ))
+        .unwrap();
+    store
+        .finish_apply(id, ApplyResult::Succeeded, "1 variable set on `api`")
+        .unwrap();
+    let _lock = store
+        .acquire("shop", "production", &actor("alice"), None)
+        .unwrap();
+    store
+        .set_ttl("shop", "production", Timestamp(1), "alice@laptop")
+        .unwrap();
 }

@@ -327,7 +327,10 @@ fn a_newer_database_is_refused_by_the_cli_with_help() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("has schema version 99, newer than the 2 this mirage knows"),
+        stderr.contains(&format!(
+            "has schema version 99, newer than the {} this mirage knows",
+            mirage::state::SCHEMA_VERSION
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("help: upgrade mirage"), "{stderr}");

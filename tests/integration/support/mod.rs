@@ -7,6 +7,7 @@ mod cli;
 mod emulator;
 mod golden;
 mod live;
+mod postgres;
 mod program;
 mod world;
 
@@ -14,5 +15,6 @@ pub use cli::*;
 pub use emulator::*;
 pub use golden::*;
 pub use live::*;
+pub use postgres::*;
 pub use program::*;
 pub use world::*;
