@@ -6,6 +6,8 @@
 //! provenance). The [`railway`] client reads actual state; the [`emulator`]
 //! is a local Railway speaking the same GraphQL API.
 
+#![warn(missing_docs)]
+
 pub mod apply;
 pub mod auth;
 pub mod cli;

@@ -272,31 +272,57 @@ impl Client {
 /// The IDs of a seeded world.
 #[derive(Debug, Clone, Default)]
 pub struct World {
+    /// The `conformance` project.
     pub project: String,
+    /// Its default environment (`baseEnvironmentId`).
     pub production: String,
+    /// A fork of `production`, with a staged change.
     pub staging: String,
+    /// The `web` service (image `nginx`).
     pub web: String,
+    /// The `db` service (image `postgres`), with a volume and a TCP proxy.
     pub db: String,
+    /// The `api` service (repo `acme/api`).
     pub api: String,
+    /// A deployment of `web`.
     pub deployment: String,
+    /// The service domain of `web`.
     pub service_domain: String,
+    /// The custom domain of `web` (`www.conformance.example`).
     pub custom_domain: String,
+    /// The TCP proxy of `db` (port 5432).
     pub tcp_proxy: String,
+    /// The volume of `db`.
     pub volume: String,
+    /// That volume's instance in `production`.
     pub volume_instance: String,
+    /// The `files` bucket.
     pub bucket: String,
+    /// A sandbox.
     pub sandbox: String,
+    /// The `base` checkpoint of the sandbox.
     pub checkpoint: String,
+    /// A sandbox template build.
     pub template_build: String,
+    /// The `helper` cloud agent.
     pub cloud_agent: String,
+    /// The `laptop` SSH key.
     pub ssh_key: String,
+    /// A template generated from the project.
     pub template: String,
+    /// The `nightly` backup of the volume instance.
     pub backup: String,
+    /// The workflow that took the backup.
     pub workflow: String,
+    /// The `ci` project token's text (not an ID).
     pub project_token: String,
+    /// The public ID of `production`'s private network.
     pub private_network: String,
+    /// The public ID of `web`'s private network endpoint.
     pub private_endpoint: String,
+    /// An apply of an empty change set.
     pub change_set_apply: String,
+    /// The `configEtag` of `production` once everything is seeded.
     pub config_etag: String,
 }
 

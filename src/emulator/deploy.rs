@@ -28,13 +28,21 @@ pub fn outcome_for(build_command: Option<&str>, start_command: Option<&str>) -> 
 /// states").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// The first phase, before the build starts.
     Initializing,
+    /// The build is running.
     Building,
+    /// The container is starting.
     Deploying,
+    /// It runs.
     Success,
+    /// The build failed.
     Failed,
+    /// The container exited.
     Crashed,
+    /// A newer deployment succeeded; this one is being taken down.
     Removing,
+    /// It was superseded, stopped or removed.
     Removed,
 }
 
@@ -105,7 +113,9 @@ pub fn status(st: &State, d: &DeploymentRec, now: i64) -> (Status, i64) {
 pub struct LogLine {
     /// Epoch milliseconds.
     pub at: i64,
+    /// The text of the line.
     pub message: String,
+    /// `info`, or `error` for the line that reports a failure.
     pub severity: &'static str,
     /// Attributes beside `level` (structured logs), as Railway's log
     /// explorer and `@attr:value` filters see them.

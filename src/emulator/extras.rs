@@ -19,13 +19,22 @@ use super::state::{State, derived_id, service_config, slug};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Extras {
+    /// Buckets by ID.
     pub buckets: BTreeMap<String, BucketRec>,
+    /// Sandboxes by ID, destroyed ones included.
     pub sandboxes: BTreeMap<String, SandboxRec>,
+    /// Sandbox checkpoints by ID.
     pub checkpoints: BTreeMap<String, CheckpointRec>,
+    /// Sandbox template builds by ID.
     pub template_builds: BTreeMap<String, TemplateBuildRec>,
+    /// Cloud agents by ID.
     pub cloud_agents: BTreeMap<String, CloudAgentRec>,
+    /// SSH public keys of the local account by ID.
     pub ssh_keys: BTreeMap<String, SshKeyRec>,
+    /// Templates generated from projects (`templateGenerate`) by ID; the
+    /// built-in ones are not stored ([`builtin_templates`]).
     pub templates: BTreeMap<String, TemplateRec>,
+    /// Volume instance backups by ID.
     pub backups: BTreeMap<String, BackupRec>,
     /// Backup schedule kinds by volume instance ID.
     pub backup_schedules: BTreeMap<String, Vec<String>>,
@@ -35,7 +44,9 @@ pub struct Extras {
     pub egress: BTreeMap<String, Vec<String>>,
     /// HA Postgres clusters by `environmentId/rootServiceId`.
     pub ha_clusters: BTreeMap<String, HaClusterRec>,
+    /// Background workflows by ID.
     pub workflows: BTreeMap<String, WorkflowRec>,
+    /// Change-set applies (`environmentApplyChangeSet`) by ID.
     pub change_sets: BTreeMap<String, ChangeSetApplyRec>,
     /// How many times each bucket's credentials were reset.
     pub bucket_credential_resets: BTreeMap<String, u32>,
@@ -47,104 +58,167 @@ pub struct Extras {
 /// A bucket (project-wide; its instances live in the configs' `buckets`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BucketRec {
+    /// The bucket ID.
     pub id: String,
+    /// The project it belongs to.
     pub project_id: String,
+    /// Its name, unique in the project.
     pub name: String,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// Creation order, from [`State::next_seq`](super::state::State::next_seq).
     pub seq: u64,
 }
 
 /// A sandbox of an environment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SandboxRec {
+    /// The sandbox ID.
     pub id: String,
+    /// The environment it runs in.
     pub environment_id: String,
+    /// The region it runs in.
     pub region: String,
+    /// Minutes of inactivity before it stops (30 unless given).
     pub idle_timeout_minutes: Option<i32>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// When it was destroyed, in epoch milliseconds; `None` while it lives.
     pub destroyed_at: Option<i64>,
+    /// Creation order, from [`State::next_seq`](super::state::State::next_seq).
     pub seq: u64,
 }
 
 /// A sandbox checkpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckpointRec {
+    /// The checkpoint ID.
     pub id: String,
+    /// The environment of its sandbox.
     pub environment_id: String,
+    /// The sandbox it was taken of.
     pub sandbox_id: String,
+    /// Its name, unique in the environment.
     pub key: String,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
 }
 
 /// A sandbox template build.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateBuildRec {
+    /// The build ID.
     pub id: String,
+    /// The environment it builds for.
     pub environment_id: String,
+    /// When it started, in epoch milliseconds.
     pub created_at: i64,
+    /// How long it builds, in milliseconds: the deployment phase length
+    /// in force when it started.
     pub step_ms: u64,
 }
 
 /// A cloud agent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CloudAgentRec {
+    /// The agent ID.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// The project of its environment.
     pub project_id: String,
+    /// The environment it runs in.
     pub environment_id: String,
+    /// Whether it was put to sleep (it reads as not running).
     pub sleeping: bool,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
 }
 
 /// An SSH public key of the local account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SshKeyRec {
+    /// The key ID.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// The public key as given (`ssh-ed25519 AAAA… comment`).
     pub public_key: String,
+    /// A stand-in fingerprint, unique per key body: `SHA256:` followed by
+    /// FNV-1a hashes, not a real SHA-256.
     pub fingerprint: String,
+    /// The workspace it was added to, if any.
     pub workspace_id: Option<String>,
+    /// Creation order, from [`State::next_seq`](super::state::State::next_seq).
     pub seq: u64,
 }
 
 /// A template (the built-in catalogue, or one generated from a project).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TemplateRec {
+    /// The template ID.
     pub id: String,
+    /// Its short code (`postgres`, `redis`; random for a generated one),
+    /// by which the `template` query and template searches find it.
     pub code: String,
+    /// Its name.
     pub name: String,
+    /// Its description.
     pub description: Option<String>,
+    /// Its marketplace category.
     pub category: Option<String>,
+    /// Its README, in Markdown.
     pub readme: Option<String>,
+    /// The image shown for it.
     pub image: Option<String>,
+    /// The project it was generated from or demonstrates.
     pub demo_project_id: Option<String>,
     /// `PUBLISHED`, `UNPUBLISHED` or `HIDDEN`.
     pub status: String,
+    /// The workspace that owns it; `None` for the built-in ones.
     pub workspace_id: Option<String>,
+    /// The services it deploys, as `serializedConfig` JSON
+    /// (`{"services": {<templateServiceId>: {name, source, variables}}}`).
     pub serialized_config: Value,
+    /// Creation order, from [`State::next_seq`](super::state::State::next_seq).
+    /// 0 for the built-in ones.
     pub seq: u64,
 }
 
 /// A volume instance backup.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackupRec {
+    /// The backup ID.
     pub id: String,
+    /// The volume instance it was taken of.
     pub volume_instance_id: String,
+    /// Its name, if given.
     pub name: Option<String>,
+    /// The size of the volume instance when it was taken, in megabytes.
     pub size_mb: i32,
+    /// The backup schedule that took it; `None` for a manual backup.
     pub schedule_id: Option<String>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// When it expires, in epoch milliseconds; `None` once locked.
     pub expires_at: Option<i64>,
+    /// Creation order, from [`State::next_seq`](super::state::State::next_seq).
     pub seq: u64,
 }
 
 /// Edge (CDN / WAF) settings of a service instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EdgeRec {
+    /// The edge config ID, derived from the service instance.
     pub id: String,
+    /// Whether the CDN is on.
     pub enabled: bool,
+    /// The caching settings, as `EdgeConfig.caching` JSON
+    /// ([`default_caching`] to start with).
     pub caching: Value,
+    /// How many cache purges there have been while the CDN was on.
     pub purge_epoch: i32,
+    /// How many purges there have been by scope (`ALL`, `HTML`).
     pub purge_epoch_by_kind: BTreeMap<String, i32>,
     /// Unix seconds until which "under attack" mode is on.
     pub under_attack_until: Option<i64>,
@@ -153,32 +227,50 @@ pub struct EdgeRec {
 /// An HA Postgres cluster with point-in-time recovery.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HaClusterRec {
+    /// The workflow of the latest enable or disable.
     pub workflow_id: String,
+    /// Whether the latest workflow enables (rather than disables)
+    /// point-in-time recovery.
     pub enabled: bool,
+    /// When the latest workflow started, in epoch milliseconds.
     pub started_at: i64,
+    /// Whether the latest workflow was cancelled.
     pub cancelled: bool,
 }
 
 /// A background workflow (template deploys, backups, restores).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkflowRec {
+    /// The workflow ID.
     pub id: String,
+    /// When it started, in epoch milliseconds.
     pub created_at: i64,
+    /// How long it runs, in milliseconds: the deployment phase length in
+    /// force when it started.
     pub step_ms: u64,
+    /// The error it ends with, if it fails.
     pub error: Option<String>,
 }
 
 /// The result of one `environmentApplyChangeSet`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChangeSetApplyRec {
+    /// The apply ID.
     pub id: String,
+    /// The environment the change set was applied to.
     pub environment_id: String,
     /// The final status (`applied`, `partially_applied`, `failed`, `staged`).
     pub status: String,
+    /// The patch the changes were staged as, when the apply staged them.
     pub staged_patch_id: Option<String>,
+    /// The first deployment the apply started, if any.
     pub deployment_id: Option<String>,
+    /// The diagnostics of the apply, as a JSON array of
+    /// `{severity, path, message}`.
     pub diagnostics: Value,
+    /// What became of each change, in the change set's order.
     pub changes: Vec<ChangeResult>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
     /// While the clock is before this, the apply reads as `applying`.
     pub done_at: i64,
@@ -187,10 +279,15 @@ pub struct ChangeSetApplyRec {
 /// One change of an apply and how it went.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChangeResult {
+    /// The change's `kind` (`variable.set`, `resource.create`, …).
     pub kind: String,
+    /// The change's `path`, as the change set gave it.
     pub path: Option<String>,
+    /// The change's `summary`, as the change set gave it.
     pub summary: Option<String>,
+    /// How it went: `applied`, `skipped` or `failed`.
     pub status: String,
+    /// What the change produced (`{"id": …}` of a created resource).
     pub outputs: Option<Value>,
 }
 
@@ -581,7 +678,7 @@ pub fn schedule_kind(kind: &str) -> (&'static str, &'static str, i32) {
 // ------------------------------------------------------------ templates
 
 /// The templates every emulator knows (a tiny stand-in for Railway's
-/// marketplace), added to the state on first use.
+/// marketplace), made afresh on each lookup and never stored in the state.
 pub fn builtin_templates() -> Vec<TemplateRec> {
     let make = |code: &str, name: &str, image: &str, description: &str, vars: Value| TemplateRec {
         id: derived_id(&["template", code]),

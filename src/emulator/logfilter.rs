@@ -16,10 +16,13 @@
 
 /// One log line as the filter sees it.
 pub struct Line<'a> {
+    /// The message text, which words and phrases search.
     pub message: &'a str,
     /// `(key, value)` attributes, `level` among them.
     pub attributes: &'a [(String, String)],
+    /// The service that wrote it, which `@service:<id>` tests.
     pub service_id: Option<&'a str>,
+    /// The deployment instance that wrote it, which `replica:<id>` tests.
     pub replica_id: Option<&'a str>,
 }
 
@@ -28,26 +31,42 @@ pub struct Line<'a> {
 pub enum Filter {
     /// Matches every line (an empty filter).
     All,
+    /// `word` or `"a phrase"`: the message contains it, ignoring case.
     Text(String),
+    /// `@key:value` or `@key[index]:value`: an attribute passes a test
+    /// (`@service:` tests the line's service instead).
     Attr {
+        /// The attribute's name.
         key: String,
+        /// The array element to test, for attributes holding JSON arrays.
         index: Option<usize>,
+        /// How the value is compared.
         test: Test,
     },
+    /// `replica:<id>`: the line's deployment instance is this one.
     Replica(String),
+    /// `-term`: the inner filter does not match.
     Not(Box<Filter>),
+    /// `a AND b` (or `a b`): both match.
     And(Box<Filter>, Box<Filter>),
+    /// `a OR b`: either matches.
     Or(Box<Filter>, Box<Filter>),
 }
 
 /// How an attribute's value is compared.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Test {
+    /// `value`: equal, ignoring ASCII case.
     Eq(String),
+    /// `>n`: a number greater than `n`.
     Gt(f64),
+    /// `>=n`: a number at least `n`.
     Ge(f64),
+    /// `<n`: a number less than `n`.
     Lt(f64),
+    /// `<=n`: a number at most `n`.
     Le(f64),
+    /// `lo..hi`: a number from `lo` to `hi`, both included.
     Range(f64, f64),
 }
 

@@ -39,11 +39,17 @@ fn not_found(what: &str) -> ApiError {
 /// Fields of `projectCreate`.
 #[derive(Debug, Default)]
 pub struct NewProject {
+    /// Its name; a generated `adjective-noun` one when absent or blank.
     pub name: Option<String>,
+    /// Its description.
     pub description: Option<String>,
+    /// The workspace to create it in.
     pub workspace_id: Option<String>,
+    /// The name of its first environment (`production` by default).
     pub default_environment_name: Option<String>,
+    /// Whether it is public (no by default).
     pub is_public: Option<bool>,
+    /// Whether pull requests get their own environments (no by default).
     pub pr_deploys: Option<bool>,
 }
 
@@ -165,11 +171,17 @@ fn insert_environment(
 /// Fields of `environmentCreate`.
 #[derive(Debug, Default)]
 pub struct NewEnvironment {
+    /// The project to create it in.
     pub project_id: String,
+    /// Its name, unique in the project.
     pub name: String,
+    /// The environment to clone; the new one is then a fork of it.
     pub source_environment_id: Option<String>,
+    /// Whether it is ephemeral.
     pub ephemeral: bool,
+    /// Stage the cloned config instead of committing it.
     pub stage_initial_changes: bool,
+    /// Commit the cloned config without deploying its services.
     pub skip_initial_deploys: bool,
 }
 
@@ -322,15 +334,27 @@ pub fn rename_environment(
 /// Fields of `serviceCreate`.
 #[derive(Debug, Default)]
 pub struct NewService {
+    /// The project to create it in.
     pub project_id: String,
+    /// Its name; taken from the image or repo, or generated, when absent
+    /// or blank.
     pub name: Option<String>,
+    /// The environment to create it in: only that one when it is a fork,
+    /// every non-fork environment otherwise (also when absent).
     pub environment_id: Option<String>,
+    /// The image to run (`source.image`).
     pub image: Option<String>,
+    /// The GitHub repo to build (`source.repo`, `owner/name`).
     pub repo: Option<String>,
+    /// The repo branch to build (`source.branch`); ignored without `repo`.
     pub branch: Option<String>,
+    /// Its variables by name; `null` values are left out.
     pub variables: Map<String, Value>,
+    /// Its icon.
     pub icon: Option<String>,
+    /// The template it comes from.
     pub template_id: Option<String>,
+    /// The service of the template's `serializedConfig` it comes from.
     pub template_service_id: Option<String>,
 }
 

@@ -43,59 +43,95 @@ pub struct State {
 /// A project.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectRec {
+    /// The project ID.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// Its description.
     pub description: Option<String>,
+    /// The workspace it was created in, if one was given.
     pub workspace_id: Option<String>,
+    /// Whether it is public (`isPublic`).
     pub is_public: bool,
+    /// Whether pull requests get their own environments (`prDeploys`).
     pub pr_deploys: bool,
+    /// Its default environment, created with it.
     pub base_environment_id: Option<String>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// When it last changed, in epoch milliseconds.
     pub updated_at: i64,
+    /// When it was scheduled for deletion (`projectScheduleDelete`), in
+    /// epoch milliseconds.
     pub deleted_at: Option<i64>,
+    /// Creation order, from [`State::next_seq`].
     pub seq: u64,
 }
 
 /// An environment with its config and staged patch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnvironmentRec {
+    /// The environment ID.
     pub id: String,
+    /// The project it belongs to.
     pub project_id: String,
+    /// Its name, unique in the project.
     pub name: String,
+    /// Whether it was created ephemeral (`ephemeral: true`).
     pub is_ephemeral: bool,
+    /// The environment it was cloned from; set means it is a fork
+    /// ([`State::is_fork`]).
     pub source_environment_id: Option<String>,
     /// The committed `EnvironmentConfig`.
     pub config: Config,
     /// The staged patch, when someone staged changes.
     pub staged: Option<PatchRec>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// When it or its config last changed, in epoch milliseconds.
     pub updated_at: i64,
+    /// Creation order, from [`State::next_seq`].
     pub seq: u64,
 }
 
 /// A service (project-wide; its settings live in each environment's config).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceRec {
+    /// The service ID.
     pub id: String,
+    /// The project it belongs to.
     pub project_id: String,
+    /// Its name, unique in the project.
     pub name: String,
+    /// Its icon, if one was set.
     pub icon: Option<String>,
+    /// The template it was created from (`serviceCreate`'s `templateId`).
     pub template_id: Option<String>,
+    /// The service of a template's `serializedConfig` it was created
+    /// from.
     pub template_service_id: Option<String>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// When it last changed, in epoch milliseconds.
     pub updated_at: i64,
+    /// Creation order, from [`State::next_seq`].
     pub seq: u64,
 }
 
 /// A volume (project-wide; size and mounts live in the configs).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VolumeRec {
+    /// The volume ID.
     pub id: String,
+    /// The project it belongs to.
     pub project_id: String,
+    /// Its name, unique in the project.
     pub name: String,
     /// The mount path given at creation, used while no service mounts it.
     pub mount_path: String,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// Creation order, from [`State::next_seq`].
     pub seq: u64,
 }
 
@@ -113,19 +149,28 @@ pub enum Outcome {
 /// A deployment of one service in one environment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeploymentRec {
+    /// The deployment ID.
     pub id: String,
+    /// The project of its service.
     pub project_id: String,
+    /// The environment it runs in.
     pub environment_id: String,
+    /// The service it deploys.
     pub service_id: String,
+    /// When it was created, in epoch milliseconds; its phases count from
+    /// here.
     pub created_at: i64,
     /// The phase length in force when it was created.
     pub step_ms: u64,
+    /// How it will end.
     pub outcome: Outcome,
+    /// A random `snapshotId`, fixed at creation.
     pub snapshot_id: String,
     /// `DeploymentMeta`: image/repo/branch/commit and the commands used.
     pub meta: Value,
     /// Set when the deployment was stopped or removed explicitly.
     pub removed_at: Option<i64>,
+    /// Creation order, from [`State::next_seq`].
     pub seq: u64,
     /// How many replicas (deployment instances) run it: `numReplicas`, or
     /// the total of `multiRegionConfig`, when it was made.
@@ -144,22 +189,35 @@ fn one() -> u32 {
 /// A patch, staged or committed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatchRec {
+    /// The patch ID.
     pub id: String,
+    /// The environment it patches.
     pub environment_id: String,
+    /// The `EnvironmentConfig` patch JSON (`null` deletes).
     pub patch: Value,
+    /// The commit message, if one was given.
     pub message: Option<String>,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
+    /// When it last changed (a staged patch merged with more), in epoch
+    /// milliseconds.
     pub updated_at: i64,
+    /// When it was committed, in epoch milliseconds; `None` while staged.
     pub applied_at: Option<i64>,
 }
 
 /// A project token: one environment of one project.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectTokenRec {
+    /// The token ID.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// The project it grants access to.
     pub project_id: String,
+    /// The environment it grants access to.
     pub environment_id: String,
+    /// When it was created, in epoch milliseconds.
     pub created_at: i64,
 }
 

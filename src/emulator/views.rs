@@ -17,11 +17,17 @@ pub const SERVICE_DOMAIN_SUFFIX: &str = "up.railway.app";
 /// one (under `networking.customDomains`).
 #[derive(Debug, Clone)]
 pub struct DomainRow {
+    /// The derived domain ID.
     pub id: String,
+    /// The domain name (`web-production-ab12.up.railway.app`).
     pub domain: String,
+    /// The port it routes to (`port` in the config), if set.
     pub target_port: Option<i32>,
+    /// The environment whose config holds it.
     pub environment_id: String,
+    /// The service it routes to.
     pub service_id: String,
+    /// The project of the environment.
     pub project_id: String,
     /// `serviceDomains` or `customDomains`: where the config keeps it.
     pub networking_key: &'static str,
@@ -79,22 +85,36 @@ pub fn networking_patch(service_id: &str, networking: Value) -> Value {
 /// A TCP proxy.
 #[derive(Debug, Clone)]
 pub struct TcpProxyRow {
+    /// The derived proxy ID.
     pub id: String,
+    /// The service's port the proxy forwards to (its key in
+    /// `networking.tcpProxies`).
     pub application_port: i32,
+    /// The public port on [`TCP_PROXY_DOMAIN`] ([`proxy_port`]).
     pub proxy_port: i32,
+    /// The environment whose config holds it.
     pub environment_id: String,
+    /// The service it forwards to.
     pub service_id: String,
 }
 
 /// A volume's instance in one environment.
 #[derive(Debug, Clone)]
 pub struct VolumeInstanceRow {
+    /// The derived volume instance ID.
     pub id: String,
+    /// The volume it is an instance of.
     pub volume_id: String,
+    /// The environment whose config holds it.
     pub environment_id: String,
+    /// The service that mounts it, if any.
     pub service_id: Option<String>,
+    /// Where it is mounted: the mounting service's `mountPath`, else the
+    /// volume's own.
     pub mount_path: String,
+    /// Its size in megabytes (`sizeMB`, [`DEFAULT_VOLUME_MB`] unless set).
     pub size_mb: i32,
+    /// Its region (`region` in the config), if set.
     pub region: Option<String>,
 }
 
