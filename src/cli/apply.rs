@@ -85,7 +85,7 @@ async fn run_async(args: Args) -> ExitCode {
     let lock = Lock::Take {
         wait: args.lock_timeout.map(std::time::Duration::from_secs),
     };
-    let mut session = match engine::prepare(
+    let session = match engine::prepare(
         &context,
         &dir,
         &args.selection.engine(),
@@ -130,36 +130,29 @@ async fn run_async(args: Args) -> ExitCode {
         }
     }
     let plan = session.plan.clone();
-    let code = finish(
-        &context,
-        &session,
-        &plan,
-        ApplyOptions {
-            recheck: confirmed_at_prompt,
-        },
-        "Apply",
-    )
-    .await;
-    if let Err(failure) = session.release() {
-        report::emit(
-            report::message_format(),
-            &failure.files,
-            &failure.diagnostics,
-        );
-    }
-    code
+    let options = ApplyOptions {
+        recheck: confirmed_at_prompt,
+    };
+    finish(&context, session, &plan, options, "Apply").await
 }
 
-/// Applies `plan` through the engine and prints the summary (`{verb}
-/// complete: …`, in the plan's units). Shared with `destroy`.
+/// Applies `plan` through the engine, prints the summary (`{verb}
+/// complete: …`, in the plan's units) and releases the session's locks.
+/// Shared with `destroy`.
 pub async fn finish(
     context: &engine::Context,
-    session: &engine::Session,
+    mut session: engine::Session,
     plan: &plan::Plan,
     options: ApplyOptions,
     verb: &str,
 ) -> ExitCode {
-    let applied = match engine::apply(context, session, plan, options).await {
+    let applied = engine::apply(context, &session, plan, options).await;
+    if let Err(failure) = session.release() {
+        // A lock that cannot be released is reported; the apply's own
+        // outcome decides the exit code.
+        let _ = fail(failure);
+    }
+    let applied = match applied {
         Ok(applied) => applied,
         Err(failure) => return fail(failure),
     };
@@ -188,7 +181,8 @@ pub async fn finish(
     }
 }
 
-fn confirm(prompt: &str) -> bool {
+/// Asks `prompt` on standard error; only `yes` confirms.
+pub(super) fn confirm(prompt: &str) -> bool {
     report::write_stderr(prompt);
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> ExitCode {
             wait: args.lock_timeout.map(std::time::Duration::from_secs),
         };
         // Removals need no secret.
-        let mut session =
+        let session =
             match engine::prepare(&context, &args.dir, &selection, lock, Secrets::Skip).await {
                 Ok(session) => session,
                 Err(failure) => return fail(failure),
@@ -113,9 +113,7 @@ pub fn run(args: Args) -> ExitCode {
                     Some("standard input is not a terminal; pass `--auto-approve`"),
                 ));
             }
-            report::write_stderr("Destroy these? Only `yes` is accepted: ");
-            let mut answer = String::new();
-            if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+            if !super::apply::confirm("Destroy these? Only `yes` is accepted: ") {
                 report::write_stderr("Destroy cancelled.\n");
                 return ExitCode::from(EXIT_FAILURE);
             }
@@ -124,14 +122,6 @@ pub fn run(args: Args) -> ExitCode {
         let options = ApplyOptions {
             recheck: !args.auto_approve,
         };
-        let code = super::apply::finish(&context, &session, &plan, options, "Destroy").await;
-        if let Err(failure) = session.release() {
-            report::emit(
-                report::message_format(),
-                &failure.files,
-                &failure.diagnostics,
-            );
-        }
-        code
+        super::apply::finish(&context, session, &plan, options, "Destroy").await
     })
 }
