@@ -8,6 +8,7 @@
 //! templates, TTL, protect) are named as in the language.
 
 mod origin;
+mod preview;
 mod service;
 mod variable;
 
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use origin::{Level, Origin, Step, Valued};
+pub use preview::{DEFAULT_NAME_PATTERN, PreviewSettings, PullRequest};
 pub use service::{
     Build, CustomDomain, Dependency, DependencyReason, Deploy, Limits, Networking,
     RegistryCredentials, RestartPolicy, ServiceInstance, Source, Volume,
@@ -150,6 +152,9 @@ pub struct Environment {
     pub ephemeral: Option<Valued<bool>>,
     /// Time to live of ephemeral copies, in seconds. Mirage-only concept.
     pub ttl_seconds: Option<Valued<u64>>,
+    /// What previews made from this template get (`Some` exactly when the
+    /// environment is ephemeral). Mirage-only concept.
+    pub preview: Option<PreviewSettings>,
     /// Whether destroying anything in this environment is forbidden.
     /// Mirage-only concept.
     pub protect: Option<Valued<bool>>,

@@ -13,7 +13,8 @@ use super::variable::RAILWAY_PROVIDED;
 use super::{At, Keep};
 use crate::diagnostic::{Diagnostic, FileId, SourceFiles, Span};
 use crate::model::{
-    self, Dependency, DependencyReason, Environment, Level, Origin, Valued, VarRef, VarValue,
+    self, Dependency, DependencyReason, Environment, Level, Origin, PreviewSettings, Valued,
+    VarRef, VarValue,
 };
 use crate::syntax::Ident;
 
@@ -418,6 +419,10 @@ fn resolve_environment(
             value: t,
             origin: Origin::single(steps.step(&Level::Environment, at)),
         }),
+        preview: e
+            .ephemeral
+            .is_some_and(|(b, _)| b)
+            .then(PreviewSettings::default),
         ..Default::default()
     };
     // Environment-wide values: protect and shared variables.
