@@ -74,3 +74,26 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> Usage {
         peak: PEAK.load(Relaxed).saturating_sub(live),
     }
 }
+
+/// Live heap bytes now.
+#[allow(dead_code)]
+pub fn live() -> usize {
+    LIVE.load(Relaxed)
+}
+
+/// Start a new peak at the live bytes now, and return them (for code that
+/// cannot run inside [`measure`]'s closure, such as a server answering
+/// over a pipe).
+#[allow(dead_code)]
+pub fn reset_peak() -> usize {
+    let live = LIVE.load(Relaxed);
+    PEAK.store(live, Relaxed);
+    live
+}
+
+/// The highest live heap bytes since the last [`reset_peak`] or
+/// [`measure`].
+#[allow(dead_code)]
+pub fn peak() -> usize {
+    PEAK.load(Relaxed)
+}
