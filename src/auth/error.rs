@@ -35,6 +35,52 @@ pub enum WebhookError {
         )
     )]
     SignatureMismatch,
+    /// The Svix signing secret is not `whsec_` followed by base64.
+    #[error("the Svix signing secret is not `whsec_` followed by base64")]
+    #[diagnostic(
+        code(mirage::auth::bad_secret),
+        help(
+            "copy the signing secret from the webhook endpoint's page in Clerk's dashboard, `whsec_` included"
+        )
+    )]
+    BadSecret,
+    /// No `svix-signature` header.
+    #[error("the delivery has no `svix-signature` header")]
+    #[diagnostic(
+        code(mirage::auth::svix_signature_missing),
+        help("Clerk (Svix) signs every delivery; this one did not come from it")
+    )]
+    SvixSignatureMissing,
+    /// No `v1,<base64 of 32 bytes>` entry in `svix-signature`.
+    #[error("the `svix-signature` header has no `v1,` signature of 32 bytes in base64")]
+    #[diagnostic(
+        code(mirage::auth::svix_signature_malformed),
+        help("the delivery did not come from Clerk (Svix) as sent, or a proxy altered the header")
+    )]
+    SvixSignatureMalformed,
+    /// No `v1` signature matches the body, id, timestamp and secret.
+    #[error("no `svix-signature` signature matches the delivery")]
+    #[diagnostic(
+        code(mirage::auth::svix_signature_mismatch),
+        help(
+            "check that the signing secret configured in Mirage is this endpoint's, and that nothing re-encodes the body before Mirage reads it"
+        )
+    )]
+    SvixSignatureMismatch,
+    /// The signed timestamp is too far from now.
+    #[error("the delivery was signed {seconds} s from now, beyond the {tolerance} s allowed")]
+    #[diagnostic(
+        code(mirage::auth::stale_delivery),
+        help(
+            "a delivery captured earlier cannot be replayed; if deliveries are fresh, check this machine's clock"
+        )
+    )]
+    Stale {
+        /// Now minus the signed timestamp, in seconds.
+        seconds: i64,
+        /// The allowed distance, in seconds.
+        tolerance: i64,
+    },
     /// A header GitHub always sends is absent or unusable.
     #[error("the delivery's `{header}` header is {problem}")]
     #[diagnostic(

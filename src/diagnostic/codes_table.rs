@@ -46,6 +46,11 @@ pub const CODES: &[Code] = &[
         help: "set the webhook's content type to `application/json`",
     },
     Code {
+        code: "mirage::auth::bad_secret",
+        summary: "the Svix signing secret is not whsec_ and base64",
+        help: "copy the signing secret from the endpoint's page in Clerk's dashboard",
+    },
+    Code {
         code: "mirage::auth::empty_secret",
         summary: "the webhook secret configured in Mirage is empty",
         help: "set the same non-empty secret on the GitHub webhook (or App) and in Mirage",
@@ -74,6 +79,26 @@ pub const CODES: &[Code] = &[
         code: "mirage::auth::signature_missing",
         summary: "a webhook delivery has no `X-Hub-Signature-256` header",
         help: "set a secret on the GitHub webhook (or App): GitHub signs deliveries only then",
+    },
+    Code {
+        code: "mirage::auth::stale_delivery",
+        summary: "a signed delivery's timestamp is too far from now",
+        help: "replays are refused; check the clock",
+    },
+    Code {
+        code: "mirage::auth::svix_signature_malformed",
+        summary: "the svix-signature header has no v1 signature",
+        help: "a proxy may have altered the header",
+    },
+    Code {
+        code: "mirage::auth::svix_signature_mismatch",
+        summary: "no svix-signature signature matches the delivery",
+        help: "check the signing secret and that the body is not re-encoded",
+    },
+    Code {
+        code: "mirage::auth::svix_signature_missing",
+        summary: "a Clerk (Svix) delivery has no svix-signature header",
+        help: "Clerk signs every delivery; this one did not come from it",
     },
     Code {
         code: "mirage::cli::bad_target",

@@ -14,6 +14,7 @@ mod apply_etag;
 mod apply_faults;
 mod apply_kill;
 mod apply_report;
+mod auth_clerk;
 mod auth_webhooks;
 mod check;
 mod cli;
