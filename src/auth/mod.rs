@@ -1,7 +1,7 @@
-//! Who may do what: for now, what webhooks need — GitHub's delivery
-//! signatures, the events previews act on, and replayed deliveries.
-//! (Sessions, API tokens, OIDC and the role policy join this room with
-//! `mirage serve`'s authentication.)
+//! Who may do what: webhooks' signatures (GitHub's, Clerk's through Svix),
+//! the events they carry, replayed deliveries, and the role policy every
+//! handler of `mirage serve` calls. (Sessions, API tokens and OIDC join
+//! this room with serve's sign-in.)
 //!
 //! * [`signature`]: `X-Hub-Signature-256`, HMAC-SHA256 compared in
 //!   constant time; [`WebhookSecret`] never prints.
@@ -9,6 +9,8 @@
 //!   `installation`).
 //! * [`svix`]: Clerk's (Svix's) `svix-signature`, with its timestamp
 //!   window; [`SvixSecret`] never prints.
+//! * [`policy`]: [`authorize`], the one function that says who may do
+//!   what (roles per project, ownership, token scopes).
 //! * [`replay`]: the [`ReplayGuard`] interface and its in-memory form.
 //! * [`webhook`]: [`accept_github_delivery`], the one check every handler
 //!   calls.
@@ -18,6 +20,7 @@
 pub mod clerk;
 pub mod error;
 pub mod event;
+pub mod policy;
 pub mod replay;
 pub mod signature;
 pub mod svix;
@@ -29,6 +32,7 @@ pub use event::{
     GithubEvent, InstallationEvent, PingEvent, PullRequestAction, PullRequestEvent, PushEvent,
     Repository,
 };
+pub use policy::{Action, Decision, Principal, Role, Target, authorize};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use signature::{WebhookSecret, sign_body, verify_signature};
 pub use svix::{SvixDelivery, SvixSecret, verify_svix};
