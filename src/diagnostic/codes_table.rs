@@ -676,6 +676,31 @@ pub const CODES: &[Code] = &[
         help: "a subdomain and a wildcard over it must belong to the same service: move one of them",
     },
     Code {
+        code: "mirage::secrets::bad_master_key",
+        summary: "a master key is not 32 bytes of base64",
+        help: "make one with head -c 32 /dev/urandom | base64",
+    },
+    Code {
+        code: "mirage::secrets::does_not_open",
+        summary: "a stored secret does not open (altered, moved or another key)",
+        help: "set the secret again; check the master key",
+    },
+    Code {
+        code: "mirage::secrets::no_randomness",
+        summary: "the system's random source failed",
+        help: "nothing was stored",
+    },
+    Code {
+        code: "mirage::secrets::not_sealed",
+        summary: "a stored secret is not in Mirage's sealed form",
+        help: "set the secret again",
+    },
+    Code {
+        code: "mirage::secrets::unknown_master_key",
+        summary: "a secret was sealed with a master key not in the keyring",
+        help: "add the previous key until every secret is resealed",
+    },
+    Code {
         code: "mirage::state::connect",
         summary: "the PostgreSQL state database cannot be reached or refused the connection",
         help: "check the URL (`--state`, `MIRAGE_STATE`), that the server is reachable, and the password (in the URL or `PGPASSWORD`)",
