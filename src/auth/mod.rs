@@ -9,6 +9,8 @@
 //!   `installation`).
 //! * [`svix`]: Clerk's (Svix's) `svix-signature`, with its timestamp
 //!   window; [`SvixSecret`] never prints.
+//! * [`oidc`]: bearer JWTs of any OpenID Connect provider, verified
+//!   against its JWKS (RS256, ES256), keys cached with a refresh floor.
 //! * [`policy`]: [`authorize`], the one function that says who may do
 //!   what (roles per project, ownership, token scopes).
 //! * [`replay`]: the [`ReplayGuard`] interface and its in-memory form.
@@ -20,6 +22,7 @@
 pub mod clerk;
 pub mod error;
 pub mod event;
+pub mod oidc;
 pub mod policy;
 pub mod replay;
 pub mod signature;
@@ -32,6 +35,7 @@ pub use event::{
     GithubEvent, InstallationEvent, PingEvent, PullRequestAction, PullRequestEvent, PushEvent,
     Repository,
 };
+pub use oidc::{Claims, OidcConfig, OidcError, OidcVerifier};
 pub use policy::{Action, Decision, Principal, Role, Target, authorize};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use signature::{WebhookSecret, sign_body, verify_signature};

@@ -51,9 +51,24 @@ pub const CODES: &[Code] = &[
         help: "copy the signing secret from the endpoint's page in Clerk's dashboard",
     },
     Code {
+        code: "mirage::auth::bad_signature",
+        summary: "a token's signature does not verify",
+        help: "the token was altered or is foreign",
+    },
+    Code {
+        code: "mirage::auth::bad_token",
+        summary: "a bearer token is not an accepted JWT (shape, size, algorithm)",
+        help: "send a JWT of the configured provider, RS256 or ES256",
+    },
+    Code {
         code: "mirage::auth::empty_secret",
         summary: "the webhook secret configured in Mirage is empty",
         help: "set the same non-empty secret on the GitHub webhook (or App) and in Mirage",
+    },
+    Code {
+        code: "mirage::auth::oidc_provider",
+        summary: "the OpenID provider's discovery document or keys could not be read",
+        help: "check the issuer URL and the network",
     },
     Code {
         code: "mirage::auth::replay_store",
@@ -99,6 +114,16 @@ pub const CODES: &[Code] = &[
         code: "mirage::auth::svix_signature_missing",
         summary: "a Clerk (Svix) delivery has no svix-signature header",
         help: "Clerk signs every delivery; this one did not come from it",
+    },
+    Code {
+        code: "mirage::auth::token_refused",
+        summary: "a token's issuer, audience, expiry or subject does not hold",
+        help: "sign in again; check the clock",
+    },
+    Code {
+        code: "mirage::auth::unknown_key",
+        summary: "a token's key id is not published by the provider",
+        help: "the token is foreign or its key was retired",
     },
     Code {
         code: "mirage::cli::bad_target",

@@ -15,6 +15,7 @@ mod apply_faults;
 mod apply_kill;
 mod apply_report;
 mod auth_clerk;
+mod auth_oidc;
 mod auth_webhooks;
 mod check;
 mod cli;
