@@ -20,6 +20,8 @@ pub enum Scope {
     ProjectWide,
     /// Inside `vars`, `shared-vars` or `regions`: free names.
     Map,
+    /// Inside an environment's `preview { }`.
+    Preview,
 }
 
 /// What the first argument of a node holds, for completing it.
@@ -91,6 +93,10 @@ pub fn nodes() -> &'static [NodeDoc] {
             scopes: vec![match d.place {
                 Place::TopLevel => Scope::TopLevel,
                 Place::Project => Scope::Project,
+                // The language server does not tell an environment's block
+                // from a layer's; the resolver refuses `preview` in a layer.
+                Place::Environment => Scope::ProjectWide,
+                Place::Preview => Scope::Preview,
             }],
             form: d.example,
             doc: d.doc,

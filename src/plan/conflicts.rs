@@ -109,7 +109,13 @@ pub fn conflicts(model: &Project, snapshot: &Snapshot, filter: &Filter) -> Vec<C
         let declared = match duplicate.kind {
             DuplicateKind::Project => model.name.as_ref().and_then(|n| at(Some(&n.origin))),
             DuplicateKind::Environment => {
-                if !environment_selected(&duplicate.name) {
+                // A template is never applied: environments of its name
+                // on Railway are left alone.
+                if !environment_selected(&duplicate.name)
+                    || model
+                        .environment(&duplicate.name)
+                        .is_some_and(|e| e.is_template())
+                {
                     continue;
                 }
                 model

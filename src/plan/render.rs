@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
-use super::types::{Action, Change, Plan};
+use super::types::{Action, Change, Plan, TemplatePlan};
 
 /// The plan as text, grouped by environment and service.
 pub fn text(plan: &Plan) -> String {
@@ -73,6 +73,22 @@ pub fn text(plan: &Plan) -> String {
             }
         }
     }
+    if !plan.templates.is_empty() {
+        out.push('\n');
+        for template in &plan.templates {
+            let _ = writeln!(out, "{}", template_line(template, '"'));
+            if !template.previews.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    live previews: {}",
+                    quoted(template.previews.iter(), '"')
+                );
+            }
+            if let Some(note) = existing_note(template, '"') {
+                let _ = writeln!(out, "    {note}");
+            }
+        }
+    }
     if !plan.unmanaged.is_empty() {
         out.push_str("\nUnmanaged (on Railway, not Mirage's; never touched):\n");
         for item in &plan.unmanaged {
@@ -95,6 +111,75 @@ pub fn text(plan: &Plan) -> String {
         let _ = writeln!(out, "\nPlan: {}.", plan.summary().line());
     }
     out
+}
+
+/// `template "pr": previews "pr-{number}" (ttl 72h, at most 10 live),
+/// made by `mirage preview up``: names quoted with `quote`.
+pub fn template_line(template: &TemplatePlan, quote: char) -> String {
+    let q = |name: &str| format!("{quote}{name}{quote}");
+    let mut details = Vec::new();
+    if let Some(ttl) = template.ttl_seconds {
+        details.push(format!("ttl {}", duration(ttl)));
+    }
+    if let Some(max) = template.max_live {
+        details.push(format!("at most {max} live"));
+    }
+    if let Some(source) = &template.source {
+        details.push(format!("copied from {}", q(source)));
+    }
+    if template.drafts {
+        details.push("drafts too".to_owned());
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join(", "))
+    };
+    format!(
+        "template {}: previews {}{details}, made by `mirage preview up`",
+        q(&template.name),
+        q(&template.name_pattern)
+    )
+}
+
+/// What a plan says about an environment on Railway named as a template.
+fn existing_note(template: &TemplatePlan, quote: char) -> Option<String> {
+    let existing = template.existing.as_ref()?;
+    let name = format!("{quote}{}{quote}", template.name);
+    let whose = if existing.created_by_mirage {
+        "Mirage created it before it became a template"
+    } else {
+        "Mirage did not create it"
+    };
+    let services = if existing.owned_services.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", with {}",
+            quoted(existing.owned_services.iter(), quote)
+        )
+    };
+    Some(format!(
+        "environment {name} exists on Railway ({whose}{services}): kept as it is, never updated nor destroyed by a plan; delete it in Railway when no longer needed"
+    ))
+}
+
+fn quoted<'a>(names: impl Iterator<Item = &'a String>, quote: char) -> String {
+    names
+        .map(|n| format!("{quote}{n}{quote}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Seconds as a duration in the language's units: `72h`, `30m`, `45s`.
+fn duration(seconds: u64) -> String {
+    if seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
 }
 
 fn write_change(out: &mut String, indent: &str, change: &Change) {
@@ -197,6 +282,22 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push_str(&body);
         out.push_str("```\n\n</details>\n\n");
+    }
+    if !plan.templates.is_empty() {
+        for template in &plan.templates {
+            let _ = writeln!(out, "- {}", template_line(template, '`'));
+            if !template.previews.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  - live previews: {}",
+                    quoted(template.previews.iter(), '`')
+                );
+            }
+            if let Some(note) = existing_note(template, '`') {
+                let _ = writeln!(out, "  - {note}");
+            }
+        }
+        out.push('\n');
     }
     if !plan.unmanaged.is_empty() {
         let _ = writeln!(
