@@ -526,6 +526,11 @@ pub const CODES: &[Code] = &[
         help: "write `password=(secret)\"env:REGISTRY_PASSWORD\"`; passwords never go in files",
     },
     Code {
+        code: "mirage::resolve::preview_missing_dependency",
+        summary: "a service that previews get depends on (or references) a service the template's `preview { services … }` leaves out",
+        help: "add the dependency to `services`, or leave the dependent service out too",
+    },
+    Code {
         code: "mirage::resolve::preview_name_collision",
         summary: "two templates whose previews can have the same name, or a name pattern that gives a declared environment's name",
         help: "give each template's previews names of their own (`name=\\\"{template}-{number}\\\"`), distinct from every declared environment",

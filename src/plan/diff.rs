@@ -379,7 +379,7 @@ fn template_plan(environment: &Environment, snapshot: &Snapshot, owned: &Owned) 
     };
     TemplatePlan {
         name: environment.name.clone(),
-        name_pattern: settings.name_pattern,
+        name_pattern: settings.name_pattern.replace("{template}", &environment.name),
         ttl_seconds: environment.ttl_seconds.as_ref().map(|t| t.value),
         max_live: settings.max_live,
         source: settings.source,

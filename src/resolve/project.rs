@@ -615,6 +615,33 @@ fn resolve_environment(
                 }
             }
         }
+        if let Some(keep) = env.preview.as_ref().and_then(|p| p.services.as_ref())
+            && keep.contains(&inst.name)
+        {
+            for d in &inst.dependencies {
+                if keep.contains(&d.target) {
+                    continue;
+                }
+                let Some(step) = d.origin.effective() else {
+                    continue;
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::preview_missing_dependency",
+                        step.file,
+                        step.span,
+                        format!(
+                            "service `{}` depends on `{}`, which previews of template `{}` do not get",
+                            inst.name, d.target, e.name.value
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{}` to the template's `preview {{ services … }}`, or leave `{}` out too",
+                        d.target, inst.name
+                    )),
+                );
+            }
+        }
         checker.instance(&env, &inst, diags);
         if *keep == Keep::Names {
             // Only what the checks read; the rest of the instance (most of
