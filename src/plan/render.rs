@@ -359,3 +359,78 @@ pub fn json(plan: &Plan) -> String {
     }
     serde_json::to_string_pretty(&value).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::ExistingEnvironment;
+
+    fn template() -> TemplatePlan {
+        TemplatePlan {
+            name: "pr".into(),
+            name_pattern: "pr-{number}".into(),
+            ttl_seconds: None,
+            max_live: None,
+            source: None,
+            services: vec!["api".into()],
+            drafts: false,
+            previews: Vec::new(),
+            existing: None,
+        }
+    }
+
+    #[test]
+    fn a_template_line_says_only_what_is_set() {
+        assert_eq!(
+            template_line(&template(), '"'),
+            "template \"pr\": previews \"pr-{number}\", made by `mirage preview up`"
+        );
+        let full = TemplatePlan {
+            ttl_seconds: Some(5400),
+            max_live: Some(3),
+            source: Some("staging".into()),
+            drafts: true,
+            ..template()
+        };
+        assert_eq!(
+            template_line(&full, '`'),
+            "template `pr`: previews `pr-{number}` (ttl 90m, at most 3 live, copied from `staging`, drafts too), made by `mirage preview up`"
+        );
+        assert_eq!(duration(259_200), "72h");
+        assert_eq!(duration(45), "45s");
+    }
+
+    #[test]
+    fn plans_list_templates_with_their_previews_and_a_kept_environment() {
+        let plan = Plan {
+            version: 1,
+            project: "shop".into(),
+            project_id: Some("p".into()),
+            create_project: false,
+            destroy_project: false,
+            environments: Vec::new(),
+            templates: vec![TemplatePlan {
+                previews: vec!["pr-1".into(), "pr-2".into()],
+                existing: Some(ExistingEnvironment {
+                    id: "env-pr".into(),
+                    created_by_mirage: false,
+                    owned_services: Vec::new(),
+                }),
+                ..template()
+            }],
+            unmanaged: Vec::new(),
+        };
+        let out = text(&plan);
+        assert!(out.contains("\n    live previews: \"pr-1\", \"pr-2\"\n"), "{out}");
+        assert!(
+            out.contains("environment \"pr\" exists on Railway (Mirage did not create it): kept as it is"),
+            "{out}"
+        );
+        assert!(out.ends_with("No changes. Railway matches the configuration.\n"), "{out}");
+        let md = markdown(&plan);
+        assert!(md.contains("\n  - live previews: `pr-1`, `pr-2`\n"), "{md}");
+        let parsed: serde_json::Value = serde_json::from_str(&json(&plan)).expect("json");
+        assert_eq!(parsed["templates"][0]["existing"]["id"], "env-pr");
+        assert_eq!(parsed["templates"][0]["previews"][1], "pr-2");
+    }
+}

@@ -236,3 +236,25 @@ async fn an_environment_applied_before_it_became_a_template_is_kept() {
         ["pr", "production", "staging"]
     );
 }
+
+/// A template's secrets are its previews' to read: planning the project
+/// reads only what it applies, so a secret only previews use need not be
+/// set where plans run.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_only_the_template_uses_is_not_read_by_plans() {
+    let world = World::with_files(&[(
+        "main.mirage",
+        "project \"shop\"\nservice \"api\" {\n    image \"nginx:1.27\"\n}\nenvironment \"staging\"\nenvironment \"pr\" ephemeral=#true {\n    vars {\n        PREVIEW_TOKEN (secret)\"env:MIRAGE_TEST_PREVIEW_ONLY\"\n    }\n}\n",
+    )])
+    .await;
+    let plan = world
+        .mirage_without(&["plan", ".", "--detailed-exitcode"], &["MIRAGE_TEST_PREVIEW_ONLY"])
+        .await;
+    assert_eq!(plan.code, Some(2), "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("template \"pr\""), "{}", plan.stdout);
+    world
+        .mirage_without(&["apply", ".", "--auto-approve"], &["MIRAGE_TEST_PREVIEW_ONLY"])
+        .await
+        .ok("apply");
+    assert_eq!(environment_names(&world, "shop").await, ["staging"]);
+}
