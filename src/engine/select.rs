@@ -176,7 +176,11 @@ mod tests {
                 "project \"p\"\nservice \"api\" {\n    image \"nginx:1\"\n}\nenvironment \"staging\"\nenvironment \"pr\" ephemeral=#true {\n    preview name=\"preview-{number}\"\n}\n".into(),
             )],
         );
-        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
         let project = &analysis.project;
         assert!(environments(project, &["staging".into()]).is_ok());
         let Err(failure) = environments(project, &["staging".into(), "pr".into()]) else {

@@ -459,9 +459,15 @@ environment "pr" ephemeral=#true ttl="72h" {
                 drafts: true,
             })
         );
-        assert_eq!(p.templates().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["pr"]);
+        assert_eq!(
+            p.templates().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["pr"]
+        );
         // An environment that is not ephemeral has no preview settings.
-        assert_eq!(p.environment("staging").and_then(|e| e.preview.clone()), None);
+        assert_eq!(
+            p.environment("staging").and_then(|e| e.preview.clone()),
+            None
+        );
     }
 
     #[test]
@@ -490,7 +496,10 @@ environment "pr" ephemeral=#true ttl="72h" {
         assert_eq!(names, ["db", "api", "web"]);
         // Only the pull request's repository follows its branch.
         let api = env.service("api").expect("api");
-        assert_eq!(api.branch.as_ref().map(|b| b.value.as_str()), Some("feat/x"));
+        assert_eq!(
+            api.branch.as_ref().map(|b| b.value.as_str()),
+            Some("feat/x")
+        );
         let web = env.service("web").expect("web");
         assert_eq!(web.branch, None, "another repository keeps its branch");
         // `{environment}` in domains is the preview's name.
@@ -517,7 +526,11 @@ environment "pr" ephemeral=#true ttl="72h" {
     #[test]
     fn without_a_repository_every_repo_service_follows_the_branch() {
         let p = project(SHOP);
-        let env = p.preview("pr", &pr(None)).expect("a preview").environments.remove(0);
+        let env = p
+            .preview("pr", &pr(None))
+            .expect("a preview")
+            .environments
+            .remove(0);
         for name in ["api", "web"] {
             let s = env.service(name).expect(name);
             assert_eq!(s.branch.as_ref().map(|b| b.value.as_str()), Some("feat/x"));
@@ -595,7 +608,11 @@ environment "pr" ephemeral=#true ttl="72h" {
             Some("pr-1".into())
         );
         // Digits against a digit after the number: `a{number}` and `a1{number}0`.
-        assert!(pattern("a{number}").overlap("x", &pattern("a1{number}0"), "y").is_some());
+        assert!(
+            pattern("a{number}")
+                .overlap("x", &pattern("a1{number}0"), "y")
+                .is_some()
+        );
         assert_eq!(
             pattern("a{number}b").overlap("x", &pattern("a{number}c"), "y"),
             None
@@ -613,6 +630,9 @@ environment "pr" ephemeral=#true ttl="72h" {
             expand_variable_text("a ${{ api.URL }} b {branch} ${{x", 1, "b"),
             "a ${{ api.URL }} b b ${{x"
         );
-        assert_eq!(expand_variable_text("{\"number\": 1}", 7, "m"), "{\"number\": 1}");
+        assert_eq!(
+            expand_variable_text("{\"number\": 1}", 7, "m"),
+            "{\"number\": 1}"
+        );
     }
 }

@@ -375,11 +375,17 @@ fn template_plan(environment: &Environment, snapshot: &Snapshot, owned: &Owned) 
         });
     let services = match &settings.services {
         Some(list) => list.clone(),
-        None => environment.services.iter().map(|s| s.name.clone()).collect(),
+        None => environment
+            .services
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
     };
     TemplatePlan {
         name: environment.name.clone(),
-        name_pattern: settings.name_pattern.replace("{template}", &environment.name),
+        name_pattern: settings
+            .name_pattern
+            .replace("{template}", &environment.name),
         ttl_seconds: environment.ttl_seconds.as_ref().map(|t| t.value),
         max_live: settings.max_live,
         source: settings.source,

@@ -154,10 +154,7 @@ fn existing_note(template: &TemplatePlan, quote: char) -> Option<String> {
     let services = if existing.owned_services.is_empty() {
         String::new()
     } else {
-        format!(
-            ", with {}",
-            quoted(existing.owned_services.iter(), quote)
-        )
+        format!(", with {}", quoted(existing.owned_services.iter(), quote))
     };
     Some(format!(
         "environment {name} exists on Railway ({whose}{services}): kept as it is, never updated nor destroyed by a plan; delete it in Railway when no longer needed"
@@ -421,12 +418,20 @@ mod tests {
             unmanaged: Vec::new(),
         };
         let out = text(&plan);
-        assert!(out.contains("\n    live previews: \"pr-1\", \"pr-2\"\n"), "{out}");
         assert!(
-            out.contains("environment \"pr\" exists on Railway (Mirage did not create it): kept as it is"),
+            out.contains("\n    live previews: \"pr-1\", \"pr-2\"\n"),
             "{out}"
         );
-        assert!(out.ends_with("No changes. Railway matches the configuration.\n"), "{out}");
+        assert!(
+            out.contains(
+                "environment \"pr\" exists on Railway (Mirage did not create it): kept as it is"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("No changes. Railway matches the configuration.\n"),
+            "{out}"
+        );
         let md = markdown(&plan);
         assert!(md.contains("\n  - live previews: `pr-1`, `pr-2`\n"), "{md}");
         let parsed: serde_json::Value = serde_json::from_str(&json(&plan)).expect("json");

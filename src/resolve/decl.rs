@@ -407,9 +407,13 @@ fn read_preview_node(cx: &mut Cx, node: &Node) -> PreviewDecl {
             Err(problem) => {
                 let span = block::span_within(&cx.text, e.value_span, &pattern, problem.range);
                 let help = match problem.kind {
-                    "missing" => "put the pull request's number in the name, e.g. `name=\"pr-{number}\"`",
+                    "missing" => {
+                        "put the pull request's number in the name, e.g. `name=\"pr-{number}\"`"
+                    }
                     "twice" => "write `{number}` once",
-                    "unknown" => "a name pattern holds `{template}` (the template's name) and `{number}` (the pull request's)",
+                    "unknown" => {
+                        "a name pattern holds `{template}` (the template's name) and `{number}` (the pull request's)"
+                    }
                     _ => "environment names hold letters, digits, `-` and `_`",
                 };
                 cx.push(

@@ -773,9 +773,7 @@ fn check_previews(decls: &Decls, services: &[&str], diags: &mut Vec<Diagnostic>)
     }
     for (i, (e, settings)) in templates.iter().enumerate() {
         for (other, other_settings) in &templates[..i] {
-            if let Some(name) =
-                settings.overlap(&e.name.value, other_settings, &other.name.value)
-            {
+            if let Some(name) = settings.overlap(&e.name.value, other_settings, &other.name.value) {
                 diags.push(
                     Diagnostic::error(
                         "mirage::resolve::preview_name_collision",

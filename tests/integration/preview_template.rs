@@ -96,7 +96,13 @@ async fn env_naming_a_template_is_refused_but_config_and_graph_show_it() {
         &["destroy", ".", "--env", "pr", "--auto-approve"],
     ] {
         let run = world.mirage(command).await;
-        assert_eq!(run.code, Some(2), "{command:?}: {}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.code,
+            Some(2),
+            "{command:?}: {}{}",
+            run.stdout,
+            run.stderr
+        );
         assert!(
             run.stderr
                 .contains("`pr` is a template for previews, never applied as an environment"),
@@ -108,7 +114,11 @@ async fn env_naming_a_template_is_refused_but_config_and_graph_show_it() {
             "{command:?}: {}",
             run.stderr
         );
-        assert!(run.stderr.contains("`pr-123`"), "{command:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("`pr-123`"),
+            "{command:?}: {}",
+            run.stderr
+        );
     }
     assert!(
         world.projects().await.is_empty(),
@@ -167,7 +177,11 @@ async fn environments_named_as_previews_are_listed_under_their_template() {
         "{}",
         plan.stdout
     );
-    assert!(plan.stdout.contains("environment \"other\"\n"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("environment \"other\"\n"),
+        "{}",
+        plan.stdout
+    );
     assert!(
         !plan.stdout.contains("environment \"pr-7\"\n"),
         "a preview is not listed as unmanaged: {}",
@@ -248,12 +262,18 @@ async fn a_secret_only_the_template_uses_is_not_read_by_plans() {
     )])
     .await;
     let plan = world
-        .mirage_without(&["plan", ".", "--detailed-exitcode"], &["MIRAGE_TEST_PREVIEW_ONLY"])
+        .mirage_without(
+            &["plan", ".", "--detailed-exitcode"],
+            &["MIRAGE_TEST_PREVIEW_ONLY"],
+        )
         .await;
     assert_eq!(plan.code, Some(2), "{}{}", plan.stdout, plan.stderr);
     assert!(plan.stdout.contains("template \"pr\""), "{}", plan.stdout);
     world
-        .mirage_without(&["apply", ".", "--auto-approve"], &["MIRAGE_TEST_PREVIEW_ONLY"])
+        .mirage_without(
+            &["apply", ".", "--auto-approve"],
+            &["MIRAGE_TEST_PREVIEW_ONLY"],
+        )
         .await
         .ok("apply");
     assert_eq!(environment_names(&world, "shop").await, ["staging"]);
