@@ -195,7 +195,10 @@ mod tests {
         assert!(markdown(preview).contains("ephemeral=#true"));
         let inside: Vec<&str> = nodes_in(Scope::Preview).map(|n| n.name).collect();
         assert_eq!(inside, ["services"]);
-        assert_eq!(node("services", Scope::Preview).map(|n| n.arg), Some(Arg::Service));
+        assert_eq!(
+            node("services", Scope::Preview).map(|n| n.arg),
+            Some(Arg::Service)
+        );
         let text = "environment \"pr\" ephemeral=#true {\n    preview {\n        services \"api\"\n    }\n}\n";
         let (doc, errors) = crate::syntax::parse_tree(text);
         assert!(errors.is_empty(), "{errors:?}");
