@@ -141,6 +141,11 @@ pub const CODES: &[Code] = &[
         help: "pass the directory that holds the project's `.mirage` files",
     },
     Code {
+        code: "mirage::cli::template_environment",
+        summary: "`--env` of `plan`, `apply` or `destroy` names a template for previews, which is never applied as itself",
+        help: "make a preview with `mirage preview up --pr N` and remove it with `mirage preview down --pr N`; `mirage config --env TEMPLATE` shows what previews get",
+    },
+    Code {
         code: "mirage::cli::unknown_code",
         summary: "`mirage explain` was given a code Mirage does not have",
         help: "`mirage explain --list` prints every code",
@@ -446,6 +451,16 @@ pub const CODES: &[Code] = &[
         help: "use a port from 1 to 65535",
     },
     Code {
+        code: "mirage::resolve::invalid_preview_name",
+        summary: "a preview name pattern without `{number}` (or with it twice), with an unknown placeholder or a character an environment name cannot hold, or giving names that make no host name in a `{environment}` domain",
+        help: "write a pattern such as `name=\\\"pr-{number}\\\"`: `{template}` and `{number}` (once) in letters, digits, `-` and `_` (no `_` when domains use `{environment}`)",
+    },
+    Code {
+        code: "mirage::resolve::invalid_preview_source",
+        summary: "`source=` of a `preview` names a template (itself or another), which never exists on Railway to be copied",
+        help: "name an environment that is applied, such as `staging`, or remove `source=`",
+    },
+    Code {
         code: "mirage::resolve::invalid_reference",
         summary: "a `${{…}}` variable reference is malformed",
         help: "references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`",
@@ -499,6 +514,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::resolve::moved_from_declared",
         summary: "a `moved` renames a name that is still declared",
         help: "remove the old name from the files, or remove the `moved` if the declared one is new",
+    },
+    Code {
+        code: "mirage::resolve::moved_template",
+        summary: "`moved environment=… to=…` names a template, which is never applied as an environment",
+        help: "remove this `moved`; delete the old environment in Railway if it is no longer needed",
     },
     Code {
         code: "mirage::resolve::moved_to_unknown",
@@ -556,6 +576,26 @@ pub const CODES: &[Code] = &[
         help: "write `password=(secret)\"env:REGISTRY_PASSWORD\"`; passwords never go in files",
     },
     Code {
+        code: "mirage::resolve::preview_missing_dependency",
+        summary: "a service that previews get depends on (or references) a service the template's `preview { services … }` leaves out",
+        help: "add the dependency to `services`, or leave the dependent service out too",
+    },
+    Code {
+        code: "mirage::resolve::preview_name_collision",
+        summary: "two templates whose previews can have the same name, or a name pattern that gives a declared environment's name",
+        help: "give each template's previews names of their own (`name=\\\"{template}-{number}\\\"`), distinct from every declared environment",
+    },
+    Code {
+        code: "mirage::resolve::preview_without_ephemeral",
+        summary: "a `preview` node in an environment that is not a template (`ephemeral=#true`)",
+        help: "add `ephemeral=#true` to the environment to make it a template for previews, or remove `preview`",
+    },
+    Code {
+        code: "mirage::resolve::protected_template",
+        summary: "`protect` in a template for previews (directly, from its layer, or on one of its services): its previews could never be destroyed",
+        help: "write `protect #false` in the template; previews are destroyed when their pull request closes or their TTL expires",
+    },
+    Code {
         code: "mirage::resolve::symlink_loop",
         summary: "a symbolic link leads back to itself",
         help: "point the link at a real file inside the project, or remove it",
@@ -584,6 +624,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::resolve::unknown_builder",
         summary: "a builder is not one Railway knows",
         help: "use `railpack`, `dockerfile` or `nixpacks`",
+    },
+    Code {
+        code: "mirage::resolve::unknown_environment",
+        summary: "`source=` of a `preview` names no declared environment",
+        help: "name a declared environment that is not a template, e.g. `source=\\\"staging\\\"`, or remove `source=` to build previews from the files alone",
     },
     Code {
         code: "mirage::resolve::unknown_layer",

@@ -87,10 +87,25 @@ pub fn service<'e>(env: &'e Environment, name: &str) -> Result<&'e ServiceInstan
     ))
 }
 
-/// Every name in `names` is an environment of the project.
+/// Every name in `names` is an environment of the project that plans
+/// apply: a template for previews is refused (it is never applied as
+/// itself; `mirage preview` makes and removes its previews).
 pub fn environments(project: &Project, names: &[String]) -> Result<(), Failure> {
     for name in names {
-        environment(project, name)?;
+        let env = environment(project, name)?;
+        if env.is_template() {
+            let example = env
+                .preview
+                .as_ref()
+                .map_or_else(|| format!("{name}-123"), |p| p.environment_name(name, 123));
+            return Err(usage(
+                "mirage::cli::template_environment",
+                format!("`{name}` is a template for previews, never applied as an environment"),
+                format!(
+                    "previews are made with `mirage preview up --pr N` (pull request 123's is `{example}`) and removed with `mirage preview down --pr N`; `mirage config --env {name}` shows what they get"
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -151,6 +166,33 @@ pub fn targets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_is_refused_and_points_at_preview_up() {
+        let analysis = crate::resolve::analyze(
+            std::path::Path::new("/p"),
+            vec![(
+                "/p/main.mirage".into(),
+                "project \"p\"\nservice \"api\" {\n    image \"nginx:1\"\n}\nenvironment \"staging\"\nenvironment \"pr\" ephemeral=#true {\n    preview name=\"preview-{number}\"\n}\n".into(),
+            )],
+        );
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
+        let project = &analysis.project;
+        assert!(environments(project, &["staging".into()]).is_ok());
+        let Err(failure) = environments(project, &["staging".into(), "pr".into()]) else {
+            panic!("a template is refused");
+        };
+        let text = format!("{failure:?}");
+        assert!(text.contains("mirage::cli::template_environment"), "{text}");
+        assert!(text.contains("mirage preview up --pr N"), "{text}");
+        assert!(text.contains("preview-123"), "{text}");
+        // `config` and `graph` still find it.
+        assert!(environment(project, "pr").is_ok());
+    }
 
     #[test]
     fn lists_quote_each_name() {

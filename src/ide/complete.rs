@@ -109,6 +109,7 @@ pub fn complete(
             (Some("from"), _) => Arg::Template,
             (Some("extends"), "template") => Arg::Template,
             (Some("extends" | "layer"), _) => Arg::Layer,
+            (Some("source"), "preview") => Arg::Environment,
             (Some(_), _) => Arg::Free,
             (None, "service") if scope == Scope::ProjectWide && first_arg => Arg::Service,
             (None, "service" | "template" | "layer" | "environment" | "project") => Arg::Free,

@@ -83,6 +83,7 @@ pub fn scope_of(blocks: &[&Node]) -> Scope {
         ["template" | "service"] => Scope::Service,
         ["layer" | "environment"] => Scope::ProjectWide,
         ["layer" | "environment", "service"] => Scope::Service,
+        ["environment", "preview"] => Scope::Preview,
         _ => Scope::Map,
     }
 }

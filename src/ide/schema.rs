@@ -20,6 +20,8 @@ pub enum Scope {
     ProjectWide,
     /// Inside `vars`, `shared-vars` or `regions`: free names.
     Map,
+    /// Inside an environment's `preview { }`.
+    Preview,
 }
 
 /// What the first argument of a node holds, for completing it.
@@ -91,6 +93,10 @@ pub fn nodes() -> &'static [NodeDoc] {
             scopes: vec![match d.place {
                 Place::TopLevel => Scope::TopLevel,
                 Place::Project => Scope::Project,
+                // The language server does not tell an environment's block
+                // from a layer's; the resolver refuses `preview` in a layer.
+                Place::Environment => Scope::ProjectWide,
+                Place::Preview => Scope::Preview,
             }],
             form: d.example,
             doc: d.doc,
@@ -176,6 +182,32 @@ mod tests {
                 n.name
             );
         }
+    }
+
+    /// `preview` and its `services` are offered where the resolver reads
+    /// them, with their documentation.
+    #[test]
+    fn preview_nodes_follow_the_declarations() {
+        let preview = node("preview", Scope::ProjectWide).expect("preview");
+        assert!(nodes_in(Scope::ProjectWide).any(|n| n.name == "preview"));
+        let props: Vec<&str> = preview.props.iter().map(|p| p.name).collect();
+        assert_eq!(props, ["name", "max-live", "source", "drafts"]);
+        assert!(markdown(preview).contains("ephemeral=#true"));
+        let inside: Vec<&str> = nodes_in(Scope::Preview).map(|n| n.name).collect();
+        assert_eq!(inside, ["services"]);
+        assert_eq!(
+            node("services", Scope::Preview).map(|n| n.arg),
+            Some(Arg::Service)
+        );
+        let text = "environment \"pr\" ephemeral=#true {\n    preview {\n        services \"api\"\n    }\n}\n";
+        let (doc, errors) = crate::syntax::parse_tree(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let env = &doc.nodes[0];
+        let preview = &env.child_nodes()[0];
+        assert_eq!(
+            crate::ide::context::scope_of(&[env, preview]),
+            Scope::Preview
+        );
     }
 
     #[test]

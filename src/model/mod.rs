@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use origin::{Level, Origin, Step, Valued};
-pub use preview::{DEFAULT_NAME_PATTERN, PreviewSettings, PullRequest};
+pub use preview::{
+    DEFAULT_NAME_PATTERN, NAME_PLACEHOLDERS, PatternProblem, PreviewSettings, PullRequest,
+    VARIABLE_PLACEHOLDERS, check_name_pattern, expand_variable_text,
+};
 pub use service::{
     Build, CustomDomain, Dependency, DependencyReason, Deploy, Limits, Networking,
     RegistryCredentials, RestartPolicy, ServiceInstance, Source, Volume,

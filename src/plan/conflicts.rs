@@ -104,12 +104,22 @@ pub fn conflicts(model: &Project, snapshot: &Snapshot, filter: &Filter) -> Vec<C
             .find(|s| s.name == name)
             .and_then(|s| at(s.declared.as_ref()))
     };
+    // Templates are never applied, and their previews are `mirage
+    // preview`'s: duplicates there do not stop a plan of the project.
+    let left_to_previews = |name: &str| {
+        model.environment(name).is_some_and(|e| e.is_template())
+            || model.templates().any(|t| {
+                t.preview
+                    .as_ref()
+                    .is_some_and(|p| p.number_of(&t.name, name).is_some())
+            })
+    };
     let mut out = Vec::new();
     for duplicate in &snapshot.duplicates {
         let declared = match duplicate.kind {
             DuplicateKind::Project => model.name.as_ref().and_then(|n| at(Some(&n.origin))),
             DuplicateKind::Environment => {
-                if !environment_selected(&duplicate.name) {
+                if !environment_selected(&duplicate.name) || left_to_previews(&duplicate.name) {
                     continue;
                 }
                 model
@@ -119,7 +129,8 @@ pub fn conflicts(model: &Project, snapshot: &Snapshot, filter: &Filter) -> Vec<C
             DuplicateKind::Service => service_declared(&duplicate.name),
             DuplicateKind::Volume => {
                 let environment = duplicate.environment.as_deref().unwrap_or_default();
-                if !environment_selected(environment)
+                if left_to_previews(environment)
+                    || !environment_selected(environment)
                     || !service_selected(environment, &duplicate.name)
                 {
                     continue;
@@ -177,4 +188,60 @@ pub fn blocked_moves(model: &Project, snapshot: &Snapshot) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::railway::Duplicate;
+
+    /// Duplicates in a template's name or in its previews are left to
+    /// `mirage preview`; those of applied environments still refuse.
+    #[test]
+    fn duplicates_of_templates_and_previews_do_not_stop_a_plan() {
+        let analysis = crate::resolve::analyze(
+            std::path::Path::new("/p"),
+            vec![(
+                "/p/main.mirage".into(),
+                "project \"p\"\nservice \"db\" {\n    image \"postgres:17\"\n    volume \"/data\"\n}\nenvironment \"staging\"\nenvironment \"pr\" ephemeral=#true\n".into(),
+            )],
+        );
+        assert!(
+            analysis.diagnostics.is_empty(),
+            "{:?}",
+            analysis.diagnostics
+        );
+        let duplicate = |kind, name: &str, environment: Option<&str>| Duplicate {
+            kind,
+            name: name.into(),
+            environment: environment.map(str::to_owned),
+            ids: vec!["a".into(), "b".into()],
+        };
+        let snapshot = Snapshot {
+            duplicates: vec![
+                duplicate(DuplicateKind::Environment, "pr", None),
+                duplicate(DuplicateKind::Environment, "pr-4", None),
+                duplicate(DuplicateKind::Volume, "db", Some("pr-4")),
+                duplicate(DuplicateKind::Volume, "db", Some("staging")),
+                duplicate(DuplicateKind::Environment, "staging", None),
+            ],
+            ..Snapshot::default()
+        };
+        let found: Vec<(DuplicateKind, String, Option<String>)> =
+            conflicts(&analysis.project, &snapshot, &Filter::default())
+                .into_iter()
+                .map(|c| (c.duplicate.kind, c.duplicate.name, c.duplicate.environment))
+                .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    DuplicateKind::Volume,
+                    "db".to_owned(),
+                    Some("staging".to_owned())
+                ),
+                (DuplicateKind::Environment, "staging".to_owned(), None),
+            ]
+        );
+    }
 }

@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 
 use super::desired::{DesiredService, desired};
 use super::types::{
-    Action, Change, EnvironmentPlan, FORMAT_VERSION, Managed, Plan, ServicePlan, Unmanaged,
+    Action, Change, EnvironmentPlan, ExistingEnvironment, FORMAT_VERSION, Managed, Plan,
+    ServicePlan, TemplatePlan, Unmanaged,
 };
 use super::value::{PlanValue, Sensitive};
-use crate::model::{MoveKind, Project, SecretRef, ServiceInstance};
+use crate::model::{Environment, MoveKind, Project, SecretRef, ServiceInstance};
 use crate::railway::{EnvironmentState, Snapshot};
 
 /// What Mirage owns on Railway (from the state database): the services
@@ -201,6 +202,7 @@ pub fn diff(
         create_project: snapshot.is_none(),
         destroy_project: false,
         environments: Vec::new(),
+        templates: Vec::new(),
         unmanaged: Vec::new(),
     };
     let empty = Snapshot::default();
@@ -218,6 +220,13 @@ pub fn diff(
     declared.extend(service_moves.keys().map(String::as_str));
     for environment in &model.environments {
         if !filter.environment(&environment.name) {
+            continue;
+        }
+        // A template is never applied: its instances, shared variables and
+        // any environment of its name on Railway are left alone.
+        if environment.is_template() {
+            plan.templates
+                .push(template_plan(environment, snapshot, owned));
             continue;
         }
         let environment_from = environment_moves
@@ -320,7 +329,15 @@ pub fn diff(
     plan.settle_deletions(snapshot);
     if filter.environments.is_empty() && filter.targets.is_empty() {
         for name in snapshot.environments.keys() {
-            if model.environment(name).is_none() && !environment_moves.contains_key(name) {
+            let preview = model.templates().any(|t| {
+                t.preview
+                    .as_ref()
+                    .is_some_and(|p| p.number_of(&t.name, name).is_some())
+            });
+            if model.environment(name).is_none()
+                && !environment_moves.contains_key(name)
+                && !preview
+            {
                 plan.unmanaged.push(Unmanaged {
                     kind: "environment".into(),
                     name: name.clone(),
@@ -331,6 +348,52 @@ pub fn diff(
         }
     }
     plan
+}
+
+/// How a plan lists template `environment`: its settings, the
+/// environments on Railway its pattern names (its previews), and an
+/// environment of the template's own name if one exists.
+fn template_plan(environment: &Environment, snapshot: &Snapshot, owned: &Owned) -> TemplatePlan {
+    let settings = environment.preview.clone().unwrap_or_default();
+    let previews = snapshot
+        .environments
+        .keys()
+        .filter(|name| settings.number_of(&environment.name, name).is_some())
+        .cloned()
+        .collect();
+    let existing = snapshot
+        .environment(&environment.name)
+        .map(|actual| ExistingEnvironment {
+            id: actual.id.clone(),
+            created_by_mirage: owned.created_environments.contains(&environment.name),
+            owned_services: owned
+                .services
+                .iter()
+                .filter(|(e, _)| *e == environment.name)
+                .map(|(_, s)| s.clone())
+                .collect(),
+        });
+    let services = match &settings.services {
+        Some(list) => list.clone(),
+        None => environment
+            .services
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+    };
+    TemplatePlan {
+        name: environment.name.clone(),
+        name_pattern: settings
+            .name_pattern
+            .replace("{template}", &environment.name),
+        ttl_seconds: environment.ttl_seconds.as_ref().map(|t| t.value),
+        max_live: settings.max_live,
+        source: settings.source,
+        services,
+        drafts: settings.drafts,
+        previews,
+        existing,
+    }
 }
 
 fn service_plan(

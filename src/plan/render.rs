@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
-use super::types::{Action, Change, Plan};
+use super::types::{Action, Change, Plan, TemplatePlan};
 
 /// The plan as text, grouped by environment and service.
 pub fn text(plan: &Plan) -> String {
@@ -73,6 +73,22 @@ pub fn text(plan: &Plan) -> String {
             }
         }
     }
+    if !plan.templates.is_empty() {
+        out.push('\n');
+        for template in &plan.templates {
+            let _ = writeln!(out, "{}", template_line(template, '"'));
+            if !template.previews.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    live previews: {}",
+                    quoted(template.previews.iter(), '"')
+                );
+            }
+            if let Some(note) = existing_note(template, '"') {
+                let _ = writeln!(out, "    {note}");
+            }
+        }
+    }
     if !plan.unmanaged.is_empty() {
         out.push_str("\nUnmanaged (on Railway, not Mirage's; never touched):\n");
         for item in &plan.unmanaged {
@@ -95,6 +111,72 @@ pub fn text(plan: &Plan) -> String {
         let _ = writeln!(out, "\nPlan: {}.", plan.summary().line());
     }
     out
+}
+
+/// `template "pr": previews "pr-{number}" (ttl 72h, at most 10 live),
+/// made by `mirage preview up``: names quoted with `quote`.
+pub fn template_line(template: &TemplatePlan, quote: char) -> String {
+    let q = |name: &str| format!("{quote}{name}{quote}");
+    let mut details = Vec::new();
+    if let Some(ttl) = template.ttl_seconds {
+        details.push(format!("ttl {}", duration(ttl)));
+    }
+    if let Some(max) = template.max_live {
+        details.push(format!("at most {max} live"));
+    }
+    if let Some(source) = &template.source {
+        details.push(format!("copied from {}", q(source)));
+    }
+    if template.drafts {
+        details.push("drafts too".to_owned());
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join(", "))
+    };
+    format!(
+        "template {}: previews {}{details}, made by `mirage preview up`",
+        q(&template.name),
+        q(&template.name_pattern)
+    )
+}
+
+/// What a plan says about an environment on Railway named as a template.
+fn existing_note(template: &TemplatePlan, quote: char) -> Option<String> {
+    let existing = template.existing.as_ref()?;
+    let name = format!("{quote}{}{quote}", template.name);
+    let whose = if existing.created_by_mirage {
+        "Mirage created it before it became a template"
+    } else {
+        "Mirage did not create it"
+    };
+    let services = if existing.owned_services.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", quoted(existing.owned_services.iter(), quote))
+    };
+    Some(format!(
+        "environment {name} exists on Railway ({whose}{services}): kept as it is, never updated nor destroyed by a plan; delete it in Railway when no longer needed"
+    ))
+}
+
+fn quoted<'a>(names: impl Iterator<Item = &'a String>, quote: char) -> String {
+    names
+        .map(|n| format!("{quote}{n}{quote}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Seconds as a duration in the language's units: `72h`, `30m`, `45s`.
+fn duration(seconds: u64) -> String {
+    if seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
 }
 
 fn write_change(out: &mut String, indent: &str, change: &Change) {
@@ -198,6 +280,22 @@ pub fn markdown(plan: &Plan) -> String {
         out.push_str(&body);
         out.push_str("```\n\n</details>\n\n");
     }
+    if !plan.templates.is_empty() {
+        for template in &plan.templates {
+            let _ = writeln!(out, "- {}", template_line(template, '`'));
+            if !template.previews.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  - live previews: {}",
+                    quoted(template.previews.iter(), '`')
+                );
+            }
+            if let Some(note) = existing_note(template, '`') {
+                let _ = writeln!(out, "  - {note}");
+            }
+        }
+        out.push('\n');
+    }
     if !plan.unmanaged.is_empty() {
         let _ = writeln!(
             out,
@@ -257,4 +355,87 @@ pub fn json(plan: &Plan) -> String {
         );
     }
     serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::ExistingEnvironment;
+
+    fn template() -> TemplatePlan {
+        TemplatePlan {
+            name: "pr".into(),
+            name_pattern: "pr-{number}".into(),
+            ttl_seconds: None,
+            max_live: None,
+            source: None,
+            services: vec!["api".into()],
+            drafts: false,
+            previews: Vec::new(),
+            existing: None,
+        }
+    }
+
+    #[test]
+    fn a_template_line_says_only_what_is_set() {
+        assert_eq!(
+            template_line(&template(), '"'),
+            "template \"pr\": previews \"pr-{number}\", made by `mirage preview up`"
+        );
+        let full = TemplatePlan {
+            ttl_seconds: Some(5400),
+            max_live: Some(3),
+            source: Some("staging".into()),
+            drafts: true,
+            ..template()
+        };
+        assert_eq!(
+            template_line(&full, '`'),
+            "template `pr`: previews `pr-{number}` (ttl 90m, at most 3 live, copied from `staging`, drafts too), made by `mirage preview up`"
+        );
+        assert_eq!(duration(259_200), "72h");
+        assert_eq!(duration(45), "45s");
+    }
+
+    #[test]
+    fn plans_list_templates_with_their_previews_and_a_kept_environment() {
+        let plan = Plan {
+            version: 1,
+            project: "shop".into(),
+            project_id: Some("p".into()),
+            create_project: false,
+            destroy_project: false,
+            environments: Vec::new(),
+            templates: vec![TemplatePlan {
+                previews: vec!["pr-1".into(), "pr-2".into()],
+                existing: Some(ExistingEnvironment {
+                    id: "env-pr".into(),
+                    created_by_mirage: false,
+                    owned_services: Vec::new(),
+                }),
+                ..template()
+            }],
+            unmanaged: Vec::new(),
+        };
+        let out = text(&plan);
+        assert!(
+            out.contains("\n    live previews: \"pr-1\", \"pr-2\"\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "environment \"pr\" exists on Railway (Mirage did not create it): kept as it is"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("No changes. Railway matches the configuration.\n"),
+            "{out}"
+        );
+        let md = markdown(&plan);
+        assert!(md.contains("\n  - live previews: `pr-1`, `pr-2`\n"), "{md}");
+        let parsed: serde_json::Value = serde_json::from_str(&json(&plan)).expect("json");
+        assert_eq!(parsed["templates"][0]["existing"]["id"], "env-pr");
+        assert_eq!(parsed["templates"][0]["previews"][1], "pr-2");
+    }
 }

@@ -79,7 +79,8 @@ pub fn resolve(
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let mut wanted: Vec<(&SecretRef, &Origin)> = Vec::new();
     for environment in &model.environments {
-        if !filter.environment(&environment.name) {
+        // A template is never applied: its previews read their secrets.
+        if !filter.environment(&environment.name) || environment.is_template() {
             continue;
         }
         if filter.targets.is_empty() {

@@ -54,6 +54,7 @@ pub fn teardown(
         create_project: false,
         destroy_project: false,
         environments: Vec::new(),
+        templates: Vec::new(),
         unmanaged: Vec::new(),
         ..base.clone()
     };

@@ -204,6 +204,48 @@ pub struct Unmanaged {
     pub service: Option<String>,
 }
 
+/// A template for previews (an `ephemeral=#true` environment): listed by
+/// every plan of the project, never applied. `mirage preview up` makes its
+/// previews.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TemplatePlan {
+    /// The template's name.
+    pub name: String,
+    /// The name of each preview (`pr-{number}`).
+    pub name_pattern: String,
+    /// How long a preview lives, in seconds (`ttl=`).
+    pub ttl_seconds: Option<u64>,
+    /// How many previews may be live at once (`max-live=`).
+    pub max_live: Option<u32>,
+    /// The environment previews are copied from (`source=`); `None`:
+    /// built from the files alone.
+    pub source: Option<String>,
+    /// The services each preview gets.
+    pub services: Vec<String>,
+    /// Whether draft pull requests get a preview.
+    pub drafts: bool,
+    /// Environments on Railway with a name the pattern gives: its
+    /// previews, left to `mirage preview`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previews: Vec<String>,
+    /// An environment on Railway named as the template itself (an earlier
+    /// apply made it when the template was an ordinary environment): never
+    /// updated nor destroyed by a plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<ExistingEnvironment>,
+}
+
+/// An environment on Railway named as a template.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExistingEnvironment {
+    /// Railway's id.
+    pub id: String,
+    /// Whether Mirage's state records that Mirage created it.
+    pub created_by_mirage: bool,
+    /// The service instances in it that Mirage's state records as its own.
+    pub owned_services: Vec<String>,
+}
+
 /// Everything a plan would do.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
@@ -219,8 +261,11 @@ pub struct Plan {
     /// Railway schedules it for deletion, with everything in it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub destroy_project: bool,
-    /// Environments in the model's order.
+    /// Environments in the model's order (templates excepted).
     pub environments: Vec<EnvironmentPlan>,
+    /// Templates for previews, in the model's order: listed, never applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<TemplatePlan>,
     /// What exists on Railway and is not Mirage's.
     pub unmanaged: Vec<Unmanaged>,
 }

@@ -151,6 +151,8 @@ fn unknown_node(cx: &mut Cx, node: &Node, context: Context) {
         .collect();
     let help = if matches!(name, "service" | "shared-vars") {
         format!("`{name}` belongs at the top of a `layer` or `environment` block")
+    } else if name == "preview" {
+        "`preview` belongs at the top of an `environment` block with `ephemeral=#true` (a template for previews)".to_owned()
     } else {
         did_you_mean(name, candidates.iter().copied(), || {
             "see docs/language.md for the settings a service accepts".into()

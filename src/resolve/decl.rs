@@ -48,7 +48,28 @@ pub struct EnvDecl {
     pub layer: Option<Ident>,
     pub ephemeral: Option<(bool, At)>,
     pub ttl: Option<(u64, At)>,
+    /// `preview … { … }` at the top of the block.
+    pub preview: Option<PreviewDecl>,
     pub block: Block,
+}
+
+/// `preview name="pr-{number}" max-live=10 source="staging" drafts=#false
+/// { services "api" "web" }` in a template (an ephemeral environment).
+/// Each value is already checked on its own; what needs the other
+/// declarations (names of environments and services) is checked by
+/// `project`.
+#[derive(Debug, Default)]
+pub struct PreviewDecl {
+    /// The node's name, for diagnostics about the whole node.
+    pub span: Span,
+    /// `name=`, with the span of its string.
+    pub name: Option<(String, Span)>,
+    pub max_live: Option<u32>,
+    /// `source=`.
+    pub source: Option<Ident>,
+    pub drafts: Option<bool>,
+    /// `services "a" "b"`: each name with its span.
+    pub services: Option<Vec<(String, Span)>>,
 }
 
 /// Everything declared in the project.
@@ -303,17 +324,183 @@ fn read_top(
                     .with_help("add `ephemeral=#true`, or remove `ttl`"),
                 );
             }
-            let block = read_block(cx, node.child_nodes(), Context::ProjectWide);
+            let is_template = ephemeral.is_some_and(|(e, _)| e);
+            let (preview, rest) = read_preview(cx, node.child_nodes(), is_template);
+            let block = match rest {
+                Some(rest) => read_block(cx, &rest, Context::ProjectWide),
+                None => read_block(cx, node.child_nodes(), Context::ProjectWide),
+            };
             decls.environments.push(EnvDecl {
                 name,
                 file,
                 layer,
                 ephemeral,
                 ttl,
+                preview,
                 block,
             });
         }
     }
+}
+
+/// The `preview` node among an environment's children, read, and the
+/// other children (`None`: there was no `preview`, read them all).
+fn read_preview(
+    cx: &mut Cx,
+    nodes: &[Node],
+    is_template: bool,
+) -> (Option<PreviewDecl>, Option<Vec<Node>>) {
+    if !nodes.iter().any(|n| n.name.value == "preview") {
+        return (None, None);
+    }
+    let mut preview: Option<PreviewDecl> = None;
+    let mut rest = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        if node.name.value != "preview" {
+            rest.push(node.clone());
+            continue;
+        }
+        if let Some(first) = &preview {
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::duplicate_setting",
+                    cx.file,
+                    node.name.span,
+                    "`preview` is set twice in this environment",
+                )
+                .with_related(cx.file, first.span, "first set here")
+                .with_help("keep one `preview` node per template"),
+            );
+            continue;
+        }
+        if !is_template {
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::preview_without_ephemeral",
+                    cx.file,
+                    node.name.span,
+                    "`preview` describes the previews of a template, and this environment is not one",
+                )
+                .with_help(
+                    "add `ephemeral=#true` to the environment to make it a template for previews, or remove `preview`",
+                ),
+            );
+        }
+        preview = Some(read_preview_node(cx, node));
+    }
+    (preview, Some(rest))
+}
+
+/// One `preview` node: its properties, then its `services` child.
+fn read_preview_node(cx: &mut Cx, node: &Node) -> PreviewDecl {
+    let decl = settings::decl("preview", Place::Environment);
+    let props = decl.map_or(&[][..], |d| d.props);
+    block::check_prop_names(cx, node, props.iter().map(|p| p.name));
+    block::no_args(cx, node);
+    let mut out = PreviewDecl {
+        span: node.name.span,
+        ..PreviewDecl::default()
+    };
+    if let Some((Val::Str(pattern), e)) = typed_prop(cx, node, props, "name") {
+        match crate::model::check_name_pattern(&pattern) {
+            Ok(()) => out.name = Some((pattern, e.value_span)),
+            Err(problem) => {
+                let span = block::span_within(&cx.text, e.value_span, &pattern, problem.range);
+                let help = match problem.kind {
+                    "missing" => {
+                        "put the pull request's number in the name, e.g. `name=\"pr-{number}\"`"
+                    }
+                    "twice" => "write `{number}` once",
+                    "unknown" => {
+                        "a name pattern holds `{template}` (the template's name) and `{number}` (the pull request's)"
+                    }
+                    _ => "environment names hold letters, digits, `-` and `_`",
+                };
+                cx.push(
+                    Diagnostic::error(
+                        "mirage::resolve::invalid_preview_name",
+                        cx.file,
+                        span,
+                        format!("invalid preview name pattern `{pattern}`"),
+                    )
+                    .with_label(problem.reason)
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    out.max_live = typed_prop(cx, node, props, "max-live")
+        .and_then(|(v, _)| v.u64())
+        .and_then(|n| u32::try_from(n).ok());
+    out.source = typed_prop(cx, node, props, "source").and_then(|(v, e)| {
+        v.str().map(|value| Ident {
+            value: value.into(),
+            span: e.value_span,
+        })
+    });
+    out.drafts = typed_prop(cx, node, props, "drafts").and_then(|(v, _)| v.bool());
+    let mut services_at: Option<Span> = None;
+    for child in node.child_nodes() {
+        let name = child.name.value.as_str();
+        if name != "services" {
+            let help = did_you_mean(name, settings::names(Place::Preview), || {
+                "`preview { }` holds `services \"a\" \"b\"`; settings of previews go in the template's block".into()
+            });
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::unknown_node",
+                    cx.file,
+                    child.name.span,
+                    format!("unknown setting `{name}` in `preview`"),
+                )
+                .with_help(help),
+            );
+            continue;
+        }
+        if let Some(first) = services_at {
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::duplicate_setting",
+                    cx.file,
+                    child.name.span,
+                    "`services` is set twice in this `preview`",
+                )
+                .with_related(cx.file, first, "first set here")
+                .with_help("list every service in one `services` node"),
+            );
+            continue;
+        }
+        services_at = Some(child.name.span);
+        block::check_props(cx, child, &[]);
+        if child.children.is_some() {
+            cx.push(
+                Diagnostic::error(
+                    "mirage::resolve::unexpected_argument",
+                    cx.file,
+                    child.span,
+                    "`services` takes names, not a block",
+                )
+                .with_help("write `services \"api\" \"web\"`"),
+            );
+        }
+        let mut names = Vec::new();
+        let mut ok = true;
+        for e in child.args() {
+            match &e.value {
+                Value::String(s) => names.push((s.to_string(), e.value_span)),
+                other => {
+                    ok = false;
+                    block::type_error(cx, e, "a service name", other);
+                }
+            }
+        }
+        if names.is_empty() && ok {
+            block::missing(cx, child, "at least one service name");
+        } else if ok {
+            out.services = Some(names);
+        }
+    }
+    out
 }
 
 /// `plan "pro"`: one of Railway's plans.

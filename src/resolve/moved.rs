@@ -123,6 +123,7 @@ pub fn resolve(
     decls: &[MoveDecl],
     services: &[&str],
     environments: &[&str],
+    templates: &[&str],
     steps: &Steps<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Move> {
@@ -135,6 +136,21 @@ pub fn resolve(
         };
         let noun = m.kind.noun();
         let mut ok = true;
+        if m.kind == MoveKind::Environment && templates.contains(&m.to.0.as_str()) {
+            ok = false;
+            diags.push(
+                Diagnostic::error(
+                    "mirage::resolve::moved_template",
+                    m.file,
+                    m.to.1,
+                    format!(
+                        "`{}` is moved to template `{}`, which is never applied as an environment",
+                        m.from.0, m.to.0
+                    ),
+                )
+                .with_help("a template makes previews and has no environment on Railway to rename into; remove this `moved` (delete the old environment in Railway if it is no longer needed)"),
+            );
+        }
         if !declared.contains(&m.to.0.as_str()) {
             ok = false;
             let help = did_you_mean(&m.to.0, declared.iter().copied(), || {

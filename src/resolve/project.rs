@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::block::{Block, Key, Set, Val};
 use super::chain::{self, Kind};
-use super::decl::{Decls, EnvDecl};
+use super::decl::{Decls, EnvDecl, PreviewDecl};
 use super::instance::{self, Steps};
 use super::suggest::did_you_mean;
 use super::value;
@@ -211,13 +211,21 @@ pub fn resolve(
         .iter()
         .map(|e| e.name.value.as_str())
         .collect();
+    let template_names: Vec<&str> = decls
+        .environments
+        .iter()
+        .filter(|e| is_template(e))
+        .map(|e| e.name.value.as_str())
+        .collect();
     project.moves = super::moved::resolve(
         &decls.moves,
         &service_names,
         &environment_names,
+        &template_names,
         &steps,
         diags,
     );
+    check_previews(decls, &service_names, diags);
     let project_shared: &[(String, Set<VarValue>)] = decls
         .project
         .as_ref()
@@ -280,6 +288,7 @@ pub fn resolve(
             layer: None,
             ephemeral: None,
             ttl: None,
+            preview: None,
             block: Block::default(),
         };
         let (mut env, lights) = resolve_environment(&cx, &none, &[], keep, checker, diags);
@@ -419,10 +428,7 @@ fn resolve_environment(
             value: t,
             origin: Origin::single(steps.step(&Level::Environment, at)),
         }),
-        preview: e
-            .ephemeral
-            .is_some_and(|(b, _)| b)
-            .then(PreviewSettings::default),
+        preview: is_template(e).then(|| preview_settings(e.preview.as_ref())),
         ..Default::default()
     };
     // Environment-wide values: protect and shared variables.
@@ -448,6 +454,11 @@ fn resolve_environment(
         }
     };
     env.protect = env_bool(Key::Protect);
+    if env.is_template()
+        && let Some(p) = env.protect.as_ref().filter(|p| p.value)
+    {
+        diags.push(protected_template(e, None, &p.origin));
+    }
     env.private_network = env_bool(Key::PrivateNetwork);
     let mut shared: BTreeMap<&str, Vec<(&Level, &Set<VarValue>)>> = BTreeMap::new();
     let project_level = Level::Project;
@@ -520,8 +531,19 @@ fn resolve_environment(
             .map(|&t| decls.templates[t].name.value.to_string())
             .collect();
         let mut inst = instance::build(&s.name.value, templates, &merged, steps);
+        if let Some(settings) = &env.preview {
+            check_preview_domains(e, settings, &inst, diags);
+            if !env.is_protected()
+                && let Some(p) = inst.protect.as_ref().filter(|p| p.value)
+            {
+                diags.push(protected_template(e, Some(&inst.name), &p.origin));
+            }
+        }
         // `domain "api.{environment}.shop.example"`: each environment its own.
+        // A template keeps the pattern: each preview puts its own name there
+        // (`Project::preview`).
         if !e.name.value.is_empty()
+            && env.preview.is_none()
             && let Some(domains) = &mut inst.networking.custom_domains
         {
             for d in &mut domains.value {
@@ -593,6 +615,33 @@ fn resolve_environment(
                 }
             }
         }
+        if let Some(keep) = env.preview.as_ref().and_then(|p| p.services.as_ref())
+            && keep.contains(&inst.name)
+        {
+            for d in &inst.dependencies {
+                if keep.contains(&d.target) {
+                    continue;
+                }
+                let Some(step) = d.origin.effective() else {
+                    continue;
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::preview_missing_dependency",
+                        step.file,
+                        step.span,
+                        format!(
+                            "service `{}` depends on `{}`, which previews of template `{}` do not get",
+                            inst.name, d.target, e.name.value
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `{}` to the template's `preview {{ services … }}`, or leave `{}` out too",
+                        d.target, inst.name
+                    )),
+                );
+            }
+        }
         checker.instance(&env, &inst, diags);
         if *keep == Keep::Names {
             // Only what the checks read; the rest of the instance (most of
@@ -618,6 +667,206 @@ fn resolve_environment(
         ));
     }
     (env, lights)
+}
+
+/// Whether `e` is a template for previews (`ephemeral=#true`).
+fn is_template(e: &EnvDecl) -> bool {
+    e.ephemeral.is_some_and(|(b, _)| b)
+}
+
+/// The settings of a template's previews: what its `preview` node says,
+/// defaults for the rest.
+fn preview_settings(decl: Option<&PreviewDecl>) -> PreviewSettings {
+    let mut out = PreviewSettings::default();
+    let Some(d) = decl else {
+        return out;
+    };
+    if let Some((pattern, _)) = &d.name {
+        out.name_pattern.clone_from(pattern);
+    }
+    out.max_live = d.max_live;
+    out.source = d.source.as_ref().map(|s| s.value.to_string());
+    out.services = d
+        .services
+        .as_ref()
+        .map(|list| list.iter().map(|(n, _)| n.clone()).collect());
+    if let Some(drafts) = d.drafts {
+        out.drafts = drafts;
+    }
+    out
+}
+
+/// Where a template's name pattern is written: its `name=`, or (the
+/// default pattern, which holds `{template}`) the template's name.
+fn pattern_at(e: &EnvDecl) -> Span {
+    e.preview
+        .as_ref()
+        .and_then(|p| p.name.as_ref())
+        .map_or(e.name.span, |(_, span)| *span)
+}
+
+/// What a template's `preview` names must exist, and the names previews
+/// get must be theirs alone: two templates whose patterns can give one
+/// name, or a pattern that gives a declared environment's name, would have
+/// two owners for one environment.
+fn check_previews(decls: &Decls, services: &[&str], diags: &mut Vec<Diagnostic>) {
+    let templates: Vec<(&EnvDecl, PreviewSettings)> = decls
+        .environments
+        .iter()
+        .filter(|e| is_template(e))
+        .map(|e| (e, preview_settings(e.preview.as_ref())))
+        .collect();
+    for (e, _) in &templates {
+        let Some(p) = &e.preview else { continue };
+        if let Some(source) = &p.source {
+            match decls
+                .environments
+                .iter()
+                .find(|d| d.name.value == source.value)
+            {
+                None => {
+                    let candidates = decls
+                        .environments
+                        .iter()
+                        .filter(|d| !is_template(d))
+                        .map(|d| d.name.value.as_str());
+                    let help = did_you_mean(&source.value, candidates, || {
+                        "`source=` names a declared environment that is not a template, e.g. `staging`".into()
+                    });
+                    diags.push(
+                        Diagnostic::error(
+                            "mirage::resolve::unknown_environment",
+                            e.file,
+                            source.span,
+                            format!("unknown environment `{}`", source.value),
+                        )
+                        .with_help(help),
+                    );
+                }
+                Some(d) if d.name.value == e.name.value => diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::invalid_preview_source",
+                        e.file,
+                        source.span,
+                        format!("template `{}` cannot be the source of its own previews", e.name.value),
+                    )
+                    .with_help("name an environment that exists on Railway, such as `staging`, or remove `source=` to build previews from the files alone"),
+                ),
+                Some(d) if is_template(d) => diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::invalid_preview_source",
+                        e.file,
+                        source.span,
+                        format!("`{}` is a template, which never exists on Railway to be copied", source.value),
+                    )
+                    .with_related(d.file, d.name.span, "declared as a template here")
+                    .with_help("name an environment that is applied, such as `staging`, or remove `source=` to build previews from the files alone"),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (name, span) in p.services.iter().flatten() {
+            if !services.contains(&name.as_str()) {
+                diags.push(unknown_service(e.file, *span, name, services));
+            }
+        }
+    }
+    for (i, (e, settings)) in templates.iter().enumerate() {
+        for (other, other_settings) in &templates[..i] {
+            if let Some(name) = settings.overlap(&e.name.value, other_settings, &other.name.value) {
+                diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::preview_name_collision",
+                        e.file,
+                        pattern_at(e),
+                        format!(
+                            "previews of templates `{}` and `{}` can have the same name, such as `{name}`",
+                            other.name.value, e.name.value
+                        ),
+                    )
+                    .with_related(other.file, pattern_at(other), "the other template's names")
+                    .with_help("give each template's previews names of their own, e.g. `name=\"{template}-{number}\"`"),
+                );
+            }
+        }
+        for d in &decls.environments {
+            if let Some(number) = settings.number_of(&e.name.value, &d.name.value) {
+                diags.push(
+                    Diagnostic::error(
+                        "mirage::resolve::preview_name_collision",
+                        e.file,
+                        pattern_at(e),
+                        format!(
+                            "the preview of pull request #{number} would be called `{}`, which is a declared environment",
+                            d.name.value
+                        ),
+                    )
+                    .with_related(d.file, d.name.span, "declared here")
+                    .with_help("change the name pattern (or rename the environment) so that no preview can take a declared environment's name"),
+                );
+            }
+        }
+    }
+}
+
+/// A custom domain with `{environment}` in a template is attached by every
+/// preview with the preview's name: that name must make a host name.
+fn check_preview_domains(
+    e: &EnvDecl,
+    settings: &PreviewSettings,
+    inst: &model::ServiceInstance,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(domains) = &inst.networking.custom_domains else {
+        return;
+    };
+    // A pull request number of six digits: most repositories' for years.
+    let sample = settings.environment_name(&e.name.value, 123_456);
+    for d in &domains.value {
+        if !d.domain.contains(value::ENVIRONMENT_PLACEHOLDER) {
+            continue;
+        }
+        let expanded = value::expand_domain(&d.domain, &sample);
+        if let Err(reason) = value::check_domain(&expanded) {
+            diags.push(
+                Diagnostic::error(
+                    "mirage::resolve::invalid_preview_name",
+                    e.file,
+                    pattern_at(e),
+                    format!(
+                        "a preview named like `{sample}` would attach `{expanded}` (service `{}`), which is not a host name",
+                        inst.name
+                    ),
+                )
+                .with_label(reason)
+                .with_help("domains with `{environment}` need preview names that are DNS labels: letters, digits and `-` (no `_`), 63 characters at most"),
+            );
+        }
+    }
+}
+
+/// `protect` in a template: previews are destroyed when their pull request
+/// closes or their TTL expires, and a protected one never could be.
+fn protected_template(e: &EnvDecl, service: Option<&str>, origin: &Origin) -> Diagnostic {
+    let at = origin
+        .effective()
+        .map_or((e.file, e.name.span), |s| (s.file, s.span));
+    let what = match service {
+        Some(s) => format!(
+            "service `{s}` is protected in template `{}`, so its previews could never be destroyed",
+            e.name.value
+        ),
+        None => format!(
+            "template `{}` is protected, so its previews could never be destroyed",
+            e.name.value
+        ),
+    };
+    let mut d = Diagnostic::error("mirage::resolve::protected_template", at.0, at.1, what)
+        .with_help("previews are destroyed when their pull request closes or their TTL expires; write `protect #false` in the template (it may inherit `protect` from its layer)");
+    if at != (e.file, e.name.span) {
+        d = d.with_related(e.file, e.name.span, "the template");
+    }
+    d
 }
 
 /// What the checks of an environment read of an instance: with

@@ -1,5 +1,6 @@
-//! The declarations around the settings: the top level of a file and the
-//! `project` block, with their properties. `resolve::decl` reads names and
+//! The declarations around the settings: the top level of a file, the
+//! `project` block and an environment's `preview` block, with their
+//! properties. `resolve::decl` reads names and
 //! property types from here; the language server its documentation.
 
 use super::{Args, NameKind, Prop, Type};
@@ -11,6 +12,10 @@ pub enum Place {
     TopLevel,
     /// Inside `project "…" { }`.
     Project,
+    /// At the top of an `environment` block (not a layer's).
+    Environment,
+    /// Inside an environment's `preview { }`.
+    Preview,
 }
 
 /// A node that is not a setting of a service.
@@ -39,7 +44,8 @@ const fn prop(name: &'static str, ty: Type, doc: &'static str) -> Prop {
     Prop { name, ty, doc }
 }
 
-/// Every declaration: the top level, then the `project` block.
+/// Every declaration: the top level, the `project` block, then an
+/// environment's `preview` and what it holds.
 pub static DECLS: &[Decl] = &[
     Decl {
         name: "project",
@@ -114,12 +120,12 @@ pub static DECLS: &[Decl] = &[
             prop(
                 "ephemeral",
                 Type::Bool,
-                "A template for short-lived copies such as `pr-1234`.",
+                "A template for previews (`pr-1234` per pull request): never applied as itself; `preview { }` says what previews get.",
             ),
             prop(
                 "ttl",
                 Type::Duration,
-                "How long an ephemeral copy lives (a duration).",
+                "How long a preview lives without a push (a duration).",
             ),
         ],
     },
@@ -182,6 +188,45 @@ pub static DECLS: &[Decl] = &[
         doc: "Railway shared variables, referenced as `${{shared.NAME}}`.",
         railway: "sharedVariables",
         args: Args::Block,
+        props: &[],
+    },
+    Decl {
+        name: "preview",
+        place: Place::Environment,
+        example: "preview name=\"pr-{number}\" max-live=10 source=\"staging\" drafts=#false { services \"api\" \"web\" }",
+        doc: "What previews made from this template (an `ephemeral=#true` environment) get. Without it: previews named `{template}-{number}`, no limit, built from the files alone, every service, no drafts.",
+        railway: "Mirage-only",
+        args: Args::None,
+        props: &[
+            prop(
+                "name",
+                Type::Str,
+                "Each preview's environment name: `{template}` and `{number}` (the pull request's, once) in letters, digits, `-` and `_`.",
+            ),
+            prop(
+                "max-live",
+                Type::Int { lo: 1, hi: 10_000 },
+                "How many previews of this template may be live at once; `mirage preview gc` evicts the oldest beyond it.",
+            ),
+            prop(
+                "source",
+                Type::Name(NameKind::Environment),
+                "A declared environment each preview is copied from (Railway's `sourceEnvironmentId`); without it, previews are built from the files alone.",
+            ),
+            prop(
+                "drafts",
+                Type::Bool,
+                "Whether draft pull requests get a preview (`#false` by default).",
+            ),
+        ],
+    },
+    Decl {
+        name: "services",
+        place: Place::Preview,
+        example: "services \"api\" \"web\" \"db\"",
+        doc: "The services a preview gets (a list); without it, every service.",
+        railway: "Mirage-only",
+        args: Args::Many(Type::Name(NameKind::Service)),
         props: &[],
     },
 ];

@@ -80,6 +80,20 @@ impl ConfigView<'_> {
             "ttlSeconds",
             self.opt(&env.ttl_seconds, |t| json!(t)),
         );
+        if let Some(p) = &env.preview {
+            // Mirage-only: what previews made from this template get.
+            let mut preview = Map::new();
+            preview.insert("name".into(), json!(p.name_pattern));
+            put(&mut preview, "maxLive", p.max_live.map(|n| json!(n)));
+            put(&mut preview, "source", p.source.as_ref().map(|s| json!(s)));
+            put(
+                &mut preview,
+                "services",
+                p.services.as_ref().map(|s| json!(s)),
+            );
+            preview.insert("drafts".into(), json!(p.drafts));
+            o.insert("preview".into(), Value::Object(preview));
+        }
         put(&mut o, "protect", self.opt(&env.protect, |b| json!(b)));
         put(
             &mut o,

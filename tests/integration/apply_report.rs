@@ -45,11 +45,13 @@ async fn apply_counts_what_the_plan_counted() {
         .await
         .ok("apply");
     let (create, change, destroy) = planned(&first);
-    assert_eq!((create, change, destroy), (19, 0, 0), "{}", first.stdout);
+    // The template `pr` is not applied: project, two environments, five
+    // services in each.
+    assert_eq!((create, change, destroy), (13, 0, 0), "{}", first.stdout);
     let line = closing(&first, "Apply complete");
     assert_eq!(
         without_requests(line),
-        "Apply complete: 19 created, 0 changed, 0 destroyed",
+        "Apply complete: 13 created, 0 changed, 0 destroyed",
         "{line}"
     );
     assert!(line.ends_with(" requests)."), "{line}");
@@ -61,10 +63,10 @@ async fn apply_counts_what_the_plan_counted() {
         text + "\nservice \"docs\" {\n    image \"nginx:1.27\"\n}\n"
     });
     let second = world.apply().await;
-    assert_eq!(planned(&second), (3, 15, 0), "{}", second.stdout);
+    assert_eq!(planned(&second), (2, 10, 0), "{}", second.stdout);
     assert_eq!(
         without_requests(closing(&second, "Apply complete")),
-        "Apply complete: 3 created, 15 changed, 0 destroyed"
+        "Apply complete: 2 created, 10 changed, 0 destroyed"
     );
 }
 
@@ -84,10 +86,10 @@ async fn a_partial_apply_accounts_for_every_planned_resource() {
     assert_eq!(status, 200, "{body}");
     let run = world.mirage(&["apply", ".", "--auto-approve"]).await;
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
-    assert_eq!(planned(&run), (19, 0, 0));
+    assert_eq!(planned(&run), (13, 0, 0));
     assert_eq!(
         without_requests(closing(&run, "Apply incomplete")),
-        "Apply incomplete: 4 created, 0 changed, 0 destroyed; 15 failed, 0 not attempted"
+        "Apply incomplete: 3 created, 0 changed, 0 destroyed; 10 failed, 0 not attempted"
     );
 }
 

@@ -54,6 +54,7 @@ mod moved;
 mod plan;
 mod plan_registry;
 mod plan_replace;
+mod preview_template;
 mod railway_batch;
 mod railway_emulator;
 mod railway_emulator_ops;
