@@ -359,9 +359,12 @@ fn take_locks(
     filter: &Filter,
     wait: Option<Duration>,
 ) -> Result<Vec<state::LockGuard>, Failure> {
+    // A template is never applied: nothing of it to lock (a preview
+    // locks its own name).
     let mut names: Vec<&str> = project
         .environments
         .iter()
+        .filter(|e| !e.is_template())
         .map(|e| e.name.as_str())
         .filter(|e| {
             (filter.environments.is_empty() || filter.environments.iter().any(|f| f == e))
