@@ -20,6 +20,7 @@ mod cli;
 mod cli_output;
 mod cli_usage;
 mod codes;
+mod comment;
 mod destroy_safety;
 mod discover;
 mod discover_cli;
