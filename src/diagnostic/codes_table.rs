@@ -341,6 +341,11 @@ pub const CODES: &[Code] = &[
         help: "check the network and the token, then run the command again",
     },
     Code {
+        code: "mirage::railway::token_scope",
+        summary: "the project token reaches another environment or project than the one asked for, or cannot say which it reaches",
+        help: "a project token reaches one environment of one project; use an account token (`RAILWAY_API_TOKEN`) for the others",
+    },
+    Code {
         code: "mirage::registry::access_denied",
         summary: "an image cannot be verified: its registry refused access (401/403)",
         help: "for a private image set `MIRAGE_REGISTRY_USERNAME` and `MIRAGE_REGISTRY_PASSWORD`",

@@ -311,7 +311,13 @@ async fn a_body_over_githubs_limit_is_cut_with_a_note_not_refused() {
 }
 
 /// A failing run: name, arguments, body, environment, exit code.
-type Case<'a> = (&'a str, &'a [&'a str], &'a str, &'a [(&'a str, &'a str)], i32);
+type Case<'a> = (
+    &'a str,
+    &'a [&'a str],
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    i32,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_fails_clearly_before_any_request() {

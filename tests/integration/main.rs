@@ -53,6 +53,7 @@ mod moved;
 mod plan;
 mod plan_registry;
 mod plan_replace;
+mod project_token;
 mod railway_batch;
 mod railway_emulator;
 mod railway_emulator_ops;
