@@ -10,6 +10,7 @@
 mod railway_support;
 mod support;
 
+mod action;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;
