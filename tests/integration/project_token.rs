@@ -143,3 +143,23 @@ async fn another_environment_or_project_is_refused_naming_the_tokens_own() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_project_token_is_a_clear_failure_that_does_not_show_it() {
+    let world = World::with_files(&[("main.mirage", FILES)]).await;
+    world.apply().await;
+    let run = world
+        .mirage_with(
+            &["plan", "."],
+            &[("RAILWAY_TOKEN", "not-a-project-token-NEVER_PRINT")],
+        )
+        .await;
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot tell what the project token (`RAILWAY_TOKEN`) is for"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("NEVER_PRINT"), "{}", run.stderr);
+}
