@@ -31,7 +31,7 @@ pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 pub const AFTER_HELP: &str = "\
 Examples (in a GitHub Actions job with `permissions: pull-requests: write`):
   mirage plan --format markdown | mirage comment --key plan
-  mirage preview up --pr 7 --format markdown | mirage comment --pr 7 --key preview
+  mirage preview up --pr 7 --branch feat/x --sha abc123 --format markdown | mirage comment --pr 7 --key preview
   mirage comment --key plan --delete
 
 The comment starts with a hidden marker, `<!-- mirage:KEY pr=N -->`: the
@@ -177,9 +177,15 @@ impl Request {
                     )
                     .as_warning()
                     .with_help(
-                        "the whole text is in this log; `mirage plan --target ENV/SERVICE` makes a smaller plan",
+                        "the whole text follows, so the job's log has it (the comment links the run); `mirage plan --target ENV/SERVICE` makes a smaller plan",
                     ),
                 );
+                // The note in the comment points at the run's log: make it
+                // true whether or not the text was printed before.
+                report::write_stderr(&text);
+                if !text.ends_with('\n') {
+                    report::write_stderr("\n");
+                }
             }
             Some(bounded.text)
         };

@@ -53,7 +53,10 @@ async fn comment(fake: &FakeGithub, args: &[&str], body: &str, env: &[(&str, &st
     }
     let mut child = command.spawn().expect("run mirage");
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(body.as_bytes()).await.expect("write body");
+    // A run that fails before reading its input closes the pipe early.
+    if let Err(error) = stdin.write_all(body.as_bytes()).await {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+    }
     drop(stdin);
     let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
         .await
@@ -297,6 +300,11 @@ async fn a_body_over_githubs_limit_is_cut_with_a_note_not_refused() {
             .contains("warning: the body has 268,890 characters, more than a GitHub comment holds"),
         "{}",
         run.stderr
+    );
+    // The whole text is in the log the comment links to.
+    assert!(
+        run.stderr.contains("| row 19999 |"),
+        "the full text is printed"
     );
     let comments = fake.comments_on("octo", "hello", 7);
     assert_eq!(comments.len(), 1);
