@@ -717,3 +717,209 @@ async fn the_action_runs_a_command_gives_its_outputs_and_comments() {
     assert_eq!(fake.comments_on("octo", "hello", 7).len(), 1);
     assert_eq!(fake.count(axum::http::Method::PATCH, ""), 0);
 }
+
+/// Runs the action's step named `name` as GitHub does, with exactly `env`
+/// (and `PATH`) in `dir`: exit code, standard output, standard error.
+fn run_named_step(name: &str, dir: &Path, env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let (_, action) = action();
+    let script = steps(&action)
+        .into_iter()
+        .find(|step| step["name"] == name)
+        .and_then(|step| step["run"].as_str())
+        .unwrap_or_else(|| panic!("the action has a step `{name}`"))
+        .to_owned();
+    let file = dir.join(format!("{}.sh", name.replace(' ', "-")));
+    std::fs::write(&file, script).expect("write the script");
+    let mut command = std::process::Command::new("bash");
+    command
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&file)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("bash runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_is_downloaded_checked_against_its_sha256_and_put_on_path() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let root = work.path();
+    // A release asset as the documented layout has it: `mirage` at the
+    // archive's root, and the archive's SHA-256 beside it.
+    let staging = root.join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(
+        staging.join("mirage"),
+        "#!/bin/sh\necho \"mirage 0.4.0 (fake release)\"\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new("chmod")
+        .args(["+x", "mirage"])
+        .current_dir(&staging)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let archive = root.join("mirage-x86_64-unknown-linux-gnu.tar.gz");
+    let status = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .args(["-C", staging.to_str().unwrap(), "mirage"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bytes = std::fs::read(&archive).unwrap();
+    let digest = {
+        let output = std::process::Command::new("sha256sum")
+            .arg(&archive)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout)
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let served = std::sync::Arc::new(std::sync::Mutex::new((bytes, digest)));
+    let state = served.clone();
+    let app = axum::Router::new().route(
+        "/octo/mirage/releases/download/{tag}/{file}",
+        axum::routing::get(
+            move |axum::extract::Path((tag, file)): axum::extract::Path<(String, String)>| {
+                let state = state.clone();
+                async move {
+                    let (bytes, digest) = state.lock().unwrap().clone();
+                    match (tag.as_str(), file.as_str()) {
+                        ("v0.4.0", "mirage-x86_64-unknown-linux-gnu.tar.gz") => {
+                            (axum::http::StatusCode::OK, bytes)
+                        }
+                        ("v0.4.0", "mirage-x86_64-unknown-linux-gnu.tar.gz.sha256") => (
+                            axum::http::StatusCode::OK,
+                            format!("{digest}  mirage-x86_64-unknown-linux-gnu.tar.gz\n")
+                                .into_bytes(),
+                        ),
+                        _ => (axum::http::StatusCode::NOT_FOUND, Vec::new()),
+                    }
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let install = |version: &'static str| {
+        let (root, server) = (root.to_path_buf(), server.clone());
+        move || {
+            let env_file = root.join("github-env");
+            std::fs::write(&env_file, "").unwrap();
+            let tools = root.join("tools");
+            let run = run_named_step(
+                "Install a mirage release",
+                &root,
+                &[
+                    ("MIRAGE_VERSION", version),
+                    ("RUNNER_OS", "Linux"),
+                    ("RUNNER_ARCH", "X64"),
+                    ("RUNNER_TOOL_CACHE", tools.to_str().unwrap()),
+                    ("RUNNER_TEMP", root.to_str().unwrap()),
+                    ("GITHUB_ENV", env_file.to_str().unwrap()),
+                    ("GITHUB_SERVER_URL", &server),
+                    ("GITHUB_ACTION_REPOSITORY", "octo/mirage"),
+                ],
+            );
+            (run, std::fs::read_to_string(&env_file).unwrap())
+        }
+    };
+    let ((code, stdout, stderr), github_env) = tokio::task::spawn_blocking(install("v0.4.0"))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let installed = root.join("tools/mirage/0.4.0/x86_64-unknown-linux-gnu");
+    assert_eq!(
+        github_env,
+        format!("MIRAGE_INSTALLED_ROOT={}\n", installed.display())
+    );
+
+    // The next step puts it on PATH and runs it.
+    let github_path = root.join("github-path");
+    let github_output = root.join("github-output");
+    std::fs::write(&github_path, "").unwrap();
+    std::fs::write(&github_output, "").unwrap();
+    let (code, stdout, stderr) = run_named_step(
+        "Put mirage on PATH",
+        root,
+        &[
+            ("MIRAGE_INSTALLED_ROOT", installed.to_str().unwrap()),
+            ("MIRAGE_ROOT", ""),
+            ("GITHUB_PATH", github_path.to_str().unwrap()),
+            ("GITHUB_OUTPUT", github_output.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout, "mirage 0.4.0 (fake release)\n");
+    assert_eq!(
+        std::fs::read_to_string(&github_path).unwrap(),
+        format!("{}/bin\n", installed.display())
+    );
+
+    // A checksum that does not match is refused; so is a version that is
+    // not one, before anything is downloaded.
+    served.lock().unwrap().1 = "0".repeat(64);
+    let ((code, stdout, _), _) = tokio::task::spawn_blocking(install("0.4.0")).await.unwrap();
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("::error title=mirage::the checksum"),
+        "{stdout}"
+    );
+    let ((code, stdout, _), _) = tokio::task::spawn_blocking(install("latest$(echo pwned)"))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("must be a release"), "{stdout}");
+}
+
+#[test]
+fn the_build_cache_key_follows_the_source() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let output = work.path().join("output");
+    std::fs::write(&output, "").unwrap();
+    let root = repo_root();
+    let run = || {
+        run_named_step(
+            "Mirage source fingerprint",
+            work.path(),
+            &[
+                ("GITHUB_ACTION_PATH", root.to_str().unwrap()),
+                ("RUNNER_OS", "Linux"),
+                ("RUNNER_ARCH", "X64"),
+                ("RUNNER_TOOL_CACHE", "/opt/hostedtoolcache"),
+                ("GITHUB_OUTPUT", output.to_str().unwrap()),
+            ],
+        )
+    };
+    let (code, stdout, stderr) = run();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let written = std::fs::read_to_string(&output).unwrap();
+    let key = written
+        .lines()
+        .find_map(|line| line.strip_prefix("key="))
+        .expect("a cache key");
+    assert!(key.starts_with("mirage-Linux-X64-"), "{key}");
+    assert_eq!(key.len(), "mirage-Linux-X64-".len() + 32, "{key}");
+    assert!(
+        written.contains("root=/opt/hostedtoolcache/mirage-build\n"),
+        "{written}"
+    );
+    // Same source, same key.
+    std::fs::write(&output, "").unwrap();
+    run();
+    assert!(std::fs::read_to_string(&output).unwrap().contains(key));
+}
