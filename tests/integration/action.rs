@@ -815,7 +815,7 @@ async fn a_release_is_downloaded_checked_against_its_sha256_and_put_on_path() {
     let server = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let install = |version: &'static str| {
+    let install = |version: &'static str, repository: &'static str| {
         let (root, server) = (root.to_path_buf(), server.clone());
         move || {
             let env_file = root.join("github-env");
@@ -832,15 +832,17 @@ async fn a_release_is_downloaded_checked_against_its_sha256_and_put_on_path() {
                     ("RUNNER_TEMP", root.to_str().unwrap()),
                     ("GITHUB_ENV", env_file.to_str().unwrap()),
                     ("GITHUB_SERVER_URL", &server),
-                    ("GITHUB_ACTION_REPOSITORY", "octo/mirage"),
+                    ("MIRAGE_ACTION_REPOSITORY", repository),
+                    ("MIRAGE_RELEASE_REPOSITORY", ""),
                 ],
             );
             (run, std::fs::read_to_string(&env_file).unwrap())
         }
     };
-    let ((code, stdout, stderr), github_env) = tokio::task::spawn_blocking(install("v0.4.0"))
-        .await
-        .unwrap();
+    let ((code, stdout, stderr), github_env) =
+        tokio::task::spawn_blocking(install("v0.4.0", "octo/mirage"))
+            .await
+            .unwrap();
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     let installed = root.join("tools/mirage/0.4.0/x86_64-unknown-linux-gnu");
     assert_eq!(
@@ -873,17 +875,26 @@ async fn a_release_is_downloaded_checked_against_its_sha256_and_put_on_path() {
     // A checksum that does not match is refused; so is a version that is
     // not one, before anything is downloaded.
     served.lock().unwrap().1 = "0".repeat(64);
-    let ((code, stdout, _), _) = tokio::task::spawn_blocking(install("0.4.0")).await.unwrap();
+    let ((code, stdout, _), _) = tokio::task::spawn_blocking(install("0.4.0", "octo/mirage"))
+        .await
+        .unwrap();
     assert_eq!(code, Some(1));
     assert!(
         stdout.contains("::error title=mirage::the checksum"),
         "{stdout}"
     );
-    let ((code, stdout, _), _) = tokio::task::spawn_blocking(install("latest$(echo pwned)"))
+    let ((code, stdout, _), _) =
+        tokio::task::spawn_blocking(install("latest$(echo pwned)", "octo/mirage"))
+            .await
+            .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("must be a release"), "{stdout}");
+    // Where the runner does not say which repository the action is.
+    let ((code, stdout, _), _) = tokio::task::spawn_blocking(install("0.4.0", ""))
         .await
         .unwrap();
     assert_eq!(code, Some(1));
-    assert!(stdout.contains("must be a release"), "{stdout}");
+    assert!(stdout.contains("set `release-repository`"), "{stdout}");
 }
 
 #[test]
