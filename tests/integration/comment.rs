@@ -404,3 +404,47 @@ async fn a_rejected_token_is_a_failure_that_does_not_show_it() {
     assert!(!run.stderr.contains("ghp_wrong_NEVER_PRINT_55"));
     assert!(fake.comments_on("octo", "hello", 7).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_app_writes_the_comment_when_configured() {
+    let fake = FakeGithub::start(
+        Arc::new(SystemClock),
+        // The fake accepts no personal token: `GITHUB_TOKEN` would fail.
+        &[],
+        Some(crate::github::fake::AppConfig {
+            issuer: "Iv1.0123456789abcdef".to_owned(),
+            installation_id: 42,
+            public_pem: include_bytes!("github/test-app-key.pub.pem").to_vec(),
+        }),
+    )
+    .await;
+    let key = crate::support::repo_root().join("tests/integration/github/test-app-key.pem");
+    let pem = std::fs::read_to_string(&key).expect("the test key");
+    for (what, env) in [
+        (
+            "key file",
+            ("MIRAGE_GITHUB_APP_PRIVATE_KEY_FILE", key.to_str().unwrap()),
+        ),
+        ("key text", ("MIRAGE_GITHUB_APP_PRIVATE_KEY", pem.as_str())),
+    ] {
+        let run = ok(
+            comment(
+                &fake,
+                &["--pr", "7", "--key", "plan"],
+                &format!("written by the App ({what})\n"),
+                &[
+                    ("MIRAGE_GITHUB_APP_ID", "Iv1.0123456789abcdef"),
+                    ("MIRAGE_GITHUB_APP_INSTALLATION_ID", "42"),
+                    env,
+                ],
+            )
+            .await,
+            what,
+        );
+        assert!(!run.stderr.contains("PRIVATE KEY") && !run.stdout.contains("PRIVATE KEY"));
+    }
+    let comments = fake.comments_on("octo", "hello", 7);
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].1.ends_with("written by the App (key text)\n"));
+    assert_eq!(fake.tokens_issued(), 2, "one installation token per run");
+}
