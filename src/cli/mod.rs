@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod comment;
 pub mod completions;
 pub mod config;
 pub mod context;
@@ -106,6 +107,10 @@ pub enum Command {
     Man(completions::ManArgs),
     /// Explain a diagnostic code (`mirage explain state::locked`).
     Explain(explain::Args),
+    /// Create or edit the one comment of a pull request for a key, from CI
+    /// (`mirage plan --format markdown | mirage comment --key plan`).
+    #[command(after_help = comment::AFTER_HELP)]
+    Comment(comment::Args),
 }
 
 impl Command {
@@ -182,6 +187,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => completions::man(args),
         Command::Explain(args) => explain::run(args),
+        Command::Comment(args) => comment::run(args),
     }
 }
 

@@ -166,6 +166,56 @@ pub const CODES: &[Code] = &[
         help: "check the directory's permissions",
     },
     Code {
+        code: "mirage::comment::bad_body",
+        summary: "the comment body cannot be read: not a file, not UTF-8, or too large",
+        help: "pass Markdown text in UTF-8 on standard input or with `--body-file`",
+    },
+    Code {
+        code: "mirage::comment::bad_event",
+        summary: "the workflow's event payload (`GITHUB_EVENT_PATH`) cannot be read",
+        help: "pass `--pr N`",
+    },
+    Code {
+        code: "mirage::comment::bad_key",
+        summary: "a comment key is not letters, digits, `-`, `_` and `.`",
+        help: "use a short key such as `plan` or `preview`",
+    },
+    Code {
+        code: "mirage::comment::duplicates",
+        summary: "several comments carry the same marker; the oldest is edited, the others left alone",
+        help: "delete the extra comments by hand",
+    },
+    Code {
+        code: "mirage::comment::empty_body",
+        summary: "the comment body is empty, so nothing is posted",
+        help: "check the command piped into `mirage comment` (`set -o pipefail`); `--delete` removes a comment",
+    },
+    Code {
+        code: "mirage::comment::no_body",
+        summary: "no comment body: standard input is a terminal and `--body-file` is not given",
+        help: "pipe the text in or pass `--body-file FILE`",
+    },
+    Code {
+        code: "mirage::comment::no_credentials",
+        summary: "no GitHub credentials: neither `GITHUB_TOKEN` nor a GitHub App is configured",
+        help: "set `GITHUB_TOKEN` (in Actions: `${{ secrets.GITHUB_TOKEN }}` with `permissions: pull-requests: write`) or the `MIRAGE_GITHUB_APP_*` variables",
+    },
+    Code {
+        code: "mirage::comment::no_pull_request",
+        summary: "no pull request to comment on: no `--pr` and the workflow's event is not about one",
+        help: "pass `--pr N`, or run in a workflow triggered by `pull_request`",
+    },
+    Code {
+        code: "mirage::comment::no_repo",
+        summary: "no repository to comment on: no `--repo` and no `GITHUB_REPOSITORY`",
+        help: "pass `--repo OWNER/NAME`",
+    },
+    Code {
+        code: "mirage::comment::truncated",
+        summary: "the comment body is longer than GitHub's 65,536 characters and was cut, with a note",
+        help: "make the text shorter (a plan with `--target`); the whole text is in the job's log",
+    },
+    Code {
         code: "mirage::destroy::project_not_owned",
         summary: "`destroy --all` refused to delete the project: Mirage did not create, or does not own, everything in it",
         help: "destroy what Mirage owns environment by environment with `mirage destroy --env ENV`; remove the rest in Railway",
@@ -344,6 +394,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::railway::read_failed",
         summary: "the project could not be read from Railway (network, authentication or a GraphQL error)",
         help: "check the network and the token, then run the command again",
+    },
+    Code {
+        code: "mirage::railway::token_scope",
+        summary: "the project token reaches another environment or project than the one asked for, or cannot say which it reaches",
+        help: "a project token reaches one environment of one project; use an account token (`RAILWAY_API_TOKEN`) for the others",
     },
     Code {
         code: "mirage::registry::access_denied",

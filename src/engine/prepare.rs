@@ -233,6 +233,10 @@ pub async fn prepare(
         ));
     };
     select::environments(&analysis.project, &selection.environments)?;
+    // Connected first: a project token narrows the selection to its
+    // environment before secrets, locks and the read.
+    let connection = connect(context, dir).await?;
+    let selection = &connection.scoped(&analysis.project, &name, selection)?;
     let store = open_store(context, dir)?;
     // A target may name a service the files no longer declare but Mirage
     // still owns: removing it alone is what a target is for.
@@ -265,7 +269,6 @@ pub async fn prepare(
             take_locks(context, &store, &analysis.project, &name, &filter, wait)?
         }
     };
-    let connection = connect(context, dir).await?;
     let known_id = known_project_id(&store, &name);
     let snapshot = match read(&connection, &name, known_id.as_deref()).await {
         Ok(snapshot) => snapshot,

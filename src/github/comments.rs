@@ -1,5 +1,5 @@
 //! Issue comments (a pull request's conversation is its issue's): list
-//! (every page), get, create, edit. GitHub docs: "REST API endpoints for
+//! (every page), get, create, edit, delete. GitHub docs: "REST API endpoints for
 //! issue comments".
 
 use std::fmt;
@@ -171,6 +171,15 @@ impl Client {
         self.request(Method::PATCH, url, Some(&body), Effect::Idempotent)
             .await?
             .json()
+    }
+
+    /// Deletes a comment (`204`). Deleting one already gone is GitHub's
+    /// `404`, which the caller may take as done.
+    pub async fn delete_issue_comment(&self, repo: &Repo, id: u64) -> Result<(), GithubError> {
+        let url = self.comment_url(repo, id);
+        self.request(Method::DELETE, url, None, Effect::Idempotent)
+            .await
+            .map(|_| ())
     }
 
     fn comment_url(&self, repo: &Repo, id: u64) -> reqwest::Url {

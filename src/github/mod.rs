@@ -12,10 +12,15 @@
 //!   outcome is unknown, pagination ([`link`]), typed errors ([`error`]).
 //! * [`comments`]: issue comment endpoints.
 //! * [`sticky`]: one comment per pull request, found by a hidden marker.
+//! * [`body`]: a comment body bounded to GitHub's limit, with a note.
+//! * [`actions`]: what a GitHub Actions job's environment says (token or
+//!   App, repository, API root, the pull request of the event).
 //!
 //! `docs/github.md` describes the behaviour for users.
 
+pub mod actions;
 pub mod app;
+pub mod body;
 pub mod client;
 pub mod comments;
 pub mod credentials;
@@ -28,4 +33,6 @@ pub use client::{API_VERSION, Client, ClientOptions, DEFAULT_API_URL, Effect, Re
 pub use comments::{IssueComment, Repo, User};
 pub use credentials::{App, AppKey, Auth, Token};
 pub use error::{GithubError, RateLimitKind};
-pub use sticky::{Marker, Sticky, StickyAction, upsert_sticky_comment};
+pub use sticky::{
+    Deleted, Marker, Sticky, StickyAction, delete_sticky_comment, upsert_sticky_comment,
+};

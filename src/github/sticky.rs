@@ -145,6 +145,44 @@ pub async fn upsert_sticky_comment(
     create_once(client, repo, number, marker, &text).await
 }
 
+/// What [`delete_sticky_comment`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deleted {
+    /// The id of the comment deleted, or `None` when no comment had the
+    /// marker.
+    pub deleted: Option<u64>,
+    /// Ids of other comments with the same marker, left alone.
+    pub duplicates: Vec<u64>,
+}
+
+/// Deletes the comment `marker` labels on `number` (the oldest, as
+/// [`upsert_sticky_comment`] would edit); none is not an error, and one
+/// deleted meanwhile (`404`) counts as deleted.
+pub async fn delete_sticky_comment(
+    client: &Client,
+    repo: &Repo,
+    number: u64,
+    marker: &Marker,
+) -> Result<Deleted, GithubError> {
+    let comments = client.list_issue_comments(repo, number).await?;
+    let marked = find_marked(&comments, marker);
+    let Some((first, rest)) = marked.split_first() else {
+        return Ok(Deleted {
+            deleted: None,
+            duplicates: Vec::new(),
+        });
+    };
+    match client.delete_issue_comment(repo, first.id).await {
+        Ok(()) => {}
+        Err(error) if error.is_not_found() => {}
+        Err(error) => return Err(error),
+    }
+    Ok(Deleted {
+        deleted: Some(first.id),
+        duplicates: rest.iter().map(|comment| comment.id).collect(),
+    })
+}
+
 /// Creates the comment, reading back after an unknown outcome instead of
 /// sending the creation again as it stands.
 async fn create_once(

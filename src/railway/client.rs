@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) options: ClientOptions,
     pub(crate) limiter: RateLimiter,
     pub(crate) sent: AtomicU64,
+    /// A project token's scope, once asked ([`Client::token_scope`]).
+    pub(crate) scope: std::sync::OnceLock<super::scope::TokenScope>,
 }
 
 #[derive(Serialize)]
@@ -130,6 +132,7 @@ impl Client {
                 limiter: RateLimiter::new(options.requests_per_second),
                 options,
                 sent: AtomicU64::new(0),
+                scope: std::sync::OnceLock::new(),
             }),
         })
     }

@@ -12,6 +12,8 @@
 //! * [`batch`]: independent operations of one kind aliased in one request.
 //! * [`patch`]: config patches, staged or committed as the CLI decides.
 //! * [`projects`]: project listing across pages.
+//! * [`scope`]: the one environment a project token reaches; a client
+//!   with one reads only that.
 //! * [`subscription`]: `graphql-transport-ws` subscriptions (logs, status).
 //! * [`schema_check`]: subset and document validation against SDL.
 
@@ -27,6 +29,7 @@ pub mod projects;
 pub mod retry;
 pub mod schema;
 pub mod schema_check;
+pub mod scope;
 pub mod snapshot;
 pub mod subscription;
 
@@ -34,4 +37,5 @@ pub use auth::{Credentials, DEFAULT_ENDPOINT, ENDPOINT_ENV_VAR, Token};
 pub use client::{Client, ClientOptions, Effect};
 pub use error::{ErrorKind, RailwayError};
 pub use retry::RetryPolicy;
+pub use scope::TokenScope;
 pub use snapshot::{Duplicate, DuplicateKind, EnvironmentState, Snapshot};

@@ -39,11 +39,16 @@ impl Client {
     }
 
     /// The live projects called `name` (names are not unique on Railway).
+    /// A project token sees its own project only (listing projects needs
+    /// an account).
     pub async fn find_projects_by_name(
         &self,
         name: &str,
         workspace_id: Option<&str>,
     ) -> Result<Vec<ProjectSummary>, RailwayError> {
+        if let Some(scope) = self.token_scope().await? {
+            return Ok(Client::scoped_project_named(&scope, name));
+        }
         let mut projects = self.list_projects(workspace_id).await?;
         projects.retain(|project| project.name == name);
         Ok(projects)

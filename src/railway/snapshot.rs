@@ -9,9 +9,11 @@ use serde_json::Value;
 use super::client::Client;
 use super::error::RailwayError;
 use super::ops::snapshot::{
-    EnvironmentsPageQuery, ProjectSnapshotQuery, ServicesPageQuery, SnapshotEnvironment,
-    SnapshotVariables, VolumesPageQuery,
+    EnvironmentsPageQuery, ProjectSnapshotQuery, ScopedSnapshotQuery, ScopedSnapshotVariables,
+    ServicesPageQuery, SnapshotEnvironment, SnapshotServices, SnapshotVariables, SnapshotVolumes,
+    VolumesPageQuery,
 };
+use super::scope::TokenScope;
 
 /// A project as Railway has it: environments by name (with their whole
 /// config), services and volumes by name ↔ id.
@@ -354,9 +356,17 @@ impl Client {
     /// true)`, `configEtag` and `unmergedChangesCount`, services, volumes —
     /// in one request. A connection with more rows than the page size
     /// (`ClientOptions::page_size`) is followed with extra requests, only
-    /// then.
+    /// then. With a project token, the token's environment only
+    /// ([`Client::read_scoped_project`]).
     pub async fn read_project(&self, project_id: &str) -> Result<Snapshot, RailwayError> {
         use cynic::QueryBuilder;
+        // A project token reads one environment only (the others' configs
+        // answer `Not Authorized`).
+        if let Some(scope) = self.token_scope().await?
+            && scope.project_id == project_id
+        {
+            return self.read_scoped_project(&scope).await;
+        }
         let first = Some(self.options().page_size.max(1));
         let variables = |after: Option<String>| SnapshotVariables {
             id: project_id.to_owned(),
@@ -373,7 +383,6 @@ impl Client {
             ..Snapshot::default()
         };
         let mut environment_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut service_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut environments = project.environments;
         loop {
             for edge in environments.edges {
@@ -395,7 +404,59 @@ impl Client {
                 None => break,
             }
         }
-        let mut services = project.services;
+        self.finish_snapshot(snapshot, environment_ids, project.services, project.volumes)
+            .await
+    }
+
+    /// [`Client::read_project`] for a project token: the identities of
+    /// every environment (for duplicates), the config of the token's
+    /// environment alone, services and volumes — one request. The snapshot
+    /// holds the token's environment only.
+    pub async fn read_scoped_project(&self, scope: &TokenScope) -> Result<Snapshot, RailwayError> {
+        use cynic::QueryBuilder;
+        let reply = self
+            .query(ScopedSnapshotQuery::build(ScopedSnapshotVariables {
+                id: scope.project_id.clone(),
+                environment_id: scope.environment_id.clone(),
+                first: Some(self.options().page_size.max(1)),
+            }))
+            .await?;
+        let project = reply.project;
+        let mut snapshot = Snapshot {
+            project_id: project.id.into_inner(),
+            project_name: project.name,
+            ..Snapshot::default()
+        };
+        let mut environment_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for edge in project.environments.edges {
+            environment_ids
+                .entry(edge.node.name)
+                .or_default()
+                .push(edge.node.id.into_inner());
+        }
+        let state = EnvironmentState::from(reply.environment);
+        snapshot.environments.insert(state.name.clone(), state);
+        self.finish_snapshot(snapshot, environment_ids, project.services, project.volumes)
+            .await
+    }
+
+    /// Follows the services' and volumes' pages and records duplicates.
+    async fn finish_snapshot(
+        &self,
+        mut snapshot: Snapshot,
+        environment_ids: BTreeMap<String, Vec<String>>,
+        mut services: SnapshotServices,
+        mut volumes: SnapshotVolumes,
+    ) -> Result<Snapshot, RailwayError> {
+        use cynic::QueryBuilder;
+        let first = Some(self.options().page_size.max(1));
+        let project_id = snapshot.project_id.clone();
+        let variables = |after: Option<String>| SnapshotVariables {
+            id: project_id.clone(),
+            first,
+            after,
+        };
+        let mut service_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
         loop {
             for edge in services.edges {
                 let id = edge.node.id.into_inner();
@@ -416,7 +477,6 @@ impl Client {
                 None => break,
             }
         }
-        let mut volumes = project.volumes;
         loop {
             for edge in volumes.edges {
                 snapshot

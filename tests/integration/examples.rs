@@ -10,6 +10,16 @@ use std::process::{Command, Stdio};
 
 use support::repo_root;
 
+/// Whether `dir` is a project: a directory with `.mirage` files in it
+/// (`examples/workflows/` holds GitHub Actions workflows, not a project).
+fn is_project(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "mirage"))
+    })
+}
+
 #[test]
 fn every_example_passes_check() {
     let examples = repo_root().join("examples");
@@ -17,7 +27,7 @@ fn every_example_passes_check() {
         .expect("examples/ exists")
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_dir())
+        .filter(|p| is_project(p))
         .collect();
     dirs.sort();
     assert!(
@@ -57,7 +67,7 @@ fn every_example_converges_in_e2e() {
     let missing: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
         .expect("examples/ exists")
         .flatten()
-        .filter(|e| e.path().is_dir())
+        .filter(|e| is_project(&e.path()))
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
         .filter(|name| !e2e.contains(&format!("converges(\"{name}\").await")))
         .collect();

@@ -3,7 +3,7 @@
 //! rate limits and retries that never create a comment twice.
 
 #[path = "github/fake.rs"]
-mod fake;
+pub mod fake;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

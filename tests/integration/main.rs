@@ -10,6 +10,7 @@
 mod railway_support;
 mod support;
 
+mod action;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;
@@ -22,6 +23,7 @@ mod cli;
 mod cli_output;
 mod cli_usage;
 mod codes;
+mod comment;
 mod destroy_safety;
 mod discover;
 mod discover_cli;
@@ -55,6 +57,7 @@ mod plan;
 mod plan_registry;
 mod plan_replace;
 mod preview_template;
+mod project_token;
 mod railway_batch;
 mod railway_emulator;
 mod railway_emulator_ops;

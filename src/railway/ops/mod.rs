@@ -90,5 +90,7 @@ pub fn operation_documents() -> Vec<(&'static str, String)> {
         Query: snapshot::EnvironmentsPageQuery, snapshot::SnapshotVariables;
         Query: snapshot::ServicesPageQuery, snapshot::SnapshotVariables;
         Query: snapshot::VolumesPageQuery, snapshot::SnapshotVariables;
+        Query: snapshot::ScopedSnapshotQuery, snapshot::ScopedSnapshotVariables;
+        Query: project::ProjectTokenQuery, ();
     }
 }

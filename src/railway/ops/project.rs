@@ -181,3 +181,36 @@ pub struct ProjectDelete {
     #[arguments(id: $id)]
     pub project_delete: bool,
 }
+
+/// `projectToken`: the project and environment the request's project token
+/// (`project-access-token`) is scoped to. Answers only for a project token.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query")]
+pub struct ProjectTokenQuery {
+    /// The token's scope.
+    pub project_token: ProjectTokenScope,
+}
+
+/// What a project token can reach: one environment of one project.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "ProjectToken")]
+pub struct ProjectTokenScope {
+    /// The project's id.
+    pub project_id: String,
+    /// The environment's id.
+    pub environment_id: String,
+    /// The project, for its name.
+    pub project: ProjectName,
+    /// The environment, for its name.
+    pub environment: super::common::EnvironmentRef,
+}
+
+/// A project by id and name.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Project")]
+pub struct ProjectName {
+    /// Railway's id.
+    pub id: cynic::Id,
+    /// Display name.
+    pub name: String,
+}

@@ -173,3 +173,48 @@ pub struct VolumesPage {
     #[arguments(first: $first, after: $after)]
     pub volumes: SnapshotVolumes,
 }
+
+/// Variables of [`ScopedSnapshotQuery`].
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct ScopedSnapshotVariables {
+    /// The project.
+    pub id: String,
+    /// The one environment whose config is read.
+    pub environment_id: String,
+    /// Page size of every nested connection.
+    #[cynic(skip_serializing_if = "Option::is_none")]
+    pub first: Option<i32>,
+}
+
+/// The project as a project token sees it, in one request: every
+/// environment's identity (readable with any token of the project), one
+/// environment's config, services and volumes.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "ScopedSnapshotVariables")]
+pub struct ScopedSnapshotQuery {
+    /// The project, without configs.
+    #[arguments(id: $id)]
+    pub project: ScopedProject,
+    /// The token's environment, with its config.
+    #[arguments(id: $environment_id)]
+    pub environment: SnapshotEnvironment,
+}
+
+/// A project without its environments' configs.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Project", variables = "ScopedSnapshotVariables")]
+pub struct ScopedProject {
+    /// Railway's id.
+    pub id: cynic::Id,
+    /// Display name.
+    pub name: String,
+    /// Environments by id and name only.
+    #[arguments(first: $first)]
+    pub environments: super::project::ProjectEnvironmentNames,
+    /// Services by id and name.
+    #[arguments(first: $first)]
+    pub services: SnapshotServices,
+    /// Volumes by id and name.
+    #[arguments(first: $first)]
+    pub volumes: SnapshotVolumes,
+}

@@ -332,6 +332,9 @@ fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: B
                     now,
                 );
             };
+            if let Some(refused) = too_long(&text, now) {
+                return refused;
+            }
             state.next_id += 1;
             let id = state.next_id;
             let user = "mirage-app[bot]".to_owned();
@@ -353,7 +356,10 @@ fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: B
                 now,
             )
         }
-        (Method::GET | Method::PATCH, ["repos", _, _, "issues", "comments", id]) => {
+        (
+            Method::GET | Method::PATCH | Method::DELETE,
+            ["repos", _, _, "issues", "comments", id],
+        ) => {
             let id = id.parse::<u64>().unwrap_or(0);
             if matches!(fault, Some(FaultKind::DeleteThen404)) {
                 state.comments.remove(&id);
@@ -361,10 +367,17 @@ fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: B
             let Some(comment) = state.comments.get_mut(&id) else {
                 return message(StatusCode::NOT_FOUND, "Not Found", now);
             };
+            if method == Method::DELETE {
+                state.comments.remove(&id);
+                return with_rate_headers(StatusCode::NO_CONTENT.into_response(), now);
+            }
             if method == Method::PATCH {
                 let Some(text) = body_text(&body) else {
                     return message(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request.", now);
                 };
+                if let Some(refused) = too_long(&text, now) {
+                    return refused;
+                }
                 comment.body = text;
             }
             let comment = state.comments[&id].clone();
@@ -393,6 +406,17 @@ fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<FaultKin
     let fault = &mut state.faults[index];
     fault.times -= 1;
     Some(fault.kind.clone())
+}
+
+/// GitHub's answer to a body over 65,536 characters.
+fn too_long(text: &str, now: i64) -> Option<Response> {
+    (text.chars().count() > 65_536).then(|| {
+        message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation Failed: body is too long (maximum is 65536 characters)",
+            now,
+        )
+    })
 }
 
 fn body_text(body: &[u8]) -> Option<String> {
