@@ -27,6 +27,7 @@ pub mod destroy;
 pub mod failure;
 pub mod import;
 pub mod prepare;
+pub mod preview;
 pub mod select;
 
 pub use apply::{
@@ -37,7 +38,8 @@ pub use context::{Collect, Context, Discard, EndpointSource, EventSink, Railway,
 pub use failure::{Exit, Failure};
 pub use import::{Imported, import};
 pub use prepare::{
-    Lock, Secrets, Selection, Session, open_store, owned, owns_nothing, plan, prepare,
+    Loaded, Lock, Secrets, Selection, Session, load, open_store, owned, owns_nothing, plan,
+    prepare, prepare_loaded,
 };
 
 use crate::diagnostic::Diagnostic;
