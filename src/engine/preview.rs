@@ -147,31 +147,30 @@ pub async fn status(
     }))
 }
 
-/// Deploys commit `sha` of each of `services` (`(name, service id)`) in
-/// environment `environment_id`, in one aliased request
-/// (`serviceInstanceDeployV2(commitSha:)`). Each gets its deployment id,
-/// or why not.
+/// Deploys each of `services` (`(name, service id, commit)`: the commit,
+/// or the branch's latest when `None`) in environment `environment_id`, in
+/// one aliased request (`serviceInstanceDeployV2(commitSha:)`). Each gets
+/// its deployment id, or why not.
 pub async fn deploy(
     client: &Client,
     environment_id: &str,
-    services: &[(String, String)],
-    sha: Option<&str>,
+    services: &[(String, String, Option<String>)],
 ) -> Vec<(String, Result<String, String>)> {
     if services.is_empty() {
         return Vec::new();
     }
-    let mut document = String::from("mutation PreviewDeploy($e: String!, $c: String");
+    let mut document = String::from("mutation PreviewDeploy($e: String!");
     let mut variables = serde_json::Map::new();
     variables.insert("e".into(), json!(environment_id));
-    variables.insert("c".into(), json!(sha));
-    for (index, (_, id)) in services.iter().enumerate() {
-        document.push_str(&format!(", $s{index}: String!"));
+    for (index, (_, id, sha)) in services.iter().enumerate() {
+        document.push_str(&format!(", $s{index}: String!, $c{index}: String"));
         variables.insert(format!("s{index}"), json!(id));
+        variables.insert(format!("c{index}"), json!(sha));
     }
     document.push_str(") {");
     for index in 0..services.len() {
         document.push_str(&format!(
-            " d{index}: serviceInstanceDeployV2(environmentId: $e, serviceId: $s{index}, commitSha: $c)"
+            " d{index}: serviceInstanceDeployV2(environmentId: $e, serviceId: $s{index}, commitSha: $c{index})"
         ));
     }
     document.push_str(" }");
@@ -188,7 +187,7 @@ pub async fn deploy(
         Err(error) => {
             return services
                 .iter()
-                .map(|(name, _)| (name.clone(), Err(error.to_string())))
+                .map(|(name, _, _)| (name.clone(), Err(error.to_string())))
                 .collect();
         }
     };
@@ -196,7 +195,7 @@ pub async fn deploy(
     services
         .iter()
         .enumerate()
-        .map(|(index, (name, _))| {
+        .map(|(index, (name, _, _))| {
             let alias = format!("d{index}");
             let id = envelope
                 .data

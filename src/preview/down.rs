@@ -136,6 +136,17 @@ pub async fn gc(
     lock_wait: Option<Duration>,
 ) -> Result<GcOutcome, Failure> {
     let loaded = engine::load(dir)?;
+    gc_loaded(context, dir, &loaded, dry_run, lock_wait).await
+}
+
+/// [`gc`] of the project in `dir` as already resolved (`loaded`).
+pub async fn gc_loaded(
+    context: &Context,
+    dir: &Path,
+    loaded: &engine::Loaded,
+    dry_run: bool,
+    lock_wait: Option<Duration>,
+) -> Result<GcOutcome, Failure> {
     let store = engine::open_store(context, dir)?;
     let records = store
         .previews(Some(&loaded.name))
@@ -188,7 +199,7 @@ pub async fn gc(
         let fate = if dry_run {
             Fate::Planned
         } else {
-            destroy(context, dir, &loaded, &record, lock_wait).await?
+            destroy(context, dir, loaded, &record, lock_wait).await?
         };
         collected.push((record, reason, fate));
     }

@@ -58,6 +58,17 @@ pub struct UpOutcome {
 pub async fn up(context: &Context, dir: &Path, request: &UpRequest) -> Result<UpOutcome, Failure> {
     check_pull_request(&request.pr)?;
     let loaded = engine::load(dir)?;
+    up_loaded(context, dir, loaded, request).await
+}
+
+/// [`up`] of the project in `dir` as already resolved (`loaded`).
+pub async fn up_loaded(
+    context: &Context,
+    dir: &Path,
+    loaded: engine::Loaded,
+    request: &UpRequest,
+) -> Result<UpOutcome, Failure> {
+    check_pull_request(&request.pr)?;
     let (template, settings) = super::template(&loaded, request.template.as_deref())?;
     let template = template.to_owned();
     let Some(model) = loaded.project.preview(&template, &request.pr) else {
@@ -191,41 +202,49 @@ pub async fn up(context: &Context, dir: &Path, request: &UpRequest) -> Result<Up
         })
         .map(|s| s.name.as_str())
         .collect();
-    let mut deployed = Vec::new();
-    if let Some(sha) = &request.pr.sha {
-        let targets: Vec<(String, String)> = status
-            .services
-            .iter()
-            .filter(|s| followers.contains(&s.name.as_str()) && !changed.contains(&s.name.as_str()))
-            .filter(|s| {
-                s.deployment
-                    .as_ref()
-                    .and_then(|d| d.commit.as_deref())
-                    .is_none_or(|commit| commit != sha)
-            })
-            .map(|s| (s.name.clone(), s.service_id.clone()))
-            .collect();
-        let results = engine::preview::deploy(&client, &environment_id, &targets, Some(sha)).await;
-        let mut failures = Vec::new();
-        for (service, result) in results {
-            match result {
-                Ok(_) => deployed.push(service),
-                Err(why) => failures.push(format!("`{service}`: {why}")),
+    // What the apply did not deploy: repo services following the pull
+    // request's branch whose latest deployment is not its commit (a push
+    // to an unchanged preview), and services never deployed at all (a copy
+    // made without its deployments, whose settings the apply left as
+    // they were).
+    let sha = request.pr.sha.as_deref();
+    let targets: Vec<(String, String, Option<String>)> = status
+        .services
+        .iter()
+        .filter(|s| s.deployable && !changed.contains(&s.name.as_str()))
+        .filter_map(|s| {
+            let follower = followers.contains(&s.name.as_str());
+            let commit = s.deployment.as_ref().and_then(|d| d.commit.as_deref());
+            match (&s.deployment, sha) {
+                (None, _) => Some((
+                    s.name.clone(),
+                    s.service_id.clone(),
+                    sha.filter(|_| follower).map(str::to_owned),
+                )),
+                (Some(_), Some(sha)) if follower && commit != Some(sha) => {
+                    Some((s.name.clone(), s.service_id.clone(), Some(sha.to_owned())))
+                }
+                _ => None,
             }
+        })
+        .collect();
+    let mut deployed = Vec::new();
+    let mut failures = Vec::new();
+    for (service, result) in engine::preview::deploy(&client, &environment_id, &targets).await {
+        match result {
+            Ok(_) => deployed.push(service),
+            Err(why) => failures.push(format!("`{service}`: {why}")),
         }
-        if !failures.is_empty() {
-            return Err(Failure::error(
-                "mirage::preview::deploy_failed",
-                format!(
-                    "cannot deploy commit `{sha}` to preview `{name}`: {}",
-                    failures.join("; ")
-                ),
-                Some("run `mirage preview up` again"),
-            ));
-        }
-        if !deployed.is_empty() {
-            status = read_status(&client, &environment_id).await?;
-        }
+    }
+    if !failures.is_empty() {
+        return Err(Failure::error(
+            "mirage::preview::deploy_failed",
+            format!("cannot deploy preview `{name}`: {}", failures.join("; ")),
+            Some("run `mirage preview up` again"),
+        ));
+    }
+    if !deployed.is_empty() {
+        status = read_status(&client, &environment_id).await?;
     }
     let mut problem = None;
     if let Some(wait) = request.wait {

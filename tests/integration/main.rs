@@ -52,6 +52,7 @@ mod moved;
 mod plan;
 mod plan_registry;
 mod plan_replace;
+mod preview;
 mod preview_state;
 mod railway_batch;
 mod railway_emulator;
