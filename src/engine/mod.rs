@@ -76,6 +76,9 @@ pub enum Event {
     Note(String),
     /// Writing to Railway ended.
     ApplyFinished,
+    /// A step of the preview lifecycle besides the apply: a commit
+    /// deployed, a wait for deployments.
+    Preview(String),
     /// A problem that does not stop the operation (a record that could
     /// not be written).
     Problem(Diagnostic),

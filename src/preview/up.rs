@@ -9,7 +9,7 @@ use super::{
     Health, Preview, Problem, ServiceHealth, check_pull_request, deadline, service_health,
 };
 use crate::engine::preview::EnvironmentStatus;
-use crate::engine::{self, ApplyOptions, Context, Failure, Lock, Secrets, Selection};
+use crate::engine::{self, ApplyOptions, Context, Event, Failure, Lock, Secrets, Selection};
 use crate::model::{PullRequest, Source};
 use crate::plan::Action;
 use crate::state::{self, NewPreview, ResourceKey, ResourceKind};
@@ -228,6 +228,13 @@ pub async fn up_loaded(
             }
         })
         .collect();
+    if !targets.is_empty() {
+        let names: Vec<String> = targets.iter().map(|(n, _, _)| format!("`{n}`")).collect();
+        context.events.emit(Event::Preview(match sha {
+            Some(sha) => format!("deploying `{sha}` to {} in `{name}`", names.join(", ")),
+            None => format!("deploying {} in `{name}`", names.join(", ")),
+        }));
+    }
     let mut deployed = Vec::new();
     let mut failures = Vec::new();
     for (service, result) in engine::preview::deploy(&client, &environment_id, &targets).await {
@@ -249,6 +256,7 @@ pub async fn up_loaded(
     let mut problem = None;
     if let Some(wait) = request.wait {
         let started = Instant::now();
+        let mut shown = String::new();
         loop {
             match super::health(Some(&status)) {
                 Health::Ready => break,
@@ -257,6 +265,14 @@ pub async fn up_loaded(
                     break;
                 }
                 _ => {}
+            }
+            let pending = names_where(&status, ServiceHealth::Deploying);
+            if pending != shown {
+                context.events.emit(Event::Preview(format!(
+                    "waiting for `{name}` (up to {}): {pending}",
+                    super::render::duration(wait.as_secs())
+                )));
+                shown = pending;
             }
             if started.elapsed() >= wait {
                 problem = Some(timeout_problem(&name, &status, wait));

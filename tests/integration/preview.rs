@@ -370,6 +370,11 @@ async fn a_preview_removed_by_hand_is_forgotten() {
         )
         .await
         .data();
+    let list = world
+        .mirage(&["preview", "list", "."])
+        .await
+        .ok("preview list");
+    assert!(list.stdout.contains("gone"), "{}", list.stdout);
     let down = world
         .mirage(&["preview", "down", "--pr", "3", "."])
         .await
@@ -815,4 +820,56 @@ async fn a_preview_from_a_source_is_a_copy_with_only_its_services_and_goes_whole
     assert_eq!(environment(&world, "pr-21").await, None);
     assert_eq!(owned_in(&store(&world), "pr-21"), 0);
     assert_eq!(before, everything_but_previews(&world).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn previews_of_two_pull_requests_come_up_at_once() {
+    // 50 ms per request: the two runs overlap for their whole length.
+    let harness = Harness::with(mirage::emulator::Options {
+        clock: Duration::ZERO,
+        latency: Duration::from_millis(50),
+        ..mirage::emulator::Options::default()
+    })
+    .await;
+    let world = shop_with(harness).await;
+    let (a, b) = tokio::join!(
+        world.mirage(&["preview", "up", "--pr", "31", "--branch", "feat/a", "."]),
+        world.mirage(&["preview", "up", "--pr", "32", "--branch", "feat/b", "."]),
+    );
+    let (a, b) = (a.ok("preview up #31"), b.ok("preview up #32"));
+    assert!(a.stdout.contains("Status: ready"), "{}", a.stdout);
+    assert!(b.stdout.contains("Status: ready"), "{}", b.stdout);
+    world.assert_no_duplicates("acme-shop").await;
+    let numbers: Vec<u64> = store(&world)
+        .previews(Some("acme-shop"))
+        .unwrap()
+        .iter()
+        .map(|p| p.number)
+        .collect();
+    assert_eq!(numbers.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_preview_of_a_project_not_applied_yet_is_refused() {
+    let world = World::with_example("saas").await;
+    let run = world
+        .mirage(&[
+            "preview",
+            "up",
+            "--pr",
+            "1",
+            "--branch",
+            "x",
+            "--message-format",
+            "json",
+            ".",
+        ])
+        .await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("mirage::preview::no_project"),
+        "{}",
+        run.stdout
+    );
+    assert!(world.projects().await.is_empty(), "nothing was created");
 }
