@@ -873,3 +873,32 @@ async fn a_preview_of_a_project_not_applied_yet_is_refused() {
     );
     assert!(world.projects().await.is_empty(), "nothing was created");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_diagnostics_read_as_recorded() {
+    let world = World::with_example("saas").await;
+    let mut text = String::new();
+    for args in [
+        &["up", "--pr", "0", "--branch", "x"][..],
+        &["up", "--pr", "abc", "--branch", "x"],
+        &["up", "--pr", "12", "--branch", "feat x"],
+        &["up", "--pr", "12", "--branch", "feat\nx"],
+        &["up", "--pr", "12", "--branch", "x", "--sha", "abc"],
+        &["up", "--pr", "12", "--branch", "x", "--repo", "acme"],
+        &["up", "--pr", "12", "--branch", "x", "--template", "prod"],
+        &["up", "--pr", "12", "--branch", "x", "--wait", "soon"],
+        &["down", "--pr", "x1"],
+    ] {
+        let mut full = vec!["preview"];
+        full.extend(args.iter().copied());
+        full.push(".");
+        let run = world.mirage(&full).await;
+        text.push_str(&format!(
+            "$ mirage preview {}\n[exit {:?}]\n{}\n",
+            args.join(" ").replace('\n', "\\n"),
+            run.code,
+            run.stderr
+        ));
+    }
+    insta::assert_snapshot!("bad_input", text);
+}
