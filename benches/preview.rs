@@ -125,7 +125,7 @@ async fn run() {
             .await
             .expect("down");
         let down_time = started.elapsed();
-        let down_requests = match &down.previews[0].1 {
+        let down_requests = match &down.previews[0].fate {
             Fate::Destroyed { requests, .. } => *requests,
             other => panic!("not destroyed: {other:?}"),
         };

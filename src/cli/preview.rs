@@ -331,7 +331,7 @@ async fn down(args: DownArgs) -> ExitCode {
     } else {
         report::write_stdout(&render::text_down(&outcome));
     }
-    if outcome.previews.iter().all(|(_, fate)| fate.is_success()) {
+    if outcome.previews.iter().all(|h| h.fate.is_success()) {
         ExitCode::from(EXIT_OK)
     } else {
         ExitCode::from(EXIT_FAILURE)
@@ -369,11 +369,7 @@ async fn gc(args: GcArgs) -> ExitCode {
             } else {
                 report::write_stdout(&render::text_gc(&outcome));
             }
-            if outcome
-                .collected
-                .iter()
-                .all(|(_, _, fate)| fate.is_success())
-            {
+            if outcome.collected.iter().all(|h| h.fate.is_success()) {
                 ExitCode::from(EXIT_OK)
             } else {
                 ExitCode::from(EXIT_FAILURE)

@@ -52,6 +52,18 @@ impl Fate {
     }
 }
 
+/// One preview `down` or `gc` acted on, and what became of it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Handled {
+    /// The preview as it was recorded.
+    pub preview: PreviewRecord,
+    /// Why `gc` collected it (`None` for `down`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<GcReason>,
+    /// What became of it.
+    pub fate: Fate,
+}
+
 /// What `down` did.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct DownOutcome {
@@ -59,7 +71,7 @@ pub struct DownOutcome {
     pub number: u64,
     /// Each preview of it that was recorded, with its fate (none: there
     /// was no preview, and nothing was done).
-    pub previews: Vec<(PreviewRecord, Fate)>,
+    pub previews: Vec<Handled>,
 }
 
 /// Destroys the preview(s) of pull request `number` (of `template` only,
@@ -93,7 +105,11 @@ pub async fn down(
     let mut previews = Vec::new();
     for record in records {
         let fate = destroy(context, dir, &loaded, &record, lock_wait).await?;
-        previews.push((record, fate));
+        previews.push(Handled {
+            preview: record,
+            reason: None,
+            fate,
+        });
     }
     Ok(DownOutcome { number, previews })
 }
@@ -120,7 +136,7 @@ pub struct GcOutcome {
     /// Whether nothing was destroyed on purpose (`--dry-run`).
     pub dry_run: bool,
     /// Each preview collected, why, and what became of it.
-    pub collected: Vec<(PreviewRecord, GcReason, Fate)>,
+    pub collected: Vec<Handled>,
     /// How many previews stay.
     pub kept: usize,
 }
@@ -201,7 +217,11 @@ pub async fn gc_loaded(
         } else {
             destroy(context, dir, loaded, &record, lock_wait).await?
         };
-        collected.push((record, reason, fate));
+        collected.push(Handled {
+            preview: record,
+            reason: Some(reason),
+            fate,
+        });
     }
     Ok(GcOutcome {
         dry_run,

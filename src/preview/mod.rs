@@ -30,7 +30,7 @@ use crate::engine::{self, Context, Failure, Loaded};
 use crate::model::{PreviewSettings, Project, PullRequest};
 use crate::state::{PreviewRecord, Timestamp};
 
-pub use down::{DownOutcome, Fate, GcOutcome, GcReason, down, gc, gc_loaded};
+pub use down::{DownOutcome, Fate, GcOutcome, GcReason, Handled, down, gc, gc_loaded};
 pub use up::{UpOutcome, UpRequest, up, up_loaded};
 
 /// How a preview is doing, from its deployments.

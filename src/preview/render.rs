@@ -242,8 +242,8 @@ pub fn text_down(outcome: &DownOutcome) -> String {
         );
     }
     let mut out = String::new();
-    for (record, fate) in &outcome.previews {
-        out.push_str(&fate_line(record, fate));
+    for handled in &outcome.previews {
+        out.push_str(&fate_line(&handled.preview, &handled.fate));
     }
     out
 }
@@ -264,17 +264,19 @@ fn fate_line(record: &crate::state::PreviewRecord, fate: &Fate) -> String {
 /// What `preview gc` prints.
 pub fn text_gc(outcome: &GcOutcome) -> String {
     let mut out = String::new();
-    for (record, reason, fate) in &outcome.collected {
-        let why = match reason {
-            GcReason::Expired => match record.expires_at {
+    for handled in &outcome.collected {
+        let (record, fate) = (&handled.preview, &handled.fate);
+        let why = match &handled.reason {
+            None => "asked".to_owned(),
+            Some(GcReason::Expired) => match record.expires_at {
                 Some(at) => format!("its TTL ran out at {at}"),
                 None => "its TTL ran out".to_owned(),
             },
-            GcReason::Evicted { max_live } => format!(
+            Some(GcReason::Evicted { max_live }) => format!(
                 "more than {max_live} previews of `{}` are live and it is the oldest",
                 record.template
             ),
-            GcReason::TemplateRemoved => {
+            Some(GcReason::TemplateRemoved) => {
                 format!("the files no longer declare template `{}`", record.template)
             }
         };
@@ -312,6 +314,87 @@ mod tests {
         assert_eq!(duration(3 * 3600 + 12 * 60), "3h 12m");
         assert_eq!(duration(2 * 86_400 + 4 * 3600 + 5), "2d 4h");
         assert_eq!(duration(3 * 86_400), "3d");
+    }
+
+    fn record() -> crate::state::PreviewRecord {
+        crate::state::PreviewRecord {
+            project: "shop".into(),
+            template: "pr".into(),
+            number: 7,
+            environment: "pr-7".into(),
+            environment_id: Some("env-7".into()),
+            branch: "feat/x".into(),
+            sha: Some("4f9a2c1d".into()),
+            repo: None,
+            created_by: "ci@runner".into(),
+            created_at: Timestamp(1_000),
+            updated_at: Timestamp(1_000),
+            expires_at: Some(Timestamp(1_000 + 72 * 3600)),
+        }
+    }
+
+    #[test]
+    fn a_failed_deployment_is_shown_with_its_guidance() {
+        use crate::engine::preview::{DeploymentStatus, EnvironmentStatus, InstanceStatus};
+        let status = EnvironmentStatus {
+            id: "env-7".into(),
+            name: "pr-7".into(),
+            services: vec![InstanceStatus {
+                name: "api".into(),
+                service_id: "svc".into(),
+                deployable: true,
+                deployment: Some(DeploymentStatus {
+                    id: "d".into(),
+                    status: "CRASHED".into(),
+                    commit: None,
+                }),
+                urls: vec!["https://api-pr-7.up.railway.app".into()],
+            }],
+        };
+        let preview = Preview::new(record(), Some(status));
+        assert_eq!(preview.health, Health::Failed);
+        let problem = Problem {
+            code: "mirage::preview::deploy_failed",
+            message: "preview `pr-7` is not healthy: `api` (CRASHED) failed".into(),
+            help: "read the logs".into(),
+        };
+        let body = markdown(&preview, Some(&problem), Timestamp(1_000));
+        assert!(
+            body.starts_with("### :x: Preview `pr-7` is failed\n"),
+            "{body}"
+        );
+        assert!(
+            body.contains("| `api` | :x: crashed | <https://api-pr-7.up.railway.app> |"),
+            "{body}"
+        );
+        assert!(body.contains("**preview `pr-7` is not healthy"), "{body}");
+        assert!(body.contains("> read the logs"), "{body}");
+        assert!(
+            body.contains("Last commit deployed: `4f9a2c1` on `feat/x`"),
+            "{body}"
+        );
+        assert!(body.contains("(in 3d)"), "{body}");
+    }
+
+    #[test]
+    fn a_failure_before_the_preview_is_a_body_of_its_own() {
+        let failure = Failure::usage(
+            crate::diagnostic::Diagnostic::general(
+                "mirage::preview::bad_branch",
+                "branch `a b` <x>",
+            )
+            .with_help("pass the branch"),
+        );
+        let body = markdown_failure(7, &failure);
+        assert!(
+            body.starts_with("### :x: The preview of #7 could not be brought up"),
+            "{body}"
+        );
+        assert!(
+            body.contains("**branch `a b` &lt;x&gt;** (`mirage::preview::bad_branch`)"),
+            "{body}"
+        );
+        assert!(body.contains("> pass the branch"), "{body}");
     }
 
     #[test]

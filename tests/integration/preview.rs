@@ -708,7 +708,7 @@ async fn gc_destroys_expired_previews_and_evicts_the_oldest_beyond_max_live() {
     let planned: Vec<(u64, GcReason)> = dry
         .collected
         .iter()
-        .map(|(r, why, _)| (r.number, why.clone()))
+        .map(|h| (h.preview.number, h.reason.clone().expect("a reason")))
         .collect();
     assert_eq!(planned, [(2, GcReason::Expired)]);
     assert!(
@@ -717,7 +717,7 @@ async fn gc_destroys_expired_previews_and_evicts_the_oldest_beyond_max_live() {
     );
     let outcome = preview::gc(&context, &dir, false, None).await.expect("gc");
     assert_eq!(outcome.collected.len(), 1);
-    assert!(matches!(outcome.collected[0].2, Fate::Destroyed { .. }));
+    assert!(matches!(outcome.collected[0].fate, Fate::Destroyed { .. }));
     assert_eq!(outcome.kept, 3);
     assert_eq!(environment(&world, "pr-2").await, None);
     assert_eq!(store(&world).preview("acme-shop", "pr", 2).unwrap(), None);
@@ -736,7 +736,7 @@ async fn gc_destroys_expired_previews_and_evicts_the_oldest_beyond_max_live() {
     let evicted: Vec<(u64, GcReason)> = outcome
         .collected
         .iter()
-        .map(|(r, why, _)| (r.number, why.clone()))
+        .map(|h| (h.preview.number, h.reason.clone().expect("a reason")))
         .collect();
     assert_eq!(evicted, [(1, GcReason::Evicted { max_live: 2 })]);
     assert_eq!(outcome.kept, 2);
@@ -814,7 +814,7 @@ async fn a_preview_from_a_source_is_a_copy_with_only_its_services_and_goes_whole
         .await
         .expect("preview down");
     assert!(
-        matches!(down.previews[0].1, Fate::Destroyed { .. }),
+        matches!(down.previews[0].fate, Fate::Destroyed { .. }),
         "{down:?}"
     );
     assert_eq!(environment(&world, "pr-21").await, None);
