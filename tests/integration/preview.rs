@@ -902,3 +902,53 @@ async fn bad_input_diagnostics_read_as_recorded() {
     }
     insta::assert_snapshot!("bad_input", text);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_preview_locks_only_its_own_environment() {
+    let world = shop().await;
+    // An apply of production is running (its lock held, by a process that
+    // is alive: this one).
+    let held = store(&world)
+        .acquire("acme-shop", "production", &Actor::current(), None)
+        .expect("production locked");
+    world
+        .mirage(&["preview", "up", "--pr", "41", "--branch", "feat/l", "."])
+        .await
+        .ok("preview up beside a locked production");
+    world
+        .mirage(&["preview", "down", "--pr", "41", "."])
+        .await
+        .ok("preview down beside a locked production");
+    // The preview's own lock is taken: a held one stops the run.
+    let preview_lock = store(&world)
+        .acquire("acme-shop", "pr-42", &Actor::current(), None)
+        .expect("pr-42 locked");
+    let blocked = world
+        .mirage(&[
+            "preview",
+            "up",
+            "--pr",
+            "42",
+            "--branch",
+            "feat/m",
+            "--message-format",
+            "json",
+            ".",
+        ])
+        .await;
+    assert_eq!(
+        blocked.code,
+        Some(1),
+        "{}{}",
+        blocked.stdout,
+        blocked.stderr
+    );
+    assert!(
+        blocked.stdout.contains("mirage::state::locked"),
+        "{}",
+        blocked.stdout
+    );
+    assert_eq!(environment(&world, "pr-42").await, None);
+    preview_lock.release().expect("released");
+    held.release().expect("released");
+}
