@@ -1,7 +1,8 @@
 //! The engine: Mirage's operations — [`plan()`], [`prepare`] then
 //! [`apply()`], [`destroy::plan`], [`import()`] — for every front end (the
-//! CLI now; the preview lifecycle, the team service and the language
-//! server's code actions next).
+//! CLI and the preview lifecycle now, which plans a reshaped project with
+//! [`prepare_loaded`] and asks Railway the rest through [`preview`]; the
+//! team service and the language server's code actions next).
 //!
 //! An operation takes an explicit [`Context`] (where Railway is and with
 //! which token, the state database, who acts, how secrets are read, the
