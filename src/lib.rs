@@ -19,6 +19,7 @@ pub mod github;
 pub mod ide;
 pub mod model;
 pub mod plan;
+pub mod preview;
 pub mod railway;
 pub mod resolve;
 pub mod secrets;

@@ -21,6 +21,7 @@ pub mod graph;
 pub mod import;
 pub mod init;
 pub mod plan;
+pub mod preview;
 pub mod progress;
 pub mod report;
 pub mod select;
@@ -90,6 +91,9 @@ pub enum Command {
     Destroy(destroy::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
+    /// Pull-request previews: `up`, `down`, `list`, `gc`.
+    #[command(after_help = preview::AFTER_HELP)]
+    Preview(preview::Args),
     /// Record what already exists on Railway and the files declare as
     /// Mirage's, so the next plan manages it.
     Import(import::Args),
@@ -126,6 +130,7 @@ impl Command {
             Command::Apply(args) => args.limits,
             Command::Destroy(args) => args.limits,
             Command::Import(args) => args.limits,
+            Command::Preview(args) => args.command.limits(),
             _ => return None,
         };
         Some(limits)
@@ -182,6 +187,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
         Command::Import(args) => import::run(args),
+        Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),

@@ -75,6 +75,7 @@ impl EventSink for Terminal {
                 Status::Skipped(reason) => format!("  - {step}: skipped ({reason})"),
             }),
             Event::Note(text) => self.line(&format!("  ! {text}")),
+            Event::Preview(text) => self.line(&format!("  … {text}")),
             Event::ApplyFinished => {
                 if let Ok(mut slot) = self.bar.lock()
                     && let Some(bar) = slot.take()

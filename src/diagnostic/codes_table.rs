@@ -381,6 +381,76 @@ pub const CODES: &[Code] = &[
         help: "fix the unreadable secrets reported above, then run the command again",
     },
     Code {
+        code: "mirage::preview::ambiguous_template",
+        summary: "the project has several preview templates and none was chosen",
+        help: "say which with `--template NAME`",
+    },
+    Code {
+        code: "mirage::preview::apply_incomplete",
+        summary: "the preview's environment could not be fully created or updated",
+        help: "fix the failures shown and run `mirage preview up` again; it picks up where the last run stopped",
+    },
+    Code {
+        code: "mirage::preview::bad_branch",
+        summary: "the branch is not a name git accepts (spaces, newlines, forbidden characters)",
+        help: "pass the pull request's head branch as git names it (`github.head_ref`)",
+    },
+    Code {
+        code: "mirage::preview::bad_number",
+        summary: "`--pr` is not a pull request number",
+        help: "pass the pull request's number, e.g. `--pr 123`",
+    },
+    Code {
+        code: "mirage::preview::bad_repo",
+        summary: "the repository is not `owner/name`",
+        help: "pass the pull request's repository as `owner/name` (`github.repository`)",
+    },
+    Code {
+        code: "mirage::preview::bad_sha",
+        summary: "the commit is not 7 to 40 hexadecimal digits",
+        help: "pass the head commit's SHA (`github.event.pull_request.head.sha`)",
+    },
+    Code {
+        code: "mirage::preview::bad_wait",
+        summary: "`--wait` is not a duration",
+        help: "e.g. `--wait 10m`, or `--no-wait`",
+    },
+    Code {
+        code: "mirage::preview::copy_failed",
+        summary: "the preview's environment could not be copied from its source",
+        help: "run `mirage preview up` again: what was created is found by name",
+    },
+    Code {
+        code: "mirage::preview::deploy_failed",
+        summary: "a deployment of the preview failed or could not be started",
+        help: "read the deployment's logs in Railway, fix the branch and push again; `mirage preview up` redeploys",
+    },
+    Code {
+        code: "mirage::preview::no_project",
+        summary: "the project does not exist on Railway yet",
+        help: "apply the project first (`mirage apply`); previews are made in it",
+    },
+    Code {
+        code: "mirage::preview::no_source",
+        summary: "the preview's source environment does not exist on Railway",
+        help: "apply the source environment first, or change the template's `source`",
+    },
+    Code {
+        code: "mirage::preview::no_such_template",
+        summary: "`--template` names no preview template of the project",
+        help: "pass one of the project's templates (environments with `ephemeral=#true`)",
+    },
+    Code {
+        code: "mirage::preview::no_template",
+        summary: "the project has no preview template",
+        help: "declare one: `environment \"pr\" ephemeral=#true ttl=\"72h\" { … }`",
+    },
+    Code {
+        code: "mirage::preview::wait_timeout",
+        summary: "the preview's deployments were not healthy before `--wait` ran out",
+        help: "check the deployments in Railway; wait longer with `--wait 20m`, or not at all with `--no-wait`",
+    },
+    Code {
         code: "mirage::railway::bad_endpoint",
         summary: "the Railway endpoint (`--endpoint` or `MIRAGE_RAILWAY_URL`) is not a usable URL",
         help: "give an `http://` or `https://` URL, or unset `MIRAGE_RAILWAY_URL` to use Railway",

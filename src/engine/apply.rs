@@ -1,6 +1,6 @@
 //! Applying a plan: recording the intent, writing to Railway in batches,
 //! recording ownership and history, and saying what became of each planned
-//! resource. Shared by `apply`, `destroy` and (later) previews and the
+//! resource. Shared by `apply`, `destroy`, previews and (later) the
 //! service.
 
 use super::context::Context;

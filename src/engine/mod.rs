@@ -1,7 +1,8 @@
 //! The engine: Mirage's operations — [`plan()`], [`prepare`] then
 //! [`apply()`], [`destroy::plan`], [`import()`] — for every front end (the
-//! CLI now; the preview lifecycle, the team service and the language
-//! server's code actions next).
+//! CLI and the preview lifecycle now, which plans a reshaped project with
+//! [`prepare_loaded`] and asks Railway the rest through [`preview`]; the
+//! team service and the language server's code actions next).
 //!
 //! An operation takes an explicit [`Context`] (where Railway is and with
 //! which token, the state database, who acts, how secrets are read, the
@@ -27,6 +28,7 @@ pub mod destroy;
 pub mod failure;
 pub mod import;
 pub mod prepare;
+pub mod preview;
 pub mod select;
 
 pub use apply::{
@@ -37,7 +39,8 @@ pub use context::{Collect, Context, Discard, EndpointSource, EventSink, Railway,
 pub use failure::{Exit, Failure};
 pub use import::{Imported, import};
 pub use prepare::{
-    Lock, Secrets, Selection, Session, open_store, owned, owns_nothing, plan, prepare,
+    Loaded, Lock, Secrets, Selection, Session, load, open_store, owned, owns_nothing, plan,
+    prepare, prepare_loaded,
 };
 
 use crate::diagnostic::Diagnostic;
@@ -74,6 +77,9 @@ pub enum Event {
     Note(String),
     /// Writing to Railway ended.
     ApplyFinished,
+    /// A step of the preview lifecycle besides the apply: a commit
+    /// deployed, a wait for deployments.
+    Preview(String),
     /// A problem that does not stop the operation (a record that could
     /// not be written).
     Problem(Diagnostic),

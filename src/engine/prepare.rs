@@ -200,19 +200,20 @@ pub async fn plan(context: &Context, dir: &Path, selection: &Selection) -> Resul
         .map(|session| session.plan)
 }
 
-/// Resolves the project in `dir`, checks what `selection` names, reads
-/// the secrets (with [`Secrets::Read`]), locks the selected environments
-/// (with [`Lock::Take`]), reads Railway and diffs.
-///
-/// With a lock, records of what Railway no longer has (removed by hand, or
-/// by a run that was stopped) are forgotten; without, only ignored.
-pub async fn prepare(
-    context: &Context,
-    dir: &Path,
-    selection: &Selection,
-    lock: Lock,
-    secrets: Secrets,
-) -> Result<Session, Failure> {
+/// A resolved project without errors: what [`prepare_loaded`] plans.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The resolved model.
+    pub project: crate::model::Project,
+    /// The project's files (for located diagnostics).
+    pub files: SourceFiles,
+    /// The project's name.
+    pub name: String,
+}
+
+/// Resolves the project in `dir`: the model, refused when the files have
+/// errors or name no project.
+pub fn load(dir: &Path) -> Result<Loaded, Failure> {
     select::directory(dir)?;
     let analysis = resolve::load_dir(dir);
     if analysis.has_errors() {
@@ -232,6 +233,49 @@ pub async fn prepare(
             Some("add `project \"name\"` to a `.mirage` file"),
         ));
     };
+    Ok(Loaded {
+        project: analysis.project,
+        files: analysis.files,
+        name,
+    })
+}
+
+/// Resolves the project in `dir`, checks what `selection` names, reads
+/// the secrets (with [`Secrets::Read`]), locks the selected environments
+/// (with [`Lock::Take`]), reads Railway and diffs.
+///
+/// With a lock, records of what Railway no longer has (removed by hand, or
+/// by a run that was stopped) are forgotten; without, only ignored.
+pub async fn prepare(
+    context: &Context,
+    dir: &Path,
+    selection: &Selection,
+    lock: Lock,
+    secrets: Secrets,
+) -> Result<Session, Failure> {
+    let loaded = load(dir)?;
+    prepare_loaded(context, dir, loaded, selection, lock, secrets).await
+}
+
+/// [`prepare`] of a project already resolved — and possibly reshaped: the
+/// preview lifecycle plans the project as one pull request's preview sees
+/// it ([`crate::model::Project::preview`]), whose only environment is the
+/// preview, so only that environment is locked, read for changes and
+/// written.
+pub async fn prepare_loaded(
+    context: &Context,
+    dir: &Path,
+    loaded: Loaded,
+    selection: &Selection,
+    lock: Lock,
+    secrets: Secrets,
+) -> Result<Session, Failure> {
+    let Loaded {
+        project,
+        files,
+        name,
+    } = loaded;
+    let analysis = Analysis { project, files };
     select::environments(&analysis.project, &selection.environments)?;
     // Connected first: a project token narrows the selection to its
     // environment before secrets, locks and the read.
@@ -332,13 +376,14 @@ pub async fn prepare(
     }
     let mut owned = owned(&store, &name)?;
     apply::gone::exclude(&mut owned, &gone);
-    let plan = plan::diff(
+    let mut plan = plan::diff(
         &analysis.project,
         snapshot.as_ref(),
         &owned,
         &filter,
         &|secret| secrets.get(secret),
     );
+    leave_out_previews(context, &store, &mut plan);
     Ok(Session {
         connection,
         plan,
@@ -350,6 +395,31 @@ pub async fn prepare(
         locks,
         secrets,
     })
+}
+
+/// The live previews of the project are the preview lifecycle's, not
+/// unmanaged environments: they are left out of the plan's unmanaged list
+/// (`mirage preview list` shows them).
+fn leave_out_previews(context: &Context, store: &state::Store, plan: &mut Plan) {
+    let previews = match store.previews(Some(&plan.project)) {
+        Ok(previews) => previews,
+        Err(error) => {
+            context.events.emit(Event::Problem(diagnostic_of(
+                &error,
+                "mirage::state::database",
+            )));
+            return;
+        }
+    };
+    plan.unmanaged.retain(|item| {
+        item.kind != "environment" || !previews.iter().any(|p| p.environment == item.name)
+    });
+}
+
+/// The parts of a resolved project [`prepare_loaded`] works with.
+struct Analysis {
+    project: crate::model::Project,
+    files: SourceFiles,
 }
 
 /// Locks every selected environment, in one order for every process so

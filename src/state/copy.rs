@@ -18,6 +18,8 @@ pub struct Copied {
     pub ttls: usize,
     /// Recorded lock breaks.
     pub lock_breaks: usize,
+    /// Pull-request previews.
+    pub previews: usize,
 }
 
 /// The tables copied, parents first, with their columns. Locks are not:
@@ -38,13 +40,24 @@ const TABLES: &[(&str, &str)] = &[
         "project, environment, expires_at, set_by, set_at",
     ),
     (
+        "previews",
+        "project, template, number, environment, environment_id, branch, sha, repo, \
+         created_by, created_at, updated_at",
+    ),
+    (
         "lock_breaks",
         "id, project, environment, holder, holder_pid, since, broken_by, broken_at, reason",
     ),
 ];
 
 /// What makes a database not empty: anything but its schema.
-const CONTENT: &[&str] = &["owned_resources", "applies", "environment_ttls", "locks"];
+const CONTENT: &[&str] = &[
+    "owned_resources",
+    "applies",
+    "environment_ttls",
+    "previews",
+    "locks",
+];
 
 impl Store {
     /// Whether the database records nothing: no ownership, no history, no
@@ -93,7 +106,7 @@ impl Store {
                 });
             }
             // Children first when emptying, parents first when filling.
-            for table in ["apply_environments", "applies", "owned_resources", "environment_ttls", "lock_breaks", "locks"] {
+            for table in ["apply_environments", "applies", "owned_resources", "environment_ttls", "previews", "lock_breaks", "locks"] {
                 tx.execute(&format!("DELETE FROM {table}"), &[])?;
             }
             for ((table, columns), rows) in TABLES.iter().zip(&tables) {
@@ -126,7 +139,8 @@ impl Store {
             owned: count(0),
             applies: count(1),
             ttls: count(3),
-            lock_breaks: count(4),
+            previews: count(4),
+            lock_breaks: count(5),
         })
     }
 }

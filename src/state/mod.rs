@@ -15,7 +15,11 @@
 //!   machines, as leases renewed while their holder runs
 //!   ([`Store::acquire`], [`Store::break_lock`]);
 //! * **TTLs** — when an ephemeral environment should be destroyed
-//!   ([`Store::set_ttl`], [`Store::expired`]).
+//!   ([`Store::set_ttl`], [`Store::expired`]);
+//! * **previews** — which environment is which pull request's preview,
+//!   from which template, with what was last deployed
+//!   ([`Store::record_preview`], [`Store::previews`]); their deadlines are
+//!   TTLs, written and removed with them.
 //!
 //! **No secret ever enters this database.** No function here takes a secret
 //! value: callers pass plans whose sensitive values are already redacted.
@@ -40,6 +44,7 @@ mod lock;
 mod migrate;
 mod ownership;
 mod postgres;
+mod previews;
 mod store;
 mod time;
 mod ttl;
@@ -52,6 +57,7 @@ pub use location::Location;
 pub use lock::{LockBreak, LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
+pub use previews::{NewPreview, PreviewRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;

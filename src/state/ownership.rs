@@ -419,7 +419,7 @@ impl Store {
     }
 
     /// Forget everything recorded for `project` (after it was deleted), its
-    /// TTLs included. Returns how many ownership records were removed.
+    /// TTLs and previews included. Returns how many ownership records were removed.
     pub fn forget_project(&self, project: &str) -> Result<usize, StateError> {
         let removed = self.transaction(|conn| {
             let removed = conn.execute(
@@ -430,6 +430,7 @@ impl Store {
                 "DELETE FROM environment_ttls WHERE project = ?1",
                 values![project],
             )?;
+            conn.execute("DELETE FROM previews WHERE project = ?1", values![project])?;
             Ok(removed)
         })?;
         Ok(count(removed))

@@ -58,6 +58,8 @@ mod plan_registry;
 mod plan_replace;
 mod preview_template;
 mod project_token;
+mod preview;
+mod preview_state;
 mod railway_batch;
 mod railway_emulator;
 mod railway_emulator_ops;

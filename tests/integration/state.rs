@@ -143,6 +143,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "lock_breaks",
             "locks",
             "owned_resources",
+            "previews",
             "schema_migrations"
         ]
     );
