@@ -14,66 +14,10 @@ use serde_json::{Map, Value};
 
 use crate::support::repo_root;
 
-/// `mirage preview up|down|list|gc` is being built on another branch at the
-/// same time (issue #16, the lifecycle room). Until it is merged, command
-/// lines of these subcommands are parsed against the flags agreed for it
-/// ([`preview_stand_in`]) when the real CLI does not know `preview` yet.
-/// THE INTEGRATOR DELETES THIS LIST AND [`preview_stand_in`] AT MERGE, so
-/// that the real `mirage preview` parses them.
-const PREVIEW_NOT_YET_IN_CLI: &[&str] = &["up", "down", "list", "gc"];
-
-/// The agreed flags of `mirage preview` (see [`PREVIEW_NOT_YET_IN_CLI`]).
-fn preview_stand_in() -> clap::Command {
-    use clap::{Arg, ArgAction, Command};
-    let dir = || Arg::new("dir").value_name("DIR");
-    let pr = || {
-        Arg::new("pr")
-            .long("pr")
-            .required(true)
-            .value_parser(clap::value_parser!(u64))
-    };
-    Command::new("mirage").subcommand(
-        Command::new("preview")
-            .subcommand_required(true)
-            .subcommand(
-                Command::new("up")
-                    .arg(pr())
-                    .arg(Arg::new("branch").long("branch").required(true))
-                    .arg(Arg::new("sha").long("sha").required(true))
-                    .arg(Arg::new("repo").long("repo"))
-                    .arg(Arg::new("template").long("template"))
-                    .arg(
-                        Arg::new("format")
-                            .long("format")
-                            .value_parser(["text", "json", "markdown"]),
-                    )
-                    .arg(Arg::new("wait").long("wait").conflicts_with("no-wait"))
-                    .arg(
-                        Arg::new("no-wait")
-                            .long("no-wait")
-                            .action(ArgAction::SetTrue),
-                    )
-                    .arg(dir()),
-            )
-            .subcommand(Command::new("down").arg(pr()).arg(dir()))
-            .subcommand(
-                Command::new("list").arg(Arg::new("json").long("json").action(ArgAction::SetTrue)),
-            )
-            .subcommand(
-                Command::new("gc").arg(
-                    Arg::new("dry-run")
-                        .long("dry-run")
-                        .action(ArgAction::SetTrue),
-                ),
-            ),
-    )
-}
-
-/// Parses `args` (without `mirage`) with the real CLI; `preview` with the
-/// stand-in while the real CLI does not have it.
+/// Parses `args` (without `mirage`) with the real CLI.
 fn parse(args: &[String]) -> Result<(), String> {
     let argv = std::iter::once("mirage".to_owned()).chain(args.iter().cloned());
-    match mirage::cli::Cli::try_parse_from(argv.clone()) {
+    match mirage::cli::Cli::try_parse_from(argv) {
         Ok(_) => Ok(()),
         // `--version` and `--help` are valid lines that print and exit 0.
         Err(error)
@@ -83,18 +27,6 @@ fn parse(args: &[String]) -> Result<(), String> {
             ) =>
         {
             Ok(())
-        }
-        Err(error)
-            if error.kind() == clap::error::ErrorKind::InvalidSubcommand
-                && args.first().map(String::as_str) == Some("preview")
-                && args
-                    .get(1)
-                    .is_some_and(|sub| PREVIEW_NOT_YET_IN_CLI.contains(&sub.as_str())) =>
-        {
-            preview_stand_in()
-                .try_get_matches_from(argv)
-                .map(|_| ())
-                .map_err(|error| error.to_string())
         }
         Err(error) => Err(error.to_string()),
     }

@@ -197,7 +197,11 @@ async fn up_creates_updates_and_down_destroys_only_the_preview() {
     );
     let env_id = environment(&world, "pr-7").await.expect("pr-7 exists");
     let followed = branches(&world, &env_id).await;
-    assert_eq!(followed.len(), 3, "{followed:?}");
+    assert_eq!(
+        followed.len(),
+        2,
+        "api and web (the example leaves the worker out of previews): {followed:?}"
+    );
     assert!(
         followed.values().all(|b| b == "feat/x"),
         "repo services follow the PR's branch: {followed:?}"
@@ -246,9 +250,9 @@ async fn up_creates_updates_and_down_destroys_only_the_preview() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(deployed, ["api", "web", "worker"]);
+    assert_eq!(deployed, ["api", "web"]);
     let commits = commits(&world, &env_id).await;
-    for service in ["api", "web", "worker"] {
+    for service in ["api", "web"] {
         assert_eq!(
             commits.get(service).map(String::as_str),
             Some("bbbbbbbb"),
@@ -471,7 +475,7 @@ async fn a_fault_during_up_is_retried_or_fails_clearly_and_a_second_up_repairs_i
             "{name}"
         );
         let env_id = environment(&world, name).await.expect("exists");
-        assert_eq!(branches(&world, &env_id).await.len(), 3, "{name}");
+        assert_eq!(branches(&world, &env_id).await.len(), 2, "{name}");
     }
 }
 
