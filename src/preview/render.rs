@@ -248,6 +248,44 @@ pub fn text_down(outcome: &DownOutcome) -> String {
     out
 }
 
+/// The pull request's comment after `down` (the pull request was closed,
+/// `merged` when GitHub said so): what became of each preview.
+pub fn markdown_down(outcome: &DownOutcome, merged: Option<bool>) -> String {
+    let why = match merged {
+        Some(true) => "was merged",
+        Some(false) => "was closed",
+        None => "is closed",
+    };
+    let all_gone = outcome.previews.iter().all(|h| h.fate.is_success());
+    let mut out = if all_gone {
+        format!(
+            "### :wastebasket: No preview for #{}\n\nThe pull request {why}: ",
+            outcome.number
+        )
+    } else {
+        format!(
+            "### :warning: The preview of #{} is not fully removed\n\nThe pull request {why}: ",
+            outcome.number
+        )
+    };
+    if outcome.previews.is_empty() {
+        out.push_str("it had no preview.\n");
+        return out;
+    }
+    out.push_str("\n\n");
+    for handled in &outcome.previews {
+        out.push_str("* ");
+        out.push_str(&escape(fate_line(&handled.preview, &handled.fate).trim_end()));
+        out.push('\n');
+    }
+    if !all_gone {
+        out.push_str("\nRun `mirage preview down --pr ");
+        out.push_str(&outcome.number.to_string());
+        out.push_str("` once the cause is fixed; nothing Mirage does not own is removed.\n");
+    }
+    out
+}
+
 fn fate_line(record: &crate::state::PreviewRecord, fate: &Fate) -> String {
     let env = &record.environment;
     match fate {
