@@ -7,7 +7,8 @@
 //!   constant time; [`WebhookSecret`] never prints.
 //! * [`event`]: the typed events (`pull_request`, `ping`, `push`,
 //!   `installation`).
-//! * [`replay`]: the [`ReplayGuard`] interface and its in-memory form.
+//! * [`replay`]: the [`ReplayGuard`] interface, its in-memory form and
+//!   [`StoreReplayGuard`] on the state database.
 //! * [`webhook`]: [`accept_github_delivery`], the one check every handler
 //!   calls.
 //! * [`error`]: why a delivery was refused.
@@ -23,6 +24,6 @@ pub use event::{
     GithubEvent, InstallationEvent, PingEvent, PullRequestAction, PullRequestEvent, PushEvent,
     Repository,
 };
-pub use replay::{MemoryReplayGuard, ReplayGuard};
+pub use replay::{MemoryReplayGuard, ReplayGuard, StoreReplayGuard};
 pub use signature::{WebhookSecret, sign_body, verify_signature};
 pub use webhook::{Delivery, accept_github_delivery};

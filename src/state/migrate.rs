@@ -11,7 +11,7 @@ use super::store::in_transaction;
 use super::time::Timestamp;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Every SQLite migration: (version, name, SQL). Never edit a released
 /// one; add a new file.
@@ -19,6 +19,7 @@ pub(super) const SQLITE: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("migrations/0001_initial.sql")),
     (2, "ttl", include_str!("migrations/0002_ttl.sql")),
     (3, "lease", include_str!("migrations/0003_lease.sql")),
+    (4, "jobs", include_str!("migrations/0004_jobs.sql")),
 ];
 
 /// Every PostgreSQL migration, version for version the same as [`SQLITE`].
@@ -34,6 +35,7 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
         "lease",
         include_str!("migrations/postgres/0003_lease.sql"),
     ),
+    (4, "jobs", include_str!("migrations/postgres/0004_jobs.sql")),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
