@@ -21,6 +21,7 @@ pub mod model;
 pub mod plan;
 pub mod railway;
 pub mod resolve;
+pub mod serve;
 pub mod settings;
 pub mod state;
 pub mod syntax;

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod select;
+pub mod serve;
 pub mod state;
 mod watch;
 
@@ -89,6 +90,9 @@ pub enum Command {
     Destroy(destroy::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
+    /// Receive GitHub and Railway webhooks and run preview jobs (a service).
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::Args),
     /// Record what already exists on Railway and the files declare as
     /// Mirage's, so the next plan manages it.
     Import(import::Args),
@@ -176,6 +180,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Import(args) => import::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Init(args) => init::run(args),

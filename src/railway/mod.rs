@@ -14,6 +14,7 @@
 //! * [`projects`]: project listing across pages.
 //! * [`subscription`]: `graphql-transport-ws` subscriptions (logs, status).
 //! * [`schema_check`]: subset and document validation against SDL.
+//! * [`webhook`]: Railway's project webhooks (both shapes), typed.
 
 pub mod auth;
 pub mod batch;
@@ -29,6 +30,7 @@ pub mod schema;
 pub mod schema_check;
 pub mod snapshot;
 pub mod subscription;
+pub mod webhook;
 
 pub use auth::{Credentials, DEFAULT_ENDPOINT, ENDPOINT_ENV_VAR, Token};
 pub use client::{Client, ClientOptions, Effect};
