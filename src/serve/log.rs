@@ -9,6 +9,15 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Turns the log of this process on or off (tests running many servers
+/// in one process turn it off).
+pub fn set_enabled(enabled: bool) {
+    ENABLED.store(enabled, Ordering::Relaxed);
+}
 
 /// How important a line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +32,9 @@ pub enum Level {
 
 /// Writes one line: `event` and its fields.
 pub fn line(level: Level, event: &str, fields: &[(&str, &dyn std::fmt::Display)]) {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
     let level = match level {
         Level::Info => "INFO",
         Level::Warn => "WARN",

@@ -63,6 +63,7 @@ mod required_mount;
 mod resolve;
 mod schema_subset;
 mod secrets_first;
+mod serve;
 mod settings_docs;
 mod state;
 mod state_cli;
