@@ -121,7 +121,12 @@ pub struct Args {
 }
 
 fn duration(text: &str) -> Result<Duration, String> {
-    if text == "0" {
+    // `0`, `0s`, `0m`…: off (the language's durations are never zero).
+    if matches!(
+        text.trim_start_matches('0'),
+        "" | "s" | "m" | "h" | "d" | "w"
+    ) && text.starts_with('0')
+    {
         return Ok(Duration::ZERO);
     }
     crate::resolve::value::parse_duration(text).map(Duration::from_secs)
