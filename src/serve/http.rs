@@ -99,7 +99,7 @@ async fn healthz() -> Reply {
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> Reply {
-    let store = app.store.clone();
+    let store = app.intake().0.clone();
     let version = tokio::task::spawn_blocking(move || store.schema_version()).await;
     match version {
         Ok(Ok(version)) if version == SCHEMA_VERSION => {
@@ -169,32 +169,32 @@ fn webhook_refusal(error: &WebhookError) -> Reply {
 }
 
 fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
-    let delivery =
-        match accept_github_delivery(headers, body, &app.config.github_secret, &app.guard) {
-            Ok(delivery) => delivery,
-            Err(WebhookError::Replayed { id }) => {
-                log::info("webhook.replayed", &[("delivery", &id)]);
-                return Reply(
-                    StatusCode::OK,
-                    json!({ "status": "duplicate", "delivery": id }),
-                );
-            }
-            Err(error) => {
-                log::warn(
-                    "webhook.refused",
-                    &[
-                        ("reason", &error),
-                        (
-                            "code",
-                            &miette::Diagnostic::code(&error)
-                                .map(|c| c.to_string())
-                                .unwrap_or_default(),
-                        ),
-                    ],
-                );
-                return webhook_refusal(&error);
-            }
-        };
+    let (store, guard) = app.intake();
+    let delivery = match accept_github_delivery(headers, body, &app.config.github_secret, guard) {
+        Ok(delivery) => delivery,
+        Err(WebhookError::Replayed { id }) => {
+            log::info("webhook.replayed", &[("delivery", &id)]);
+            return Reply(
+                StatusCode::OK,
+                json!({ "status": "duplicate", "delivery": id }),
+            );
+        }
+        Err(error) => {
+            log::warn(
+                "webhook.refused",
+                &[
+                    ("reason", &error),
+                    (
+                        "code",
+                        &miette::Diagnostic::code(&error)
+                            .map(|c| c.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ],
+            );
+            return webhook_refusal(&error);
+        }
+    };
     let id = delivery.id.clone();
     let pr = match delivery.event {
         GithubEvent::Ping(ping) => {
@@ -228,7 +228,7 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
             return ignored(reason);
         }
     };
-    match app.store.enqueue_job(&job) {
+    match store.enqueue_job(&job) {
         Ok(Enqueued::Stale) => {
             log::info(
                 "webhook.stale",
@@ -261,7 +261,7 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
         Err(error) => {
             log::error("job.queue_failed", &[("delivery", &id), ("error", &error)]);
             // GitHub's redelivery of this id must get in.
-            if let Err(error) = app.guard.forget(&id) {
+            if let Err(error) = guard.forget(&id) {
                 log::error(
                     "webhook.forget_failed",
                     &[("delivery", &id), ("error", &error)],
@@ -324,7 +324,7 @@ async fn railway(State(app): State<Arc<App>>, Path(secret): Path<String>, body: 
         installation_id: None,
     };
     let job = jobs::refresh(&app.policy, &target);
-    let store = app.store.clone();
+    let store = app.intake().0.clone();
     let enqueued = tokio::task::spawn_blocking(move || store.enqueue_job(&job)).await;
     match enqueued {
         Ok(Ok(enqueued)) => {

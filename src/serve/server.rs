@@ -176,10 +176,24 @@ pub(super) struct App {
     pub(super) config: Arc<Config>,
     pub(super) policy: Policy,
     /// The intake's own connection: webhooks never wait behind workers.
-    pub(super) store: Store,
-    pub(super) guard: StoreReplayGuard,
+    /// Connections of the intake (several on PostgreSQL, where each
+    /// statement is a round trip; SQLite's one connection, shared with
+    /// the workers, where writes take turns anyway), each with its guard.
+    pub(super) intake: Vec<(Store, StoreReplayGuard)>,
+    pub(super) next: std::sync::atomic::AtomicUsize,
     pub(super) wake: Arc<Notify>,
 }
+
+impl App {
+    /// The next intake connection and its replay guard.
+    pub(super) fn intake(&self) -> &(Store, StoreReplayGuard) {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.intake[n % self.intake.len()]
+    }
+}
+
+/// Intake connections on PostgreSQL.
+const POSTGRES_INTAKE: usize = 4;
 
 /// A started service.
 pub struct Running {
@@ -225,14 +239,27 @@ async fn open(location: &Location) -> Result<Store, StateError> {
         })
 }
 
-/// Starts the service: opens the state database (three connections:
-/// intake, workers, readers), listens, and runs the workers and the
-/// scheduler until [`Running::shutdown`].
+/// Starts the service: opens the state database, listens, and runs the
+/// workers and the scheduler until [`Running::shutdown`].
+///
+/// A SQLite file gets one connection, shared: its writers take turns on
+/// the file anyway, and connections of one process waiting on each other
+/// through SQLite's busy handler sleep in steps of milliseconds (the
+/// webhook latency's tail). PostgreSQL gets a few intake connections, one
+/// for the workers and one for readers.
 pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Running, ServeError> {
     let config = Arc::new(config);
-    let intake = open(&config.state).await?;
     let workers = open(&config.state).await?;
-    let readers = open(&config.state).await?;
+    let (intake, readers) = match &config.state {
+        Location::File(_) => (vec![workers.clone()], workers.clone()),
+        Location::Postgres { .. } => {
+            let mut intake = Vec::new();
+            for _ in 0..POSTGRES_INTAKE {
+                intake.push(open(&config.state).await?);
+            }
+            (intake, open(&config.state).await?)
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| ServeError::Listen {
@@ -247,8 +274,14 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
     let wake = Arc::new(Notify::new());
     let app = Arc::new(App {
         policy: config.policy(),
-        guard: StoreReplayGuard::new(intake.clone(), "github"),
-        store: intake,
+        intake: intake
+            .into_iter()
+            .map(|store| {
+                let guard = StoreReplayGuard::new(store.clone(), "github");
+                (store, guard)
+            })
+            .collect(),
+        next: std::sync::atomic::AtomicUsize::new(0),
         wake: wake.clone(),
         config: config.clone(),
     });

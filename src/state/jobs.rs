@@ -228,14 +228,11 @@ fn millis(duration: Duration) -> i64 {
 fn lock_queue(conn: &mut dyn Conn, queue: &str, project: &str) -> Result<i64, StateError> {
     // A no-op update of an existing row still takes its row lock on
     // PostgreSQL; SQLite's write transaction holds the whole file already.
-    conn.execute(
-        "INSERT INTO job_queues (queue, project, watermark) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (queue) DO UPDATE SET watermark = job_queues.watermark",
-        values![queue, project, i64::MIN],
-    )?;
     conn.query_one(
-        "SELECT watermark FROM job_queues WHERE queue = ?1",
-        values![queue],
+        "INSERT INTO job_queues (queue, project, watermark) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (queue) DO UPDATE SET watermark = job_queues.watermark \
+         RETURNING watermark",
+        values![queue, project, i64::MIN],
     )?
     .int(0)
 }
@@ -251,10 +248,12 @@ impl Store {
                 if time < watermark {
                     return Ok(Enqueued::Stale);
                 }
-                conn.execute(
-                    "UPDATE job_queues SET watermark = ?2 WHERE queue = ?1",
-                    values![&job.queue, time],
-                )?;
+                if time > watermark {
+                    conn.execute(
+                        "UPDATE job_queues SET watermark = ?2 WHERE queue = ?1",
+                        values![&job.queue, time],
+                    )?;
+                }
             }
             for kind in &job.supersedes {
                 conn.execute(
@@ -532,7 +531,7 @@ fn claim_once(
     };
     let sql = format!(
         "SELECT j.id, j.state, j.attempts, j.max_attempts FROM jobs j \
-         WHERE j.project = ?1 \
+         WHERE j.project = ?1 AND j.state IN ('queued', 'running') \
            AND ((j.state = 'queued' AND j.run_after <= {now}) \
              OR (j.state = 'running' AND j.lease_until < {now})) \
            AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.queue = j.queue AND e.id < j.id \

@@ -40,7 +40,10 @@ CREATE TABLE jobs (
     finished_at  BIGINT
 );
 
-CREATE INDEX jobs_claimable ON jobs (project, state, run_after);
+-- Claims look only at unfinished jobs: finished ones pile up (until
+-- pruned) and must not slow every claim down.
+CREATE INDEX jobs_unfinished ON jobs (project, id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_unfinished_by_queue ON jobs (queue, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_by_queue ON jobs (queue, id);
 
 -- One row per queue: enqueueing locks it, so two replicas queueing jobs
