@@ -368,7 +368,7 @@ impl Store {
         for _ in 0..MAX_SKIPS {
             let claimed = self.transaction(|conn| claim_once(conn, project, worker, lease))?;
             match claimed {
-                Claimed::Job(claim) => return Ok(Some(claim)),
+                Claimed::Job(claim) => return Ok(Some(*claim)),
                 Claimed::Nothing => return Ok(None),
                 Claimed::Exhausted => continue,
             }
@@ -510,7 +510,7 @@ impl Store {
 }
 
 enum Claimed {
-    Job(Claim),
+    Job(Box<Claim>),
     Nothing,
     /// A job out of attempts was failed; look again.
     Exhausted,
@@ -569,11 +569,11 @@ fn claim_once(
         ),
         values![id, token.as_str(), millis(lease), worker],
     )?;
-    Ok(Claimed::Job(Claim {
+    Ok(Claimed::Job(Box::new(Claim {
         job: read_job(&row)?,
         token,
         resumed,
-    }))
+    })))
 }
 
 #[cfg(test)]

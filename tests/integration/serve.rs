@@ -46,7 +46,7 @@ struct Op {
     ended: Instant,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Rec {
     ops: Vec<Op>,
     live: BTreeSet<u64>,
@@ -79,6 +79,11 @@ impl Recording {
 
     fn rec(&self) -> std::sync::MutexGuard<'_, Rec> {
         self.rec.lock().unwrap()
+    }
+
+    /// A copy of what was recorded (no lock held across awaits).
+    fn copy(&self) -> Rec {
+        self.rec().clone()
     }
 
     fn ops(&self) -> Vec<Op> {
@@ -530,10 +535,10 @@ fn story(number: u64, seed: u64, events: &mut Vec<(String, Event)>) -> bool {
         for _ in 0..(4 + number % 5) {
             push(events, "synchronize");
         }
-        if number % 3 == 0 {
+        if number.is_multiple_of(3) {
             push(events, "closed");
             open = false;
-            if number % 2 == 0 {
+            if number.is_multiple_of(2) {
                 break;
             }
             push(events, "reopened");
@@ -636,7 +641,7 @@ async fn five_hundred_deliveries_in_bursts() {
                 .count();
             assert_eq!(acted, 1, "{backend}: delivery {id}: {answers:?}");
         }
-        let rec = recording.rec();
+        let rec = recording.copy();
         assert!(rec.overlaps.is_empty(), "{backend}: {:?}", rec.overlaps);
         // Every pull request's operations ran in the order of its events
         // (the sequence number is in the sha), one at a time.
@@ -685,7 +690,6 @@ async fn five_hundred_deliveries_in_bursts() {
                 op.sha
             );
         }
-        drop(rec);
         // Nothing lost: every job ended, none failed.
         let jobs = running.store().jobs(PROJECT).unwrap();
         for job in &jobs {
@@ -1096,7 +1100,7 @@ async fn two_replicas_on_postgres_never_run_the_same_job() {
     }
     drained(a.store(), Duration::from_secs(10)).await;
     let span = since.elapsed();
-    let rec = recording.rec();
+    let rec = recording.copy();
     assert!(rec.overlaps.is_empty(), "{:?}", rec.overlaps);
     let mut ups = BTreeSet::new();
     for op in rec.ops.iter().filter(|op| op.kind == "up") {
@@ -1112,7 +1116,6 @@ async fn two_replicas_on_postgres_never_run_the_same_job() {
         assert_eq!(last.sha, format!("{number:04}{:036}", 8));
     }
     let gcs = rec.ops.iter().filter(|op| op.kind == "gc").count() as u64;
-    drop(rec);
     // One at the start, then one per full period; two replicas each
     // queueing their own would make about twice as many.
     let periods = (span.as_secs_f64() / 2.0).floor() as u64 + 1;
