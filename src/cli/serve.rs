@@ -260,6 +260,15 @@ pub fn run(args: Args) -> ExitCode {
     {
         secrets.push(password.clone());
     }
+    if analysis.project.templates().next().is_none() {
+        serve::log::warn(
+            "serve.no_template",
+            &[(
+                "message",
+                &"the project has no template (`ephemeral=#true`): pull requests get no preview",
+            )],
+        );
+    }
     let mut config = Config::new(args.listen, state.clone(), project, github_secret);
     config.names = PreviewNames::of(&analysis.project);
     config.railway_secret = railway_secret;
@@ -272,6 +281,8 @@ pub fn run(args: Args) -> ExitCode {
     config.redactor = Redactor::new(secrets);
     let mut context = args.reach.context();
     context.state = Some(state);
+    // A service draws no progress bars; its log says what happens.
+    context.events = Arc::new(crate::engine::Discard);
     let reached = Reached {
         github,
         context,

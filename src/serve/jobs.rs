@@ -11,7 +11,8 @@
 //!   other events are ignored then.
 //! * A Railway deployment event of a preview → `refresh` of its comment.
 //! * Every event carries the pull request's `updated_at`: an event older
-//!   than one already acted on (GitHub delivers out of order) is dropped.
+//!   than one already acted on (GitHub delivers out of order) is dropped;
+//!   of two within the same second, a close beats a push or an open.
 
 use crate::auth::{PullRequestAction, PullRequestEvent};
 use crate::state::{Job, NewJob};
@@ -150,7 +151,11 @@ pub fn for_pull_request(
         payload: payload(&target),
         delivery: Some(delivery.to_owned()),
         max_attempts: policy.max_attempts,
-        event_time: updated_at,
+        // Twice the time, plus one for a `down`: GitHub's `updated_at` has
+        // seconds, and of a push and a close within one second the close
+        // must win whichever arrives last (a preview left behind costs
+        // more than a same-second reopen that waits for its next push).
+        event_time: updated_at.map(|time| time.saturating_mul(2) + i64::from(kind == Kind::Down)),
         coalesce: kind == Kind::Up,
         supersedes: if kind == Kind::Down {
             vec![

@@ -162,6 +162,10 @@ pub(super) async fn run(pool: Arc<Pool>, mut stop: watch::Receiver<bool>) {
 async fn run_job(pool: &Arc<Pool>, claim: Claim) {
     let job = claim.job.clone();
     let cancel = Cancel::new();
+    if let Some(reason) = &job.cancel {
+        // Asked to stop before its worker died: the close follows.
+        cancel.cancel(reason.clone());
+    }
     pool.running()
         .insert(job.id, (claim.clone(), cancel.clone()));
     let lost = Arc::new(AtomicBool::new(false));

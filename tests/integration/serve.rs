@@ -1280,3 +1280,78 @@ async fn a_server_killed_mid_job_resumes_it_after_a_restart() {
         );
     }
 }
+
+/// A push and a close within the same second (GitHub's `updated_at` has
+/// seconds), the push delivered last: the close wins, no preview is left
+/// behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_delivered_after_a_close_of_the_same_second_is_dropped() {
+    let Some(fixtures) = fixtures() else { return };
+    let template = opened_template(&fixtures);
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join("state.db"));
+    let recording = Recording::new(Duration::ZERO);
+    let running = start(config(&location), recording.clone()).await;
+    let client = reqwest::Client::new();
+    let body = |action, seq: u64, at| {
+        pull_request_body(
+            &template,
+            &Event {
+                action,
+                number: 41,
+                sha: format!("{seq:040}"),
+                at,
+                draft: false,
+            },
+        )
+    };
+    let answer = deliver(
+        &client,
+        running.addr(),
+        "pull_request",
+        "t-1",
+        &body("opened", 1, 1),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    drained(running.store(), Duration::from_secs(10)).await;
+    let answer = deliver(
+        &client,
+        running.addr(),
+        "pull_request",
+        "t-3",
+        &body("closed", 3, 5),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    let answer = deliver(
+        &client,
+        running.addr(),
+        "pull_request",
+        "t-2",
+        &body("synchronize", 2, 5),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.status_field()),
+        (200, "ignored"),
+        "{answer:?}"
+    );
+    drained(running.store(), Duration::from_secs(10)).await;
+    let kinds: Vec<&str> = recording.ops().iter().map(|op| op.kind).collect();
+    assert_eq!(kinds, ["up", "down"]);
+    assert!(recording.copy().live.is_empty());
+    // Pushed again later (a reopen's own events come later too): acted on.
+    let answer = deliver(
+        &client,
+        running.addr(),
+        "pull_request",
+        "t-4",
+        &body("reopened", 4, 6),
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    drained(running.store(), Duration::from_secs(10)).await;
+    assert_eq!(recording.copy().live, BTreeSet::from([41]));
+    running.shutdown().await;
+}
