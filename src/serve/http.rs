@@ -211,8 +211,17 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
             return Reply(StatusCode::OK, json!({ "status": "pong", "delivery": id }));
         }
         GithubEvent::PullRequest(pr) => pr,
-        GithubEvent::Push(_) => return ignored("`push` needs no preview job"),
-        GithubEvent::Installation(_) => return ignored("`installation` needs no preview job"),
+        GithubEvent::Push(_) => {
+            log::info("webhook.ignored", &[("delivery", &id), ("event", &"push")]);
+            return ignored("`push` needs no preview job");
+        }
+        GithubEvent::Installation(_) => {
+            log::info(
+                "webhook.ignored",
+                &[("delivery", &id), ("event", &"installation")],
+            );
+            return ignored("`installation` needs no preview job");
+        }
         GithubEvent::Other { event } => {
             log::info("webhook.ignored", &[("delivery", &id), ("event", &event)]);
             return ignored(format!("`{event}` events need no preview job"));
