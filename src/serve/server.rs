@@ -391,3 +391,20 @@ async fn schedule(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_secrets_are_long_url_safe_and_never_shown() {
+        assert!(UrlSecret::new("short").is_err());
+        assert!(UrlSecret::new("has a space in it, long enough").is_err());
+        assert!(UrlSecret::new("slash/is/not/allowed/here").is_err());
+        let secret = UrlSecret::new("abcdefghijklmnop-_.~").unwrap();
+        assert!(secret.matches("abcdefghijklmnop-_.~"));
+        assert!(!secret.matches("abcdefghijklmnop-_."));
+        assert!(!secret.matches(""));
+        assert_eq!(format!("{secret:?}"), "UrlSecret(<redacted>)");
+    }
+}
