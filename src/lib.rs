@@ -23,6 +23,7 @@ pub mod preview;
 pub mod railway;
 pub mod resolve;
 pub mod secrets;
+pub mod serve;
 pub mod settings;
 pub mod state;
 pub mod syntax;

@@ -13,7 +13,8 @@
 //!   against its JWKS (RS256, ES256), keys cached with a refresh floor.
 //! * [`policy`]: [`authorize`], the one function that says who may do
 //!   what (roles per project, ownership, token scopes).
-//! * [`replay`]: the [`ReplayGuard`] interface and its in-memory form.
+//! * [`replay`]: the [`ReplayGuard`] interface, its in-memory form and
+//!   [`StoreReplayGuard`] on the state database.
 //! * [`webhook`]: [`accept_github_delivery`], the one check every handler
 //!   calls.
 //! * [`clerk`]: Clerk's user webhooks, typed.
@@ -37,7 +38,7 @@ pub use event::{
 };
 pub use oidc::{Claims, OidcConfig, OidcError, OidcVerifier};
 pub use policy::{Action, Decision, Principal, Role, Target, authorize};
-pub use replay::{MemoryReplayGuard, ReplayGuard};
+pub use replay::{MemoryReplayGuard, ReplayGuard, StoreReplayGuard};
 pub use signature::{WebhookSecret, sign_body, verify_signature};
 pub use svix::{SvixDelivery, SvixSecret, verify_svix};
 pub use webhook::{Delivery, accept_github_delivery};

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use super::error::WebhookError;
 
 /// Remembers delivery ids. The in-memory [`MemoryReplayGuard`] serves one
-/// process; a guard on the state database (coming with the state
-/// backends) serves replicas and survives restarts.
+/// process; [`StoreReplayGuard`], on the state database, serves replicas
+/// and survives restarts.
 pub trait ReplayGuard: Send + Sync {
     /// Records `id` and says whether it is new. Atomic: of two calls with
     /// the same id, at most one sees `true`.
@@ -95,6 +95,41 @@ impl ReplayGuard for MemoryReplayGuard {
             seen.order.retain(|kept| kept != id);
         }
         Ok(())
+    }
+}
+
+/// A guard on the state database (SQLite or PostgreSQL): every replica of
+/// `mirage serve` sharing the database shares it, and it survives a
+/// restart. Ids are pruned by [`crate::state::Store::prune_deliveries`].
+#[derive(Debug, Clone)]
+pub struct StoreReplayGuard {
+    store: crate::state::Store,
+    source: &'static str,
+}
+
+impl StoreReplayGuard {
+    /// The guard of deliveries from `source` (`github`) in `store`.
+    pub fn new(store: crate::state::Store, source: &'static str) -> StoreReplayGuard {
+        StoreReplayGuard { store, source }
+    }
+}
+
+impl ReplayGuard for StoreReplayGuard {
+    fn first_seen(&self, id: &str) -> Result<bool, WebhookError> {
+        self.store
+            .record_delivery(self.source, id)
+            .map_err(|error| WebhookError::ReplayStore {
+                reason: error.to_string(),
+            })
+    }
+
+    fn forget(&self, id: &str) -> Result<(), WebhookError> {
+        self.store
+            .forget_delivery(self.source, id)
+            .map(|_| ())
+            .map_err(|error| WebhookError::ReplayStore {
+                reason: error.to_string(),
+            })
     }
 }
 

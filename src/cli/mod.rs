@@ -25,6 +25,7 @@ pub mod preview;
 pub mod progress;
 pub mod report;
 pub mod select;
+pub mod serve;
 pub mod state;
 mod watch;
 
@@ -94,6 +95,9 @@ pub enum Command {
     /// Pull-request previews: `up`, `down`, `list`, `gc`.
     #[command(after_help = preview::AFTER_HELP)]
     Preview(preview::Args),
+    /// Receive GitHub and Railway webhooks and run preview jobs (a service).
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::Args),
     /// Record what already exists on Railway and the files declare as
     /// Mirage's, so the next plan manages it.
     Import(import::Args),
@@ -186,6 +190,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Import(args) => import::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),

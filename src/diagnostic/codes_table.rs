@@ -896,6 +896,41 @@ pub const CODES: &[Code] = &[
         help: "add the previous key until every secret is resealed",
     },
     Code {
+        code: "mirage::serve::internal",
+        summary: "`mirage serve` could not handle a request (a task of the service failed)",
+        help: "look at the service's log for the cause; the sender may retry",
+    },
+    Code {
+        code: "mirage::serve::listen",
+        summary: "`mirage serve` cannot listen on the address given",
+        help: "choose another address with `--listen`, or stop what uses this one",
+    },
+    Code {
+        code: "mirage::serve::not_found",
+        summary: "no route of `mirage serve` answers this path",
+        help: "webhooks go to `/webhooks/github` and `/webhooks/railway/SECRET`; health checks to `/healthz` and `/readyz`",
+    },
+    Code {
+        code: "mirage::serve::not_ready",
+        summary: "`/readyz`: the state database cannot be reached or its schema is not this service's",
+        help: "check the database and that every replica runs the same version of Mirage",
+    },
+    Code {
+        code: "mirage::serve::queue_failed",
+        summary: "a verified webhook could not be turned into a job: the state database refused the write",
+        help: "check the state database; the delivery was not remembered, so GitHub's redelivery is accepted",
+    },
+    Code {
+        code: "mirage::serve::railway_payload",
+        summary: "the body sent to `/webhooks/railway/SECRET` is not a Railway webhook",
+        help: "point only Railway's project webhook at this URL",
+    },
+    Code {
+        code: "mirage::serve::railway_secret",
+        summary: "the secret in the Railway webhook's URL is not the one `mirage serve` was given",
+        help: "set the webhook's URL in Railway to `/webhooks/railway/` followed by `MIRAGE_RAILWAY_WEBHOOK_SECRET`",
+    },
+    Code {
         code: "mirage::state::connect",
         summary: "the PostgreSQL state database cannot be reached or refused the connection",
         help: "check the URL (`--state`, `MIRAGE_STATE`), that the server is reachable, and the password (in the URL or `PGPASSWORD`)",

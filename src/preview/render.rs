@@ -275,7 +275,9 @@ pub fn markdown_down(outcome: &DownOutcome, merged: Option<bool>) -> String {
     out.push_str("\n\n");
     for handled in &outcome.previews {
         out.push_str("* ");
-        out.push_str(&escape(fate_line(&handled.preview, &handled.fate).trim_end()));
+        out.push_str(&escape(
+            fate_line(&handled.preview, &handled.fate).trim_end(),
+        ));
         out.push('\n');
     }
     if !all_gone {

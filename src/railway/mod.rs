@@ -16,6 +16,7 @@
 //!   with one reads only that.
 //! * [`subscription`]: `graphql-transport-ws` subscriptions (logs, status).
 //! * [`schema_check`]: subset and document validation against SDL.
+//! * [`webhook`]: Railway's project webhooks (both shapes), typed.
 
 pub mod auth;
 pub mod batch;
@@ -32,6 +33,7 @@ pub mod schema_check;
 pub mod scope;
 pub mod snapshot;
 pub mod subscription;
+pub mod webhook;
 
 pub use auth::{Credentials, DEFAULT_ENDPOINT, ENDPOINT_ENV_VAR, Token};
 pub use client::{Client, ClientOptions, Effect};

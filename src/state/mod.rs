@@ -20,6 +20,9 @@
 //!   from which template, with what was last deployed
 //!   ([`Store::record_preview`], [`Store::previews`]); their deadlines are
 //!   TTLs, written and removed with them.
+//! * **jobs** — `mirage serve`'s durable jobs, claimed with leases by
+//!   any replica ([`Store::enqueue_job`], [`Store::claim_job`]), and the
+//!   webhook deliveries it accepted ([`Store::record_delivery`]).
 //!
 //! **No secret ever enters this database.** No function here takes a secret
 //! value: callers pass plans whose sensitive values are already redacted.
@@ -37,8 +40,10 @@
 mod actor;
 mod copy;
 mod db;
+mod deliveries;
 mod error;
 mod history;
+mod jobs;
 mod location;
 mod lock;
 mod migrate;
@@ -53,6 +58,7 @@ pub use actor::Actor;
 pub use copy::Copied;
 pub use error::{LockError, StateError};
 pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
+pub use jobs::{Claim, Enqueued, Job, JobId, JobState, NewJob, Renewal};
 pub use location::Location;
 pub use lock::{LockBreak, LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;

@@ -71,6 +71,8 @@ mod required_mount;
 mod resolve;
 mod schema_subset;
 mod secrets_first;
+mod serve;
+mod serve_cli;
 mod settings_docs;
 mod state;
 mod state_cli;

@@ -140,11 +140,14 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "applies",
             "apply_environments",
             "environment_ttls",
+            "job_queues",
+            "jobs",
             "lock_breaks",
             "locks",
             "owned_resources",
             "previews",
-            "schema_migrations"
+            "schema_migrations",
+            "webhook_deliveries"
         ]
     );
     let conn = rusqlite::Connection::open(&path).unwrap();
