@@ -84,7 +84,7 @@ pub struct Args {
     pub github_app_installation_id: Option<u64>,
 
     /// The App's private key (PEM file).
-    #[arg(long, env = "MIRAGE_GITHUB_APP_KEY_FILE", value_name = "FILE")]
+    #[arg(long, env = "MIRAGE_GITHUB_APP_PRIVATE_KEY_FILE", value_name = "FILE")]
     pub github_app_key_file: Option<PathBuf>,
 
     /// GitHub's REST API (GitHub Enterprise: `https://HOST/api/v3`).
@@ -143,17 +143,14 @@ pub struct Reached {
     pub dir: PathBuf,
 }
 
-/// The previews jobs run. The `preview` room's lifecycle is wired in here
-/// when it lands; until then jobs fail with a message saying so.
-pub fn previews(_reached: Reached) -> Arc<dyn Previews> {
-    serve::log::warn(
-        "serve.unwired",
-        &[(
-            "message",
-            &"no preview lifecycle in this build: jobs are queued but fail",
-        )],
-    );
-    Arc::new(serve::Unwired)
+/// The previews jobs run: the `preview` room's lifecycle, commenting on
+/// pull requests when GitHub credentials are given.
+pub fn previews(reached: Reached) -> Arc<dyn Previews> {
+    Arc::new(serve::Lifecycle::new(
+        reached.context,
+        reached.dir,
+        reached.github,
+    ))
 }
 
 fn usage(message: &str) -> ExitCode {
@@ -168,7 +165,7 @@ fn github_options(args: &Args) -> Result<github::ClientOptions, String> {
                 "`--github-app-id` needs `--github-app-installation-id` (`MIRAGE_GITHUB_APP_INSTALLATION_ID`)",
             )?;
             let path = args.github_app_key_file.as_ref().ok_or(
-                "`--github-app-id` needs `--github-app-key-file` (`MIRAGE_GITHUB_APP_KEY_FILE`)",
+                "`--github-app-id` needs `--github-app-key-file` (`MIRAGE_GITHUB_APP_PRIVATE_KEY_FILE`)",
             )?;
             let pem = std::fs::read(path)
                 .map_err(|e| format!("cannot read the App key `{}`: {e}", path.display()))?;

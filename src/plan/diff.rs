@@ -159,7 +159,7 @@ impl Filter {
 
 /// Looks a secret's value up (`env:NAME` → the variable); `None` when it
 /// cannot be read now.
-pub type SecretLookup<'a> = &'a dyn Fn(&SecretRef) -> Option<String>;
+pub type SecretLookup<'a> = &'a (dyn Fn(&SecretRef) -> Option<String> + Sync);
 
 /// Reads `env:NAME` secrets from the process environment.
 pub fn env_secrets(secret: &SecretRef) -> Option<String> {

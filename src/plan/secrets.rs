@@ -15,7 +15,7 @@ pub const UNREADABLE: &str = "mirage::plan::secret_unreadable";
 
 /// Reads one secret from where it lives; `Err` says why it cannot be read
 /// (never containing a value).
-pub type Provider<'a> = &'a dyn Fn(&SecretRef) -> Result<String, String>;
+pub type Provider<'a> = &'a (dyn Fn(&SecretRef) -> Result<String, String> + Sync);
 
 /// The values of every secret a plan uses, read once. Its `Debug` shows
 /// only the references, never a value.

@@ -9,8 +9,9 @@
 //! * [`worker`]: claiming jobs with leases from the state database,
 //!   heartbeats, retries with backoff, graceful shutdown.
 //! * [`server`]: configuration, start, the GC schedule, shutdown.
-//! * [`previews`]: the [`Previews`] trait the jobs call (the `preview`
-//!   room implements it).
+//! * [`previews`]: the [`Previews`] trait the jobs call.
+//! * [`lifecycle`]: [`Lifecycle`], the real one — the `preview` room's
+//!   up/down/gc and the pull request's sticky comment.
 //! * [`names`]: preview environment names back to pull request numbers.
 //! * [`log`]: one structured line per event on standard error.
 //!
@@ -20,12 +21,14 @@
 
 pub mod http;
 pub mod jobs;
+pub mod lifecycle;
 pub mod log;
 pub mod names;
 pub mod previews;
 pub mod server;
 pub mod worker;
 
+pub use lifecycle::Lifecycle;
 pub use names::PreviewNames;
 pub use previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews, Unwired};
 pub use server::{Config, Running, ServeError, UrlSecret, start};

@@ -53,14 +53,14 @@ async fn shop_with(harness: Harness) -> World {
     world
 }
 
-async fn shop() -> World {
+pub(crate) async fn shop() -> World {
     shop_with(Harness::start().await).await
 }
 
 /// Every environment of `acme-shop` but the previews, by name, with its
 /// whole config (variables decrypted) and service instances; and the
 /// project's services.
-async fn everything_but_previews(world: &World) -> (BTreeMap<String, Value>, Value) {
+pub(crate) async fn everything_but_previews(world: &World) -> (BTreeMap<String, Value>, Value) {
     let reply = world
         .harness
         .gql(
@@ -89,7 +89,7 @@ async fn everything_but_previews(world: &World) -> (BTreeMap<String, Value>, Val
 }
 
 /// The environment called `name` of `acme-shop`: its id, if it exists.
-async fn environment(world: &World, name: &str) -> Option<String> {
+pub(crate) async fn environment(world: &World, name: &str) -> Option<String> {
     world
         .projects()
         .await
@@ -104,7 +104,7 @@ async fn environment(world: &World, name: &str) -> Option<String> {
 }
 
 /// `source.branch` of every service instance with a repo in `env_id`.
-async fn branches(world: &World, env_id: &str) -> BTreeMap<String, String> {
+pub(crate) async fn branches(world: &World, env_id: &str) -> BTreeMap<String, String> {
     let (config, _) = world.harness.config(env_id).await;
     let (_, services) = everything_but_previews(world).await;
     let names: BTreeMap<String, String> = services["edges"]
@@ -133,7 +133,7 @@ async fn branches(world: &World, env_id: &str) -> BTreeMap<String, String> {
 }
 
 /// The latest deployment's commit of every service in `env_id` that has one.
-async fn commits(world: &World, env_id: &str) -> BTreeMap<String, String> {
+pub(crate) async fn commits(world: &World, env_id: &str) -> BTreeMap<String, String> {
     let reply = world
         .harness
         .gql(
@@ -640,7 +640,7 @@ async fn bad_input_is_refused_with_a_code_before_railway_is_asked() {
 
 /// A context for `world`'s emulator, its state in the project directory,
 /// its clock `clock`.
-fn context(world: &World, clock: Arc<FixedClock>) -> Context {
+pub(crate) fn context(world: &World, clock: Arc<FixedClock>) -> Context {
     let options = ClientOptions {
         credentials: Some(Credentials::Account(Token::new(&world.harness.token))),
         requests_per_second: 0.0,

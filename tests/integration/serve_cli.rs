@@ -62,9 +62,18 @@ async fn the_binary_queues_deliveries_and_stops_on_sigterm() {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.mirage"), PROJECT_FILE).unwrap();
+    let github = crate::github::fake::FakeGithub::start(
+        std::sync::Arc::new(mirage::state::SystemClock),
+        &[TOKEN],
+        None,
+    )
+    .await;
     let mut child = Command::new(support::mirage_bin())
         .args(["serve", ".", "--listen", "127.0.0.1:0", "--gc-every", "0s"])
-        .args(["--max-attempts", "1"])
+        .args(["--max-attempts", "1", "--github-api-url", &github.api_url])
+        // No Railway credentials: the preview cannot come up, and says so.
+        .env_remove("RAILWAY_TOKEN")
+        .env_remove("RAILWAY_API_TOKEN")
         .current_dir(dir.path())
         .env("MIRAGE_GITHUB_WEBHOOK_SECRET", SECRET)
         .env("MIRAGE_RAILWAY_WEBHOOK_SECRET", RAILWAY_SECRET)
@@ -108,7 +117,9 @@ async fn the_binary_queues_deliveries_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
-    // The job ran (this build has no preview lifecycle: it fails, once).
+    // The job ran the real previews: without Railway credentials it
+    // fails (once, as `--max-attempts 1` says), and the pull request's
+    // comment says why.
     let store = Store::open(dir.path().join(".mirage/state.db")).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let job = loop {
@@ -124,10 +135,18 @@ async fn the_binary_queues_deliveries_and_stops_on_sigterm() {
     };
     assert_eq!((job.kind.as_str(), job.state), ("up", JobState::Failed));
     assert!(
-        job.last_error
+        !job.last_error
             .as_deref()
-            .is_some_and(|e| e.contains("no preview lifecycle")),
-        "{job:?}"
+            .unwrap_or_default()
+            .contains("no preview lifecycle"),
+        "the previews are wired: {job:?}"
+    );
+    let comments = github.comments_on("Codertocat", "Hello-World", 2);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].1.contains("could not be brought up"),
+        "{}",
+        comments[0].1
     );
 
     // SIGTERM: a clean stop.

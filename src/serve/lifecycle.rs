@@ -1,0 +1,193 @@
+//! The real [`Previews`] of `mirage serve`: each job calls the `preview`
+//! room — the same functions as `mirage preview up/down/gc` — and writes
+//! the pull request's sticky comment with the same markdown and the same
+//! hidden marker as `mirage preview up --format markdown | mirage comment
+//! --key preview`, so the CLI and the service edit one comment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews};
+use crate::engine::{self, Context, Exit, Failure};
+use crate::github::{self, Auth, Marker, Repo};
+use crate::preview::{self, UpRequest, render};
+
+/// The key of the preview comment (`mirage comment --key preview`).
+pub const COMMENT_KEY: &str = "preview";
+
+/// How long an `up` waits for the deployments by default.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// The previews of the project in `dir`, on Railway and in the state
+/// database `context` names, with comments through `github` (none when it
+/// has no credentials).
+pub struct Lifecycle {
+    context: Context,
+    dir: PathBuf,
+    github: Option<github::Client>,
+    wait: Duration,
+}
+
+impl Lifecycle {
+    /// The lifecycle of the project in `dir`.
+    pub fn new(context: Context, dir: PathBuf, github: github::ClientOptions) -> Lifecycle {
+        let github = match github.auth {
+            Auth::Anonymous => None,
+            _ => github::Client::new(github).ok(),
+        };
+        Lifecycle {
+            context,
+            dir,
+            github,
+            wait: DEFAULT_WAIT,
+        }
+    }
+
+    /// The same with another deployment wait (tests).
+    pub fn with_wait(mut self, wait: Duration) -> Lifecycle {
+        self.wait = wait;
+        self
+    }
+
+    async fn comment(&self, pr: &PreviewTarget, body: &str) -> Result<(), PreviewError> {
+        let (Some(client), Some(repo)) = (&self.github, &pr.repo) else {
+            return Ok(());
+        };
+        let repo = Repo::parse(repo).map_err(|e| PreviewError::permanent(e.to_string()))?;
+        let marker = Marker::new(&format!("mirage:{COMMENT_KEY} pr={}", pr.number))
+            .map_err(|e| PreviewError::permanent(e.to_string()))?;
+        github::upsert_sticky_comment(client, &repo, pr.number, &marker, body)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if e.may_have_happened() || !e.is_not_found() {
+                    PreviewError::transient(format!("the pull request's comment: {e}"))
+                } else {
+                    PreviewError::permanent(format!("the pull request's comment: {e}"))
+                }
+            })
+    }
+
+    fn templates(&self) -> Result<Vec<String>, Failure> {
+        let loaded = engine::load(&self.dir)?;
+        Ok(loaded.project.templates().map(|t| t.name.clone()).collect())
+    }
+}
+
+/// A failure as a job's error: mistakes in the files or the request are
+/// not retried; anything else (Railway unreachable, a lock held) is.
+fn job_error(failure: &Failure) -> PreviewError {
+    let message = failure
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match failure.exit {
+        Exit::Usage => PreviewError::permanent(message),
+        Exit::Failed => PreviewError::transient(message),
+    }
+}
+
+fn cancelled(cancel: &Cancel) -> Result<(), PreviewError> {
+    match cancel.reason() {
+        Some(reason) => Err(PreviewError::transient(format!("cancelled: {reason}"))),
+        None => Ok(()),
+    }
+}
+
+impl Previews for Lifecycle {
+    fn up<'a>(&'a self, pr: &'a PreviewTarget, cancel: &'a Cancel) -> PreviewFuture<'a> {
+        Box::pin(async move {
+            let templates = self.templates().map_err(|f| job_error(&f))?;
+            for template in templates {
+                cancelled(cancel)?;
+                let request = UpRequest {
+                    pr: pr.pull_request(),
+                    template: Some(template),
+                    wait: Some(self.wait),
+                    poll: Duration::from_secs(2),
+                    lock_wait: Some(Duration::from_secs(60)),
+                };
+                let now = || self.context.clock.now();
+                match preview::up(&self.context, &self.dir, &request).await {
+                    Ok(outcome) => {
+                        let body =
+                            render::markdown(&outcome.preview, outcome.problem.as_ref(), now());
+                        self.comment(pr, &body).await?;
+                        if let Some(problem) = &outcome.problem {
+                            return Err(PreviewError::permanent(problem.message.clone()));
+                        }
+                    }
+                    Err(failure) => {
+                        let body = render::markdown_failure(pr.number, &failure);
+                        self.comment(pr, &body).await?;
+                        return Err(job_error(&failure));
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn down<'a>(&'a self, pr: &'a PreviewTarget, _cancel: &'a Cancel) -> PreviewFuture<'a> {
+        Box::pin(async move {
+            let outcome = preview::down(
+                &self.context,
+                &self.dir,
+                pr.number,
+                None,
+                Some(Duration::from_secs(60)),
+            )
+            .await
+            .map_err(|f| job_error(&f))?;
+            let body = render::markdown_down(&outcome, pr.merged);
+            self.comment(pr, &body).await?;
+            match outcome.previews.iter().find(|h| !h.fate.is_success()) {
+                Some(handled) => Err(PreviewError::transient(format!(
+                    "`{}` was not destroyed: {:?}",
+                    handled.preview.environment, handled.fate
+                ))),
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn gc<'a>(&'a self, _cancel: &'a Cancel) -> PreviewFuture<'a> {
+        Box::pin(async move {
+            let outcome = preview::gc(
+                &self.context,
+                &self.dir,
+                false,
+                Some(Duration::from_secs(60)),
+            )
+            .await
+            .map_err(|f| job_error(&f))?;
+            match outcome.collected.iter().find(|h| !h.fate.is_success()) {
+                Some(handled) => Err(PreviewError::transient(format!(
+                    "`{}` was not collected",
+                    handled.preview.environment
+                ))),
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn refresh_comment<'a>(
+        &'a self,
+        pr: &'a PreviewTarget,
+        _cancel: &'a Cancel,
+    ) -> PreviewFuture<'a> {
+        Box::pin(async move {
+            let previews = preview::list(&self.context, &self.dir)
+                .await
+                .map_err(|f| job_error(&f))?;
+            let now = self.context.clock.now();
+            for preview in previews.iter().filter(|p| p.record.number == pr.number) {
+                let body = render::markdown(preview, None, now);
+                self.comment(pr, &body).await?;
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! `mirage serve` with the real previews, end to end: signed GitHub
+//! deliveries (the real `pull_request` payloads) go through the queue to
+//! the `preview` room, which brings `pr-N` up on the emulator over HTTP,
+//! and the pull request's one sticky comment is written on a GitHub REST
+//! fake: opened → up + comment; synchronize → redeployed, TTL extended,
+//! the same comment edited; closed → the environment gone, its records
+//! forgotten, every other environment unchanged, the comment says so.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mirage::auth::{WebhookSecret, sign_body};
+use mirage::github;
+use mirage::serve::{self, Config, Lifecycle, PreviewNames};
+use mirage::state::{FixedClock, Location, Store, SystemClock, Timestamp};
+use serde_json::Value;
+
+use crate::github::fake::FakeGithub;
+use crate::preview::{branches, commits, context, environment, everything_but_previews, shop};
+
+const SECRET: &str = "It's a Secret to Everybody";
+const TOKEN: &str = "ghs_serve_previews_token";
+const PROJECT: &str = "acme-shop";
+
+fn opened_payload() -> Option<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/github/pull_request.opened.payload.json");
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).expect("fixture JSON")),
+        Err(_) => {
+            eprintln!("skipping: ../shared/fixtures/github is absent");
+            None
+        }
+    }
+}
+
+/// The real `opened` payload as pull request #`number` of `acme/shop`
+/// (the example's repository, so its repo services follow the branch),
+/// doing `action` at head `sha`, `at` seconds after the fixture's time.
+fn delivery(template: &Value, action: &str, number: u64, sha: &str, at: i64) -> Vec<u8> {
+    let mut body = template.clone();
+    body["action"] = action.into();
+    body["number"] = number.into();
+    body["repository"]["full_name"] = "acme/shop".into();
+    body["repository"]["name"] = "shop".into();
+    body["repository"]["owner"]["login"] = "acme".into();
+    let pr = &mut body["pull_request"];
+    pr["number"] = number.into();
+    pr["head"]["ref"] = "feat/serve".into();
+    pr["head"]["sha"] = sha.into();
+    pr["head"]["repo"]["full_name"] = "acme/shop".into();
+    pr["base"]["repo"]["full_name"] = "acme/shop".into();
+    pr["draft"] = false.into();
+    let closed = action == "closed";
+    pr["state"] = if closed { "closed" } else { "open" }.into();
+    pr["merged"] = closed.into();
+    let time = time::OffsetDateTime::from_unix_timestamp(1_557_933_633 + at).unwrap();
+    pr["updated_at"] = time
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+        .into();
+    serde_json::to_vec(&body).unwrap()
+}
+
+async fn deliver(client: &reqwest::Client, addr: std::net::SocketAddr, id: &str, body: &[u8]) {
+    let response = client
+        .post(format!("http://{addr}/webhooks/github"))
+        .header("content-type", "application/json")
+        .header("x-github-event", "pull_request")
+        .header("x-github-delivery", id)
+        .header(
+            "x-hub-signature-256",
+            sign_body(&WebhookSecret::new(SECRET).unwrap(), body),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("serve answers");
+    assert_eq!(
+        response.status().as_u16(),
+        202,
+        "{:?}",
+        response.text().await
+    );
+}
+
+/// Waits until every job of the project has finished, and returns how
+/// many failed.
+async fn drained(store: &Store) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let reader = store.clone();
+        let left = tokio::task::spawn_blocking(move || reader.unfinished_jobs(PROJECT).unwrap())
+            .await
+            .unwrap();
+        if left == 0 {
+            let reader = store.clone();
+            return tokio::task::spawn_blocking(move || {
+                reader
+                    .jobs(PROJECT)
+                    .unwrap()
+                    .iter()
+                    .filter(|job| job.state == mirage::state::JobState::Failed)
+                    .count()
+            })
+            .await
+            .unwrap();
+        }
+        assert!(Instant::now() < deadline, "{left} jobs unfinished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_opened_pushed_and_merged_through_serve() {
+    let Some(template) = opened_payload() else {
+        return;
+    };
+    let world = shop().await;
+    let before = everything_but_previews(&world).await;
+    let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
+    let clock = Arc::new(FixedClock::at(Timestamp::now()));
+    let project = mirage::resolve::load_dir(&world.path()).project;
+    let github = github::ClientOptions {
+        api_url: fake.api_url.clone(),
+        auth: github::Auth::Token(github::Token::new(TOKEN)),
+        ..github::ClientOptions::default()
+    };
+    let lifecycle = Lifecycle::new(context(&world, clock.clone()), world.path(), github)
+        .with_wait(Duration::from_secs(60));
+    serve::log::set_enabled(false);
+    let state = Location::File(world.path().join(".mirage/state.db"));
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        state,
+        PROJECT,
+        WebhookSecret::new(SECRET).unwrap(),
+    );
+    config.names = PreviewNames::of(&project);
+    config.gc_every = None;
+    config.poll = Duration::from_millis(20);
+    let running = serve::start(config, Arc::new(lifecycle))
+        .await
+        .expect("serve starts");
+    let addr = running.addr();
+    let store = running.store().clone();
+    let http = reqwest::Client::new();
+    let comments = || fake.comments_on("acme", "shop", 42);
+
+    // Opened: pr-42 comes up from the template, and one comment says so.
+    let first = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+    deliver(
+        &http,
+        addr,
+        "d-1",
+        &delivery(&template, "opened", 42, first, 0),
+    )
+    .await;
+    assert_eq!(drained(&store).await, 0, "no job failed");
+    let env_id = environment(&world, "pr-42").await.expect("pr-42 exists");
+    assert_eq!(
+        branches(&world, &env_id)
+            .await
+            .get("api")
+            .map(String::as_str),
+        Some("feat/serve"),
+        "repo services follow the PR's branch"
+    );
+    let shown = comments();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].1.contains("<!-- mirage:preview pr=42 -->"),
+        "{}",
+        shown[0].1
+    );
+    assert!(shown[0].1.contains("`pr-42` is ready"), "{}", shown[0].1);
+    let reader = Store::open(world.path().join(".mirage/state.db")).unwrap();
+    let record = reader
+        .preview(PROJECT, "pr", 42)
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(record.sha.as_deref(), Some(first));
+    let expires = record.expires_at;
+
+    // A push a minute later: redeployed, the TTL extended, the same
+    // comment edited.
+    clock.advance(Duration::from_secs(60));
+    let second = "0f1e2d3c4b5a69788796a5b4c3d2e1f001234567";
+    deliver(
+        &http,
+        addr,
+        "d-2",
+        &delivery(&template, "synchronize", 42, second, 60),
+    )
+    .await;
+    assert_eq!(drained(&store).await, 0);
+    assert_eq!(
+        commits(&world, &env_id)
+            .await
+            .get("api")
+            .map(String::as_str),
+        Some(second)
+    );
+    let record = reader
+        .preview(PROJECT, "pr", 42)
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(record.sha.as_deref(), Some(second));
+    assert!(record.expires_at > expires, "a push extends the TTL");
+    let shown = comments();
+    assert_eq!(shown.len(), 1, "still one comment: {shown:?}");
+    assert!(shown[0].1.contains(&second[..7]), "{}", shown[0].1);
+
+    // Merged: the preview is gone, nothing else changed, the comment says so.
+    deliver(
+        &http,
+        addr,
+        "d-3",
+        &delivery(&template, "closed", 42, second, 120),
+    )
+    .await;
+    assert_eq!(drained(&store).await, 0);
+    assert_eq!(environment(&world, "pr-42").await, None);
+    assert_eq!(reader.preview(PROJECT, "pr", 42).unwrap(), None);
+    assert_eq!(everything_but_previews(&world).await, before);
+    let shown = comments();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].1.contains("was merged"), "{}", shown[0].1);
+    running.shutdown().await;
+}
