@@ -229,3 +229,151 @@ async fn a_pull_request_opened_pushed_and_merged_through_serve() {
     assert!(shown[0].1.contains("was merged"), "{}", shown[0].1);
     running.shutdown().await;
 }
+
+/// Bursts of real deliveries for several pull requests — duplicates
+/// (the same delivery id again), pushes out of order, a close among them
+/// — through serve and the real previews: in the end every open pull
+/// request has exactly one preview at its newest commit, the closed one
+/// none, no job failed, and each pull request has one comment. Then a
+/// GC run by serve's schedule after the TTL ran out removes them all.
+#[tokio::test(flavor = "multi_thread")]
+async fn bursts_of_real_deliveries_converge_and_serve_collects_expired_previews() {
+    let Some(template) = opened_payload() else {
+        return;
+    };
+    let world = shop().await;
+    let before = everything_but_previews(&world).await;
+    let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
+    let clock = Arc::new(FixedClock::at(Timestamp::now()));
+    let project = mirage::resolve::load_dir(&world.path()).project;
+    let github = github::ClientOptions {
+        api_url: fake.api_url.clone(),
+        auth: github::Auth::Token(github::Token::new(TOKEN)),
+        ..github::ClientOptions::default()
+    };
+    let lifecycle = Lifecycle::new(context(&world, clock.clone()), world.path(), github)
+        .with_wait(Duration::from_secs(60));
+    serve::log::set_enabled(false);
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        Location::File(world.path().join(".mirage/state.db")),
+        PROJECT,
+        WebhookSecret::new(SECRET).unwrap(),
+    );
+    config.names = PreviewNames::of(&project);
+    config.gc_every = None;
+    config.poll = Duration::from_millis(20);
+    config.max_parallel = 3;
+    let running = serve::start(config, Arc::new(lifecycle))
+        .await
+        .expect("serve starts");
+    let (addr, store) = (running.addr(), running.store().clone());
+    let http = reqwest::Client::new();
+    let sha = |pr: u64, push: u64| format!("{pr:02x}{push:02x}{}", "c0ffee".repeat(6));
+
+    // Three pull requests, each opened then pushed three times, sent
+    // shuffled (a later push before an earlier one), every delivery twice;
+    // #52 is closed at the end.
+    let mut deliveries: Vec<(String, Vec<u8>)> = Vec::new();
+    for pr in [51u64, 52, 53] {
+        deliveries.push((
+            format!("o-{pr}"),
+            delivery(&template, "opened", pr, &sha(pr, 0), 0),
+        ));
+    }
+    for push in [2u64, 1, 3] {
+        for pr in [53u64, 51, 52] {
+            let id = format!("s-{pr}-{push}");
+            let body = delivery(
+                &template,
+                "synchronize",
+                pr,
+                &sha(pr, push),
+                push as i64 * 10,
+            );
+            deliveries.push((id, body));
+        }
+    }
+    deliveries.push((
+        "c-52".into(),
+        delivery(&template, "closed", 52, &sha(52, 3), 100),
+    ));
+    let sent: Vec<_> = deliveries.iter().chain(deliveries.iter()).collect();
+    for chunk in sent.chunks(8) {
+        let posts = chunk.iter().map(|(id, body)| {
+            let http = http.clone();
+            async move {
+                let response = http
+                    .post(format!("http://{addr}/webhooks/github"))
+                    .header("x-github-event", "pull_request")
+                    .header("x-github-delivery", id.as_str())
+                    .header(
+                        "x-hub-signature-256",
+                        sign_body(&WebhookSecret::new(SECRET).unwrap(), body),
+                    )
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .expect("serve answers");
+                assert!(response.status().is_success(), "{}", response.status());
+            }
+        });
+        futures_util::future::join_all(posts).await;
+    }
+    assert_eq!(drained(&store).await, 0, "no job failed");
+
+    let remote = world.assert_no_duplicates("acme-shop").await;
+    for pr in [51u64, 53] {
+        let name = format!("pr-{pr}");
+        assert_eq!(
+            remote
+                .environments
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .count(),
+            1,
+            "{name}"
+        );
+        let env_id = environment(&world, &name).await.expect("exists");
+        assert_eq!(
+            commits(&world, &env_id).await.get("api"),
+            Some(&sha(pr, 3)),
+            "{name} runs its newest push"
+        );
+        assert_eq!(fake.comments_on("acme", "shop", pr).len(), 1, "{name}");
+    }
+    assert_eq!(environment(&world, "pr-52").await, None, "closed: gone");
+    assert_eq!(fake.comments_on("acme", "shop", 52).len(), 1);
+
+    // Past the TTL (72 h): serve's GC removes both, and nothing else.
+    clock.advance(Duration::from_secs(73 * 3600));
+    running.shutdown().await;
+    let lifecycle = Lifecycle::new(
+        context(&world, clock.clone()),
+        world.path(),
+        github::ClientOptions::default(),
+    );
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        Location::File(world.path().join(".mirage/state.db")),
+        PROJECT,
+        WebhookSecret::new(SECRET).unwrap(),
+    );
+    config.names = PreviewNames::of(&project);
+    config.gc_every = Some(Duration::from_millis(200));
+    config.poll = Duration::from_millis(20);
+    let running = serve::start(config, Arc::new(lifecycle))
+        .await
+        .expect("serve starts again");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while environment(&world, "pr-51").await.is_some()
+        || environment(&world, "pr-53").await.is_some()
+    {
+        assert!(Instant::now() < deadline, "the GC did not collect them");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.shutdown().await;
+    assert_eq!(everything_but_previews(&world).await, before);
+    let reader = Store::open(world.path().join(".mirage/state.db")).unwrap();
+    assert!(reader.previews(Some(PROJECT)).unwrap().is_empty());
+}
