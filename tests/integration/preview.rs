@@ -389,7 +389,7 @@ async fn a_preview_removed_by_hand_is_forgotten() {
     assert_eq!(owned_in(&store, "pr-3"), 0);
 }
 
-async fn set_faults(world: &World, faults: Value) {
+pub(crate) async fn set_faults(world: &World, faults: Value) {
     let (status, body) = world
         .harness
         .admin_status("faults", json!({ "faults": faults }))
@@ -397,7 +397,7 @@ async fn set_faults(world: &World, faults: Value) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn faults_injected(world: &World) -> u64 {
+pub(crate) async fn faults_injected(world: &World) -> u64 {
     world.harness.stats().await["faults_injected"]
         .as_u64()
         .expect("a fault counter")

@@ -17,7 +17,10 @@ use mirage::state::{FixedClock, Location, Store, SystemClock, Timestamp};
 use serde_json::Value;
 
 use crate::github::fake::FakeGithub;
-use crate::preview::{branches, commits, context, environment, everything_but_previews, shop};
+use crate::preview::{
+    branches, commits, context, environment, everything_but_previews, faults_injected, set_faults,
+    shop,
+};
 
 const SECRET: &str = "It's a Secret to Everybody";
 const TOKEN: &str = "ghs_serve_previews_token";
@@ -376,4 +379,87 @@ async fn bursts_of_real_deliveries_converge_and_serve_collects_expired_previews(
     assert_eq!(everything_but_previews(&world).await, before);
     let reader = Store::open(world.path().join(".mirage/state.db")).unwrap();
     assert!(reader.previews(Some(PROJECT)).unwrap().is_empty());
+}
+
+/// Railway refuses the preview's config commit once (a 503 it did not
+/// carry out): the job fails, the comment says so with what to do, the
+/// job is retried after its backoff and brings the preview up, and the
+/// same comment then says it is ready — one environment, one comment.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_railway_fault_is_retried_and_the_comment_shows_it_then_the_preview() {
+    let Some(template) = opened_payload() else {
+        return;
+    };
+    let world = shop().await;
+    let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
+    let clock = Arc::new(FixedClock::at(Timestamp::now()));
+    let project = mirage::resolve::load_dir(&world.path()).project;
+    let github = github::ClientOptions {
+        api_url: fake.api_url.clone(),
+        auth: github::Auth::Token(github::Token::new(TOKEN)),
+        ..github::ClientOptions::default()
+    };
+    let lifecycle = Lifecycle::new(context(&world, clock.clone()), world.path(), github)
+        .with_wait(Duration::from_secs(60));
+    serve::log::set_enabled(false);
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        Location::File(world.path().join(".mirage/state.db")),
+        PROJECT,
+        WebhookSecret::new(SECRET).unwrap(),
+    );
+    config.names = PreviewNames::of(&project);
+    config.gc_every = None;
+    config.poll = Duration::from_millis(20);
+    config.retry_base = Duration::from_millis(100);
+    config.retry_max = Duration::from_millis(300);
+    let running = serve::start(config, Arc::new(lifecycle))
+        .await
+        .expect("serve starts");
+    let store = running.store().clone();
+    set_faults(
+        &world,
+        serde_json::json!([{"kind": "status", "status": 503, "body": true,
+                "operation": "environmentPatchCommit", "nth": 1}]),
+    )
+    .await;
+    let sha = "9a8b7c6d5e4f30211203f4e5d6c7b8a900112233";
+    deliver(
+        &reqwest::Client::new(),
+        running.addr(),
+        "f-1",
+        &delivery(&template, "opened", 61, sha, 0),
+    )
+    .await;
+    assert_eq!(drained(&store).await, 0, "retried until it worked");
+    assert_eq!(faults_injected(&world).await, 1);
+    let jobs = store.jobs(PROJECT).unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].attempts, 2, "{jobs:?}");
+    let remote = world.assert_no_duplicates("acme-shop").await;
+    assert_eq!(
+        remote
+            .environments
+            .iter()
+            .filter(|(n, _)| n == "pr-61")
+            .count(),
+        1
+    );
+    // The comment was written with the failure, then edited to ready.
+    let bodies: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/comments") || r.path.contains("/comments/"))
+        .filter_map(|r| r.body.as_ref()?["body"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        bodies.first().is_some_and(
+            |b| b.contains("could not be brought up") && b.contains("mirage preview up")
+        ),
+        "{bodies:?}"
+    );
+    let shown = fake.comments_on("acme", "shop", 61);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].1.contains("`pr-61` is ready"), "{}", shown[0].1);
+    running.shutdown().await;
 }
