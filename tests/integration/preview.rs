@@ -641,12 +641,17 @@ async fn bad_input_is_refused_with_a_code_before_railway_is_asked() {
 /// A context for `world`'s emulator, its state in the project directory,
 /// its clock `clock`.
 pub(crate) fn context(world: &World, clock: Arc<FixedClock>) -> Context {
+    context_at(&world.harness.emu.url(), &world.harness.token, clock)
+}
+
+/// A context for the emulator at `url` with account token `token`.
+pub(crate) fn context_at(url: &str, token: &str, clock: Arc<FixedClock>) -> Context {
     let options = ClientOptions {
-        credentials: Some(Credentials::Account(Token::new(&world.harness.token))),
+        credentials: Some(Credentials::Account(Token::new(token))),
         requests_per_second: 0.0,
         ..ClientOptions::default()
     }
-    .with_endpoint(world.harness.emu.url());
+    .with_endpoint(url);
     Context {
         clock,
         ..Context::new(

@@ -463,3 +463,168 @@ async fn a_railway_fault_is_retried_and_the_comment_shows_it_then_the_preview() 
     assert!(shown[0].1.contains("`pr-61` is ready"), "{}", shown[0].1);
     running.shutdown().await;
 }
+
+const CHILD: &str = "MIRAGE_TEST_SERVE_PREVIEWS_CHILD";
+
+/// Not a test on its own: the `mirage serve` process of
+/// [`serve_killed_mid_up_resumes_and_the_preview_converges`], running the
+/// real previews, started as a child so it can be killed with SIGKILL.
+/// `MIRAGE_TEST_SERVE_PREVIEWS_CHILD` is `EMULATOR URL|TOKEN|PROJECT DIR`.
+#[test]
+fn serve_previews_child() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    let mut parts = spec.split('|');
+    let (url, token, dir) = (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().to_owned(),
+        PathBuf::from(parts.next().unwrap()),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        let clock = Arc::new(FixedClock::at(Timestamp::now()));
+        let project = mirage::resolve::load_dir(&dir).project;
+        let lifecycle = Lifecycle::new(
+            crate::preview::context_at(&url, &token, clock),
+            dir.clone(),
+            github::ClientOptions::default(),
+        )
+        .with_wait(Duration::from_secs(60));
+        serve::log::set_enabled(false);
+        let mut config = Config::new(
+            "127.0.0.1:0".parse().unwrap(),
+            Location::File(dir.join(".mirage/state.db")),
+            PROJECT,
+            WebhookSecret::new(SECRET).unwrap(),
+        );
+        config.names = PreviewNames::of(&project);
+        config.gc_every = None;
+        config.poll = Duration::from_millis(20);
+        config.lease = Duration::from_secs(2);
+        let running = serve::start(config, Arc::new(lifecycle))
+            .await
+            .expect("serve starts");
+        println!("\nLISTENING {}", running.addr());
+        use std::io::Write as _;
+        std::io::stdout().flush().unwrap();
+        tokio::time::sleep(Duration::from_secs(120)).await;
+    });
+}
+
+fn spawn_child(
+    url: &str,
+    token: &str,
+    dir: &std::path::Path,
+) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "serve_previews::serve_previews_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, format!("{url}|{token}|{}", dir.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let addr = std::io::BufReader::new(stdout)
+        .lines()
+        .find_map(|line| {
+            line.ok()?
+                .strip_prefix("LISTENING ")
+                .map(|a| a.parse().unwrap())
+        })
+        .expect("the child serves");
+    (child, addr)
+}
+
+/// `mirage serve` running the real previews is killed with SIGKILL in
+/// the middle of an `up` (Railway answering slowly); restarted, it claims
+/// the job again once its lease runs out and the preview converges: one
+/// environment, recorded, the job done on its second attempt, nothing
+/// else on Railway changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_killed_mid_up_resumes_and_the_preview_converges() {
+    let Some(template) = opened_payload() else {
+        return;
+    };
+    let world = shop().await;
+    let before = everything_but_previews(&world).await;
+    let (url, token, dir) = (
+        world.harness.emu.url(),
+        world.harness.token.clone(),
+        world.path(),
+    );
+    world
+        .harness
+        .admin("latency", serde_json::json!({"ms": 250}))
+        .await;
+    let (mut child, addr) = spawn_child(&url, &token, &dir);
+    let sha = "5e6f7a8b9c0d1e2f30415263748596a7b8c9d0e1";
+    deliver(
+        &reqwest::Client::new(),
+        addr,
+        "k-1",
+        &delivery(&template, "opened", 71, sha, 0),
+    )
+    .await;
+    let store = Store::open(dir.join(".mirage/state.db")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while store
+        .jobs(PROJECT)
+        .unwrap()
+        .first()
+        .is_none_or(|job| job.state != mirage::state::JobState::Running)
+    {
+        assert!(Instant::now() < deadline, "the up never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Two slow requests into the up.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let job = store.jobs(PROJECT).unwrap()[0].clone();
+    assert_eq!(
+        (job.state, job.attempts),
+        (mirage::state::JobState::Running, 1),
+        "killed mid-job: {job:?}"
+    );
+
+    world
+        .harness
+        .admin("latency", serde_json::json!({"ms": 0}))
+        .await;
+    let (mut child, _) = spawn_child(&url, &token, &dir);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job = store.jobs(PROJECT).unwrap()[0].clone();
+        if job.state == mirage::state::JobState::Done {
+            assert_eq!(job.attempts, 2, "{job:?}");
+            break;
+        }
+        assert_ne!(job.state, mirage::state::JobState::Failed, "{job:?}");
+        assert!(Instant::now() < deadline, "never resumed: {job:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let remote = world.assert_no_duplicates("acme-shop").await;
+    assert_eq!(
+        remote
+            .environments
+            .iter()
+            .filter(|(n, _)| n == "pr-71")
+            .count(),
+        1
+    );
+    let record = store.preview(PROJECT, "pr", 71).unwrap().expect("recorded");
+    assert_eq!(record.sha.as_deref(), Some(sha));
+    let mut after = everything_but_previews(&world).await;
+    // The preview itself is the only difference.
+    after.0.remove("pr-71");
+    assert_eq!(after, before);
+}
