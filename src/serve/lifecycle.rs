@@ -33,7 +33,17 @@ impl Lifecycle {
     pub fn new(context: Context, dir: PathBuf, github: github::ClientOptions) -> Lifecycle {
         let github = match github.auth {
             Auth::Anonymous => None,
-            _ => github::Client::new(github).ok(),
+            _ => match github::Client::new(github) {
+                Ok(client) => Some(client),
+                Err(error) => {
+                    // Previews still run; say why comments will not.
+                    super::log::warn(
+                        "serve.github",
+                        &[("message", &format!("no pull request comments: {error}"))],
+                    );
+                    None
+                }
+            },
         };
         Lifecycle {
             context,
