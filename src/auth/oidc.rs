@@ -311,7 +311,7 @@ impl OidcVerifier {
             serde_json::from_value(data.claims.clone()).map_err(|_| OidcError::Malformed {
                 reason: "with claims of the wrong types",
             })?;
-        let now = now.0.div_euclid(1000);
+        let now = now.0;
         let leeway = self.config.leeway_seconds;
         let refuse = |problem| Err(OidcError::Claims { problem });
         if times.iss.as_deref() != Some(self.config.issuer.as_str()) {

@@ -153,7 +153,7 @@ pub fn verify_svix<'h>(
         }
         well_formed = true;
         if secret.mac(id, stamp, body).verify_slice(&tag).is_ok() {
-            let skew = now.0.saturating_sub(seconds.saturating_mul(1000)) / 1000;
+            let skew = now.0.saturating_sub(seconds);
             if skew.abs() > TOLERANCE_SECONDS {
                 return Err(WebhookError::Stale {
                     seconds: skew,
@@ -162,7 +162,7 @@ pub fn verify_svix<'h>(
             }
             return Ok(SvixDelivery {
                 id: id.to_owned(),
-                timestamp: Timestamp(seconds.saturating_mul(1000)),
+                timestamp: Timestamp(seconds),
             });
         }
     }
@@ -212,7 +212,7 @@ mod tests {
             |name| map.get(name).map(String::as_str),
             body.as_bytes(),
             &SvixSecret::new(secret).unwrap(),
-            Timestamp(now_seconds * 1000),
+            Timestamp(now_seconds),
         )
     }
 
@@ -227,7 +227,7 @@ mod tests {
             ];
             let delivery = verify(&headers, body, secret, ts + 10).unwrap();
             assert_eq!(delivery.id, id);
-            assert_eq!(delivery.timestamp, Timestamp(ts * 1000));
+            assert_eq!(delivery.timestamp, Timestamp(ts));
             let key = SvixSecret::new(secret).unwrap();
             assert_eq!(key.sign(id, ts, body.as_bytes()), signature);
             // The secret without its prefix, and Standard Webhooks' headers.
@@ -325,6 +325,26 @@ mod tests {
         assert_eq!(
             verify(&unsigned, body, secret, ts),
             Err(WebhookError::SvixSignatureMissing)
+        );
+    }
+
+    #[test]
+    fn a_delivery_signed_now_verifies_by_the_real_clock() {
+        // Timestamps are whole seconds (`state::Timestamp`), as Svix's are.
+        let (secret, id, _, body, _) = VECTORS[0];
+        let now = Timestamp::now();
+        let signature = SvixSecret::new(secret)
+            .unwrap()
+            .sign(id, now.0, body.as_bytes());
+        let stamp = now.0.to_string();
+        let headers = [
+            ("svix-id", id),
+            ("svix-timestamp", stamp.as_str()),
+            ("svix-signature", signature.as_str()),
+        ];
+        assert_eq!(
+            verify(&headers, body, secret, now.0).unwrap().timestamp,
+            now
         );
     }
 
