@@ -84,8 +84,10 @@ impl Lifecycle {
     }
 }
 
-/// A failure as a job's error: mistakes in the files or the request are
-/// not retried; anything else (Railway unreachable, a lock held) is.
+/// A failure as a job's error: mistakes in the files (a diagnostic with a
+/// place in them) or in the request are not retried — they stay until
+/// someone edits the files; anything else (Railway unreachable, a lock
+/// held) is.
 fn job_error(failure: &Failure) -> PreviewError {
     let message = failure
         .diagnostics
@@ -93,9 +95,14 @@ fn job_error(failure: &Failure) -> PreviewError {
         .map(|d| d.message.clone())
         .collect::<Vec<_>>()
         .join("; ");
-    match failure.exit {
-        Exit::Usage => PreviewError::permanent(message),
-        Exit::Failed => PreviewError::transient(message),
+    let in_files = failure
+        .diagnostics
+        .iter()
+        .any(|d| d.primary.is_some() || d.code == "mirage::engine::project_has_errors");
+    if failure.exit == Exit::Usage || in_files {
+        PreviewError::permanent(message)
+    } else {
+        PreviewError::transient(message)
     }
 }
 
@@ -109,7 +116,19 @@ fn cancelled(cancel: &Cancel) -> Result<(), PreviewError> {
 impl Previews for Lifecycle {
     fn up<'a>(&'a self, pr: &'a PreviewTarget, cancel: &'a Cancel) -> PreviewFuture<'a> {
         Box::pin(async move {
-            let templates = self.templates().map_err(|f| job_error(&f))?;
+            let templates = match self.templates() {
+                Ok(templates) => templates,
+                Err(failure) => {
+                    // The files have a mistake: say so where the author looks.
+                    let body = render::markdown_failure(pr.number, &failure);
+                    self.comment(pr, &body).await?;
+                    return Err(job_error(&failure));
+                }
+            };
+            // One comment per pull request: with several templates, one
+            // section each.
+            let mut sections = Vec::new();
+            let mut first_error = None;
             for template in templates {
                 cancelled(cancel)?;
                 let request = UpRequest {
@@ -119,24 +138,29 @@ impl Previews for Lifecycle {
                     poll: Duration::from_secs(2),
                     lock_wait: Some(Duration::from_secs(60)),
                 };
-                let now = || self.context.clock.now();
                 match preview::up(&self.context, &self.dir, &request).await {
                     Ok(outcome) => {
-                        let body =
-                            render::markdown(&outcome.preview, outcome.problem.as_ref(), now());
-                        self.comment(pr, &body).await?;
+                        let now = self.context.clock.now();
+                        sections.push(render::markdown(
+                            &outcome.preview,
+                            outcome.problem.as_ref(),
+                            now,
+                        ));
                         if let Some(problem) = &outcome.problem {
-                            return Err(PreviewError::permanent(problem.message.clone()));
+                            first_error
+                                .get_or_insert(PreviewError::permanent(problem.message.clone()));
                         }
                     }
                     Err(failure) => {
-                        let body = render::markdown_failure(pr.number, &failure);
-                        self.comment(pr, &body).await?;
-                        return Err(job_error(&failure));
+                        sections.push(render::markdown_failure(pr.number, &failure));
+                        first_error.get_or_insert(job_error(&failure));
                     }
                 }
             }
-            Ok(())
+            if !sections.is_empty() {
+                self.comment(pr, &sections.join("\n---\n\n")).await?;
+            }
+            first_error.map_or(Ok(()), Err)
         })
     }
 
@@ -193,11 +217,15 @@ impl Previews for Lifecycle {
                 .await
                 .map_err(|f| job_error(&f))?;
             let now = self.context.clock.now();
-            for preview in previews.iter().filter(|p| p.record.number == pr.number) {
-                let body = render::markdown(preview, None, now);
-                self.comment(pr, &body).await?;
+            let sections: Vec<String> = previews
+                .iter()
+                .filter(|p| p.record.number == pr.number)
+                .map(|preview| render::markdown(preview, None, now))
+                .collect();
+            if sections.is_empty() {
+                return Ok(());
             }
-            Ok(())
+            self.comment(pr, &sections.join("\n---\n\n")).await
         })
     }
 }

@@ -628,3 +628,104 @@ async fn serve_killed_mid_up_resumes_and_the_preview_converges() {
     after.0.remove("pr-71");
     assert_eq!(after, before);
 }
+
+/// A project with two templates (`pr` and `qa`). While `qa` has a mistake
+/// the job fails once — not retried, since only an edit can fix it — and
+/// the comment says why; once fixed, a push brings up both previews and
+/// the pull request still has one comment, with a section for each.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_templates_make_two_previews_and_one_comment() {
+    let Some(template) = opened_payload() else {
+        return;
+    };
+    let world = shop().await;
+    let qa = |services: &str| {
+        format!(
+            "\nenvironment \"qa\" layer=\"dev\" ephemeral=#true ttl=\"24h\" {{\n    preview {{\n        services {services}\n    }}\n}}\n"
+        )
+    };
+    let original = std::fs::read_to_string(world.path().join("environments.mirage")).unwrap();
+    // `api` depends on `cache`, which this `qa` leaves out: an error.
+    world.edit("environments.mirage", |text| {
+        format!("{text}{}", qa("\"db\" \"api\""))
+    });
+    let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
+    let clock = Arc::new(FixedClock::at(Timestamp::now()));
+    let github = github::ClientOptions {
+        api_url: fake.api_url.clone(),
+        auth: github::Auth::Token(github::Token::new(TOKEN)),
+        ..github::ClientOptions::default()
+    };
+    let lifecycle = Lifecycle::new(context(&world, clock), world.path(), github)
+        .with_wait(Duration::from_secs(60));
+    serve::log::set_enabled(false);
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        Location::File(world.path().join(".mirage/state.db")),
+        PROJECT,
+        WebhookSecret::new(SECRET).unwrap(),
+    );
+    config.names = PreviewNames::new(vec![
+        ("pr-".into(), String::new()),
+        ("qa-".into(), String::new()),
+    ]);
+    config.gc_every = None;
+    config.poll = Duration::from_millis(20);
+    config.retry_base = Duration::from_millis(50);
+    let running = serve::start(config, Arc::new(lifecycle))
+        .await
+        .expect("serve starts");
+    let store = running.store().clone();
+    let http = reqwest::Client::new();
+    let first = "11223344556677889900aabbccddeeff00112233";
+    deliver(
+        &http,
+        running.addr(),
+        "t-1",
+        &delivery(&template, "opened", 81, first, 0),
+    )
+    .await;
+    assert_eq!(drained(&store).await, 1, "the mistake fails the job");
+    let jobs = store.jobs(PROJECT).unwrap();
+    assert_eq!(jobs[0].attempts, 1, "not retried: {jobs:?}");
+    let shown = fake.comments_on("acme", "shop", 81);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].1.contains("could not be brought up"),
+        "{}",
+        shown[0].1
+    );
+
+    // Fixed, and pushed: both previews, still one comment.
+    std::fs::write(
+        world.path().join("environments.mirage"),
+        format!("{original}{}", qa("\"db\" \"cache\" \"api\"")),
+    )
+    .unwrap();
+    assert_eq!(
+        mirage::resolve::load_dir(&world.path())
+            .project
+            .templates()
+            .count(),
+        2
+    );
+    let second = "2233445566778899aabbccddeeff001122334455";
+    deliver(
+        &http,
+        running.addr(),
+        "t-2",
+        &delivery(&template, "synchronize", 81, second, 10),
+    )
+    .await;
+    assert_eq!(drained(&store).await, 1, "only the first job failed");
+    assert!(environment(&world, "pr-81").await.is_some());
+    assert!(environment(&world, "qa-81").await.is_some());
+    let shown = fake.comments_on("acme", "shop", 81);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].1.contains("`pr-81` is ready") && shown[0].1.contains("`qa-81` is ready"),
+        "{}",
+        shown[0].1
+    );
+    running.shutdown().await;
+}
