@@ -66,6 +66,32 @@ fn delivery(template: &Value, action: &str, number: u64, sha: &str, at: i64) -> 
     serde_json::to_vec(&body).unwrap()
 }
 
+/// GitHub's client options for the fake, with its token.
+fn github_for(fake: &FakeGithub) -> github::ClientOptions {
+    github::ClientOptions {
+        api_url: fake.api_url.clone(),
+        auth: github::Auth::Token(github::Token::new(TOKEN)),
+        ..github::ClientOptions::default()
+    }
+}
+
+/// serve's configuration for the project in `dir` (its state database
+/// there), previews named by `names`, no GC schedule, quick polling, and
+/// no log lines (many servers run in this process).
+fn config_for(dir: &std::path::Path, names: PreviewNames) -> Config {
+    serve::log::set_enabled(false);
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        Location::File(dir.join(".mirage/state.db")),
+        PROJECT,
+        WebhookSecret::new(SECRET).unwrap(),
+    );
+    config.names = names;
+    config.gc_every = None;
+    config.poll = Duration::from_millis(20);
+    config
+}
+
 async fn deliver(client: &reqwest::Client, addr: std::net::SocketAddr, id: &str, body: &[u8]) {
     let response = client
         .post(format!("http://{addr}/webhooks/github"))
@@ -125,24 +151,10 @@ async fn a_pull_request_opened_pushed_and_merged_through_serve() {
     let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
     let project = mirage::resolve::load_dir(&world.path()).project;
-    let github = github::ClientOptions {
-        api_url: fake.api_url.clone(),
-        auth: github::Auth::Token(github::Token::new(TOKEN)),
-        ..github::ClientOptions::default()
-    };
+    let github = github_for(&fake);
     let lifecycle = Lifecycle::new(context(&world, clock.clone()), world.path(), github)
         .with_wait(Duration::from_secs(60));
-    serve::log::set_enabled(false);
-    let state = Location::File(world.path().join(".mirage/state.db"));
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        state,
-        PROJECT,
-        WebhookSecret::new(SECRET).unwrap(),
-    );
-    config.names = PreviewNames::of(&project);
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
+    let config = config_for(&world.path(), PreviewNames::of(&project));
     let running = serve::start(config, Arc::new(lifecycle))
         .await
         .expect("serve starts");
@@ -249,23 +261,10 @@ async fn bursts_of_real_deliveries_converge_and_serve_collects_expired_previews(
     let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
     let project = mirage::resolve::load_dir(&world.path()).project;
-    let github = github::ClientOptions {
-        api_url: fake.api_url.clone(),
-        auth: github::Auth::Token(github::Token::new(TOKEN)),
-        ..github::ClientOptions::default()
-    };
+    let github = github_for(&fake);
     let lifecycle = Lifecycle::new(context(&world, clock.clone()), world.path(), github)
         .with_wait(Duration::from_secs(60));
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(world.path().join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new(SECRET).unwrap(),
-    );
-    config.names = PreviewNames::of(&project);
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
+    let mut config = config_for(&world.path(), PreviewNames::of(&project));
     config.max_parallel = 3;
     let running = serve::start(config, Arc::new(lifecycle))
         .await
@@ -356,15 +355,8 @@ async fn bursts_of_real_deliveries_converge_and_serve_collects_expired_previews(
         world.path(),
         github::ClientOptions::default(),
     );
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(world.path().join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new(SECRET).unwrap(),
-    );
-    config.names = PreviewNames::of(&project);
+    let mut config = config_for(&world.path(), PreviewNames::of(&project));
     config.gc_every = Some(Duration::from_millis(200));
-    config.poll = Duration::from_millis(20);
     let running = serve::start(config, Arc::new(lifecycle))
         .await
         .expect("serve starts again");
@@ -394,23 +386,10 @@ async fn a_railway_fault_is_retried_and_the_comment_shows_it_then_the_preview() 
     let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
     let project = mirage::resolve::load_dir(&world.path()).project;
-    let github = github::ClientOptions {
-        api_url: fake.api_url.clone(),
-        auth: github::Auth::Token(github::Token::new(TOKEN)),
-        ..github::ClientOptions::default()
-    };
+    let github = github_for(&fake);
     let lifecycle = Lifecycle::new(context(&world, clock.clone()), world.path(), github)
         .with_wait(Duration::from_secs(60));
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(world.path().join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new(SECRET).unwrap(),
-    );
-    config.names = PreviewNames::of(&project);
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
+    let mut config = config_for(&world.path(), PreviewNames::of(&project));
     config.retry_base = Duration::from_millis(100);
     config.retry_max = Duration::from_millis(300);
     let running = serve::start(config, Arc::new(lifecycle))
@@ -491,16 +470,7 @@ fn serve_previews_child() {
             github::ClientOptions::default(),
         )
         .with_wait(Duration::from_secs(60));
-        serve::log::set_enabled(false);
-        let mut config = Config::new(
-            "127.0.0.1:0".parse().unwrap(),
-            Location::File(dir.join(".mirage/state.db")),
-            PROJECT,
-            WebhookSecret::new(SECRET).unwrap(),
-        );
-        config.names = PreviewNames::of(&project);
-        config.gc_every = None;
-        config.poll = Duration::from_millis(20);
+        let mut config = config_for(&dir, PreviewNames::of(&project));
         config.lease = Duration::from_secs(2);
         let running = serve::start(config, Arc::new(lifecycle))
             .await
@@ -651,26 +621,16 @@ async fn two_templates_make_two_previews_and_one_comment() {
     });
     let fake = FakeGithub::start(Arc::new(SystemClock), &[TOKEN], None).await;
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
-    let github = github::ClientOptions {
-        api_url: fake.api_url.clone(),
-        auth: github::Auth::Token(github::Token::new(TOKEN)),
-        ..github::ClientOptions::default()
-    };
+    let github = github_for(&fake);
     let lifecycle = Lifecycle::new(context(&world, clock), world.path(), github)
         .with_wait(Duration::from_secs(60));
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(world.path().join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new(SECRET).unwrap(),
+    let mut config = config_for(
+        &world.path(),
+        PreviewNames::new(vec![
+            ("pr-".into(), String::new()),
+            ("qa-".into(), String::new()),
+        ]),
     );
-    config.names = PreviewNames::new(vec![
-        ("pr-".into(), String::new()),
-        ("qa-".into(), String::new()),
-    ]);
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
     config.retry_base = Duration::from_millis(50);
     let running = serve::start(config, Arc::new(lifecycle))
         .await
