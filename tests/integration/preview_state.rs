@@ -5,50 +5,11 @@
 
 use crate::support;
 
-use mirage::state::{Location, NewPreview, SCHEMA_VERSION, Store, Timestamp};
+use mirage::state::{NewPreview, SCHEMA_VERSION, Store, Timestamp};
 
-enum Db {
-    Sqlite(tempfile::TempDir),
-    Postgres(String),
-}
+use support::Db;
 
-impl Db {
-    fn sqlite() -> Db {
-        Db::Sqlite(tempfile::tempdir().unwrap())
-    }
-
-    fn postgres() -> Option<Db> {
-        support::postgres().map(|server| Db::Postgres(server.database()))
-    }
-
-    fn location(&self) -> Location {
-        match self {
-            Db::Sqlite(dir) => Location::File(dir.path().join("state.db")),
-            Db::Postgres(url) => Location::parse(url),
-        }
-    }
-
-    fn open(&self) -> Store {
-        Store::connect(&self.location()).unwrap()
-    }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(&super::Db::sqlite()) })*
-        }
-        mod postgres {
-            $(#[test] fn $name() {
-                if let Some(db) = super::Db::postgres() {
-                    super::$name(&db)
-                }
-            })*
-        }
-    };
-}
-
-on_both_backends!(
+crate::on_both_backends!(
     a_preview_is_recorded_with_its_deadline_and_a_push_extends_it,
     forgetting_a_preview_removes_its_deadline_and_nothing_else,
     previews_are_copied_by_a_state_migration,

@@ -14,53 +14,9 @@ use mirage::state::{
     Resource, ResourceKey, ResourceKind, SCHEMA_VERSION, StateError, Store, Timestamp,
 };
 
-/// One database of either backend; [`Db::open`] gives a new connection to
-/// it each time.
-enum Db {
-    Sqlite(tempfile::TempDir),
-    Postgres(String),
-}
+use support::Db;
 
-impl Db {
-    fn sqlite() -> Db {
-        Db::Sqlite(tempfile::tempdir().unwrap())
-    }
-
-    /// A new database on the shared test server, or `None` (skipping).
-    fn postgres() -> Option<Db> {
-        support::postgres().map(|server| Db::Postgres(server.database()))
-    }
-
-    fn location(&self) -> Location {
-        match self {
-            Db::Sqlite(dir) => Location::File(dir.path().join("state.db")),
-            Db::Postgres(url) => Location::parse(url),
-        }
-    }
-
-    fn open(&self) -> Store {
-        Store::connect(&self.location()).unwrap()
-    }
-}
-
-/// Runs each named test (a `fn(&Db)`) once on a SQLite file and once on
-/// PostgreSQL.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(&super::Db::sqlite()) })*
-        }
-        mod postgres {
-            $(#[test] fn $name() {
-                if let Some(db) = super::Db::postgres() {
-                    super::$name(&db)
-                }
-            })*
-        }
-    };
-}
-
-on_both_backends!(
+crate::on_both_backends!(
     ownership_round_trips_and_answers_the_planners_questions,
     ownership_is_shared_between_connections,
     many_records_and_a_key_given_twice_are_recorded_at_once,

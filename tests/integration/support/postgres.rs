@@ -382,3 +382,53 @@ fn die_with_parent(command: &mut Command) {
         });
     }
 }
+
+/// One state database of either backend — a SQLite file in a temporary
+/// directory or a new database on the shared PostgreSQL server —;
+/// [`Db::open`] gives a new connection to it each time.
+pub enum Db {
+    Sqlite(tempfile::TempDir),
+    Postgres(String),
+}
+
+impl Db {
+    pub fn sqlite() -> Db {
+        Db::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// A new database on the shared test server, or `None` (skipping,
+    /// said once by [`postgres`]).
+    pub fn postgres() -> Option<Db> {
+        postgres().map(|server| Db::Postgres(server.database()))
+    }
+
+    pub fn location(&self) -> mirage::state::Location {
+        match self {
+            Db::Sqlite(dir) => mirage::state::Location::File(dir.path().join("state.db")),
+            Db::Postgres(url) => mirage::state::Location::parse(url),
+        }
+    }
+
+    pub fn open(&self) -> mirage::state::Store {
+        mirage::state::Store::connect(&self.location()).unwrap()
+    }
+}
+
+/// Runs each named test (a `fn(&support::Db)` of the calling module) once
+/// on a SQLite file (`sqlite::NAME`) and once on PostgreSQL
+/// (`postgres::NAME`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&$crate::support::Db::sqlite()) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() {
+                if let Some(db) = $crate::support::Db::postgres() {
+                    super::$name(&db)
+                }
+            })*
+        }
+    };
+}
