@@ -139,6 +139,8 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
         [
             "applies",
             "apply_environments",
+            "auth_logins",
+            "auth_sessions",
             "environment_ttls",
             "job_queues",
             "jobs",
@@ -157,12 +159,15 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
     assert_eq!(mode, "wal");
     // Opening again migrates nothing and keeps one row per migration.
     Store::open(&path).unwrap();
-    let count: i64 = conn
-        .query_row("SELECT COUNT(*) FROM schema_migrations", [], |row| {
-            row.get(0)
-        })
+    // (Versions may have gaps: branches own numbers of their own.)
+    let (count, distinct, max): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
         .unwrap();
-    assert_eq!(count, SCHEMA_VERSION);
+    assert_eq!((count, max), (distinct, SCHEMA_VERSION));
 }
 
 #[test]
