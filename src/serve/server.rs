@@ -392,8 +392,10 @@ async fn schedule(
             last_prune = Some(std::time::Instant::now());
             let (store, retention) = (store.clone(), config.retention);
             let pruned = tokio::task::spawn_blocking(move || {
+                // signin: expired logins and sessions go too.
+                let now = store.now();
                 Ok::<_, StateError>((
-                    store.prune_deliveries(retention)?,
+                    store.prune_deliveries(retention)? + store.prune_signin(now)?,
                     store.prune_jobs(retention)?,
                 ))
             })
