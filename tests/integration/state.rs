@@ -1138,11 +1138,16 @@ fn postgres_many_openers_of_a_new_database_migrate_it_once() {
         assert_eq!(opener.join().unwrap().unwrap(), SCHEMA_VERSION);
     }
     let db = url.rsplit('/').next().unwrap();
+    // Once each (versions may have gaps: branches own numbers of their own).
     assert_eq!(
         server
-            .sql(db, "SELECT COUNT(*) FROM schema_migrations")
-            .trim(),
-        SCHEMA_VERSION.to_string()
+            .sql(
+                db,
+                "SELECT COUNT(*) = COUNT(DISTINCT version), MAX(version) FROM schema_migrations"
+            )
+            .trim()
+            .replace(' ', ""),
+        format!("t|{SCHEMA_VERSION}")
     );
 }
 
