@@ -97,7 +97,8 @@ pub enum Command {
     Preview(preview::Args),
     /// Receive GitHub and Railway webhooks and run preview jobs (a service).
     #[command(after_help = serve::AFTER_HELP)]
-    Serve(serve::Args),
+    // Boxed: its flags (sign-in, metrics) make it the largest variant.
+    Serve(Box<serve::Args>),
     /// Record what already exists on Railway and the files declare as
     /// Mirage's, so the next plan manages it.
     Import(import::Args),
@@ -190,7 +191,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Import(args) => import::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),

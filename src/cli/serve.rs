@@ -118,6 +118,82 @@ pub struct Args {
     /// to the queue.
     #[arg(long, default_value = "30s", value_parser = duration, value_name = "DURATION")]
     pub shutdown_grace: Duration,
+
+    // signin: browser sign-in and `/metrics`.
+    /// The OpenID Connect provider's issuer URL (as its tokens' `iss`
+    /// spells it), for browser sign-in at `/auth/login`.
+    #[arg(long, env = "MIRAGE_OIDC_ISSUER", value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+
+    /// This service's client id at the provider (browser sign-in).
+    #[arg(long, env = "MIRAGE_OIDC_CLIENT_ID", value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret of a confidential client (sent as
+    /// `client_secret_post`); public clients use PKCE alone. Prefer the
+    /// environment variable.
+    #[arg(
+        long,
+        env = "MIRAGE_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub oidc_client_secret: Option<String>,
+
+    /// The service's public origin (`https://mirage.example.com`); the
+    /// provider's redirect URI is `{public-url}/auth/callback`.
+    #[arg(long, env = "MIRAGE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// How long a browser session lasts unused.
+    #[arg(long, default_value = "12h", value_parser = duration, value_name = "DURATION")]
+    pub session_idle: Duration,
+
+    /// How long a browser session lasts at most.
+    #[arg(long, default_value = "7d", value_parser = duration, value_name = "DURATION")]
+    pub session_lifetime: Duration,
+
+    /// A bearer token `/metrics` asks for; without it, `/metrics` is open.
+    #[arg(
+        long,
+        env = "MIRAGE_METRICS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub metrics_token: Option<String>,
+}
+
+/// signin: browser sign-in from the flags; `None` when not asked for.
+fn signin_config(args: &Args) -> Result<Option<serve::SigninConfig>, String> {
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    let (issuer, client, public) = (
+        given(&args.oidc_issuer),
+        given(&args.oidc_client_id),
+        given(&args.public_url),
+    );
+    let (Some(issuer), Some(client)) = (issuer.clone(), client) else {
+        if args.oidc_client_id.is_some() || args.oidc_client_secret.is_some() {
+            return Err(
+                "browser sign-in needs `--oidc-issuer`, `--oidc-client-id` and `--public-url` together"
+                    .to_owned(),
+            );
+        }
+        return Ok(None);
+    };
+    let Some(public) = public else {
+        return Err(
+            "browser sign-in needs `--public-url` (the provider's redirect URI is `{public-url}/auth/callback`)"
+                .to_owned(),
+        );
+    };
+    let mut config = serve::SigninConfig::new(issuer, client, &public)?;
+    config.client_secret = given(&args.oidc_client_secret).map(crate::secrets::SecretString::new);
+    if args.session_idle.is_zero() || args.session_lifetime.is_zero() {
+        return Err("`--session-idle` and `--session-lifetime` cannot be zero".to_owned());
+    }
+    config.session_idle = args.session_idle;
+    config.session_lifetime = args.session_lifetime;
+    Ok(Some(config))
 }
 
 fn duration(text: &str) -> Result<Duration, String> {
@@ -213,6 +289,10 @@ pub fn run(args: Args) -> ExitCode {
         },
         None => None,
     };
+    let signin = match signin_config(&args) {
+        Ok(signin) => signin,
+        Err(message) => return usage(&message),
+    };
     let github = match github_options(&args) {
         Ok(options) => options,
         Err(message) => return usage(&message),
@@ -247,6 +327,8 @@ pub fn run(args: Args) -> ExitCode {
     let mut secrets = vec![secret];
     secrets.extend(args.railway_webhook_secret.clone());
     secrets.extend(args.github_token.clone());
+    secrets.extend(args.oidc_client_secret.clone());
+    secrets.extend(args.metrics_token.clone());
     for name in ["RAILWAY_API_TOKEN", "RAILWAY_TOKEN", "PGPASSWORD"] {
         secrets.extend(std::env::var(name).ok());
     }
@@ -276,6 +358,14 @@ pub fn run(args: Args) -> ExitCode {
     config.max_attempts = args.max_attempts;
     config.shutdown_grace = args.shutdown_grace;
     config.redactor = Redactor::new(secrets);
+    // signin:
+    config.oidc_issuer = args.oidc_issuer.clone().filter(|s| !s.is_empty());
+    config.signin = signin;
+    config.metrics_token = args
+        .metrics_token
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(crate::secrets::SecretString::new);
     let mut context = args.reach.context();
     context.state = Some(state);
     // A service draws no progress bars; its log says what happens.

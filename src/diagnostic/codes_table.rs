@@ -36,6 +36,11 @@ pub const CODES: &[Code] = &[
         help: "run `mirage plan --out FILE` again and apply that file",
     },
     Code {
+        code: "mirage::auth::bad_callback",
+        summary: "the sign-in callback lacks `code` or `state`",
+        help: "the provider redirects to `/auth/callback` with both; start again from `/auth/login`",
+    },
+    Code {
         code: "mirage::auth::bad_header",
         summary: "a webhook delivery lacks `X-GitHub-Event` or `X-GitHub-Delivery`, or its value is unusable",
         help: "GitHub sends both headers with every delivery; check what sits between GitHub and Mirage",
@@ -61,14 +66,59 @@ pub const CODES: &[Code] = &[
         help: "send a JWT of the configured provider, RS256 or ES256",
     },
     Code {
+        code: "mirage::auth::code_refused",
+        summary: "the provider's token endpoint refused the authorization code",
+        help: "codes work once and briefly: sign in again; if it persists, check the client id and secret",
+    },
+    Code {
+        code: "mirage::auth::csrf",
+        summary: "a cookie-authenticated request failed its CSRF check (token, `Origin` or `Sec-Fetch-Site`)",
+        help: "send the session's token from `GET /auth/session` in `X-CSRF-Token`, from a page of the service's own origin",
+    },
+    Code {
         code: "mirage::auth::empty_secret",
         summary: "the webhook secret configured in Mirage is empty",
         help: "set the same non-empty secret on the GitHub webhook (or App) and in Mirage",
     },
     Code {
+        code: "mirage::auth::id_token_refused",
+        summary: "the provider's ID token failed verification (signature, issuer, audience, times or nonce)",
+        help: "check `--oidc-issuer`, `--oidc-client-id` (the token's audience) and this machine's clock",
+    },
+    Code {
+        code: "mirage::auth::login_browser",
+        summary: "the sign-in was begun in another browser (its login cookie is missing or different)",
+        help: "start again from `/auth/login` in this browser, with cookies enabled for this site",
+    },
+    Code {
+        code: "mirage::auth::login_expired",
+        summary: "the sign-in took longer than its 10 minutes",
+        help: "start again from `/auth/login` and finish within 10 minutes",
+    },
+    Code {
+        code: "mirage::auth::login_unknown",
+        summary: "the sign-in callback's `state` is unknown or was already used",
+        help: "start again from `/auth/login`; each sign-in link works once",
+    },
+    Code {
+        code: "mirage::auth::not_signed_in",
+        summary: "the request has no valid session cookie",
+        help: "sign in at `/auth/login`",
+    },
+    Code {
         code: "mirage::auth::oidc_provider",
         summary: "the OpenID provider's discovery document or keys could not be read",
         help: "check the issuer URL and the network",
+    },
+    Code {
+        code: "mirage::auth::provider_refused",
+        summary: "the identity provider refused the sign-in (`error=` on the callback)",
+        help: "`access_denied` means the user or a policy declined; otherwise check the client at the provider (redirect URI, scopes, allowed users)",
+    },
+    Code {
+        code: "mirage::auth::provider_unavailable",
+        summary: "the identity provider could not be reached or answered nonsense",
+        help: "check `--oidc-issuer` and the network, then sign in again",
     },
     Code {
         code: "mirage::auth::replay_store",
@@ -79,6 +129,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::auth::replayed_delivery",
         summary: "a webhook delivery id was received before; the first delivery is the one acted on",
         help: "nothing to do: GitHub redelivers with the same id",
+    },
+    Code {
+        code: "mirage::auth::session_store",
+        summary: "the state database failed while reading or writing a session",
+        help: "check the state database; nothing was signed in or out",
     },
     Code {
         code: "mirage::auth::signature_malformed",
@@ -94,6 +149,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::auth::signature_missing",
         summary: "a webhook delivery has no `X-Hub-Signature-256` header",
         help: "set a secret on the GitHub webhook (or App): GitHub signs deliveries only then",
+    },
+    Code {
+        code: "mirage::auth::signin_disabled",
+        summary: "browser sign-in is not configured on this service",
+        help: "start `mirage serve` with `--oidc-issuer`, `--oidc-client-id` and `--public-url`",
     },
     Code {
         code: "mirage::auth::stale_delivery",
@@ -904,6 +964,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::listen",
         summary: "`mirage serve` cannot listen on the address given",
         help: "choose another address with `--listen`, or stop what uses this one",
+    },
+    Code {
+        code: "mirage::serve::metrics_token",
+        summary: "`/metrics` was asked without its bearer token",
+        help: "send `Authorization: Bearer <token>` with the value of `--metrics-token` (`MIRAGE_METRICS_TOKEN`)",
     },
     Code {
         code: "mirage::serve::not_found",

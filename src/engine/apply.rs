@@ -128,6 +128,13 @@ pub async fn apply(
         ));
     }
     let requests = client.requests_sent().saturating_sub(requests_before);
+    crate::telemetry::apply_finished(if report.succeeded() {
+        crate::telemetry::ApplyOutcome::Succeeded
+    } else if report.steps.iter().any(|(_, s)| *s == apply::Status::Done) {
+        crate::telemetry::ApplyOutcome::Partial
+    } else {
+        crate::telemetry::ApplyOutcome::Failed
+    });
     let outcome = report.outcome(plan);
     let summary = outcome.line(Some(requests));
     if let Err(error) = apply::record::record_outcome(store, plan, &report, actor) {

@@ -273,6 +273,7 @@ impl Client {
             request = request.header(name, value);
         }
         let number = self.inner.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        crate::telemetry::railway_request();
         let response = request.send().await.map_err(network_error)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -280,6 +281,11 @@ impl Client {
         self.inner
             .limiter
             .observe(header("x-ratelimit-remaining"), header("x-ratelimit-reset"));
+        if let Some(remaining) =
+            header("x-ratelimit-remaining").and_then(|value| value.trim().parse::<u64>().ok())
+        {
+            crate::telemetry::railway_remaining(remaining);
+        }
         let retry_after = header("retry-after").and_then(parse_retry_after);
         let bytes = response
             .bytes()

@@ -54,7 +54,14 @@ pub(super) fn router_with(
         .merge(webhooks)
         .merge(health)
         .merge(protected)
+        // signin: the browser's sign-in and `/metrics`, every route counted.
+        .merge(super::signin::routes())
+        .merge(super::observe::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            super::observe::count,
+        ))
         .with_state(app)
 }
 

@@ -23,12 +23,19 @@ pub mod http;
 pub mod jobs;
 pub mod lifecycle;
 pub mod log;
+// signin: `/metrics` and the browser's sign-in.
+pub mod metrics;
 pub mod names;
+mod observe;
 pub mod previews;
 pub mod server;
+pub mod signin;
 pub mod worker;
 
 pub use lifecycle::Lifecycle;
 pub use names::PreviewNames;
 pub use previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews, Unwired};
 pub use server::{Config, Running, ServeError, UrlSecret, start};
+pub use signin::{
+    Session, SigninConfig, SigninError, check_csrf, revoke_sessions_of, session_from_request,
+};

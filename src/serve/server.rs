@@ -108,6 +108,15 @@ pub struct Config {
     pub redactor: Redactor,
     /// This replica's name in the jobs it claims.
     pub worker: String,
+    // signin: browser sign-in and `/metrics`.
+    /// The OpenID provider's issuer (shared with the bearer-token side).
+    pub oidc_issuer: Option<String>,
+    /// Browser sign-in (`None`: the `/auth/*` routes answer 404).
+    pub signin: Option<super::signin::SigninConfig>,
+    /// The bearer token `/metrics` asks for (`None`: open).
+    pub metrics_token: Option<crate::secrets::SecretString>,
+    /// The service's counters, read by `/metrics`.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl Config {
@@ -138,6 +147,10 @@ impl Config {
             retention: Duration::from_secs(7 * 24 * 3600),
             redactor: Redactor::default(),
             worker: format!("{host}/{}/{:04x}", std::process::id(), fastrand::u16(..)),
+            oidc_issuer: None,
+            signin: None,
+            metrics_token: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -182,9 +195,17 @@ pub(super) struct App {
     pub(super) intake: Vec<(Store, StoreReplayGuard)>,
     pub(super) next: std::sync::atomic::AtomicUsize,
     pub(super) wake: Arc<Notify>,
+    // signin:
+    /// Browser sign-in, when configured.
+    pub(super) signin: Option<super::signin::Signin>,
 }
 
 impl App {
+    /// The service's counters (other handlers count through it).
+    pub(super) fn metrics(&self) -> &super::metrics::Metrics {
+        &self.config.metrics
+    }
+
     /// The next intake connection and its replay guard.
     pub(super) fn intake(&self) -> &(Store, StoreReplayGuard) {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -283,6 +304,7 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
             .collect(),
         next: std::sync::atomic::AtomicUsize::new(0),
         wake: wake.clone(),
+        signin: config.signin.clone().map(super::signin::Signin::new),
         config: config.clone(),
     });
     let router = http::router(app);
@@ -370,8 +392,10 @@ async fn schedule(
             last_prune = Some(std::time::Instant::now());
             let (store, retention) = (store.clone(), config.retention);
             let pruned = tokio::task::spawn_blocking(move || {
+                // signin: expired logins and sessions go too.
+                let now = store.now();
                 Ok::<_, StateError>((
-                    store.prune_deliveries(retention)?,
+                    store.prune_deliveries(retention)? + store.prune_signin(now)?,
                     store.prune_jobs(retention)?,
                 ))
             })

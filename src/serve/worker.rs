@@ -196,6 +196,7 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
     pool.running().remove(&job.id);
     let elapsed_ms = started.elapsed().as_millis();
     if lost.load(Ordering::SeqCst) || pool.released.load(Ordering::SeqCst) {
+        pool.config.metrics.job(&job.kind, "abandoned");
         log::warn(
             "job.abandoned",
             &[
@@ -208,6 +209,7 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
     let redact = |error: &PreviewError| pool.config.redactor.redact(&error.message);
     let recorded = match result {
         Ok(()) => {
+            pool.config.metrics.job(&job.kind, "done");
             log::info("job.done", &[("job", &job.id), ("ms", &elapsed_ms)]);
             let claim = claim.clone();
             pool.blocking(move |store| store.finish_job(&claim, JobState::Done, None))
@@ -218,10 +220,12 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
             match cancel.reason() {
                 Some(reason) if reason == SHUTTING_DOWN => {
                     let claim = claim.clone();
+                    pool.config.metrics.job(&job.kind, "released");
                     log::info("job.released", &[("job", &job.id)]);
                     pool.blocking(move |store| store.release_job(&claim)).await
                 }
                 Some(reason) => {
+                    pool.config.metrics.job(&job.kind, "superseded");
                     log::info(
                         "job.superseded",
                         &[("job", &job.id), ("reason", &reason), ("error", &message)],
@@ -235,6 +239,7 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
                 None if error.retry && job.attempts < job.max_attempts => {
                     let delay =
                         backoff(job.attempts, pool.config.retry_base, pool.config.retry_max);
+                    pool.config.metrics.job(&job.kind, "retry");
                     log::warn(
                         "job.retry",
                         &[
@@ -249,6 +254,7 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
                         .await
                 }
                 None => {
+                    pool.config.metrics.job(&job.kind, "failed");
                     log::error(
                         "job.failed",
                         &[

@@ -50,6 +50,8 @@ mod migrate;
 mod ownership;
 mod postgres;
 mod previews;
+// signin: serve's browser sign-in.
+mod signin;
 mod store;
 mod time;
 mod ttl;
@@ -64,6 +66,7 @@ pub use lock::{LockBreak, LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
 pub use previews::{NewPreview, PreviewRecord};
+pub use signin::{PendingLogin, SessionRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;

@@ -20,10 +20,10 @@ use serde_json::{Value, json};
 
 const SECRET: &str = "not-a-real-secret-but-long-enough-0123456789";
 
-/// A running provider; killed when dropped.
-struct Provider {
+/// A running provider; killed when dropped (also `signin.rs`'s).
+pub(crate) struct Provider {
     child: Child,
-    issuer: String,
+    pub(crate) issuer: String,
 }
 
 impl Drop for Provider {
@@ -33,7 +33,7 @@ impl Drop for Provider {
     }
 }
 
-fn start() -> Option<Provider> {
+pub(crate) fn start() -> Option<Provider> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
     let installed = dir.join("node_modules/oidc-provider").is_dir();
     let node = Command::new("node")
@@ -53,7 +53,12 @@ fn start() -> Option<Provider> {
         .current_dir(&dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // `MIRAGE_TEST_OIDC_LOG=1` shows the provider's own messages.
+        .stderr(if std::env::var_os("MIRAGE_TEST_OIDC_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("start node");
     let stdout = child.stdout.take().expect("stdout");

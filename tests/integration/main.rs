@@ -75,6 +75,7 @@ mod serve;
 mod serve_cli;
 mod serve_previews;
 mod settings_docs;
+mod signin;
 mod state;
 mod state_cli;
 mod state_team;

@@ -3,11 +3,24 @@
 // system. It issues JWT access tokens by the client-credentials grant
 // (what a CI job would use) signed RS256 for resource `urn:mirage` and
 // ES256 for `urn:mirage-es`, and serves its discovery document and JWKS.
+// For serve's browser sign-in (tests/integration/signin.rs) it also runs
+// the authorization code flow with PKCE for a confidential client
+// (`mirage-web`, `client_secret_post`) and a public one (`mirage-spa`),
+// both redirecting to `https://mirage.example.test/auth/callback`, with
+// its development login and consent pages (any login, any password; the
+// account `alice` has email `alice@example.com` and name `Alice Example`).
 // Prints `READY <issuer>` on stdout once listening. Installed by `.ci/run`
 // (`npm ci` in this directory); tests skip with a message without it.
 import http from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
+
+// Only `READY` goes to standard output (the test stops reading it after
+// that line, so a later write would fail with EPIPE and kill the
+// provider): everything else (the development interactions' logs) to
+// standard error.
+console.log = console.info = console.debug = (...args) => console.error(...args);
+process.stdout.on('error', () => {});
 
 const jwk = (type, options, kid, alg) => {
   const { privateKey } = generateKeyPairSync(type, options);
@@ -31,10 +44,39 @@ server.listen(0, '127.0.0.1', () => {
         response_types: [],
         token_endpoint_auth_method: 'client_secret_post',
       },
+      {
+        client_id: 'mirage-web',
+        client_secret: 'web-secret-not-real-but-long-enough-0123456789',
+        grant_types: ['authorization_code'],
+        redirect_uris: ['https://mirage.example.test/auth/callback'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+      {
+        client_id: 'mirage-spa',
+        grant_types: ['authorization_code'],
+        redirect_uris: ['https://mirage.example.test/auth/callback'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+      },
     ],
+    findAccount: (ctx, id) => ({
+      accountId: id,
+      claims: () => ({
+        sub: id,
+        email: `${id}@example.com`,
+        email_verified: true,
+        name: id.charAt(0).toUpperCase() + id.slice(1) + ' Example',
+      }),
+    }),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    // The scopes' claims in the ID token itself, as Clerk, Auth0, Okta
+    // and Google put them.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
     jwks: { keys },
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
