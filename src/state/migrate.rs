@@ -11,7 +11,7 @@ use super::store::in_transaction;
 use super::time::Timestamp;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Every SQLite migration: (version, name, SQL). Never edit a released
 /// one; add a new file.
@@ -21,6 +21,8 @@ pub(super) const SQLITE: &[(i64, &str, &str)] = &[
     (3, "lease", include_str!("migrations/0003_lease.sql")),
     (4, "previews", include_str!("migrations/0004_previews.sql")),
     (5, "jobs", include_str!("migrations/0005_jobs.sql")),
+    // identity:
+    (6, "identity", include_str!("migrations/0006_identity.sql")),
 ];
 
 /// Every PostgreSQL migration, version for version the same as [`SQLITE`].
@@ -42,6 +44,12 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
         include_str!("migrations/postgres/0004_previews.sql"),
     ),
     (5, "jobs", include_str!("migrations/postgres/0005_jobs.sql")),
+    // identity:
+    (
+        6,
+        "identity",
+        include_str!("migrations/postgres/0006_identity.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

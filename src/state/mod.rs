@@ -38,6 +38,10 @@
 //! name; Railway IDs are stored beside them.
 
 mod actor;
+// identity:
+mod audit;
+mod credentials;
+mod identity;
 mod copy;
 mod db;
 mod deliveries;
@@ -67,3 +71,9 @@ pub use previews::{NewPreview, PreviewRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;
+// identity:
+pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord};
+pub use credentials::Credential;
+pub use identity::{
+    ApiTokenRecord, MemberChange, MemberRecord, NewApiToken, TokenOwner, UserProfile, UserRecord,
+};
