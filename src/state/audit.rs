@@ -154,7 +154,10 @@ impl Store {
             clauses.push(format!("action = {}", param(action.into(), &mut params)));
         }
         if let Some(outcome) = filter.outcome {
-            clauses.push(format!("outcome = {}", param(outcome.as_str().into(), &mut params)));
+            clauses.push(format!(
+                "outcome = {}",
+                param(outcome.as_str().into(), &mut params)
+            ));
         }
         if let Some(since) = filter.since {
             clauses.push(format!("at >= {}", param(since.0.into(), &mut params)));
@@ -229,11 +232,19 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         for i in 0..5 {
             let project = if i % 2 == 0 { "a" } else { "b" };
-            store.record_audit(&entry(project, AuditOutcome::Ok)).unwrap();
+            store
+                .record_audit(&entry(project, AuditOutcome::Ok))
+                .unwrap();
         }
-        store.record_audit(&entry("a", AuditOutcome::Refused)).unwrap();
+        store
+            .record_audit(&entry("a", AuditOutcome::Refused))
+            .unwrap();
         let page = store
-            .audit(&AuditFilter { projects: Some(vec!["a".into()]), limit: 2, ..AuditFilter::default() })
+            .audit(&AuditFilter {
+                projects: Some(vec!["a".into()]),
+                limit: 2,
+                ..AuditFilter::default()
+            })
             .unwrap();
         assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), vec![6, 5]);
         let next = store
@@ -246,12 +257,22 @@ mod tests {
             .unwrap();
         assert_eq!(next.iter().map(|r| r.id).collect::<Vec<_>>(), vec![3, 1]);
         let refused = store
-            .audit(&AuditFilter { outcome: Some(AuditOutcome::Refused), limit: 10, ..AuditFilter::default() })
+            .audit(&AuditFilter {
+                outcome: Some(AuditOutcome::Refused),
+                limit: 10,
+                ..AuditFilter::default()
+            })
             .unwrap();
         assert_eq!(refused.len(), 1);
-        assert!(store
-            .audit(&AuditFilter { projects: Some(vec![]), limit: 10, ..AuditFilter::default() })
-            .unwrap()
-            .is_empty());
+        assert!(
+            store
+                .audit(&AuditFilter {
+                    projects: Some(vec![]),
+                    limit: 10,
+                    ..AuditFilter::default()
+                })
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -75,7 +75,9 @@ impl Store {
     pub fn credential(&self, project: &str, kind: &str) -> Result<Option<Credential>, StateError> {
         self.with(|conn| {
             conn.query_opt(
-                &format!("SELECT {COLUMNS} FROM project_credentials WHERE project = ?1 AND kind = ?2"),
+                &format!(
+                    "SELECT {COLUMNS} FROM project_credentials WHERE project = ?1 AND kind = ?2"
+                ),
                 values![project, kind],
             )?
             .map(|row| read(&row))

@@ -183,7 +183,11 @@ impl Store {
     /// Creates the user of `profile.subject`, or updates their email and
     /// name (a `None` keeps what is known); `seen` also stamps their last
     /// sign-in. A disabled user stays disabled.
-    pub fn upsert_user(&self, profile: &UserProfile<'_>, seen: bool) -> Result<UserRecord, StateError> {
+    pub fn upsert_user(
+        &self,
+        profile: &UserProfile<'_>,
+        seen: bool,
+    ) -> Result<UserRecord, StateError> {
         let now = self.now().0;
         let seen = seen.then_some(now);
         self.transaction(|tx| {
@@ -324,7 +328,8 @@ impl Store {
                 )?
                 .map(|row| row.text(0))
                 .transpose()?;
-            if previous.as_deref() == Some("admin") && role != "admin" && admins(tx, project)? <= 1 {
+            if previous.as_deref() == Some("admin") && role != "admin" && admins(tx, project)? <= 1
+            {
                 return Ok(MemberChange::LastAdmin);
             }
             tx.execute(
@@ -473,30 +478,68 @@ mod tests {
     fn users_roles_and_the_last_admin() {
         let store = Store::open_in_memory().unwrap();
         let ana = store
-            .upsert_user(&UserProfile { subject: "sub-ana", email: Some("ana@x"), name: None }, true)
+            .upsert_user(
+                &UserProfile {
+                    subject: "sub-ana",
+                    email: Some("ana@x"),
+                    name: None,
+                },
+                true,
+            )
             .unwrap();
         let again = store
-            .upsert_user(&UserProfile { subject: "sub-ana", email: None, name: Some("Ana") }, false)
+            .upsert_user(
+                &UserProfile {
+                    subject: "sub-ana",
+                    email: None,
+                    name: Some("Ana"),
+                },
+                false,
+            )
             .unwrap();
         assert_eq!(again.id, ana.id);
         assert_eq!(again.email.as_deref(), Some("ana@x"));
         assert_eq!(again.name.as_deref(), Some("Ana"));
         let bob = store
-            .upsert_user(&UserProfile { subject: "sub-bob", ..UserProfile::default() }, true)
+            .upsert_user(
+                &UserProfile {
+                    subject: "sub-bob",
+                    ..UserProfile::default()
+                },
+                true,
+            )
             .unwrap();
-        assert_eq!(store.set_member("shop", "usr_nobody", "admin", None).unwrap(), MemberChange::NotFound);
+        assert_eq!(
+            store
+                .set_member("shop", "usr_nobody", "admin", None)
+                .unwrap(),
+            MemberChange::NotFound
+        );
         assert_eq!(
             store.set_member("shop", &ana.id, "admin", None).unwrap(),
             MemberChange::Done { previous: None }
         );
-        assert_eq!(store.set_member("shop", &ana.id, "viewer", None).unwrap(), MemberChange::LastAdmin);
-        assert_eq!(store.remove_member("shop", &ana.id).unwrap(), MemberChange::LastAdmin);
-        store.set_member("shop", &bob.id, "admin", Some(&ana.id)).unwrap();
+        assert_eq!(
+            store.set_member("shop", &ana.id, "viewer", None).unwrap(),
+            MemberChange::LastAdmin
+        );
         assert_eq!(
             store.remove_member("shop", &ana.id).unwrap(),
-            MemberChange::Done { previous: Some("admin".into()) }
+            MemberChange::LastAdmin
         );
-        assert_eq!(store.roles_of(&bob.id).unwrap(), vec![("shop".into(), "admin".into())]);
+        store
+            .set_member("shop", &bob.id, "admin", Some(&ana.id))
+            .unwrap();
+        assert_eq!(
+            store.remove_member("shop", &ana.id).unwrap(),
+            MemberChange::Done {
+                previous: Some("admin".into())
+            }
+        );
+        assert_eq!(
+            store.roles_of(&bob.id).unwrap(),
+            vec![("shop".into(), "admin".into())]
+        );
         assert!(store.disable_user("sub-bob").unwrap());
         assert!(store.user(&bob.id).unwrap().unwrap().disabled_at.is_some());
     }

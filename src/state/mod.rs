@@ -40,13 +40,13 @@
 mod actor;
 // identity:
 mod audit;
-mod credentials;
-mod identity;
 mod copy;
+mod credentials;
 mod db;
 mod deliveries;
 mod error;
 mod history;
+mod identity;
 mod jobs;
 mod location;
 mod lock;
@@ -74,6 +74,7 @@ pub use ttl::TtlEntry;
 // identity:
 pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord};
 pub use credentials::Credential;
+pub(crate) use identity::new_id;
 pub use identity::{
     ApiTokenRecord, MemberChange, MemberRecord, NewApiToken, TokenOwner, UserProfile, UserRecord,
 };
