@@ -249,7 +249,16 @@ async fn set_member(
                 );
                 Err(last_admin(&project))
             }
-            MemberChange::NotFound => Err(ApiError::not_found("user")),
+            MemberChange::NotFound => {
+                caller.record(
+                    "members.set",
+                    Some(&project),
+                    Some(&user),
+                    Outcome::Refused,
+                    "no such user",
+                );
+                Err(ApiError::not_found("user"))
+            }
         }
     })
     .await
@@ -285,7 +294,16 @@ async fn remove_member(
                 );
                 Err(last_admin(&project))
             }
-            MemberChange::NotFound => Err(ApiError::not_found("member")),
+            MemberChange::NotFound => {
+                caller.record(
+                    "members.remove",
+                    Some(&project),
+                    Some(&user),
+                    Outcome::Refused,
+                    "not a member",
+                );
+                Err(ApiError::not_found("member"))
+            }
         }
     })
     .await
@@ -408,6 +426,13 @@ async fn revoke_token(
     blocking(move || {
         caller.authorize(Action::Administer, &target(&project))?;
         if !caller.store().revoke_api_token(&project, &id)? {
+            caller.record(
+                "tokens.revoke",
+                Some(&project),
+                Some(&id),
+                Outcome::Refused,
+                "no such token in this project",
+            );
             return Err(ApiError::not_found("token"));
         }
         caller.record(
