@@ -72,7 +72,7 @@ pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;
 // identity:
-pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord};
+pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord, MAX_AUDIT_PAGE};
 pub use credentials::Credential;
 pub(crate) use identity::new_id;
 pub use identity::{

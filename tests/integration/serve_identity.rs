@@ -497,7 +497,11 @@ async fn the_policy_matrix_of_every_identity_endpoint() {
     for endpoint in endpoints() {
         // An owner-sensitive row (environments) needs an object owned by
         // the caller and one not: that row kind comes with their table.
-        assert!(!endpoint.owner_sensitive, "{} {}", endpoint.method, endpoint.path);
+        assert!(
+            !endpoint.owner_sensitive,
+            "{} {}",
+            endpoint.method, endpoint.path
+        );
         for role in roles {
             for via_token in [false, true] {
                 for project in [PROJECT, OTHER] {
@@ -541,12 +545,10 @@ async fn the_policy_matrix_of_every_identity_endpoint() {
                     }
                     let after = snapshot(&world.store);
                     let allowed = expected == endpoint.ok && endpoint.ok < 300;
-                    if !allowed || !endpoint.changes {
-                        if before != after {
-                            failures.push(format!(
-                                "{case}: changed what it must not:\n{before}---\n{after}"
-                            ));
-                        }
+                    if (!allowed || !endpoint.changes) && before != after {
+                        failures.push(format!(
+                            "{case}: changed what it must not:\n{before}---\n{after}"
+                        ));
                     }
                     if expected >= 400 {
                         assert_error_shape(&answer, expected);

@@ -179,8 +179,10 @@ async fn audit(
     .await?;
     let store = store.clone();
     if format == "json" {
+        let limit = filter.limit.clamp(1, crate::state::MAX_AUDIT_PAGE);
         let page = blocking(move || Ok(store.audit(&filter)?)).await?;
-        let next = (page.len() >= 1)
+        // A full page may have more behind it.
+        let next = (page.len() >= limit)
             .then(|| page.last().map(|r| r.id))
             .flatten();
         let entries: Vec<Value> = page.iter().map(entry_json).collect();

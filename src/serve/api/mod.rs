@@ -402,12 +402,12 @@ async fn identify(
     })
 }
 
+/// Who a credential is: the user, how they came, a token's scope.
+type Authenticated = (UserRecord, Via, Option<(String, Role)>);
+
 /// An API token: looked up by its hash in the database on every request
 /// (no cache), so a revocation holds at once on every replica.
-fn api_token(
-    store: &Store,
-    token: &str,
-) -> Result<(UserRecord, Via, Option<(String, Role)>), ApiError> {
+fn api_token(store: &Store, token: &str) -> Result<Authenticated, ApiError> {
     if token.len() > 200 {
         return Err(ApiError::unauthenticated(
             "the API token is not one of Mirage's",
