@@ -137,8 +137,10 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
     assert_eq!(
         tables(&path),
         [
+            "api_tokens", // identity
             "applies",
             "apply_environments",
+            "audit_log", // identity
             "environment_ttls",
             "job_queues",
             "jobs",
@@ -146,7 +148,10 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "locks",
             "owned_resources",
             "previews",
+            "project_credentials", // identity
+            "project_members",     // identity
             "schema_migrations",
+            "users", // identity
             "webhook_deliveries"
         ]
     );
