@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Extension, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -132,8 +133,9 @@ pub fn merge_preferences(current: &str, patch: &Value) -> Result<Value, ApiError
 
 async fn preferences(
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let body = super::read_body(body)?;
     let patch: Value = json_body(&body)?;
     blocking(move || {
         let merged = merge_preferences(&caller.user.preferences, &patch)?;
@@ -213,8 +215,9 @@ fn last_admin(project: &str) -> ApiError {
 async fn set_member(
     Extension(caller): Extension<Caller>,
     Path((project, user)): Path<(String, String)>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let body = super::read_body(body)?;
     blocking(move || {
         caller.authorize(Action::Administer, &target(&project))?;
         let body: RoleBody = json_body(&body)?;
@@ -372,8 +375,9 @@ fn new_token() -> Result<String, ApiError> {
 async fn create_token(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = super::read_body(body)?;
     blocking(move || {
         caller.authorize(Action::Administer, &target(&project))?;
         let body: NewToken = json_body(&body)?;

@@ -186,6 +186,21 @@ pub async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|_| Err(ApiError::internal()))
 }
 
+/// The body, or the API's own error when it is over the route's limit or
+/// cannot be read.
+pub fn read_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, ApiError> {
+    body.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "mirage::serve::bad_request",
+            format!("the request body cannot be read: {}", rejection.body_text()),
+            "send a small JSON body (see docs/serve.md for each endpoint's limit)",
+        )
+    })
+}
+
 /// Reads a JSON body into `T` (the API's own error on a bad one).
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|error| {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -66,8 +67,9 @@ async fn set(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let body = super::read_body(body)?;
     let keyring = app.identity.keyring.clone();
     blocking(move || {
         caller.authorize(Action::Administer, &target(&project))?;
