@@ -7,6 +7,7 @@
 //! for usage errors (clap's own, and paths that do not exist).
 
 pub mod apply;
+pub mod audit;
 pub mod check;
 pub mod comment;
 pub mod completions;
@@ -99,6 +100,9 @@ pub enum Command {
     #[command(after_help = serve::AFTER_HELP)]
     // Boxed: its flags (sign-in, metrics) make it the largest variant.
     Serve(Box<serve::Args>),
+    /// Read `mirage serve`'s audit log from the state database.
+    #[command(after_help = audit::AFTER_HELP)]
+    Audit(audit::Args),
     /// Record what already exists on Railway and the files declare as
     /// Mirage's, so the next plan manages it.
     Import(import::Args),
@@ -192,6 +196,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Destroy(args) => destroy::run(args),
         Command::State(args) => state::run(args),
         Command::Serve(args) => serve::run(*args),
+        Command::Audit(args) => audit::run(args),
         Command::Import(args) => import::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),

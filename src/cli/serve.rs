@@ -121,7 +121,9 @@ pub struct Args {
 
     // signin: browser sign-in and `/metrics`.
     /// The OpenID Connect provider's issuer URL (as its tokens' `iss`
-    /// spells it), for browser sign-in at `/auth/login`.
+    /// spells it; its `/.well-known/openid-configuration` must answer),
+    /// e.g. Clerk's Frontend API URL: for browser sign-in at `/auth/login`
+    /// and, with `--oidc-audience`, for the API's bearer JWTs.
     #[arg(long, env = "MIRAGE_OIDC_ISSUER", value_name = "URL")]
     pub oidc_issuer: Option<String>,
 
@@ -161,6 +163,47 @@ pub struct Args {
         value_name = "TOKEN"
     )]
     pub metrics_token: Option<String>,
+
+    // identity: sign-in, roles, sealed credentials.
+    /// The audience the JWTs must be for (`aud`).
+    #[arg(long, env = "MIRAGE_OIDC_AUDIENCE", value_name = "AUDIENCE")]
+    pub oidc_audience: Option<String>,
+
+    /// A first admin, by email or subject (`sub`): admin of every project
+    /// this service serves. Repeatable; the variable is comma-separated.
+    #[arg(
+        long = "admin",
+        env = "MIRAGE_ADMINS",
+        value_delimiter = ',',
+        value_name = "EMAIL_OR_SUB"
+    )]
+    pub admins: Vec<String>,
+
+    /// The signing secret (`whsec_…`) of the Clerk webhook sending user
+    /// events to `/webhooks/clerk`; without it that route is off.
+    #[arg(
+        long,
+        env = "MIRAGE_CLERK_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub clerk_webhook_secret: Option<String>,
+
+    /// A file of master keys sealing the projects' Railway tokens (base64
+    /// of 32 bytes, one a line, the newest first). Or set
+    /// `MIRAGE_MASTER_KEY` (and `MIRAGE_PREVIOUS_MASTER_KEYS`,
+    /// comma-separated, while rotating).
+    #[arg(long, env = "MIRAGE_MASTER_KEY_FILE", value_name = "FILE")]
+    pub master_key_file: Option<PathBuf>,
+
+    /// Accept a master key file that group or others may read.
+    #[arg(long)]
+    pub allow_readable_master_key_file: bool,
+
+    /// Reseal every stored credential under the newest master key, then
+    /// exit (serve also does it at startup).
+    #[arg(long)]
+    pub reseal: bool,
 }
 
 /// signin: browser sign-in from the flags; `None` when not asked for.
@@ -267,8 +310,53 @@ fn github_options(args: &Args) -> Result<github::ClientOptions, String> {
     Ok(options)
 }
 
+fn keyring(args: &Args) -> Result<Option<crate::secrets::Keyring>, String> {
+    let current = std::env::var("MIRAGE_MASTER_KEY").ok();
+    let previous = std::env::var("MIRAGE_PREVIOUS_MASTER_KEYS").ok();
+    serve::credentials::load_keyring(
+        current.as_deref(),
+        previous.as_deref(),
+        args.master_key_file.as_deref(),
+        args.allow_readable_master_key_file,
+    )
+}
+
+/// `mirage serve --reseal`: credentials under older master keys sealed
+/// again under the newest.
+fn reseal(args: &Args) -> ExitCode {
+    let keyring = match keyring(args) {
+        Ok(Some(keyring)) => keyring,
+        Ok(None) => {
+            return usage(
+                "`--reseal` needs the master keys: `MIRAGE_MASTER_KEY` (and `MIRAGE_PREVIOUS_MASTER_KEYS`) or `--master-key-file`",
+            );
+        }
+        Err(message) => return usage(&message),
+    };
+    let state = state_location(args.reach.state.as_deref())
+        .unwrap_or_else(|| Location::File(args.dir.join(DEFAULT_RELATIVE_PATH)));
+    let resealed = crate::state::Store::connect(&state)
+        .and_then(|store| serve::credentials::reseal_all(&store, &keyring));
+    match resealed {
+        Ok(count) => {
+            report::write_stderr(&format!(
+                "resealed {count} credential(s) under master key `{}`\n",
+                keyring.current().id()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            report::print_error(&error.to_string());
+            ExitCode::from(super::EXIT_FAILURE)
+        }
+    }
+}
+
 /// Runs `mirage serve`.
 pub fn run(args: Args) -> ExitCode {
+    if args.reseal {
+        return reseal(&args);
+    }
     let Some(secret) = args.github_webhook_secret.clone().filter(|s| !s.is_empty()) else {
         return usage(
             "`mirage serve` needs the GitHub webhook's secret: set `MIRAGE_GITHUB_WEBHOOK_SECRET` (or `--github-webhook-secret`)",
@@ -357,6 +445,39 @@ pub fn run(args: Args) -> ExitCode {
     config.lease = args.job_lease.max(Duration::from_secs(1));
     config.max_attempts = args.max_attempts;
     config.shutdown_grace = args.shutdown_grace;
+    // identity:
+    let keyring = match keyring(&args) {
+        Ok(keyring) => keyring,
+        Err(message) => return usage(&message),
+    };
+    config.oidc = match (&args.oidc_issuer, &args.oidc_audience) {
+        (Some(issuer), Some(audience)) => Some(crate::auth::OidcConfig::new(issuer, audience)),
+        (None, None) => None,
+        _ => {
+            return usage(
+                "`--oidc-issuer` and `--oidc-audience` (`MIRAGE_OIDC_ISSUER`, `MIRAGE_OIDC_AUDIENCE`) go together",
+            );
+        }
+    };
+    config.admins = args
+        .admins
+        .iter()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if let Some(secret) = args
+        .clerk_webhook_secret
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
+        match crate::auth::SvixSecret::new(secret) {
+            Ok(secret) => config.clerk_secret = Some(secret),
+            Err(error) => return usage(&error.to_string()),
+        }
+        secrets.push(secret.to_owned());
+    }
+    secrets.extend(std::env::var("MIRAGE_MASTER_KEY").ok());
+    config.keyring = keyring.map(Arc::new);
     config.redactor = Redactor::new(secrets);
     // signin:
     config.oidc_issuer = args.oidc_issuer.clone().filter(|s| !s.is_empty());
@@ -389,6 +510,7 @@ pub fn run(args: Args) -> ExitCode {
                 let code = match &error {
                     serve::ServeError::State(_) => "mirage::state::database",
                     serve::ServeError::Listen { .. } => "mirage::serve::listen",
+                    serve::ServeError::Oidc(_) => "mirage::auth::oidc_provider",
                 };
                 let mut diagnostic =
                     crate::diagnostic::Diagnostic::general(code, error.to_string());

@@ -956,9 +956,24 @@ pub const CODES: &[Code] = &[
         help: "add the previous key until every secret is resealed",
     },
     Code {
+        code: "mirage::serve::bad_request",
+        summary: "an API request's body or query is not what the endpoint takes",
+        help: "read the message: it names the field; docs/serve.md lists each endpoint's body",
+    },
+    Code {
+        code: "mirage::serve::forbidden",
+        summary: "the caller's role in the project does not allow this",
+        help: "ask an admin of the project for a higher role (PUT /api/projects/{project}/members/{user}); roles are viewer < member < admin",
+    },
+    Code {
         code: "mirage::serve::internal",
         summary: "`mirage serve` could not handle a request (a task of the service failed)",
         help: "look at the service's log for the cause; the sender may retry",
+    },
+    Code {
+        code: "mirage::serve::last_admin",
+        summary: "the change would leave a project without an admin",
+        help: "make another member admin first, then demote or remove this one",
     },
     Code {
         code: "mirage::serve::listen",
@@ -969,6 +984,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::metrics_token",
         summary: "`/metrics` was asked without its bearer token",
         help: "send `Authorization: Bearer <token>` with the value of `--metrics-token` (`MIRAGE_METRICS_TOKEN`)",
+    },
+    Code {
+        code: "mirage::serve::no_master_key",
+        summary: "the service has no master key, so it cannot store a Railway token",
+        help: "start mirage serve with MIRAGE_MASTER_KEY (head -c 32 /dev/urandom | base64) or --master-key-file; secrets are never stored in clear",
     },
     Code {
         code: "mirage::serve::not_found",
@@ -994,6 +1014,21 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::railway_secret",
         summary: "the secret in the Railway webhook's URL is not the one `mirage serve` was given",
         help: "set the webhook's URL in Railway to `/webhooks/railway/` followed by `MIRAGE_RAILWAY_WEBHOOK_SECRET`",
+    },
+    Code {
+        code: "mirage::serve::state_unavailable",
+        summary: "the state database failed during an API request",
+        help: "retry later; the service's log (api.state_failed) says why",
+    },
+    Code {
+        code: "mirage::serve::token_role",
+        summary: "an API token cannot have a higher role than its maker's",
+        help: "ask for a role no higher than your own in the project",
+    },
+    Code {
+        code: "mirage::serve::unauthenticated",
+        summary: "the API request carries no credentials, or ones that do not hold",
+        help: "send Authorization: Bearer with a JWT of the configured OpenID provider or a Mirage API token (mrg_...); expired, revoked and tampered ones are refused",
     },
     Code {
         code: "mirage::state::connect",

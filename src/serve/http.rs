@@ -52,6 +52,8 @@ pub(super) fn router_with(
     let protected = protect(Router::new());
     Router::new()
         .merge(webhooks)
+        // identity: Clerk's user webhooks (signed, outside the API's auth).
+        .merge(super::clerk::routes())
         .merge(health)
         .merge(protected)
         // signin: the browser's sign-in and `/metrics`, every route counted.
@@ -66,6 +68,7 @@ pub(super) fn router_with(
 }
 
 /// The routes, with nothing protected yet.
+#[allow(dead_code)] // identity: `start` mounts the API through `router_with`.
 pub(super) fn router(app: Arc<App>) -> Router {
     router_with(app, |routes| routes)
 }

@@ -14,12 +14,21 @@
 //!   up/down/gc and the pull request's sticky comment.
 //! * [`names`]: preview environment names back to pull request numbers.
 //! * [`log`]: one structured line per event on standard error.
+//! * [`api`]: the API under `/api/…` — authentication ([`api::Caller`]),
+//!   the one error shape, users, roles, API tokens, the audit log,
+//!   sealed Railway tokens ([`credentials`]); [`audit::record`];
+//!   [`clerk`]'s user webhooks.
 //!
 //! Serve is stateless apart from the state database (decision 9):
 //! replicas share its jobs and its replay guard. `docs/serve.md` is the
 //! user's guide.
 
 pub mod http;
+// identity:
+pub mod api;
+pub mod audit;
+pub mod clerk;
+pub mod credentials;
 pub mod jobs;
 pub mod lifecycle;
 pub mod log;

@@ -117,6 +117,21 @@ pub struct Config {
     pub metrics_token: Option<crate::secrets::SecretString>,
     /// The service's counters, read by `/metrics`.
     pub metrics: Arc<super::metrics::Metrics>,
+    // identity: sign-in, roles, tokens, sealed credentials.
+    /// The OpenID provider whose bearer JWTs the API accepts (`None`:
+    /// only API tokens).
+    pub oidc: Option<crate::auth::OidcConfig>,
+    /// The first admins (emails or subjects): admin of every served
+    /// project.
+    pub admins: Vec<String>,
+    /// Verifies `/webhooks/clerk`; `None` turns the route off.
+    pub clerk_secret: Option<crate::auth::SvixSecret>,
+    /// The master keys sealing project credentials (`None`: none can be
+    /// stored).
+    pub keyring: Option<Arc<crate::secrets::Keyring>>,
+    /// More projects the API answers for, beside `project` (the
+    /// multi-project configuration fills this).
+    pub api_projects: Vec<String>,
 }
 
 impl Config {
@@ -151,6 +166,12 @@ impl Config {
             signin: None,
             metrics_token: None,
             metrics: Arc::default(),
+            // identity:
+            oidc: None,
+            admins: Vec::new(),
+            clerk_secret: None,
+            keyring: None,
+            api_projects: Vec::new(),
         }
     }
 
@@ -182,6 +203,11 @@ pub enum ServeError {
         /// Why.
         message: String,
     },
+    // identity:
+    /// The OpenID provider could not be read at startup.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Oidc(#[from] crate::auth::OidcError),
 }
 
 /// What the HTTP handlers share.
@@ -198,6 +224,8 @@ pub(super) struct App {
     // signin:
     /// Browser sign-in, when configured.
     pub(super) signin: Option<super::signin::Signin>,
+    // identity:
+    pub(super) identity: super::api::Identity,
 }
 
 impl App {
@@ -291,6 +319,25 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
         address: config.listen,
         message: error.to_string(),
     })?;
+    // identity: the provider's keys, and credentials under old master keys
+    // resealed (other replicas may do the same: each row is swapped only
+    // if unchanged).
+    let verifier = match &config.oidc {
+        Some(oidc) => Some(Arc::new(
+            crate::auth::OidcVerifier::discover(oidc.clone()).await?,
+        )),
+        None => None,
+    };
+    if let Some(keyring) = config.keyring.clone() {
+        let store = workers.clone();
+        match tokio::task::spawn_blocking(move || super::credentials::reseal_all(&store, &keyring))
+            .await
+        {
+            Ok(Ok(0)) | Err(_) => {}
+            Ok(Ok(count)) => log::info("credentials.resealed", &[("count", &count)]),
+            Ok(Err(error)) => log::warn("credentials.reseal_failed", &[("error", &error)]),
+        }
+    }
     let (stop, stopped) = watch::channel(false);
     let wake = Arc::new(Notify::new());
     let app = Arc::new(App {
@@ -306,8 +353,13 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
         wake: wake.clone(),
         signin: config.signin.clone().map(super::signin::Signin::new),
         config: config.clone(),
+        identity: super::api::Identity {
+            verifier,
+            keyring: config.keyring.clone(),
+        },
     });
-    let router = http::router(app);
+    let router = http::router_with(app.clone(), |routes| super::api::mount(routes, app))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let mut http_stop = stopped.clone();
     let http = tokio::spawn(async move {
         let shutdown = async move {

@@ -21,7 +21,7 @@ pub(super) const SQLITE: &[(i64, &str, &str)] = &[
     (3, "lease", include_str!("migrations/0003_lease.sql")),
     (4, "previews", include_str!("migrations/0004_previews.sql")),
     (5, "jobs", include_str!("migrations/0005_jobs.sql")),
-    // signin: serve's browser sign-in (6, 8 and 9 are other branches').
+    (6, "identity", include_str!("migrations/0006_identity.sql")),
     (7, "signin", include_str!("migrations/0007_signin.sql")),
 ];
 
@@ -44,7 +44,11 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
         include_str!("migrations/postgres/0004_previews.sql"),
     ),
     (5, "jobs", include_str!("migrations/postgres/0005_jobs.sql")),
-    // signin: serve's browser sign-in.
+    (
+        6,
+        "identity",
+        include_str!("migrations/postgres/0006_identity.sql"),
+    ),
     (
         7,
         "signin",

@@ -38,11 +38,15 @@
 //! name; Railway IDs are stored beside them.
 
 mod actor;
+// identity:
+mod audit;
 mod copy;
+mod credentials;
 mod db;
 mod deliveries;
 mod error;
 mod history;
+mod identity;
 mod jobs;
 mod location;
 mod lock;
@@ -70,3 +74,10 @@ pub use signin::{PendingLogin, SessionRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;
+// identity:
+pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord, MAX_AUDIT_PAGE};
+pub use credentials::Credential;
+pub(crate) use identity::new_id;
+pub use identity::{
+    ApiTokenRecord, MemberChange, MemberRecord, NewApiToken, TokenOwner, UserProfile, UserRecord,
+};

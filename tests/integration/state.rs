@@ -93,8 +93,10 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
     assert_eq!(
         tables(&path),
         [
+            "api_tokens",
             "applies",
             "apply_environments",
+            "audit_log",
             "auth_logins",
             "auth_sessions",
             "environment_ttls",
@@ -104,7 +106,10 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "locks",
             "owned_resources",
             "previews",
+            "project_credentials",
+            "project_members",
             "schema_migrations",
+            "users",
             "webhook_deliveries"
         ]
     );

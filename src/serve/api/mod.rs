@@ -1,0 +1,448 @@
+//! The API of `mirage serve` under `/api/…` (issue #17): every route sits
+//! behind [`authenticate`], which turns a request into a [`Caller`] or
+//! answers `401`; handlers then ask [`Caller::authorize`] (which calls
+//! `auth::authorize`, the only place rules live, and records refusals in
+//! the audit log) and answer with JSON or an [`ApiError`].
+//!
+//! Handlers do their database work in one `spawn_blocking` closure
+//! ([`blocking`]): the state API is synchronous.
+//!
+//! * [`identity`]: `/api/me`, members and roles, API tokens.
+//! * [`audit_log`]: `/api/audit` (JSON pages, NDJSON and CSV exports).
+//! * [`railway_token`]: each project's sealed Railway token.
+
+pub mod audit_log;
+pub mod error;
+pub mod identity;
+pub mod railway_token;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use sha2::Digest as _;
+
+pub use error::ApiError;
+
+use crate::auth::{Action, Decision, OidcVerifier, Principal, Role, Target, authorize};
+use crate::secrets::Keyring;
+use crate::state::{Store, Timestamp, UserProfile, UserRecord};
+
+use super::audit::{self, Entry, Outcome};
+use super::log;
+use super::server::App;
+
+/// What the API needs beside the service's configuration.
+#[derive(Debug, Default)]
+pub struct Identity {
+    /// Verifies bearer JWTs (`None`: no OIDC issuer configured, only API
+    /// tokens are accepted).
+    pub verifier: Option<Arc<OidcVerifier>>,
+    /// Seals project credentials (`None`: no master key; they cannot be
+    /// set).
+    pub keyring: Option<Arc<Keyring>>,
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// A bearer JWT of the OIDC provider.
+    Jwt,
+    /// A Mirage API token (its id).
+    ApiToken(String),
+    /// A browser session cookie (built by sign-in).
+    Session,
+}
+
+impl Via {
+    /// `jwt`, `token:tok_…`, `session`: as the audit log says it.
+    pub fn label(&self) -> String {
+        match self {
+            Via::Jwt => "jwt".to_owned(),
+            Via::ApiToken(id) => format!("token:{id}"),
+            Via::Session => "session".to_owned(),
+        }
+    }
+}
+
+/// An authenticated request's caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Who, with their roles (and a token's scope).
+    pub principal: Principal,
+    /// How they came.
+    pub via: Via,
+    /// The client's address.
+    pub address: Option<SocketAddr>,
+    /// The user as stored.
+    pub user: UserRecord,
+    /// This request's id (in the audit log and serve's log).
+    pub request_id: String,
+    /// `METHOD /path`, for the audit log.
+    pub route: String,
+    /// The projects this service serves.
+    served: Arc<Vec<String>>,
+    store: Store,
+}
+
+impl Caller {
+    /// The state database (a connection of the intake).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether `project` is served here.
+    pub fn serves(&self, project: &str) -> bool {
+        self.served.iter().any(|p| p == project)
+    }
+
+    /// The caller's role in `project` (capped by a token's scope).
+    pub fn role_in(&self, project: &str) -> Option<Role> {
+        self.serves(project)
+            .then(|| self.principal.role_in(project))
+            .flatten()
+    }
+
+    /// May the caller do `action` on `target`? A project this service
+    /// does not serve is unknown. A refusal is recorded in the audit log
+    /// and answered `404` (unknown or invisible) or `403`.
+    pub fn authorize(&self, action: Action, target: &Target<'_>) -> Result<(), ApiError> {
+        let project = target.project.filter(|p| self.serves(p));
+        let decision = authorize(
+            &self.principal,
+            action,
+            &Target {
+                project,
+                owner: target.owner,
+            },
+        );
+        let error = match decision {
+            Decision::Allow => return Ok(()),
+            Decision::Forbidden => ApiError::forbidden(),
+            Decision::NotFound => ApiError::not_found("project"),
+        };
+        self.record(
+            &format!("authorize.{}", action_name(action)),
+            target.project,
+            None,
+            Outcome::Refused,
+            format!("{} refused ({})", self.route, error.status.as_u16()),
+        );
+        Err(error)
+    }
+
+    /// Records an entry of this caller (blocking).
+    pub fn record(
+        &self,
+        action: &str,
+        project: Option<&str>,
+        target: Option<&str>,
+        outcome: Outcome,
+        summary: impl Into<String>,
+    ) {
+        audit::record(
+            &self.store,
+            Entry {
+                actor: Some(self.user.id.clone()),
+                actor_role: project
+                    .and_then(|p| self.principal.role_in(p))
+                    .map(|r| r.as_str().to_owned()),
+                via: Some(self.via.label()),
+                action: action.to_owned(),
+                project: project.map(str::to_owned),
+                target: target.map(str::to_owned),
+                address: self.address.map(|a| a.ip().to_string()),
+                outcome,
+                summary: summary.into(),
+                request_id: Some(self.request_id.clone()),
+            },
+        );
+    }
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Read => "read",
+        Action::CreateEnvironment => "create_environment",
+        Action::ChangeEnvironment => "change_environment",
+        Action::DestroyEnvironment => "destroy_environment",
+        Action::ApplyProject => "apply_project",
+        Action::ReadAudit => "read_audit",
+        Action::Administer => "administer",
+    }
+}
+
+/// Runs `work` on a blocking thread.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal()))
+}
+
+/// The body, or the API's own error when it is over the route's limit or
+/// cannot be read.
+pub fn read_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, ApiError> {
+    body.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "mirage::serve::bad_request",
+            format!("the request body cannot be read: {}", rejection.body_text()),
+            "send a small JSON body (see docs/serve.md for each endpoint's limit)",
+        )
+    })
+}
+
+/// Reads a JSON body into `T` (the API's own error on a bad one).
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(
+            format!("the request body is not the JSON this endpoint takes: {error}"),
+            "see docs/serve.md for the endpoint's body",
+        )
+    })
+}
+
+/// The projects this service serves.
+pub(in crate::serve) fn served(app: &App) -> Vec<String> {
+    let mut projects = vec![app.config.project.clone()];
+    for project in &app.config.api_projects {
+        if !projects.contains(project) {
+            projects.push(project.clone());
+        }
+    }
+    projects
+}
+
+/// Mounts the API's routes behind [`authenticate`] (the `protect` hook of
+/// `http::router_with`).
+pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router<Arc<App>> {
+    let api = Router::new()
+        .merge(identity::routes())
+        .merge(audit_log::routes())
+        .merge(railway_token::routes())
+        .route_layer(middleware::from_fn_with_state(app, authenticate));
+    routes.merge(api)
+}
+
+/// The prefix of Mirage API tokens.
+pub const TOKEN_PREFIX: &str = "mrg_";
+
+/// The SHA-256 of an API token, hex: what the database keeps.
+///
+/// A plain hash, not a slow password hash: tokens are 256 random bits,
+/// so there is nothing to guess a dictionary from, and a lookup by hash
+/// on every request must stay cheap.
+pub fn token_hash(token: &str) -> String {
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The authentication layer: `Authorization: Bearer <JWT | mrg_…>` (or,
+/// once sign-in lands, a session cookie) → a [`Caller`] in the request's
+/// extensions; otherwise `401`, recorded in the audit log.
+pub(in crate::serve) async fn authenticate(
+    State(app): State<Arc<App>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let route = format!("{} {}", request.method(), request.uri().path());
+    let request_id = format!("{:016x}", fastrand::u64(..));
+    let headers = request.headers().clone();
+    match identify(
+        &app,
+        &headers,
+        request.method(),
+        address,
+        &route,
+        &request_id,
+    )
+    .await
+    {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(error) => {
+            let store = app.intake().0.clone();
+            let summary = format!("{route} refused: {}", error.message);
+            let id = request_id.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                audit::record(
+                    &store,
+                    Entry {
+                        actor: None,
+                        actor_role: None,
+                        via: None,
+                        action: "authenticate".to_owned(),
+                        project: None,
+                        target: None,
+                        address: address.map(|a| a.ip().to_string()),
+                        outcome: Outcome::Refused,
+                        summary,
+                        request_id: Some(id),
+                    },
+                )
+            })
+            .await;
+            log::warn(
+                "api.unauthenticated",
+                &[("route", &route), ("request", &request_id)],
+            );
+            error.into_response()
+        }
+    }
+}
+
+async fn identify(
+    app: &Arc<App>,
+    headers: &HeaderMap,
+    method: &Method,
+    address: Option<SocketAddr>,
+    route: &str,
+    request_id: &str,
+) -> Result<Caller, ApiError> {
+    let bearer = match headers.get(header::AUTHORIZATION) {
+        Some(value) => {
+            let value = value
+                .to_str()
+                .map_err(|_| ApiError::unauthenticated("the `Authorization` header is not text"))?;
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ApiError::unauthenticated("the `Authorization` header is not `Bearer <token>`")
+                })?;
+            Some(token.to_owned())
+        }
+        None => None,
+    };
+    let store = app.intake().0.clone();
+    let served = Arc::new(served(app));
+    let (user, via, scope) = match bearer {
+        Some(token) if token.starts_with(TOKEN_PREFIX) => {
+            let store = store.clone();
+            blocking(move || api_token(&store, &token)).await?
+        }
+        Some(token) => {
+            let Some(verifier) = &app.identity.verifier else {
+                return Err(ApiError::unauthenticated(
+                    "this service accepts no JWTs (no OpenID issuer is configured)",
+                ));
+            };
+            let claims = verifier
+                .verify(&token, Timestamp::now())
+                .await
+                .map_err(|error| ApiError::unauthenticated(error.to_string()))?;
+            let store = store.clone();
+            let user = blocking(move || {
+                Ok(store.upsert_user(
+                    &UserProfile {
+                        subject: &claims.sub,
+                        email: claims.email.as_deref(),
+                        name: claims.name.as_deref(),
+                    },
+                    true,
+                )?)
+            })
+            .await?;
+            (user, Via::Jwt, None)
+        }
+        None => {
+            // signin: a session cookie is checked HERE (the lead wires
+            // it). A cookie-authenticated request that changes something
+            // (POST, PUT, PATCH, DELETE) must also pass the CSRF check;
+            // bearer-authenticated ones need none (a browser never sends
+            // an `Authorization` header on its own).
+            let _ = method;
+            return Err(ApiError::unauthenticated("no credentials were sent"));
+        }
+    };
+    if user.disabled_at.is_some() {
+        return Err(ApiError::unauthenticated("this user is disabled"));
+    }
+    let roles = {
+        let (store, user_id) = (store.clone(), user.id.clone());
+        blocking(move || Ok(store.roles_of(&user_id)?)).await?
+    };
+    let admin = app.config.admins.iter().any(|a| {
+        *a == user.subject
+            || user
+                .email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(a))
+    });
+    let mut by_project = BTreeMap::new();
+    for (project, role) in roles {
+        if let Some(role) = Role::parse(&role)
+            && served.contains(&project)
+        {
+            by_project.insert(project, role);
+        }
+    }
+    if admin {
+        for project in served.iter() {
+            by_project.insert(project.clone(), Role::Admin);
+        }
+    }
+    Ok(Caller {
+        principal: Principal {
+            user: user.id.clone(),
+            roles: by_project,
+            token_scope: scope,
+        },
+        via,
+        address,
+        user,
+        request_id: request_id.to_owned(),
+        route: route.to_owned(),
+        served,
+        store,
+    })
+}
+
+/// Who a credential is: the user, how they came, a token's scope.
+type Authenticated = (UserRecord, Via, Option<(String, Role)>);
+
+/// An API token: looked up by its hash in the database on every request
+/// (no cache), so a revocation holds at once on every replica.
+fn api_token(store: &Store, token: &str) -> Result<Authenticated, ApiError> {
+    if token.len() > 200 {
+        return Err(ApiError::unauthenticated(
+            "the API token is not one of Mirage's",
+        ));
+    }
+    let found = store
+        .api_token_by_hash(&token_hash(token))?
+        .ok_or_else(|| ApiError::unauthenticated("the API token is unknown"))?;
+    if found.token.revoked_at.is_some() {
+        return Err(ApiError::unauthenticated("the API token was revoked"));
+    }
+    if store.now() >= found.token.expires_at {
+        return Err(ApiError::unauthenticated("the API token has expired"));
+    }
+    let role = Role::parse(&found.token.role)
+        .ok_or_else(|| ApiError::unauthenticated("the API token's role is unknown"))?;
+    store.touch_api_token(&found.token.id)?;
+    Ok((
+        found.user,
+        Via::ApiToken(found.token.id),
+        Some((found.token.project, role)),
+    ))
+}
