@@ -8,6 +8,7 @@
 //! templates, TTL, protect) are named as in the language.
 
 mod origin;
+mod instance;
 mod preview;
 mod service;
 mod variable;

@@ -41,6 +41,7 @@ mod actor;
 mod copy;
 mod db;
 mod deliveries;
+mod environments;
 mod error;
 mod history;
 mod jobs;
@@ -62,6 +63,9 @@ pub use jobs::{Claim, Enqueued, Job, JobId, JobState, NewJob, Renewal};
 pub use location::Location;
 pub use lock::{LockBreak, LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;
+// environments:
+pub use environments::{JobEvent, NewServeEnvironment, ServeEnvironment};
+pub use migrate::MIGRATIONS;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
 pub use previews::{NewPreview, PreviewRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};

@@ -162,7 +162,10 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             row.get(0)
         })
         .unwrap();
-    assert_eq!(count, SCHEMA_VERSION);
+    // One row per migration this binary knows (versions may have gaps:
+    // the numbers of #17 are handed out per branch).
+    let known: i64 = mirage::state::MIGRATIONS as i64;
+    assert_eq!(count, known);
 }
 
 #[test]
