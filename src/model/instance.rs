@@ -118,7 +118,9 @@ environment "dev" ephemeral=#true ttl="24h" {
         assert_eq!(names, ["api"]);
         let api = env.service("api").expect("api");
         assert_eq!(api.variables["MODE"].value.display(), "debug");
-        assert!(matches!(&api.variables["KEY"].value, VarValue::Secret(s) if s.location == "OTHER"));
+        assert!(
+            matches!(&api.variables["KEY"].value, VarValue::Secret(s) if s.location == "OTHER")
+        );
         assert_eq!(env.shared_variables["COLOR"].value.display(), "red");
         let domains = api.networking.custom_domains.as_ref().expect("domains");
         assert_eq!(domains.value[0].domain, "api.alice-1.shop.example");

@@ -7,8 +7,8 @@
 //! key (`num_replicas` ↔ `deploy.numReplicas`); Mirage-only concepts (layers,
 //! templates, TTL, protect) are named as in the language.
 
-mod origin;
 mod instance;
+mod origin;
 mod preview;
 mod service;
 mod variable;

@@ -141,9 +141,8 @@ impl Store {
         project: &str,
         environment: &str,
     ) -> Result<Option<ServeEnvironment>, StateError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE e.project = ?1 AND e.environment = ?2"
-        );
+        let sql =
+            format!("SELECT {COLUMNS} FROM {FROM} WHERE e.project = ?1 AND e.environment = ?2");
         let row = self.with(|conn| conn.query_opt(&sql, values![project, environment]))?;
         row.map(|row| read_environment(&row)).transpose()
     }
