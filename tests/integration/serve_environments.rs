@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use crate::preview::{context, environment, everything_but_previews, set_faults, shop};
 use crate::support::{self, STRIPE, World};
 use mirage::engine::{self, Context, Lock, Secrets, Selection};
+use mirage::serve::Lifecycle;
+use mirage::serve::Previews;
 use mirage::serve::catalog::{self, Catalog, Kind};
 use mirage::serve::environments::{self as envs, CreateRequest, Override};
 use mirage::serve::previews::Cancel;
@@ -64,7 +66,10 @@ async fn try_run_next(
         .claim_job("acme-shop", "test-worker", Duration::from_secs(60))
         .expect("a claim")
         .expect("a job to run");
-    let result = envs::run_job(context, dir, &claim.job, &Cancel::new()).await;
+    // As the worker runs it: through the queue's dispatch and the
+    // service's real lifecycle.
+    let lifecycle = lifecycle(context, dir);
+    let result = mirage::serve::jobs::run(&lifecycle, &claim.job, &Cancel::new()).await;
     let state = if result.is_ok() {
         mirage::state::JobState::Done
     } else {
@@ -75,6 +80,14 @@ async fn try_run_next(
         .finish_job(&claim, state, error.as_deref())
         .expect("finished");
     result
+}
+
+fn lifecycle(context: &Context, dir: &Path) -> Lifecycle {
+    Lifecycle::new(
+        context.clone(),
+        dir.to_path_buf(),
+        mirage::github::ClientOptions::default(),
+    )
 }
 
 async fn run_next(context: &Context, dir: &Path, store: &Store) {
@@ -437,10 +450,11 @@ async fn an_expired_environment_is_collected_and_nothing_else_and_extend_is_boun
     assert!(envs::gc(&context, &dir).await.expect("gc").is_empty());
     let before = everything_but(&world, &["short-lived"]).await;
     clock.advance(Duration::from_secs(1801));
-    let collected = envs::gc(&context, &dir).await.expect("gc");
-    assert_eq!(collected.len(), 1, "{collected:?}");
-    assert_eq!(collected[0].environment, "short-lived");
-    assert!(collected[0].result.is_ok(), "{collected:?}");
+    // Serve's GC job (previews, then serve-created environments).
+    lifecycle(&context, &dir)
+        .gc(&Cancel::new())
+        .await
+        .expect("the GC job");
     assert_eq!(environment(&world, "short-lived").await, None);
     assert!(environment(&world, "long-lived").await.is_some());
     assert_eq!(everything_but(&world, &["short-lived"]).await, before);
