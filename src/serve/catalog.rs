@@ -161,8 +161,7 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
             found.first().map(|p| p.id.inner().to_owned())
         }
     };
-    let mut on_railway: BTreeMap<String, (String, Vec<(InstanceStatus, Option<String>)>)> =
-        BTreeMap::new();
+    let mut on_railway: BTreeMap<String, (String, Vec<Sourced>)> = BTreeMap::new();
     let mut service_count = 0;
     let mut exists = false;
     if let Some(id) = project_id {
@@ -327,6 +326,9 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
         requests: client.requests_sent(),
     })
 }
+
+/// A service instance and its source.
+type Sourced = (InstanceStatus, Option<String>);
 
 /// The source of service `service_id` in environment `node`:
 /// `repo:owner/name` or `image:ref`.
