@@ -140,6 +140,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "applies",
             "apply_environments",
             "environment_ttls",
+            "job_events",
             "job_queues",
             "jobs",
             "lock_breaks",
@@ -147,6 +148,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "owned_resources",
             "previews",
             "schema_migrations",
+            "serve_environments",
             "webhook_deliveries"
         ]
     );
@@ -1140,7 +1142,7 @@ fn postgres_many_openers_of_a_new_database_migrate_it_once() {
         server
             .sql(db, "SELECT COUNT(*) FROM schema_migrations")
             .trim(),
-        SCHEMA_VERSION.to_string()
+        mirage::state::MIGRATIONS.to_string()
     );
 }
 
