@@ -1469,3 +1469,73 @@ pub async fn gc(context: &Context, dir: &Path) -> Result<Vec<Collected>, Failure
     }
     Ok(collected)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rules() {
+        for good in ["a", "alice-1", "qa-checkout-2", &"a".repeat(MAX_NAME)] {
+            assert_eq!(bad_name(good), None, "{good}");
+        }
+        for bad in [
+            "",
+            "Alice",
+            "1abc",
+            "-a",
+            "a-",
+            "a--b",
+            "a_b",
+            "a.b",
+            "a b",
+            "a\nb",
+            "é",
+            &"a".repeat(MAX_NAME + 1),
+        ] {
+            assert!(bad_name(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn secret_references_are_checked() {
+        assert!(parse_secret("env:STRIPE_KEY").is_ok());
+        assert!(parse_secret("vault:kv/app#key").is_ok());
+        for bad in [
+            "STRIPE_KEY",
+            "http://x",
+            "env:",
+            "env:not-a-name",
+            "store:a\nb",
+        ] {
+            assert!(parse_secret(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_request_reads_from_json_as_a_handler_receives_it() {
+        let request: CreateRequest = serde_json::from_str(
+            r#"{"project": "shop", "template": "pr", "name": "alice-1",
+                "variables": {"MODE": "debug", "KEY": {"secret": "env:KEY"}},
+                "ttl": 3600, "owner": "user_1"}"#,
+        )
+        .expect("a request");
+        assert_eq!(request.ttl, Some(Duration::from_secs(3600)));
+        assert_eq!(request.variables["MODE"], Override::Value("debug".into()));
+        assert_eq!(
+            request.variables["KEY"],
+            Override::Secret {
+                secret: "env:KEY".into()
+            }
+        );
+        let minimal: CreateRequest = serde_json::from_str(
+            r#"{"project": "shop", "template": "pr", "name": "b", "owner": "u"}"#,
+        )
+        .expect("a request");
+        assert_eq!(minimal.ttl, None);
+        assert!(minimal.variables.is_empty());
+        let values = override_values(&request.variables).expect("values");
+        assert!(matches!(values["KEY"], VarValue::Secret(_)));
+        assert_eq!(values["MODE"], VarValue::Plain("debug".into()));
+    }
+}

@@ -108,6 +108,10 @@ pub struct Config {
     pub redactor: Redactor,
     /// This replica's name in the jobs it claims.
     pub worker: String,
+    // environments:
+    /// How long a project's overview stays cached
+    /// ([`super::catalog::Catalog`]).
+    pub overview_ttl: Duration,
 }
 
 impl Config {
@@ -138,6 +142,8 @@ impl Config {
             retention: Duration::from_secs(7 * 24 * 3600),
             redactor: Redactor::default(),
             worker: format!("{host}/{}/{:04x}", std::process::id(), fastrand::u16(..)),
+            // environments:
+            overview_ttl: super::catalog::DEFAULT_TTL,
         }
     }
 

@@ -402,6 +402,28 @@ async fn destroy_removes_that_environment_and_nothing_else() {
         .result
         .expect("a result");
     assert!(result.destroyed >= 1, "{result:?}");
+    // The same events as a server-sent events body, ending once the job
+    // has ended.
+    use axum::response::IntoResponse;
+    let body = envs::sse(
+        store.clone(),
+        "acme-shop".to_owned(),
+        job,
+        0,
+        Duration::from_millis(50),
+    )
+    .into_response()
+    .into_body();
+    let bytes = tokio::time::timeout(Duration::from_secs(10), axum::body::to_bytes(body, 1 << 20))
+        .await
+        .expect("the stream ends with the job")
+        .expect("a body");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("event: step\n"), "{text}");
+    assert!(text.contains("id: 1\n"), "{text}");
+    assert!(text.contains("event: result\n"), "{text}");
+    assert!(text.trim_end().contains("event: end\ndata: {"), "{text}");
+    assert!(text.contains("\"state\":\"done\""), "{text}");
     // Another project's job is unknown.
     let other = envs::progress(&store, "other", job, 0).expect_err("unknown");
     assert_eq!(codes(&other), ["mirage::serve::unknown_job"]);
