@@ -1233,10 +1233,16 @@ async fn run_create(
     // An environment of that name Mirage did not make is someone's: never
     // taken over.
     if on_railway.is_some() && owned_environment(store, &project, &name)?.is_none() {
+        // Nothing was made: the name goes back (the record would
+        // otherwise point destroy and GC at someone else's environment).
+        session.release()?;
+        store
+            .forget_serve_environment(&project, &name)
+            .map_err(|e| state_failure(&e))?;
         return Err(Failure::usage(usage(
             "mirage::serve::environment_exists",
             format!("environment `{name}` exists on Railway and is not Mirage's"),
-            "destroy this request's record and choose another name",
+            "choose another name: serve never takes over an environment it did not make",
         )));
     }
     engine::check_protected(&session.plan)?;

@@ -706,3 +706,37 @@ fn serve_environments_and_job_events_are_recorded_on_every_backend() {
         assert!(!store.forget_serve_environment("p", "e1").unwrap());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_environment_made_by_hand_is_never_taken_over() {
+    let world = shop().await;
+    let context = context(&world, Arc::new(FixedClock::at(START)));
+    let dir = world.path();
+    let project = world.project("acme-shop").await;
+    let reply = world
+        .harness
+        .gql(
+            "mutation($p: String!) { environmentCreate(input: {projectId: $p, name: \"by-hand\"}) { id } }",
+            json!({"p": project.id}),
+        )
+        .await;
+    let by_hand = reply.data()["environmentCreate"]["id"]
+        .as_str()
+        .expect("created by hand")
+        .to_owned();
+    let (before, _) = world.harness.config(&by_hand).await;
+    let loaded = engine::load(&dir).expect("files");
+    let store = engine::open_store(&context, &dir).expect("state");
+    envs::create(&loaded, &store, &request("by-hand"), 3).expect("accepted");
+    let error = try_run_next(&context, &dir, &store)
+        .await
+        .expect_err("refused");
+    assert!(!error.retry, "{error:?}");
+    assert!(error.message.contains("is not Mirage's"), "{error:?}");
+    assert_eq!(world.harness.config(&by_hand).await.0, before, "untouched");
+    assert_eq!(
+        store.serve_environment("acme-shop", "by-hand").unwrap(),
+        None,
+        "the name is free again"
+    );
+}
