@@ -740,3 +740,54 @@ async fn an_environment_made_by_hand_is_never_taken_over() {
         "the name is free again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_answers_the_cli_json_and_an_apply_job_answers_its_counts() {
+    let world = shop().await;
+    let context = context(&world, Arc::new(FixedClock::at(START)));
+    let dir = world.path();
+    world.edit("environments.mirage", |text| {
+        text.replace(
+            "environment \"staging\" layer=\"dev\"",
+            "environment \"staging\" layer=\"dev\" {\n    service \"api\" {\n        vars {\n            FROM_SERVE \"1\"\n        }\n    }\n}",
+        )
+    });
+    let plan = envs::plan(&context, &dir).await.expect("a plan");
+    let cli = world.mirage(&["plan", ".", "--json"]).await;
+    let cli: Value = serde_json::from_str(&cli.stdout).expect("the CLI's JSON");
+    assert_eq!(plan, cli, "the same shape as `mirage plan --json`");
+    assert!(!plan.to_string().contains(STRIPE), "no secret in the plan");
+    assert!(
+        plan["summary"]["update"].as_u64().unwrap_or(0) >= 1,
+        "{}",
+        plan["summary"]
+    );
+    let store = engine::open_store(&context, &dir).expect("state");
+    let job = envs::request_apply(
+        &store,
+        "acme-shop",
+        &envs::ApplyPayload {
+            allow_destroy: false,
+            by: "user_admin".to_owned(),
+        },
+        3,
+    )
+    .expect("queued");
+    run_next(&context, &dir, &store).await;
+    let result = envs::progress(&store, "acme-shop", job, 0)
+        .expect("progress")
+        .result
+        .expect("a result");
+    assert_eq!(
+        (result.created, result.changed, result.destroyed),
+        (0, 1, 0),
+        "{result:?}"
+    );
+    assert!(result.requests > 0);
+    let staging = environment(&world, "staging").await.expect("staging");
+    assert_eq!(
+        variables(&world, &staging, "api").await["FROM_SERVE"]["value"],
+        "1"
+    );
+    world.assert_no_changes("after the apply job").await;
+}
