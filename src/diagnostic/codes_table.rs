@@ -956,9 +956,54 @@ pub const CODES: &[Code] = &[
         help: "add the previous key until every secret is resealed",
     },
     Code {
+        code: "mirage::serve::apply_incomplete",
+        summary: "a project apply through serve stopped part way",
+        help: "the job is retried; it picks up where the attempt stopped",
+    },
+    Code {
+        code: "mirage::serve::bad_environment_name",
+        summary: "the name asked for an environment is not one serve gives",
+        help: "use lowercase letters, digits and `-`, starting with a letter, at most 40 characters",
+    },
+    Code {
+        code: "mirage::serve::bad_override",
+        summary: "a variable override's value is malformed",
+        help: "references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`",
+    },
+    Code {
         code: "mirage::serve::bad_request",
         summary: "an API request's body or query is not what the endpoint takes",
         help: "read the message: it names the field; docs/serve.md lists each endpoint's body",
+    },
+    Code {
+        code: "mirage::serve::bad_secret_reference",
+        summary: "a secret override is not a secret reference",
+        help: "write `env:NAME`, `vault:mount/path#key` or `store:name`",
+    },
+    Code {
+        code: "mirage::serve::bad_ttl",
+        summary: "a TTL of zero was asked for",
+        help: "ask for at least one second, at most the template's TTL",
+    },
+    Code {
+        code: "mirage::serve::create_incomplete",
+        summary: "an environment's creation through serve stopped part way",
+        help: "the job is retried; it picks up where the attempt stopped",
+    },
+    Code {
+        code: "mirage::serve::destroy_incomplete",
+        summary: "an environment's teardown through serve stopped part way",
+        help: "the job is retried",
+    },
+    Code {
+        code: "mirage::serve::environment_exists",
+        summary: "the environment name asked for is taken",
+        help: "choose another name: declared environments, previews and serve-created environments keep theirs",
+    },
+    Code {
+        code: "mirage::serve::environment_kept",
+        summary: "a serve-created environment holds something that is not Mirage's",
+        help: "remove what is not Mirage's from it in Railway, then destroy it again",
     },
     Code {
         code: "mirage::serve::forbidden",
@@ -991,6 +1036,21 @@ pub const CODES: &[Code] = &[
         help: "start mirage serve with MIRAGE_MASTER_KEY (head -c 32 /dev/urandom | base64) or --master-key-file; secrets are never stored in clear",
     },
     Code {
+        code: "mirage::serve::no_owner",
+        summary: "an environment was asked for without an owner",
+        help: "the request's user id becomes its owner",
+    },
+    Code {
+        code: "mirage::serve::no_project",
+        summary: "the project does not exist on Railway yet",
+        help: "apply the project first; environments are made in it",
+    },
+    Code {
+        code: "mirage::serve::no_such_template",
+        summary: "the project has no template of that name",
+        help: "list the project's templates; a template is an environment with `ephemeral=#true`",
+    },
+    Code {
         code: "mirage::serve::not_found",
         summary: "no route of `mirage serve` answers this path",
         help: "webhooks go to `/webhooks/github` and `/webhooks/railway/SECRET`; health checks to `/healthz` and `/readyz`",
@@ -999,6 +1059,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::not_ready",
         summary: "`/readyz`: the state database cannot be reached or its schema is not this service's",
         help: "check the database and that every replica runs the same version of Mirage",
+    },
+    Code {
+        code: "mirage::serve::not_serve_environment",
+        summary: "serve acts only on environments it created",
+        help: "declared environments are removed by editing the files; previews go with their pull request",
     },
     Code {
         code: "mirage::serve::queue_failed",
@@ -1016,6 +1081,21 @@ pub const CODES: &[Code] = &[
         help: "set the webhook's URL in Railway to `/webhooks/railway/` followed by `MIRAGE_RAILWAY_WEBHOOK_SECRET`",
     },
     Code {
+        code: "mirage::serve::render_failed",
+        summary: "a plan could not be written as JSON",
+        help: "report it: a plan is always serialisable",
+    },
+    Code {
+        code: "mirage::serve::reserved_environment_name",
+        summary: "the environment name asked for is reserved",
+        help: "choose another name, e.g. with your name in it",
+    },
+    Code {
+        code: "mirage::serve::secret_in_clear",
+        summary: "a secret variable was overridden with a value in clear",
+        help: "send a secret reference (`{\"secret\": \"env:NAME\"}`); values of secrets are never sent or stored",
+    },
+    Code {
         code: "mirage::serve::state_unavailable",
         summary: "the state database failed during an API request",
         help: "retry later; the service's log (api.state_failed) says why",
@@ -1026,9 +1106,29 @@ pub const CODES: &[Code] = &[
         help: "ask for a role no higher than your own in the project",
     },
     Code {
+        code: "mirage::serve::ttl_too_long",
+        summary: "the TTL asked for is longer than the template allows",
+        help: "ask for at most the template's TTL (or 30 days without one)",
+    },
+    Code {
         code: "mirage::serve::unauthenticated",
         summary: "the API request carries no credentials, or ones that do not hold",
         help: "send Authorization: Bearer with a JWT of the configured OpenID provider or a Mirage API token (mrg_...); expired, revoked and tampered ones are refused",
+    },
+    Code {
+        code: "mirage::serve::unknown_job",
+        summary: "no such job in this project",
+        help: "use the job number the request answered",
+    },
+    Code {
+        code: "mirage::serve::unknown_project",
+        summary: "the request names a project this service does not serve",
+        help: "name the project as its files do",
+    },
+    Code {
+        code: "mirage::serve::unknown_variable",
+        summary: "an override names a variable the template does not declare",
+        help: "only the template's variables can be overridden",
     },
     Code {
         code: "mirage::state::connect",

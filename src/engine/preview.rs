@@ -91,6 +91,20 @@ pub async fn status(
         return Ok(None);
     };
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let services = instances(environment);
+    Ok(Some(EnvironmentStatus {
+        id: text(environment, "id").unwrap_or_else(|| environment_id.to_owned()),
+        name: text(environment, "name").unwrap_or_default(),
+        services,
+    }))
+}
+
+/// The service instances of an environment as Railway's GraphQL gives it
+/// (`serviceInstances { edges { node { serviceId serviceName source {
+/// repo image } latestDeployment { id status meta } domains { … } } } }`),
+/// by name.
+pub fn instances(environment: &Value) -> Vec<InstanceStatus> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let mut services = Vec::new();
     let edges = environment
         .pointer("/serviceInstances/edges")
@@ -140,11 +154,7 @@ pub async fn status(
         });
     }
     services.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Some(EnvironmentStatus {
-        id: text(environment, "id").unwrap_or_else(|| environment_id.to_owned()),
-        name: text(environment, "name").unwrap_or_default(),
-        services,
-    }))
+    services
 }
 
 /// Deploys each of `services` (`(name, service id, commit)`: the commit,

@@ -7,6 +7,7 @@
 //! key (`num_replicas` ↔ `deploy.numReplicas`); Mirage-only concepts (layers,
 //! templates, TTL, protect) are named as in the language.
 
+mod instance;
 mod origin;
 mod preview;
 mod service;

@@ -45,6 +45,7 @@ pub use read::{
     MAX_SOURCE_BYTES, MAX_SOURCE_SIZE, ReadError, read_source, read_source_in, resolve_inside,
 };
 pub use variable::RAILWAY_PROVIDED;
+pub use variable::parse_references;
 
 /// Everything one analysis of a project found.
 #[derive(Debug, Clone, Default)]

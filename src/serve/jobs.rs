@@ -192,6 +192,10 @@ fn payload(target: &PreviewTarget) -> String {
 
 /// Runs `job` through `previews`.
 pub async fn run(previews: &dyn Previews, job: &Job, cancel: &Cancel) -> Result<(), PreviewError> {
+    // environments: serve-created environments and project applies.
+    if super::environments::is_environment_kind(&job.kind) {
+        return previews.environment_job(job, cancel).await;
+    }
     let kind = Kind::parse(&job.kind)
         .ok_or_else(|| PreviewError::permanent(format!("unknown job kind `{}`", job.kind)))?;
     if kind == Kind::Gc {

@@ -197,6 +197,16 @@ impl Previews for Lifecycle {
             )
             .await
             .map_err(|f| job_error(&f))?;
+            // environments: serve-created environments past their TTL too.
+            let environments = super::environments::gc(&self.context, &self.dir)
+                .await
+                .map_err(|f| job_error(&f))?;
+            if let Some(failed) = environments.iter().find(|c| c.result.is_err()) {
+                return Err(PreviewError::transient(format!(
+                    "`{}` was not collected",
+                    failed.environment
+                )));
+            }
             match outcome.collected.iter().find(|h| !h.fate.is_success()) {
                 Some(handled) => Err(PreviewError::transient(format!(
                     "`{}` was not collected",
@@ -205,6 +215,19 @@ impl Previews for Lifecycle {
                 None => Ok(()),
             }
         })
+    }
+
+    fn environment_job<'a>(
+        &'a self,
+        job: &'a crate::state::Job,
+        cancel: &'a Cancel,
+    ) -> PreviewFuture<'a> {
+        Box::pin(super::environments::run_job(
+            &self.context,
+            &self.dir,
+            job,
+            cancel,
+        ))
     }
 
     fn refresh_comment<'a>(

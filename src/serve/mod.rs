@@ -23,6 +23,9 @@
 //! replicas share its jobs and its replay guard. `docs/serve.md` is the
 //! user's guide.
 
+// environments:
+pub mod catalog;
+pub mod environments;
 pub mod http;
 // identity:
 pub mod api;

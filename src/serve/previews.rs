@@ -140,6 +140,21 @@ pub trait Previews: Send + Sync + 'static {
         pr: &'a PreviewTarget,
         cancel: &'a Cancel,
     ) -> PreviewFuture<'a>;
+
+    /// environments: runs a job of kind `create`, `destroy` or `apply`
+    /// (`super::environments`). By default refused for good.
+    fn environment_job<'a>(
+        &'a self,
+        job: &'a crate::state::Job,
+        _cancel: &'a Cancel,
+    ) -> PreviewFuture<'a> {
+        Box::pin(async move {
+            Err(PreviewError::permanent(format!(
+                "this service cannot run `{}` jobs",
+                job.kind
+            )))
+        })
+    }
 }
 
 /// The previews of a build whose `preview` room is not wired into serve

@@ -132,6 +132,10 @@ pub struct Config {
     /// More projects the API answers for, beside `project` (the
     /// multi-project configuration fills this).
     pub api_projects: Vec<String>,
+    // environments:
+    /// How long a project's overview stays cached
+    /// ([`super::catalog::Catalog`]).
+    pub overview_ttl: Duration,
 }
 
 impl Config {
@@ -172,6 +176,8 @@ impl Config {
             clerk_secret: None,
             keyring: None,
             api_projects: Vec::new(),
+            // environments:
+            overview_ttl: super::catalog::DEFAULT_TTL,
         }
     }
 

@@ -48,6 +48,11 @@ const TABLES: &[(&str, &str)] = &[
         "lock_breaks",
         "id, project, environment, holder, holder_pid, since, broken_by, broken_at, reason",
     ),
+    // environments: what serve created (its deadline is in `environment_ttls`).
+    (
+        "serve_environments",
+        "project, environment, environment_id, template, owner, created_at",
+    ),
 ];
 
 /// What makes a database not empty: anything but its schema.
@@ -57,6 +62,7 @@ const CONTENT: &[&str] = &[
     "environment_ttls",
     "previews",
     "locks",
+    "serve_environments",
 ];
 
 impl Store {
@@ -106,7 +112,7 @@ impl Store {
                 });
             }
             // Children first when emptying, parents first when filling.
-            for table in ["apply_environments", "applies", "owned_resources", "environment_ttls", "previews", "lock_breaks", "locks"] {
+            for table in ["apply_environments", "applies", "owned_resources", "environment_ttls", "previews", "lock_breaks", "locks", "serve_environments"] {
                 tx.execute(&format!("DELETE FROM {table}"), &[])?;
             }
             for ((table, columns), rows) in TABLES.iter().zip(&tables) {

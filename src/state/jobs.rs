@@ -496,8 +496,16 @@ impl Store {
     /// Forgets jobs that ended well (done, superseded) more than `age`
     /// ago; failed jobs are kept for a person to read. Returns how many.
     pub fn prune_jobs(&self, age: Duration) -> Result<u64, StateError> {
-        self.with(|conn| {
+        self.transaction(|conn| {
             let now = conn.dialect().now_ms();
+            // environments: the progress events of the jobs pruned go too.
+            conn.execute(
+                &format!(
+                    "DELETE FROM job_events WHERE job IN (SELECT id FROM jobs \
+                     WHERE state IN ('done', 'superseded') AND finished_at < {now} - ?1)"
+                ),
+                values![millis(age)],
+            )?;
             conn.execute(
                 &format!(
                     "DELETE FROM jobs WHERE state IN ('done', 'superseded') \

@@ -11,7 +11,10 @@ use super::store::in_transaction;
 use super::time::Timestamp;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
+
+/// How many migrations this binary knows (versions may have gaps).
+pub const MIGRATIONS: usize = SQLITE.len();
 
 /// Every SQLite migration: (version, name, SQL). Never edit a released
 /// one; add a new file.
@@ -23,6 +26,11 @@ pub(super) const SQLITE: &[(i64, &str, &str)] = &[
     (5, "jobs", include_str!("migrations/0005_jobs.sql")),
     (6, "identity", include_str!("migrations/0006_identity.sql")),
     (7, "signin", include_str!("migrations/0007_signin.sql")),
+    (
+        8,
+        "environments",
+        include_str!("migrations/0008_environments.sql"),
+    ),
 ];
 
 /// Every PostgreSQL migration, version for version the same as [`SQLITE`].
@@ -53,6 +61,11 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "signin",
         include_str!("migrations/postgres/0007_signin.sql"),
+    ),
+    (
+        8,
+        "environments",
+        include_str!("migrations/postgres/0008_environments.sql"),
     ),
 ];
 

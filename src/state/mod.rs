@@ -44,6 +44,7 @@ mod copy;
 mod credentials;
 mod db;
 mod deliveries;
+mod environments;
 mod error;
 mod history;
 mod identity;
@@ -68,6 +69,9 @@ pub use jobs::{Claim, Enqueued, Job, JobId, JobState, NewJob, Renewal};
 pub use location::Location;
 pub use lock::{LockBreak, LockGuard, LockInfo};
 pub use migrate::SCHEMA_VERSION;
+// environments:
+pub use environments::{JobEvent, NewServeEnvironment, ServeEnvironment};
+pub use migrate::MIGRATIONS;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
 pub use previews::{NewPreview, PreviewRecord};
 pub use signin::{PendingLogin, SessionRecord};

@@ -73,7 +73,7 @@ mod schema_subset;
 mod secrets_first;
 mod serve;
 mod serve_cli;
-// identity:
+mod serve_environments;
 mod serve_identity;
 mod serve_previews;
 mod settings_docs;

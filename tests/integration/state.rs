@@ -100,6 +100,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "auth_logins",
             "auth_sessions",
             "environment_ttls",
+            "job_events",
             "job_queues",
             "jobs",
             "lock_breaks",
@@ -109,6 +110,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "project_credentials",
             "project_members",
             "schema_migrations",
+            "serve_environments",
             "users",
             "webhook_deliveries"
         ]
