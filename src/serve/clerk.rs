@@ -119,6 +119,11 @@ async fn clerk(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
                 let known = store.disable_user(&id).inspect_err(|_| {
                     let _ = guard.forget(&delivery.id);
                 })?;
+                // Their browser sessions end too (the API would refuse a
+                // disabled user anyway; this keeps no live session rows).
+                store.revoke_sessions_of(&id).inspect_err(|_| {
+                    let _ = guard.forget(&delivery.id);
+                })?;
                 record(
                     "users.disable",
                     &id,

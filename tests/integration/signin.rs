@@ -674,3 +674,87 @@ async fn a_public_client_signs_in_with_pkce_alone() {
     running.shutdown().await;
     bare.shutdown().await;
 }
+
+/// A browser's session reaches the `/api` like a bearer token does, but
+/// a change it asks for must carry the session's CSRF token from the
+/// service's own origin; a disabled user's session stops at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cookie_signs_in_to_the_api_and_changes_need_its_csrf_token() {
+    let Some(provider) = auth_oidc::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join("state.db"));
+    let mut config = config(&location, &provider.issuer, "mirage-spa", None);
+    config.admins = vec!["ada".to_owned()];
+    let running = start(config).await;
+    let mut browser = Browser::new(&running);
+
+    // No cookie: the API wants credentials.
+    let anonymous = browser.get(&format!("{PUBLIC}/api/me")).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    let done = browser.sign_in("ada", "/").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let me = browser.get(&format!("{PUBLIC}/api/me")).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    assert_eq!(me.json()["via"], "session", "{}", me.body);
+    // `--admin ada` matched the session's subject.
+    assert!(
+        me.json()["roles"]
+            .as_object()
+            .is_some_and(|roles| !roles.is_empty() && roles.values().all(|r| r == "admin")),
+        "{}",
+        me.body
+    );
+    let csrf = browser.get(&format!("{PUBLIC}/auth/session")).await.json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let url = format!("{PUBLIC}/api/me/preferences");
+    let body = || Some(r#"{"theme":"dark"}"#.to_owned());
+    let theme = |page: &Page| page.json()["preferences"]["theme"].clone();
+    // Without the token, with a wrong one, or from another origin: 403,
+    // and nothing changed.
+    for extra in [
+        vec![("origin", PUBLIC)],
+        vec![("origin", PUBLIC), ("x-csrf-token", "not-the-token")],
+        vec![
+            ("origin", "https://evil.example"),
+            ("x-csrf-token", csrf.as_str()),
+        ],
+    ] {
+        let refused = browser
+            .send(reqwest::Method::PATCH, &url, body(), &extra)
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{extra:?}: {}",
+            refused.body
+        );
+        assert_eq!(refused.code(), "mirage::auth::csrf");
+    }
+    let unchanged = browser.get(&format!("{PUBLIC}/api/me")).await;
+    assert_eq!(theme(&unchanged), Value::Null, "{}", unchanged.body);
+    // With it, from the service's origin: done.
+    let changed = browser
+        .send(
+            reqwest::Method::PATCH,
+            &url,
+            body(),
+            &[("origin", PUBLIC), ("x-csrf-token", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let after = browser.get(&format!("{PUBLIC}/api/me")).await;
+    assert_eq!(theme(&after), "dark", "{}", after.body);
+
+    // The user is disabled (as Clerk's `user.deleted` does): the session
+    // no longer opens the API.
+    assert!(running.store().disable_user("ada").unwrap());
+    let gone = browser.get(&format!("{PUBLIC}/api/me")).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED, "{}", gone.body);
+    running.shutdown().await;
+}

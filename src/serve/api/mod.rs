@@ -365,13 +365,37 @@ async fn identify(
             (user, Via::Jwt, None)
         }
         None => {
-            // signin: a session cookie is checked HERE (the lead wires
-            // it). A cookie-authenticated request that changes something
-            // (POST, PUT, PATCH, DELETE) must also pass the CSRF check;
-            // bearer-authenticated ones need none (a browser never sends
-            // an `Authorization` header on its own).
-            let _ = method;
-            return Err(ApiError::unauthenticated("no credentials were sent"));
+            // A browser's session cookie. A request it authenticates that
+            // changes something must also pass the CSRF check; bearer
+            // requests need none (a browser never sends an
+            // `Authorization` header on its own).
+            let Some(signin) = &app.signin else {
+                return Err(ApiError::unauthenticated("no credentials were sent"));
+            };
+            let public_origin = signin.config.public_url.clone();
+            let (store, headers, method) = (store.clone(), headers.clone(), method.clone());
+            blocking(move || {
+                let session = super::signin::session_from_request(&store, &headers)
+                    .map_err(|error| signin_refusal(&error))?
+                    .ok_or_else(|| ApiError::unauthenticated("no credentials were sent"))?;
+                super::signin::check_csrf(&session, &method, &headers, &public_origin)
+                    .map_err(|error| signin_refusal(&error))?;
+                // The session's user, as sign-in recorded them; made
+                // here if sign-in came before the user table knew them.
+                let user = match store.user_by_subject(&session.sub)? {
+                    Some(user) => user,
+                    None => store.upsert_user(
+                        &UserProfile {
+                            subject: &session.sub,
+                            email: session.email.as_deref(),
+                            name: session.name.as_deref(),
+                        },
+                        true,
+                    )?,
+                };
+                Ok((user, Via::Session, None))
+            })
+            .await?
         }
     };
     if user.disabled_at.is_some() {
@@ -415,6 +439,19 @@ async fn identify(
         served,
         store,
     })
+}
+
+/// A refusal of sign-in's session or CSRF check, in the API's shape.
+fn signin_refusal(error: &super::signin::SigninError) -> ApiError {
+    let code = match error {
+        super::signin::SigninError::Csrf(_) => "mirage::auth::csrf",
+        super::signin::SigninError::Store => "mirage::auth::session_store",
+        _ => "mirage::serve::unauthenticated",
+    };
+    let help = miette::Diagnostic::help(error)
+        .map(|h| h.to_string())
+        .unwrap_or_else(|| "sign in again at `/auth/login`".to_owned());
+    ApiError::new(error.status(), code, error.to_string(), help)
 }
 
 /// Who a credential is: the user, how they came, a token's scope.
