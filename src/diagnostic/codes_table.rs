@@ -896,6 +896,41 @@ pub const CODES: &[Code] = &[
         help: "add the previous key until every secret is resealed",
     },
     Code {
+        code: "mirage::serve::config_duplicate_key",
+        summary: "a key is set twice in the configuration file",
+        help: "keep one of them",
+    },
+    Code {
+        code: "mirage::serve::config_inline_secret",
+        summary: "a secret is written in the configuration file itself",
+        help: "name where it is instead: `env:VARIABLE` or `file:PATH`",
+    },
+    Code {
+        code: "mirage::serve::config_secret",
+        summary: "a secret the configuration names cannot be read",
+        help: "set the variable or create the file the reference names",
+    },
+    Code {
+        code: "mirage::serve::config_unknown_key",
+        summary: "a key the configuration file of `mirage serve` does not have",
+        help: "use one of the keys docs/serve.md lists (the help names the closest)",
+    },
+    Code {
+        code: "mirage::serve::config_unreadable",
+        summary: "the configuration file of `mirage serve` cannot be read",
+        help: "check `--config` / `MIRAGE_SERVE_CONFIG`",
+    },
+    Code {
+        code: "mirage::serve::config_value",
+        summary: "a value of the configuration file (or its flag or variable) is not what the key takes",
+        help: "write the value as docs/serve.md shows for the key",
+    },
+    Code {
+        code: "mirage::serve::duplicate_project",
+        summary: "two served projects have the same name",
+        help: "serve each project once; its name is the `project` of its `.mirage` files",
+    },
+    Code {
         code: "mirage::serve::internal",
         summary: "`mirage serve` could not handle a request (a task of the service failed)",
         help: "look at the service's log for the cause; the sender may retry",
@@ -914,6 +949,16 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::not_ready",
         summary: "`/readyz`: the state database cannot be reached or its schema is not this service's",
         help: "check the database and that every replica runs the same version of Mirage",
+    },
+    Code {
+        code: "mirage::serve::project_dir",
+        summary: "a served project's directory does not exist or has errors",
+        help: "point `dir` / `--project` at the checkout of the project's `.mirage` files",
+    },
+    Code {
+        code: "mirage::serve::project_name",
+        summary: "a `project` block's name is not the name of the project in its directory",
+        help: "name the block as the `project` of the `.mirage` files in its `dir`",
     },
     Code {
         code: "mirage::serve::queue_failed",

@@ -19,16 +19,21 @@
 //! replicas share its jobs and its replay guard. `docs/serve.md` is the
 //! user's guide.
 
+pub mod config_file;
 pub mod http;
 pub mod jobs;
 pub mod lifecycle;
 pub mod log;
 pub mod names;
+pub mod ops;
 pub mod previews;
+pub mod projects;
 pub mod server;
 pub mod worker;
 
 pub use lifecycle::Lifecycle;
 pub use names::PreviewNames;
 pub use previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews, Unwired};
-pub use server::{Config, Running, ServeError, UrlSecret, start};
+pub use ops::Ops;
+pub use projects::{ProjectConfig, PullStatus, ServedProject};
+pub use server::{Config, ProjectRuntime, Running, ServeError, UrlSecret, start, start_each};

@@ -41,6 +41,7 @@ mod actor;
 mod copy;
 mod db;
 mod deliveries;
+mod drift;
 mod error;
 mod history;
 mod jobs;
@@ -56,6 +57,7 @@ mod ttl;
 
 pub use actor::Actor;
 pub use copy::Copied;
+pub use drift::{DriftRecord, DriftTransition};
 pub use error::{LockError, StateError};
 pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
 pub use jobs::{Claim, Enqueued, Job, JobId, JobState, NewJob, Renewal};

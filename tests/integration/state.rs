@@ -139,6 +139,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
         [
             "applies",
             "apply_environments",
+            "drift_state",
             "environment_ttls",
             "job_queues",
             "jobs",
@@ -162,7 +163,15 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             row.get(0)
         })
         .unwrap();
-    assert_eq!(count, SCHEMA_VERSION);
+    // Versions may have gaps (the rooms of issue #17 number theirs apart):
+    // one row per migration this binary has, the newest SCHEMA_VERSION.
+    let newest: i64 = conn
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(newest, SCHEMA_VERSION);
+    assert!(count <= SCHEMA_VERSION);
 }
 
 #[test]
