@@ -14,7 +14,7 @@ use crate::auth::{StoreReplayGuard, WebhookSecret};
 use crate::state::{Location, StateError, Store};
 
 use super::http;
-use super::jobs::{self, Policy};
+use super::jobs;
 use super::log::{self, Redactor};
 use super::names::PreviewNames;
 use super::ops::Ops;
@@ -160,14 +160,6 @@ impl Config {
             drafts: self.drafts,
             ..ProjectConfig::named(&self.project)
         }]
-    }
-
-    pub(super) fn policy(&self) -> Policy {
-        Policy {
-            project: self.project.clone(),
-            drafts: self.drafts,
-            max_attempts: self.max_attempts,
-        }
     }
 }
 
