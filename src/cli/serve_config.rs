@@ -400,13 +400,18 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
     let mut any_template = false;
     for (dir, block, source) in &projects {
         if !dir.is_dir() {
-            r.diagnostics.push(
-                Diagnostic::general(
+            let message = format!("`{}` is not a directory", dir.display());
+            let diagnostic = match (block, r.file) {
+                (Some(block), Some(file)) => file.error(
                     "mirage::serve::project_dir",
-                    format!("`{}` is not a directory", dir.display()),
-                )
-                .with_help("point `dir` / `--project` at the checkout of the project's `.mirage` files"),
-            );
+                    block.settings["dir"].span,
+                    message,
+                ),
+                _ => Diagnostic::general("mirage::serve::project_dir", message),
+            };
+            r.diagnostics.push(diagnostic.with_help(
+                "point `dir` / `--project` at the checkout of the project's `.mirage` files",
+            ));
             continue;
         }
         let analysis = crate::resolve::load_dir(dir);

@@ -263,7 +263,7 @@ pub fn parse(
             }
             continue;
         }
-        reader.setting(node, GLOBAL_KEYS, &mut settings, "the top of the file");
+        reader.setting(node, GLOBAL_KEYS, &mut settings, "at the top of the file");
     }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err((files, diagnostics));
@@ -304,7 +304,7 @@ impl Reader<'_> {
         let (name, entry) = name;
         let mut settings = BTreeMap::new();
         for child in node.child_nodes() {
-            let scope = format!("project `{name}`");
+            let scope = format!("in project `{name}`");
             self.setting(child, PROJECT_KEYS, &mut settings, &scope);
         }
         if !settings.contains_key("dir") {
@@ -348,7 +348,7 @@ impl Reader<'_> {
             self.error(
                 "mirage::serve::config_unknown_key",
                 node.name.span,
-                format!("unknown key `{key}` in {scope}"),
+                format!("unknown key `{key}` {scope}"),
                 help,
             );
             return;
@@ -360,7 +360,7 @@ impl Reader<'_> {
                     "mirage::serve::config_duplicate_key",
                     self.file,
                     node.name.span,
-                    format!("`{key}` is set twice in {scope}"),
+                    format!("`{key}` is set twice {scope}"),
                 )
                 .with_related(self.file, first, "first set here")
                 .with_help("keep one of them"),

@@ -73,6 +73,7 @@ mod schema_subset;
 mod secrets_first;
 mod serve;
 mod serve_cli;
+mod serve_ops;
 mod serve_previews;
 mod settings_docs;
 mod state;
