@@ -186,7 +186,12 @@ pub fn run(args: Args) -> ExitCode {
         Ok(settings) => settings,
         Err(failure) => {
             failure.print();
-            return ExitCode::from(failure.exit);
+            // `--check-config` answers 0 (good) or 1 (not).
+            return ExitCode::from(if args.check_config {
+                super::EXIT_FAILURE
+            } else {
+                failure.exit
+            });
         }
     };
     if args.check_config {

@@ -456,11 +456,16 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
             );
             continue;
         }
-        if served.iter().any(|p| p.name == name) {
+        if let Some(first) = served.iter().find(|p| p.name == name) {
+            let first = first.dir.clone().unwrap_or_default();
             r.diagnostics.push(
                 Diagnostic::general(
                     "mirage::serve::duplicate_project",
-                    format!("project `{name}` is served twice (`{}`)", dir.display()),
+                    format!(
+                        "project `{name}` is served twice: from `{}` and from `{}`",
+                        first.display(),
+                        dir.display()
+                    ),
                 )
                 .with_help("serve each project once; its name is the `project` of its `.mirage` files"),
             );
@@ -625,10 +630,20 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         if let Some(file) = &file {
             files_for_errors = file.files.clone();
         }
+        // A missing or malformed flag or variable is a usage mistake (2);
+        // a file or project that is wrong is a failure (1).
+        let usage = r
+            .diagnostics
+            .iter()
+            .all(|d| d.location().is_none() && d.code == "mirage::serve::config_value");
         return Err(Failure {
             files: files_for_errors,
             diagnostics: r.diagnostics,
-            exit: super::EXIT_FAILURE,
+            exit: if usage {
+                super::EXIT_USAGE
+            } else {
+                super::EXIT_FAILURE
+            },
         });
     }
     let (Some(github_secret), Some(github), Some(state), Some(listen)) =

@@ -470,3 +470,172 @@ fn the_example_configuration_file_is_valid() {
     assert_eq!(code, 0, "{output}");
     assert!(output.contains("project shop"), "{output}");
 }
+
+// ------------------------------------------------------ several projects
+
+/// The previews of one project: which pull requests each kind ran for.
+#[derive(Default)]
+struct Calls(Mutex<Vec<(&'static str, u64)>>);
+
+impl Calls {
+    fn push(&self, kind: &'static str, number: u64) -> serve::PreviewFuture<'_> {
+        self.0.lock().unwrap().push((kind, number));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn seen(&self) -> Vec<(&'static str, u64)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl serve::Previews for Calls {
+    fn up<'a>(&'a self, pr: &'a serve::PreviewTarget, _: &'a serve::Cancel) -> serve::PreviewFuture<'a> {
+        self.push("up", pr.number)
+    }
+    fn down<'a>(&'a self, pr: &'a serve::PreviewTarget, _: &'a serve::Cancel) -> serve::PreviewFuture<'a> {
+        self.push("down", pr.number)
+    }
+    fn gc<'a>(&'a self, _: &'a serve::Cancel) -> serve::PreviewFuture<'a> {
+        self.push("gc", 0)
+    }
+    fn refresh_comment<'a>(
+        &'a self,
+        pr: &'a serve::PreviewTarget,
+        _: &'a serve::Cancel,
+    ) -> serve::PreviewFuture<'a> {
+        self.push("refresh", pr.number)
+    }
+}
+
+fn shared_fixture(name: &str) -> Option<serde_json::Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).expect("fixture JSON")),
+        Err(_) => {
+            eprintln!("skipping: ../shared/fixtures is absent");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_go_to_the_project_of_their_repository_or_name() {
+    let Some(opened) = shared_fixture("github/pull_request.opened.payload.json") else {
+        return;
+    };
+    let Some(deployed) =
+        shared_fixture("railway-webhooks/railway-deployment-deployed.observed.json")
+    else {
+        return;
+    };
+    const RAILWAY: &str = "railway-hook-0123456789abcdef";
+    let state = tempfile::tempdir().unwrap();
+    let shop = ProjectConfig {
+        repos: vec!["acme/shop".into()],
+        names: serve::PreviewNames::new(vec![("pr-".into(), String::new())]),
+        ..ProjectConfig::named("shop")
+    };
+    let blog = ProjectConfig {
+        repos: vec!["acme/blog".into()],
+        names: serve::PreviewNames::new(vec![("preview-".into(), String::new())]),
+        ..ProjectConfig::named("blog")
+    };
+    let mut config = config_for(state.path(), vec![shop, blog]);
+    config.railway_secret = Some(serve::UrlSecret::new(RAILWAY).unwrap());
+    let (shop_calls, blog_calls) = (Arc::new(Calls::default()), Arc::new(Calls::default()));
+    let (a, b) = (shop_calls.clone(), blog_calls.clone());
+    let running = serve::start_each(config, move |project| ProjectRuntime {
+        previews: if project.name == "shop" { a.clone() } else { b.clone() },
+        ops: None,
+    })
+    .await
+    .expect("serve starts");
+    let (addr, store) = (running.addr(), running.store().clone());
+    let client = reqwest::Client::new();
+    let github = |repo: &str, number: u64, id: &str| {
+        let mut body = opened.clone();
+        body["number"] = number.into();
+        body["pull_request"]["number"] = number.into();
+        body["repository"]["full_name"] = repo.into();
+        body["pull_request"]["head"]["repo"]["full_name"] = repo.into();
+        body["pull_request"]["base"]["repo"]["full_name"] = repo.into();
+        body["pull_request"]["draft"] = false.into();
+        let body = serde_json::to_vec(&body).unwrap();
+        client
+            .post(format!("http://{addr}/webhooks/github"))
+            .header("content-type", "application/json")
+            .header("x-github-event", "pull_request")
+            .header("x-github-delivery", id)
+            .header(
+                "x-hub-signature-256",
+                sign_body(&WebhookSecret::new(SECRET).unwrap(), &body),
+            )
+            .body(body)
+    };
+    let answer = github("acme/shop", 5, "g-1").send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 202);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["project"], "shop", "{body}");
+    let answer = github("acme/blog", 3, "g-2").send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 202);
+    let answer = github("acme/other", 9, "g-3").send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert!(
+        body["reason"].as_str().unwrap_or_default().contains("acme/other"),
+        "{body}"
+    );
+    let railway = |project: &str, environment: &str| {
+        let mut body = deployed.clone();
+        body["resource"]["project"]["name"] = project.into();
+        body["resource"]["environment"]["name"] = environment.into();
+        client
+            .post(format!("http://{addr}/webhooks/railway/{RAILWAY}"))
+            .body(serde_json::to_vec(&body).unwrap())
+    };
+    assert_eq!(railway("blog", "preview-3").send().await.unwrap().status().as_u16(), 202);
+    // `pr-3` is not a name of blog's previews; `preview-3` not of shop's.
+    assert_eq!(railway("blog", "pr-3").send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(railway("shop", "preview-5").send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(railway("elsewhere", "pr-5").send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(railway("shop", "pr-5").send().await.unwrap().status().as_u16(), 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left: u64 = ["shop", "blog"]
+            .iter()
+            .map(|p| store.unfinished_jobs(p).unwrap())
+            .sum();
+        if left == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{left} jobs unfinished");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(shop_calls.seen(), [("up", 5), ("refresh", 5)]);
+    assert_eq!(blog_calls.seen(), [("up", 3), ("refresh", 3)]);
+    running.shutdown().await;
+}
+
+#[test]
+fn a_project_served_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::write(dir.path().join("a/main.mirage"), VALID_PROJECT).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    std::fs::write(dir.path().join("b/main.mirage"), VALID_PROJECT).unwrap();
+    let output = Command::new(mirage_bin())
+        .args(["serve", "--color", "never", "--check-config", "a", "--project", "b"])
+        .current_dir(dir.path())
+        .env("MIRAGE_GITHUB_WEBHOOK_SECRET", "a-webhook-secret")
+        .env_remove("MIRAGE_SERVE_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("project `shop` is served twice: from `a` and from `b`"),
+        "{stderr}"
+    );
+}
