@@ -639,3 +639,48 @@ fn a_project_served_twice_is_refused() {
         "{stderr}"
     );
 }
+
+// ------------------------------------------------------ the drift state
+
+/// Two replicas (two connections) recording the same drift at once: one
+/// is told it appeared, the other nothing; the same for its clearing. On
+/// SQLite and, when one is available, PostgreSQL.
+#[test]
+fn drift_transitions_are_told_once_across_replicas_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut locations = vec![("sqlite", Location::File(dir.path().join("state.db")))];
+    if let Some(server) = crate::support::postgres() {
+        locations.push(("postgres", Location::parse(&server.database())));
+    }
+    for (backend, location) in locations {
+        Store::connect(&location).unwrap();
+        for (fingerprint, told) in [
+            ("f1", mirage::state::DriftTransition::Appeared),
+            ("f2", mirage::state::DriftTransition::Changed),
+            ("", mirage::state::DriftTransition::Cleared),
+        ] {
+            let barrier = Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (location, barrier) = (location.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let store = Store::connect(&location).unwrap();
+                        barrier.wait();
+                        store.record_drift("shop", fingerprint, "summary").unwrap()
+                    })
+                })
+                .collect();
+            let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let tellers = results.iter().filter(|r| **r == told).count();
+            assert_eq!(tellers, 1, "{backend} {fingerprint:?}: {results:?}");
+            assert!(
+                results
+                    .iter()
+                    .all(|r| *r == told || *r == mirage::state::DriftTransition::Unchanged),
+                "{backend}: {results:?}"
+            );
+        }
+        let record = Store::connect(&location).unwrap().drift("shop").unwrap().unwrap();
+        assert_eq!(record.fingerprint, "");
+    }
+}
