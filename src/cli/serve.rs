@@ -19,9 +19,14 @@ Examples:
   MIRAGE_GITHUB_WEBHOOK_SECRET=… mirage serve infra --listen 0.0.0.0:8080 \\
       --state postgres://mirage@db/mirage
   mirage serve . --max-parallel 8 --gc-every 5m --drafts
+  mirage serve --project infra/shop --project infra/blog --pull --drift-every 1h
+  mirage serve --config mirage-serve.kdl --check-config
 
-DIR is the checkout of the project's .mirage files the previews are made
-from. GitHub sends pull_request events to /webhooks/github; Railway's
+DIR (and each --project) is the checkout of a project's .mirage files the
+previews are made from. Every setting also has a key in the configuration
+file (--config, MIRAGE_SERVE_CONFIG; secrets there only as env:NAME or
+file:PATH); flags win over the environment, the environment over the file.
+GitHub sends pull_request and push events to /webhooks/github; Railway's
 project webhook points at /webhooks/railway/SECRET. See docs/serve.md.";
 
 /// Arguments of `mirage serve`. Every setting may also come from the

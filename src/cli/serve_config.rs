@@ -49,7 +49,12 @@ pub struct Settings {
 impl Settings {
     /// `key = value  (source)` lines, secrets redacted.
     pub fn shown(&self) -> String {
-        let width = self.shown.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
+        let width = self
+            .shown
+            .iter()
+            .map(|(k, _, _)| k.len())
+            .max()
+            .unwrap_or(0);
         let mut text = String::from("the configuration is valid:\n");
         for (key, value, source) in &self.shown {
             text.push_str(&format!("  {key:width$}  {value}  ({source})\n"));
@@ -116,12 +121,12 @@ impl Resolver<'_> {
                 }
             }
         }
-        if let Some(located) = self.file.and_then(|f| f.get(key)) {
-            if let Some(value) = from_file(&located.value) {
-                let source = self.file_source(located);
-                self.show(key, shown(&value), source);
-                return Some(value);
-            }
+        if let Some(located) = self.file.and_then(|f| f.get(key))
+            && let Some(value) = from_file(&located.value)
+        {
+            let source = self.file_source(located);
+            self.show(key, shown(&value), source);
+            return Some(value);
         }
         if let Some(value) = &default {
             self.show(key, shown(value), "default".into());
@@ -157,7 +162,9 @@ impl Resolver<'_> {
                                     located.span,
                                     format!("the secret of `{key}` cannot be read: {message}"),
                                 )
-                                .with_help("set the variable or create the file the reference names"),
+                                .with_help(
+                                    "set the variable or create the file the reference names",
+                                ),
                             );
                         }
                         None
@@ -305,7 +312,9 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
     let key_file = r
         .pick(
             "github-app-key-file",
-            args.github_app_key_file.clone().map(|p| p.display().to_string()),
+            args.github_app_key_file
+                .clone()
+                .map(|p| p.display().to_string()),
             Some("MIRAGE_GITHUB_APP_PRIVATE_KEY_FILE"),
             |t| Ok(t.to_owned()),
             |s| path(s).map(|p| p.display().to_string()),
@@ -328,8 +337,22 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         int,
         Some(4),
     );
-    let gc_every = r.pick("gc-every", args.gc_every.map(Shown), None, parse_shown, file_shown, Some(Shown(Duration::from_secs(600))));
-    let job_lease = r.pick("job-lease", args.job_lease.map(Shown), None, parse_shown, file_shown, Some(Shown(Duration::from_secs(60))));
+    let gc_every = r.pick(
+        "gc-every",
+        args.gc_every.map(Shown),
+        None,
+        parse_shown,
+        file_shown,
+        Some(Shown(Duration::from_secs(600))),
+    );
+    let job_lease = r.pick(
+        "job-lease",
+        args.job_lease.map(Shown),
+        None,
+        parse_shown,
+        file_shown,
+        Some(Shown(Duration::from_secs(60))),
+    );
     let max_attempts = r.pick(
         "max-attempts",
         args.max_attempts.map(i64::from),
@@ -338,16 +361,43 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         int,
         Some(5),
     );
-    let grace = r.pick("shutdown-grace", args.shutdown_grace.map(Shown), None, parse_shown, file_shown, Some(Shown(Duration::from_secs(30))));
+    let grace = r.pick(
+        "shutdown-grace",
+        args.shutdown_grace.map(Shown),
+        None,
+        parse_shown,
+        file_shown,
+        Some(Shown(Duration::from_secs(30))),
+    );
     let drafts_file = r
         .file
         .and_then(|f| f.get("drafts"))
         .is_some_and(|l| l.value == Setting::Bool(true));
     let drafts = args.drafts || drafts_file;
-    let pull_flag = args.pull_every.or(args.pull.then_some(Duration::from_secs(300)));
-    let pull_every = r.pick("pull-every", pull_flag.map(Shown), None, parse_shown, file_shown, Some(Shown(Duration::ZERO)));
-    let drift_every = r.pick("drift-every", args.drift_every.map(Shown), Some("MIRAGE_DRIFT_EVERY"), parse_shown, file_shown, Some(Shown(Duration::ZERO)));
-    let drift_webhook = r.secret("drift-webhook", args.drift_webhook.clone(), "MIRAGE_DRIFT_WEBHOOK");
+    let pull_flag = args
+        .pull_every
+        .or(args.pull.then_some(Duration::from_secs(300)));
+    let pull_every = r.pick(
+        "pull-every",
+        pull_flag.map(Shown),
+        None,
+        parse_shown,
+        file_shown,
+        Some(Shown(Duration::ZERO)),
+    );
+    let drift_every = r.pick(
+        "drift-every",
+        args.drift_every.map(Shown),
+        Some("MIRAGE_DRIFT_EVERY"),
+        parse_shown,
+        file_shown,
+        Some(Shown(Duration::ZERO)),
+    );
+    let drift_webhook = r.secret(
+        "drift-webhook",
+        args.drift_webhook.clone(),
+        "MIRAGE_DRIFT_WEBHOOK",
+    );
 
     // Railway and the state database (`--local`, `--endpoint`, `--state`
     // and their variables win over the file).
@@ -361,9 +411,16 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         {
             reach.endpoint = text(&located.value);
             let source = r.file_source(located);
-            r.show("endpoint", reach.endpoint.clone().unwrap_or_default(), source);
+            r.show(
+                "endpoint",
+                reach.endpoint.clone().unwrap_or_default(),
+                source,
+            );
         }
-        if file.get("local").is_some_and(|l| l.value == Setting::Bool(true)) {
+        if file
+            .get("local")
+            .is_some_and(|l| l.value == Setting::Bool(true))
+        {
             reach.local = true;
             reach.endpoint = None;
         }
@@ -392,10 +449,7 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
     if projects.is_empty() {
         projects.push((PathBuf::from("."), None, "default".into()));
     }
-    let mut files_for_errors = file
-        .as_ref()
-        .map(|f| f.files.clone())
-        .unwrap_or_default();
+    let mut files_for_errors = file.as_ref().map(|f| f.files.clone()).unwrap_or_default();
     let mut served: Vec<ProjectConfig> = Vec::new();
     let mut any_template = false;
     for (dir, block, source) in &projects {
@@ -467,7 +521,9 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
                         dir.display()
                     ),
                 )
-                .with_help("serve each project once; its name is the `project` of its `.mirage` files"),
+                .with_help(
+                    "serve each project once; its name is the `project` of its `.mirage` files",
+                ),
             );
             continue;
         }
@@ -573,7 +629,13 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         },
         None => None,
     };
-    let github = match github_options(app_id, installation, key_file.as_deref(), github_token.clone(), api_url) {
+    let github = match github_options(
+        app_id,
+        installation,
+        key_file.as_deref(),
+        github_token.clone(),
+        api_url,
+    ) {
         Ok(options) => Some(options),
         Err(message) => {
             r.diagnostics
@@ -588,7 +650,11 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         .and_then(|p| p.dir.clone())
         .unwrap_or_else(|| PathBuf::from("."));
     let state = if let Some(location) = super::context::state_location(reach.state.as_deref()) {
-        let source = if reach.state.is_some() { "flag" } else { "env MIRAGE_STATE" };
+        let source = if reach.state.is_some() {
+            "flag"
+        } else {
+            "env MIRAGE_STATE"
+        };
         r.show("state", location.to_string(), source.into());
         Some(location)
     } else if let Some(located) = r.file.and_then(|f| f.get("state")).cloned() {

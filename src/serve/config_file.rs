@@ -291,7 +291,10 @@ impl Reader<'_> {
     }
 
     fn project(&mut self, node: &Node) -> Option<FileProject> {
-        let Some(name) = node.first_arg().and_then(|e| e.value.as_str().map(|s| (s, e))) else {
+        let Some(name) = node
+            .first_arg()
+            .and_then(|e| e.value.as_str().map(|s| (s, e)))
+        else {
             self.error(
                 "mirage::serve::config_value",
                 node.name.span,
@@ -332,10 +335,8 @@ impl Reader<'_> {
     ) {
         let key = node.name.value.as_str();
         let Some(&(key, kind)) = keys.iter().find(|(k, _)| *k == key) else {
-            let help = crate::resolve::suggest::did_you_mean(
-                key,
-                keys.iter().map(|(k, _)| *k),
-                || {
+            let help =
+                crate::resolve::suggest::did_you_mean(key, keys.iter().map(|(k, _)| *k), || {
                     format!(
                         "the keys here are {}",
                         keys.iter()
@@ -343,8 +344,7 @@ impl Reader<'_> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
-                },
-            );
+                });
             self.error(
                 "mirage::serve::config_unknown_key",
                 node.name.span,
@@ -439,7 +439,10 @@ impl Reader<'_> {
             )
         };
         match kind {
-            Kind::Bool => value.as_bool().map(Setting::Bool).ok_or_else(|| wrong("`#true` or `#false`")),
+            Kind::Bool => value
+                .as_bool()
+                .map(Setting::Bool)
+                .ok_or_else(|| wrong("`#true` or `#false`")),
             Kind::Int(min, max) => {
                 let n = value.as_i64().ok_or_else(|| wrong("a whole number"))?;
                 if n < min || n > max {
@@ -519,10 +522,8 @@ fn url_has_password(url: &str) -> bool {
 /// `env:NAME` / `file:PATH` (relative to `base`).
 pub fn secret_ref(text: &str, base: &Path) -> Option<SecretRef> {
     if let Some(name) = text.strip_prefix("env:") {
-        let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let valid =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         return valid.then(|| SecretRef::Env(name.to_owned()));
     }
     let path = text.strip_prefix("file:")?;
@@ -562,7 +563,11 @@ mod tests {
     use super::*;
 
     fn parse_ok(text: &str) -> ConfigFile {
-        match parse(Path::new("/etc/mirage/mirage-serve.kdl"), text, Path::new("/etc/mirage")) {
+        match parse(
+            Path::new("/etc/mirage/mirage-serve.kdl"),
+            text,
+            Path::new("/etc/mirage"),
+        ) {
             Ok(file) => file,
             Err((_, diagnostics)) => panic!("{diagnostics:#?}"),
         }
@@ -583,7 +588,10 @@ mod tests {
              project \"shop\" {\n  dir \"infra\"\n  repos \"acme/shop\" \"acme/web\"\n  drift-every \"15m\"\n}\n",
         );
         assert_eq!(file.get("max-parallel").unwrap().value, Setting::Int(8));
-        assert_eq!(file.get("gc-every").unwrap().value, Setting::Duration(Duration::ZERO));
+        assert_eq!(
+            file.get("gc-every").unwrap().value,
+            Setting::Duration(Duration::ZERO)
+        );
         assert_eq!(
             file.get("github-webhook-secret").unwrap().value,
             Setting::Secret(SecretRef::Env("HOOK".into()))

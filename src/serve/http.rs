@@ -251,8 +251,7 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
         if !project.config.takes_repo(&pr.repository.full_name) {
             continue;
         }
-        let job = match jobs::for_pull_request(&project.policy, &pr, jobs::updated_at(body), &id)
-        {
+        let job = match jobs::for_pull_request(&project.policy, &pr, jobs::updated_at(body), &id) {
             Decision::Queue(job) => job,
             Decision::Ignore(reason) => {
                 log::info(

@@ -33,7 +33,7 @@ pub mod worker;
 
 pub use lifecycle::Lifecycle;
 pub use names::PreviewNames;
-pub use previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews, Unwired};
 pub use ops::Ops;
+pub use previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews, Unwired};
 pub use projects::{ProjectConfig, PullStatus, ServedProject};
 pub use server::{Config, ProjectRuntime, Running, ServeError, UrlSecret, start, start_each};

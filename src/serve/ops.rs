@@ -143,11 +143,7 @@ async fn pull_inner(
         .await
         .map_err(|_| "loading the files panicked".to_owned())?;
     if analysis.has_errors() {
-        let count = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .count();
+        let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
         let undone = match before {
             Some(before) => git(dir, &["reset", "--keep", "--quiet", before]).await,
             None => Err("no commit to go back to".to_owned()),
@@ -270,12 +266,20 @@ pub async fn drift(
     let (fp, text) = (fingerprint.clone(), summary.clone());
     let transition = tokio::task::spawn_blocking(move || store.record_drift(&name, &fp, &text))
         .await
-        .unwrap_or_else(|_| Err(crate::state::StateError::Invalid("a state call panicked".into())))
+        .unwrap_or_else(|_| {
+            Err(crate::state::StateError::Invalid(
+                "a state call panicked".into(),
+            ))
+        })
         .map_err(|error| PreviewError::transient(format!("recording the drift: {error}")))?;
     let environments: Vec<&str> = plan
         .environments
         .iter()
-        .filter(|e| lines.iter().any(|l| l.starts_with(&format!("`{}`", e.name))))
+        .filter(|e| {
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("`{}`", e.name)))
+        })
         .map(|e| e.name.as_str())
         .collect();
     log::info(

@@ -415,7 +415,11 @@ async fn schedule(
         }
         for project in &projects {
             let periodic = [
-                (config.gc_every, jobs::gc_queue(project.name()), jobs::Kind::Gc),
+                (
+                    config.gc_every,
+                    jobs::gc_queue(project.name()),
+                    jobs::Kind::Gc,
+                ),
                 (
                     project.config.pull_every.filter(|_| project.ops.is_some()),
                     jobs::pull_queue(project.name()),
@@ -429,8 +433,11 @@ async fn schedule(
             ];
             for (every, queue, kind) in periodic {
                 let Some(every) = every else { continue };
-                let (store, name, attempts) =
-                    (store.clone(), project.name().to_owned(), config.max_attempts);
+                let (store, name, attempts) = (
+                    store.clone(),
+                    project.name().to_owned(),
+                    config.max_attempts,
+                );
                 let scheduled = tokio::task::spawn_blocking(move || {
                     store.schedule_job(&name, &queue, kind.as_str(), every, attempts)
                 })

@@ -100,7 +100,11 @@ pub(super) async fn run(pool: Arc<Pool>, mut stop: watch::Receiver<bool>) {
         // the others.
         let first = pool.turn.fetch_add(1, Ordering::Relaxed);
         let names: Vec<String> = (0..pool.projects.len())
-            .map(|i| pool.projects[(first + i) % pool.projects.len()].name().to_owned())
+            .map(|i| {
+                pool.projects[(first + i) % pool.projects.len()]
+                    .name()
+                    .to_owned()
+            })
             .collect();
         let (worker, lease) = (pool.config.worker.clone(), pool.config.lease);
         let claimed = pool
@@ -218,8 +222,7 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
             (Some(jobs::Kind::Drift), Some(ops)) => {
                 // Planned from the files as the last pull left them.
                 let _files = project.files.read().await;
-                super::ops::drift(&project, ops, &run_pool.store, &run_pool.config.redactor)
-                    .await
+                super::ops::drift(&project, ops, &run_pool.store, &run_pool.config.redactor).await
             }
             _ => {
                 // The newest loaded files: a pull waits for this job, and
@@ -229,8 +232,8 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
             }
         }
     })
-        .await
-        .unwrap_or_else(|_| Err(PreviewError::transient("the job panicked")));
+    .await
+    .unwrap_or_else(|_| Err(PreviewError::transient("the job panicked")));
     heartbeat.abort();
     pool.running().remove(&job.id);
     let elapsed_ms = started.elapsed().as_millis();

@@ -45,7 +45,11 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
     ),
     (5, "jobs", include_str!("migrations/postgres/0005_jobs.sql")),
     // ops: scheduled drift detection.
-    (9, "drift", include_str!("migrations/postgres/0009_drift.sql")),
+    (
+        9,
+        "drift",
+        include_str!("migrations/postgres/0009_drift.sql"),
+    ),
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -71,7 +71,12 @@ fn config_for(dir: &Path, projects: Vec<ProjectConfig>) -> Config {
 }
 
 /// Waits until `project` has `count` finished jobs of `kind`.
-async fn finished(store: &Store, project: &str, kind: &str, count: usize) -> Vec<mirage::state::Job> {
+async fn finished(
+    store: &Store,
+    project: &str,
+    kind: &str,
+    count: usize,
+) -> Vec<mirage::state::Job> {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let (reader, name) = (store.clone(), project.to_owned());
@@ -109,9 +114,11 @@ async fn drift_outside_mirage_is_told_once_when_it_appears_and_once_when_it_clea
         drift_webhook: Some(receiver.url.clone()),
         ..ProjectConfig::named("quickstart")
     };
-    let running = serve::start_each(config_for(&world.path(), vec![project]), |_| ProjectRuntime {
-        previews: Arc::new(Unwired),
-        ops: Some(ops.clone()),
+    let running = serve::start_each(config_for(&world.path(), vec![project]), |_| {
+        ProjectRuntime {
+            previews: Arc::new(Unwired),
+            ops: Some(ops.clone()),
+        }
     })
     .await
     .expect("serve starts");
@@ -138,7 +145,9 @@ async fn drift_outside_mirage_is_told_once_when_it_appears_and_once_when_it_clea
         assert!(Instant::now() < deadline, "drift was not told");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let after = finished(&store, "quickstart", "drift", checks + 1).await.len();
+    let after = finished(&store, "quickstart", "drift", checks + 1)
+        .await
+        .len();
     finished(&store, "quickstart", "drift", after + 2).await;
     let texts = receiver.texts();
     assert_eq!(texts.len(), 1, "{texts:?}");
@@ -204,14 +213,23 @@ fn repos() -> Repos {
     let origin = root.path().join("origin.git");
     let work = root.path().join("work");
     let checkout = root.path().join("checkout");
-    git(root.path(), &["init", "--quiet", "--bare", "-b", "main", "origin.git"]);
-    git(root.path(), &["clone", "--quiet", origin.to_str().unwrap(), "work"]);
+    git(
+        root.path(),
+        &["init", "--quiet", "--bare", "-b", "main", "origin.git"],
+    );
+    git(
+        root.path(),
+        &["clone", "--quiet", origin.to_str().unwrap(), "work"],
+    );
     git(&work, &["checkout", "--quiet", "-b", "main"]);
     std::fs::write(work.join("main.mirage"), SHOP_V1).unwrap();
     git(&work, &["add", "."]);
     git(&work, &["commit", "--quiet", "-m", "v1"]);
     git(&work, &["push", "--quiet", "-u", "origin", "main"]);
-    git(root.path(), &["clone", "--quiet", origin.to_str().unwrap(), "checkout"]);
+    git(
+        root.path(),
+        &["clone", "--quiet", origin.to_str().unwrap(), "checkout"],
+    );
     Repos {
         _root: root,
         origin,
@@ -250,12 +268,14 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
     let context = crate::preview::context_at("http://127.0.0.1:9", "unused", clock);
     let checkout = repos.checkout.clone();
-    let running = serve::start_each(config_for(state.path(), vec![project]), |_| ProjectRuntime {
-        previews: Arc::new(Unwired),
-        ops: Some(Ops {
-            context: context.clone(),
-            dir: checkout.clone(),
-        }),
+    let running = serve::start_each(config_for(state.path(), vec![project]), |_| {
+        ProjectRuntime {
+            previews: Arc::new(Unwired),
+            ops: Some(Ops {
+                context: context.clone(),
+                dir: checkout.clone(),
+            }),
+        }
     })
     .await
     .expect("serve starts");
@@ -265,11 +285,7 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
 
     // A push to origin, then GitHub's `push` to the branch: one pull job
     // (through the queue), and the checkout moves to the new commit.
-    let head = push(
-        &repos,
-        &SHOP_V1.replace("nginx:1.27", "nginx:1.28"),
-        "v2",
-    );
+    let head = push(&repos, &SHOP_V1.replace("nginx:1.27", "nginx:1.28"), "v2");
     let body = serde_json::to_vec(&json!({
         "ref": "refs/heads/main", "before": "0", "after": head, "deleted": false,
         "repository": {"full_name": "acme/shop", "name": "shop", "owner": {"login": "acme"}}
@@ -297,13 +313,21 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
             .contains("nginx:1.28")
     );
     let ready = readyz(addr).await;
-    assert_eq!(ready["details"]["pulls"]["shop"]["commit"], json!(head), "{ready}");
+    assert_eq!(
+        ready["details"]["pulls"]["shop"]["commit"],
+        json!(head),
+        "{ready}"
+    );
     assert_eq!(ready["details"]["pulls"]["shop"]["error"], json!(null));
 
     // A commit with errors: the pull fails, the last good files stay, the
     // service stays ready and says why; a local change is never lost.
     std::fs::write(repos.checkout.join("notes.txt"), "local, uncommitted").unwrap();
-    push(&repos, "project \"shop\"\nservice \"web\" {\n    imag \"x\"\n}\n", "broken");
+    push(
+        &repos,
+        "project \"shop\"\nservice \"web\" {\n    imag \"x\"\n}\n",
+        "broken",
+    );
     let job = mirage::serve::jobs::pull("shop", 1, None);
     store.enqueue_job(&job).unwrap();
     finished(&store, "shop", "pull", 3).await;
@@ -353,7 +377,14 @@ fn check_config(file_text: &str, args: &[&str], env: &[(&str, &str)]) -> (String
     std::fs::write(dir.path().join("mirage-serve.kdl"), file_text).unwrap();
     let mut command = Command::new(mirage_bin());
     command
-        .args(["serve", "--color", "never", "--config", "mirage-serve.kdl", "--check-config"])
+        .args([
+            "serve",
+            "--color",
+            "never",
+            "--config",
+            "mirage-serve.kdl",
+            "--check-config",
+        ])
         .args(args)
         .current_dir(dir.path());
     for name in [
@@ -408,10 +439,22 @@ fn check_config_shows_each_value_and_where_it_came_from_without_secrets() {
             .to_owned()
     };
     assert!(line("max-parallel").contains("7  (flag)"), "{text}");
-    assert!(line("listen").contains("127.0.0.1:7000  (env MIRAGE_SERVE_LISTEN)"), "{text}");
-    assert!(line("github-webhook-secret").contains("<redacted>"), "{text}");
-    assert!(line("github-webhook-secret").contains("env:HOOK_SECRET"), "{text}");
-    assert!(line("drift-every").contains("1h  (file mirage-serve.kdl:4:13)"), "{text}");
+    assert!(
+        line("listen").contains("127.0.0.1:7000  (env MIRAGE_SERVE_LISTEN)"),
+        "{text}"
+    );
+    assert!(
+        line("github-webhook-secret").contains("<redacted>"),
+        "{text}"
+    );
+    assert!(
+        line("github-webhook-secret").contains("env:HOOK_SECRET"),
+        "{text}"
+    );
+    assert!(
+        line("drift-every").contains("1h  (file mirage-serve.kdl:4:13)"),
+        "{text}"
+    );
     assert!(line("gc-every").contains("10m  (default)"), "{text}");
     assert!(line("project shop").contains("drift-every=15m"), "{text}");
     assert!(line("project shop").contains("repos=acme/shop"), "{text}");
@@ -489,10 +532,18 @@ impl Calls {
 }
 
 impl serve::Previews for Calls {
-    fn up<'a>(&'a self, pr: &'a serve::PreviewTarget, _: &'a serve::Cancel) -> serve::PreviewFuture<'a> {
+    fn up<'a>(
+        &'a self,
+        pr: &'a serve::PreviewTarget,
+        _: &'a serve::Cancel,
+    ) -> serve::PreviewFuture<'a> {
         self.push("up", pr.number)
     }
-    fn down<'a>(&'a self, pr: &'a serve::PreviewTarget, _: &'a serve::Cancel) -> serve::PreviewFuture<'a> {
+    fn down<'a>(
+        &'a self,
+        pr: &'a serve::PreviewTarget,
+        _: &'a serve::Cancel,
+    ) -> serve::PreviewFuture<'a> {
         self.push("down", pr.number)
     }
     fn gc<'a>(&'a self, _: &'a serve::Cancel) -> serve::PreviewFuture<'a> {
@@ -547,7 +598,11 @@ async fn webhooks_go_to_the_project_of_their_repository_or_name() {
     let (shop_calls, blog_calls) = (Arc::new(Calls::default()), Arc::new(Calls::default()));
     let (a, b) = (shop_calls.clone(), blog_calls.clone());
     let running = serve::start_each(config, move |project| ProjectRuntime {
-        previews: if project.name == "shop" { a.clone() } else { b.clone() },
+        previews: if project.name == "shop" {
+            a.clone()
+        } else {
+            b.clone()
+        },
         ops: None,
     })
     .await
@@ -584,7 +639,10 @@ async fn webhooks_go_to_the_project_of_their_repository_or_name() {
     assert_eq!(answer.status().as_u16(), 200);
     let body: serde_json::Value = answer.json().await.unwrap();
     assert!(
-        body["reason"].as_str().unwrap_or_default().contains("acme/other"),
+        body["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("acme/other"),
         "{body}"
     );
     let railway = |project: &str, environment: &str| {
@@ -595,12 +653,52 @@ async fn webhooks_go_to_the_project_of_their_repository_or_name() {
             .post(format!("http://{addr}/webhooks/railway/{RAILWAY}"))
             .body(serde_json::to_vec(&body).unwrap())
     };
-    assert_eq!(railway("blog", "preview-3").send().await.unwrap().status().as_u16(), 202);
+    assert_eq!(
+        railway("blog", "preview-3")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        202
+    );
     // `pr-3` is not a name of blog's previews; `preview-3` not of shop's.
-    assert_eq!(railway("blog", "pr-3").send().await.unwrap().status().as_u16(), 200);
-    assert_eq!(railway("shop", "preview-5").send().await.unwrap().status().as_u16(), 200);
-    assert_eq!(railway("elsewhere", "pr-5").send().await.unwrap().status().as_u16(), 200);
-    assert_eq!(railway("shop", "pr-5").send().await.unwrap().status().as_u16(), 202);
+    assert_eq!(
+        railway("blog", "pr-3")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        railway("shop", "preview-5")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        railway("elsewhere", "pr-5")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        railway("shop", "pr-5")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        202
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let left: u64 = ["shop", "blog"]
@@ -626,7 +724,15 @@ fn a_project_served_twice_is_refused() {
     std::fs::create_dir(dir.path().join("b")).unwrap();
     std::fs::write(dir.path().join("b/main.mirage"), VALID_PROJECT).unwrap();
     let output = Command::new(mirage_bin())
-        .args(["serve", "--color", "never", "--check-config", "a", "--project", "b"])
+        .args([
+            "serve",
+            "--color",
+            "never",
+            "--check-config",
+            "a",
+            "--project",
+            "b",
+        ])
         .current_dir(dir.path())
         .env("MIRAGE_GITHUB_WEBHOOK_SECRET", "a-webhook-secret")
         .env_remove("MIRAGE_SERVE_CONFIG")
@@ -680,7 +786,11 @@ fn drift_transitions_are_told_once_across_replicas_on_both_backends() {
                 "{backend}: {results:?}"
             );
         }
-        let record = Store::connect(&location).unwrap().drift("shop").unwrap().unwrap();
+        let record = Store::connect(&location)
+            .unwrap()
+            .drift("shop")
+            .unwrap()
+            .unwrap();
         assert_eq!(record.fingerprint, "");
     }
 }
