@@ -1144,7 +1144,7 @@ fn postgres_many_openers_of_a_new_database_migrate_it_once() {
     let db = url.rsplit('/').next().unwrap();
     assert_eq!(
         server
-            .sql(db, "SELECT COUNT(*) FROM schema_migrations")
+            .sql(db, "SELECT MAX(version) FROM schema_migrations")
             .trim(),
         SCHEMA_VERSION.to_string()
     );
