@@ -416,7 +416,7 @@ async fn railway(State(app): State<Arc<App>>, Path(secret): Path<String>, body: 
     let Some(environment) = event.environment.name.clone() else {
         return ignored("the event names no environment");
     };
-    let Some(number) = project.config.names.number_of(&environment) else {
+    let Some(number) = project.names().number_of(&environment) else {
         return ignored(format!("environment `{environment}` is not a preview"));
     };
     let target = PreviewTarget {

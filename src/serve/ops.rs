@@ -157,6 +157,8 @@ async fn pull_inner(
             ),
         });
     }
+    // Railway events are matched against the names of the files served.
+    project.set_names(super::names::PreviewNames::of(&analysis.project));
     Ok(())
 }
 

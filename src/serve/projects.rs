@@ -97,6 +97,8 @@ pub struct ServedProject {
     pub(super) files: tokio::sync::RwLock<()>,
     pub(super) pull: Mutex<PullStatus>,
     pub(super) ops: Option<super::ops::Ops>,
+    /// Its preview names as its files say now (a pull may change them).
+    names: Mutex<PreviewNames>,
 }
 
 impl ServedProject {
@@ -106,6 +108,7 @@ impl ServedProject {
         previews: Arc<dyn Previews>,
         ops: Option<super::ops::Ops>,
     ) -> ServedProject {
+        let names = Mutex::new(config.names.clone());
         ServedProject {
             policy: Policy {
                 project: config.name.clone(),
@@ -117,6 +120,7 @@ impl ServedProject {
             files: tokio::sync::RwLock::new(()),
             pull: Mutex::new(PullStatus::default()),
             ops,
+            names,
         }
     }
 
@@ -128,6 +132,15 @@ impl ServedProject {
     /// How its last pull went.
     pub fn pull_status(&self) -> PullStatus {
         self.pull.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Its preview names, as of the last files loaded.
+    pub fn names(&self) -> PreviewNames {
+        self.names.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(super) fn set_names(&self, names: PreviewNames) {
+        *self.names.lock().unwrap_or_else(|p| p.into_inner()) = names;
     }
 
     pub(super) fn set_pull_status(&self, status: PullStatus) {

@@ -268,14 +268,15 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
     let context = crate::preview::context_at("http://127.0.0.1:9", "unused", clock);
     let checkout = repos.checkout.clone();
-    let running = serve::start_each(config_for(state.path(), vec![project]), |_| {
-        ProjectRuntime {
-            previews: Arc::new(Unwired),
-            ops: Some(Ops {
-                context: context.clone(),
-                dir: checkout.clone(),
-            }),
-        }
+    const RAILWAY: &str = "railway-hook-0123456789abcdef";
+    let mut config = config_for(state.path(), vec![project]);
+    config.railway_secret = Some(serve::UrlSecret::new(RAILWAY).unwrap());
+    let running = serve::start_each(config, |_| ProjectRuntime {
+        previews: Arc::new(Unwired),
+        ops: Some(Ops {
+            context: context.clone(),
+            dir: checkout.clone(),
+        }),
     })
     .await
     .expect("serve starts");
@@ -285,7 +286,27 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
 
     // A push to origin, then GitHub's `push` to the branch: one pull job
     // (through the queue), and the checkout moves to the new commit.
-    let head = push(&repos, &SHOP_V1.replace("nginx:1.27", "nginx:1.28"), "v2");
+    // A Railway event of `pr-3`: not a preview of the files served yet.
+    let railway = || {
+        let body = json!({
+            "type": "Deployment.deployed", "details": {},
+            "resource": {"project": {"name": "shop"}, "environment": {"name": "pr-3"}}
+        });
+        reqwest::Client::new()
+            .post(format!("http://{addr}/webhooks/railway/{RAILWAY}"))
+            .body(serde_json::to_vec(&body).unwrap())
+            .send()
+    };
+    assert_eq!(railway().await.unwrap().status().as_u16(), 200);
+    // v2 adds a template for previews `pr-{number}`.
+    let head = push(
+        &repos,
+        &format!(
+            "{}environment \"pr\" ephemeral=#true ttl=\"72h\"\n",
+            SHOP_V1.replace("nginx:1.27", "nginx:1.28")
+        ),
+        "v2",
+    );
     let body = serde_json::to_vec(&json!({
         "ref": "refs/heads/main", "before": "0", "after": head, "deleted": false,
         "repository": {"full_name": "acme/shop", "name": "shop", "owner": {"login": "acme"}}
@@ -319,6 +340,8 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
         "{ready}"
     );
     assert_eq!(ready["details"]["pulls"]["shop"]["error"], json!(null));
+    // The names of the files pulled are the ones Railway events match.
+    assert_eq!(railway().await.unwrap().status().as_u16(), 202);
 
     // A commit with errors: the pull fails, the last good files stay, the
     // service stays ready and says why; a local change is never lost.
