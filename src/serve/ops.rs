@@ -124,9 +124,12 @@ pub async fn pull(project: &ServedProject, ops: &Ops) -> Result<(), PreviewError
             });
         }
     }
-    // A failed pull is not retried through the queue: the next period (or
-    // push) tries again, and meanwhile the last good files are served.
-    result.map_err(PreviewError::permanent)
+    // A failed pull is not retried through the queue, nor kept as a
+    // failed job (one per period while git is unreachable): it is logged
+    // and shown in `/readyz`, the next period (or push) tries again, and
+    // meanwhile the last good files are served.
+    drop(result);
+    Ok(())
 }
 
 async fn pull_inner(
