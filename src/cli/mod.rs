@@ -27,6 +27,7 @@ pub mod progress;
 pub mod report;
 pub mod select;
 pub mod serve;
+pub mod serve_config;
 pub mod state;
 mod watch;
 

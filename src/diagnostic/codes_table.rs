@@ -986,6 +986,36 @@ pub const CODES: &[Code] = &[
         help: "ask for at least one second, at most the template's TTL",
     },
     Code {
+        code: "mirage::serve::config_duplicate_key",
+        summary: "a key is set twice in the configuration file",
+        help: "keep one of them",
+    },
+    Code {
+        code: "mirage::serve::config_inline_secret",
+        summary: "a secret is written in the configuration file itself",
+        help: "name where it is instead: `env:VARIABLE` or `file:PATH`",
+    },
+    Code {
+        code: "mirage::serve::config_secret",
+        summary: "a secret the configuration names cannot be read",
+        help: "set the variable or create the file the reference names",
+    },
+    Code {
+        code: "mirage::serve::config_unknown_key",
+        summary: "a key the configuration file of `mirage serve` does not have",
+        help: "use one of the keys docs/serve.md lists (the help names the closest)",
+    },
+    Code {
+        code: "mirage::serve::config_unreadable",
+        summary: "the configuration file of `mirage serve` cannot be read",
+        help: "check `--config` / `MIRAGE_SERVE_CONFIG`",
+    },
+    Code {
+        code: "mirage::serve::config_value",
+        summary: "a value of the configuration file (or its flag or variable) is not what the key takes",
+        help: "write the value as docs/serve.md shows for the key",
+    },
+    Code {
         code: "mirage::serve::create_incomplete",
         summary: "an environment's creation through serve stopped part way",
         help: "the job is retried; it picks up where the attempt stopped",
@@ -994,6 +1024,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::destroy_incomplete",
         summary: "an environment's teardown through serve stopped part way",
         help: "the job is retried",
+    },
+    Code {
+        code: "mirage::serve::duplicate_project",
+        summary: "two served projects have the same name",
+        help: "serve each project once; its name is the `project` of its `.mirage` files",
     },
     Code {
         code: "mirage::serve::environment_exists",
@@ -1014,6 +1049,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::internal",
         summary: "`mirage serve` could not handle a request (a task of the service failed)",
         help: "look at the service's log for the cause; the sender may retry",
+    },
+    Code {
+        code: "mirage::serve::invalid_request",
+        summary: "a request to serve's API has several problems (each in `problems`)",
+        help: "fix each problem listed and send the request again",
     },
     Code {
         code: "mirage::serve::last_admin",
@@ -1046,6 +1086,11 @@ pub const CODES: &[Code] = &[
         help: "apply the project first; environments are made in it",
     },
     Code {
+        code: "mirage::serve::no_project_files",
+        summary: "the service has no files for the project asked about",
+        help: "run `mirage serve` with the project's directory, or ask the replica that serves it",
+    },
+    Code {
         code: "mirage::serve::no_such_template",
         summary: "the project has no template of that name",
         help: "list the project's templates; a template is an environment with `ephemeral=#true`",
@@ -1064,6 +1109,16 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::not_serve_environment",
         summary: "serve acts only on environments it created",
         help: "declared environments are removed by editing the files; previews go with their pull request",
+    },
+    Code {
+        code: "mirage::serve::project_dir",
+        summary: "a served project's directory does not exist or has errors",
+        help: "point `dir` / `--project` at the checkout of the project's `.mirage` files",
+    },
+    Code {
+        code: "mirage::serve::project_name",
+        summary: "a `project` block's name is not the name of the project in its directory",
+        help: "name the block as the `project` of the `.mirage` files in its `dir`",
     },
     Code {
         code: "mirage::serve::queue_failed",

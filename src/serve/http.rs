@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use crate::auth::{GithubEvent, ReplayGuard, WebhookError, accept_github_delivery};
+use crate::auth::{GithubEvent, PushEvent, ReplayGuard, WebhookError, accept_github_delivery};
 use crate::railway::webhook::RailwayEvent;
 use crate::state::{Enqueued, SCHEMA_VERSION};
 
@@ -113,7 +113,22 @@ async fn readyz(State(app): State<Arc<App>>) -> Reply {
     let version = tokio::task::spawn_blocking(move || store.schema_version()).await;
     match version {
         Ok(Ok(version)) if version == SCHEMA_VERSION => {
-            Reply(StatusCode::OK, json!({ "status": "ready" }))
+            // ops: a failed pull leaves the service ready (the last good
+            // files are served) and is shown here.
+            let pulls: serde_json::Map<String, serde_json::Value> = app
+                .projects
+                .iter()
+                .filter(|p| p.config.pull_every.is_some())
+                .map(|p| (p.name().to_owned(), json!(p.pull_status())))
+                .collect();
+            if pulls.is_empty() {
+                Reply(StatusCode::OK, json!({ "status": "ready" }))
+            } else {
+                Reply(
+                    StatusCode::OK,
+                    json!({ "status": "ready", "details": { "pulls": pulls } }),
+                )
+            }
         }
         Ok(Ok(version)) => refused(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -226,10 +241,7 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
             return Reply(StatusCode::OK, json!({ "status": "pong", "delivery": id }));
         }
         GithubEvent::PullRequest(pr) => pr,
-        GithubEvent::Push(_) => {
-            log::info("webhook.ignored", &[("delivery", &id), ("event", &"push")]);
-            return ignored("`push` needs no preview job");
-        }
+        GithubEvent::Push(push) => return intake_push(app, store, &push, &id),
         GithubEvent::Installation(_) => {
             log::info(
                 "webhook.ignored",
@@ -242,62 +254,137 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
             return ignored(format!("`{event}` events need no preview job"));
         }
     };
-    let job = match jobs::for_pull_request(&app.policy, &pr, jobs::updated_at(body), &id) {
-        Decision::Queue(job) => job,
-        Decision::Ignore(reason) => {
-            log::info(
-                "webhook.ignored",
-                &[("delivery", &id), ("pr", &pr.number), ("reason", &reason)],
-            );
-            return ignored(reason);
+    // ops: the delivery goes to every project that takes its repository.
+    let mut queued = Vec::new();
+    let mut reasons = Vec::new();
+    for project in &app.projects {
+        if !project.config.takes_repo(&pr.repository.full_name) {
+            continue;
         }
-    };
-    match store.enqueue_job(&job) {
-        Ok(Enqueued::Stale) => {
-            log::info(
-                "webhook.stale",
-                &[("delivery", &id), ("pr", &pr.number), ("kind", &job.kind)],
-            );
-            ignored(format!(
-                "a later event of pull request #{} was already acted on",
-                pr.number
-            ))
-        }
-        Ok(enqueued) => {
-            let coalesced = matches!(enqueued, Enqueued::Coalesced(_));
-            let job_id = enqueued.job().unwrap_or_default();
-            log::info(
-                "job.queued",
-                &[
-                    ("delivery", &id),
-                    ("pr", &pr.number),
-                    ("kind", &job.kind),
-                    ("job", &job_id),
-                    ("coalesced", &coalesced),
-                ],
-            );
-            app.wake.notify_one();
-            Reply(
-                StatusCode::ACCEPTED,
-                json!({ "status": "queued", "job": job_id, "kind": job.kind, "coalesced": coalesced }),
-            )
-        }
-        Err(error) => {
-            log::error("job.queue_failed", &[("delivery", &id), ("error", &error)]);
-            // GitHub's redelivery of this id must get in.
-            if let Err(error) = guard.forget(&id) {
-                log::error(
-                    "webhook.forget_failed",
-                    &[("delivery", &id), ("error", &error)],
+        let job = match jobs::for_pull_request(&project.policy, &pr, jobs::updated_at(body), &id) {
+            Decision::Queue(job) => job,
+            Decision::Ignore(reason) => {
+                log::info(
+                    "webhook.ignored",
+                    &[("delivery", &id), ("pr", &pr.number), ("reason", &reason)],
+                );
+                reasons.push(reason);
+                continue;
+            }
+        };
+        match store.enqueue_job(&job) {
+            Ok(Enqueued::Stale) => {
+                log::info(
+                    "webhook.stale",
+                    &[("delivery", &id), ("pr", &pr.number), ("kind", &job.kind)],
+                );
+                reasons.push(format!(
+                    "a later event of pull request #{} was already acted on",
+                    pr.number
+                ));
+            }
+            Ok(enqueued) => {
+                let coalesced = matches!(enqueued, Enqueued::Coalesced(_));
+                let job_id = enqueued.job().unwrap_or_default();
+                log::info(
+                    "job.queued",
+                    &[
+                        ("delivery", &id),
+                        ("project", &project.name()),
+                        ("pr", &pr.number),
+                        ("kind", &job.kind),
+                        ("job", &job_id),
+                        ("coalesced", &coalesced),
+                    ],
+                );
+                queued.push(json!({
+                    "project": project.name(), "job": job_id, "kind": job.kind, "coalesced": coalesced
+                }));
+            }
+            Err(error) => {
+                log::error("job.queue_failed", &[("delivery", &id), ("error", &error)]);
+                // GitHub's redelivery of this id must get in (a redelivery
+                // coalesces with the jobs already queued).
+                if let Err(error) = guard.forget(&id) {
+                    log::error(
+                        "webhook.forget_failed",
+                        &[("delivery", &id), ("error", &error)],
+                    );
+                }
+                return refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "mirage::serve::queue_failed",
+                    "the job could not be queued; redeliver later",
                 );
             }
-            refused(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "mirage::serve::queue_failed",
-                "the job could not be queued; redeliver later",
-            )
         }
     }
+    if queued.is_empty() {
+        return ignored(reasons.into_iter().next().unwrap_or_else(|| {
+            format!(
+                "no project served here takes repository `{}`",
+                pr.repository.full_name
+            )
+        }));
+    }
+    app.wake.notify_one();
+    let mut reply = queued[0].clone();
+    reply["status"] = json!("queued");
+    if queued.len() > 1 {
+        reply["jobs"] = json!(queued);
+    }
+    Reply(StatusCode::ACCEPTED, reply)
+}
+
+/// A `push`: a pull of every project that follows the pushed branch of
+/// that repository (`--pull`).
+fn intake_push(app: &App, store: &crate::state::Store, push: &PushEvent, id: &str) -> Reply {
+    let branch = push.git_ref.strip_prefix("refs/heads/").unwrap_or_default();
+    let mut queued = Vec::new();
+    for project in &app.projects {
+        let follows = project.config.pull_every.is_some()
+            && project.config.takes_repo(&push.repository.full_name)
+            && project.config.branch.as_deref() == Some(branch)
+            && !push.deleted;
+        if !follows {
+            continue;
+        }
+        let job = jobs::pull(project.name(), app.config.max_attempts, Some(id));
+        match store.enqueue_job(&job) {
+            Ok(enqueued) => {
+                let job_id = enqueued.job().unwrap_or_default();
+                log::info(
+                    "job.queued",
+                    &[
+                        ("delivery", &id),
+                        ("project", &project.name()),
+                        ("kind", &"pull"),
+                        ("job", &job_id),
+                    ],
+                );
+                queued.push(json!({ "project": project.name(), "job": job_id, "kind": "pull" }));
+            }
+            Err(error) => {
+                log::error("job.queue_failed", &[("delivery", &id), ("error", &error)]);
+                return refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "mirage::serve::queue_failed",
+                    "the job could not be queued; redeliver later",
+                );
+            }
+        }
+    }
+    if queued.is_empty() {
+        log::info("webhook.ignored", &[("delivery", &id), ("event", &"push")]);
+        return ignored("no project served here follows that branch (`--pull`)");
+    }
+    app.wake.notify_one();
+    let mut reply = queued[0].clone();
+    reply["status"] = json!("queued");
+    if queued.len() > 1 {
+        reply["jobs"] = json!(queued);
+    }
+    Reply(StatusCode::ACCEPTED, reply)
 }
 
 async fn railway(State(app): State<Arc<App>>, Path(secret): Path<String>, body: Bytes) -> Reply {
@@ -326,15 +413,20 @@ async fn railway(State(app): State<Arc<App>>, Path(secret): Path<String>, body: 
     if !event.is_deployment() {
         return ignored("not a deployment event");
     }
-    if let Some(project) = &event.project.name
-        && project != &app.config.project
-    {
-        return ignored(format!("project `{project}` is not this service's"));
-    }
+    // ops: by the project's name; an event naming none is the only
+    // project's, when one is served.
+    let project = match &event.project.name {
+        Some(name) => match app.project(name) {
+            Some(project) => project,
+            None => return ignored(format!("project `{name}` is not this service's")),
+        },
+        None if app.projects.len() == 1 => &*app.projects[0],
+        None => return ignored("the event names no project"),
+    };
     let Some(environment) = event.environment.name.clone() else {
         return ignored("the event names no environment");
     };
-    let Some(number) = app.config.names.number_of(&environment) else {
+    let Some(number) = project.names().number_of(&environment) else {
         return ignored(format!("environment `{environment}` is not a preview"));
     };
     let target = PreviewTarget {
@@ -347,7 +439,7 @@ async fn railway(State(app): State<Arc<App>>, Path(secret): Path<String>, body: 
         html_url: None,
         installation_id: None,
     };
-    let job = jobs::refresh(&app.policy, &target);
+    let job = jobs::refresh(&project.policy, &target);
     let store = app.intake().0.clone();
     let enqueued = tokio::task::spawn_blocking(move || store.enqueue_job(&job)).await;
     match enqueued {

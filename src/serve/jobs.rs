@@ -30,6 +30,10 @@ pub enum Kind {
     Refresh,
     /// Collect expired previews.
     Gc,
+    /// Pull the project's checkout from git (ops).
+    Pull,
+    /// Plan the project's declared environments for drift (ops).
+    Drift,
 }
 
 impl Kind {
@@ -40,6 +44,8 @@ impl Kind {
             Kind::Down => "down",
             Kind::Refresh => "refresh",
             Kind::Gc => "gc",
+            Kind::Pull => "pull",
+            Kind::Drift => "drift",
         }
     }
 
@@ -50,6 +56,8 @@ impl Kind {
             "down" => Kind::Down,
             "refresh" => Kind::Refresh,
             "gc" => Kind::Gc,
+            "pull" => Kind::Pull,
+            "drift" => Kind::Drift,
             _ => return None,
         })
     }
@@ -63,6 +71,33 @@ pub fn pr_queue(project: &str, number: u64) -> String {
 /// The queue of `project`'s GC.
 pub fn gc_queue(project: &str) -> String {
     format!("{project}/gc")
+}
+
+/// The queue of `project`'s pulls.
+pub fn pull_queue(project: &str) -> String {
+    format!("{project}/pull")
+}
+
+/// The queue of `project`'s drift checks.
+pub fn drift_queue(project: &str) -> String {
+    format!("{project}/drift")
+}
+
+/// The job pulling `project`'s checkout (a `push` to its branch); queued
+/// pulls coalesce.
+pub fn pull(project: &str, max_attempts: u32, delivery: Option<&str>) -> NewJob {
+    NewJob {
+        project: project.to_owned(),
+        queue: pull_queue(project),
+        kind: Kind::Pull.as_str().to_owned(),
+        payload: "{}".to_owned(),
+        delivery: delivery.map(str::to_owned),
+        max_attempts,
+        event_time: None,
+        coalesce: true,
+        supersedes: Vec::new(),
+        cancel_reason: String::new(),
+    }
 }
 
 /// How events become jobs.
@@ -198,8 +233,15 @@ pub async fn run(previews: &dyn Previews, job: &Job, cancel: &Cancel) -> Result<
     }
     let kind = Kind::parse(&job.kind)
         .ok_or_else(|| PreviewError::permanent(format!("unknown job kind `{}`", job.kind)))?;
-    if kind == Kind::Gc {
-        return previews.gc(cancel).await;
+    match kind {
+        Kind::Gc => return previews.gc(cancel).await,
+        Kind::Pull | Kind::Drift => {
+            return Err(PreviewError::permanent(format!(
+                "`{}` jobs are run by the project's operations, which this service has not",
+                job.kind
+            )));
+        }
+        _ => {}
     }
     let target: PreviewTarget = serde_json::from_str(&job.payload).map_err(|error| {
         PreviewError::permanent(format!("the job's payload cannot be read: {error}"))
@@ -209,6 +251,7 @@ pub async fn run(previews: &dyn Previews, job: &Job, cancel: &Cancel) -> Result<
         Kind::Down => previews.down(&target, cancel).await,
         Kind::Refresh => previews.refresh_comment(&target, cancel).await,
         Kind::Gc => previews.gc(cancel).await,
+        Kind::Pull | Kind::Drift => Ok(()),
     }
 }
 

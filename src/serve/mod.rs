@@ -2,8 +2,9 @@
 //!
 //! * [`http`]: the routes — `POST /webhooks/github` (signature and replay
 //!   checks of [`crate::auth`], then a job, `202`), `POST
-//!   /webhooks/railway/{secret}`, `GET /healthz`, `GET /readyz`; the API
-//!   of issue #17 will sit behind its sign-in layer beside them.
+//!   /webhooks/railway/{secret}`, `POST /webhooks/clerk`, `GET /healthz`,
+//!   `GET /readyz`, `/metrics`, `/auth/*`; the API behind its sign-in
+//!   layer beside them.
 //! * [`jobs`]: which job an event asks for (up, down, refresh, gc) and the
 //!   rules of a pull request's queue.
 //! * [`worker`]: claiming jobs with leases from the state database,
@@ -14,6 +15,12 @@
 //!   up/down/gc and the pull request's sticky comment.
 //! * [`names`]: preview environment names back to pull request numbers.
 //! * [`log`]: one structured line per event on standard error.
+//! * [`projects`], [`config_file`], [`ops`]: several projects per
+//!   service, the configuration file, `--pull` and drift detection.
+//! * [`environments`], [`catalog`]: environments from templates, destroy,
+//!   extend, plan/apply jobs; cached overviews of a project.
+//! * [`signin`], [`metrics`]: the browser's sign-in (OIDC code + PKCE,
+//!   session cookie, CSRF) and `/metrics`.
 //! * [`api`]: the API under `/api/…` — authentication ([`api::Caller`]),
 //!   the one error shape, users, roles, API tokens, the audit log,
 //!   sealed Railway tokens ([`credentials`]); [`audit::record`];
@@ -23,31 +30,33 @@
 //! replicas share its jobs and its replay guard. `docs/serve.md` is the
 //! user's guide.
 
-// environments:
-pub mod catalog;
-pub mod environments;
-pub mod http;
-// identity:
 pub mod api;
 pub mod audit;
+pub mod catalog;
 pub mod clerk;
+pub mod config_file;
 pub mod credentials;
+pub mod environments;
+pub mod http;
 pub mod jobs;
 pub mod lifecycle;
 pub mod log;
-// signin: `/metrics` and the browser's sign-in.
 pub mod metrics;
 pub mod names;
 mod observe;
+pub mod ops;
 pub mod previews;
+pub mod projects;
 pub mod server;
 pub mod signin;
 pub mod worker;
 
 pub use lifecycle::Lifecycle;
 pub use names::PreviewNames;
+pub use ops::Ops;
 pub use previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews, Unwired};
-pub use server::{Config, Running, ServeError, UrlSecret, start};
+pub use projects::{ProjectConfig, PullStatus, ServedProject};
+pub use server::{Config, ProjectRuntime, Running, ServeError, UrlSecret, start, start_each};
 pub use signin::{
     Session, SigninConfig, SigninError, check_csrf, revoke_sessions_of, session_from_request,
 };

@@ -14,10 +14,12 @@ use crate::auth::{StoreReplayGuard, WebhookSecret};
 use crate::state::{Location, StateError, Store};
 
 use super::http;
-use super::jobs::{self, Policy};
+use super::jobs;
 use super::log::{self, Redactor};
 use super::names::PreviewNames;
+use super::ops::Ops;
 use super::previews::Previews;
+use super::projects::{ProjectConfig, ServedProject};
 use super::worker::{self, Pool};
 
 /// A secret carried in a URL (Railway's webhooks sign nothing). `Debug`
@@ -136,6 +138,11 @@ pub struct Config {
     /// How long a project's overview stays cached
     /// ([`super::catalog::Catalog`]).
     pub overview_ttl: Duration,
+    // ops: several projects per service (`--project`, the configuration
+    // file's `project` blocks). Empty: the one project of `project`,
+    // `names` and `drafts` above.
+    /// Every project served, with its pull and drift settings.
+    pub projects: Vec<ProjectConfig>,
 }
 
 impl Config {
@@ -178,15 +185,21 @@ impl Config {
             api_projects: Vec::new(),
             // environments:
             overview_ttl: super::catalog::DEFAULT_TTL,
+            projects: Vec::new(),
         }
     }
 
-    pub(super) fn policy(&self) -> Policy {
-        Policy {
-            project: self.project.clone(),
-            drafts: self.drafts,
-            max_attempts: self.max_attempts,
+    /// The projects served: [`Config::projects`], or the one of
+    /// `project`, `names` and `drafts`.
+    pub fn served(&self) -> Vec<ProjectConfig> {
+        if !self.projects.is_empty() {
+            return self.projects.clone();
         }
+        vec![ProjectConfig {
+            names: self.names.clone(),
+            drafts: self.drafts,
+            ..ProjectConfig::named(&self.project)
+        }]
     }
 }
 
@@ -219,7 +232,6 @@ pub enum ServeError {
 /// What the HTTP handlers share.
 pub(super) struct App {
     pub(super) config: Arc<Config>,
-    pub(super) policy: Policy,
     /// The intake's own connection: webhooks never wait behind workers.
     /// Connections of the intake (several on PostgreSQL, where each
     /// statement is a round trip; SQLite's one connection, shared with
@@ -232,12 +244,27 @@ pub(super) struct App {
     pub(super) signin: Option<super::signin::Signin>,
     // identity:
     pub(super) identity: super::api::Identity,
+    // ops: the served projects.
+    pub(super) projects: Vec<Arc<ServedProject>>,
 }
 
 impl App {
     /// The service's counters (other handlers count through it).
     pub(super) fn metrics(&self) -> &super::metrics::Metrics {
         &self.config.metrics
+    }
+
+    /// The served project named `name`.
+    pub fn project(&self, name: &str) -> Option<&ServedProject> {
+        self.projects
+            .iter()
+            .map(|p| &**p)
+            .find(|p| p.name() == name)
+    }
+
+    /// The names of the served projects, in their order.
+    pub fn project_names(&self) -> Vec<&str> {
+        self.projects.iter().map(|p| p.name()).collect()
     }
 
     /// The next intake connection and its replay guard.
@@ -303,6 +330,39 @@ async fn open(location: &Location) -> Result<Store, StateError> {
 /// webhook latency's tail). PostgreSQL gets a few intake connections, one
 /// for the workers and one for readers.
 pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Running, ServeError> {
+    start_each(config, |_| ProjectRuntime {
+        previews: previews.clone(),
+        ops: None,
+    })
+    .await
+}
+
+/// What one served project runs with.
+pub struct ProjectRuntime {
+    /// Its previews.
+    pub previews: Arc<dyn Previews>,
+    /// Its pull and drift operations (`None`: such jobs fail).
+    pub ops: Option<Ops>,
+}
+
+/// [`start`] with each project's own previews and operations.
+pub async fn start_each(
+    config: Config,
+    runtime: impl Fn(&ProjectConfig) -> ProjectRuntime,
+) -> Result<Running, ServeError> {
+    let projects: Vec<Arc<ServedProject>> = config
+        .served()
+        .into_iter()
+        .map(|project| {
+            let ProjectRuntime { previews, ops } = runtime(&project);
+            Arc::new(ServedProject::new(
+                project,
+                config.max_attempts,
+                previews,
+                ops,
+            ))
+        })
+        .collect();
     let config = Arc::new(config);
     let workers = open(&config.state).await?;
     let (intake, readers) = match &config.state {
@@ -347,7 +407,6 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
     let (stop, stopped) = watch::channel(false);
     let wake = Arc::new(Notify::new());
     let app = Arc::new(App {
-        policy: config.policy(),
         intake: intake
             .into_iter()
             .map(|store| {
@@ -363,6 +422,7 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
             verifier,
             keyring: config.keyring.clone(),
         },
+        projects: projects.clone(),
     });
     let router = http::router_with(app.clone(), |routes| super::api::mount(routes, app))
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -380,17 +440,18 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
     });
     let pool = Arc::new(Pool::new(
         workers.clone(),
-        previews,
+        projects.clone(),
         config.clone(),
         wake.clone(),
     ));
     let pool = tokio::spawn(worker::run(pool, stopped.clone()));
-    let scheduler = tokio::spawn(schedule(workers, config.clone(), wake, stopped));
+    let scheduler = tokio::spawn(schedule(workers, config.clone(), projects, wake, stopped));
+    let names: Vec<String> = config.served().into_iter().map(|p| p.name).collect();
     log::info(
         "serve.started",
         &[
             ("listen", &addr),
-            ("project", &config.project),
+            ("projects", &names.join(",")),
             ("state", &config.state),
             ("worker", &config.worker),
             ("max_parallel", &config.max_parallel),
@@ -412,11 +473,18 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
 async fn schedule(
     store: Store,
     config: Arc<Config>,
+    projects: Vec<Arc<ServedProject>>,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let tick = config
-        .gc_every
+    // ops: every period of every project is looked at this often.
+    let periods = projects
+        .iter()
+        .flat_map(|p| [p.config.pull_every, p.config.drift_every])
+        .chain([config.gc_every])
+        .flatten();
+    let tick = periods
+        .min()
         .unwrap_or(Duration::from_secs(60))
         .clamp(Duration::from_millis(100), Duration::from_secs(30));
     let mut last_prune: Option<std::time::Instant> = None;
@@ -424,26 +492,54 @@ async fn schedule(
         if *stop.borrow() {
             return;
         }
-        if let Some(every) = config.gc_every {
-            let (store, config) = (store.clone(), config.clone());
-            let scheduled = tokio::task::spawn_blocking(move || {
-                store.schedule_job(
-                    &config.project,
-                    &jobs::gc_queue(&config.project),
-                    jobs::Kind::Gc.as_str(),
-                    every,
+        for project in &projects {
+            let periodic = [
+                (
+                    config.gc_every,
+                    jobs::gc_queue(project.name()),
+                    jobs::Kind::Gc,
+                ),
+                (
+                    project.config.pull_every.filter(|_| project.ops.is_some()),
+                    jobs::pull_queue(project.name()),
+                    jobs::Kind::Pull,
+                ),
+                (
+                    project.config.drift_every.filter(|_| project.ops.is_some()),
+                    jobs::drift_queue(project.name()),
+                    jobs::Kind::Drift,
+                ),
+            ];
+            for (every, queue, kind) in periodic {
+                let Some(every) = every else { continue };
+                let (store, name, attempts) = (
+                    store.clone(),
+                    project.name().to_owned(),
                     config.max_attempts,
-                )
-            })
-            .await;
-            match scheduled {
-                Ok(Ok(Some(id))) => {
-                    log::info("job.queued", &[("job", &id), ("kind", &"gc")]);
-                    wake.notify_one();
+                );
+                let scheduled = tokio::task::spawn_blocking(move || {
+                    store.schedule_job(&name, &queue, kind.as_str(), every, attempts)
+                })
+                .await;
+                match scheduled {
+                    Ok(Ok(Some(id))) => {
+                        log::info(
+                            "job.queued",
+                            &[
+                                ("job", &id),
+                                ("kind", &kind.as_str()),
+                                ("project", &project.name()),
+                            ],
+                        );
+                        wake.notify_one();
+                    }
+                    Ok(Ok(None)) => {}
+                    Ok(Err(error)) => log::warn(
+                        "job.schedule_failed",
+                        &[("kind", &kind.as_str()), ("error", &error)],
+                    ),
+                    Err(_) => {}
                 }
-                Ok(Ok(None)) => {}
-                Ok(Err(error)) => log::warn("gc.schedule_failed", &[("error", &error)]),
-                Err(_) => {}
             }
         }
         if last_prune.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {

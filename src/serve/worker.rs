@@ -16,7 +16,8 @@ use crate::state::{Claim, JobId, JobState, Renewal, StateError, Store};
 
 use super::jobs;
 use super::log;
-use super::previews::{Cancel, PreviewError, Previews};
+use super::previews::{Cancel, PreviewError};
+use super::projects::ServedProject;
 use super::server::Config;
 
 /// Why running jobs are asked to stop when the service shuts down.
@@ -28,7 +29,9 @@ const LEASE_LOST: &str = "its lease was lost: another worker may have claimed it
 /// The pool's shared parts.
 pub(super) struct Pool {
     store: Store,
-    previews: Arc<dyn Previews>,
+    projects: Vec<Arc<ServedProject>>,
+    /// The project whose jobs are looked for first next time (turns).
+    turn: std::sync::atomic::AtomicUsize,
     config: Arc<Config>,
     wake: Arc<Notify>,
     running: Mutex<HashMap<JobId, (Claim, Cancel)>>,
@@ -39,13 +42,14 @@ pub(super) struct Pool {
 impl Pool {
     pub(super) fn new(
         store: Store,
-        previews: Arc<dyn Previews>,
+        projects: Vec<Arc<ServedProject>>,
         config: Arc<Config>,
         wake: Arc<Notify>,
     ) -> Pool {
         Pool {
             store,
-            previews,
+            projects,
+            turn: std::sync::atomic::AtomicUsize::new(0),
             config,
             wake,
             running: Mutex::new(HashMap::new()),
@@ -92,13 +96,26 @@ pub(super) async fn run(pool: Arc<Pool>, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => continue,
         };
         let Ok(permit) = permit else { break };
-        let (project, worker, lease) = (
-            pool.config.project.clone(),
-            pool.config.worker.clone(),
-            pool.config.lease,
-        );
+        // Each project in turn first, so that a busy one does not starve
+        // the others.
+        let first = pool.turn.fetch_add(1, Ordering::Relaxed);
+        let names: Vec<String> = (0..pool.projects.len())
+            .map(|i| {
+                pool.projects[(first + i) % pool.projects.len()]
+                    .name()
+                    .to_owned()
+            })
+            .collect();
+        let (worker, lease) = (pool.config.worker.clone(), pool.config.lease);
         let claimed = pool
-            .blocking(move |store| store.claim_job(&project, &worker, lease))
+            .blocking(move |store| {
+                for project in &names {
+                    if let Some(claim) = store.claim_job(project, &worker, lease)? {
+                        return Ok(Some(claim));
+                    }
+                }
+                Ok(None)
+            })
             .await;
         match claimed {
             Ok(Some(claim)) => {
@@ -186,12 +203,37 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
         ],
     );
     let started = Instant::now();
-    let previews = pool.previews.clone();
-    let (run_job, run_cancel) = (job.clone(), cancel.clone());
+    let project = pool
+        .projects
+        .iter()
+        .find(|p| p.name() == job.project)
+        .cloned();
+    let (run_job, run_cancel, run_pool) = (job.clone(), cancel.clone(), pool.clone());
     // Its own task: a panic in a job is a failed attempt, not a dead pool.
-    let result = tokio::spawn(async move { jobs::run(&*previews, &run_job, &run_cancel).await })
-        .await
-        .unwrap_or_else(|_| Err(PreviewError::transient("the job panicked")));
+    let result = tokio::spawn(async move {
+        let Some(project) = project else {
+            return Err(PreviewError::permanent(format!(
+                "project `{}` is not served here",
+                run_job.project
+            )));
+        };
+        match (jobs::Kind::parse(&run_job.kind), &project.ops) {
+            (Some(jobs::Kind::Pull), Some(ops)) => super::ops::pull(&project, ops).await,
+            (Some(jobs::Kind::Drift), Some(ops)) => {
+                // Planned from the files as the last pull left them.
+                let _files = project.files.read().await;
+                super::ops::drift(&project, ops, &run_pool.store, &run_pool.config.redactor).await
+            }
+            _ => {
+                // The newest loaded files: a pull waits for this job, and
+                // this job for a pull.
+                let _files = project.files.read().await;
+                jobs::run(&*project.previews, &run_job, &run_cancel).await
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Err(PreviewError::transient("the job panicked")));
     heartbeat.abort();
     pool.running().remove(&job.id);
     let elapsed_ms = started.elapsed().as_millis();

@@ -44,6 +44,7 @@ mod copy;
 mod credentials;
 mod db;
 mod deliveries;
+mod drift;
 mod environments;
 mod error;
 mod history;
@@ -63,6 +64,7 @@ mod ttl;
 
 pub use actor::Actor;
 pub use copy::Copied;
+pub use drift::{DriftRecord, DriftTransition};
 pub use error::{LockError, StateError};
 pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
 pub use jobs::{Claim, Enqueued, Job, JobId, JobState, NewJob, Renewal};

@@ -75,6 +75,7 @@ mod serve;
 mod serve_cli;
 mod serve_environments;
 mod serve_identity;
+mod serve_ops;
 mod serve_previews;
 mod settings_docs;
 mod signin;

@@ -211,9 +211,13 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiEr
     })
 }
 
-/// The projects this service serves.
+/// The projects this service serves: every served project (`--project`,
+/// the configuration file's blocks), then `api_projects`.
 pub(in crate::serve) fn served(app: &App) -> Vec<String> {
-    let mut projects = vec![app.config.project.clone()];
+    let mut projects: Vec<String> = app.project_names().into_iter().map(str::to_owned).collect();
+    if projects.is_empty() {
+        projects.push(app.config.project.clone());
+    }
     for project in &app.config.api_projects {
         if !projects.contains(project) {
             projects.push(project.clone());
