@@ -289,12 +289,7 @@ async fn list_projects(context: &Context, out: &Path) -> Option<Vec<ProjectSumma
             .list_projects(None)
             .await
             .map_err(|e| e.to_string()),
-        Err(failure) => Err(failure
-            .diagnostics
-            .iter()
-            .map(|d| d.message.clone())
-            .collect::<Vec<_>>()
-            .join("; ")),
+        Err(failure) => Err(failure.messages()),
     };
     match listed {
         Ok(projects) => Some(projects),

@@ -134,6 +134,34 @@ impl Resolver<'_> {
         default
     }
 
+    /// A text setting: flag, environment, file, no default.
+    fn text_setting(
+        &mut self,
+        key: &'static str,
+        flag: Option<String>,
+        env: &'static str,
+    ) -> Option<String> {
+        self.pick(key, flag, Some(env), |t| Ok(t.to_owned()), text, None)
+    }
+
+    /// A duration setting (`0s`: off): flag, environment, file, default.
+    fn every(
+        &mut self,
+        key: &'static str,
+        flag: Option<Duration>,
+        env: Option<&'static str>,
+        default: Duration,
+    ) -> Option<Shown> {
+        self.pick(
+            key,
+            flag.map(Shown),
+            env,
+            parse_shown,
+            file_shown,
+            Some(Shown(default)),
+        )
+    }
+
     /// A secret: flag, environment, the file's reference.
     fn secret(
         &mut self,
@@ -293,13 +321,10 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         "MIRAGE_RAILWAY_WEBHOOK_SECRET",
     );
     let github_token = r.secret("github-token", args.github_token.clone(), "GITHUB_TOKEN");
-    let app_id = r.pick(
+    let app_id = r.text_setting(
         "github-app-id",
         args.github_app_id.clone(),
-        Some("MIRAGE_GITHUB_APP_ID"),
-        |t| Ok(t.to_owned()),
-        text,
-        None,
+        "MIRAGE_GITHUB_APP_ID",
     );
     let installation = r.pick(
         "github-app-installation-id",
@@ -321,13 +346,10 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
             None,
         )
         .map(PathBuf::from);
-    let api_url = r.pick(
+    let api_url = r.text_setting(
         "github-api-url",
         args.github_api_url.clone(),
-        Some("MIRAGE_GITHUB_API_URL"),
-        |t| Ok(t.to_owned()),
-        text,
-        None,
+        "MIRAGE_GITHUB_API_URL",
     );
     let max_parallel = r.pick(
         "max-parallel",
@@ -337,22 +359,8 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         int,
         Some(4),
     );
-    let gc_every = r.pick(
-        "gc-every",
-        args.gc_every.map(Shown),
-        None,
-        parse_shown,
-        file_shown,
-        Some(Shown(Duration::from_secs(600))),
-    );
-    let job_lease = r.pick(
-        "job-lease",
-        args.job_lease.map(Shown),
-        None,
-        parse_shown,
-        file_shown,
-        Some(Shown(Duration::from_secs(60))),
-    );
+    let gc_every = r.every("gc-every", args.gc_every, None, Duration::from_secs(600));
+    let job_lease = r.every("job-lease", args.job_lease, None, Duration::from_secs(60));
     let max_attempts = r.pick(
         "max-attempts",
         args.max_attempts.map(i64::from),
@@ -361,13 +369,11 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         int,
         Some(5),
     );
-    let grace = r.pick(
+    let grace = r.every(
         "shutdown-grace",
-        args.shutdown_grace.map(Shown),
+        args.shutdown_grace,
         None,
-        parse_shown,
-        file_shown,
-        Some(Shown(Duration::from_secs(30))),
+        Duration::from_secs(30),
     );
     let drafts_file = r
         .file
@@ -401,59 +407,39 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
 
     // Sign-in (bearer JWTs, the browser's), first admins, Clerk, the
     // master keys, `/metrics`.
-    let text_setting = |t: &str| Ok::<String, String>(t.to_owned());
-    let oidc_issuer = r.pick(
+    let as_text = |t: &str| Ok::<String, String>(t.to_owned());
+    let oidc_issuer = r.text_setting(
         "oidc-issuer",
         args.oidc_issuer.clone(),
-        Some("MIRAGE_OIDC_ISSUER"),
-        text_setting,
-        text,
-        None,
+        "MIRAGE_OIDC_ISSUER",
     );
-    let oidc_audience = r.pick(
+    let oidc_audience = r.text_setting(
         "oidc-audience",
         args.oidc_audience.clone(),
-        Some("MIRAGE_OIDC_AUDIENCE"),
-        text_setting,
-        text,
-        None,
+        "MIRAGE_OIDC_AUDIENCE",
     );
-    let oidc_client_id = r.pick(
+    let oidc_client_id = r.text_setting(
         "oidc-client-id",
         args.oidc_client_id.clone(),
-        Some("MIRAGE_OIDC_CLIENT_ID"),
-        text_setting,
-        text,
-        None,
+        "MIRAGE_OIDC_CLIENT_ID",
     );
     let oidc_client_secret = r.secret(
         "oidc-client-secret",
         args.oidc_client_secret.clone(),
         "MIRAGE_OIDC_CLIENT_SECRET",
     );
-    let public_url = r.pick(
-        "public-url",
-        args.public_url.clone(),
-        Some("MIRAGE_PUBLIC_URL"),
-        text_setting,
-        text,
-        None,
-    );
-    let session_idle = r.pick(
+    let public_url = r.text_setting("public-url", args.public_url.clone(), "MIRAGE_PUBLIC_URL");
+    let session_idle = r.every(
         "session-idle",
-        args.session_idle.map(Shown),
+        args.session_idle,
         None,
-        parse_shown,
-        file_shown,
-        Some(Shown(Duration::from_secs(12 * 3600))),
+        Duration::from_secs(12 * 3600),
     );
-    let session_lifetime = r.pick(
+    let session_lifetime = r.every(
         "session-lifetime",
-        args.session_lifetime.map(Shown),
+        args.session_lifetime,
         None,
-        parse_shown,
-        file_shown,
-        Some(Shown(Duration::from_secs(7 * 24 * 3600))),
+        Duration::from_secs(7 * 24 * 3600),
     );
     let metrics_token = r.secret(
         "metrics-token",
@@ -465,7 +451,7 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
             "admins",
             (!args.admins.is_empty()).then(|| args.admins.join(",")),
             Some("MIRAGE_ADMINS"),
-            text_setting,
+            as_text,
             |s| match s {
                 Setting::List(list) => Some(list.join(",")),
                 other => text(other),
@@ -491,7 +477,7 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
                 .clone()
                 .map(|p| p.display().to_string()),
             Some("MIRAGE_MASTER_KEY_FILE"),
-            text_setting,
+            as_text,
             |s| path(s).map(|p| p.display().to_string()),
             None,
         )

@@ -31,6 +31,16 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Its diagnostics' messages, joined by `; ` (for a log line or a
+    /// job's error).
+    pub fn messages(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// A failure described by one general diagnostic.
     pub fn failed(diagnostic: Diagnostic) -> Failure {
         Failure {

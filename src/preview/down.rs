@@ -244,12 +244,7 @@ async fn destroy(
     lock_wait: Option<Duration>,
 ) -> Result<Fate, Failure> {
     let failed = |failure: Failure| Fate::Failed {
-        message: failure
-            .diagnostics
-            .iter()
-            .map(|d| d.message.clone())
-            .collect::<Vec<_>>()
-            .join("; "),
+        message: failure.messages(),
     };
     let reshaped = engine::Loaded {
         project: preview_model(&loaded.project, record),

@@ -1017,30 +1017,6 @@ impl EventSink for JobEvents {
 
 // -------------------------------------------------------------------- jobs
 
-/// A failure as a job's error: a usage error, a mistake in the files or
-/// a refusal stays (not retried); anything else is retried.
-fn job_error(failure: &Failure) -> PreviewError {
-    let message = failure
-        .diagnostics
-        .iter()
-        .map(|d| d.message.clone())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let permanent = failure.exit == Exit::Usage
-        || failure.diagnostics.iter().any(|d| {
-            d.primary.is_some()
-                || d.code == "mirage::engine::project_has_errors"
-                || d.code.starts_with("mirage::serve::")
-                || d.code == "mirage::apply::protected"
-                || d.code == "mirage::apply::destroy_not_allowed"
-        });
-    if permanent {
-        PreviewError::permanent(message)
-    } else {
-        PreviewError::transient(message)
-    }
-}
-
 fn payload<T: for<'de> Deserialize<'de>>(job: &Job) -> Result<T, PreviewError> {
     serde_json::from_str(&job.payload).map_err(|error| {
         PreviewError::permanent(format!("the job's payload cannot be read: {error}"))
@@ -1058,7 +1034,7 @@ pub async fn run_job(
     if let Some(reason) = cancel.reason() {
         return Err(PreviewError::transient(format!("cancelled: {reason}")));
     }
-    let store = engine::open_store(context, dir).map_err(|f| job_error(&f))?;
+    let store = engine::open_store(context, dir).map_err(|f| PreviewError::of(&f))?;
     let events = Arc::new(JobEvents {
         store: store.clone(),
         job: job.id,
@@ -1071,7 +1047,7 @@ pub async fn run_job(
         kind::CREATE => run_create(&context, dir, &store, &payload(job)?).await,
         kind::DESTROY => {
             let payload: DestroyPayload = payload(job)?;
-            let loaded = engine::load(dir).map_err(|f| job_error(&f))?;
+            let loaded = engine::load(dir).map_err(|f| PreviewError::of(&f))?;
             match store.serve_environment(&loaded.name, &payload.environment) {
                 Ok(Some(record)) => destroy_now(&context, dir, &loaded, &record).await,
                 // Destroyed already (a retry, or GC came first).
@@ -1108,7 +1084,7 @@ pub async fn run_job(
                     &format!("{}: {}", diagnostic.code, diagnostic.message),
                 );
             }
-            Err(job_error(&failure))
+            Err(PreviewError::of(&failure))
         }
     }
 }
@@ -1461,13 +1437,7 @@ pub async fn gc(context: &Context, dir: &Path) -> Result<Vec<Collected>, Failure
     for record in expired {
         let result = destroy_now(context, dir, &loaded, &record)
             .await
-            .map_err(|f| {
-                f.diagnostics
-                    .iter()
-                    .map(|d| d.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            });
+            .map_err(|f| f.messages());
         collected.push(Collected {
             environment: record.environment,
             result,

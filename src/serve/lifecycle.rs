@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::previews::{Cancel, PreviewError, PreviewFuture, PreviewTarget, Previews};
-use crate::engine::{self, Context, Exit, Failure};
+use crate::engine::{self, Context, Failure};
 use crate::github::{self, Auth, Marker, Repo};
 use crate::preview::{self, UpRequest, render};
 
@@ -84,28 +84,6 @@ impl Lifecycle {
     }
 }
 
-/// A failure as a job's error: mistakes in the files (a diagnostic with a
-/// place in them) or in the request are not retried — they stay until
-/// someone edits the files; anything else (Railway unreachable, a lock
-/// held) is.
-fn job_error(failure: &Failure) -> PreviewError {
-    let message = failure
-        .diagnostics
-        .iter()
-        .map(|d| d.message.clone())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let in_files = failure
-        .diagnostics
-        .iter()
-        .any(|d| d.primary.is_some() || d.code == "mirage::engine::project_has_errors");
-    if failure.exit == Exit::Usage || in_files {
-        PreviewError::permanent(message)
-    } else {
-        PreviewError::transient(message)
-    }
-}
-
 fn cancelled(cancel: &Cancel) -> Result<(), PreviewError> {
     match cancel.reason() {
         Some(reason) => Err(PreviewError::transient(format!("cancelled: {reason}"))),
@@ -122,7 +100,7 @@ impl Previews for Lifecycle {
                     // The files have a mistake: say so where the author looks.
                     let body = render::markdown_failure(pr.number, &failure);
                     self.comment(pr, &body).await?;
-                    return Err(job_error(&failure));
+                    return Err(PreviewError::of(&failure));
                 }
             };
             // One comment per pull request: with several templates, one
@@ -153,7 +131,7 @@ impl Previews for Lifecycle {
                     }
                     Err(failure) => {
                         sections.push(render::markdown_failure(pr.number, &failure));
-                        first_error.get_or_insert(job_error(&failure));
+                        first_error.get_or_insert(PreviewError::of(&failure));
                     }
                 }
             }
@@ -174,7 +152,7 @@ impl Previews for Lifecycle {
                 Some(Duration::from_secs(60)),
             )
             .await
-            .map_err(|f| job_error(&f))?;
+            .map_err(|f| PreviewError::of(&f))?;
             let body = render::markdown_down(&outcome, pr.merged);
             self.comment(pr, &body).await?;
             match outcome.previews.iter().find(|h| !h.fate.is_success()) {
@@ -196,11 +174,11 @@ impl Previews for Lifecycle {
                 Some(Duration::from_secs(60)),
             )
             .await
-            .map_err(|f| job_error(&f))?;
+            .map_err(|f| PreviewError::of(&f))?;
             // environments: serve-created environments past their TTL too.
             let environments = super::environments::gc(&self.context, &self.dir)
                 .await
-                .map_err(|f| job_error(&f))?;
+                .map_err(|f| PreviewError::of(&f))?;
             if let Some(failed) = environments.iter().find(|c| c.result.is_err()) {
                 return Err(PreviewError::transient(format!(
                     "`{}` was not collected",
@@ -238,7 +216,7 @@ impl Previews for Lifecycle {
         Box::pin(async move {
             let previews = preview::list(&self.context, &self.dir)
                 .await
-                .map_err(|f| job_error(&f))?;
+                .map_err(|f| PreviewError::of(&f))?;
             let now = self.context.clock.now();
             let sections: Vec<String> = previews
                 .iter()

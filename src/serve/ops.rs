@@ -247,13 +247,7 @@ pub async fn drift(
     let plan = engine::plan(&ops.context, &ops.dir, &Selection::default())
         .await
         .map_err(|failure| {
-            let message = failure
-                .diagnostics
-                .iter()
-                .map(|d| d.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let message = redactor.redact(&message);
+            let message = redactor.redact(&failure.messages());
             log::warn(
                 "drift.failed",
                 &[("project", &project.name()), ("error", &message)],

@@ -60,6 +60,28 @@ pub struct PreviewError {
 }
 
 impl PreviewError {
+    /// A job's error for an engine failure: a mistake in the files (a
+    /// diagnostic with a place in them, or a project with errors) or in
+    /// the request (a usage error, a refusal of serve's, a protected
+    /// resource, a destroy not allowed) stays until someone edits
+    /// something — not retried; anything else (Railway unreachable, a
+    /// lock held) is.
+    pub fn of(failure: &crate::engine::Failure) -> PreviewError {
+        let permanent = failure.exit == crate::engine::Exit::Usage
+            || failure.diagnostics.iter().any(|d| {
+                d.primary.is_some()
+                    || d.code == "mirage::engine::project_has_errors"
+                    || d.code.starts_with("mirage::serve::")
+                    || d.code == "mirage::apply::protected"
+                    || d.code == "mirage::apply::destroy_not_allowed"
+            });
+        if permanent {
+            PreviewError::permanent(failure.messages())
+        } else {
+            PreviewError::transient(failure.messages())
+        }
+    }
+
     /// A failure worth retrying.
     pub fn transient(message: impl Into<String>) -> PreviewError {
         PreviewError {
