@@ -74,7 +74,8 @@ pub(crate) fn start() -> Option<Provider> {
     Some(Provider { child, issuer })
 }
 
-async fn token(provider: &Provider, resource: &str) -> String {
+/// A client-credentials access token of `mirage-ci` for `resource`.
+pub(crate) async fn token(provider: &Provider, resource: &str) -> String {
     let response: Value = reqwest::Client::new()
         .post(format!("{}/token", provider.issuer))
         .header("content-type", "application/x-www-form-urlencoded")

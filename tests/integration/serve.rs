@@ -209,22 +209,6 @@ impl Previews for Recording {
     }
 }
 
-// -------------------------------------------------------------- backends
-
-/// A state database of each backend available here.
-fn backends() -> Vec<(&'static str, Location, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut out = vec![(
-        "sqlite",
-        Location::File(dir.path().join("state.db")),
-        Some(dir),
-    )];
-    if let Some(server) = support::postgres() {
-        out.push(("postgres", Location::parse(&server.database()), None));
-    }
-    out
-}
-
 fn config(location: &Location) -> Config {
     // Many servers in one process: their logs would drown the output.
     serve::log::set_enabled(false);
@@ -373,7 +357,7 @@ fn opened_template(dir: &Path) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn signatures_replays_and_ping_over_http() {
     let Some(fixtures) = fixtures() else { return };
-    for (backend, location, _dir) in backends() {
+    for (backend, location, _dir) in support::backends() {
         let recording = Recording::new(Duration::ZERO);
         let running = start(config(&location), recording.clone()).await;
         let addr = running.addr();
@@ -560,7 +544,7 @@ fn story(number: u64, seed: u64, events: &mut Vec<(String, Event)>) -> bool {
 async fn five_hundred_deliveries_in_bursts() {
     let Some(fixtures) = fixtures() else { return };
     let template = opened_template(&fixtures);
-    for (backend, location, _dir) in backends() {
+    for (backend, location, _dir) in support::backends() {
         let recording = Recording::new(Duration::from_millis(3));
         let mut config = config(&location);
         config.max_parallel = 6;
@@ -766,7 +750,7 @@ async fn a_close_during_the_open_stops_it_then_destroys() {
 async fn failures_retry_with_backoff_then_fail_with_the_error_redacted() {
     let Some(fixtures) = fixtures() else { return };
     let template = opened_template(&fixtures);
-    for (backend, location, _dir) in backends() {
+    for (backend, location, _dir) in support::backends() {
         let recording = Recording::new(Duration::ZERO);
         recording.failures.lock().unwrap().insert(4, 100);
         recording.failures.lock().unwrap().insert(5, 2);
@@ -1218,7 +1202,7 @@ async fn wait_for_line(file: &Path, prefix: &str, within: Duration) {
 async fn a_server_killed_mid_job_resumes_it_after_a_restart() {
     let Some(fixtures) = fixtures() else { return };
     let template = opened_template(&fixtures);
-    for (backend, location, dir) in backends() {
+    for (backend, location, dir) in support::backends() {
         let work = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
         let location_text = match &location {
             Location::File(path) => path.display().to_string(),

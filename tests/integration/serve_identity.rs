@@ -13,9 +13,8 @@
 
 use crate::support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,77 +27,12 @@ use serde_json::{Value, json};
 
 const PROJECT: &str = "shop";
 const OTHER: &str = "other";
-const CLIENT_SECRET: &str = "not-a-real-secret-but-long-enough-0123456789";
 const AUDIENCE: &str = "urn:mirage";
 const CLERK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 // ------------------------------------------------------------ provider
 
-struct Provider {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn provider() -> Option<Provider> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
-    let installed = dir.join("node_modules/oidc-provider").is_dir();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !(installed && node) {
-        let why = "an OpenID provider needs Node.js and `npm ci` in tests/oidc";
-        if std::env::var_os("MIRAGE_TEST_OIDC_REQUIRED").is_some() {
-            panic!("MIRAGE_TEST_OIDC_REQUIRED is set, but {why}");
-        }
-        eprintln!("skipping: {why}");
-        return None;
-    }
-    let mut child = Command::new("node")
-        .arg(dir.join("provider.mjs"))
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start node");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read READY");
-    let issuer = line
-        .trim()
-        .strip_prefix("READY ")
-        .unwrap_or_else(|| panic!("the provider printed {line:?}"))
-        .to_owned();
-    Some(Provider { child, issuer })
-}
-
-async fn jwt(provider: &Provider, resource: &str) -> String {
-    let response: Value = reqwest::Client::new()
-        .post(format!("{}/token", provider.issuer))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=client_credentials&client_id=mirage-ci&client_secret={CLIENT_SECRET}&resource={resource}&scope=api"
-        ))
-        .send()
-        .await
-        .expect("token request")
-        .json()
-        .await
-        .expect("token JSON");
-    response["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_owned()
-}
+use crate::auth_oidc::{start as provider, token as jwt};
 
 // ------------------------------------------------------------ service
 

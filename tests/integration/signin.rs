@@ -294,25 +294,12 @@ fn database_text(location: &Location) -> String {
     }
 }
 
-fn backends() -> Vec<(&'static str, Location, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut out = vec![(
-        "sqlite",
-        Location::File(dir.path().join("state.db")),
-        Some(dir),
-    )];
-    if let Some(server) = support::postgres() {
-        out.push(("postgres", Location::parse(&server.database()), None));
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_sign_in_sessions_csrf_and_metrics_on_both_backends() {
     let Some(provider) = auth_oidc::start() else {
         return;
     };
-    for (backend, location, _dir) in backends() {
+    for (backend, location, _dir) in support::backends() {
         eprintln!("backend: {backend}");
         scenario(&provider.issuer, &location).await;
     }

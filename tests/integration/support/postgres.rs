@@ -414,6 +414,29 @@ impl Db {
     }
 }
 
+/// A state database of each backend available here: `(name, location,
+/// the SQLite file's directory (keep it alive))`.
+pub fn backends() -> Vec<(
+    &'static str,
+    mirage::state::Location,
+    Option<tempfile::TempDir>,
+)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = vec![(
+        "sqlite",
+        mirage::state::Location::File(dir.path().join("state.db")),
+        Some(dir),
+    )];
+    if let Some(server) = postgres() {
+        out.push((
+            "postgres",
+            mirage::state::Location::parse(&server.database()),
+            None,
+        ));
+    }
+    out
+}
+
 /// Runs each named test (a `fn(&support::Db)` of the calling module) once
 /// on a SQLite file (`sqlite::NAME`) and once on PostgreSQL
 /// (`postgres::NAME`).
