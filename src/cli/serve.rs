@@ -244,16 +244,17 @@ pub struct Reached {
     pub context: Context,
     /// The project's directory.
     pub dir: PathBuf,
+    /// Its own Railway token, when one is stored.
+    pub credentials: Option<serve::credentials::ProjectCredentials>,
 }
 
 /// The previews jobs run: the `preview` room's lifecycle, commenting on
 /// pull requests when GitHub credentials are given.
 pub fn previews(reached: Reached) -> Arc<dyn Previews> {
-    Arc::new(serve::Lifecycle::new(
-        reached.context,
-        reached.dir,
-        reached.github,
-    ))
+    Arc::new(
+        serve::Lifecycle::new(reached.context, reached.dir, reached.github)
+            .with_credentials(reached.credentials),
+    )
 }
 
 /// `mirage serve --reseal`: credentials under older master keys sealed
@@ -345,17 +346,27 @@ pub fn run(args: Args) -> ExitCode {
                 project.branch = serve::ops::branch(dir).await;
             }
         }
+        let keyring = config.keyring.clone();
         let started = serve::start_each(config, |project| {
             let dir = project.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+            let credentials =
+                keyring
+                    .clone()
+                    .map(|keyring| serve::credentials::ProjectCredentials {
+                        keyring,
+                        project: project.name.clone(),
+                    });
             serve::ProjectRuntime {
                 previews: previews(Reached {
                     github: github.clone(),
                     context: context.clone(),
                     dir: dir.clone(),
+                    credentials: credentials.clone(),
                 }),
                 ops: Some(serve::Ops {
                     context: context.clone(),
                     dir,
+                    credentials,
                 }),
             }
         })

@@ -888,9 +888,18 @@ pub fn resolve(args: &Args) -> Result<Settings, Failure> {
         "RAILWAY_TOKEN",
         "PGPASSWORD",
         "MIRAGE_MASTER_KEY",
-        "MIRAGE_PREVIOUS_MASTER_KEYS",
     ] {
         secrets.extend(std::env::var(name).ok());
+    }
+    // Each of the older master keys, one by one.
+    if let Ok(previous) = std::env::var("MIRAGE_PREVIOUS_MASTER_KEYS") {
+        secrets.extend(
+            previous
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned),
+        );
     }
     if let Location::Postgres {
         password: Some(password),

@@ -50,6 +50,57 @@ pub fn railway_token(
     Ok(Some(keyring.open(&row.sealed, &context(project))?))
 }
 
+/// What a project's jobs need to use its own Railway token: the master
+/// keys and the project's name.
+#[derive(Clone, Debug)]
+pub struct ProjectCredentials {
+    /// Opens the sealed token.
+    pub keyring: std::sync::Arc<Keyring>,
+    /// The project (as served).
+    pub project: String,
+}
+
+/// The context a job of the project in `dir` runs with: `base` with the
+/// project's own Railway token when an admin stored one (an account or
+/// team token), else `base` as it is (the service's token). Read per job,
+/// so a token set, changed or removed through the API holds from the next
+/// job on, on every replica. The built-in emulator (`--local`) keeps its
+/// own.
+pub async fn job_context(
+    base: &crate::engine::Context,
+    dir: &Path,
+    credentials: Option<&ProjectCredentials>,
+) -> Result<crate::engine::Context, crate::engine::Failure> {
+    use crate::engine::{Failure, Railway};
+    let Some(credentials) = credentials else {
+        return Ok(base.clone());
+    };
+    if !matches!(base.railway, Railway::Remote { .. }) {
+        return Ok(base.clone());
+    }
+    let store = crate::engine::open_store(base, dir)?;
+    let credentials = credentials.clone();
+    let token = tokio::task::spawn_blocking(move || {
+        railway_token(&store, &credentials.keyring, &credentials.project)
+    })
+    .await
+    .map_err(|_| {
+        Failure::error(
+            "mirage::serve::internal",
+            "reading the project's Railway token failed",
+            None,
+        )
+    })?
+    .map_err(|error| Failure::of(&error, "mirage::serve::internal"))?;
+    let mut context = base.clone();
+    if let (Some(token), Railway::Remote { options, .. }) = (token, &mut context.railway) {
+        options.credentials = Some(crate::railway::Credentials::Account(
+            crate::railway::Token::new(token.expose()),
+        ));
+    }
+    Ok(context)
+}
+
 /// Seals and stores `token` as `project`'s Railway token.
 pub fn set_railway_token(
     store: &Store,

@@ -26,6 +26,7 @@ pub struct Lifecycle {
     dir: PathBuf,
     github: Option<github::Client>,
     wait: Duration,
+    credentials: Option<super::credentials::ProjectCredentials>,
 }
 
 impl Lifecycle {
@@ -50,7 +51,25 @@ impl Lifecycle {
             dir,
             github,
             wait: DEFAULT_WAIT,
+            credentials: None,
         }
+    }
+
+    /// The same, its jobs using the project's own Railway token when an
+    /// admin stored one (sealed; `PUT /api/projects/{p}/railway-token`).
+    pub fn with_credentials(
+        mut self,
+        credentials: Option<super::credentials::ProjectCredentials>,
+    ) -> Lifecycle {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The context of one job (see [`super::credentials::job_context`]).
+    async fn job_context(&self) -> Result<Context, PreviewError> {
+        super::credentials::job_context(&self.context, &self.dir, self.credentials.as_ref())
+            .await
+            .map_err(|f| PreviewError::of(&f))
     }
 
     /// The same with another deployment wait (tests).
@@ -94,6 +113,7 @@ fn cancelled(cancel: &Cancel) -> Result<(), PreviewError> {
 impl Previews for Lifecycle {
     fn up<'a>(&'a self, pr: &'a PreviewTarget, cancel: &'a Cancel) -> PreviewFuture<'a> {
         Box::pin(async move {
+            let context = self.job_context().await?;
             let templates = match self.templates() {
                 Ok(templates) => templates,
                 Err(failure) => {
@@ -116,9 +136,9 @@ impl Previews for Lifecycle {
                     poll: Duration::from_secs(2),
                     lock_wait: Some(Duration::from_secs(60)),
                 };
-                match preview::up(&self.context, &self.dir, &request).await {
+                match preview::up(&context, &self.dir, &request).await {
                     Ok(outcome) => {
-                        let now = self.context.clock.now();
+                        let now = context.clock.now();
                         sections.push(render::markdown(
                             &outcome.preview,
                             outcome.problem.as_ref(),
@@ -144,8 +164,9 @@ impl Previews for Lifecycle {
 
     fn down<'a>(&'a self, pr: &'a PreviewTarget, _cancel: &'a Cancel) -> PreviewFuture<'a> {
         Box::pin(async move {
+            let context = self.job_context().await?;
             let outcome = preview::down(
-                &self.context,
+                &context,
                 &self.dir,
                 pr.number,
                 None,
@@ -167,16 +188,12 @@ impl Previews for Lifecycle {
 
     fn gc<'a>(&'a self, _cancel: &'a Cancel) -> PreviewFuture<'a> {
         Box::pin(async move {
-            let outcome = preview::gc(
-                &self.context,
-                &self.dir,
-                false,
-                Some(Duration::from_secs(60)),
-            )
-            .await
-            .map_err(|f| PreviewError::of(&f))?;
+            let context = self.job_context().await?;
+            let outcome = preview::gc(&context, &self.dir, false, Some(Duration::from_secs(60)))
+                .await
+                .map_err(|f| PreviewError::of(&f))?;
             // environments: serve-created environments past their TTL too.
-            let environments = super::environments::gc(&self.context, &self.dir)
+            let environments = super::environments::gc(&context, &self.dir)
                 .await
                 .map_err(|f| PreviewError::of(&f))?;
             if let Some(failed) = environments.iter().find(|c| c.result.is_err()) {
@@ -200,12 +217,10 @@ impl Previews for Lifecycle {
         job: &'a crate::state::Job,
         cancel: &'a Cancel,
     ) -> PreviewFuture<'a> {
-        Box::pin(super::environments::run_job(
-            &self.context,
-            &self.dir,
-            job,
-            cancel,
-        ))
+        Box::pin(async move {
+            let context = self.job_context().await?;
+            super::environments::run_job(&context, &self.dir, job, cancel).await
+        })
     }
 
     fn refresh_comment<'a>(
@@ -214,10 +229,11 @@ impl Previews for Lifecycle {
         _cancel: &'a Cancel,
     ) -> PreviewFuture<'a> {
         Box::pin(async move {
-            let previews = preview::list(&self.context, &self.dir)
+            let context = self.job_context().await?;
+            let previews = preview::list(&context, &self.dir)
                 .await
                 .map_err(|f| PreviewError::of(&f))?;
-            let now = self.context.clock.now();
+            let now = context.clock.now();
             let sections: Vec<String> = previews
                 .iter()
                 .filter(|p| p.record.number == pr.number)

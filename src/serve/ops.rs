@@ -32,6 +32,9 @@ pub struct Ops {
     pub context: Context,
     /// The checkout.
     pub dir: PathBuf,
+    /// The project's own Railway token, when one is stored (drift plans
+    /// read Railway with it).
+    pub credentials: Option<super::credentials::ProjectCredentials>,
 }
 
 /// How long one git command may take.
@@ -244,7 +247,10 @@ pub async fn drift(
     let started = std::time::Instant::now();
     // Declared environments only: the plan lists templates and previews
     // but never changes them.
-    let plan = engine::plan(&ops.context, &ops.dir, &Selection::default())
+    let context = super::credentials::job_context(&ops.context, &ops.dir, ops.credentials.as_ref())
+        .await
+        .map_err(|failure| PreviewError::of(&failure))?;
+    let plan = engine::plan(&context, &ops.dir, &Selection::default())
         .await
         .map_err(|failure| {
             let message = redactor.redact(&failure.messages());

@@ -21,7 +21,7 @@ use mirage::state::{Actor, FixedClock, ResourceKind, Store, Timestamp};
 /// The saas example, custom domains replaced by generated ones (a custom
 /// domain is attached once in all of Railway), production and staging
 /// applied.
-async fn shop_with(harness: Harness) -> World {
+pub(crate) async fn shop_with(harness: Harness) -> World {
     let world = World::with_harness("saas", harness).await;
     for file in ["services.mirage", "environments.mirage"] {
         world.edit(file, |text| {

@@ -791,3 +791,77 @@ async fn plan_answers_the_cli_json_and_an_apply_job_answers_its_counts() {
     );
     world.assert_no_changes("after the apply job").await;
 }
+
+/// A project's own Railway token, stored sealed through serve (as
+/// `PUT /api/projects/{p}/railway-token` does), is what its jobs reach
+/// Railway with: here the service's own token is one Railway refuses.
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_reach_railway_with_the_projects_sealed_token() {
+    use mirage::secrets::{Keyring, MasterKey, SecretString};
+    use mirage::serve::credentials::{self, ProjectCredentials};
+
+    let harness = support::Harness::with(mirage::emulator::Options {
+        clock: Duration::ZERO,
+        tokens: vec!["test-account-token".to_owned()],
+        ..mirage::emulator::Options::default()
+    })
+    .await;
+    let world = crate::preview::shop_with(harness).await;
+    let clock = Arc::new(FixedClock::at(START));
+    let dir = world.path();
+    // The service's token: Railway does not know it.
+    let service = crate::preview::context_at(
+        &world.harness.emu.url(),
+        "a-token-railway-refuses",
+        clock.clone(),
+    );
+    let loaded = engine::load(&dir).expect("the files");
+    let store = engine::open_store(&service, &dir).expect("the state");
+    let accepted = envs::create(&loaded, &store, &request("alice-sealed"), 3).expect("accepted");
+    let claim = || {
+        store
+            .claim_job("acme-shop", "test-worker", Duration::from_secs(60))
+            .expect("a claim")
+    };
+    let keyring = Arc::new(Keyring::new(MasterKey::generate().unwrap(), Vec::new()));
+    let sealed = Some(ProjectCredentials {
+        keyring: keyring.clone(),
+        project: "acme-shop".to_owned(),
+    });
+
+    // No token stored: the job runs with the service's and is refused.
+    let job = claim().expect("the create job");
+    let without = lifecycle(&service, &dir).with_credentials(sealed.clone());
+    let refused = mirage::serve::jobs::run(&without, &job.job, &Cancel::new())
+        .await
+        .expect_err("the service's token is refused");
+    assert!(refused.retry, "worth retrying: {}", refused.message);
+    assert!(
+        store
+            .retry_job(&job, Duration::ZERO, &refused.message)
+            .expect("back in the queue")
+    );
+    assert_eq!(environment(&world, "alice-sealed").await, None);
+
+    // An admin stores the team's token, sealed: the next attempt uses it.
+    credentials::set_railway_token(
+        &store,
+        &keyring,
+        "acme-shop",
+        &SecretString::new("test-account-token".to_owned()),
+        Some("user_admin"),
+    )
+    .expect("sealed and stored");
+    let dump = std::fs::read(dir.join(".mirage/state.db")).unwrap_or_default();
+    assert!(
+        !String::from_utf8_lossy(&dump).contains("test-account-token"),
+        "the database never holds the token in clear"
+    );
+    let job = claim().expect("the retry");
+    assert_eq!(job.job.id, accepted.job);
+    let with = lifecycle(&service, &dir).with_credentials(sealed);
+    mirage::serve::jobs::run(&with, &job.job, &Cancel::new())
+        .await
+        .expect("the job ran with the project's token");
+    assert!(environment(&world, "alice-sealed").await.is_some());
+}

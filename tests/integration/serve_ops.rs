@@ -107,6 +107,7 @@ async fn drift_outside_mirage_is_told_once_when_it_appears_and_once_when_it_clea
     let ops = Ops {
         context: context(&world, clock),
         dir: world.path(),
+        credentials: None,
     };
     let project = ProjectConfig {
         dir: Some(world.path()),
@@ -294,6 +295,7 @@ async fn pull_follows_the_repository_and_keeps_the_last_good_files() {
         ops: Some(Ops {
             context: context.clone(),
             dir: checkout.clone(),
+            credentials: None,
         }),
     })
     .await
