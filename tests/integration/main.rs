@@ -76,6 +76,7 @@ mod serve_cli;
 mod serve_environments;
 mod serve_identity;
 mod serve_previews;
+mod serve_replicas;
 mod settings_docs;
 mod signin;
 mod state;
