@@ -39,7 +39,7 @@ COPY --from=builder /usr/local/bin/mirage /usr/local/bin/mirage
 # build argument (on Railway: a service variable of the same name) to the
 # directory holding them, e.g. `infra`.
 ARG MIRAGE_PROJECT=examples/saas
-COPY --from=builder /src/${MIRAGE_PROJECT} /srv/project
+COPY --from=builder --chown=mirage:mirage /src/${MIRAGE_PROJECT} /srv/project
 USER mirage
 WORKDIR /srv/project
 # Plain HTTP: TLS is terminated in front of serve (Railway's edge, or a
