@@ -219,7 +219,11 @@ async fn run(state: Location, backend: &str, clients: u64, seconds: u64) {
                 let outcome = match client.get(url).bearer_auth(&token).send().await {
                     Ok(response) if response.status().as_u16() == 200 => {
                         // Read the whole body: a real client does.
-                        response.bytes().await.map(|_| ()).map_err(|e| e.to_string())
+                        response
+                            .bytes()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
                     }
                     Ok(response) => Err(format!("{url}: {}", response.status())),
                     Err(error) => Err(format!("{url}: {error}")),
@@ -254,7 +258,9 @@ async fn run(state: Location, backend: &str, clients: u64, seconds: u64) {
         PATHS.len(),
         PATHS.join(", ")
     );
-    println!("| backend | requests | requests/s | p50 | p95 | p99 | max | errors | RSS start | RSS middle | RSS end |");
+    println!(
+        "| backend | requests | requests/s | p50 | p95 | p99 | max | errors | RSS start | RSS middle | RSS end |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     println!(
         "| {backend} | {total} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} |",

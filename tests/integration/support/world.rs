@@ -19,11 +19,17 @@ pub const ORBIT: &str = "orbit_e2e_NEVER_PRINT_77c1";
 /// variable's name and its value.
 pub const TEAM: &[(&str, &str)] = &[
     ("TEAM_OIDC_CLIENT_SECRET", "team_e2e_NEVER_PRINT_oidc_5b1e"),
-    ("TEAM_GITHUB_WEBHOOK_SECRET", "team_e2e_NEVER_PRINT_hook_c3d0"),
+    (
+        "TEAM_GITHUB_WEBHOOK_SECRET",
+        "team_e2e_NEVER_PRINT_hook_c3d0",
+    ),
     ("TEAM_MASTER_KEY", "team_e2e_NEVER_PRINT_key_0a9f"),
     ("TEAM_METRICS_TOKEN", "team_e2e_NEVER_PRINT_metrics_71e4"),
     ("TEAM_GITHUB_TOKEN", "team_e2e_NEVER_PRINT_github_2f6a"),
-    ("TEAM_RAILWAY_API_TOKEN", "team_e2e_NEVER_PRINT_railway_9c88"),
+    (
+        "TEAM_RAILWAY_API_TOKEN",
+        "team_e2e_NEVER_PRINT_railway_9c88",
+    ),
 ];
 
 /// A value of [`World::mirage_with`] that unsets the variable instead.
