@@ -53,6 +53,11 @@ async fn microservices_converges() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn team_service_converges() {
+    converges("team-service").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn drift_shows_in_the_next_plan() {
     let world = World::applied("quickstart").await;
     let (_, env) = world.environment_id("quickstart", "production").await;

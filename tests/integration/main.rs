@@ -77,6 +77,7 @@ mod serve_environments;
 mod serve_identity;
 mod serve_ops;
 mod serve_previews;
+mod serve_replicas;
 mod settings_docs;
 mod signin;
 mod state;

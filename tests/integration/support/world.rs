@@ -15,6 +15,22 @@ use super::{Harness, copy_dir, mirage_bin, repo_root};
 pub const STRIPE: &str = "sk_test_e2e_NEVER_PRINT_4f9a";
 /// The value of `ORBIT_PAYMENTS_TOKEN` (`microservices`) in every run.
 pub const ORBIT: &str = "orbit_e2e_NEVER_PRINT_77c1";
+/// The values of the `TEAM_*` secrets (`team-service`) in every run: the
+/// variable's name and its value.
+pub const TEAM: &[(&str, &str)] = &[
+    ("TEAM_OIDC_CLIENT_SECRET", "team_e2e_NEVER_PRINT_oidc_5b1e"),
+    (
+        "TEAM_GITHUB_WEBHOOK_SECRET",
+        "team_e2e_NEVER_PRINT_hook_c3d0",
+    ),
+    ("TEAM_MASTER_KEY", "team_e2e_NEVER_PRINT_key_0a9f"),
+    ("TEAM_METRICS_TOKEN", "team_e2e_NEVER_PRINT_metrics_71e4"),
+    ("TEAM_GITHUB_TOKEN", "team_e2e_NEVER_PRINT_github_2f6a"),
+    (
+        "TEAM_RAILWAY_API_TOKEN",
+        "team_e2e_NEVER_PRINT_railway_9c88",
+    ),
+];
 
 /// A value of [`World::mirage_with`] that unsets the variable instead.
 pub const UNSET: &str = "\u{0}unset";
@@ -435,7 +451,8 @@ fn run_binary(
         .env_remove("RAILWAY_TOKEN")
         .env("NO_COLOR", "1")
         .env("STRIPE_KEY", STRIPE)
-        .env("ORBIT_PAYMENTS_TOKEN", ORBIT);
+        .env("ORBIT_PAYMENTS_TOKEN", ORBIT)
+        .envs(TEAM.iter().copied());
     for (key, value) in env {
         if value == UNSET {
             command.env_remove(key);

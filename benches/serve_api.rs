@@ -1,0 +1,315 @@
+//! `mirage serve`'s API under load: the server started in this process on
+//! loopback, on PostgreSQL (`MIRAGE_BENCH_POSTGRES_URL`, else a server
+//! started on loopback with the installed PostgreSQL; SQLite when neither
+//! is available — the output says which), an admin's API token made
+//! through the state API, then `MIRAGE_BENCH_CLIENTS` (500) concurrent
+//! clients — one tokio task and one keep-alive connection each — looping
+//! `GET`s over [`PATHS`] for `MIRAGE_BENCH_SECONDS` (30 s).
+//!
+//! Reports requests/s, p50/p95/p99/max latency, errors (anything but a
+//! `200`, or a connection error: must be 0) and the process's resident
+//! memory (RSS: server *and* clients, they share the process) at the
+//! start, the middle and the end of the load.
+//!
+//! `cargo bench --profile dev --bench serve_api` (debug, as the figures in
+//! `docs/benchmarks.md` were measured) or `cargo bench --bench serve_api`.
+
+#[path = "../tests/integration/support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use mirage::auth::WebhookSecret;
+use mirage::serve::{self, Config, Unwired};
+use mirage::state::{Location, NewApiToken, Store, UserProfile};
+
+const PROJECT: &str = "bench";
+
+/// The paths every client loops over, in turn (`{p}`: the project). Add
+/// one line per route to load.
+const PATHS: &[&str] = &["/api/me", "/api/projects/{p}/members"];
+
+/// Latencies in microseconds with three significant digits: bucket
+/// `e * 1000 + v / 10^e` where `10^e` brings `v` under 1000. Fixed size,
+/// so recording allocates nothing during the run (the RSS measured is
+/// the server's, not a growing list of samples).
+struct Histogram {
+    buckets: Vec<AtomicU64>,
+    max: AtomicU64,
+}
+
+const DECADES: usize = 8;
+
+impl Histogram {
+    fn new() -> Histogram {
+        Histogram {
+            buckets: (0..DECADES * 1000).map(|_| AtomicU64::new(0)).collect(),
+            max: AtomicU64::new(0),
+        }
+    }
+
+    fn record(&self, latency: Duration) {
+        let micros = latency.as_micros().min(u128::from(u64::MAX)) as u64;
+        let (mut v, mut e) = (micros, 0usize);
+        while v >= 1000 && e + 1 < DECADES {
+            v /= 10;
+            e += 1;
+        }
+        let index = e * 1000 + (v as usize).min(999);
+        self.buckets[index].fetch_add(1, Ordering::Relaxed);
+        self.max.fetch_max(micros, Ordering::Relaxed);
+    }
+
+    fn count(&self) -> u64 {
+        self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
+    }
+
+    /// The upper bound of the bucket holding the `p` quantile.
+    fn quantile(&self, p: f64) -> Duration {
+        let total = self.count();
+        if total == 0 {
+            return Duration::ZERO;
+        }
+        let rank = ((total as f64 * p).ceil() as u64).clamp(1, total);
+        let mut seen = 0;
+        for (index, bucket) in self.buckets.iter().enumerate() {
+            seen += bucket.load(Ordering::Relaxed);
+            if seen >= rank {
+                let (e, v) = (index / 1000, (index % 1000) as u64);
+                return Duration::from_micros((v + 1) * 10u64.pow(e as u32) - 1);
+            }
+        }
+        Duration::from_micros(self.max.load(Ordering::Relaxed))
+    }
+}
+
+/// This process's resident set size, in MiB (Linux: `/proc/self/status`).
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An admin of the project and an API token of theirs, stored the way
+/// `POST /api/projects/{p}/tokens` stores one (its hash).
+fn admin_token(store: &Store) -> String {
+    let user = store
+        .upsert_user(
+            &UserProfile {
+                subject: "bench-admin",
+                email: Some("bench-admin@example.com"),
+                name: Some("Bench Admin"),
+            },
+            false,
+        )
+        .expect("a user")
+        .id;
+    store
+        .set_member(PROJECT, &user, "admin", None)
+        .expect("an admin");
+    // A few more members, so the members page is not empty.
+    for n in 0..20 {
+        let subject = format!("bench-member-{n}");
+        let id = store
+            .upsert_user(
+                &UserProfile {
+                    subject: &subject,
+                    email: Some(&format!("{subject}@example.com")),
+                    name: None,
+                },
+                false,
+            )
+            .expect("a user")
+            .id;
+        store
+            .set_member(PROJECT, &id, "viewer", Some(&user))
+            .expect("a member");
+    }
+    let text = format!("mrg_bench{:032x}", fastrand::u128(..));
+    store
+        .create_api_token(&NewApiToken {
+            id: &format!("tok_{:016x}", fastrand::u64(..)),
+            hash: &serve::api::token_hash(&text),
+            name: "bench",
+            project: PROJECT,
+            role: "admin",
+            user_id: &user,
+            expires_at: store.now().add(Duration::from_secs(24 * 3600)),
+        })
+        .expect("a token");
+    text
+}
+
+async fn run(state: Location, backend: &str, clients: u64, seconds: u64) {
+    serve::log::set_enabled(std::env::var_os("MIRAGE_BENCH_LOG").is_some());
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        state,
+        PROJECT,
+        WebhookSecret::new("bench-webhook-secret").unwrap(),
+    );
+    config.gc_every = None;
+    let running = serve::start(config, Arc::new(Unwired))
+        .await
+        .expect("serve starts");
+    let addr = running.addr();
+    let store = running.store().clone();
+    let token = tokio::task::spawn_blocking(move || admin_token(&store))
+        .await
+        .expect("setup");
+    let paths: Arc<Vec<String>> = Arc::new(
+        PATHS
+            .iter()
+            .map(|p| format!("http://{addr}{}", p.replace("{p}", PROJECT)))
+            .collect(),
+    );
+    // Every path answers 200 before the clock starts.
+    let probe = reqwest::Client::new();
+    for url in paths.iter() {
+        let response = probe
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status.as_u16(), 200, "{url}: {text}");
+    }
+
+    let histogram = Arc::new(Histogram::new());
+    let errors = Arc::new(AtomicU64::new(0));
+    let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
+    let stop = Arc::new(AtomicBool::new(false));
+    let go = Arc::new(tokio::sync::Barrier::new(clients as usize + 1));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..clients {
+        let (histogram, errors, first_error, stop, go, paths, token) = (
+            histogram.clone(),
+            errors.clone(),
+            first_error.clone(),
+            stop.clone(),
+            go.clone(),
+            paths.clone(),
+            token.clone(),
+        );
+        tasks.spawn(async move {
+            // One client each: one keep-alive connection, reused.
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .expect("a client");
+            go.wait().await;
+            let mut i = n as usize;
+            while !stop.load(Ordering::Relaxed) {
+                let url = &paths[i % paths.len()];
+                i += 1;
+                let sent = Instant::now();
+                let outcome = match client.get(url).bearer_auth(&token).send().await {
+                    Ok(response) if response.status().as_u16() == 200 => {
+                        // Read the whole body: a real client does.
+                        response
+                            .bytes()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    }
+                    Ok(response) => Err(format!("{url}: {}", response.status())),
+                    Err(error) => Err(format!("{url}: {error}")),
+                };
+                histogram.record(sent.elapsed());
+                if let Err(error) = outcome {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    first_error.lock().unwrap().get_or_insert(error);
+                }
+            }
+        });
+    }
+    let rss_start = rss_mib();
+    go.wait().await;
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds) / 2).await;
+    let rss_middle = rss_mib();
+    tokio::time::sleep_until((start + Duration::from_secs(seconds)).into()).await;
+    let rss_end = rss_mib();
+    stop.store(true, Ordering::Relaxed);
+    while let Some(done) = tasks.join_next().await {
+        done.expect("a client task");
+    }
+    let elapsed = start.elapsed();
+    running.shutdown().await;
+
+    let total = histogram.count();
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    let mib = |m: Option<f64>| m.map_or("?".to_owned(), |m| format!("{m:.0} MiB"));
+    println!(
+        "{clients} clients for {seconds} s on loopback, each looping GET over {} path(s): {}",
+        PATHS.len(),
+        PATHS.join(", ")
+    );
+    println!(
+        "| backend | requests | requests/s | p50 | p95 | p99 | max | errors | RSS start | RSS middle | RSS end |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| {backend} | {total} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        total as f64 / elapsed.as_secs_f64(),
+        ms(histogram.quantile(0.50)),
+        ms(histogram.quantile(0.95)),
+        ms(histogram.quantile(0.99)),
+        ms(Duration::from_micros(histogram.max.load(Ordering::Relaxed))),
+        errors.load(Ordering::Relaxed),
+        mib(rss_start),
+        mib(rss_middle),
+        mib(rss_end),
+    );
+    if let (Some(middle), Some(end)) = (rss_middle, rss_end) {
+        println!(
+            "RSS growth from the middle to the end of the load: {:+.1} MiB",
+            end - middle
+        );
+    }
+    if let Some(error) = first_error.lock().unwrap().take() {
+        println!("first error: {error}");
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is understood.
+    let seconds = env_number("MIRAGE_BENCH_SECONDS", 30);
+    let clients = env_number("MIRAGE_BENCH_CLIENTS", 500);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let _server;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (state, backend) = match std::env::var("MIRAGE_BENCH_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => (Location::parse(&url), "PostgreSQL".to_owned()),
+            _ => match postgres::PrivateServer::start() {
+                Ok(server) => {
+                    let url = server.database();
+                    _server = server;
+                    (Location::parse(&url), "PostgreSQL (loopback)".to_owned())
+                }
+                Err(why) => {
+                    eprintln!("no PostgreSQL ({why}): SQLite instead");
+                    (
+                        Location::File(dir.path().join("state.db")),
+                        "SQLite".to_owned(),
+                    )
+                }
+            },
+        };
+        run(state, &backend, clients, seconds).await;
+    });
+}
