@@ -232,6 +232,10 @@ pub(super) struct App {
     pub(super) signin: Option<super::signin::Signin>,
     // identity:
     pub(super) identity: super::api::Identity,
+    // api: the engine the jobs run with (for overviews, templates, plans)
+    // and the overviews' cache.
+    pub(super) previews: Arc<dyn Previews>,
+    pub(super) catalog: super::catalog::Catalog,
 }
 
 impl App {
@@ -363,6 +367,8 @@ pub async fn start(config: Config, previews: Arc<dyn Previews>) -> Result<Runnin
             verifier,
             keyring: config.keyring.clone(),
         },
+        previews: previews.clone(),
+        catalog: super::catalog::Catalog::new(config.overview_ttl),
     });
     let router = http::router_with(app.clone(), |routes| super::api::mount(routes, app))
         .into_make_service_with_connect_info::<SocketAddr>();
