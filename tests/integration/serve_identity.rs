@@ -28,15 +28,15 @@ use serde_json::{Value, json};
 
 const PROJECT: &str = "shop";
 const OTHER: &str = "other";
-const CLIENT_SECRET: &str = "not-a-real-secret-but-long-enough-0123456789";
-const AUDIENCE: &str = "urn:mirage";
+pub(crate) const CLIENT_SECRET: &str = "not-a-real-secret-but-long-enough-0123456789";
+pub(crate) const AUDIENCE: &str = "urn:mirage";
 const CLERK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 // ------------------------------------------------------------ provider
 
-struct Provider {
+pub(crate) struct Provider {
     child: Child,
-    issuer: String,
+    pub(crate) issuer: String,
 }
 
 impl Drop for Provider {
@@ -46,7 +46,7 @@ impl Drop for Provider {
     }
 }
 
-fn provider() -> Option<Provider> {
+pub(crate) fn provider() -> Option<Provider> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
     let installed = dir.join("node_modules/oidc-provider").is_dir();
     let node = Command::new("node")
@@ -81,7 +81,7 @@ fn provider() -> Option<Provider> {
     Some(Provider { child, issuer })
 }
 
-async fn jwt(provider: &Provider, resource: &str) -> String {
+pub(crate) async fn jwt(provider: &Provider, resource: &str) -> String {
     let response: Value = reqwest::Client::new()
         .post(format!("{}/token", provider.issuer))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -139,14 +139,14 @@ async fn start(config: Config) -> Running {
         .expect("serve starts")
 }
 
-struct Answer {
-    status: u16,
-    body: Value,
-    text: String,
-    www_authenticate: Option<String>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) text: String,
+    pub(crate) www_authenticate: Option<String>,
 }
 
-async fn call(
+pub(crate) async fn call(
     running: &Running,
     method: &str,
     path: &str,
@@ -179,7 +179,7 @@ async fn call(
     }
 }
 
-fn assert_error_shape(answer: &Answer, status: u16) {
+pub(crate) fn assert_error_shape(answer: &Answer, status: u16) {
     assert_eq!(answer.status, status, "{}", answer.text);
     let error = &answer.body["error"];
     assert!(
@@ -195,7 +195,7 @@ fn assert_error_shape(answer: &Answer, status: u16) {
 
 /// An API token for `user` in `project`, made through the state database
 /// (the way `POST …/tokens` stores it); its text.
-fn token_for(store: &Store, user: &str, project: &str, role: &str) -> (String, String) {
+pub(crate) fn token_for(store: &Store, user: &str, project: &str, role: &str) -> (String, String) {
     let text = format!("mrg_test{:032x}", fastrand::u128(..));
     let id = format!("tok_{:016x}", fastrand::u64(..));
     store
@@ -212,7 +212,7 @@ fn token_for(store: &Store, user: &str, project: &str, role: &str) -> (String, S
     (id, text)
 }
 
-fn user(store: &Store, subject: &str) -> String {
+pub(crate) fn user(store: &Store, subject: &str) -> String {
     store
         .upsert_user(
             &UserProfile {
@@ -252,7 +252,7 @@ fn snapshot(store: &Store) -> String {
     out
 }
 
-fn audit_count(store: &Store, outcome: AuditOutcome) -> usize {
+pub(crate) fn audit_count(store: &Store, outcome: AuditOutcome) -> usize {
     store
         .audit(&AuditFilter {
             outcome: Some(outcome),

@@ -108,14 +108,7 @@ async fn create(
                 (Err(failure), ttl) => {
                     let mut error = failure_error(&failure);
                     if let Err(message) = ttl {
-                        for problem in &mut error.problems {
-                            if problem["field"] == "ttl" {
-                                problem["message"] = json!(message);
-                            }
-                        }
-                        if error.problems.len() == 1 {
-                            error.message = message.clone();
-                        }
+                        ttl_problem(&mut error, message);
                     }
                     return Err(error);
                 }
@@ -149,6 +142,38 @@ async fn create(
             "expires_at": accepted.expires_at.map(|t| t.0),
         }),
     ))
+}
+
+/// Puts an unreadable TTL among `error`'s problems (in place of the
+/// domain's own TTL problem, which saw it as 0 seconds).
+fn ttl_problem(error: &mut ApiError, message: &str) {
+    let help = "give `ttl` as seconds or a duration such as `72h`";
+    error.problems.retain(|p| p["field"] != "ttl");
+    error.problems.push(json!({
+        "code": "mirage::serve::bad_ttl",
+        "message": message,
+        "help": help,
+        "field": "ttl",
+    }));
+    if error.problems.len() == 1 {
+        *error = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mirage::serve::bad_ttl",
+            message,
+            help,
+        );
+        error.problems = vec![json!({
+            "code": "mirage::serve::bad_ttl",
+            "message": message,
+            "help": help,
+            "field": "ttl",
+        })];
+    } else {
+        error.status = StatusCode::UNPROCESSABLE_ENTITY;
+        error.code = "mirage::serve::invalid_request";
+        error.message = format!("the request has {} problems", error.problems.len());
+        error.help = "fix each of `problems` and send it again".to_owned();
+    }
 }
 
 /// Authorizes `action` on `environment` of `project` for its owner: a
