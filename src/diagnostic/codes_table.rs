@@ -1016,6 +1016,11 @@ pub const CODES: &[Code] = &[
         help: "look at the service's log for the cause; the sender may retry",
     },
     Code {
+        code: "mirage::serve::invalid_request",
+        summary: "a request to serve's API has several problems (each in `problems`)",
+        help: "fix each problem listed and send the request again",
+    },
+    Code {
         code: "mirage::serve::last_admin",
         summary: "the change would leave a project without an admin",
         help: "make another member admin first, then demote or remove this one",
@@ -1044,6 +1049,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::no_project",
         summary: "the project does not exist on Railway yet",
         help: "apply the project first; environments are made in it",
+    },
+    Code {
+        code: "mirage::serve::no_project_files",
+        summary: "the service has no files for the project asked about",
+        help: "run `mirage serve` with the project's directory, or ask the replica that serves it",
     },
     Code {
         code: "mirage::serve::no_such_template",
