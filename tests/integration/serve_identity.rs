@@ -303,7 +303,9 @@ pub struct Endpoint {
     pub changes: bool,
 }
 
-/// Identity's rows; the environments' endpoints join this table.
+/// Identity's rows. The rows of projects, environments and jobs (owner-
+/// sensitive ones included) are `serve_api::endpoints()`, run by its own
+/// matrix over the emulator (their allowed calls need a project's files).
 pub fn endpoints() -> Vec<Endpoint> {
     use Role::{Admin, Viewer};
     let row = |method, path, body, minimum, ok, changes| Endpoint {
