@@ -134,6 +134,12 @@ pub fn authorize(principal: &Principal, action: Action, target: &Target<'_>) -> 
     let allowed = match action {
         Action::Read => true,
         Action::CreateEnvironment => role >= Role::Member,
+        // A member acting on someone else's environment is told it does
+        // not exist (the same answer as for an unknown one): the API's
+        // environment paths can then not be used to probe whose is whose.
+        Action::ChangeEnvironment | Action::DestroyEnvironment if role == Role::Member && !owns => {
+            return Decision::NotFound;
+        }
         Action::ChangeEnvironment | Action::DestroyEnvironment => {
             role == Role::Admin || (role == Role::Member && owns)
         }
@@ -175,7 +181,7 @@ mod tests {
             ),
             (
                 Some(Role::Member),
-                [[A, A], [A, A], [A, F], [A, F], [F, F], [F, F], [F, F]],
+                [[A, A], [A, A], [A, N], [A, N], [F, F], [F, F], [F, F]],
             ),
             (Some(Role::Admin), [[A, A]; 7]),
         ];
@@ -212,7 +218,8 @@ mod tests {
 
     #[test]
     fn a_token_never_exceeds_its_scope_or_its_maker() {
-        // An admin's member token: a member's rights.
+        // An admin's member token: a member's rights (someone else's
+        // environment is not found).
         let token = principal(Some(Role::Admin), Some(Role::Member));
         let theirs = Target {
             project: Some("shop"),
@@ -220,7 +227,7 @@ mod tests {
         };
         assert_eq!(
             authorize(&token, Action::DestroyEnvironment, &theirs),
-            Decision::Forbidden
+            Decision::NotFound
         );
         assert_eq!(
             authorize(&token, Action::CreateEnvironment, &theirs),

@@ -212,6 +212,10 @@ impl Previews for Lifecycle {
         })
     }
 
+    fn engine(&self) -> Option<(&Context, &std::path::Path)> {
+        Some((&self.context, &self.dir))
+    }
+
     fn environment_job<'a>(
         &'a self,
         job: &'a crate::state::Job,

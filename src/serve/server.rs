@@ -246,6 +246,8 @@ pub(super) struct App {
     pub(super) identity: super::api::Identity,
     // ops: the served projects.
     pub(super) projects: Vec<Arc<ServedProject>>,
+    // api: the overviews' cache.
+    pub(super) catalog: super::catalog::Catalog,
 }
 
 impl App {
@@ -423,6 +425,7 @@ pub async fn start_each(
             keyring: config.keyring.clone(),
         },
         projects: projects.clone(),
+        catalog: super::catalog::Catalog::new(config.overview_ttl),
     });
     let router = http::router_with(app.clone(), |routes| super::api::mount(routes, app))
         .into_make_service_with_connect_info::<SocketAddr>();

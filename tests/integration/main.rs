@@ -72,6 +72,7 @@ mod resolve;
 mod schema_subset;
 mod secrets_first;
 mod serve;
+mod serve_api;
 mod serve_cli;
 mod serve_environments;
 mod serve_identity;

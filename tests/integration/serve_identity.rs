@@ -27,12 +27,12 @@ use serde_json::{Value, json};
 
 const PROJECT: &str = "shop";
 const OTHER: &str = "other";
-const AUDIENCE: &str = "urn:mirage";
+pub(crate) const AUDIENCE: &str = "urn:mirage";
 const CLERK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 // ------------------------------------------------------------ provider
 
-use crate::auth_oidc::{start as provider, token as jwt};
+pub(crate) use crate::auth_oidc::{start as provider, token as jwt};
 
 // ------------------------------------------------------------ service
 
@@ -73,14 +73,14 @@ async fn start(config: Config) -> Running {
         .expect("serve starts")
 }
 
-struct Answer {
-    status: u16,
-    body: Value,
-    text: String,
-    www_authenticate: Option<String>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) text: String,
+    pub(crate) www_authenticate: Option<String>,
 }
 
-async fn call(
+pub(crate) async fn call(
     running: &Running,
     method: &str,
     path: &str,
@@ -113,7 +113,7 @@ async fn call(
     }
 }
 
-fn assert_error_shape(answer: &Answer, status: u16) {
+pub(crate) fn assert_error_shape(answer: &Answer, status: u16) {
     assert_eq!(answer.status, status, "{}", answer.text);
     let error = &answer.body["error"];
     assert!(
@@ -129,7 +129,7 @@ fn assert_error_shape(answer: &Answer, status: u16) {
 
 /// An API token for `user` in `project`, made through the state database
 /// (the way `POST …/tokens` stores it); its text.
-fn token_for(store: &Store, user: &str, project: &str, role: &str) -> (String, String) {
+pub(crate) fn token_for(store: &Store, user: &str, project: &str, role: &str) -> (String, String) {
     let text = format!("mrg_test{:032x}", fastrand::u128(..));
     let id = format!("tok_{:016x}", fastrand::u64(..));
     store
@@ -146,7 +146,7 @@ fn token_for(store: &Store, user: &str, project: &str, role: &str) -> (String, S
     (id, text)
 }
 
-fn user(store: &Store, subject: &str) -> String {
+pub(crate) fn user(store: &Store, subject: &str) -> String {
     store
         .upsert_user(
             &UserProfile {
@@ -186,7 +186,7 @@ fn snapshot(store: &Store) -> String {
     out
 }
 
-fn audit_count(store: &Store, outcome: AuditOutcome) -> usize {
+pub(crate) fn audit_count(store: &Store, outcome: AuditOutcome) -> usize {
     store
         .audit(&AuditFilter {
             outcome: Some(outcome),
@@ -237,7 +237,9 @@ pub struct Endpoint {
     pub changes: bool,
 }
 
-/// Identity's rows; the environments' endpoints join this table.
+/// Identity's rows. The rows of projects, environments and jobs (owner-
+/// sensitive ones included) are `serve_api::endpoints()`, run by its own
+/// matrix over the emulator (their allowed calls need a project's files).
 pub fn endpoints() -> Vec<Endpoint> {
     use Role::{Admin, Viewer};
     let row = |method, path, body, minimum, ok, changes| Endpoint {

@@ -19,6 +19,9 @@ pub struct ApiError {
     pub message: String,
     /// What to do.
     pub help: String,
+    /// api: every problem of a refused request (`422`), each `{code,
+    /// message, help, field}`; empty otherwise (and then not shown).
+    pub problems: Vec<serde_json::Value>,
 }
 
 impl ApiError {
@@ -34,6 +37,7 @@ impl ApiError {
             code,
             message: message.into(),
             help: help.into(),
+            problems: Vec::new(),
         }
     }
 
@@ -109,11 +113,14 @@ impl From<StateError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": {
+        let mut body = json!({ "error": {
             "code": self.code,
             "message": self.message,
             "help": self.help,
         }});
+        if !self.problems.is_empty() {
+            body["error"]["problems"] = serde_json::Value::Array(self.problems);
+        }
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response

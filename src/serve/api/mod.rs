@@ -10,10 +10,18 @@
 //! * [`identity`]: `/api/me`, members and roles, API tokens.
 //! * [`audit_log`]: `/api/audit` (JSON pages, NDJSON and CSV exports).
 //! * [`railway_token`]: each project's sealed Railway token.
+//! * [`projects`]: the served projects, a project's overview, templates,
+//!   plan, apply and statistics.
+//! * [`environments`]: creating, destroying and extending environments,
+//!   and the jobs doing it (status and server-sent events).
+//! * [`openapi`]: `/api/openapi.json`, the document of every route.
 
 pub mod audit_log;
+pub mod environments;
 pub mod error;
 pub mod identity;
+pub mod openapi;
+pub mod projects;
 pub mod railway_token;
 
 use std::collections::BTreeMap;
@@ -177,6 +185,22 @@ fn action_name(action: Action) -> &'static str {
     }
 }
 
+/// [`Caller::authorize`] of `action` on `project` (no owner), on a
+/// blocking thread (a refusal is written to the audit log).
+pub async fn allow(caller: &Caller, action: Action, project: &str) -> Result<(), ApiError> {
+    let (caller, project) = (caller.clone(), project.to_owned());
+    blocking(move || {
+        caller.authorize(
+            action,
+            &Target {
+                project: Some(&project),
+                owner: None,
+            },
+        )
+    })
+    .await
+}
+
 /// Runs `work` on a blocking thread.
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
@@ -233,8 +257,177 @@ pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router
         .merge(identity::routes())
         .merge(audit_log::routes())
         .merge(railway_token::routes())
+        // api: projects, environments, jobs.
+        .merge(projects::routes())
+        .merge(environments::routes())
         .route_layer(middleware::from_fn_with_state(app, authenticate));
-    routes.merge(api)
+    // api: the OpenAPI document is served without authentication.
+    routes.merge(api).merge(openapi::routes())
+}
+
+/// The engine (context and project directory) serving `project`, or
+/// `None` when this service has no files for it. The ONE place the API
+/// maps a served project's name to the context and files its jobs run
+/// with.
+pub(in crate::serve) fn engine_for(
+    app: &App,
+    project: &str,
+) -> Option<(crate::engine::Context, std::path::PathBuf)> {
+    app.project(project)?
+        .previews
+        .engine()
+        .map(|(context, dir)| (context.clone(), dir.to_path_buf()))
+}
+
+/// The engine serving `project`, or the API's error saying there is none
+/// (a project the caller may read, whose files this service lacks).
+pub(in crate::serve) fn engine_or_error(
+    app: &App,
+    project: &str,
+) -> Result<(crate::engine::Context, std::path::PathBuf), ApiError> {
+    engine_for(app, project).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "mirage::serve::no_project_files",
+            format!("this service has no files for project `{project}`"),
+            "run `mirage serve` with the project's directory (`--project DIR`), or ask the replica that serves it",
+        )
+    })
+}
+
+/// [`engine_or_error`] with the context that reads Railway: the
+/// project's own sealed token when an admin stored one, as its jobs use.
+pub(in crate::serve) async fn railway_engine(
+    app: &App,
+    project: &str,
+) -> Result<(crate::engine::Context, std::path::PathBuf), ApiError> {
+    let (base, dir) = engine_or_error(app, project)?;
+    let credentials =
+        app.config
+            .keyring
+            .clone()
+            .map(|keyring| super::credentials::ProjectCredentials {
+                keyring,
+                project: project.to_owned(),
+            });
+    let context = super::credentials::job_context(&base, &dir, credentials.as_ref())
+        .await
+        .map_err(|f| failure_error(&f))?;
+    Ok((context, dir))
+}
+
+/// An engine failure as the API's error: an unknown job or an
+/// environment serve did not create is `404`; a request with problems is
+/// `422` with every problem (`problems`: code, message, help, field); a
+/// state database failure `503`; anything else (Railway, the files)
+/// `502`.
+pub(in crate::serve) fn failure_error(failure: &crate::engine::Failure) -> ApiError {
+    use axum::http::StatusCode;
+    let Some(first) = failure.diagnostics.first() else {
+        return ApiError::internal();
+    };
+    let help = |d: &crate::diagnostic::Diagnostic| {
+        d.help
+            .clone()
+            .unwrap_or_else(|| "see docs/serve.md".to_owned())
+    };
+    if matches!(
+        first.code,
+        "mirage::serve::unknown_job" | "mirage::serve::not_serve_environment"
+    ) {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            first.code,
+            first.message.clone(),
+            help(first),
+        );
+    }
+    if failure.exit == crate::engine::Exit::Usage {
+        let problems: Vec<serde_json::Value> = failure
+            .diagnostics
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "code": d.code,
+                    "message": d.message,
+                    "help": help(d),
+                    "field": field_of(d.code),
+                })
+            })
+            .collect();
+        let mut error = if problems.len() == 1 {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                first.code,
+                first.message.clone(),
+                help(first),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "mirage::serve::invalid_request",
+                format!("the request has {} problems", problems.len()),
+                "fix each of `problems` and send it again",
+            )
+        };
+        error.problems = problems;
+        return error;
+    }
+    if first.code.starts_with("mirage::state::") {
+        log::error(
+            "api.state_failed",
+            &[("code", &first.code), ("message", &first.message)],
+        );
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "mirage::serve::state_unavailable",
+            "the state database is unavailable",
+            "retry later; the service's log says why",
+        );
+    }
+    log::warn(
+        "api.engine_failed",
+        &[("code", &first.code), ("message", &first.message)],
+    );
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        first.code,
+        first.message.clone(),
+        help(first),
+    )
+}
+
+/// The request field a problem's code is about.
+fn field_of(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "mirage::serve::bad_environment_name"
+        | "mirage::serve::reserved_environment_name"
+        | "mirage::serve::environment_exists" => "name",
+        "mirage::serve::no_such_template" => "template",
+        "mirage::serve::bad_ttl" | "mirage::serve::ttl_too_long" => "ttl",
+        "mirage::serve::unknown_variable"
+        | "mirage::serve::secret_in_clear"
+        | "mirage::serve::bad_secret_reference"
+        | "mirage::serve::bad_override" => "variables",
+        "mirage::serve::unknown_project" => "project",
+        "mirage::serve::no_owner" => "owner",
+        _ => return None,
+    })
+}
+
+/// A TTL as the API takes it: seconds, or a duration (`72h`, `30m`,
+/// `7d`).
+pub(in crate::serve) fn ttl_of(value: &serde_json::Value) -> Result<std::time::Duration, String> {
+    match value {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| "`ttl` must be a positive whole number of seconds".to_owned()),
+        serde_json::Value::String(text) => crate::resolve::value::parse_duration(text)
+            .map(std::time::Duration::from_secs)
+            .map_err(|e| format!("`ttl`: {e}")),
+        _ => Err("`ttl` must be seconds or a duration such as `72h`".to_owned()),
+    }
 }
 
 /// The prefix of Mirage API tokens.
