@@ -23,14 +23,83 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use mirage::auth::WebhookSecret;
-use mirage::serve::{self, Config, Unwired};
+use mirage::serve::{self, Config};
 use mirage::state::{Location, NewApiToken, Store, UserProfile};
 
 const PROJECT: &str = "bench";
 
 /// The paths every client loops over, in turn (`{p}`: the project). Add
 /// one line per route to load.
-const PATHS: &[&str] = &["/api/me", "/api/projects/{p}/members"];
+const PATHS: &[&str] = &["/api/me", "/api/projects/{p}/members", "/api/projects/{p}"];
+
+/// The project served: applied once to the emulator, so its overview
+/// (`/api/projects/{p}`) is read from Railway through serve's cache.
+const PROJECT_TEXT: &str = r#"
+project "bench"
+
+service "db" {
+    image "postgres:16"
+    port 5432
+}
+
+service "web" {
+    image "nginx:1.27"
+    port 80
+    depends-on "db"
+}
+
+environment "production"
+environment "staging"
+"#;
+
+/// The emulator on loopback, the project written to `dir` and applied
+/// once (state in `state`); the context serve's jobs and API read it with.
+async fn applied_project(
+    dir: &std::path::Path,
+    state: &Location,
+) -> (mirage::emulator::RunningEmulator, mirage::engine::Context) {
+    use mirage::engine::{self, ApplyOptions, EndpointSource, Lock, Railway, Secrets, Selection};
+    use mirage::railway::{ClientOptions, Credentials, Token};
+    std::fs::write(dir.join("main.mirage"), PROJECT_TEXT).expect("the project");
+    let emulator = mirage::emulator::Emulator::start(mirage::emulator::Options {
+        clock: Duration::ZERO,
+        ..mirage::emulator::Options::default()
+    })
+    .await
+    .expect("emulator");
+    let options = ClientOptions {
+        credentials: Some(Credentials::Account(Token::new("bench"))),
+        requests_per_second: 0.0,
+        ..ClientOptions::default()
+    }
+    .with_endpoint(emulator.url());
+    let mut context = engine::Context::new(
+        Railway::Remote {
+            options,
+            endpoint_from: EndpointSource::Flag,
+        },
+        mirage::state::Actor::current(),
+        Arc::new(|_| Err("no secrets here".to_owned())),
+    );
+    context.state = Some(state.clone());
+    context.events = Arc::new(engine::Discard);
+    let mut session = engine::prepare(
+        &context,
+        dir,
+        &Selection::default(),
+        Lock::Take { wait: None },
+        Secrets::Read,
+    )
+    .await
+    .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let plan = session.plan.clone();
+    let applied = engine::apply(&context, &session, &plan, ApplyOptions::default())
+        .await
+        .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    assert!(applied.succeeded, "{}", applied.summary);
+    session.release().expect("released");
+    (emulator, context)
+}
 
 /// Latencies in microseconds with three significant digits: bucket
 /// `e * 1000 + v / 10^e` where `10^e` brings `v` under 1000. Fixed size,
@@ -160,7 +229,14 @@ async fn run(state: Location, backend: &str, clients: u64, seconds: u64) {
         WebhookSecret::new("bench-webhook-secret").unwrap(),
     );
     config.gc_every = None;
-    let running = serve::start(config, Arc::new(Unwired))
+    let project = tempfile::tempdir().expect("tempdir");
+    let (_emulator, context) = applied_project(project.path(), &config.state).await;
+    let lifecycle = serve::Lifecycle::new(
+        context,
+        project.path().to_path_buf(),
+        mirage::github::ClientOptions::default(),
+    );
+    let running = serve::start(config, Arc::new(lifecycle))
         .await
         .expect("serve starts");
     let addr = running.addr();

@@ -60,11 +60,14 @@ impl std::fmt::Debug for Metrics {
 }
 
 /// What is read from elsewhere at scrape time.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Gauges {
     /// Jobs of this service's project waiting or running (`None` when the
     /// database could not say).
     pub jobs_unfinished: Option<u64>,
+    /// Each served project with drift checks: whether its last check
+    /// found drift (read from the state database).
+    pub drift: Vec<(String, bool)>,
 }
 
 impl Metrics {
@@ -186,9 +189,25 @@ impl Metrics {
                 &mut out,
                 "mirage_jobs_unfinished",
                 "gauge",
-                "Jobs of this project queued or running, read from the state database (all replicas).",
+                "Jobs of the served projects queued or running, read from the state database (all replicas).",
             );
             let _ = writeln!(out, "mirage_jobs_unfinished {unfinished}");
+        }
+        if !gauges.drift.is_empty() {
+            header(
+                &mut out,
+                "mirage_drift_detected",
+                "gauge",
+                "1 when the project's last drift check found Railway differing from the files.",
+            );
+            for (project, drifting) in &gauges.drift {
+                let _ = writeln!(
+                    out,
+                    "mirage_drift_detected{{project=\"{}\"}} {}",
+                    escape(project),
+                    u8::from(*drifting)
+                );
+            }
         }
         header(
             &mut out,
@@ -267,7 +286,10 @@ mod tests {
         metrics.job("up", "done");
         let text = metrics.render(Gauges {
             jobs_unfinished: Some(2),
+            drift: vec![("shop".to_owned(), true), ("blog".to_owned(), false)],
         });
+        assert!(text.contains("mirage_drift_detected{project=\"shop\"} 1"));
+        assert!(text.contains("mirage_drift_detected{project=\"blog\"} 0"));
         assert!(text.contains(
             "mirage_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
         ));

@@ -85,13 +85,31 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         return response;
     }
     let store = app.intake().0.clone();
-    let project = app.config.project.clone();
-    let unfinished = tokio::task::spawn_blocking(move || store.unfinished_jobs(&project))
-        .await
-        .ok()
-        .and_then(Result::ok);
+    let projects: Vec<(String, bool)> = app
+        .projects
+        .iter()
+        .map(|p| (p.name().to_owned(), p.config.drift_every.is_some()))
+        .collect();
+    let (unfinished, drift) = tokio::task::spawn_blocking(move || {
+        let mut unfinished = Some(0u64);
+        let mut drift = Vec::new();
+        for (project, checked) in &projects {
+            unfinished = match (unfinished, store.unfinished_jobs(project)) {
+                (Some(sum), Ok(n)) => Some(sum + n),
+                _ => None,
+            };
+            if *checked && let Ok(record) = store.drift(project) {
+                let drifting = record.is_some_and(|r| !r.fingerprint.is_empty());
+                drift.push((project.clone(), drifting));
+            }
+        }
+        (unfinished, drift)
+    })
+    .await
+    .unwrap_or((None, Vec::new()));
     let text = app.metrics().render(Gauges {
         jobs_unfinished: unfinished,
+        drift,
     });
     let mut response = text.into_response();
     response.headers_mut().insert(

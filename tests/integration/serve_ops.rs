@@ -161,6 +161,19 @@ async fn drift_outside_mirage_is_told_once_when_it_appears_and_once_when_it_clea
     assert!(!texts[0].contains("/other"), "no values: {}", texts[0]);
     let record = store.drift("quickstart").unwrap().expect("recorded");
     assert!(!record.fingerprint.is_empty());
+    let metrics = || async {
+        reqwest::get(format!("http://{}/metrics", running.addr()))
+            .await
+            .expect("/metrics")
+            .text()
+            .await
+            .expect("text")
+    };
+    let scraped = metrics().await;
+    assert!(
+        scraped.contains("mirage_drift_detected{project=\"quickstart\"} 1"),
+        "{scraped}"
+    );
 
     // Mirage applies again: the drift clears, told once.
     world.apply().await;
@@ -175,6 +188,11 @@ async fn drift_outside_mirage_is_told_once_when_it_appears_and_once_when_it_clea
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts[1].contains("drift cleared"), "{}", texts[1]);
     assert_eq!(store.drift("quickstart").unwrap().unwrap().fingerprint, "");
+    let scraped = metrics().await;
+    assert!(
+        scraped.contains("mirage_drift_detected{project=\"quickstart\"} 0"),
+        "{scraped}"
+    );
     // Both transitions are in the audit log, without the values.
     let audit = store
         .audit(&mirage::state::AuditFilter {
