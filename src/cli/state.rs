@@ -516,6 +516,12 @@ fn migrate(
             "copied {} ownership records, {} applies, {} TTLs and {} lock breaks from `{from}` to `{target_location}`\n",
             copied.owned, copied.applies, copied.ttls, copied.lock_breaks
         ));
+        if copied.users > 0 || copied.audit > 0 {
+            report::write_stderr(&format!(
+                "  and `mirage serve`'s {} users (with their roles and API tokens), {} audit entries and sealed Railway tokens\n",
+                copied.users, copied.audit
+            ));
+        }
         report::write_stderr(&format!(
             "  from now on, point every run at it: `MIRAGE_STATE={target_location}` (or `--state`); `{from}` is left as it was\n"
         ));

@@ -20,6 +20,10 @@ pub struct Copied {
     pub lock_breaks: usize,
     /// Pull-request previews.
     pub previews: usize,
+    /// Serve's users (with their roles and API tokens).
+    pub users: usize,
+    /// Entries of serve's audit log.
+    pub audit: usize,
 }
 
 /// The tables copied, parents first, with their columns. Locks are not:
@@ -53,6 +57,28 @@ const TABLES: &[(&str, &str)] = &[
         "serve_environments",
         "project, environment, environment_id, template, owner, created_at",
     ),
+    // serve's identity room: users first (members and tokens point at
+    // them); credentials stay sealed (they open with the same master key).
+    (
+        "users",
+        "id, subject, email, name, preferences, disabled_at, created_at, updated_at, last_seen_at",
+    ),
+    (
+        "project_members",
+        "project, user_id, role, granted_by, granted_at",
+    ),
+    (
+        "api_tokens",
+        "id, hash, name, project, role, user_id, created_at, expires_at, last_used_at, revoked_at",
+    ),
+    (
+        "audit_log",
+        "id, at, actor, actor_role, via, action, project, target, address, outcome, summary, request_id",
+    ),
+    (
+        "project_credentials",
+        "project, kind, sealed, key_id, set_by, set_at",
+    ),
 ];
 
 /// What makes a database not empty: anything but its schema.
@@ -63,6 +89,9 @@ const CONTENT: &[&str] = &[
     "previews",
     "locks",
     "serve_environments",
+    "users",
+    "audit_log",
+    "project_credentials",
 ];
 
 impl Store {
@@ -112,7 +141,21 @@ impl Store {
                 });
             }
             // Children first when emptying, parents first when filling.
-            for table in ["apply_environments", "applies", "owned_resources", "environment_ttls", "previews", "lock_breaks", "locks", "serve_environments"] {
+            for table in [
+                "apply_environments",
+                "applies",
+                "owned_resources",
+                "environment_ttls",
+                "previews",
+                "lock_breaks",
+                "locks",
+                "serve_environments",
+                "project_members",
+                "api_tokens",
+                "users",
+                "audit_log",
+                "project_credentials",
+            ] {
                 tx.execute(&format!("DELETE FROM {table}"), &[])?;
             }
             for ((table, columns), rows) in TABLES.iter().zip(&tables) {
@@ -128,7 +171,7 @@ impl Store {
             }
             if tx.dialect() == Dialect::Postgres {
                 // Explicit ids leave the identity sequences behind.
-                for table in ["applies", "lock_breaks"] {
+                for table in ["applies", "lock_breaks", "audit_log"] {
                     tx.query(
                         &format!(
                             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
@@ -147,6 +190,8 @@ impl Store {
             ttls: count(3),
             previews: count(4),
             lock_breaks: count(5),
+            users: count(7),
+            audit: count(10),
         })
     }
 }

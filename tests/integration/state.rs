@@ -1017,6 +1017,49 @@ fn a_state_is_copied_whole_and_a_non_empty_target_is_refused(db: &Db) {
     source
         .set_ttl("shop", "pr-1", Timestamp(99), "ci@runner")
         .unwrap();
+    // `mirage serve`'s users, roles, API tokens, audit log and sealed
+    // credentials go too: a team moving its state loses none of them.
+    let ada = source
+        .upsert_user(
+            &mirage::state::UserProfile {
+                subject: "ada",
+                email: Some("ada@example.com"),
+                name: None,
+            },
+            true,
+        )
+        .unwrap();
+    source.set_member("shop", &ada.id, "admin", None).unwrap();
+    source
+        .create_api_token(&mirage::state::NewApiToken {
+            id: "tok_1",
+            hash: "0123abcd",
+            name: "ci",
+            project: "shop",
+            role: "member",
+            user_id: &ada.id,
+            expires_at: Timestamp(4_000_000_000),
+        })
+        .unwrap();
+    for n in 0..2 {
+        source
+            .record_audit(&mirage::state::AuditEntry {
+                actor: Some(ada.id.clone()),
+                actor_role: Some("admin".into()),
+                via: Some("jwt".into()),
+                action: format!("members.set.{n}"),
+                project: Some("shop".into()),
+                target: None,
+                address: None,
+                outcome: mirage::state::AuditOutcome::Ok,
+                summary: "granted".into(),
+                request_id: None,
+            })
+            .unwrap();
+    }
+    source
+        .set_credential("shop", "railway-token", "sealed-bytes", "key-1", None)
+        .unwrap();
     // Into the other backend (another file when there is no server).
     let target_db = match db {
         Db::Sqlite(_) => Db::postgres().unwrap_or_else(Db::sqlite),
@@ -1031,6 +1074,43 @@ fn a_state_is_copied_whole_and_a_non_empty_target_is_refused(db: &Db) {
     assert_eq!(history, source.history(&HistoryFilter::default()).unwrap());
     assert_eq!(history[0].environments, ["production", "staging"]);
     assert_eq!(target.ttls().unwrap(), source.ttls().unwrap());
+    assert_eq!((copied.users, copied.audit), (1, 2));
+    assert_eq!(
+        target.members("shop").unwrap(),
+        source.members("shop").unwrap()
+    );
+    assert_eq!(
+        target.api_tokens("shop").unwrap(),
+        source.api_tokens("shop").unwrap()
+    );
+    let everything = mirage::state::AuditFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        target.audit(&everything).unwrap(),
+        source.audit(&everything).unwrap()
+    );
+    assert_eq!(
+        target.credential("shop", "railway-token").unwrap(),
+        source.credential("shop", "railway-token").unwrap()
+    );
+    // Audit ids go on after the copied ones.
+    let next_audit = target
+        .record_audit(&mirage::state::AuditEntry {
+            actor: None,
+            actor_role: None,
+            via: None,
+            action: "after".into(),
+            project: None,
+            target: None,
+            address: None,
+            outcome: mirage::state::AuditOutcome::Ok,
+            summary: "after the copy".into(),
+            request_id: None,
+        })
+        .unwrap();
+    assert!(next_audit > target.audit(&everything).unwrap()[1].id);
     // Numbers go on after the copied ones.
     let next = target
         .begin_apply(&NewApply {
