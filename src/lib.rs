@@ -27,6 +27,6 @@ pub mod serve;
 pub mod settings;
 pub mod state;
 pub mod syntax;
-// signin: process-wide counters read by serve's `/metrics`.
+// Process-wide counters read by serve's `/metrics`.
 pub mod telemetry;
 pub mod terminal;

@@ -1,6 +1,7 @@
 //! The HTTP surface: webhooks (authenticated by their signature or URL
-//! secret, never by sign-in), health and readiness, and the place where
-//! the API of issue #17 will sit behind its sign-in layer.
+//! secret, never by sign-in), health and readiness, sign-in and
+//! `/metrics`, and the API behind its authentication layer
+//! ([`super::api::mount`]).
 //!
 //! A webhook handler does nothing slow: it verifies, records the delivery
 //! id and queues a job (a few statements on the state database) and
@@ -30,9 +31,9 @@ const GITHUB_BODY_LIMIT: usize = 25 * 1024 * 1024;
 /// The largest Railway webhook accepted.
 const RAILWAY_BODY_LIMIT: usize = 1024 * 1024;
 
-/// The service's routes. `protect` wraps the routes that need a signed-in
-/// user (none yet: the API of issue #17 goes there, with its auth layer
-/// applied by `protect`); webhooks and health checks stay outside it.
+/// The service's routes. `protect` adds the routes that need a signed-in
+/// caller (the API, behind its authentication layer); webhooks, health
+/// checks, sign-in and `/metrics` stay outside it.
 pub(super) fn router_with(
     app: Arc<App>,
     protect: impl FnOnce(Router<Arc<App>>) -> Router<Arc<App>>,
@@ -52,11 +53,11 @@ pub(super) fn router_with(
     let protected = protect(Router::new());
     Router::new()
         .merge(webhooks)
-        // identity: Clerk's user webhooks (signed, outside the API's auth).
+        // Clerk's user webhooks (signed, outside the API's auth).
         .merge(super::clerk::routes())
         .merge(health)
         .merge(protected)
-        // signin: the browser's sign-in and `/metrics`, every route counted.
+        // The browser's sign-in and `/metrics`, every route counted.
         .merge(super::signin::routes())
         .merge(super::observe::routes())
         .fallback(not_found)
@@ -65,12 +66,6 @@ pub(super) fn router_with(
             super::observe::count,
         ))
         .with_state(app)
-}
-
-/// The routes, with nothing protected yet.
-#[allow(dead_code)] // identity: `start` mounts the API through `router_with`.
-pub(super) fn router(app: Arc<App>) -> Router {
-    router_with(app, |routes| routes)
 }
 
 /// A JSON answer.
@@ -113,7 +108,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Reply {
     let version = tokio::task::spawn_blocking(move || store.schema_version()).await;
     match version {
         Ok(Ok(version)) if version == SCHEMA_VERSION => {
-            // ops: a failed pull leaves the service ready (the last good
+            // A failed pull leaves the service ready (the last good
             // files are served) and is shown here.
             let pulls: serde_json::Map<String, serde_json::Value> = app
                 .projects
@@ -254,7 +249,7 @@ fn intake_github(app: &App, headers: &HeaderMap, body: &[u8]) -> Reply {
             return ignored(format!("`{event}` events need no preview job"));
         }
     };
-    // ops: the delivery goes to every project that takes its repository.
+    // The delivery goes to every project that takes its repository.
     let mut queued = Vec::new();
     let mut reasons = Vec::new();
     for project in &app.projects {
@@ -413,7 +408,7 @@ async fn railway(State(app): State<Arc<App>>, Path(secret): Path<String>, body: 
     if !event.is_deployment() {
         return ignored("not a deployment event");
     }
-    // ops: by the project's name; an event naming none is the only
+    // By the project's name; an event naming none is the only
     // project's, when one is served.
     let project = match &event.project.name {
         Some(name) => match app.project(name) {

@@ -227,7 +227,7 @@ fn payload(target: &PreviewTarget) -> String {
 
 /// Runs `job` through `previews`.
 pub async fn run(previews: &dyn Previews, job: &Job, cancel: &Cancel) -> Result<(), PreviewError> {
-    // environments: serve-created environments and project applies.
+    // Serve-created environments and project applies.
     if super::environments::is_environment_kind(&job.kind) {
         return previews.environment_job(job, cancel).await;
     }

@@ -192,7 +192,7 @@ impl Previews for Lifecycle {
             let outcome = preview::gc(&context, &self.dir, false, Some(Duration::from_secs(60)))
                 .await
                 .map_err(|f| PreviewError::of(&f))?;
-            // environments: serve-created environments past their TTL too.
+            // Serve-created environments past their TTL too.
             let environments = super::environments::gc(&context, &self.dir)
                 .await
                 .map_err(|f| PreviewError::of(&f))?;

@@ -163,14 +163,14 @@ pub trait Previews: Send + Sync + 'static {
         cancel: &'a Cancel,
     ) -> PreviewFuture<'a>;
 
-    /// api: the engine the jobs run with (context and project directory),
+    /// The engine the jobs run with (context and project directory),
     /// for the API's reads (overview, templates, plan) and requests. By
     /// default none: the API answers that the project has no files here.
     fn engine(&self) -> Option<(&crate::engine::Context, &std::path::Path)> {
         None
     }
 
-    /// environments: runs a job of kind `create`, `destroy` or `apply`
+    /// Runs a job of kind `create`, `destroy` or `apply`
     /// (`super::environments`). By default refused for good.
     fn environment_job<'a>(
         &'a self,

@@ -110,7 +110,7 @@ pub struct Config {
     pub redactor: Redactor,
     /// This replica's name in the jobs it claims.
     pub worker: String,
-    // signin: browser sign-in and `/metrics`.
+    // Browser sign-in and `/metrics`.
     /// The OpenID provider's issuer (shared with the bearer-token side).
     pub oidc_issuer: Option<String>,
     /// Browser sign-in (`None`: the `/auth/*` routes answer 404).
@@ -119,7 +119,7 @@ pub struct Config {
     pub metrics_token: Option<crate::secrets::SecretString>,
     /// The service's counters, read by `/metrics`.
     pub metrics: Arc<super::metrics::Metrics>,
-    // identity: sign-in, roles, tokens, sealed credentials.
+    // Sign-in, roles, tokens, sealed credentials.
     /// The OpenID provider whose bearer JWTs the API accepts (`None`:
     /// only API tokens).
     pub oidc: Option<crate::auth::OidcConfig>,
@@ -134,11 +134,10 @@ pub struct Config {
     /// More projects the API answers for, beside `project` (the
     /// multi-project configuration fills this).
     pub api_projects: Vec<String>,
-    // environments:
     /// How long a project's overview stays cached
     /// ([`super::catalog::Catalog`]).
     pub overview_ttl: Duration,
-    // ops: several projects per service (`--project`, the configuration
+    // Several projects per service (`--project`, the configuration
     // file's `project` blocks). Empty: the one project of `project`,
     // `names` and `drafts` above.
     /// Every project served, with its pull and drift settings.
@@ -177,13 +176,11 @@ impl Config {
             signin: None,
             metrics_token: None,
             metrics: Arc::default(),
-            // identity:
             oidc: None,
             admins: Vec::new(),
             clerk_secret: None,
             keyring: None,
             api_projects: Vec::new(),
-            // environments:
             overview_ttl: super::catalog::DEFAULT_TTL,
             projects: Vec::new(),
         }
@@ -222,7 +219,6 @@ pub enum ServeError {
         /// Why.
         message: String,
     },
-    // identity:
     /// The OpenID provider could not be read at startup.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -239,14 +235,12 @@ pub(super) struct App {
     pub(super) intake: Vec<(Store, StoreReplayGuard)>,
     pub(super) next: std::sync::atomic::AtomicUsize,
     pub(super) wake: Arc<Notify>,
-    // signin:
     /// Browser sign-in, when configured.
     pub(super) signin: Option<super::signin::Signin>,
-    // identity:
     pub(super) identity: super::api::Identity,
-    // ops: the served projects.
+    // The served projects.
     pub(super) projects: Vec<Arc<ServedProject>>,
-    // api: the overviews' cache.
+    // The overviews' cache.
     pub(super) catalog: super::catalog::Catalog,
 }
 
@@ -387,7 +381,7 @@ pub async fn start_each(
         address: config.listen,
         message: error.to_string(),
     })?;
-    // identity: the provider's keys, and credentials under old master keys
+    // The provider's keys, and credentials under old master keys
     // resealed (other replicas may do the same: each row is swapped only
     // if unchanged).
     let verifier = match &config.oidc {
@@ -480,7 +474,7 @@ async fn schedule(
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // ops: every period of every project is looked at this often.
+    // Every period of every project is looked at this often.
     let periods = projects
         .iter()
         .flat_map(|p| [p.config.pull_every, p.config.drift_every])
@@ -549,7 +543,7 @@ async fn schedule(
             last_prune = Some(std::time::Instant::now());
             let (store, retention) = (store.clone(), config.retention);
             let pruned = tokio::task::spawn_blocking(move || {
-                // signin: expired logins and sessions go too.
+                // Expired logins and sessions go too.
                 let now = store.now();
                 Ok::<_, StateError>((
                     store.prune_deliveries(retention)? + store.prune_signin(now)?,

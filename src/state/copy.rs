@@ -52,7 +52,7 @@ const TABLES: &[(&str, &str)] = &[
         "lock_breaks",
         "id, project, environment, holder, holder_pid, since, broken_by, broken_at, reason",
     ),
-    // environments: what serve created (its deadline is in `environment_ttls`).
+    // What serve created (its deadline is in `environment_ttls`).
     (
         "serve_environments",
         "project, environment, environment_id, template, owner, created_at",

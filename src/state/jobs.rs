@@ -498,7 +498,7 @@ impl Store {
     pub fn prune_jobs(&self, age: Duration) -> Result<u64, StateError> {
         self.transaction(|conn| {
             let now = conn.dialect().now_ms();
-            // environments: the progress events of the jobs pruned go too.
+            // The progress events of the jobs pruned go too.
             conn.execute(
                 &format!(
                     "DELETE FROM job_events WHERE job IN (SELECT id FROM jobs \

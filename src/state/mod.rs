@@ -38,7 +38,6 @@
 //! name; Railway IDs are stored beside them.
 
 mod actor;
-// identity:
 mod audit;
 mod copy;
 mod credentials;
@@ -56,34 +55,32 @@ mod migrate;
 mod ownership;
 mod postgres;
 mod previews;
-// signin: serve's browser sign-in.
+// Serve's browser sign-in.
 mod signin;
 mod store;
 mod time;
 mod ttl;
 
 pub use actor::Actor;
+pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord, MAX_AUDIT_PAGE};
 pub use copy::Copied;
+pub use credentials::Credential;
 pub use drift::{DriftRecord, DriftTransition};
+pub use environments::{JobEvent, NewServeEnvironment, ServeEnvironment};
 pub use error::{LockError, StateError};
 pub use history::{ApplyId, ApplyRecord, ApplyResult, HistoryFilter, NewApply};
+pub(crate) use identity::new_id;
+pub use identity::{
+    ApiTokenRecord, MemberChange, MemberRecord, NewApiToken, TokenOwner, UserProfile, UserRecord,
+};
 pub use jobs::{Claim, Enqueued, Job, JobId, JobState, NewJob, Renewal};
 pub use location::Location;
 pub use lock::{LockBreak, LockGuard, LockInfo};
-pub use migrate::SCHEMA_VERSION;
-// environments:
-pub use environments::{JobEvent, NewServeEnvironment, ServeEnvironment};
 pub use migrate::MIGRATIONS;
+pub use migrate::SCHEMA_VERSION;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
 pub use previews::{NewPreview, PreviewRecord};
 pub use signin::{PendingLogin, SessionRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};
 pub use ttl::TtlEntry;
-// identity:
-pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord, MAX_AUDIT_PAGE};
-pub use credentials::Credential;
-pub(crate) use identity::new_id;
-pub use identity::{
-    ApiTokenRecord, MemberChange, MemberRecord, NewApiToken, TokenOwner, UserProfile, UserRecord,
-};

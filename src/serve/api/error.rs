@@ -19,7 +19,7 @@ pub struct ApiError {
     pub message: String,
     /// What to do.
     pub help: String,
-    /// api: every problem of a refused request (`422`), each `{code,
+    /// Every problem of a refused request (`422`), each `{code,
     /// message, help, field}`; empty otherwise (and then not shown).
     pub problems: Vec<serde_json::Value>,
 }

@@ -257,11 +257,11 @@ pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router
         .merge(identity::routes())
         .merge(audit_log::routes())
         .merge(railway_token::routes())
-        // api: projects, environments, jobs.
+        // Projects, environments, jobs.
         .merge(projects::routes())
         .merge(environments::routes())
         .route_layer(middleware::from_fn_with_state(app, authenticate));
-    // api: the OpenAPI document is served without authentication.
+    // The OpenAPI document is served without authentication.
     routes.merge(api).merge(openapi::routes())
 }
 
