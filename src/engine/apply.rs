@@ -55,6 +55,34 @@ pub fn settle(context: &Context, session: &Session) {
     }
 }
 
+/// The whole of `session`'s plan applied, for one environment's runs
+/// (previews, serve's environments): what is protected is refused, the
+/// plan's environments settled, the plan applied when it changes
+/// anything, and the session's locks released whatever happened.
+/// `Ok(None)`: nothing to do. An apply that failed half-way is the
+/// failure `incomplete` words.
+pub async fn apply_whole(
+    context: &Context,
+    session: &mut Session,
+    incomplete: impl FnOnce(&Applied) -> Failure,
+) -> Result<Option<Applied>, Failure> {
+    check_protected(&session.plan)?;
+    settle(context, session);
+    let plan = session.plan.clone();
+    if !plan.has_changes() {
+        session.release()?;
+        return Ok(None);
+    }
+    let applied = apply(context, session, &plan, ApplyOptions::default()).await;
+    let released = session.release();
+    let applied = applied?;
+    released?;
+    if !applied.succeeded {
+        return Err(incomplete(&applied));
+    }
+    Ok(Some(applied))
+}
+
 /// Applies `plan` (its environments locked by `session`), records
 /// ownership and history. `Err` only when nothing could be started (the
 /// intent could not be recorded); an apply that failed half-way is

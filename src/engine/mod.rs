@@ -32,7 +32,7 @@ pub mod preview;
 pub mod select;
 
 pub use apply::{
-    Applied, ApplyOptions, apply, check_destroy, check_protected, check_saved, settle,
+    Applied, ApplyOptions, apply, apply_whole, check_destroy, check_protected, check_saved, settle,
 };
 pub use connect::{Connection, connect};
 pub use context::{Collect, Context, Discard, EndpointSource, EventSink, Railway, SecretProvider};

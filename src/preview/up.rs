@@ -9,7 +9,7 @@ use super::{
     Health, Preview, Problem, ServiceHealth, check_pull_request, deadline, service_health,
 };
 use crate::engine::preview::EnvironmentStatus;
-use crate::engine::{self, ApplyOptions, Context, Event, Failure, Lock, Secrets, Selection};
+use crate::engine::{self, Context, Event, Failure, Lock, Secrets, Selection};
 use crate::model::{PullRequest, Source};
 use crate::plan::Action;
 use crate::state::{self, NewPreview, ResourceKey, ResourceKind};
@@ -142,28 +142,18 @@ pub async fn up_loaded(
     {
         engine::preview::copy_environment(context, &mut session, source).await?;
     }
-    engine::check_protected(&session.plan)?;
-    engine::settle(context, &session);
     let plan = session.plan.clone();
-    let applied = if plan.has_changes() {
-        let applied = engine::apply(context, &session, &plan, ApplyOptions::default()).await;
-        let released = session.release();
-        let applied = applied?;
-        released?;
-        if !applied.succeeded {
-            return Err(Failure::error(
-                "mirage::preview::apply_incomplete",
-                format!("preview `{name}` is incomplete: {}", applied.summary),
-                Some(
-                    "fix the failures above and run `mirage preview up` again; it picks up where this one stopped",
-                ),
-            ));
-        }
-        Some(applied.summary)
-    } else {
-        session.release()?;
-        None
-    };
+    let applied = engine::apply_whole(context, &mut session, |applied| {
+        Failure::error(
+            "mirage::preview::apply_incomplete",
+            format!("preview `{name}` is incomplete: {}", applied.summary),
+            Some(
+                "fix the failures above and run `mirage preview up` again; it picks up where this one stopped",
+            ),
+        )
+    })
+    .await?
+    .map(|applied| applied.summary);
     // Changed services were deployed by the apply's commit.
     let changed: Vec<&str> = plan
         .environments

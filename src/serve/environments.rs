@@ -1221,26 +1221,14 @@ async fn run_create(
             "choose another name: serve never takes over an environment it did not make",
         )));
     }
-    engine::check_protected(&session.plan)?;
-    engine::settle(context, &session);
-    let plan = session.plan.clone();
-    let applied = if plan.has_changes() {
-        let applied = engine::apply(context, &session, &plan, ApplyOptions::default()).await;
-        let released = session.release();
-        let applied = applied?;
-        released?;
-        if !applied.succeeded {
-            return Err(Failure::error(
-                "mirage::serve::create_incomplete",
-                format!("environment `{name}` is incomplete: {}", applied.summary),
-                Some("the job is retried; it picks up where this attempt stopped"),
-            ));
-        }
-        Some(applied)
-    } else {
-        session.release()?;
-        None
-    };
+    let applied = engine::apply_whole(context, &mut session, |applied| {
+        Failure::error(
+            "mirage::serve::create_incomplete",
+            format!("environment `{name}` is incomplete: {}", applied.summary),
+            Some("the job is retried; it picks up where this attempt stopped"),
+        )
+    })
+    .await?;
     let id = match on_railway {
         Some(id) => Some(id),
         None => owned_environment(store, &project, &name)?.flatten(),
