@@ -15,7 +15,7 @@
 use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, Write as _};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -1152,48 +1152,11 @@ fn serve_child() {
 }
 
 fn spawn_child(location: &str, file: &Path, hold_ms: u64) -> (std::process::Child, SocketAddr) {
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "serve::serve_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, format!("{location}|{}|{hold_ms}", file.display()))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let addr = lines
-        .find_map(|line| {
-            line.ok()?
-                .strip_prefix("LISTENING ")
-                .map(|a| a.parse().unwrap())
-        })
-        .expect("the child serves");
-    (child, addr)
-}
-
-fn lines_of(file: &Path) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-async fn wait_for_line(file: &Path, prefix: &str, within: Duration) {
-    let deadline = Instant::now() + within;
-    while !lines_of(file).iter().any(|l| l.starts_with(prefix)) {
-        assert!(
-            Instant::now() < deadline,
-            "no `{prefix}` in {:?}",
-            lines_of(file)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    support::spawn_serve_child(
+        "serve::serve_child",
+        CHILD,
+        &format!("{location}|{}|{hold_ms}", file.display()),
+    )
 }
 
 /// The server is killed with SIGKILL in the middle of an `up`; once
@@ -1225,7 +1188,7 @@ async fn a_server_killed_mid_job_resumes_it_after_a_restart() {
         );
         let answer = deliver(&client, addr, "pull_request", "k-1", &body).await;
         assert_eq!(answer.status, 202, "{backend}");
-        wait_for_line(&file, "start up 31", Duration::from_secs(10)).await;
+        support::wait_for_line(&file, "start up 31", Duration::from_secs(10)).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let store = Store::connect(&location).unwrap();
@@ -1238,7 +1201,7 @@ async fn a_server_killed_mid_job_resumes_it_after_a_restart() {
 
         let restarted = Instant::now();
         let (mut child, _) = spawn_child(&location_text, &file, 0);
-        wait_for_line(&file, "end up 31", Duration::from_secs(20)).await;
+        support::wait_for_line(&file, "end up 31", Duration::from_secs(20)).await;
         let waited = restarted.elapsed();
         // Recorded in the database just after the previews returned.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -1252,7 +1215,7 @@ async fn a_server_killed_mid_job_resumes_it_after_a_restart() {
         assert_eq!((job.state, job.attempts), (JobState::Done, 2), "{backend}");
         // Claimed again once its 2 s lease ran out, not before, not much after.
         assert!(waited < Duration::from_secs(15), "{backend}: {waited:?}");
-        let lines = lines_of(&file);
+        let lines = support::lines_of(&file);
         assert_eq!(
             lines,
             [

@@ -487,29 +487,11 @@ fn spawn_child(
     token: &str,
     dir: &std::path::Path,
 ) -> (std::process::Child, std::net::SocketAddr) {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "serve_previews::serve_previews_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, format!("{url}|{token}|{}", dir.display()))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let addr = std::io::BufReader::new(stdout)
-        .lines()
-        .find_map(|line| {
-            line.ok()?
-                .strip_prefix("LISTENING ")
-                .map(|a| a.parse().unwrap())
-        })
-        .expect("the child serves");
-    (child, addr)
+    crate::support::spawn_serve_child(
+        "serve_previews::serve_previews_child",
+        CHILD,
+        &format!("{url}|{token}|{}", dir.display()),
+    )
 }
 
 /// `mirage serve` running the real previews is killed with SIGKILL in

@@ -9,7 +9,7 @@
 
 use crate::support;
 
-use std::io::{BufRead, Write as _};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -140,54 +140,12 @@ impl Drop for Replica {
 }
 
 fn spawn(location: &str, name: &str, log: &Path, hold: &Path) -> Replica {
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "serve_replicas::replica_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(
-            CHILD,
-            format!("{location}|{name}|{}|{}", log.display(), hold.display()),
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let addr = lines
-        .find_map(|line| {
-            line.ok()?
-                .strip_prefix("LISTENING ")
-                .map(|a| a.parse().unwrap())
-        })
-        .expect("the replica serves");
+    let (child, addr) = support::spawn_serve_child(
+        "serve_replicas::replica_child",
+        CHILD,
+        &format!("{location}|{name}|{}|{}", log.display(), hold.display()),
+    );
     Replica { child, addr }
-}
-
-fn lines_of(file: &Path) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-async fn wait_for_line(file: &Path, prefix: &str, within: Duration) -> String {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(line) = lines_of(file).into_iter().find(|l| l.starts_with(prefix)) {
-            return line;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no `{prefix}` in {:?}",
-            lines_of(file)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn opened(number: u64, sha: &str) -> Option<Vec<u8>> {
@@ -248,7 +206,7 @@ async fn a_replica_killed_mid_job_the_other_finishes_it() {
     assert_eq!(answer.status().as_u16(), 202);
 
     // Whichever replica claimed the job is the one killed.
-    let first = wait_for_line(&log, "start up 41", Duration::from_secs(10)).await;
+    let first = support::wait_for_line(&log, "start up 41", Duration::from_secs(10)).await;
     let (victim, survivor) = if first.ends_with("on replica-a") {
         (0, "replica-b")
     } else {
@@ -271,7 +229,7 @@ async fn a_replica_killed_mid_job_the_other_finishes_it() {
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
 
-    let created = wait_for_line(&log, "created pr-41", Duration::from_secs(20)).await;
+    let created = support::wait_for_line(&log, "created pr-41", Duration::from_secs(20)).await;
     let waited = killed_at.elapsed();
     assert_eq!(created, format!("created pr-41 at {sha} by {survivor}"));
     // Recorded in the database just after the previews returned.
@@ -295,7 +253,7 @@ async fn a_replica_killed_mid_job_the_other_finishes_it() {
     // Give a second run a chance to show itself, then read the effects:
     // started twice (once per replica), made once.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let lines = lines_of(&log);
+    let lines = support::lines_of(&log);
     let victim_name = if survivor == "replica-a" {
         "replica-b"
     } else {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+mod child;
 mod cli;
 mod emulator;
 mod golden;
@@ -11,6 +12,7 @@ mod postgres;
 mod program;
 mod world;
 
+pub use child::*;
 pub use cli::*;
 pub use emulator::*;
 pub use golden::*;
