@@ -100,20 +100,14 @@ impl Store {
             if inserted == 0 {
                 return Ok(false);
             }
-            match new.expires_at {
-                Some(expires_at) => conn.execute(
-                    "INSERT INTO environment_ttls (project, environment, expires_at, set_by, set_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) \
-                     ON CONFLICT (project, environment) DO UPDATE SET \
-                       expires_at = excluded.expires_at, set_by = excluded.set_by, \
-                       set_at = excluded.set_at",
-                    values![new.project, new.environment, expires_at.0, new.owner, now],
-                )?,
-                None => conn.execute(
-                    "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
-                    values![new.project, new.environment],
-                )?,
-            };
+            super::ttl::write_deadline(
+                conn,
+                new.project,
+                new.environment,
+                new.expires_at,
+                new.owner,
+                now,
+            )?;
             Ok(true)
         })
     }
@@ -171,10 +165,7 @@ impl Store {
                 "DELETE FROM serve_environments WHERE project = ?1 AND environment = ?2",
                 values![project, environment],
             )?;
-            conn.execute(
-                "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
-                values![project, environment],
-            )?;
+            super::ttl::write_deadline(conn, project, environment, None, "", 0)?;
             Ok(removed > 0)
         })
     }

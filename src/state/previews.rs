@@ -96,26 +96,14 @@ impl Store {
                     now
                 ],
             )?;
-            match preview.expires_at {
-                Some(expires_at) => conn.execute(
-                    "INSERT INTO environment_ttls (project, environment, expires_at, set_by, set_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) \
-                     ON CONFLICT (project, environment) DO UPDATE SET \
-                       expires_at = excluded.expires_at, set_by = excluded.set_by, \
-                       set_at = excluded.set_at",
-                    values![
-                        preview.project,
-                        preview.environment,
-                        expires_at.0,
-                        preview.actor,
-                        now
-                    ],
-                )?,
-                None => conn.execute(
-                    "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
-                    values![preview.project, preview.environment],
-                )?,
-            };
+            super::ttl::write_deadline(
+                conn,
+                preview.project,
+                preview.environment,
+                preview.expires_at,
+                preview.actor,
+                now,
+            )?;
             Ok(())
         })
     }
@@ -215,10 +203,7 @@ fn forget(
         "DELETE FROM previews WHERE project = ?1 AND template = ?2 AND number = ?3",
         values![project, template, number],
     )?;
-    conn.execute(
-        "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
-        values![project, environment],
-    )?;
+    super::ttl::write_deadline(conn, project, &environment, None, "", 0)?;
     Ok(true)
 }
 

@@ -1,7 +1,7 @@
 //! Deadlines of ephemeral environments (pull-request previews): when they
 //! should be destroyed.
 
-use super::db::{Row, values};
+use super::db::{Conn, Row, values};
 
 use super::error::StateError;
 use super::store::Store;
@@ -20,6 +20,34 @@ pub struct TtlEntry {
     pub set_by: String,
 }
 
+/// Writes (or moves) the deadline of `environment` on `conn` — `None`
+/// removes it —, inside the caller's transaction: the one statement for
+/// deadlines that records of previews and serve's environments write
+/// together with their own rows.
+pub(super) fn write_deadline(
+    conn: &mut dyn Conn,
+    project: &str,
+    environment: &str,
+    expires_at: Option<Timestamp>,
+    set_by: &str,
+    now: i64,
+) -> Result<u64, StateError> {
+    match expires_at {
+        Some(expires_at) => conn.execute(
+            "INSERT INTO environment_ttls (project, environment, expires_at, set_by, set_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (project, environment) DO UPDATE SET \
+               expires_at = excluded.expires_at, set_by = excluded.set_by, \
+               set_at = excluded.set_at",
+            values![project, environment, expires_at.0, set_by, now],
+        ),
+        None => conn.execute(
+            "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
+            values![project, environment],
+        ),
+    }
+}
+
 impl Store {
     /// Set (or move) the deadline of an environment.
     pub fn set_ttl(
@@ -31,14 +59,7 @@ impl Store {
     ) -> Result<(), StateError> {
         let now = self.now().0;
         self.with(|conn| {
-            conn.execute(
-                "INSERT INTO environment_ttls (project, environment, expires_at, set_by, set_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (project, environment) DO UPDATE SET \
-                   expires_at = excluded.expires_at, set_by = excluded.set_by, \
-                   set_at = excluded.set_at",
-                values![project, environment, expires_at.0, set_by, now],
-            )
+            write_deadline(conn, project, environment, Some(expires_at), set_by, now)
         })?;
         Ok(())
     }
@@ -46,12 +67,7 @@ impl Store {
     /// Remove the deadline of an environment (made permanent, or
     /// destroyed). Returns whether there was one.
     pub fn clear_ttl(&self, project: &str, environment: &str) -> Result<bool, StateError> {
-        let removed = self.with(|conn| {
-            conn.execute(
-                "DELETE FROM environment_ttls WHERE project = ?1 AND environment = ?2",
-                values![project, environment],
-            )
-        })?;
+        let removed = self.with(|conn| write_deadline(conn, project, environment, None, "", 0))?;
         Ok(removed > 0)
     }
 
