@@ -85,3 +85,4 @@ mod state;
 mod state_cli;
 mod state_team;
 mod watch;
+mod web_pages;
