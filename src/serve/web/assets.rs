@@ -78,9 +78,19 @@ pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The wizard's script (only on its pages).
+pub static WIZARD_JS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "wizard",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/wizard.js"),
+    )
+});
+
 /// `GET /assets/{name}`.
 pub async fn serve(Path(name): Path<String>) -> Response {
-    for asset in [&*CSS, &*JS, &*ICON] {
+    for asset in [&*CSS, &*JS, &*ICON, &*WIZARD_JS] {
         if asset.name == name {
             let mut response = (
                 StatusCode::OK,

@@ -38,6 +38,19 @@ pub fn page(
     crumbs: &[Crumb],
     content: Markup,
 ) -> Markup {
+    page_with(title, caller, section, crumbs, &[], content)
+}
+
+/// [`page`] with scripts of its own beside the shared one (loaded
+/// `defer`, after it).
+pub fn page_with(
+    title: &str,
+    caller: Option<&Caller>,
+    section: Section,
+    crumbs: &[Crumb],
+    scripts: &[&assets::Asset],
+    content: Markup,
+) -> Markup {
     let theme = caller.map_or("system", theme_of);
     let admin = caller.is_some_and(|c| c.principal.roles.values().any(|r| *r == Role::Admin));
     html! {
@@ -53,6 +66,9 @@ pub fn page(
                 link rel="icon" href=(assets::ICON.path()) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::CSS.path());
                 script src=(assets::JS.path()) defer {}
+                @for script in scripts {
+                    script src=(script.path()) defer {}
+                }
             }
             body {
                 a.skip href="#main" { "Skip to content" }

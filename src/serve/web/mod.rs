@@ -11,6 +11,10 @@
 //!
 //! * [`projects`]: `/` (the projects) and `/projects/{p}` (environments).
 //! * [`environment`]: `/projects/{p}/environments/{e}` (services, logs).
+//! * [`wizard`]: `/new`, `/projects/{p}/new`: create an environment in
+//!   three steps.
+//! * [`admin`]: `/admin…`: users and roles, API tokens, the audit log,
+//!   statistics, settings.
 //! * [`assets`]: the embedded CSS, script and icon under hashed names.
 //! * [`layout`]: the frame and the components.
 //!
@@ -18,10 +22,12 @@
 //! `/auth/login?return_to=…`) when sign-in is configured; otherwise a
 //! page says how to configure it.
 
+pub mod admin;
 pub mod assets;
 pub mod environment;
 pub mod layout;
 pub mod projects;
+pub mod wizard;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +53,10 @@ pub(in crate::serve) fn routes(app: Arc<App>) -> Router<Arc<App>> {
             "/projects/{project}/environments/{environment}",
             get(environment::page),
         )
+        // Administration (users, roles, tokens, audit, statistics,
+        // settings) and the new-environment wizard: their own files.
+        .merge(admin::routes())
+        .merge(wizard::routes())
         .route_layer(middleware::from_fn_with_state(app, gate));
     Router::new()
         .merge(pages)

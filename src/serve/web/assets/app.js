@@ -152,6 +152,68 @@
     }
   });
 
+  // Generic API calls for pages without a script of their own:
+  // * <button data-action="api" data-method="DELETE" data-url="/api/…"
+  //   [data-body='{"…"}'] [data-confirm="text"] [data-name="typed name"]>
+  // * <form data-api="/api/…" data-method="PUT">: its fields as a JSON
+  //   object (checkboxes as booleans, data-json fields parsed as JSON,
+  //   empty fields left out).
+  // Both reload the page on success unless data-then="stay"; an answer
+  // with `token` is shown once in the element named by data-reveal.
+  async function call(element, method, url, body) {
+    const data = await api(method, url, body);
+    const reveal = element.dataset.reveal && document.getElementById(element.dataset.reveal);
+    if (reveal && data && data.token) {
+      reveal.hidden = false;
+      const out = reveal.querySelector("output, code") || reveal;
+      out.textContent = data.token;
+      say("Copy it now: it is not shown again.");
+      return;
+    }
+    say(element.dataset.done || "Done.");
+    if (element.dataset.then !== "stay") setTimeout(() => location.reload(), 500);
+  }
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest('[data-action="api"]');
+    if (!button) return;
+    event.preventDefault();
+    const { method = "POST", url, body, confirm: text, name } = button.dataset;
+    if (text && !(await confirmTyped(text, text, name || null, false))) return;
+    button.disabled = true;
+    try {
+      await call(button, method, url, body ? JSON.parse(body) : undefined);
+    } catch (error) {
+      failed(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form[data-api]");
+    if (!form) return;
+    event.preventDefault();
+    const body = {};
+    for (const field of form.elements) {
+      if (!field.name || field.disabled) continue;
+      if (field.type === "checkbox") body[field.name] = field.checked;
+      else if (field.type === "radio") { if (field.checked) body[field.name] = field.value; }
+      else if (field.value !== "") body[field.name] = field.dataset.json !== undefined ? JSON.parse(field.value) : field.value;
+    }
+    const submit = form.querySelector('[type="submit"]');
+    if (submit) submit.disabled = true;
+    try {
+      await call(form, form.dataset.method || "POST", form.dataset.api, body);
+    } catch (error) {
+      failed(error);
+      for (const problem of error.problems || []) {
+        const slot = problem.field && form.querySelector(`[data-problem-for="${problem.field}"]`);
+        if (slot) slot.textContent = problem.message;
+      }
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  });
+
   // The logs viewer: one service's latest deployment, filtered, followed.
   const logs = document.querySelector("form[data-logs]");
   if (logs) {
