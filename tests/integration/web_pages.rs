@@ -318,3 +318,165 @@ async fn assets_are_hashed_cached_and_every_page_is_within_its_budget() {
     }
     running.shutdown().await;
 }
+
+/// Server-sent events read from `response` until one of kind `until`
+/// (or 60 s): (event, data).
+async fn events_until(
+    mut response: reqwest::Response,
+    until: &str,
+) -> Vec<(String, serde_json::Value)> {
+    let (mut text, mut events) = (String::new(), Vec::new());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, response.chunk()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let (mut kind, mut data) = (String::new(), String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    kind = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if kind.is_empty() {
+                continue;
+            }
+            let value = serde_json::from_str(&data).unwrap_or(serde_json::Value::Null);
+            let done = kind == until;
+            events.push((kind, value));
+            if done {
+                return events;
+            }
+        }
+    }
+    panic!("no `{until}` event within 60 s: {events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription() {
+    let world = shop().await;
+    let running = start(&world, config_for(&world.path())).await;
+    let store = running.store().clone();
+    let vera = user(&store, "vera");
+    store.set_member(PROJECT, &vera, "viewer", None).unwrap();
+    let (_, token) = token_for(&store, &vera, PROJECT, "viewer");
+    // Deployments from now on take 400 ms per phase; then a redeploy of
+    // `api` in production, made on Railway's side.
+    world
+        .harness
+        .admin("clock", serde_json::json!({ "step_ms": 400 }))
+        .await;
+    let production = crate::preview::environment(&world, "production")
+        .await
+        .expect("production");
+    let api = world.service_id(&production, "api").await;
+    let reply = world
+        .harness
+        .gql(
+            "mutation($e: String!, $s: String!) { serviceInstanceRedeploy(environmentId: $e, serviceId: $s) }",
+            serde_json::json!({ "e": production, "s": api }),
+        )
+        .await;
+    assert_eq!(reply.data()["serviceInstanceRedeploy"], true);
+
+    let response = reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/projects/acme-shop/environments/production/live",
+            running.addr()
+        ))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let events = events_until(response, "settled").await;
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"snapshot"), "{events:?}");
+    assert!(
+        !kinds.contains(&"fallback"),
+        "followed by subscription: {events:?}"
+    );
+    let snapshot = &events[0].1["services"];
+    let first = snapshot
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "api")
+        .expect("api in the snapshot");
+    assert_ne!(first["status"], "SUCCESS", "on its way at first: {first}");
+    // `api`'s statuses, in Railway's order, ending healthy.
+    let statuses: Vec<&str> = events
+        .iter()
+        .filter(|(k, v)| k == "deployment" && v["service"] == "api")
+        .map(|(_, v)| v["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.last(), Some(&"SUCCESS"), "{events:?}");
+    let order = [
+        "INITIALIZING",
+        "QUEUED",
+        "WAITING",
+        "BUILDING",
+        "DEPLOYING",
+        "SUCCESS",
+    ];
+    let places: Vec<usize> = statuses
+        .iter()
+        .map(|s| order.iter().position(|o| o == s).expect("a known status"))
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{statuses:?}");
+    let last = events
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "deployment")
+        .unwrap();
+    assert_eq!(last.1["health"], "ready");
+
+    // Someone without a role in the project: the same 404 as unknown.
+    let stranger = user(&store, "stranger");
+    store.set_member("other", &stranger, "admin", None).unwrap();
+    let (_, other) = token_for(&store, &stranger, "other", "admin");
+    let page = get(
+        &running,
+        "/api/projects/acme-shop/environments/production/live",
+        Some(&other),
+    )
+    .await;
+    assert_eq!(page.status, 404, "{}", page.body);
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn zz_manual_look() {
+    let world = shop().await;
+    let mut config = config_for(&world.path());
+    config.listen = "127.0.0.1:18181".parse().unwrap();
+    let running = start(&world, config).await;
+    let store = running.store().clone();
+    let ada = store
+        .upsert_user(
+            &UserProfile {
+                subject: "ada",
+                email: Some("ada@example.com"),
+                name: Some("Ada Lovelace"),
+            },
+            false,
+        )
+        .unwrap()
+        .id;
+    let bob = user(&store, "bob");
+    store.set_member(PROJECT, &ada, "admin", None).unwrap();
+    store.set_member(PROJECT, &bob, "member", None).unwrap();
+    serve_environments(&store, &ada, &bob);
+    let (_, token) = token_for(&store, &ada, PROJECT, "admin");
+    std::fs::write("/tmp/web-token", &token).unwrap();
+    eprintln!("READY {}", running.addr());
+    tokio::time::sleep(Duration::from_secs(600)).await;
+}

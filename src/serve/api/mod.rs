@@ -20,6 +20,7 @@ pub mod audit_log;
 pub mod environments;
 pub mod error;
 pub mod identity;
+pub mod live;
 pub mod openapi;
 pub mod projects;
 pub mod railway_token;
@@ -280,6 +281,8 @@ pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router
         // Projects, environments, jobs.
         .merge(projects::routes())
         .merge(environments::routes())
+        // Live status of an environment's deployments (the dashboard).
+        .merge(live::routes())
         .route_layer(middleware::from_fn_with_state(app, authenticate));
     // The OpenAPI document is served without authentication; the
     // dashboard's pages have their own gate (a sign-in redirect, not 401).

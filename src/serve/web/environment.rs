@@ -53,7 +53,7 @@ pub(in crate::serve) async fn page(
             }
             div.actions { (super::projects::actions(&caller, &project, environment)) }
         }
-        div #services-region data-refresh="15" {
+        div #services-region data-refresh="15" data-live=[environment.id.as_ref().map(|_| format!("{}/live", environment_api_url(&project, &environment.name)))] {
             p { (super::projects::health_summary(environment)) }
             (problems(environment))
             h2 #services { "Services" }

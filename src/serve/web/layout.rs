@@ -261,14 +261,27 @@ pub fn legend() -> Markup {
 
 /// A service's health: symbol, word, colour.
 pub fn health(health: ServiceHealth) -> Markup {
-    let (class, symbol, word) = match health {
+    let (class, symbol, word) = health_parts(health);
+    html! {
+        span class={ "status " (class) } { span aria-hidden="true" { (symbol) } (word) }
+    }
+}
+
+/// A service's health as its symbol alone, with the word for screen
+/// readers and as a tooltip.
+pub fn health_mark(health: ServiceHealth) -> Markup {
+    let (class, symbol, word) = health_parts(health);
+    html! {
+        span class={ "status " (class) } title=(word) { span aria-hidden="true" { (symbol) } span.visually-hidden { (word) } }
+    }
+}
+
+fn health_parts(health: ServiceHealth) -> (&'static str, &'static str, &'static str) {
+    match health {
         ServiceHealth::Ready => ("ok", "✓", "Ready"),
         ServiceHealth::Deploying => ("warn", "◌", "Deploying"),
         ServiceHealth::Failed => ("bad", "✕", "Failed"),
         ServiceHealth::NoSource => ("none", "–", "No source"),
-    };
-    html! {
-        span class={ "status " (class) } { span aria-hidden="true" { (symbol) } (word) }
     }
 }
 

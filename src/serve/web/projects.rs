@@ -252,7 +252,9 @@ pub fn actions(caller: &Caller, project: &str, environment: &EnvironmentView) ->
         @if let Some(url) = url {
             a.btn.small href=(url) target="_blank" rel="noopener noreferrer" { "Open ↗" span.visually-hidden { " " (environment.name) } }
         }
-        a.btn.small href={ (environment_url(project, &environment.name)) "#logs" } { "Logs" span.visually-hidden { " of " (environment.name) } }
+        @if environment.id.is_some() && !environment.services.is_empty() {
+            a.btn.small href={ (environment_url(project, &environment.name)) "#logs" } { "Logs" span.visually-hidden { " of " (environment.name) } }
+        }
         @if may_change && environment.expires_at.is_some() {
             button.btn.small type="button" data-action="extend" data-url={ (api_url) "/extend" } data-name=(environment.name) { "Extend" span.visually-hidden { " " (environment.name) } }
         }
@@ -270,6 +272,9 @@ pub fn actions(caller: &Caller, project: &str, environment: &EnvironmentView) ->
         }
     }
 }
+
+/// How many services a card names (the rest are counted).
+const CARD_SERVICES: usize = 8;
 
 fn card(
     caller: &Caller,
@@ -310,6 +315,19 @@ fn card(
                     }
                 }
                 dt { "Services" } dd { (health_summary(environment)) }
+                @if !environment.services.is_empty() {
+                    dt.visually-hidden { "Service list" }
+                    dd.services-list {
+                        ul {
+                            @for service in environment.services.iter().take(CARD_SERVICES) {
+                                li { (layout::health_mark(service.health)) " " (service.name) }
+                            }
+                            @if environment.services.len() > CARD_SERVICES {
+                                li.muted { "+" (environment.services.len() - CARD_SERVICES) " more" }
+                            }
+                        }
+                    }
+                }
                 @if environment.id.is_none() {
                     dt { "Railway" } dd.muted { "not created yet" }
                 }

@@ -42,19 +42,44 @@
   }
 
   // Regions marked data-refresh="SECONDS" are re-read from the server
-  // while the tab is visible (the same page, the same element id).
+  // while the tab is visible (the same page, the same element id) —
+  // unless a live stream (data-live) is feeding them.
+  async function refresh(region) {
+    try {
+      const response = await fetch(location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById(region.id);
+      if (fresh) region.replaceChildren(...fresh.childNodes);
+    } catch (_) { /* offline: the next tick tries again */ }
+  }
   document.querySelectorAll("[data-refresh][id]").forEach((region) => {
     const every = Math.max(5, Number(region.dataset.refresh) || 30) * 1000;
-    setInterval(async () => {
-      if (document.hidden || region.contains(document.activeElement)) return;
-      try {
-        const response = await fetch(location.href, { credentials: "same-origin" });
-        if (!response.ok) return;
-        const page = new DOMParser().parseFromString(await response.text(), "text/html");
-        const fresh = page.getElementById(region.id);
-        if (fresh) region.replaceChildren(...fresh.childNodes);
-      } catch (_) { /* offline: the next tick tries again */ }
+    setInterval(() => {
+      if (document.hidden || region.dataset.liveState === "on" || region.contains(document.activeElement)) return;
+      refresh(region);
     }, every);
+  });
+
+  // Live status: server-sent events of the environment's deployments
+  // (Railway's subscriptions, read by the server). Each change re-reads
+  // the region; polling (above) takes over while the stream is down.
+  document.querySelectorAll("[data-live][id]").forEach((region) => {
+    if (!window.EventSource) return;
+    const source = new EventSource(region.dataset.live);
+    let pending = null;
+    const soon = () => { clearTimeout(pending); pending = setTimeout(() => refresh(region), 250); };
+    source.addEventListener("snapshot", () => { region.dataset.liveState = "on"; });
+    source.addEventListener("deployment", (event) => {
+      soon();
+      try {
+        const data = JSON.parse(event.data);
+        if (data.health === "failed") say(`${data.service}: ${data.status}`, "bad");
+      } catch (_) { /* the refresh shows it anyway */ }
+    });
+    source.addEventListener("settled", soon);
+    source.addEventListener("fallback", () => { region.dataset.liveState = "on"; });
+    source.onerror = () => { region.dataset.liveState = "off"; };
   });
 
   // Follows a job's server-sent events until it finishes.
