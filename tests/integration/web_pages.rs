@@ -451,32 +451,3 @@ async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription
     assert_eq!(page.status, 404, "{}", page.body);
     running.shutdown().await;
 }
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore]
-async fn zz_manual_look() {
-    let world = shop().await;
-    let mut config = config_for(&world.path());
-    config.listen = "127.0.0.1:18181".parse().unwrap();
-    let running = start(&world, config).await;
-    let store = running.store().clone();
-    let ada = store
-        .upsert_user(
-            &UserProfile {
-                subject: "ada",
-                email: Some("ada@example.com"),
-                name: Some("Ada Lovelace"),
-            },
-            false,
-        )
-        .unwrap()
-        .id;
-    let bob = user(&store, "bob");
-    store.set_member(PROJECT, &ada, "admin", None).unwrap();
-    store.set_member(PROJECT, &bob, "member", None).unwrap();
-    serve_environments(&store, &ada, &bob);
-    let (_, token) = token_for(&store, &ada, PROJECT, "admin");
-    std::fs::write("/tmp/web-token", &token).unwrap();
-    eprintln!("READY {}", running.addr());
-    tokio::time::sleep(Duration::from_secs(600)).await;
-}
