@@ -174,6 +174,9 @@ async fn each_role_is_shown_what_it_may_do_and_nothing_more() {
     .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Services"), "{}", page.body);
+    // Each service: its deployment's age and its replicas, as Railway says.
+    assert!(page.body.contains("<time datetime="), "{}", page.body);
+    assert!(page.body.contains(">Replicas<"), "{}", page.body);
     assert!(
         !page.body.contains(r#"data-action="redeploy""#),
         "a viewer redeploys"

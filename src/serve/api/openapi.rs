@@ -172,6 +172,7 @@ fn status_text(status: &str) -> &'static str {
         "401" => "no credentials, or credentials that do not hold",
         "403" => "the caller's role does not allow this",
         "404" => "no such object, or one the caller may not know of",
+        "409" => "the object is not in a state that allows this (yet)",
         "413" => "the body is over the endpoint's limit",
         "422" => "the request has problems (every one in `problems`)",
         "502" => "Railway or the project's files could not be read",
@@ -226,7 +227,7 @@ pub fn document() -> Value {
         entry[op.method] = operation;
     }
     let mut responses = Map::new();
-    for status in ["400", "401", "403", "404", "413", "422", "502", "503"] {
+    for status in ["400", "401", "403", "404", "409", "413", "422", "502", "503"] {
         responses.insert(
             format!("E{status}"),
             json!({
