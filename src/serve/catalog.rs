@@ -382,8 +382,7 @@ fn placement(node: &Value, service_id: &str) -> Placement {
             .pointer("/latestDeployment/createdAt")
             .and_then(Value::as_str)
             .and_then(|t| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                    .ok()
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
             })
             .map(|t| Timestamp(t.unix_timestamp())),
     }

@@ -227,7 +227,9 @@ pub fn document() -> Value {
         entry[op.method] = operation;
     }
     let mut responses = Map::new();
-    for status in ["400", "401", "403", "404", "409", "413", "422", "502", "503"] {
+    for status in [
+        "400", "401", "403", "404", "409", "413", "422", "502", "503",
+    ] {
         responses.insert(
             format!("E{status}"),
             json!({
