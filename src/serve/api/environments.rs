@@ -322,7 +322,7 @@ fn ttl_problem(error: &mut ApiError, message: &str) {
 /// Authorizes `action` on `environment` of `project` for its owner: a
 /// member asking about someone else's (or one serve did not make) is
 /// told it does not exist.
-async fn authorize_owned(
+pub(super) async fn authorize_owned(
     caller: &Caller,
     action: Action,
     project: &str,
