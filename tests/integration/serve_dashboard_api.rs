@@ -287,6 +287,17 @@ async fn a_create_with_a_subset_makes_only_those_services() {
     assert_eq!(done["state"], "done", "{done}");
     let id = environment(&world, "mia-data").await.expect("created");
     assert_eq!(instances(&world, &id).await, ["cache", "db"]);
+    // The projects list: this service has the files, and the create is
+    // its latest activity.
+    let listed = call(&running, "GET", "/api/projects", Some(&member), None).await;
+    let project = &listed.body["projects"][0];
+    assert_eq!(project["name"], PROJECT, "{}", listed.text);
+    assert_eq!(project["role"], "member");
+    assert_eq!(project["managed"], true);
+    assert_eq!(project["counts"]["serve_created"], 1, "{}", listed.text);
+    let last = project["last_activity"].as_i64().expect("a last activity");
+    let now = Timestamp::now().0;
+    assert!((now - 120..=now + 1).contains(&last), "{last} vs {now}");
     // The rest of the project is untouched.
     let mut after = everything_but_previews(&world).await;
     after.0.remove("mia-data");
