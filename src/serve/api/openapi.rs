@@ -229,7 +229,9 @@ pub fn document() -> Value {
         entry[op.method] = operation;
     }
     let mut responses = Map::new();
-    for status in ["400", "401", "403", "404", "413", "422", "502", "503", "504"] {
+    for status in [
+        "400", "401", "403", "404", "413", "422", "502", "503", "504",
+    ] {
         responses.insert(
             format!("E{status}"),
             json!({
