@@ -1301,6 +1301,22 @@ pub async fn run_job(
     }
 }
 
+/// Railway's id of project `project`, as Mirage recorded it (`None`:
+/// not applied yet, or recorded before ids were).
+pub fn project_id(store: &Store, project: &str) -> Result<Option<String>, Failure> {
+    let key = ResourceKey {
+        project: project.to_owned(),
+        environment: None,
+        kind: ResourceKind::Project,
+        service: None,
+        name: project.to_owned(),
+    };
+    store
+        .owned(&key)
+        .map(|r| r.and_then(|r| r.railway_id))
+        .map_err(|e| state_failure(&e))
+}
+
 /// Railway's id of environment `name` of `project`, as Mirage recorded it
 /// (`None`: Mirage does not own such an environment).
 fn owned_environment(

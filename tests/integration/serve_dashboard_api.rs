@@ -213,14 +213,46 @@ async fn validate_answers_every_problem_and_the_preview_writing_nothing() {
     assert_eq!(preview["max_ttl_seconds"], 72 * 3600);
     assert!(!answer.text.contains(STRIPE));
 
+    // Neither asked Railway anything (the files and the state database
+    // refused), but the good one: it asked once, for a name made by hand.
+    assert_eq!(world.harness.requests().await, requests + 1);
+
+    // An environment of that name made by hand on Railway: refused as the
+    // create's job would, in one request.
+    let project = world.project(PROJECT).await;
+    world
+        .harness
+        .gql(
+            "mutation($p: String!) { environmentCreate(input: {projectId: $p, name: \"by-hand\"}) { id } }",
+            json!({ "p": project.id }),
+        )
+        .await;
+    let requests = world.harness.requests().await;
+    let answer = call(
+        &running,
+        "POST",
+        path,
+        Some(&member),
+        Some(&json!({ "template": "pr", "name": "by-hand" })),
+    )
+    .await;
+    assert_eq!(answer.body["ok"], false, "{}", answer.text);
+    assert_eq!(
+        codes(&answer.body),
+        [(
+            "mirage::serve::environment_exists".to_owned(),
+            "name".to_owned()
+        )]
+    );
+    assert_eq!(world.harness.requests().await, requests + 1);
+
     // Authorized as create: a viewer is refused.
     let answer = call(&running, "POST", path, Some(&viewer), Some(&good)).await;
     assert_eq!(answer.status, 403, "{}", answer.text);
 
-    // Nothing recorded, queued, audited as done, nor asked of Railway.
+    // Nothing recorded, queued or audited as done.
     assert_eq!(written(&store), before);
     assert!(audit(&store, AuditOutcome::Ok).is_empty());
-    assert_eq!(world.harness.requests().await, requests);
     running.shutdown().await;
 }
 

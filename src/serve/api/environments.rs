@@ -223,8 +223,13 @@ pub struct Validation {
 /// Checks `input` as [`create_environment`] does — name, reserved names,
 /// an existing environment, template, variables, secrets in clear, TTL
 /// bounds, services — WITHOUT recording, auditing or queueing anything.
-/// Reads the files and the state database only: no Railway request.
-/// Authorized as `create_environment`.
+/// The files and the state database answer first: when they find a
+/// problem, Railway is not asked. Otherwise ONE Railway request (the
+/// project's environment names, with its sealed token) finds an
+/// environment of that name made by hand, which the create's job would
+/// refuse; it is skipped when the state does not know the project's id
+/// or the read fails (the job still checks). Authorized as
+/// `create_environment`.
 pub(in crate::serve) async fn validate_environment(
     app: &App,
     caller: &Caller,
@@ -234,10 +239,12 @@ pub(in crate::serve) async fn validate_environment(
     super::allow(caller, Action::CreateEnvironment, project).await?;
     let (_, dir) = engine_or_error(app, project)?;
     let ttl = input_ttl(&input);
-    let (caller, name) = (caller.clone(), project.to_owned());
-    blocking(move || {
+    let name = input.name.clone();
+    let (checker, project_name) = (caller.clone(), project.to_owned());
+    let (mut validation, project_id) = blocking(move || {
+        let caller = checker;
         let loaded = crate::engine::load(&dir).map_err(|f| failure_error(&f))?;
-        let request = request_of(&caller, &name, input, &ttl);
+        let request = request_of(&caller, &project_name, input, &ttl);
         let store = caller.store();
         let checked = envs::validate(&loaded, store, &request, store.now());
         let problems = match (checked, &ttl) {
@@ -260,17 +267,75 @@ pub(in crate::serve) async fn validate_environment(
                 error.problems
             }
         };
+        let project_id = if problems.is_empty() {
+            envs::project_id(store, &loaded.name).map_err(|f| failure_error(&f))?
+        } else {
+            None
+        };
         let mut request = request;
         if ttl.is_err() {
             request.ttl = None;
         }
-        Ok(Validation {
-            ok: problems.is_empty(),
-            problems,
-            preview: envs::preview(&loaded, &request),
-        })
+        Ok((
+            Validation {
+                ok: problems.is_empty(),
+                problems,
+                preview: envs::preview(&loaded, &request),
+            },
+            project_id,
+        ))
     })
-    .await
+    .await?;
+    if let Some(id) = project_id
+        && on_railway(app, project, &id, &name).await
+    {
+        validation.ok = false;
+        validation.problems.push(json!({
+            "code": "mirage::serve::environment_exists",
+            "message": format!("environment `{name}` exists on Railway and is not Mirage's"),
+            "help": "choose another name: serve never takes over an environment it did not make",
+            "field": "name",
+        }));
+    }
+    Ok(validation)
+}
+
+/// Whether project `id` has an environment called `name` on Railway (one
+/// request; `false` when it cannot be read: the create's job checks
+/// again).
+async fn on_railway(app: &App, project: &str, id: &str, name: &str) -> bool {
+    const NAMES: &str = "query Names($id: String!) { project(id: $id) { \
+        environments { edges { node { name } } } } }";
+    let Ok((context, dir)) = super::railway_engine(app, project).await else {
+        return false;
+    };
+    let Ok(connection) = crate::engine::connect(&context, &dir).await else {
+        return false;
+    };
+    let answer = connection
+        .client
+        .execute(
+            NAMES,
+            &json!({ "id": id }),
+            Some("Names"),
+            crate::railway::Effect::Read,
+        )
+        .await;
+    match answer {
+        Ok(envelope) => envelope
+            .data
+            .as_ref()
+            .and_then(|d| d.pointer("/project/environments/edges"))
+            .and_then(Value::as_array)
+            .is_some_and(|edges| edges.iter().any(|e| e["node"]["name"] == name)),
+        Err(error) => {
+            crate::serve::log::warn(
+                "api.validate_unread",
+                &[("project", &project), ("error", &error)],
+            );
+            false
+        }
+    }
 }
 
 async fn validate(
