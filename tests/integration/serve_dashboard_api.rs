@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::preview::{context, environment, everything_but_previews, shop};
+use crate::preview::{context, environment, everything_but_previews, set_faults, shop};
 use crate::serve_identity::{call, token_for, user};
 use crate::support::{STRIPE, World};
 use mirage::auth::WebhookSecret;
@@ -526,5 +526,49 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
         "{:?}",
         audit(&store, AuditOutcome::Ok)
     );
+
+    // Railway redeploys, its answer is lost: the outcome is unknown, said
+    // so, audited as failed, and the redeploy is not sent again.
+    let count = || deployments_of(&world, &staging, "api");
+    let before = count().await;
+    set_faults(
+        &world,
+        json!([{"kind": "drop", "after": true, "operation": "serviceInstanceRedeploy", "nth": 1}]),
+    )
+    .await;
+    let lost = call(&running, "POST", redeploy, Some(&admin), None).await;
+    assert_eq!(lost.status, 504, "{}", lost.text);
+    assert_eq!(
+        lost.body["error"]["code"],
+        "mirage::serve::redeploy_unknown"
+    );
+    assert_eq!(crate::preview::faults_injected(&world).await, 1);
+    assert_eq!(count().await, before + 1, "redeployed once, never twice");
+    assert!(
+        audit(&store, AuditOutcome::Failed).contains(&(
+            "service.redeploy".to_owned(),
+            Some("staging/api".to_owned())
+        )),
+        "{:?}",
+        audit(&store, AuditOutcome::Failed)
+    );
     running.shutdown().await;
+}
+
+/// How many deployments `service` has in environment `id`.
+async fn deployments_of(world: &World, id: &str, service: &str) -> usize {
+    let service = world.service_id(id, service).await;
+    let reply = world
+        .harness
+        .gql(
+            "query($e: String!) { environment(id: $e) { deployments { edges { node { id serviceId } } } } }",
+            json!({ "e": id }),
+        )
+        .await;
+    reply.data()["environment"]["deployments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["serviceId"] == service.as_str())
+        .count()
 }
