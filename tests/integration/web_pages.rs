@@ -496,7 +496,12 @@ async fn a_finished_job_is_on_the_next_page_not_thirty_seconds_later() {
             job.state,
             mirage::state::JobState::Queued | mirage::state::JobState::Running
         ) {
-            assert_eq!(job.state, mirage::state::JobState::Done, "{:?}", job.last_error);
+            assert_eq!(
+                job.state,
+                mirage::state::JobState::Done,
+                "{:?}",
+                job.last_error
+            );
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the job ends");
