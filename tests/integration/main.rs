@@ -74,6 +74,8 @@ mod secrets_first;
 mod serve;
 mod serve_api;
 mod serve_cli;
+// Room `api` (issue #18): the dashboard's API functions.
+mod serve_dashboard_api;
 mod serve_environments;
 mod serve_identity;
 mod serve_ops;
