@@ -242,10 +242,14 @@ async fn new_environment(
     let content = match chosen {
         None => choose_template(&project, &overview.templates, draft.template.as_deref()),
         Some(template) => {
-            let validation =
-                api::environments::validate_environment(&app, &caller, &project, draft.input(template))
-                    .await
-                    .map_err(|e| PageError::new(e, &caller))?;
+            let validation = api::environments::validate_environment(
+                &app,
+                &caller,
+                &project,
+                draft.input(template),
+            )
+            .await
+            .map_err(|e| PageError::new(e, &caller))?;
             settings(&project, template, &draft, &validation)
         }
     };
@@ -499,7 +503,12 @@ fn settings(project: &str, template: &Template, draft: &Draft, validation: &Vali
 }
 
 /// What will be created: services, variables overridden, TTL.
-fn summary(project: &str, draft: &Draft, preview: Option<&CreatePreview>, ttl_hours: u64) -> Markup {
+fn summary(
+    project: &str,
+    draft: &Draft,
+    preview: Option<&CreatePreview>,
+    ttl_hours: u64,
+) -> Markup {
     let services: Vec<&str> = preview
         .map(|p| {
             p.services
