@@ -535,7 +535,10 @@ pub fn instance_of(
 /// dependency is left out (`mirage::serve::dependency_not_selected`).
 fn selection_problems(loaded: &Loaded, template: &str, selected: &[String]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let Some(instance) = loaded.project.instance(template, template, &BTreeMap::new()) else {
+    let Some(instance) = loaded
+        .project
+        .instance(template, template, &BTreeMap::new())
+    else {
         return problems;
     };
     let Some(env) = instance.environments.first() else {
@@ -548,7 +551,11 @@ fn selection_problems(loaded: &Loaded, template: &str, selected: &[String]) -> V
             "no service is selected",
             format!(
                 "select at least one of template `{template}`'s services ({})",
-                known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                known
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -559,7 +566,11 @@ fn selection_problems(loaded: &Loaded, template: &str, selected: &[String]) -> V
                 format!("template `{template}` has no service {}", shown(name)),
                 format!(
                     "its services are {}",
-                    known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    known
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -633,9 +644,10 @@ pub struct PreviewVariable {
 /// database): `None` when its template does not exist.
 pub fn preview(loaded: &Loaded, request: &CreateRequest) -> Option<CreatePreview> {
     let template = template_of(loaded, &request.template)?;
-    let instance = loaded
-        .project
-        .instance(&request.template, &request.template, &BTreeMap::new())?;
+    let instance =
+        loaded
+            .project
+            .instance(&request.template, &request.template, &BTreeMap::new())?;
     let env = instance.environments.first()?;
     let services = env
         .services

@@ -174,12 +174,20 @@ async fn validate_answers_every_problem_and_the_preview_writing_nothing() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["selected"] == true))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["selected"] == true,
+            )
+        })
         .collect();
     let mut names: Vec<&str> = services.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["api", "cache", "db", "web"]);
-    assert!(services.contains(&("web".to_owned(), false)), "{services:?}");
+    assert!(
+        services.contains(&("web".to_owned(), false)),
+        "{services:?}"
+    );
     assert!(services.contains(&("api".to_owned(), true)), "{services:?}");
     let api = preview["services"]
         .as_array()
@@ -220,7 +228,14 @@ async fn validate_answers_every_problem_and_the_preview_writing_nothing() {
 async fn finished(running: &Running, bearer: &str, job: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let answer = call(running, "GET", &format!("/api/jobs/{job}"), Some(bearer), None).await;
+        let answer = call(
+            running,
+            "GET",
+            &format!("/api/jobs/{job}"),
+            Some(bearer),
+            None,
+        )
+        .await;
         assert_eq!(answer.status, 200, "{}", answer.text);
         if answer.body["finished"] == true {
             return answer.body;
@@ -287,6 +302,17 @@ async fn a_create_with_a_subset_makes_only_those_services() {
     assert_eq!(done["state"], "done", "{done}");
     let id = environment(&world, "mia-data").await.expect("created");
     assert_eq!(instances(&world, &id).await, ["cache", "db"]);
+    // The projects list: this service has the files, and the create is
+    // its latest activity.
+    let listed = call(&running, "GET", "/api/projects", Some(&member), None).await;
+    let project = &listed.body["projects"][0];
+    assert_eq!(project["name"], PROJECT, "{}", listed.text);
+    assert_eq!(project["role"], "member");
+    assert_eq!(project["managed"], true);
+    assert_eq!(project["counts"]["serve_created"], 1, "{}", listed.text);
+    let last = project["last_activity"].as_i64().expect("a last activity");
+    let now = Timestamp::now().0;
+    assert!((now - 120..=now + 1).contains(&last), "{last} vs {now}");
     // The rest of the project is untouched.
     let mut after = everything_but_previews(&world).await;
     after.0.remove("mia-data");
@@ -343,7 +369,10 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
         assert_eq!(answer.status, 200, "{}", answer.text);
         assert!(!answer.text.contains(STRIPE), "{}", answer.text);
         let lines = answer.body["lines"].as_array().unwrap().clone();
-        if lines.iter().any(|l| l["message"].as_str().unwrap().starts_with("$ ")) {
+        if lines
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().starts_with("$ "))
+        {
             break lines;
         }
         assert!(Instant::now() < deadline, "{}", answer.text);
@@ -354,13 +383,24 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
         .find(|l| l["message"].as_str().unwrap().starts_with("$ "))
         .unwrap();
     assert_eq!(
-        command["message"],
-        "$ node dist/server.js --key <redacted>",
+        command["message"], "$ node dist/server.js --key <redacted>",
         "{lines:?}"
     );
     // A limit, Railway's filter, the build logs, a download.
-    let one = call(&running, "GET", &format!("{logs}?limit=1"), Some(&viewer), None).await;
-    assert_eq!(one.body["lines"].as_array().unwrap().len(), 1, "{}", one.text);
+    let one = call(
+        &running,
+        "GET",
+        &format!("{logs}?limit=1"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(
+        one.body["lines"].as_array().unwrap().len(),
+        1,
+        "{}",
+        one.text
+    );
     let filtered = call(
         &running,
         "GET",
@@ -377,7 +417,14 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
             .all(|l| l["message"].as_str().unwrap().contains("Listening")),
         "{filtered:?}"
     );
-    let build = call(&running, "GET", &format!("{logs}?build=true"), Some(&viewer), None).await;
+    let build = call(
+        &running,
+        "GET",
+        &format!("{logs}?build=true"),
+        Some(&viewer),
+        None,
+    )
+    .await;
     assert_eq!(build.status, 200, "{}", build.text);
     assert!(
         build.body["lines"]
@@ -402,7 +449,10 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
             .starts_with("attachment")
     );
     let body = text.text().await.unwrap();
-    assert!(body.contains("<redacted>") && !body.contains(STRIPE), "{body}");
+    assert!(
+        body.contains("<redacted>") && !body.contains(STRIPE),
+        "{body}"
+    );
     let unknown = call(
         &running,
         "GET",
@@ -437,8 +487,10 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
     assert_eq!(done.status, 202, "{}", done.text);
     assert_ne!(latest().await, before, "a new deployment");
     assert!(
-        audit(&store, AuditOutcome::Ok)
-            .contains(&("service.redeploy".to_owned(), Some("staging/api".to_owned()))),
+        audit(&store, AuditOutcome::Ok).contains(&(
+            "service.redeploy".to_owned(),
+            Some("staging/api".to_owned())
+        )),
         "{:?}",
         audit(&store, AuditOutcome::Ok)
     );

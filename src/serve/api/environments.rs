@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use super::{ApiError, Caller, blocking, engine_or_error, failure_error, json_body, ttl_of};
 use crate::auth::{Action, Target};
 use crate::serve::audit::Outcome;
-use crate::serve::environments::{self as envs, CreateRequest, Override};
 pub use crate::serve::environments::Extended;
+use crate::serve::environments::{self as envs, CreateRequest, Override};
 use crate::serve::server::App;
 use crate::state::JobId;
 
@@ -531,7 +531,11 @@ pub struct JobLinks {
 
 /// Job `id` (a number as text) when the caller may read its project
 /// (`404` otherwise, recorded: ids cannot be probed).
-pub(in crate::serve) async fn job_status(_app: &App, caller: &Caller, id: &str) -> Result<JobView, ApiError> {
+pub(in crate::serve) async fn job_status(
+    _app: &App,
+    caller: &Caller,
+    id: &str,
+) -> Result<JobView, ApiError> {
     let (id, project) = readable_job(caller, id).await?;
     let store = caller.store().clone();
     let progress =

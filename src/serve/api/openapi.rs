@@ -178,6 +178,7 @@ fn status_text(status: &str) -> &'static str {
         "422" => "the request has problems (every one in `problems`)",
         "502" => "Railway or the project's files could not be read",
         "503" => "the state database or the project's files are unavailable here",
+        "504" => "Railway's answer was lost: the outcome is unknown (check, do not repeat blindly)",
         _ => "an error",
     }
 }
@@ -228,7 +229,9 @@ pub fn document() -> Value {
         entry[op.method] = operation;
     }
     let mut responses = Map::new();
-    for status in ["400", "401", "403", "404", "413", "422", "502", "503"] {
+    for status in [
+        "400", "401", "403", "404", "413", "422", "502", "503", "504",
+    ] {
         responses.insert(
             format!("E{status}"),
             json!({

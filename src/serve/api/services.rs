@@ -171,7 +171,11 @@ async fn locate(
 /// Every secret value the project's files reference (read as its jobs
 /// read them; an unreadable one is skipped), plus the service's own
 /// secrets: what log lines must never show.
-fn redactor_of(app: &App, context: &crate::engine::Context, project: &str) -> Result<Redactor, ApiError> {
+fn redactor_of(
+    app: &App,
+    context: &crate::engine::Context,
+    project: &str,
+) -> Result<Redactor, ApiError> {
     let (_, dir) = super::engine_or_error(app, project)?;
     let loaded = crate::engine::load(&dir).map_err(|f| super::failure_error(&f))?;
     let mut refs: Vec<SecretRef> = Vec::new();
