@@ -21,6 +21,10 @@ use mirage::state::{FixedClock, Location, Store, Timestamp};
 const PROJECT: &str = "acme-shop";
 
 async fn start(world: &World) -> Running {
+    start_with(world, 5).await
+}
+
+async fn start_with(world: &World, max_attempts: u32) -> Running {
     serve::log::set_enabled(false);
     let mut config = Config::new(
         "127.0.0.1:0".parse().unwrap(),
@@ -30,6 +34,7 @@ async fn start(world: &World) -> Running {
     );
     config.gc_every = None;
     config.poll = Duration::from_millis(20);
+    config.max_attempts = max_attempts;
     let clock = Arc::new(FixedClock::at(Timestamp::now()));
     let lifecycle = Lifecycle::new(
         context(world, clock),
@@ -275,6 +280,78 @@ async fn a_member_walks_the_steps_creates_and_follows_the_job_to_its_link() {
         page.body
     );
     assert!(environment(&world, "lee-data").await.is_some());
+    running.shutdown().await;
+}
+
+/// The job's page, read again until the job has ended.
+async fn ended(running: &Running, path: &str, bearer: &str) -> Page {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let page = get(running, path, bearer).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        if page.body.contains(r#"data-finished="1""#) {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "{}", page.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_create_says_why_and_what_to_do_next() {
+    let world = shop().await;
+    // One attempt: the failure is final at once.
+    let running = start_with(&world, 1).await;
+    let store = running.store().clone();
+    let member = caller(&store, "lee", "member");
+    // A secret reference serve cannot read (the test's reader knows only
+    // `STRIPE_KEY`): accepted, then the job fails writing it.
+    let answer = call(
+        &running,
+        "POST",
+        "/api/projects/acme-shop/environments",
+        Some(&member),
+        Some(&json!({
+            "template": "pr",
+            "name": "lee-broken",
+            "variables": { "STRIPE_KEY": { "secret": "env:WIZARD_UNSET" } },
+        })),
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    let job = answer.body["job"].as_i64().unwrap();
+    let page = ended(
+        &running,
+        &format!("/projects/acme-shop/jobs/{job}"),
+        &member,
+    )
+    .await;
+    assert!(
+        page.body.contains(r#"data-job-state="failed""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("What to do next"), "{}", page.body);
+    // The error's code with its help, from the codes' table.
+    let code = "mirage::plan::secret_unreadable";
+    let help = mirage::diagnostic::codes::lookup(code)
+        .expect("registered")
+        .help;
+    assert!(
+        page.body.contains(&format!(
+            r#"<code class="error-code">{code}</code>: {help}"#
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("env:WIZARD_UNSET"), "{}", page.body);
+    assert!(page.body.contains(r#"role="alert""#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"href="/projects/acme-shop/new""#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Open environment"), "{}", page.body);
     running.shutdown().await;
 }
 

@@ -110,10 +110,14 @@
 
     function showProblems(problems) {
       const nameTouched = touched || form.querySelector('[name="name"]').value.trim() !== "";
-      for (const slot of form.querySelectorAll("[data-problems]")) {
+      const slots = Array.from(form.querySelectorAll("[data-problems]"));
+      const fields = new Set(slots.map((s) => s.dataset.problems));
+      // A problem of no field shown here goes under the template's slot.
+      const fieldOf = (p) => (fields.has(p.field || "") ? p.field : "template");
+      for (const slot of slots) {
         const field = slot.dataset.problems;
         slot.replaceChildren();
-        for (const problem of problems.filter((p) => (p.field || "") === field)) {
+        for (const problem of problems.filter((p) => fieldOf(p) === field)) {
           if (field === "name" && !nameTouched) continue;
           const line = element("p");
           line.append(element("span", "✕ ", ""), problem.message + " ", element("code", problem.code, "error-code"));
