@@ -88,3 +88,5 @@ mod state_cli;
 mod state_team;
 mod watch;
 mod web_pages;
+// Room `wizard` (issue #18): the new-environment wizard's pages.
+mod web_wizard;
