@@ -362,13 +362,15 @@ fn settings(project: &str, template: &Template, draft: &Draft, validation: &Vali
     };
     let preview = validation.preview.as_ref();
     let max_hours = hours(template.max_ttl_seconds);
-    let ttl_hours: u64 = draft
+    // `None`: no expiry — the template sets none and none was asked for
+    // (the field left empty sends no `ttl`).
+    let ttl_hours: Option<u64> = draft
         .ttl_hours
         .as_deref()
         .and_then(|h| h.parse().ok())
         .or(template.ttl_seconds.map(hours))
-        .unwrap_or(max_hours)
-        .min(max_hours);
+        .map(|h: u64| h.min(max_hours));
+    let ttl_text = ttl_hours.map_or_else(|| "no expiry".to_owned(), |h| layout::duration(h * 3600));
     let ready = validation.ok && !draft.name.is_empty();
     html! {
         div.page-head { div { h1 { "New environment from " (template.name) } p.sub { "in " a href=(project_url(project)) { (project) } } } }
@@ -467,13 +469,17 @@ fn settings(project: &str, template: &Template, draft: &Draft, validation: &Vali
                 div.field {
                     label for="ttl" { "Time to live (hours)" }
                     div.wizard-ttl {
-                        input #ttl-range type="range" min="1" max=(max_hours) step="1" value=(ttl_hours)
+                        input #ttl-range type="range" min="1" max=(max_hours) step="1" value=(ttl_hours.unwrap_or(max_hours))
                             aria-label="Time to live, hours" aria-describedby="ttl-text" data-sync="ttl";
-                        input #ttl type="number" name="ttl" min="1" max=(max_hours) step="1" value=(ttl_hours)
+                        input #ttl type="number" name="ttl" min="1" max=(max_hours) step="1" value=[ttl_hours]
+                            placeholder=[template.ttl_seconds.is_none().then_some("no expiry")]
                             inputmode="numeric" aria-describedby="ttl-text ttl-hint problem-ttl";
                     }
-                    p.hint #ttl-text aria-live="polite" { (layout::duration(ttl_hours * 3600)) }
-                    p.hint #ttl-hint { "At most " (layout::duration(template.max_ttl_seconds)) " (the template's limit); then it is destroyed unless extended." }
+                    p.hint #ttl-text aria-live="polite" { (ttl_text) }
+                    p.hint #ttl-hint {
+                        "At most " (layout::duration(template.max_ttl_seconds)) " (the template's limit); then it is destroyed unless extended."
+                        @if template.ttl_seconds.is_none() { " Leave it empty for no expiry: the template sets none." }
+                    }
                     (problem_slot("ttl", &problems_of(validation, "ttl")))
                 }
                 (problem_slot("template", &problems_of(validation, "template")))
@@ -482,7 +488,7 @@ fn settings(project: &str, template: &Template, draft: &Draft, validation: &Vali
                     a.btn href=(wizard_url(project)) { "Choose another template" }
                 }
             }
-            (summary(project, draft, preview, ttl_hours))
+            (summary(project, draft, preview, &ttl_text))
             section.panel aria-labelledby="create-title" {
                 h2 #create-title { "Create" }
                 p #create-status role="status" {
@@ -507,7 +513,7 @@ fn summary(
     project: &str,
     draft: &Draft,
     preview: Option<&CreatePreview>,
-    ttl_hours: u64,
+    ttl_text: &str,
 ) -> Markup {
     let services: Vec<&str> = preview
         .map(|p| {
@@ -541,7 +547,7 @@ fn summary(
                     }
                 }
                 dt { "Time to live" }
-                dd data-preview="ttl" { (layout::duration(ttl_hours * 3600)) }
+                dd data-preview="ttl" { (ttl_text) }
             }
         }
     }

@@ -80,6 +80,7 @@
     // The TTL: slider, number and words kept together.
     function syncTtl(from) {
       const max = Number(ttl.max) || 1;
+      if (from === ttl && ttl.value.trim() === "") { ttlText.textContent = "no expiry"; return; }
       let value = Math.round(Number(from.value));
       if (!Number.isFinite(value)) return;
       value = Math.min(Math.max(value, 1), max);
@@ -139,7 +140,7 @@
       set("services", body.services.length ? body.services.join(", ") : "none");
       const names = Object.keys(body.variables);
       set("variables", names.length ? names.join(", ") : "none: the template's values");
-      if (ttl) set("ttl", hoursText(Number(ttl.value) || 0));
+      if (ttl) set("ttl", ttl.value.trim() === "" ? "no expiry" : hoursText(Number(ttl.value) || 0));
     }
 
     function setStatus(ok, text) {
