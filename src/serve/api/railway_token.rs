@@ -46,21 +46,44 @@ fn target(project: &str) -> Target<'_> {
     }
 }
 
+/// Whether `project` has a Railway token: when it was set and by whom
+/// (admin; never the token).
+#[derive(Clone, Debug)]
+pub struct TokenStatus {
+    /// When it was set (`None`: no token).
+    pub set_at: Option<crate::state::Timestamp>,
+    /// Who set it (a user id), if known.
+    pub set_by: Option<String>,
+}
+
+/// The [`TokenStatus`] of `project` (admin).
+pub(in crate::serve) async fn token_status(
+    caller: &Caller,
+    project: &str,
+) -> Result<TokenStatus, ApiError> {
+    let (caller, project) = (caller.clone(), project.to_owned());
+    blocking(move || {
+        caller.authorize(Action::Administer, &target(&project))?;
+        let row = caller.store().credential(&project, RAILWAY_TOKEN)?;
+        Ok(TokenStatus {
+            set_at: row.as_ref().map(|r| r.set_at),
+            set_by: row.and_then(|r| r.set_by),
+        })
+    })
+    .await
+}
+
 async fn status(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    blocking(move || {
-        caller.authorize(Action::Administer, &target(&project))?;
-        let row = caller.store().credential(&project, RAILWAY_TOKEN)?;
-        Ok(Json(json!({
-            "project": project,
-            "set": row.is_some(),
-            "set_at": row.as_ref().map(|r| r.set_at.0),
-            "set_by": row.as_ref().and_then(|r| r.set_by.clone()),
-        })))
-    })
-    .await
+    let status = token_status(&caller, &project).await?;
+    Ok(Json(json!({
+        "project": project,
+        "set": status.set_at.is_some(),
+        "set_at": status.set_at.map(|t| t.0),
+        "set_by": status.set_by,
+    })))
 }
 
 async fn set(
