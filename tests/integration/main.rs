@@ -85,4 +85,6 @@ mod state;
 mod state_cli;
 mod state_team;
 mod watch;
+// Room web/admin (issue #18): the admin pages.
+mod web_admin;
 mod web_pages;
