@@ -169,10 +169,7 @@ async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
         row.contains(&format!(r#"data-method="DELETE" data-url="{member_url}""#)),
         "{row}"
     );
-    assert!(
-        row.contains(r#"<option value="member" selected>"#),
-        "{row}"
-    );
+    assert!(row.contains(r#"<option value="member" selected>"#), "{row}");
 
     // Tokens: the one made through the API, active, with its revoke
     // button; the create form reveals the next one once.
@@ -223,7 +220,12 @@ async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
         assert!(!export.body.contains("members.set"), "{}", export.body);
     }
     // A bad filter is said on the page, with the API's words.
-    let bad = get(&running, &format!("{}?outcome=maybe", page("audit")), &ada_token).await;
+    let bad = get(
+        &running,
+        &format!("{}?outcome=maybe", page("audit")),
+        &ada_token,
+    )
+    .await;
     assert_eq!(bad.status, 200, "{}", bad.body);
     assert!(bad.body.contains("is not an outcome"), "{}", bad.body);
 
@@ -236,7 +238,9 @@ async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
     assert!(stats.body.contains("previews alive"));
     for (kind, count) in numbers["environments_by_type"].as_object().unwrap() {
         assert!(
-            stats.body.contains(&format!(r#"<td class="num">{count}</td>"#)),
+            stats
+                .body
+                .contains(&format!(r#"<td class="num">{count}</td>"#)),
             "{kind} {count}: {}",
             stats.body
         );
@@ -277,9 +281,9 @@ async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
         preferences.body
     );
     assert!(
-        preferences
-            .body
-            .contains(&format!(r#"<option value="&quot;{PROJECT}&quot;" selected>"#)),
+        preferences.body.contains(&format!(
+            r#"<option value="&quot;{PROJECT}&quot;" selected>"#
+        )),
         "{}",
         preferences.body
     );
@@ -293,7 +297,10 @@ async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
         let answer = get(&running, &path, &ada_token).await;
         assert_eq!(answer.status, 200, "{path}");
         assert!(!answer.body.contains(&secret), "{path} shows the token");
-        assert!(!answer.body.contains(&secret[4..]), "{path} shows the token");
+        assert!(
+            !answer.body.contains(&secret[4..]),
+            "{path} shows the token"
+        );
         assert!(!answer.body.contains("<script>"), "{path}");
         assert!(!answer.body.contains("style=\""), "{path}");
         assert_eq!(answer.body.matches("<h1").count(), 1, "{path}");
@@ -327,7 +334,11 @@ async fn members_and_viewers_are_refused_each_page_as_the_api_refuses_them_and_i
         let (_, token) = token_for(&store, who, PROJECT, role);
         for tab in PAGES {
             let api = get(&running, &api_of(tab), &token).await;
-            assert!([403, 404].contains(&api.status), "{role} {tab}: {}", api.body);
+            assert!(
+                [403, 404].contains(&api.status),
+                "{role} {tab}: {}",
+                api.body
+            );
             let before = refusals(&store, who);
             let answer = get(&running, &page(tab), &token).await;
             assert_eq!(answer.status, api.status, "{role} {tab}: {}", answer.body);
@@ -352,5 +363,95 @@ async fn members_and_viewers_are_refused_each_page_as_the_api_refuses_them_and_i
         assert_eq!(settings.status, 200, "{role}: {}", settings.body);
         assert!(settings.body.contains(r#"name="theme""#));
     }
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_railway_token_is_set_and_cleared_through_the_api_and_never_shown_back() {
+    use mirage::secrets::{Keyring, MasterKey};
+    let world = shop().await;
+    let mut config = config_for(&world.path());
+    config.keyring = Some(Arc::new(Keyring::new(
+        MasterKey::generate().unwrap(),
+        Vec::new(),
+    )));
+    let clock = Arc::new(FixedClock::at(Timestamp::now()));
+    let lifecycle = Lifecycle::new(
+        context(&world, clock),
+        world.path(),
+        mirage::github::ClientOptions::default(),
+    );
+    let running = serve::start(config, Arc::new(lifecycle)).await.unwrap();
+    let store = running.store().clone();
+    let ada = user(&store, "ada");
+    let alice = user(&store, "alice");
+    store.set_member(PROJECT, &ada, "admin", None).unwrap();
+    store.set_member(PROJECT, &alice, "member", None).unwrap();
+    let (_, ada_token) = token_for(&store, &ada, PROJECT, "admin");
+    let (_, alice_token) = token_for(&store, &alice, PROJECT, "member");
+    let api = format!("/api/projects/{PROJECT}/railway-token");
+    let secret = "railway-page-token-0123-4567-89ab";
+
+    let set = call(
+        &running,
+        reqwest::Method::PUT,
+        &api,
+        &ada_token,
+        Some(json!({ "token": secret })),
+    )
+    .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let settings = get(&running, &page("settings"), &ada_token).await;
+    assert_eq!(settings.status, 200, "{}", settings.body);
+    assert!(settings.body.contains("✓</span>Set"), "{}", settings.body);
+    assert!(
+        settings.body.contains("by ada@example.com"),
+        "{}",
+        settings.body
+    );
+    assert!(!settings.body.contains(secret), "the token is never shown");
+    assert!(
+        settings
+            .body
+            .contains(&format!(r#"data-method="DELETE" data-url="{api}""#)),
+        "{}",
+        settings.body
+    );
+
+    // A member may not clear it (recorded); an admin may.
+    let before = refusals(&store, &alice);
+    let refused = call(&running, reqwest::Method::DELETE, &api, &alice_token, None).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(refusals(&store, &alice), before + 1);
+    assert!(
+        store
+            .credential(PROJECT, "railway-token")
+            .unwrap()
+            .is_some()
+    );
+    let cleared = call(&running, reqwest::Method::DELETE, &api, &ada_token, None).await;
+    assert_eq!(cleared.status, 204, "{}", cleared.body);
+    assert!(
+        store
+            .credential(PROJECT, "railway-token")
+            .unwrap()
+            .is_none()
+    );
+    let settings = get(&running, &page("settings"), &ada_token).await;
+    assert!(settings.body.contains("Not set"), "{}", settings.body);
+    assert!(!settings.body.contains(r#"data-method="DELETE""#));
+    let audit = get(
+        &running,
+        &format!("{}?action=railway_token.clear", page("audit")),
+        &ada_token,
+    )
+    .await;
+    assert!(
+        audit
+            .body
+            .contains("cleared the Railway token of acme-shop"),
+        "{}",
+        audit.body
+    );
     running.shutdown().await;
 }

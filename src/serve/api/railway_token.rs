@@ -1,6 +1,7 @@
-//! `PUT`/`GET /api/projects/{project}/railway-token`: an admin sets the
-//! project's Railway token (sealed at rest, never echoed); reading says
-//! only whether one is set, when and by whom.
+//! `PUT`/`GET`/`DELETE /api/projects/{project}/railway-token`: an admin
+//! sets the project's Railway token (sealed at rest, never echoed) or
+//! clears it (serve's own token is used again); reading says only whether
+//! one is set, when and by whom.
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use crate::serve::server::App;
 pub(super) fn routes() -> Router<Arc<App>> {
     Router::new().route(
         "/api/projects/{project}/railway-token",
-        get(status).put(set),
+        get(status).put(set).delete(clear),
     )
 }
 
@@ -129,4 +130,35 @@ async fn set(
         Ok(Json(json!({ "project": project, "set": true, "set_by": caller.user.id })))
     })
     .await
+}
+
+/// Clears the project's Railway token: its jobs and overview read Railway
+/// with serve's own token again. `204` whether or not one was set (the
+/// audit log says which).
+async fn clear(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let name = project.clone();
+    blocking(move || {
+        caller.authorize(Action::Administer, &target(&project))?;
+        let had = caller.store().delete_credential(&project, RAILWAY_TOKEN)?;
+        caller.record(
+            "railway_token.clear",
+            Some(&project),
+            None,
+            Outcome::Ok,
+            if had {
+                format!("cleared the Railway token of {project}")
+            } else {
+                format!("no Railway token of {project} to clear")
+            },
+        );
+        Ok(())
+    })
+    .await?;
+    // The overview was read with the old token.
+    app.catalog.invalidate(&name);
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -746,7 +746,16 @@ async fn settings(Extension(caller): Extension<Caller>, Path(project): Path<Stri
                 }
                 button.btn.primary type="submit" { "Save token" }
             }
-            p.hint { "Clearing a stored token is not offered by the API yet; replace it with a new one to rotate." }
+            @if status.set_at.is_some() {
+                div.actions {
+                    button.btn.danger type="button" data-action="api" data-method="DELETE"
+                        data-url={ "/api/projects/" (segment(&project)) "/railway-token" }
+                        data-confirm={ "Clear the Railway token of " (project) "? Its jobs use the service's own token again." }
+                        data-name=(project) data-done="Railway token cleared." {
+                        "Clear the token"
+                    }
+                }
+            }
         }
     };
     Ok(frame(&caller, &project, "settings", content))
