@@ -71,6 +71,17 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes the credential `kind` of `project`; whether there was one.
+    pub fn delete_credential(&self, project: &str, kind: &str) -> Result<bool, StateError> {
+        let deleted = self.with(|conn| {
+            conn.execute(
+                "DELETE FROM project_credentials WHERE project = ?1 AND kind = ?2",
+                values![project, kind],
+            )
+        })?;
+        Ok(deleted > 0)
+    }
+
     /// The credential `kind` of `project`.
     pub fn credential(&self, project: &str, kind: &str) -> Result<Option<Credential>, StateError> {
         self.with(|conn| {

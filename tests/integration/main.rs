@@ -87,6 +87,8 @@ mod state;
 mod state_cli;
 mod state_team;
 mod watch;
+// Room web/admin (issue #18): the admin pages.
+mod web_admin;
 mod web_pages;
 // Room `wizard` (issue #18): the new-environment wizard's pages.
 mod web_wizard;

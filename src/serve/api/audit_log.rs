@@ -103,6 +103,101 @@ fn bad(message: String) -> ApiError {
     )
 }
 
+/// The filter of an audit query (`project`, `actor`, `action`,
+/// `outcome`, `since`, `until`, `before`, `limit`): the projects the
+/// caller may read the audit of (`project` authorized with
+/// `Action::ReadAudit`, a refusal recorded). Blocking.
+pub(in crate::serve) fn audit_filter(
+    caller: &Caller,
+    query: &HashMap<String, String>,
+) -> Result<AuditFilter, ApiError> {
+    let now = caller.store().now();
+    let projects = match query.get("project") {
+        Some(project) => {
+            caller.authorize(
+                Action::ReadAudit,
+                &Target {
+                    project: Some(project),
+                    owner: None,
+                },
+            )?;
+            vec![project.clone()]
+        }
+        None => caller
+            .principal
+            .roles
+            .keys()
+            .filter(|p| {
+                crate::auth::authorize(
+                    &caller.principal,
+                    Action::ReadAudit,
+                    &Target {
+                        project: Some(p),
+                        owner: None,
+                    },
+                ) == crate::auth::Decision::Allow
+            })
+            .cloned()
+            .collect(),
+    };
+    let time = |key: &str| {
+        query
+            .get(key)
+            .map(|t| parse_time(t, now).map_err(|e| bad(format!("`{key}`: {e}"))))
+            .transpose()
+    };
+    let number = |key: &str| {
+        query
+            .get(key)
+            .map(|t| {
+                t.parse::<i64>()
+                    .map_err(|_| bad(format!("`{key}` must be a number")))
+            })
+            .transpose()
+    };
+    Ok(AuditFilter {
+        projects: Some(projects),
+        actor: query.get("actor").cloned(),
+        action: query.get("action").cloned(),
+        outcome: query
+            .get("outcome")
+            .map(|o| AuditOutcome::parse(o).ok_or_else(|| bad(format!("`{o}` is not an outcome"))))
+            .transpose()?,
+        since: time("since")?,
+        until: time("until")?,
+        before: number("before")?,
+        limit: number("limit")?.map_or(DEFAULT_PAGE, |n| n.clamp(1, 1000) as usize),
+    })
+}
+
+/// One page of the audit log for `query` (as [`audit_filter`] reads
+/// it): the entries, newest first, and the `before` of the next page
+/// when this one is full.
+pub(in crate::serve) async fn audit_page(
+    caller: &Caller,
+    query: HashMap<String, String>,
+) -> Result<(Vec<AuditRecord>, Option<i64>), ApiError> {
+    let caller = caller.clone();
+    blocking(move || {
+        let filter = audit_filter(&caller, &query)?;
+        Ok(page_of(caller.store(), &filter)?)
+    })
+    .await
+}
+
+fn page_of(
+    store: &crate::state::Store,
+    filter: &AuditFilter,
+) -> Result<(Vec<AuditRecord>, Option<i64>), crate::state::StateError> {
+    let limit = filter.limit.clamp(1, crate::state::MAX_AUDIT_PAGE);
+    let page = store.audit(filter)?;
+    // A full page may have more behind it.
+    let next = (page.len() >= limit)
+        .then(|| page.last().map(|r| r.id))
+        .flatten();
+    Ok((page, next))
+}
+
 async fn audit(
     Extension(caller): Extension<Caller>,
     Query(query): Query<HashMap<String, String>>,
@@ -115,76 +210,10 @@ async fn audit(
     if !["json", "ndjson", "csv"].contains(&format.as_str()) {
         return Err(bad(format!("`{format}` is not a format")));
     }
-    let filter = blocking(move || {
-        let now = caller.store().now();
-        let projects = match query.get("project") {
-            Some(project) => {
-                caller.authorize(
-                    Action::ReadAudit,
-                    &Target {
-                        project: Some(project),
-                        owner: None,
-                    },
-                )?;
-                vec![project.clone()]
-            }
-            None => caller
-                .principal
-                .roles
-                .keys()
-                .filter(|p| {
-                    crate::auth::authorize(
-                        &caller.principal,
-                        Action::ReadAudit,
-                        &Target {
-                            project: Some(p),
-                            owner: None,
-                        },
-                    ) == crate::auth::Decision::Allow
-                })
-                .cloned()
-                .collect(),
-        };
-        let time = |key: &str| {
-            query
-                .get(key)
-                .map(|t| parse_time(t, now).map_err(|e| bad(format!("`{key}`: {e}"))))
-                .transpose()
-        };
-        let number = |key: &str| {
-            query
-                .get(key)
-                .map(|t| {
-                    t.parse::<i64>()
-                        .map_err(|_| bad(format!("`{key}` must be a number")))
-                })
-                .transpose()
-        };
-        Ok(AuditFilter {
-            projects: Some(projects),
-            actor: query.get("actor").cloned(),
-            action: query.get("action").cloned(),
-            outcome: query
-                .get("outcome")
-                .map(|o| {
-                    AuditOutcome::parse(o).ok_or_else(|| bad(format!("`{o}` is not an outcome")))
-                })
-                .transpose()?,
-            since: time("since")?,
-            until: time("until")?,
-            before: number("before")?,
-            limit: number("limit")?.map_or(DEFAULT_PAGE, |n| n.clamp(1, 1000) as usize),
-        })
-    })
-    .await?;
+    let filter = blocking(move || audit_filter(&caller, &query)).await?;
     let store = store.clone();
     if format == "json" {
-        let limit = filter.limit.clamp(1, crate::state::MAX_AUDIT_PAGE);
-        let page = blocking(move || Ok(store.audit(&filter)?)).await?;
-        // A full page may have more behind it.
-        let next = (page.len() >= limit)
-            .then(|| page.last().map(|r| r.id))
-            .flatten();
+        let (page, next) = blocking(move || Ok(page_of(&store, &filter)?)).await?;
         let entries: Vec<Value> = page.iter().map(entry_json).collect();
         return Ok(Json(json!({ "entries": entries, "next_before": next })).into_response());
     }

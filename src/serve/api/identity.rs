@@ -19,7 +19,9 @@ use super::{ApiError, Caller, TOKEN_PREFIX, blocking, json_body, token_hash};
 use crate::auth::{Action, Role, Target};
 use crate::serve::audit::Outcome;
 use crate::serve::server::App;
-use crate::state::{ApiTokenRecord, MemberChange, NewApiToken, Timestamp, UserRecord};
+use crate::state::{
+    ApiTokenRecord, MemberChange, MemberRecord, NewApiToken, Timestamp, UserRecord,
+};
 
 /// The largest preferences object, in bytes.
 pub const MAX_PREFERENCES: usize = 4 * 1024;
@@ -191,13 +193,25 @@ fn target(project: &str) -> Target<'_> {
     }
 }
 
+/// The members of `project` with their roles (any role may read them).
+pub(in crate::serve) async fn member_list(
+    caller: &Caller,
+    project: &str,
+) -> Result<Vec<MemberRecord>, ApiError> {
+    let (caller, project) = (caller.clone(), project.to_owned());
+    blocking(move || {
+        caller.authorize(Action::Read, &target(&project))?;
+        Ok(caller.store().members(&project)?)
+    })
+    .await
+}
+
 async fn members(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    blocking(move || {
-        caller.authorize(Action::Read, &target(&project))?;
-        let members = caller.store().members(&project)?;
+    let members = member_list(&caller, &project).await?;
+    {
         let members: Vec<Value> = members
             .iter()
             .map(|m| {
@@ -210,8 +224,7 @@ async fn members(
             })
             .collect();
         Ok(Json(json!({ "project": project, "members": members })))
-    })
-    .await
+    }
 }
 
 #[derive(Deserialize)]
@@ -338,21 +351,29 @@ async fn remove_member(
     .await
 }
 
+/// The API tokens of `project` (admin; their hashes are never read out).
+pub(in crate::serve) async fn token_list(
+    caller: &Caller,
+    project: &str,
+) -> Result<Vec<ApiTokenRecord>, ApiError> {
+    let (caller, project) = (caller.clone(), project.to_owned());
+    blocking(move || {
+        caller.authorize(Action::Administer, &target(&project))?;
+        Ok(caller.store().api_tokens(&project)?)
+    })
+    .await
+}
+
 async fn tokens(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    blocking(move || {
-        caller.authorize(Action::Administer, &target(&project))?;
-        let tokens: Vec<Value> = caller
-            .store()
-            .api_tokens(&project)?
-            .iter()
-            .map(token_json)
-            .collect();
-        Ok(Json(json!({ "project": project, "tokens": tokens })))
-    })
-    .await
+    let tokens: Vec<Value> = token_list(&caller, &project)
+        .await?
+        .iter()
+        .map(token_json)
+        .collect();
+    Ok(Json(json!({ "project": project, "tokens": tokens })))
 }
 
 #[derive(Deserialize)]

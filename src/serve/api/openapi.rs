@@ -113,6 +113,7 @@ fn operations() -> Vec<Op> {
         op("get", "/api/projects/{project}/railway-token", "whether the project has a Railway token (admin; never its text)", ("200", "its state"), FORBIDDEN),
         op("put", "/api/projects/{project}/railway-token", "seals and stores the project's Railway token (admin)", ("200", "stored"), WRITE)
             .body(object(json!({ "token": { "type": "string" } }), &["token"])),
+        op("delete", "/api/projects/{project}/railway-token", "clears the project's Railway token: serve's own is used again (admin)", ("204", "cleared"), FORBIDDEN),
         op("get", "/api/audit", "the audit log (admin of the project asked); JSON pages, NDJSON or CSV", ("200", "entries"), &["400", "403", "404"]),
         // projects
         op("get", "/api/projects", "the served projects the caller can read, with counts and the caller's role", ("200", "the projects"), &[]),

@@ -314,8 +314,19 @@ async fn stats(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    super::allow(&caller, Action::Administer, &project).await?;
-    let overview = cached_overview(&app, &project).await?;
+    statistics(&app, &caller, &project).await.map(Json)
+}
+
+/// The statistics of `project` (admin), as `GET …/stats` answers them:
+/// also what the dashboard's statistics page draws.
+pub(in crate::serve) async fn statistics(
+    app: &App,
+    caller: &Caller,
+    project: &str,
+) -> Result<Value, ApiError> {
+    let project = project.to_owned();
+    super::allow(caller, Action::Administer, &project).await?;
+    let overview = cached_overview(app, &project).await?;
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     for environment in &overview.environments {
         let kind = serde_json::to_value(environment.kind)
@@ -364,7 +375,7 @@ async fn stats(
         Ok((applies, jobs))
     })
     .await?;
-    Ok(Json(json!({
+    Ok(json!({
         "project": project,
         "environments_by_type": by_kind,
         "previews_alive": overview.counts.previews,
@@ -377,7 +388,7 @@ async fn stats(
             "requests": crate::telemetry::railway_requests(),
             "rate_limit_remaining": crate::telemetry::railway_budget(),
         },
-    })))
+    }))
 }
 
 /// `YYYY-MM-DD` (UTC) of a Unix time in seconds.

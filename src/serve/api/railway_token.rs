@@ -1,6 +1,7 @@
-//! `PUT`/`GET /api/projects/{project}/railway-token`: an admin sets the
-//! project's Railway token (sealed at rest, never echoed); reading says
-//! only whether one is set, when and by whom.
+//! `PUT`/`GET`/`DELETE /api/projects/{project}/railway-token`: an admin
+//! sets the project's Railway token (sealed at rest, never echoed) or
+//! clears it (serve's own token is used again); reading says only whether
+//! one is set, when and by whom.
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use crate::serve::server::App;
 pub(super) fn routes() -> Router<Arc<App>> {
     Router::new().route(
         "/api/projects/{project}/railway-token",
-        get(status).put(set),
+        get(status).put(set).delete(clear),
     )
 }
 
@@ -46,21 +47,44 @@ fn target(project: &str) -> Target<'_> {
     }
 }
 
+/// Whether `project` has a Railway token: when it was set and by whom
+/// (admin; never the token).
+#[derive(Clone, Debug)]
+pub struct TokenStatus {
+    /// When it was set (`None`: no token).
+    pub set_at: Option<crate::state::Timestamp>,
+    /// Who set it (a user id), if known.
+    pub set_by: Option<String>,
+}
+
+/// The [`TokenStatus`] of `project` (admin).
+pub(in crate::serve) async fn token_status(
+    caller: &Caller,
+    project: &str,
+) -> Result<TokenStatus, ApiError> {
+    let (caller, project) = (caller.clone(), project.to_owned());
+    blocking(move || {
+        caller.authorize(Action::Administer, &target(&project))?;
+        let row = caller.store().credential(&project, RAILWAY_TOKEN)?;
+        Ok(TokenStatus {
+            set_at: row.as_ref().map(|r| r.set_at),
+            set_by: row.and_then(|r| r.set_by),
+        })
+    })
+    .await
+}
+
 async fn status(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    blocking(move || {
-        caller.authorize(Action::Administer, &target(&project))?;
-        let row = caller.store().credential(&project, RAILWAY_TOKEN)?;
-        Ok(Json(json!({
-            "project": project,
-            "set": row.is_some(),
-            "set_at": row.as_ref().map(|r| r.set_at.0),
-            "set_by": row.as_ref().and_then(|r| r.set_by.clone()),
-        })))
-    })
-    .await
+    let status = token_status(&caller, &project).await?;
+    Ok(Json(json!({
+        "project": project,
+        "set": status.set_at.is_some(),
+        "set_at": status.set_at.map(|t| t.0),
+        "set_by": status.set_by,
+    })))
 }
 
 async fn set(
@@ -106,4 +130,35 @@ async fn set(
         Ok(Json(json!({ "project": project, "set": true, "set_by": caller.user.id })))
     })
     .await
+}
+
+/// Clears the project's Railway token: its jobs and overview read Railway
+/// with serve's own token again. `204` whether or not one was set (the
+/// audit log says which).
+async fn clear(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    Path(project): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let name = project.clone();
+    blocking(move || {
+        caller.authorize(Action::Administer, &target(&project))?;
+        let had = caller.store().delete_credential(&project, RAILWAY_TOKEN)?;
+        caller.record(
+            "railway_token.clear",
+            Some(&project),
+            None,
+            Outcome::Ok,
+            if had {
+                format!("cleared the Railway token of {project}")
+            } else {
+                format!("no Railway token of {project} to clear")
+            },
+        );
+        Ok(())
+    })
+    .await?;
+    // The overview was read with the old token.
+    app.catalog.invalidate(&name);
+    Ok(StatusCode::NO_CONTENT)
 }
