@@ -91,7 +91,7 @@ pub fn page_with(
                                 "Theme: " span data-theme-label { (theme) }
                             }
                             span.avatar aria-hidden="true" { (initials(caller)) }
-                            span.who { (display_name(caller)) }
+                            a.who href="/settings" title="Your settings" { (display_name(caller)) }
                             @if caller.csrf.is_some() {
                                 button.btn.small type="button" data-action="logout" { "Sign out" }
                             }
