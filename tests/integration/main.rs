@@ -85,3 +85,5 @@ mod state;
 mod state_cli;
 mod state_team;
 mod watch;
+// room browser (#18): the dashboard in headless Chromium.
+mod web_browser;

@@ -1,0 +1,166 @@
+//! The dashboard in a real browser: headless Chromium driven over
+//! WebDriver ([`support::Browser`]), signing in through the real OpenID
+//! provider of `tests/oidc` (its development login and consent forms,
+//! filled as a person would), against `serve::start` on a loopback port.
+//!
+//! The service's public URL is its own loopback origin
+//! (`http://127.0.0.1:PORT`): the session cookie is
+//! `__Host-mirage_session` with `Secure`, and Chromium treats
+//! `http://127.0.0.1` as a secure context, so it keeps it (the test
+//! checks that the cookie is there and sent).
+//!
+//! Skips, saying so, without Chromium/chromedriver or the provider.
+
+use crate::auth_oidc;
+use crate::support::{Browser, PATIENCE};
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use mirage::auth::WebhookSecret;
+use mirage::serve::{self, Config, Running, SigninConfig, Unwired};
+use mirage::state::Location;
+use serde_json::Value;
+
+const CLIENT: &str = "mirage-browser";
+const CLIENT_SECRET: &str = "web-secret-not-real-but-long-enough-0123456789";
+const SESSION_COOKIE: &str = "__Host-mirage_session";
+
+/// A free loopback address: the provider must know the service's
+/// redirect URI before the service starts.
+fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+}
+
+/// Serve, its provider, and the public origin the browser uses.
+struct Site {
+    running: Running,
+    origin: String,
+    _provider: auth_oidc::Provider,
+    _dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+}
+
+/// The provider (with a client redirecting to the service) and serve
+/// with sign-in against it; `None` (skipping) without the provider.
+async fn site(edit: impl FnOnce(&mut Config)) -> Option<Site> {
+    let addr = free_addr();
+    let origin = format!("http://{addr}");
+    let redirect = format!("{origin}/auth/callback");
+    let provider = auth_oidc::start_with(&[("BROWSER_REDIRECT_URI", &redirect)])?;
+    let dir = tempfile::tempdir().unwrap();
+    serve::log::set_enabled(false);
+    let mut config = Config::new(
+        addr,
+        Location::File(dir.path().join("state.db")),
+        "shop",
+        WebhookSecret::new("It's a Secret to Everybody").unwrap(),
+    );
+    config.gc_every = None;
+    config.oidc_issuer = Some(provider.issuer.clone());
+    let mut signin = SigninConfig::new(&provider.issuer, CLIENT, &origin).unwrap();
+    signin.client_secret = Some(mirage::secrets::SecretString::new(CLIENT_SECRET.to_owned()));
+    config.signin = Some(signin);
+    edit(&mut config);
+    let running = serve::start(config, Arc::new(Unwired))
+        .await
+        .expect("serve starts");
+    Some(Site {
+        running,
+        origin,
+        _provider: provider,
+        _dir: dir,
+    })
+}
+
+/// Fills the provider's login form as `user` and its consent form until
+/// the browser is back on the service's origin.
+async fn through_provider(browser: &Browser, site: &Site, user: &str) {
+    for _ in 0..10 {
+        if browser.current_url().await.starts_with(&site.origin) {
+            return;
+        }
+        let form = browser
+            .wait_for(
+                "input[name=login], input[name=prompt][value=consent]",
+                PATIENCE,
+            )
+            .await;
+        let name = form.attr("name").await.unwrap_or_default();
+        if name.as_deref() == Some("login") {
+            browser.fill("input[name=login]", user).await;
+            browser.fill("input[name=password]", "anything").await;
+        }
+        let before = browser.current_url().await;
+        browser.click("button[type=submit]").await;
+        // Wait until the page changes (the form posts, then redirects).
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while browser.current_url().await == before && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    panic!(
+        "the provider never sent the browser back; at {}:\n{}",
+        browser.current_url().await,
+        browser.source().await
+    );
+}
+
+/// Signs in as `user` from `/auth/login?return_to=…`; where it ended.
+async fn sign_in(browser: &Browser, site: &Site, user: &str, return_to: &str) -> String {
+    browser
+        .goto(&site.url(&format!("/auth/login?return_to={return_to}")))
+        .await;
+    through_provider(browser, site, user).await;
+    browser.current_url().await
+}
+
+/// What `path` answers in this browser as JSON (the page's text).
+async fn json_page(browser: &Browser, site: &Site, path: &str) -> Value {
+    browser.goto(&site.url(path)).await;
+    let text = browser.text("body").await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON ({e}): {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signs_in_through_the_provider() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let Some(site) = site(|_| {}).await else {
+        return;
+    };
+    let started = std::time::Instant::now();
+
+    // Not signed in: `/auth/session` says so.
+    let before = json_page(&browser, &site, "/auth/session").await;
+    assert!(before["error"]["code"].is_string(), "{before}");
+    assert_eq!(browser.cookie(SESSION_COOKIE).await, None);
+
+    let landed = sign_in(&browser, &site, "alice", "/").await;
+    assert_eq!(landed, site.url("/"), "back where `return_to` said");
+
+    // Chromium kept the `__Host-` + `Secure` cookie on http://127.0.0.1
+    // (a secure context) and sends it back.
+    let cookie = browser
+        .cookie(SESSION_COOKIE)
+        .await
+        .expect("the session cookie in the browser");
+    assert!(!cookie.is_empty());
+    let session = json_page(&browser, &site, "/auth/session").await;
+    assert_eq!(session["user"]["sub"], "alice", "{session}");
+    assert_eq!(session["user"]["email"], "alice@example.com");
+    assert!(session["csrf_token"].is_string());
+    // The service has the session the browser holds.
+    let rows = site.running.store().sessions_of("alice").unwrap();
+    assert_eq!(rows.len(), 1);
+    eprintln!("signed in through the provider in {:?}", started.elapsed());
+    browser.close().await;
+}
