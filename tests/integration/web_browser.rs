@@ -20,7 +20,7 @@ use std::sync::Arc;
 use mirage::auth::WebhookSecret;
 use mirage::serve::{self, Config, Running, SigninConfig, Unwired};
 use mirage::state::Location;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const CLIENT: &str = "mirage-browser";
 const CLIENT_SECRET: &str = "web-secret-not-real-but-long-enough-0123456789";
@@ -162,5 +162,116 @@ async fn signs_in_through_the_provider() {
     let rows = site.running.store().sessions_of("alice").unwrap();
     assert_eq!(rows.len(), 1);
     eprintln!("signed in through the provider in {:?}", started.elapsed());
+    browser.close().await;
+}
+
+/// Serves `html` at `http://127.0.0.1:PORT/` (another origin than the
+/// service's: same host, another port) until dropped; its origin.
+async fn other_origin(html: String) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                html.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (origin, task)
+}
+
+/// `fetch` in the page: (status, body as JSON).
+async fn fetch(browser: &Browser, method: &str, path: &str, headers: Value) -> (u64, Value) {
+    let answer = browser
+        .execute_async(
+            "const [method, path, headers, done] = arguments; \
+             fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, \
+                            body: method === 'GET' ? undefined : '{\"ttl\":\"1h\"}' }) \
+               .then(async r => done([r.status, await r.text()])) \
+               .catch(e => done([0, String(e)]));",
+            vec![json!(method), json!(path), headers],
+        )
+        .await;
+    let status = answer[0].as_u64().unwrap_or(0);
+    let body = answer[1].as_str().unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or(json!(body)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_posts_are_refused() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let Some(site) = site(|config| config.admins = vec!["alice@example.com".to_owned()]).await
+    else {
+        return;
+    };
+    sign_in(&browser, &site, "alice", "/").await;
+    let session = json_page(&browser, &site, "/auth/session").await;
+    let csrf = session["csrf_token"]
+        .as_str()
+        .expect("a CSRF token")
+        .to_owned();
+    let target = "/api/projects/shop/environments/review-1/extend";
+
+    // The page's own origin with the session's token: past the CSRF
+    // check, as far as the handler (which has no project files here).
+    let (status, body) = fetch(&browser, "POST", target, json!({ "x-csrf-token": csrf })).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (503, json!("mirage::serve::no_project_files")),
+        "{body}"
+    );
+
+    // No token, and a token that is not the session's: refused.
+    let (status, body) = fetch(&browser, "POST", target, json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (403, json!("mirage::auth::csrf")),
+        "{body}"
+    );
+    let (status, body) = fetch(
+        &browser,
+        "POST",
+        target,
+        json!({ "x-csrf-token": "forged-0123456789abcdef0123456789abcdef" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (403, json!("mirage::auth::csrf")),
+        "{body}"
+    );
+    assert!(body["error"]["help"].is_string(), "{body}");
+
+    // Another origin (same host, another port: same site, so the `Lax`
+    // cookie goes along) posting a form to the service, token and all:
+    // refused for its `Origin`.
+    let html = format!(
+        "<!doctype html><html lang=en><title>forged</title><body>\
+         <form id=f method=post action=\"{}\">\
+         <input type=hidden name=csrf_token value=\"{csrf}\"></form>\
+         <script>document.getElementById('f').submit()</script></body></html>",
+        site.url(target)
+    );
+    let (evil, server) = other_origin(html).await;
+    browser.goto(&format!("{evil}/")).await;
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !browser.current_url().await.starts_with(&site.origin) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the forged form never posted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let text = browser.text("body").await;
+    let refused: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!(text));
+    assert_eq!(refused["error"]["code"], "mirage::auth::csrf", "{text}");
+    server.abort();
     browser.close().await;
 }
