@@ -12,14 +12,15 @@
 //! Skips, saying so, without Chromium/chromedriver or the provider.
 
 use crate::auth_oidc;
-use crate::support::{Browser, PATIENCE};
+use crate::support::{self, Browser, DESKTOP, PATIENCE, PHONE};
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use mirage::auth::WebhookSecret;
-use mirage::serve::{self, Config, Running, SigninConfig, Unwired};
+use mirage::serve::{self, Config, Lifecycle, Previews, Running, SigninConfig, Unwired};
 use mirage::state::Location;
+use mirage::state::{FixedClock, Timestamp};
 use serde_json::{Value, json};
 
 const CLIENT: &str = "mirage-browser";
@@ -39,7 +40,7 @@ struct Site {
     running: Running,
     origin: String,
     _provider: auth_oidc::Provider,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Site {
@@ -49,18 +50,23 @@ impl Site {
 }
 
 /// The provider (with a client redirecting to the service) and serve
-/// with sign-in against it; `None` (skipping) without the provider.
-async fn site(edit: impl FnOnce(&mut Config)) -> Option<Site> {
+/// with sign-in against it, for `project` in `location`, with `previews`
+/// (serve's engine); `None` (skipping) without the provider.
+async fn site_with(
+    project: &str,
+    location: Location,
+    previews: Arc<dyn Previews>,
+    edit: impl FnOnce(&mut Config),
+) -> Option<Site> {
     let addr = free_addr();
     let origin = format!("http://{addr}");
     let redirect = format!("{origin}/auth/callback");
     let provider = auth_oidc::start_with(&[("BROWSER_REDIRECT_URI", &redirect)])?;
-    let dir = tempfile::tempdir().unwrap();
     serve::log::set_enabled(false);
     let mut config = Config::new(
         addr,
-        Location::File(dir.path().join("state.db")),
-        "shop",
+        location,
+        project,
         WebhookSecret::new("It's a Secret to Everybody").unwrap(),
     );
     config.gc_every = None;
@@ -69,15 +75,23 @@ async fn site(edit: impl FnOnce(&mut Config)) -> Option<Site> {
     signin.client_secret = Some(mirage::secrets::SecretString::new(CLIENT_SECRET.to_owned()));
     config.signin = Some(signin);
     edit(&mut config);
-    let running = serve::start(config, Arc::new(Unwired))
-        .await
-        .expect("serve starts");
+    let running = serve::start(config, previews).await.expect("serve starts");
     Some(Site {
         running,
         origin,
         _provider: provider,
-        _dir: dir,
+        _dir: None,
     })
+}
+
+/// [`site_with`] for project `shop` with no engine, in a temporary
+/// database.
+async fn site(edit: impl FnOnce(&mut Config)) -> Option<Site> {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join("state.db"));
+    let mut site = site_with("shop", location, Arc::new(Unwired), edit).await?;
+    site._dir = Some(dir);
+    Some(site)
 }
 
 /// Fills the provider's login form as `user` and its consent form until
@@ -273,5 +287,247 @@ async fn forged_posts_are_refused() {
     let refused: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!(text));
     assert_eq!(refused["error"]["code"], "mirage::auth::csrf", "{text}");
     server.abort();
+    browser.close().await;
+}
+
+/// Where the dashboard's screenshots go with `MIRAGE_SCREENSHOTS=1`
+/// (`docs/serve.md`, "Screenshots"); `None` on ordinary runs.
+fn screenshots() -> Option<std::path::PathBuf> {
+    (std::env::var("MIRAGE_SCREENSHOTS").as_deref() == Ok("1"))
+        .then(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"))
+}
+
+/// The page now: no serious or critical axe-core violations, and, when
+/// asked, its screenshots at the desktop and phone sizes as `name-*.png`.
+async fn check_page(browser: &Browser, name: &str) {
+    if let Some(violations) = browser.axe().await {
+        assert!(
+            violations.is_empty(),
+            "accessibility violations on {name} ({}):\n{}",
+            browser.current_url().await,
+            support::describe(&violations)
+        );
+    }
+    if let Some(dir) = screenshots() {
+        browser.set_size(PHONE).await;
+        browser
+            .screenshot(&dir.join(format!("{name}-phone.png")))
+            .await;
+        browser.set_size(DESKTOP).await;
+        browser
+            .screenshot(&dir.join(format!("{name}-desktop.png")))
+            .await;
+    }
+}
+
+const PROJECT: &str = "acme-shop";
+
+/// The dashboard as Lee walks it (JOURNEYS.md §5): sign in, the projects,
+/// a project's environments, an environment's services — each page
+/// accessible — then an environment created through the API from the
+/// page (the session's CSRF token) that its owner, an admin, may destroy
+/// and a viewer may not even see a button for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the dashboard's pages (src/serve/web, the lead's) are not on main yet: remove when they are merged"]
+async fn a_signed_in_journey_through_the_dashboard() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let world = crate::preview::shop().await;
+    let clock = Arc::new(FixedClock::at(Timestamp::now()));
+    let lifecycle = Lifecycle::new(
+        crate::preview::context(&world, clock),
+        world.path(),
+        mirage::github::ClientOptions::default(),
+    )
+    .with_wait(std::time::Duration::from_secs(60));
+    let location = Location::File(world.path().join(".mirage/state.db"));
+    let Some(site) = site_with(PROJECT, location, Arc::new(lifecycle), |config| {
+        config.poll = std::time::Duration::from_millis(20);
+        config.admins = vec!["alice@example.com".to_owned()];
+    })
+    .await
+    else {
+        return;
+    };
+    let started = std::time::Instant::now();
+
+    // A page without a session sends the browser to sign in, and back.
+    browser.goto(&site.url("/")).await;
+    through_provider(&browser, &site, "alice").await;
+    assert_eq!(browser.current_url().await, site.url("/"));
+
+    // What the API says the project has: the pages must show it.
+    let (status, overview) = fetch(
+        &browser,
+        "GET",
+        &format!("/api/projects/{PROJECT}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{overview}");
+    let environments: Vec<Value> = overview["environments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        environments.len() >= 2,
+        "production and staging: {overview}"
+    );
+
+    // The projects.
+    browser.goto(&site.url("/")).await;
+    let link = format!("a[href=\"/projects/{PROJECT}\"]");
+    assert_eq!(browser.text(&link).await, PROJECT);
+    check_page(&browser, "projects").await;
+
+    // The project: a card per environment, linking to its page.
+    browser.click(&link).await;
+    browser.wait_for("h1", PATIENCE).await;
+    assert_eq!(
+        browser.current_url().await,
+        site.url(&format!("/projects/{PROJECT}"))
+    );
+    for environment in &environments {
+        let name = environment["name"].as_str().unwrap();
+        let card = format!("a[href=\"/projects/{PROJECT}/environments/{name}\"]");
+        assert_eq!(browser.text(&card).await, name);
+    }
+    check_page(&browser, "project").await;
+
+    // An environment: its services.
+    let production = environments
+        .iter()
+        .find(|e| e["name"] == "production")
+        .expect("production");
+    browser
+        .click(&format!(
+            "a[href=\"/projects/{PROJECT}/environments/production\"]"
+        ))
+        .await;
+    browser.wait_for("#services", PATIENCE).await;
+    let text = browser.text("main").await;
+    let services = production["services"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!services.is_empty(), "{production}");
+    for service in &services {
+        let name = service["name"].as_str().unwrap();
+        assert!(text.contains(name), "`{name}` not on the page:\n{text}");
+    }
+    check_page(&browser, "environment").await;
+
+    // An environment of alice's, created through the API from the page.
+    let session = json_page(&browser, &site, "/auth/session").await;
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    browser.goto(&site.url("/")).await;
+    let created = browser
+        .execute_async(
+            "const [path, token, done] = arguments; \
+             fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, \
+               body: JSON.stringify({ template: 'pr', name: 'review-7', ttl: '2h', variables: { \
+                 PREVIEW_URL: 'https://review-7.shop.example', STRIPE_KEY: { secret: 'env:STRIPE_KEY' } } }) }) \
+             .then(async r => done([r.status, await r.json()])).catch(e => done([0, String(e)]));",
+            vec![json!(format!("/api/projects/{PROJECT}/environments")), json!(csrf)],
+        )
+        .await;
+    assert_eq!(created[0], 202, "{created}");
+    let job = created[1]["job"].as_i64().expect("a job");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (_, state) = fetch(&browser, "GET", &format!("/api/jobs/{job}"), json!({})).await;
+        if state["state"] == "done" {
+            break;
+        }
+        assert!(
+            state["state"] != "failed" && std::time::Instant::now() < deadline,
+            "the create job: {state}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Its owner (an admin) has a destroy button on the project page.
+    browser
+        .goto(&site.url(&format!("/projects/{PROJECT}")))
+        .await;
+    browser
+        .wait_for("button[data-action=destroy][data-name=review-7]", PATIENCE)
+        .await;
+
+    // Bob, a viewer: the same page, no destroy button at all.
+    browser.client().delete_all_cookies().await.unwrap();
+    browser.goto(&site.url("/")).await;
+    through_provider(&browser, &site, "bob").await;
+    let bob = site
+        .running
+        .store()
+        .user_by_subject("bob")
+        .unwrap()
+        .expect("bob, once signed in");
+    site.running
+        .store()
+        .set_member(PROJECT, &bob.id, "viewer", None)
+        .unwrap();
+    browser
+        .goto(&site.url(&format!("/projects/{PROJECT}")))
+        .await;
+    let card = "a[href=\"/projects/acme-shop/environments/review-7\"]";
+    assert_eq!(browser.text(card).await, "review-7");
+    assert!(
+        !browser.has("button[data-action=destroy]").await,
+        "{}",
+        browser.source().await
+    );
+    check_page(&browser, "project-viewer").await;
+    // And the API refuses him a destroy, CSRF token and all.
+    let session = json_page(&browser, &site, "/auth/session").await;
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    browser.goto(&site.url("/")).await;
+    let (status, body) = fetch(
+        &browser,
+        "DELETE",
+        &format!("/api/projects/{PROJECT}/environments/review-7"),
+        json!({ "x-csrf-token": csrf }),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    eprintln!("the journey took {:?}", started.elapsed());
+    browser.close().await;
+}
+
+/// The harness's accessibility check finds what it must: a page with an
+/// image without `alt` and no `lang` (axe's `image-alt`, critical, and
+/// `html-has-lang`, serious) — so an empty list on the dashboard's pages
+/// means something.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_reports_serious_violations() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser
+        .goto("data:text/html,<html><head><title>t</title><meta name=viewport content=\"width=device-width\"></head><body><main><img src=x.png></main></body></html>")
+        .await;
+    let Some(violations) = browser.axe().await else {
+        return;
+    };
+    let ids: Vec<&str> = violations.iter().map(|v| v.id.as_str()).collect();
+    assert!(
+        ids.contains(&"image-alt"),
+        "{}",
+        support::describe(&violations)
+    );
+    assert!(
+        ids.contains(&"html-has-lang"),
+        "{}",
+        support::describe(&violations)
+    );
+    assert!(support::describe(&violations).contains("<img src=\"x.png\">"));
+    // The phone size is the viewport's (a window is 500 px wide at
+    // least), as a phone lays out a page made for it.
+    browser.set_size(PHONE).await;
+    assert_eq!(
+        browser.viewport().await,
+        (u64::from(PHONE.0), u64::from(PHONE.1))
+    );
     browser.close().await;
 }

@@ -21,6 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -186,29 +187,32 @@ impl Browser {
         &self.client
     }
 
-    /// Resizes the viewport (not the window) to `(width, height)` CSS
-    /// pixels: the window's size, corrected by its borders.
+    /// Sets the viewport to `(width, height)` CSS pixels — a phone's as
+    /// a phone shows it (`mobile` below 600 px wide). Through the DevTools
+    /// protocol (`Emulation.setDeviceMetricsOverride`, chromedriver's
+    /// `goog/cdp/execute`): a window cannot be narrower than 500 px.
     pub async fn set_size(&self, (width, height): (u32, u32)) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({
+                "width": width,
+                "height": height,
+                "deviceScaleFactor": 1,
+                "mobile": width < 600,
+            }),
+        )
+        .await;
+    }
+
+    /// Runs the DevTools protocol command `cmd` in the page's target.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.client
-            .set_window_size(width, height)
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
             .await
-            .expect("set the window's size");
-        let inner = self
-            .client
-            .execute(
-                "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]",
-                vec![],
-            )
-            .await
-            .expect("measure the window");
-        let dw = inner[0].as_u64().unwrap_or(0) as u32;
-        let dh = inner[1].as_u64().unwrap_or(0) as u32;
-        if dw > 0 || dh > 0 {
-            self.client
-                .set_window_size(width + dw, height + dh)
-                .await
-                .expect("set the window's size");
-        }
+            .unwrap_or_else(|e| panic!("the DevTools command `{cmd}`: {e}"))
     }
 
     /// The viewport's size in CSS pixels.
@@ -344,12 +348,12 @@ impl Browser {
             eprintln!("skipping: accessibility checks need axe-core (`npm ci` in tests/browser)");
             return None;
         };
-        // Injected as a script element's text: axe's UMD wrapper then
-        // defines `window.axe` as it does in a page.
+        // Evaluated by WebDriver (not a `<script>` element, which the
+        // dashboard's `script-src 'self'` policy would block): axe's UMD
+        // wrapper defines `window.axe`.
         self.execute(
-            "if (!window.axe) { const s = document.createElement('script'); \
-             s.textContent = arguments[0]; document.head.appendChild(s); }",
-            vec![json!(source)],
+            &format!("if (!window.axe) {{ {source}\n}} return !!window.axe;"),
+            vec![],
         )
         .await;
         let result = self
@@ -386,6 +390,34 @@ impl Browser {
                 .filter(|v| matches!(v.impact.as_str(), "serious" | "critical"))
                 .collect(),
         )
+    }
+}
+
+/// chromedriver's own endpoint for a DevTools protocol command.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+/// `url::ParseError`, named through `reqwest`'s re-export of `Url`.
+type UrlError = <reqwest::Url as std::str::FromStr>::Err;
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, UrlError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 
