@@ -49,6 +49,7 @@ pub mod previews;
 pub mod projects;
 pub mod server;
 pub mod signin;
+pub mod web;
 pub mod worker;
 
 pub use lifecycle::Lifecycle;

@@ -87,3 +87,4 @@ mod state_team;
 mod watch;
 // room browser (#18): the dashboard in headless Chromium.
 mod web_browser;
+mod web_pages;

@@ -46,6 +46,32 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .layer(DefaultBodyLimit::max(64 * 1024))
 }
 
+/// How each of `ids` (user ids, e.g. environments' owners) is shown:
+/// their name, else their email, else the id. Only the users the caller
+/// may see in `project` (its members) are named; others stay ids.
+pub(in crate::serve) async fn people(
+    caller: &Caller,
+    project: &str,
+    ids: Vec<String>,
+) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    if caller.role_in(project).is_none() || ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let (store, project) = (caller.store().clone(), project.to_owned());
+    blocking(move || {
+        let members = store.members(&project)?;
+        let mut names = std::collections::BTreeMap::new();
+        for id in ids {
+            if let Some(user) = members.iter().map(|m| &m.user).find(|u| u.id == id) {
+                let shown = user.name.clone().or_else(|| user.email.clone());
+                names.insert(id, shown.unwrap_or_else(|| user.id.clone()));
+            }
+        }
+        Ok(names)
+    })
+    .await
+}
+
 fn at(t: Timestamp) -> i64 {
     t.0
 }

@@ -20,6 +20,7 @@ pub mod audit_log;
 pub mod environments;
 pub mod error;
 pub mod identity;
+pub mod live;
 pub mod openapi;
 pub mod projects;
 pub mod railway_token;
@@ -93,6 +94,9 @@ pub struct Caller {
     pub request_id: String,
     /// `METHOD /path`, for the audit log.
     pub route: String,
+    /// The session's CSRF token, when the caller came with a session
+    /// cookie (the dashboard's pages put it where their script finds it).
+    pub csrf: Option<String>,
     /// The projects this service serves.
     served: Arc<Vec<String>>,
     store: Store,
@@ -142,6 +146,22 @@ impl Caller {
             format!("{} refused ({})", self.route, error.status.as_u16()),
         );
         Err(error)
+    }
+
+    /// Whether the caller may do `action` on `target`: the same rule as
+    /// [`Caller::authorize`], without recording anything. For deciding
+    /// what a page shows (a button the caller may not use is not drawn);
+    /// the action itself is authorized again when it is asked for.
+    pub fn may(&self, action: Action, target: &Target<'_>) -> bool {
+        let project = target.project.filter(|p| self.serves(p));
+        authorize(
+            &self.principal,
+            action,
+            &Target {
+                project,
+                owner: target.owner,
+            },
+        ) == Decision::Allow
     }
 
     /// Records an entry of this caller (blocking).
@@ -253,6 +273,7 @@ pub(in crate::serve) fn served(app: &App) -> Vec<String> {
 /// Mounts the API's routes behind [`authenticate`] (the `protect` hook of
 /// `http::router_with`).
 pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router<Arc<App>> {
+    let app_for_pages = app.clone();
     let api = Router::new()
         .merge(identity::routes())
         .merge(audit_log::routes())
@@ -260,9 +281,15 @@ pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router
         // Projects, environments, jobs.
         .merge(projects::routes())
         .merge(environments::routes())
+        // Live status of an environment's deployments (the dashboard).
+        .merge(live::routes())
         .route_layer(middleware::from_fn_with_state(app, authenticate));
-    // The OpenAPI document is served without authentication.
-    routes.merge(api).merge(openapi::routes())
+    // The OpenAPI document is served without authentication; the
+    // dashboard's pages have their own gate (a sign-in redirect, not 401).
+    routes
+        .merge(api)
+        .merge(openapi::routes())
+        .merge(super::web::routes(app_for_pages))
 }
 
 /// The engine (context and project directory) serving `project`, or
@@ -505,7 +532,10 @@ pub(in crate::serve) async fn authenticate(
     }
 }
 
-async fn identify(
+/// The caller a request's credentials name (bearer JWT, API token or
+/// session cookie, CSRF-checked), or why not. The API's layer and the
+/// dashboard's pages both use it.
+pub(in crate::serve) async fn identify(
     app: &Arc<App>,
     headers: &HeaderMap,
     method: &Method,
@@ -532,6 +562,7 @@ async fn identify(
     };
     let store = app.intake().0.clone();
     let served = Arc::new(served(app));
+    let mut csrf = None;
     let (user, via, scope) = match bearer {
         Some(token) if token.starts_with(TOKEN_PREFIX) => {
             let store = store.clone();
@@ -571,7 +602,7 @@ async fn identify(
             };
             let public_origin = signin.config.public_url.clone();
             let (store, headers, method) = (store.clone(), headers.clone(), method.clone());
-            blocking(move || {
+            let (user, via, scope, token) = blocking(move || {
                 let session = super::signin::session_from_request(&store, &headers)
                     .map_err(|error| signin_refusal(&error))?
                     .ok_or_else(|| ApiError::unauthenticated("no credentials were sent"))?;
@@ -590,9 +621,11 @@ async fn identify(
                         true,
                     )?,
                 };
-                Ok((user, Via::Session, None))
+                Ok((user, Via::Session, None, session.csrf_token))
             })
-            .await?
+            .await?;
+            csrf = Some(token);
+            (user, via, scope)
         }
     };
     if user.disabled_at.is_some() {
@@ -633,6 +666,7 @@ async fn identify(
         user,
         request_id: request_id.to_owned(),
         route: route.to_owned(),
+        csrf,
         served,
         store,
     })

@@ -131,6 +131,9 @@ fn operations() -> Vec<Op> {
         op("get", "/api/jobs/{id}", "a job's state, events and result (readable by who can read its project)", ("200", "the job"), NOT_FOUND),
         op("get", "/api/jobs/{id}/events", "a job's events as server-sent events until it ends (resumable with `Last-Event-ID`)", ("200", "the events"), NOT_FOUND)
             .media("text/event-stream"),
+        // live status (the dashboard)
+        op("get", "/api/projects/{project}/environments/{environment}/live", "the environment's deployments live, as server-sent events: `snapshot`, then `deployment` per change (Railway's subscriptions), `settled`, `end`", ("200", "the events"), &["404", "409", "502", "503"])
+            .media("text/event-stream"),
         op("get", "/api/openapi.json", "this document", ("200", "the OpenAPI document"), &[]).auth(Auth::None),
         // sign-in
         op("get", "/auth/login", "starts the browser's sign-in (redirect to the OpenID provider)", ("303", "the redirect"), &["404"]).auth(Auth::None),

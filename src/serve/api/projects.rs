@@ -52,43 +52,90 @@ pub(in crate::serve) async fn cached_overview(
         .map_err(|f| failure_error(&f))
 }
 
-async fn list(
-    State(app): State<Arc<App>>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+/// A brief problem: its code and message.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ProblemBrief {
+    /// The stable code.
+    pub code: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// One served project as the caller sees it in the list.
+#[derive(Clone, Debug)]
+pub struct ProjectSummary {
+    /// Its name.
+    pub name: String,
+    /// The caller's role in it.
+    pub role: crate::auth::Role,
+    /// Its counts, when its overview could be read.
+    pub counts: Option<catalog::Counts>,
+    /// Why it could not be, if so.
+    pub error: Option<ProblemBrief>,
+    /// Whether this service has its files (Mirage manages it here).
+    pub managed: bool,
+    /// Latest activity recorded here, if any.
+    pub last_activity: Option<crate::state::Timestamp>,
+}
+
+/// The served projects the caller may read, in order, each with its
+/// counts (through the overview cache).
+pub(in crate::serve) async fn summaries(app: &App, caller: &Caller) -> Vec<ProjectSummary> {
     let mut projects = Vec::new();
-    for project in super::served(&app) {
+    for project in super::served(app) {
         let Some(role) = caller.role_in(&project) else {
             continue;
         };
         // A project whose files or Railway cannot be read is still
         // listed, without counts, and says why.
-        let (counts, error) = if engine_for(&app, &project).is_some() {
-            match cached_overview(&app, &project).await {
-                Ok(overview) => (
-                    json!({
-                        "environments": overview.counts.environments,
-                        "services": overview.counts.services,
-                        "previews": overview.counts.previews,
-                        "serve_created": overview.counts.serve_created,
-                    }),
-                    Value::Null,
-                ),
+        let managed = engine_for(app, &project).is_some();
+        let (counts, error) = if managed {
+            match cached_overview(app, &project).await {
+                Ok(overview) => (Some(overview.counts.clone()), None),
                 Err(error) => (
-                    Value::Null,
-                    json!({ "code": error.code, "message": error.message }),
+                    None,
+                    Some(ProblemBrief {
+                        code: error.code,
+                        message: error.message,
+                    }),
                 ),
             }
         } else {
-            (Value::Null, Value::Null)
+            (None, None)
         };
-        projects.push(json!({
-            "name": project,
-            "role": role.as_str(),
-            "counts": counts,
-            "error": error,
-        }));
+        projects.push(ProjectSummary {
+            name: project,
+            role,
+            counts,
+            error,
+            managed,
+            last_activity: None,
+        });
     }
+    projects
+}
+
+async fn list(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    let projects: Vec<Value> = summaries(&app, &caller)
+        .await
+        .into_iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "role": p.role.as_str(),
+                "counts": p.counts.map_or(Value::Null, |c| json!({
+                    "environments": c.environments,
+                    "services": c.services,
+                    "previews": c.previews,
+                    "serve_created": c.serve_created,
+                })),
+                "error": p.error.map_or(Value::Null, |e| json!({ "code": e.code, "message": e.message })),
+            })
+        })
+        .collect();
     Ok(Json(json!({ "projects": projects })))
 }
 

@@ -1,0 +1,232 @@
+//! `/projects/{p}/environments/{e}`: one environment — its kind, owner
+//! and TTL, its services (source, deployment status, health, URLs) with
+//! guidance when one failed and a redeploy button, and its logs.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, Path, State};
+use maud::{Markup, html};
+
+use super::layout::{self, Section};
+use super::{PageError, PageResult, environment_api_url, project_url, segment};
+use crate::auth::{Action, Target};
+use crate::preview::ServiceHealth;
+use crate::serve::api::{self, ApiError, Caller};
+use crate::serve::catalog::{EnvironmentView, ServiceView};
+use crate::serve::server::App;
+use crate::state::Timestamp;
+
+/// `GET /projects/{project}/environments/{environment}`.
+pub(in crate::serve) async fn page(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    Path((project, name)): Path<(String, String)>,
+) -> PageResult {
+    api::allow(&caller, Action::Read, &project)
+        .await
+        .map_err(|e| PageError::new(e, &caller))?;
+    let overview = api::projects::cached_overview(&app, &project)
+        .await
+        .map_err(|e| PageError::new(e, &caller))?;
+    let Some(environment) = overview.environments.iter().find(|e| e.name == name) else {
+        return Err(PageError::new(ApiError::not_found("environment"), &caller));
+    };
+    let now = Timestamp::now();
+    let target = Target {
+        project: Some(&project),
+        owner: environment.owner.as_deref(),
+    };
+    let may_redeploy = caller.may(Action::ChangeEnvironment, &target);
+    let content = html! {
+        div.page-head {
+            div {
+                h1 { (environment.name) " " (layout::kind_badge(environment.kind)) }
+                p.sub {
+                    (layout::kind_meaning(environment.kind))
+                    @if let Some(template) = &environment.template { " · from template " strong { (template) } }
+                    @if let (Some(left), Some(at)) = (environment.ttl_left_seconds, environment.expires_at) {
+                        " · "
+                        @if left == 0 { strong.status.bad { "expired" } } @else { "expires in " (layout::duration(left)) }
+                        " " span.muted { "(" (layout::when(at, now)) ")" }
+                    }
+                }
+            }
+            div.actions { (super::projects::actions(&caller, &project, environment)) }
+        }
+        div #services-region data-refresh="15" data-live=[environment.id.as_ref().map(|_| format!("{}/live", environment_api_url(&project, &environment.name)))] {
+            p { (super::projects::health_summary(environment)) }
+            (problems(environment))
+            h2 #services { "Services" }
+            @if environment.services.is_empty() {
+                div.panel.empty { p { "No services on Railway in this environment." } }
+            } @else {
+                div.panel.table-wrap {
+                    table {
+                        caption.visually-hidden { "Services of " (environment.name) }
+                        thead {
+                            tr {
+                                th scope="col" { "Service" }
+                                th scope="col" { "Health" }
+                                th scope="col" { "Deployment" }
+                                th scope="col" .hide-narrow { "Source" }
+                                th scope="col" { "URL" }
+                                @if may_redeploy { th scope="col" { span.visually-hidden { "Actions" } } }
+                            }
+                        }
+                        tbody {
+                            @for service in &environment.services {
+                                (row(&project, environment, service, may_redeploy))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (logs(&project, environment))
+    };
+    Ok(layout::page(
+        &format!("{} · {}", environment.name, project),
+        Some(&caller),
+        Section::Projects,
+        &[
+            ("Projects".to_owned(), Some("/".to_owned())),
+            (project.clone(), Some(project_url(&project))),
+            (environment.name.clone(), None),
+        ],
+        content,
+    ))
+}
+
+fn row(
+    project: &str,
+    environment: &EnvironmentView,
+    service: &ServiceView,
+    may_redeploy: bool,
+) -> Markup {
+    let redeploy = format!(
+        "{}/services/{}/redeploy",
+        environment_api_url(project, &environment.name),
+        segment(&service.name)
+    );
+    html! {
+        tr {
+            th scope="row" { (service.name) }
+            td { (layout::health(service.health)) }
+            td {
+                @match &service.deployment {
+                    Some(d) => {
+                        code { (d.status) }
+                        @if let Some(commit) = &d.commit { br; span.muted.mono { (commit.chars().take(7).collect::<String>()) } }
+                    }
+                    None => span.muted { "none yet" },
+                }
+            }
+            td.hide-narrow {
+                @match &service.source {
+                    Some(source) => code { (source) },
+                    None => span.muted { "none" },
+                }
+            }
+            td {
+                @if service.urls.is_empty() { span.muted { "–" } }
+                @for url in &service.urls {
+                    a href=(url) target="_blank" rel="noopener noreferrer" { (url.trim_start_matches("https://")) } br;
+                }
+            }
+            @if may_redeploy {
+                td {
+                    @if service.health != ServiceHealth::NoSource && environment.id.is_some() {
+                        button.btn.small type="button" data-action="redeploy" data-url=(redeploy) data-name=(service.name) {
+                            "Redeploy" span.visually-hidden { " " (service.name) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What to do about each service whose deployment did not succeed.
+fn problems(environment: &EnvironmentView) -> Markup {
+    html! {
+        @for service in &environment.services {
+            @if let Some(d) = &service.deployment {
+                @if let Some((title, guidance)) = guidance(&d.status) {
+                    div.notice.bad role="status" {
+                        p { strong { (service.name) ": " (title) } }
+                        p { (guidance) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A deployment status's meaning and what to do, for those that need it.
+pub fn guidance(status: &str) -> Option<(&'static str, &'static str)> {
+    Some(match status {
+        "FAILED" => (
+            "the build or deployment failed",
+            "Read its build logs below (tick \u{201c}Build logs\u{201d}) for the failing step, fix it in the code or the .mirage files, then redeploy.",
+        ),
+        "CRASHED" => (
+            "the service crashed after it started",
+            "Railway restarts it as its restart policy says. Read its deploy logs for the exit reason, fix it, then redeploy.",
+        ),
+        "REMOVED" => (
+            "its deployment was removed",
+            "Nothing runs. Redeploy it, or apply the files again.",
+        ),
+        "SKIPPED" => (
+            "its deployment was skipped",
+            "Railway skipped the build (for example, no change under its watch paths). Redeploy to build anyway.",
+        ),
+        "NEEDS_APPROVAL" => (
+            "its deployment waits for approval",
+            "Someone with access to the Railway project must approve it in Railway's dashboard.",
+        ),
+        _ => return None,
+    })
+}
+
+fn logs(project: &str, environment: &EnvironmentView) -> Markup {
+    let base = format!(
+        "{}/services",
+        environment_api_url(project, &environment.name)
+    );
+    html! {
+        h2 #logs { "Logs" }
+        @if environment.services.is_empty() || environment.id.is_none() {
+            div.panel.empty { p { "No logs: nothing runs in this environment yet." } }
+        } @else {
+            div.panel.pad {
+                form.actions data-logs=(base) aria-label="Logs" {
+                    div {
+                        label for="log-service" { "Service" }
+                        select #log-service name="service" {
+                            @for service in &environment.services {
+                                option value=(service.name) { (service.name) }
+                            }
+                        }
+                    }
+                    div {
+                        label for="log-filter" { "Filter" }
+                        input #log-filter name="filter" type="search" placeholder="error OR @level:warn" aria-describedby="log-filter-hint";
+                    }
+                    div {
+                        label { input type="checkbox" name="build" value="true"; " Build logs" }
+                        label { input type="checkbox" name="follow"; " Follow" }
+                    }
+                    div.actions {
+                        button.btn.primary type="submit" { "Show logs" }
+                        a.btn #log-download href="#logs" download { "Download" }
+                    }
+                }
+                p #log-filter-hint .hint { "Railway's filter syntax: words, \"phrases\", @attribute:value, AND, OR, -exclusion." }
+                p #log-status .hint aria-live="polite" {}
+                div #log-lines .logs role="log" tabindex="0" aria-label="Log lines" {}
+                noscript { p.hint { "The logs need JavaScript; or read them with " code { "GET " (base) "/{service}/logs" } "." } }
+            }
+        }
+    }
+}
