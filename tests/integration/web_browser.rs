@@ -325,10 +325,10 @@ const PROJECT: &str = "acme-shop";
 /// The dashboard as Lee walks it (JOURNEYS.md §5): sign in, the projects,
 /// a project's environments, an environment's services — each page
 /// accessible — then an environment created through the API from the
-/// page (the session's CSRF token) that its owner, an admin, may destroy
-/// and a viewer may not even see a button for.
+/// page (the session's CSRF token) that a viewer has no destroy button
+/// for (and the API refuses him), and that its owner, an admin, destroys
+/// with the page's button and dialog.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the dashboard's pages (src/serve/web, the lead's) are not on main yet: remove when they are merged"]
 async fn a_signed_in_journey_through_the_dashboard() {
     let Some(browser) = Browser::start().await else {
         return;
@@ -491,6 +491,48 @@ async fn a_signed_in_journey_through_the_dashboard() {
     )
     .await;
     assert_eq!(status, 403, "{body}");
+
+    // Alice again destroys it from the page: the button, the dialog that
+    // wants the name typed, the script's DELETE with the page's CSRF
+    // token, the job followed, the page reloaded without the card.
+    browser.client().delete_all_cookies().await.unwrap();
+    browser
+        .goto(&site.url(&format!("/projects/{PROJECT}")))
+        .await;
+    through_provider(&browser, &site, "alice").await;
+    browser
+        .click("button[data-action=destroy][data-name=review-7]")
+        .await;
+    let confirm = browser
+        .wait_for("#confirm-dialog[open] [data-ok]", PATIENCE)
+        .await;
+    assert!(
+        !confirm.is_enabled().await.unwrap(),
+        "confirm before the name is typed"
+    );
+    browser.fill("#confirm-typed", "review-7").await;
+    assert!(confirm.is_enabled().await.unwrap());
+    confirm.click().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while browser.has(card).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "review-7 is still shown"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (_, overview) = fetch(
+        &browser,
+        "GET",
+        &format!("/api/projects/{PROJECT}"),
+        json!({}),
+    )
+    .await;
+    let names: Vec<&str> = overview["environments"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(!names.contains(&"review-7"), "{names:?}");
     eprintln!("the journey took {:?}", started.elapsed());
     browser.close().await;
 }
