@@ -10,6 +10,11 @@
 //! checks that the cookie is there and sent).
 //!
 //! Skips, saying so, without Chromium/chromedriver or the provider.
+//!
+//! One browser per test, not per module: a `fantoccini` client lives on
+//! the runtime of the `#[tokio::test]` that made it, and each test has its
+//! own. Chromium starts in about a second; the journey starts serve and
+//! the emulator once and walks every page in one session.
 
 use crate::auth_oidc;
 use crate::support::{self, Browser, DESKTOP, PATIENCE, PHONE};
