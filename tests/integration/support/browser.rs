@@ -30,8 +30,9 @@ pub const DESKTOP: (u32, u32) = (1280, 800);
 /// A phone's (an iPhone 12–15's CSS pixels).
 pub const PHONE: (u32, u32) = (390, 844);
 
-/// How long a page may take to show what a test waits for.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+/// How long a page may take to show what a test waits for (generous:
+/// the whole suite shares two cores with Chromium).
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct Browser {
     client: Client,
