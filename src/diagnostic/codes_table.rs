@@ -966,6 +966,11 @@ pub const CODES: &[Code] = &[
         help: "use lowercase letters, digits and `-`, starting with a letter, at most 40 characters",
     },
     Code {
+        code: "mirage::serve::bad_log_query",
+        summary: "Railway refused a service's log query (its filter or date)",
+        help: "check `filter` (Railway's log filter syntax) and `before` (RFC 3339)",
+    },
+    Code {
         code: "mirage::serve::bad_override",
         summary: "a variable override's value is malformed",
         help: "references look like `${{NAME}}`, `${{service.NAME}}` or `${{shared.NAME}}`",
@@ -1019,6 +1024,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::create_incomplete",
         summary: "an environment's creation through serve stopped part way",
         help: "the job is retried; it picks up where the attempt stopped",
+    },
+    Code {
+        code: "mirage::serve::dependency_not_selected",
+        summary: "a create selects a service but not a service it depends on",
+        help: "select the dependency too, or leave the dependent service out",
     },
     Code {
         code: "mirage::serve::destroy_incomplete",
@@ -1136,6 +1146,11 @@ pub const CODES: &[Code] = &[
         help: "set the webhook's URL in Railway to `/webhooks/railway/` followed by `MIRAGE_RAILWAY_WEBHOOK_SECRET`",
     },
     Code {
+        code: "mirage::serve::redeploy_unknown",
+        summary: "a redeploy may or may not have reached Railway: its outcome is unknown",
+        help: "check the service's latest deployment before asking again; serve never repeats it blindly",
+    },
+    Code {
         code: "mirage::serve::render_failed",
         summary: "a plan could not be written as JSON",
         help: "report it: a plan is always serialisable",
@@ -1179,6 +1194,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::unknown_project",
         summary: "the request names a project this service does not serve",
         help: "name the project as its files do",
+    },
+    Code {
+        code: "mirage::serve::unknown_service",
+        summary: "a create selects a service its template does not have (or none)",
+        help: "select services from the template's list (see the validate answer's `preview.services`)",
     },
     Code {
         code: "mirage::serve::unknown_variable",

@@ -62,6 +62,12 @@ pub struct ServiceView {
     pub deployment: Option<DeploymentStatus>,
     /// Its `https://` URLs.
     pub urls: Vec<String>,
+    /// How many replicas it runs (Railway's `numReplicas`), when it says.
+    pub replicas: Option<u32>,
+    /// Its region, when Railway says.
+    pub region: Option<String>,
+    /// When its latest deployment was made.
+    pub deployed_at: Option<Timestamp>,
 }
 
 /// One environment of the project.
@@ -124,7 +130,7 @@ const OVERVIEW_QUERY: &str = "query Overview($id: String!) { project(id: $id) { 
     services { edges { node { id name } } } \
     environments { edges { node { id name \
     serviceInstances { edges { node { serviceId serviceName source { repo image } \
-    latestDeployment { id status meta } \
+    numReplicas region latestDeployment { id status meta createdAt } \
     domains { serviceDomains { domain } customDomains { domain } } } } } } } } } }";
 
 /// Reads the overview of the project in `dir`: the files, the state
@@ -207,7 +213,8 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
                     .into_iter()
                     .map(|i| {
                         let source = sources(node, &i.service_id);
-                        (i, source)
+                        let placement = placement(node, &i.service_id);
+                        (i, source, placement)
                     })
                     .collect();
                 on_railway.insert(name.to_owned(), (env_id.to_owned(), instances));
@@ -224,12 +231,15 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
                     Some(id.clone()),
                     instances
                         .iter()
-                        .map(|(i, source)| ServiceView {
+                        .map(|(i, source, placement)| ServiceView {
                             name: i.name.clone(),
                             source: source.clone(),
                             health: service_health(i),
                             deployment: i.deployment.clone(),
                             urls: i.urls.clone(),
+                            replicas: placement.replicas,
+                            region: placement.region.clone(),
+                            deployed_at: placement.deployed_at,
                         })
                         .collect(),
                 )
@@ -327,22 +337,54 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
     })
 }
 
-/// A service instance and its source.
-type Sourced = (InstanceStatus, Option<String>);
+/// A service instance, its source and its placement.
+type Sourced = (InstanceStatus, Option<String>, Placement);
 
 /// The source of service `service_id` in environment `node`:
 /// `repo:owner/name` or `image:ref`.
 fn sources(node: &Value, service_id: &str) -> Option<String> {
-    let edges = node.pointer("/serviceInstances/edges")?.as_array()?;
-    let instance = edges
-        .iter()
-        .map(|e| &e["node"])
-        .find(|n| n["serviceId"].as_str() == Some(service_id))?;
+    let instance = instance_of(node, service_id)?;
     let source = &instance["source"];
     match (source["repo"].as_str(), source["image"].as_str()) {
         (Some(repo), _) if !repo.is_empty() => Some(format!("repo:{repo}")),
         (_, Some(image)) if !image.is_empty() => Some(format!("image:{image}")),
         _ => None,
+    }
+}
+
+/// The instance of `service_id` in an environment's node.
+fn instance_of<'a>(node: &'a Value, service_id: &str) -> Option<&'a Value> {
+    node.pointer("/serviceInstances/edges")?
+        .as_array()?
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["serviceId"].as_str() == Some(service_id))
+}
+
+/// Where and how often an instance runs, and when it was last deployed.
+#[derive(Default)]
+struct Placement {
+    replicas: Option<u32>,
+    region: Option<String>,
+    deployed_at: Option<Timestamp>,
+}
+
+fn placement(node: &Value, service_id: &str) -> Placement {
+    let Some(instance) = instance_of(node, service_id) else {
+        return Placement::default();
+    };
+    Placement {
+        replicas: instance["numReplicas"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok()),
+        region: instance["region"].as_str().map(str::to_owned),
+        deployed_at: instance
+            .pointer("/latestDeployment/createdAt")
+            .and_then(Value::as_str)
+            .and_then(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(|t| Timestamp(t.unix_timestamp())),
     }
 }
 

@@ -226,6 +226,9 @@ pub struct CreateRequest {
     pub ttl: Option<Duration>,
     /// Who asks (a user id): the environment's owner.
     pub owner: String,
+    /// Only these services of the template (`None`: all of them).
+    #[serde(default)]
+    pub services: Option<Vec<String>>,
 }
 
 mod opt_seconds {
@@ -257,6 +260,10 @@ pub struct CreatePayload {
     pub variables: BTreeMap<String, Override>,
     /// The owner.
     pub owner: String,
+    /// Only these services of the template (`None`: all; absent in
+    /// payloads queued before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
 }
 
 /// A request accepted: the job that creates the environment.
@@ -444,6 +451,9 @@ pub fn validate(
                     .map(|ttl| now + Duration::from_secs(ttl));
             }
         }
+        if let Some(selected) = &request.services {
+            problems.extend(selection_problems(loaded, &template.name, selected));
+        }
         for (variable, value) in &request.variables {
             let Some(declared) = template.variables.iter().find(|v| &v.name == variable) else {
                 problems.push(usage(
@@ -497,6 +507,207 @@ pub fn validate(
             diagnostics: problems,
         })
     }
+}
+
+/// Template `template` of `loaded` instantiated as environment `name`
+/// with `overrides`, keeping only the `selected` services when given
+/// (checked by [`validate`]: every one is the template's, and every
+/// dependency of one is selected too).
+pub fn instance_of(
+    loaded: &Loaded,
+    template: &str,
+    name: &str,
+    overrides: &BTreeMap<String, VarValue>,
+    selected: Option<&[String]>,
+) -> Option<crate::model::Project> {
+    let mut model = loaded.project.instance(template, name, overrides)?;
+    if let Some(selected) = selected {
+        for env in &mut model.environments {
+            env.services.retain(|s| selected.contains(&s.name));
+        }
+    }
+    Some(model)
+}
+
+/// The problems of selecting only `selected` of template `template`'s
+/// services: names the template does not have
+/// (`mirage::serve::unknown_service`), and a selected service whose
+/// dependency is left out (`mirage::serve::dependency_not_selected`).
+fn selection_problems(loaded: &Loaded, template: &str, selected: &[String]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let Some(instance) = loaded
+        .project
+        .instance(template, template, &BTreeMap::new())
+    else {
+        return problems;
+    };
+    let Some(env) = instance.environments.first() else {
+        return problems;
+    };
+    let known: Vec<&str> = env.services.iter().map(|s| s.name.as_str()).collect();
+    if selected.is_empty() {
+        problems.push(usage(
+            "mirage::serve::unknown_service",
+            "no service is selected",
+            format!(
+                "select at least one of template `{template}`'s services ({})",
+                known
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    for name in selected {
+        if !known.contains(&name.as_str()) {
+            problems.push(usage(
+                "mirage::serve::unknown_service",
+                format!("template `{template}` has no service {}", shown(name)),
+                format!(
+                    "its services are {}",
+                    known
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    for service in env.services.iter().filter(|s| selected.contains(&s.name)) {
+        let mut missing: Vec<&str> = service
+            .dependencies
+            .iter()
+            .map(|d| d.target.as_str())
+            .filter(|t| known.contains(t) && !selected.iter().any(|s| s == t))
+            .collect();
+        missing.dedup();
+        for target in missing {
+            problems.push(usage(
+                "mirage::serve::dependency_not_selected",
+                format!(
+                    "service `{}` depends on `{target}`, which is not selected",
+                    service.name
+                ),
+                format!("select `{target}` too, or leave `{}` out", service.name),
+            ));
+        }
+    }
+    problems
+}
+
+/// What an environment made from a template would get: its services and
+/// variables, and the TTL that applies (what [`preview`] answers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreatePreview {
+    /// The template.
+    pub template: String,
+    /// Every service of the template, selected or not.
+    pub services: Vec<PreviewService>,
+    /// The variables the template declares (a secret's value never).
+    pub variables: Vec<PreviewVariable>,
+    /// The TTL that would apply, in seconds (`None`: it never expires).
+    pub ttl_seconds: Option<u64>,
+    /// The longest TTL that may be asked for, in seconds.
+    pub max_ttl_seconds: u64,
+}
+
+/// A service of a [`CreatePreview`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviewService {
+    /// Its name.
+    pub name: String,
+    /// Its source: `repo:owner/name` or `image:ref`, if any.
+    pub source: Option<String>,
+    /// The services it depends on (`depends-on` and references).
+    pub depends_on: Vec<String>,
+    /// Whether it would be created.
+    pub selected: bool,
+}
+
+/// A variable of a [`CreatePreview`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviewVariable {
+    /// Its name.
+    pub name: String,
+    /// Whether it is a secret (or generated by Railway).
+    pub secret: bool,
+    /// The template's value: text as written, `secret` for a secret (its
+    /// value is never read).
+    pub default: String,
+    /// The services declaring it (none: a shared variable only).
+    pub services: Vec<String>,
+}
+
+/// What `request` would create, from the files alone (no Railway, no
+/// database): `None` when its template does not exist.
+pub fn preview(loaded: &Loaded, request: &CreateRequest) -> Option<CreatePreview> {
+    let template = template_of(loaded, &request.template)?;
+    let instance =
+        loaded
+            .project
+            .instance(&request.template, &request.template, &BTreeMap::new())?;
+    let env = instance.environments.first()?;
+    let services = env
+        .services
+        .iter()
+        .map(|s| {
+            let mut depends_on: Vec<String> =
+                s.dependencies.iter().map(|d| d.target.clone()).collect();
+            depends_on.sort();
+            depends_on.dedup();
+            PreviewService {
+                name: s.name.clone(),
+                source: s.source.as_ref().map(|v| match &v.value {
+                    crate::model::Source::Repo(r) => format!("repo:{r}"),
+                    crate::model::Source::Image(i) => format!("image:{i}"),
+                }),
+                depends_on,
+                selected: request
+                    .services
+                    .as_ref()
+                    .is_none_or(|keep| keep.contains(&s.name)),
+            }
+        })
+        .collect();
+    let default_of = |value: &VarValue| {
+        if value.is_sensitive() {
+            "secret".to_owned()
+        } else {
+            value.display().to_owned()
+        }
+    };
+    let variables = template
+        .variables
+        .iter()
+        .map(|v| {
+            let value = env
+                .services
+                .iter()
+                .find_map(|s| s.variables.get(&v.name))
+                .or_else(|| env.shared_variables.get(&v.name))
+                .map(|value| default_of(&value.value))
+                .unwrap_or_default();
+            PreviewVariable {
+                name: v.name.clone(),
+                secret: v.secret,
+                default: if v.secret { "secret".to_owned() } else { value },
+                services: v.services.clone(),
+            }
+        })
+        .collect();
+    let ttl_seconds = match request.ttl {
+        Some(ttl) => Some(ttl.as_secs()),
+        None => template.ttl_seconds,
+    };
+    Some(CreatePreview {
+        template: template.name,
+        services,
+        variables,
+        ttl_seconds,
+        max_ttl_seconds: template.max_ttl_seconds,
+    })
 }
 
 /// Why `name` is taken in `loaded`'s project, or `None`: declared in the
@@ -571,6 +782,7 @@ pub fn create(
         template: request.template.clone(),
         variables: request.variables.clone(),
         owner: request.owner.clone(),
+        services: request.services.clone(),
     };
     let job = NewJob {
         project: loaded.name.clone(),
@@ -1089,6 +1301,22 @@ pub async fn run_job(
     }
 }
 
+/// Railway's id of project `project`, as Mirage recorded it (`None`:
+/// not applied yet, or recorded before ids were).
+pub fn project_id(store: &Store, project: &str) -> Result<Option<String>, Failure> {
+    let key = ResourceKey {
+        project: project.to_owned(),
+        environment: None,
+        kind: ResourceKind::Project,
+        service: None,
+        name: project.to_owned(),
+    };
+    store
+        .owned(&key)
+        .map(|r| r.and_then(|r| r.railway_id))
+        .map_err(|e| state_failure(&e))
+}
+
 /// Railway's id of environment `name` of `project`, as Mirage recorded it
 /// (`None`: Mirage does not own such an environment).
 fn owned_environment(
@@ -1165,10 +1393,13 @@ async fn run_create(
             "ask again with valid overrides",
         ))
     })?;
-    let Some(model) = loaded
-        .project
-        .instance(&payload.template, &name, &overrides)
-    else {
+    let Some(model) = instance_of(
+        &loaded,
+        &payload.template,
+        &name,
+        &overrides,
+        payload.services.as_deref(),
+    ) else {
         return Err(Failure::usage(usage(
             "mirage::serve::no_such_template",
             format!(

@@ -241,7 +241,7 @@ pub(super) struct App {
     // The served projects.
     pub(super) projects: Vec<Arc<ServedProject>>,
     // The overviews' cache.
-    pub(super) catalog: super::catalog::Catalog,
+    pub(super) catalog: Arc<super::catalog::Catalog>,
 }
 
 impl App {
@@ -402,6 +402,7 @@ pub async fn start_each(
     }
     let (stop, stopped) = watch::channel(false);
     let wake = Arc::new(Notify::new());
+    let catalog = Arc::new(super::catalog::Catalog::new(config.overview_ttl));
     let app = Arc::new(App {
         intake: intake
             .into_iter()
@@ -419,7 +420,7 @@ pub async fn start_each(
             keyring: config.keyring.clone(),
         },
         projects: projects.clone(),
-        catalog: super::catalog::Catalog::new(config.overview_ttl),
+        catalog: catalog.clone(),
     });
     let router = http::router_with(app.clone(), |routes| super::api::mount(routes, app))
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -440,6 +441,7 @@ pub async fn start_each(
         projects.clone(),
         config.clone(),
         wake.clone(),
+        catalog,
     ));
     let pool = tokio::spawn(worker::run(pool, stopped.clone()));
     let scheduler = tokio::spawn(schedule(workers, config.clone(), projects, wake, stopped));

@@ -37,6 +37,10 @@ pub(super) struct Pool {
     running: Mutex<HashMap<JobId, (Claim, Cancel)>>,
     /// Set once running jobs were given back: their workers write nothing.
     released: AtomicBool,
+    /// The projects' cached overviews: a job that ended changed its
+    /// project (an environment made or gone, a preview), so its entry is
+    /// dropped and the next page or API read sees the change.
+    catalog: Arc<super::catalog::Catalog>,
 }
 
 impl Pool {
@@ -45,6 +49,7 @@ impl Pool {
         projects: Vec<Arc<ServedProject>>,
         config: Arc<Config>,
         wake: Arc<Notify>,
+        catalog: Arc<super::catalog::Catalog>,
     ) -> Pool {
         Pool {
             store,
@@ -54,6 +59,7 @@ impl Pool {
             wake,
             running: Mutex::new(HashMap::new()),
             released: AtomicBool::new(false),
+            catalog,
         }
     }
 
@@ -314,6 +320,8 @@ async fn run_job(pool: &Arc<Pool>, claim: Claim) {
             }
         }
     };
+    // Whatever the outcome, the job may have changed the project.
+    pool.catalog.invalidate(&job.project);
     match recorded {
         Ok(true) => pool.wake.notify_one(),
         Ok(false) => log::warn("job.lease_lost", &[("job", &job.id)]),

@@ -482,6 +482,19 @@ impl Store {
         rows.iter().map(read_job).collect()
     }
 
+    /// When a job of `project` last changed (queued, ran, ended), in
+    /// seconds; `None` when it has none. One aggregate query (room
+    /// `api`, issue #18: the dashboard's "last activity").
+    pub fn last_job_activity(&self, project: &str) -> Result<Option<i64>, StateError> {
+        let row = self.with(|conn| {
+            conn.query_one(
+                "SELECT MAX(updated_at) / 1000 FROM jobs WHERE project = ?1",
+                values![project],
+            )
+        })?;
+        row.opt_int(0)
+    }
+
     /// How many jobs of `project` are queued or running.
     pub fn unfinished_jobs(&self, project: &str) -> Result<u64, StateError> {
         let row = self.with(|conn| {

@@ -74,6 +74,8 @@ mod secrets_first;
 mod serve;
 mod serve_api;
 mod serve_cli;
+// Room `api` (issue #18): the dashboard's API functions.
+mod serve_dashboard_api;
 mod serve_environments;
 mod serve_identity;
 mod serve_ops;
@@ -88,3 +90,5 @@ mod watch;
 // room browser (#18): the dashboard in headless Chromium.
 mod web_browser;
 mod web_pages;
+// Room `wizard` (issue #18): the new-environment wizard's pages.
+mod web_wizard;

@@ -686,6 +686,17 @@ pub fn endpoints() -> Vec<Endpoint> {
             202,
             true,
         ),
+        // Room `api` (issue #18): validate is authorized as create and
+        // changes nothing.
+        row(
+            "POST",
+            "/api/projects/{p}/environments/validate",
+            Some(|| json!({ "template": "pr", "name": "m-valid", "ttl": 600 })),
+            Some(Member),
+            false,
+            200,
+            false,
+        ),
         row(
             "DELETE",
             "/api/projects/{p}/environments/{e}",

@@ -174,6 +174,9 @@ async fn each_role_is_shown_what_it_may_do_and_nothing_more() {
     .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Services"), "{}", page.body);
+    // Each service: its deployment's age and its replicas, as Railway says.
+    assert!(page.body.contains("<time datetime="), "{}", page.body);
+    assert!(page.body.contains(">Replicas<"), "{}", page.body);
     assert!(
         !page.body.contains(r#"data-action="redeploy""#),
         "a viewer redeploys"
@@ -449,5 +452,73 @@ async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription
     )
     .await;
     assert_eq!(page.status, 404, "{}", page.body);
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finished_job_is_on_the_next_page_not_thirty_seconds_later() {
+    let world = shop().await;
+    let running = start(&world, config_for(&world.path())).await;
+    let store = running.store().clone();
+    let alice = user(&store, "alice");
+    store.set_member(PROJECT, &alice, "member", None).unwrap();
+    let (_, token) = token_for(&store, &alice, PROJECT, "member");
+    let accepted: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/projects/acme-shop/environments",
+            running.addr()
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "template": "pr",
+            "name": "alice-live",
+            "variables": {
+                "PREVIEW_URL": "https://alice-live.shop.example",
+                "STRIPE_KEY": { "secret": "env:STRIPE_KEY" },
+            },
+            "ttl": "2h",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = accepted["job"].as_i64().expect("a job");
+    // Read while the job runs: the overview cached says "not created yet"
+    // (or already has it, if the job was quicker than this read).
+    let page = get(&running, "/projects/acme-shop", Some(&token)).await;
+    assert!(page.body.contains(">alice-live</a>"), "{}", page.body);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let job = store.job(job).unwrap().expect("the job");
+        if !matches!(
+            job.state,
+            mirage::state::JobState::Queued | mirage::state::JobState::Running
+        ) {
+            assert_eq!(
+                job.state,
+                mirage::state::JobState::Done,
+                "{:?}",
+                job.last_error
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job ends");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // At once (the cache lives 30 s): the environment with its services.
+    let page = get(
+        &running,
+        "/projects/acme-shop/environments/alice-live",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(">web</th>") && page.body.contains(">api</th>"),
+        "the services of the new environment: {}",
+        page.body
+    );
     running.shutdown().await;
 }

@@ -24,6 +24,8 @@ pub mod live;
 pub mod openapi;
 pub mod projects;
 pub mod railway_token;
+/// Room `api` (issue #18): a service's logs and redeploy.
+pub mod services;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -283,6 +285,8 @@ pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router
         .merge(environments::routes())
         // Live status of an environment's deployments (the dashboard).
         .merge(live::routes())
+        // A service's logs and redeploy (the dashboard).
+        .merge(services::routes())
         .route_layer(middleware::from_fn_with_state(app, authenticate));
     // The OpenAPI document is served without authentication; the
     // dashboard's pages have their own gate (a sign-in redirect, not 401).
@@ -437,6 +441,7 @@ fn field_of(code: &str) -> Option<&'static str> {
         | "mirage::serve::bad_secret_reference"
         | "mirage::serve::bad_override" => "variables",
         "mirage::serve::unknown_project" => "project",
+        "mirage::serve::unknown_service" | "mirage::serve::dependency_not_selected" => "services",
         "mirage::serve::no_owner" => "owner",
         _ => return None,
     })

@@ -120,6 +120,11 @@ fn operations() -> Vec<Op> {
         op("get", "/api/projects/{project}/templates", "the project's templates", ("200", "the templates"), &["404", "503"]),
         op("post", "/api/projects/{project}/environments", "creates an environment from a template (member+): a job", ("202", "the job"), &["400", "403", "404", "422", "503"])
             .body(reference("CreateEnvironment")),
+        // room `api` (issue #18): the dashboard's operations
+        op("post", "/api/projects/{project}/environments/validate", "checks a create as `POST …/environments` would (member+), creating nothing: `{ok, problems, preview}`", ("200", "the problems and what it would create"), &["400", "403", "404", "503"])
+            .body(reference("CreateEnvironment")),
+        op("get", "/api/projects/{project}/environments/{environment}/services/{service}/logs", "the service's latest deployment's deploy logs (`build=true`: build logs), newest `limit` lines (≤ 1000), Railway's `filter`, `before` (RFC 3339); `format=ndjson|text` downloads (viewer)", ("200", "`{lines: [{timestamp, severity, message, attributes}]}`"), &["400", "404", "502", "503"]),
+        op("post", "/api/projects/{project}/environments/{environment}/services/{service}/redeploy", "redeploys the service's current commit or image (admin; a member in an environment they own); never repeated when the outcome is unknown (504)", ("202", "redeployed"), &["403", "404", "502", "503", "504"]),
         op("delete", "/api/projects/{project}/environments/{environment}", "destroys an environment made through serve (its owner or an admin): a job", ("202", "the job"), &["403", "404", "503"]),
         op("post", "/api/projects/{project}/environments/{environment}/extend", "sets an environment's TTL from now (its owner or an admin)", ("200", "the new deadline"), &["400", "403", "404", "422"])
             .body(object(json!({ "ttl": { "type": ["integer", "string"], "description": "seconds, or a duration such as `72h`" } }), &["ttl"])),
@@ -172,10 +177,12 @@ fn status_text(status: &str) -> &'static str {
         "401" => "no credentials, or credentials that do not hold",
         "403" => "the caller's role does not allow this",
         "404" => "no such object, or one the caller may not know of",
+        "409" => "the object is not in a state that allows this (yet)",
         "413" => "the body is over the endpoint's limit",
         "422" => "the request has problems (every one in `problems`)",
         "502" => "Railway or the project's files could not be read",
         "503" => "the state database or the project's files are unavailable here",
+        "504" => "Railway's answer was lost: the outcome is unknown (check, do not repeat blindly)",
         _ => "an error",
     }
 }
@@ -226,7 +233,9 @@ pub fn document() -> Value {
         entry[op.method] = operation;
     }
     let mut responses = Map::new();
-    for status in ["400", "401", "403", "404", "413", "422", "502", "503"] {
+    for status in [
+        "400", "401", "403", "404", "409", "413", "422", "502", "503", "504",
+    ] {
         responses.insert(
             format!("E{status}"),
             json!({
@@ -277,6 +286,7 @@ pub fn document() -> Value {
                         },
                     },
                     "ttl": { "type": ["integer", "string"], "description": "seconds, or a duration such as `72h`; none: the template's" },
+                    "services": { "type": ["array", "null"], "items": { "type": "string" }, "description": "only these services of the template; none: all" },
                 }), &["template", "name"]),
             },
         },

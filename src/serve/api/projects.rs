@@ -22,7 +22,7 @@ use crate::serve::audit::Outcome;
 use crate::serve::catalog::{self, Overview};
 use crate::serve::environments::{self, ApplyPayload};
 use crate::serve::server::App;
-use crate::state::HistoryFilter;
+use crate::state::{HistoryFilter, Timestamp};
 
 /// How many days of applies the statistics count.
 pub const STATS_DAYS: i64 = 30;
@@ -52,42 +52,44 @@ pub(in crate::serve) async fn cached_overview(
         .map_err(|f| failure_error(&f))
 }
 
-/// A brief problem: its code and message.
-#[derive(Clone, Debug, serde::Serialize)]
+/// A brief problem (what the projects list says of a project it could
+/// not read).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ProblemBrief {
-    /// The stable code.
-    pub code: &'static str,
+    /// Its stable code.
+    pub code: String,
     /// What went wrong.
     pub message: String,
 }
 
-/// One served project as the caller sees it in the list.
-#[derive(Clone, Debug)]
+/// One project of the list the caller can read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ProjectSummary {
-    /// Its name.
+    /// The project.
     pub name: String,
-    /// The caller's role in it.
-    pub role: crate::auth::Role,
+    /// The caller's role in it (`viewer`, `member`, `admin`).
+    pub role: String,
     /// Its counts, when its overview could be read.
     pub counts: Option<catalog::Counts>,
-    /// Why it could not be, if so.
+    /// Why its overview could not be read, if it could not.
     pub error: Option<ProblemBrief>,
-    /// Whether this service has its files (Mirage manages it here).
+    /// Whether this service has the project's files (it can plan, create
+    /// and read it; otherwise another replica serves it).
     pub managed: bool,
-    /// Latest activity recorded here, if any.
-    pub last_activity: Option<crate::state::Timestamp>,
+    /// The latest of its applies, jobs and audit entries, if any.
+    pub last_activity: Option<Timestamp>,
 }
 
-/// The served projects the caller may read, in order, each with its
-/// counts (through the overview cache).
+/// The projects `caller` can read, in the order this service serves
+/// them. A project whose files or Railway cannot be read is still
+/// listed, without counts, and says why. Each costs its cached overview
+/// (no Railway request while fresh) and three one-row queries.
 pub(in crate::serve) async fn summaries(app: &App, caller: &Caller) -> Vec<ProjectSummary> {
     let mut projects = Vec::new();
     for project in super::served(app) {
         let Some(role) = caller.role_in(&project) else {
             continue;
         };
-        // A project whose files or Railway cannot be read is still
-        // listed, without counts, and says why.
         let managed = engine_for(app, &project).is_some();
         let (counts, error) = if managed {
             match cached_overview(app, &project).await {
@@ -95,7 +97,7 @@ pub(in crate::serve) async fn summaries(app: &App, caller: &Caller) -> Vec<Proje
                 Err(error) => (
                     None,
                     Some(ProblemBrief {
-                        code: error.code,
+                        code: error.code.to_owned(),
                         message: error.message,
                     }),
                 ),
@@ -103,40 +105,56 @@ pub(in crate::serve) async fn summaries(app: &App, caller: &Caller) -> Vec<Proje
         } else {
             (None, None)
         };
+        let (store, name) = (caller.store().clone(), project.clone());
+        // The list never fails for want of a date: `None` on error.
+        let last_activity = blocking(move || Ok(last_activity(&store, &name)))
+            .await
+            .ok()
+            .flatten();
         projects.push(ProjectSummary {
             name: project,
-            role,
+            role: role.as_str().to_owned(),
             counts,
             error,
             managed,
-            last_activity: None,
+            last_activity,
         });
     }
     projects
+}
+
+/// The latest of `project`'s applies, jobs and audit entries (blocking;
+/// `None` when it has none or the database cannot say).
+fn last_activity(store: &crate::state::Store, project: &str) -> Option<Timestamp> {
+    let apply = store
+        .history(&HistoryFilter {
+            project: Some(project.to_owned()),
+            limit: Some(1),
+            ..HistoryFilter::default()
+        })
+        .ok()
+        .and_then(|h| h.first().map(|a| a.finished_at.unwrap_or(a.started_at)));
+    let job = store
+        .last_job_activity(project)
+        .ok()
+        .flatten()
+        .map(Timestamp);
+    let audit = store
+        .audit(&crate::state::AuditFilter {
+            projects: Some(vec![project.to_owned()]),
+            limit: 1,
+            ..crate::state::AuditFilter::default()
+        })
+        .ok()
+        .and_then(|a| a.first().map(|r| r.at));
+    [apply, job, audit].into_iter().flatten().max()
 }
 
 async fn list(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<Value>, ApiError> {
-    let projects: Vec<Value> = summaries(&app, &caller)
-        .await
-        .into_iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "role": p.role.as_str(),
-                "counts": p.counts.map_or(Value::Null, |c| json!({
-                    "environments": c.environments,
-                    "services": c.services,
-                    "previews": c.previews,
-                    "serve_created": c.serve_created,
-                })),
-                "error": p.error.map_or(Value::Null, |e| json!({ "code": e.code, "message": e.message })),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "projects": projects })))
+    Ok(Json(json!({ "projects": summaries(&app, &caller).await })))
 }
 
 async fn overview(

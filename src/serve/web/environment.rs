@@ -68,6 +68,7 @@ pub(in crate::serve) async fn page(
                                 th scope="col" { "Service" }
                                 th scope="col" { "Health" }
                                 th scope="col" { "Deployment" }
+                                th scope="col" .hide-narrow { "Replicas" }
                                 th scope="col" .hide-narrow { "Source" }
                                 th scope="col" { "URL" }
                                 @if may_redeploy { th scope="col" { span.visually-hidden { "Actions" } } }
@@ -75,7 +76,7 @@ pub(in crate::serve) async fn page(
                         }
                         tbody {
                             @for service in &environment.services {
-                                (row(&project, environment, service, may_redeploy))
+                                (row(&project, environment, service, may_redeploy, now))
                             }
                         }
                     }
@@ -102,6 +103,7 @@ fn row(
     environment: &EnvironmentView,
     service: &ServiceView,
     may_redeploy: bool,
+    now: Timestamp,
 ) -> Markup {
     let redeploy = format!(
         "{}/services/{}/redeploy",
@@ -116,10 +118,18 @@ fn row(
                 @match &service.deployment {
                     Some(d) => {
                         code { (d.status) }
-                        @if let Some(commit) = &d.commit { br; span.muted.mono { (commit.chars().take(7).collect::<String>()) } }
+                        @if let Some(commit) = &d.commit { " " span.muted.mono title="commit" { (commit.chars().take(7).collect::<String>()) } }
+                        @if let Some(at) = service.deployed_at { br; span.muted { (layout::when(at, now)) } }
                     }
                     None => span.muted { "none yet" },
                 }
+            }
+            td.hide-narrow {
+                @match service.replicas {
+                    Some(n) => (n),
+                    None => span.muted { "–" },
+                }
+                @if let Some(region) = &service.region { " " span.muted { "in " (region) } }
             }
             td.hide-narrow {
                 @match &service.source {

@@ -146,11 +146,14 @@ pub fn page_with(
 
 const LOGO: &str = r##"<svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="8" fill="#5b34d6"/><path d="M7 22 L12 10 L16 18 L20 10 L25 22" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
 
+/// The caller's preferences (`PATCH /api/me/preferences`), an object.
+pub fn preferences(caller: &Caller) -> serde_json::Value {
+    serde_json::from_str(&caller.user.preferences).unwrap_or_default()
+}
+
 /// The caller's theme preference (`system`, `light`, `dark`).
 fn theme_of(caller: &Caller) -> &'static str {
-    let preferences: serde_json::Value =
-        serde_json::from_str(&caller.user.preferences).unwrap_or_default();
-    match preferences["theme"].as_str() {
+    match preferences(caller)["theme"].as_str() {
         Some("light") => "light",
         Some("dark") => "dark",
         _ => "system",

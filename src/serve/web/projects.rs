@@ -23,7 +23,16 @@ pub(in crate::serve) async fn list(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
 ) -> PageResult {
-    let projects = api::projects::summaries(&app, &caller).await;
+    let mut projects = api::projects::summaries(&app, &caller).await;
+    // The caller's default project (their preferences) comes first.
+    let default = default_project(&caller);
+    if let Some(at) = projects
+        .iter()
+        .position(|p| Some(&p.name) == default.as_ref())
+    {
+        let first = projects.remove(at);
+        projects.insert(0, first);
+    }
     let now = Timestamp::now();
     let content = html! {
         div.page-head {
@@ -58,6 +67,9 @@ pub(in crate::serve) async fn list(
                                     th scope="row" {
                                         a href=(project_url(&project.name)) { (project.name) }
                                         " "
+                                        @if Some(&project.name) == default.as_ref() {
+                                            span.badge title="Your default project (Settings)" { "Default" } " "
+                                        }
                                         @if project.managed {
                                             span.badge.managed title="Mirage has this project's files and manages it" { "✓ Managed" }
                                         } @else {
@@ -101,6 +113,13 @@ pub(in crate::serve) async fn list(
         &[],
         content,
     ))
+}
+
+/// The caller's default project, from their preferences.
+fn default_project(caller: &Caller) -> Option<String> {
+    layout::preferences(caller)["default_project"]
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// `GET /projects/{project}`.
