@@ -178,7 +178,7 @@ pub fn admin_token(store: &Store, project: &str) -> String {
             id: &format!("tok_{:016x}", fastrand::u64(..)),
             hash: &serve::api::token_hash(&text),
             name: "bench",
-            project: project,
+            project,
             role: "admin",
             user_id: &user,
             expires_at: store.now().add(Duration::from_secs(24 * 3600)),

@@ -1111,6 +1111,11 @@ pub const CODES: &[Code] = &[
         help: "webhooks go to `/webhooks/github` and `/webhooks/railway/SECRET`; health checks to `/healthz` and `/readyz`",
     },
     Code {
+        code: "mirage::serve::not_on_railway",
+        summary: "the environment is not on Railway yet",
+        help: "follow its job's events until it is created, then connect again",
+    },
+    Code {
         code: "mirage::serve::not_ready",
         summary: "`/readyz`: the state database cannot be reached or its schema is not this service's",
         help: "check the database and that every replica runs the same version of Mirage",

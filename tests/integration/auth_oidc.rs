@@ -34,6 +34,12 @@ impl Drop for Provider {
 }
 
 pub(crate) fn start() -> Option<Provider> {
+    start_with(&[])
+}
+
+/// [`start`] with environment variables for the provider (e.g.
+/// `BROWSER_REDIRECT_URI`, see `tests/oidc/provider.mjs`).
+pub(crate) fn start_with(env: &[(&str, &str)]) -> Option<Provider> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
     let installed = dir.join("node_modules/oidc-provider").is_dir();
     let node = Command::new("node")
@@ -51,6 +57,7 @@ pub(crate) fn start() -> Option<Provider> {
     let mut child = Command::new("node")
         .arg(dir.join("provider.mjs"))
         .current_dir(&dir)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         // `MIRAGE_TEST_OIDC_LOG=1` shows the provider's own messages.

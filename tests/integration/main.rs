@@ -89,6 +89,8 @@ mod state_team;
 mod watch;
 // Room web/admin (issue #18): the admin pages.
 mod web_admin;
+// room browser (#18): the dashboard in headless Chromium.
+mod web_browser;
 mod web_pages;
 // Room `wizard` (issue #18): the new-environment wizard's pages.
 mod web_wizard;

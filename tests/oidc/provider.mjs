@@ -9,6 +9,8 @@
 // both redirecting to `https://mirage.example.test/auth/callback`, with
 // its development login and consent pages (any login, any password; the
 // account `alice` has email `alice@example.com` and name `Alice Example`).
+// With `BROWSER_REDIRECT_URI` set, also `mirage-browser` (confidential,
+// the same secret as `mirage-web`) redirecting there.
 // Prints `READY <issuer>` on stdout once listening. Installed by `.ci/run`
 // (`npm ci` in this directory); tests skip with a message without it.
 import http from 'node:http';
@@ -59,6 +61,20 @@ server.listen(0, '127.0.0.1', () => {
         response_types: ['code'],
         token_endpoint_auth_method: 'none',
       },
+      // For the dashboard's tests in a real browser
+      // (tests/integration/web_browser.rs): the service listens on a
+      // loopback port known only at run time, so its redirect URI comes
+      // from the environment.
+      ...(process.env.BROWSER_REDIRECT_URI
+        ? [{
+            client_id: 'mirage-browser',
+            client_secret: 'web-secret-not-real-but-long-enough-0123456789',
+            grant_types: ['authorization_code'],
+            redirect_uris: [process.env.BROWSER_REDIRECT_URI],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'client_secret_post',
+          }]
+        : []),
     ],
     findAccount: (ctx, id) => ({
       accountId: id,

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+mod browser;
 mod child;
 mod cli;
 mod emulator;
@@ -12,6 +13,7 @@ mod postgres;
 mod program;
 mod world;
 
+pub use browser::*;
 pub use child::*;
 pub use cli::*;
 pub use emulator::*;
