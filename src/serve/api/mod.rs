@@ -477,6 +477,48 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Where a request came from, as the audit log and serve's log say it,
+/// and the credentials it carries.
+pub(in crate::serve) struct Arrival {
+    /// The client's address.
+    pub address: Option<SocketAddr>,
+    /// `METHOD /path`.
+    pub route: String,
+    /// A fresh id for this request.
+    pub request_id: String,
+    headers: HeaderMap,
+    method: Method,
+}
+
+impl Arrival {
+    /// `request`'s arrival.
+    pub(in crate::serve) fn of(request: &Request) -> Arrival {
+        Arrival {
+            address: request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+            route: format!("{} {}", request.method(), request.uri().path()),
+            request_id: format!("{:016x}", fastrand::u64(..)),
+            headers: request.headers().clone(),
+            method: request.method().clone(),
+        }
+    }
+
+    /// Its caller ([`identify`]).
+    pub(in crate::serve) async fn identify(&self, app: &Arc<App>) -> Result<Caller, ApiError> {
+        identify(
+            app,
+            &self.headers,
+            &self.method,
+            self.address,
+            &self.route,
+            &self.request_id,
+        )
+        .await
+    }
+}
+
 /// The authentication layer: `Authorization: Bearer <JWT | mrg_…>` (or,
 /// once sign-in lands, a session cookie) → a [`Caller`] in the request's
 /// extensions; otherwise `401`, recorded in the audit log.
@@ -485,23 +527,15 @@ pub(in crate::serve) async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    let route = format!("{} {}", request.method(), request.uri().path());
-    let request_id = format!("{:016x}", fastrand::u64(..));
-    let headers = request.headers().clone();
-    match identify(
-        &app,
-        &headers,
-        request.method(),
+    let arrival = Arrival::of(&request);
+    let identified = arrival.identify(&app).await;
+    let Arrival {
         address,
-        &route,
-        &request_id,
-    )
-    .await
-    {
+        route,
+        request_id,
+        ..
+    } = arrival;
+    match identified {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await

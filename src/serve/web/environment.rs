@@ -11,7 +11,7 @@ use super::layout::{self, Section};
 use super::{PageError, PageResult, environment_api_url, project_url, segment};
 use crate::auth::{Action, Target};
 use crate::preview::ServiceHealth;
-use crate::serve::api::{self, ApiError, Caller};
+use crate::serve::api::{ApiError, Caller};
 use crate::serve::catalog::{EnvironmentView, ServiceView};
 use crate::serve::server::App;
 use crate::state::Timestamp;
@@ -22,12 +22,7 @@ pub(in crate::serve) async fn page(
     Extension(caller): Extension<Caller>,
     Path((project, name)): Path<(String, String)>,
 ) -> PageResult {
-    api::allow(&caller, Action::Read, &project)
-        .await
-        .map_err(|e| PageError::new(e, &caller))?;
-    let overview = api::projects::cached_overview(&app, &project)
-        .await
-        .map_err(|e| PageError::new(e, &caller))?;
+    let overview = super::readable_overview(&app, &caller, &project).await?;
     let Some(environment) = overview.environments.iter().find(|e| e.name == name) else {
         return Err(PageError::new(ApiError::not_found("environment"), &caller));
     };

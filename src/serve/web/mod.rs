@@ -29,11 +29,10 @@ pub mod layout;
 pub mod projects;
 pub mod wizard;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -112,31 +111,31 @@ impl IntoResponse for PageError {
     }
 }
 
+/// The overview of `project` for `caller`'s page: read permission (the
+/// API's refusal as a page), then the cached overview.
+pub(in crate::serve) async fn readable_overview(
+    app: &App,
+    caller: &Caller,
+    project: &str,
+) -> Result<Arc<super::catalog::Overview>, PageError> {
+    super::api::allow(caller, crate::auth::Action::Read, project)
+        .await
+        .map_err(|e| PageError::new(e, caller))?;
+    super::api::projects::cached_overview(app, project)
+        .await
+        .map_err(|e| PageError::new(e, caller))
+}
+
 /// Builds the [`Caller`] of a page request from its session cookie (or
 /// bearer credentials); without one, sends the browser to sign in.
 async fn gate(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
     let path = request
         .uri()
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let route = format!("{} {}", request.method(), request.uri().path());
-    let request_id = format!("{:016x}", fastrand::u64(..));
-    let headers = request.headers().clone();
-    match super::api::identify(
-        &app,
-        &headers,
-        request.method(),
-        address,
-        &route,
-        &request_id,
-    )
-    .await
-    {
+    let arrival = super::api::Arrival::of(&request);
+    match arrival.identify(&app).await {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             let mut response = next.run(request).await;
@@ -228,17 +227,14 @@ pub fn environment_api_url(project: &str, environment: &str) -> String {
     )
 }
 
-/// `text` as one path segment (percent-encoded).
+/// `text` as one path segment, percent-encoded as the URL standard says
+/// (`/`, spaces, `?`, `#`, `%` and the like escaped).
 pub fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+    let mut url = reqwest::Url::parse("http://mirage.invalid/").expect("a constant URL parses");
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.push(text);
     }
-    out
+    url.path().trim_start_matches('/').to_owned()
 }
 
 #[cfg(test)]

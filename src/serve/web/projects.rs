@@ -10,7 +10,7 @@ use axum::extract::{Extension, Path, State};
 use maud::{Markup, html};
 
 use super::layout::{self, Section};
-use super::{PageError, PageResult, environment_api_url, environment_url, project_url, segment};
+use super::{PageResult, environment_api_url, environment_url, project_url, segment};
 use crate::auth::{Action, Role, Target};
 use crate::preview::ServiceHealth;
 use crate::serve::api::{self, Caller};
@@ -128,12 +128,7 @@ pub(in crate::serve) async fn project(
     Extension(caller): Extension<Caller>,
     Path(project): Path<String>,
 ) -> PageResult {
-    api::allow(&caller, Action::Read, &project)
-        .await
-        .map_err(|e| PageError::new(e, &caller))?;
-    let overview = api::projects::cached_overview(&app, &project)
-        .await
-        .map_err(|e| PageError::new(e, &caller))?;
+    let overview = super::readable_overview(&app, &caller, &project).await?;
     let owners: Vec<String> = overview
         .environments
         .iter()
