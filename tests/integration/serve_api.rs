@@ -19,7 +19,7 @@ use crate::serve_identity::{
     AUDIENCE, Answer, Endpoint, assert_error_shape, audit_count, call, jwt, provider, token_for,
     user,
 };
-use crate::support::{STRIPE, World};
+use crate::support::{STRIPE, World, serve_config};
 use mirage::auth::{OidcConfig, Role, WebhookSecret};
 use mirage::serve::{
     self, Cancel, Config, Lifecycle, PreviewError, PreviewFuture, PreviewTarget, Previews, Running,
@@ -33,15 +33,7 @@ const PROJECT: &str = "acme-shop";
 const OTHER: &str = "other-shop";
 
 fn config_for(dir: &Path, issuer: &str) -> Config {
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(dir.join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new("It's a Secret to Everybody").unwrap(),
-    );
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
+    let mut config = serve_config(dir, PROJECT);
     config.api_projects = vec![OTHER.to_owned()];
     config.oidc = Some(OidcConfig::new(issuer, AUDIENCE));
     config
@@ -153,7 +145,7 @@ fn events_of(text: &str) -> Vec<(String, Option<i64>, Value)> {
 }
 
 /// Polls `GET /api/jobs/{job}` until it has finished; its last answer.
-async fn finished(running: &Running, bearer: &str, job: i64) -> Value {
+pub(crate) async fn finished(running: &Running, bearer: &str, job: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let answer = call(

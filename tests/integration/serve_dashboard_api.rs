@@ -5,45 +5,17 @@
 //! creating a subset of a template's services, a service's logs (no
 //! secret in them) and its redeploy (a viewer refused, and audited).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::preview::{context, environment, everything_but_previews, set_faults, shop};
+use crate::preview::{environment, everything_but_previews, set_faults, shop};
+use crate::serve_api::finished;
 use crate::serve_identity::{call, token_for, user};
-use crate::support::{STRIPE, World};
-use mirage::auth::WebhookSecret;
-use mirage::serve::{self, Config, Lifecycle, Running};
-use mirage::state::{AuditFilter, AuditOutcome, FixedClock, Location, Store, Timestamp};
+use crate::support::{STRIPE, World, serve_config, serve_world};
+use mirage::state::{AuditFilter, AuditOutcome, Store, Timestamp};
 
 const PROJECT: &str = "acme-shop";
-
-fn config_for(world: &World) -> Config {
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(world.path().join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new("It's a Secret to Everybody").unwrap(),
-    );
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
-    config
-}
-
-async fn start(world: &World) -> Running {
-    let clock = Arc::new(FixedClock::at(Timestamp::now()));
-    let lifecycle = Lifecycle::new(
-        context(world, clock),
-        world.path(),
-        mirage::github::ClientOptions::default(),
-    )
-    .with_wait(Duration::from_secs(60));
-    serve::start(config_for(world), Arc::new(lifecycle))
-        .await
-        .expect("serve starts")
-}
 
 /// A token of a new user with `role` in the project.
 fn caller(store: &Store, name: &str, role: &str) -> (String, String) {
@@ -95,7 +67,7 @@ fn codes(answer: &Value) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn validate_answers_every_problem_and_the_preview_writing_nothing() {
     let world = shop().await;
-    let running = start(&world).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let (_, member) = caller(&store, "mia", "member");
     let (_, viewer) = caller(&store, "vic", "viewer");
@@ -256,27 +228,6 @@ async fn validate_answers_every_problem_and_the_preview_writing_nothing() {
     running.shutdown().await;
 }
 
-/// Polls `GET /api/jobs/{job}` until it has finished.
-async fn finished(running: &Running, bearer: &str, job: i64) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let answer = call(
-            running,
-            "GET",
-            &format!("/api/jobs/{job}"),
-            Some(bearer),
-            None,
-        )
-        .await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
-        if answer.body["finished"] == true {
-            return answer.body;
-        }
-        assert!(Instant::now() < deadline, "job {job}: {}", answer.text);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// The names of the service instances of environment `id`.
 async fn instances(world: &World, id: &str) -> Vec<String> {
     let reply = world
@@ -299,7 +250,7 @@ async fn instances(world: &World, id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_with_a_subset_makes_only_those_services() {
     let world = shop().await;
-    let running = start(&world).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let (_, member) = caller(&store, "mia", "member");
     let before = everything_but_previews(&world).await;
@@ -386,7 +337,7 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
         .mirage(&["apply", ".", "--env", "staging", "--auto-approve"])
         .await
         .ok("apply staging");
-    let running = start(&world).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let (_, admin) = caller(&store, "ada", "admin");
     let (_, viewer) = caller(&store, "vic", "viewer");

@@ -6,45 +6,18 @@
 //! and the refusal is recorded; a token's secret is never on a page; the
 //! audit page's export links carry its filters.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::preview::{context, shop};
 use crate::serve_identity::{token_for, user};
-use crate::support::World;
-use mirage::auth::WebhookSecret;
-use mirage::serve::{self, Config, Lifecycle, Running};
-use mirage::state::{AuditFilter, AuditOutcome, FixedClock, Location, Store, Timestamp};
+use crate::support::{serve_config, serve_world};
+use mirage::serve::{self, Lifecycle, Running};
+use mirage::state::{AuditFilter, AuditOutcome, FixedClock, Store, Timestamp};
 use serde_json::{Value, json};
 
 const PROJECT: &str = "acme-shop";
 const PAGES: [&str; 5] = ["members", "tokens", "audit", "stats", "settings"];
-
-fn config_for(dir: &Path) -> Config {
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(dir.join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new("It's a Secret to Everybody").unwrap(),
-    );
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
-    config
-}
-
-async fn start(world: &World) -> Running {
-    let clock = Arc::new(FixedClock::at(Timestamp::now()));
-    let lifecycle = Lifecycle::new(
-        context(world, clock),
-        world.path(),
-        mirage::github::ClientOptions::default(),
-    );
-    serve::start(config_for(&world.path()), Arc::new(lifecycle))
-        .await
-        .expect("serve starts")
-}
 
 struct Answer {
     status: u16,
@@ -111,7 +84,7 @@ fn refusals(store: &Store, actor: &str) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
     let world = shop().await;
-    let running = start(&world).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let ada = user(&store, "ada");
     let bob = user(&store, "bob");
@@ -311,7 +284,7 @@ async fn an_admin_sees_each_page_with_what_the_api_wrote_and_never_a_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn members_and_viewers_are_refused_each_page_as_the_api_refuses_them_and_it_is_recorded() {
     let world = shop().await;
-    let running = start(&world).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let ada = user(&store, "ada");
     let alice = user(&store, "alice");
@@ -370,7 +343,7 @@ async fn members_and_viewers_are_refused_each_page_as_the_api_refuses_them_and_i
 async fn the_railway_token_is_set_and_cleared_through_the_api_and_never_shown_back() {
     use mirage::secrets::{Keyring, MasterKey};
     let world = shop().await;
-    let mut config = config_for(&world.path());
+    let mut config = serve_config(&world.path(), PROJECT);
     config.keyring = Some(Arc::new(Keyring::new(
         MasterKey::generate().unwrap(),
         Vec::new(),

@@ -5,45 +5,17 @@
 //! assets' hashed names and caching, the security headers and the page
 //! weight budget. The browser journey is `web_browser.rs`.
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::preview::{context, shop};
+use crate::preview::shop;
 use crate::serve_identity::{token_for, user};
-use crate::support::World;
-use mirage::auth::WebhookSecret;
-use mirage::serve::{self, Config, Lifecycle, Running};
-use mirage::state::{FixedClock, Location, NewServeEnvironment, Store, Timestamp, UserProfile};
+use crate::support::{serve_config, serve_world};
+use mirage::serve::Running;
+use mirage::state::{NewServeEnvironment, Store, UserProfile};
 
 const PROJECT: &str = "acme-shop";
 /// The page-weight budget of issue #18: HTML + CSS + JS, uncompressed.
 const BUDGET: usize = 150 * 1024;
-
-fn config_for(dir: &Path) -> Config {
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(dir.join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new("It's a Secret to Everybody").unwrap(),
-    );
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
-    config
-}
-
-async fn start(world: &World, config: Config) -> Running {
-    let clock = Arc::new(FixedClock::at(Timestamp::now()));
-    let lifecycle = Lifecycle::new(
-        context(world, clock),
-        world.path(),
-        mirage::github::ClientOptions::default(),
-    );
-    serve::start(config, Arc::new(lifecycle))
-        .await
-        .expect("serve starts")
-}
 
 struct Page {
     status: u16,
@@ -105,7 +77,7 @@ fn serve_environments(store: &Store, mine: &str, theirs: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_role_is_shown_what_it_may_do_and_nothing_more() {
     let world = shop().await;
-    let running = start(&world, config_for(&world.path())).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let alice = user(&store, "alice");
     let bob = user(&store, "bob");
@@ -196,9 +168,9 @@ async fn each_role_is_shown_what_it_may_do_and_nothing_more() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_project_and_a_forbidden_one_look_the_same_and_names_are_escaped() {
     let world = shop().await;
-    let mut config = config_for(&world.path());
+    let mut config = serve_config(&world.path(), PROJECT);
     config.api_projects = vec!["other-shop".to_owned()];
-    let running = start(&world, config).await;
+    let running = serve_world(&world, config).await;
     let store = running.store().clone();
     // A user whose name is markup: shown, never run.
     let mallory = store
@@ -252,7 +224,7 @@ async fn an_unknown_project_and_a_forbidden_one_look_the_same_and_names_are_esca
 async fn without_a_session_pages_send_to_sign_in_or_say_how_to_configure_it() {
     let world = shop().await;
     // No sign-in configured: a page that says how, 401.
-    let running = start(&world, config_for(&world.path())).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let page = get(&running, "/projects/acme-shop", None).await;
     assert_eq!(page.status, 401);
     assert!(page.body.contains("--oidc-issuer"), "{}", page.body);
@@ -263,7 +235,7 @@ async fn without_a_session_pages_send_to_sign_in_or_say_how_to_configure_it() {
     running.shutdown().await;
 
     // Sign-in configured: to the provider, back to the page asked for.
-    let mut config = config_for(&world.path());
+    let mut config = serve_config(&world.path(), PROJECT);
     config.signin = Some(
         mirage::serve::signin::SigninConfig::new(
             "http://127.0.0.1:9/issuer",
@@ -272,7 +244,7 @@ async fn without_a_session_pages_send_to_sign_in_or_say_how_to_configure_it() {
         )
         .unwrap(),
     );
-    let running = start(&world, config).await;
+    let running = serve_world(&world, config).await;
     let page = get(&running, "/projects/acme-shop?tab=x", None).await;
     assert_eq!(page.status, 303);
     assert_eq!(
@@ -285,7 +257,7 @@ async fn without_a_session_pages_send_to_sign_in_or_say_how_to_configure_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn assets_are_hashed_cached_and_every_page_is_within_its_budget() {
     let world = shop().await;
-    let running = start(&world, config_for(&world.path())).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let ada = user(&store, "ada");
     store.set_member(PROJECT, &ada, "admin", None).unwrap();
@@ -359,7 +331,7 @@ async fn events_until(
 #[tokio::test(flavor = "multi_thread")]
 async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription() {
     let world = shop().await;
-    let running = start(&world, config_for(&world.path())).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let vera = user(&store, "vera");
     store.set_member(PROJECT, &vera, "viewer", None).unwrap();
@@ -458,7 +430,7 @@ async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription
 #[tokio::test(flavor = "multi_thread")]
 async fn a_finished_job_is_on_the_next_page_not_thirty_seconds_later() {
     let world = shop().await;
-    let running = start(&world, config_for(&world.path())).await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
     let alice = user(&store, "alice");
     store.set_member(PROJECT, &alice, "member", None).unwrap();

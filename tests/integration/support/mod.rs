@@ -11,6 +11,7 @@ mod golden;
 mod live;
 mod postgres;
 mod program;
+mod served;
 mod world;
 
 pub use browser::*;
@@ -21,4 +22,5 @@ pub use golden::*;
 pub use live::*;
 pub use postgres::*;
 pub use program::*;
+pub use served::*;
 pub use world::*;
