@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use mirage::auth::WebhookSecret;
 use mirage::serve::{self, Config};
 use mirage::state::Location;
-use serve_support::{Histogram, admin_token, applied_project, env_number, rss_mib};
+use serve_support::{Histogram, env_number, rss_mib, served};
 
 const PROJECT: &str = "bench";
 
@@ -64,22 +64,9 @@ async fn run(state: Location, backend: &str, clients: u64, seconds: u64) {
         WebhookSecret::new("bench-webhook-secret").unwrap(),
     );
     config.gc_every = None;
-    let project = tempfile::tempdir().expect("tempdir");
-    let (_emulator, context) =
-        applied_project(project.path(), &config.state, PROJECT_TEXT, Duration::ZERO).await;
-    let lifecycle = serve::Lifecycle::new(
-        context,
-        project.path().to_path_buf(),
-        mirage::github::ClientOptions::default(),
-    );
-    let running = serve::start(config, Arc::new(lifecycle))
-        .await
-        .expect("serve starts");
+    let served = served(config, PROJECT, PROJECT_TEXT, Duration::ZERO).await;
+    let (running, token) = (&served.running, served.token.clone());
     let addr = running.addr();
-    let store = running.store().clone();
-    let token = tokio::task::spawn_blocking(move || admin_token(&store, PROJECT))
-        .await
-        .expect("setup");
     let paths: Arc<Vec<String>> = Arc::new(
         PATHS
             .iter()
@@ -160,7 +147,7 @@ async fn run(state: Location, backend: &str, clients: u64, seconds: u64) {
         done.expect("a client task");
     }
     let elapsed = start.elapsed();
-    running.shutdown().await;
+    served.running.shutdown().await;
 
     let total = histogram.count();
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);

@@ -18,13 +18,12 @@
 mod serve_support;
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mirage::auth::WebhookSecret;
 use mirage::serve::{self, Config};
 use mirage::state::Location;
-use serve_support::{Histogram, admin_token, applied_project, env_number};
+use serve_support::{Histogram, env_number, served};
 
 const PROJECT: &str = "bench";
 const ENVIRONMENTS: usize = 20;
@@ -62,22 +61,9 @@ fn main() {
             WebhookSecret::new("bench-webhook-secret").unwrap(),
         );
         config.gc_every = None;
-        let project = tempfile::tempdir().expect("tempdir");
-        let (_emulator, context) =
-            applied_project(project.path(), &config.state, &project_text(), latency).await;
-        let lifecycle = serve::Lifecycle::new(
-            context,
-            project.path().to_path_buf(),
-            mirage::github::ClientOptions::default(),
-        );
-        let running = serve::start(config, Arc::new(lifecycle))
-            .await
-            .expect("serve starts");
+        let served = served(config, PROJECT, &project_text(), latency).await;
+        let (running, token) = (&served.running, served.token.clone());
         let addr = running.addr();
-        let store = running.store().clone();
-        let token = tokio::task::spawn_blocking(move || admin_token(&store, PROJECT))
-            .await
-            .expect("setup");
         let client = reqwest::Client::new();
         let get = |path: String| {
             let (client, token) = (client.clone(), token.clone());
@@ -143,6 +129,6 @@ fn main() {
             );
         }
         println!("environment page: {rows} table rows");
-        running.shutdown().await;
+        served.running.shutdown().await;
     });
 }

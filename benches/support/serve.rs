@@ -186,3 +186,39 @@ pub fn admin_token(store: &Store, project: &str) -> String {
         .expect("a token");
     text
 }
+
+/// What [`served`] started: keep it alive while the bench runs.
+pub struct Served {
+    /// The service.
+    pub running: serve::Running,
+    /// An admin's API token of the project.
+    pub token: String,
+    _emulator: mirage::emulator::RunningEmulator,
+    _project: tempfile::TempDir,
+}
+
+/// The project `text` (named `project`) applied to an emulator answering
+/// after `latency`, then `mirage serve` with `config` on it and an
+/// admin's API token.
+pub async fn served(config: serve::Config, project: &str, text: &str, latency: Duration) -> Served {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (emulator, context) = applied_project(dir.path(), &config.state, text, latency).await;
+    let lifecycle = serve::Lifecycle::new(
+        context,
+        dir.path().to_path_buf(),
+        mirage::github::ClientOptions::default(),
+    );
+    let running = serve::start(config, Arc::new(lifecycle))
+        .await
+        .expect("serve starts");
+    let (store, name) = (running.store().clone(), project.to_owned());
+    let token = tokio::task::spawn_blocking(move || admin_token(&store, &name))
+        .await
+        .expect("setup");
+    Served {
+        running,
+        token,
+        _emulator: emulator,
+        _project: dir,
+    }
+}
