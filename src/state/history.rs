@@ -176,6 +176,18 @@ impl Store {
         Ok(())
     }
 
+    /// When `project` was last applied (the latest apply's end, or its
+    /// start while it runs), without reading any apply's plan.
+    pub fn last_apply_at(&self, project: &str) -> Result<Option<Timestamp>, StateError> {
+        let row = self.with(|conn| {
+            conn.query_one(
+                "SELECT MAX(COALESCE(finished_at, started_at)) FROM applies WHERE project = ?1",
+                values![project],
+            )
+        })?;
+        Ok(row.opt_int(0)?.map(Timestamp))
+    }
+
     /// Applies matching `filter`, newest first.
     pub fn history(&self, filter: &HistoryFilter) -> Result<Vec<ApplyRecord>, StateError> {
         let limit = filter

@@ -126,14 +126,8 @@ pub(in crate::serve) async fn summaries(app: &App, caller: &Caller) -> Vec<Proje
 /// The latest of `project`'s applies, jobs and audit entries (blocking;
 /// `None` when it has none or the database cannot say).
 fn last_activity(store: &crate::state::Store, project: &str) -> Option<Timestamp> {
-    let apply = store
-        .history(&HistoryFilter {
-            project: Some(project.to_owned()),
-            limit: Some(1),
-            ..HistoryFilter::default()
-        })
-        .ok()
-        .and_then(|h| h.first().map(|a| a.finished_at.unwrap_or(a.started_at)));
+    // Not `history`: each apply it reads carries its whole plan.
+    let apply = store.last_apply_at(project).ok().flatten();
     let job = store
         .last_job_activity(project)
         .ok()
