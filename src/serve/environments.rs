@@ -803,7 +803,10 @@ fn resource_problems(
             match crate::resolve::value::parse_size(memory.trim()) {
                 Err(why) => problems.push(usage(
                     "mirage::serve::bad_resource",
-                    format!("service `{service}`: the memory limit {}: {why}", shown(memory)),
+                    format!(
+                        "service `{service}`: the memory limit {}: {why}",
+                        shown(memory)
+                    ),
                     format!(
                         "write a size such as `512MB` or `2GB`, at most {}",
                         size_text(bounds.max_memory_bytes)
@@ -829,7 +832,9 @@ fn overridden(
     service: &crate::model::ServiceInstance,
 ) -> crate::model::Origin {
     let base = previous.or(service.declared.as_ref());
-    let mut origin = base.cloned().unwrap_or(crate::model::Origin { chain: Vec::new() });
+    let mut origin = base
+        .cloned()
+        .unwrap_or(crate::model::Origin { chain: Vec::new() });
     let step = origin.effective().cloned().map(|mut step| {
         step.level = crate::model::Level::Override;
         step
@@ -864,7 +869,12 @@ fn apply_sizes(env: &mut crate::model::Environment, sizes: &BTreeMap<String, Siz
         }
         if let Some(cpu) = asked.cpu {
             let origin = overridden(
-                service.deploy.limit_override.cpu.as_ref().map(|c| &c.origin),
+                service
+                    .deploy
+                    .limit_override
+                    .cpu
+                    .as_ref()
+                    .map(|c| &c.origin),
                 service,
             );
             service.deploy.limit_override.cpu = Some(crate::model::Valued { value: cpu, origin });

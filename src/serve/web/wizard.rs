@@ -422,7 +422,14 @@ fn hours(seconds: u64) -> u64 {
 fn settings(project: &str, template: &Template, draft: &Draft, validation: &Validation) -> Markup {
     // An untouched name is not yet a problem.
     let show_name = draft.check || !draft.name.is_empty();
-    let fields = ["name", "variables", "ttl", "services", "template", "resources"];
+    let fields = [
+        "name",
+        "variables",
+        "ttl",
+        "services",
+        "template",
+        "resources",
+    ];
     let others: Vec<&Value> = validation
         .problems
         .iter()
