@@ -2085,6 +2085,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_create_payload_queued_before_sizes_existed_still_reads() {
+        let old = r#"{"environment":"a","template":"pr","variables":{},"owner":"u"}"#;
+        let payload: CreatePayload = serde_json::from_str(old).expect("reads");
+        assert!(payload.resources.is_empty());
+        assert_eq!(payload.services, None);
+        // And one with sizes goes through the queue unchanged.
+        let sized = CreatePayload {
+            resources: BTreeMap::from([(
+                "api".to_owned(),
+                ResourceOverride {
+                    replicas: Some(1),
+                    cpu: None,
+                    memory: Some("512MB".to_owned()),
+                },
+            )]),
+            ..payload
+        };
+        let text = serde_json::to_string(&sized).expect("written");
+        assert!(!text.contains("cpu"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<CreatePayload>(&text).expect("reads"),
+            sized
+        );
+    }
+
+    #[test]
+    fn sizes_are_written_as_the_language_writes_them() {
+        assert_eq!(size_text(512_000_000), "512MB");
+        assert_eq!(size_text(32_000_000_000), "32GB");
+        assert_eq!(size_text(1_500_000_000), "1500MB");
+        assert_eq!(size_text(1024), "1024B");
+    }
+
+    #[test]
     fn names_follow_the_rules() {
         for good in ["a", "alice-1", "qa-checkout-2", &"a".repeat(MAX_NAME)] {
             assert_eq!(bad_name(good), None, "{good}");
