@@ -682,6 +682,9 @@ fn resources(draft: &Draft, preview: Option<&CreatePreview>, problems: &[&Value]
                 }
                 (problem_slot("resources", problems))
             }
+        } @else if !problems.is_empty() {
+            // No selected service to size: the problems still show.
+            (problem_slot("resources", problems))
         }
     }
 }

@@ -99,7 +99,8 @@
       const text = document.getElementById(`${number.id}-text`);
       const words = () => {
         const max = number.max, unit = text.dataset.resourceText;
-        text.textContent = number.value.trim() === "" ? `the template's (at most ${max} ${unit})` : `${number.value} ${unit} (at most ${max})`;
+        const one = unit === "replicas" && number.value.trim() === "1" ? "replica" : unit;
+        text.textContent = number.value.trim() === "" ? `the template's (at most ${max} ${unit})` : `${number.value} ${one} (at most ${max} ${unit})`;
       };
       slider?.addEventListener("input", () => { number.value = slider.value; words(); });
       number.addEventListener("input", () => { if (number.value.trim() !== "") slider.value = number.value; words(); });
