@@ -981,6 +981,11 @@ pub const CODES: &[Code] = &[
         help: "read the message: it names the field; docs/serve.md lists each endpoint's body",
     },
     Code {
+        code: "mirage::serve::bad_resource",
+        summary: "a size asked for a new environment's service is not one, or names a service it cannot be set on",
+        help: "give replicas as a whole number, cpu in vCPUs above 0, memory as a size such as `512MB`, for selected services of the template",
+    },
+    Code {
         code: "mirage::serve::bad_secret_reference",
         summary: "a secret override is not a secret reference",
         help: "write `env:NAME`, `vault:mount/path#key` or `store:name`",
@@ -1164,6 +1169,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::serve::reserved_environment_name",
         summary: "the environment name asked for is reserved",
         help: "choose another name, e.g. with your name in it",
+    },
+    Code {
+        code: "mirage::serve::resource_too_large",
+        summary: "a size asked for a new environment's service is above what its template gives it",
+        help: "ask for at most the template's value (validate's preview lists each service's maxima)",
     },
     Code {
         code: "mirage::serve::secret_in_clear",

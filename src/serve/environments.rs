@@ -210,7 +210,7 @@ pub enum Override {
 }
 
 /// A request to create an environment from a template.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequest {
     /// The project (as its files name it).
     pub project: String,
@@ -229,6 +229,10 @@ pub struct CreateRequest {
     /// Only these services of the template (`None`: all of them).
     #[serde(default)]
     pub services: Option<Vec<String>>,
+    /// Sizes of the new environment's services, by service name (each at
+    /// most the template's).
+    #[serde(default)]
+    pub resources: BTreeMap<String, ResourceOverride>,
 }
 
 mod opt_seconds {
@@ -250,7 +254,7 @@ mod opt_seconds {
 
 /// What a `create` job carries (no secret: secret overrides are
 /// references).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreatePayload {
     /// The environment.
     pub environment: String,
@@ -264,6 +268,10 @@ pub struct CreatePayload {
     /// payloads queued before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<String>>,
+    /// Sizes of its services, by name (checked; absent in payloads
+    /// queued before they existed).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resources: BTreeMap<String, ResourceOverride>,
 }
 
 /// A request accepted: the job that creates the environment.
@@ -454,6 +462,12 @@ pub fn validate(
         if let Some(selected) = &request.services {
             problems.extend(selection_problems(loaded, &template.name, selected));
         }
+        problems.extend(resource_problems(
+            loaded,
+            &template.name,
+            request.services.as_deref(),
+            &request.resources,
+        ));
         for (variable, value) in &request.variables {
             let Some(declared) = template.variables.iter().find(|v| &v.name == variable) else {
                 problems.push(usage(
@@ -512,21 +526,375 @@ pub fn validate(
 /// Template `template` of `loaded` instantiated as environment `name`
 /// with `overrides`, keeping only the `selected` services when given
 /// (checked by [`validate`]: every one is the template's, and every
-/// dependency of one is selected too).
+/// dependency of one is selected too), the sizes of `resources` given to
+/// the services they name (checked by [`validate`]: at most the
+/// template's).
 pub fn instance_of(
     loaded: &Loaded,
     template: &str,
     name: &str,
     overrides: &BTreeMap<String, VarValue>,
     selected: Option<&[String]>,
+    resources: &BTreeMap<String, ResourceOverride>,
 ) -> Option<crate::model::Project> {
     let mut model = loaded.project.instance(template, name, overrides)?;
-    if let Some(selected) = selected {
-        for env in &mut model.environments {
+    let sizes = sizes_of(resources);
+    for env in &mut model.environments {
+        if let Some(selected) = selected {
             env.services.retain(|s| selected.contains(&s.name));
         }
+        apply_sizes(env, &sizes);
     }
     Some(model)
+}
+
+// -------------------------------------------------------------- resources
+
+/// The replicas a service runs when its files set none (Railway's
+/// default).
+pub const DEFAULT_REPLICAS: u32 = 1;
+
+/// The most replicas the language takes (`replicas 0–50`).
+pub const MAX_REPLICAS: u32 = 50;
+
+/// The most vCPUs the language takes (`limits cpu=`, 0–64).
+pub const MAX_CPU: f64 = 64.0;
+
+/// The most memory one replica may have on `plan`, in bytes: what
+/// Railway allows per replica (`docs/railway-assumptions.md`, "Resource
+/// limits per replica"). Enterprise limits are negotiated: Pro's.
+pub fn max_memory_bytes(plan: crate::model::Plan) -> u64 {
+    use crate::model::Plan;
+    const GB: u64 = 1_000_000_000;
+    match plan {
+        Plan::Free => GB / 2,
+        Plan::Trial => GB,
+        Plan::Hobby => 8 * GB,
+        Plan::Pro | Plan::Enterprise => 32 * GB,
+    }
+}
+
+/// A creator's sizes for one service of the new environment; each at
+/// most the template's value (or, where the template sets none, the
+/// language's and Railway's bound).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceOverride {
+    /// `replicas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    /// `limits cpu=` (vCPUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<f64>,
+    /// `limits memory=`, a size as the language takes it (`"512MB"`,
+    /// `"2GB"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+}
+
+/// A [`ResourceOverride`] read: the values the model takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Sizes {
+    /// `deploy.numReplicas`.
+    pub replicas: Option<u32>,
+    /// `deploy.limitOverride.containers.cpu`.
+    pub cpu: Option<f64>,
+    /// `deploy.limitOverride.containers.memoryBytes`.
+    pub memory_bytes: Option<u64>,
+}
+
+/// What a service of a template may be given, and what it has.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceResources {
+    /// The service.
+    pub service: String,
+    /// The replicas it would run (asked for, else the template's, else
+    /// Railway's default of 1).
+    pub replicas: u32,
+    /// The most replicas that may be asked for.
+    pub max_replicas: u32,
+    /// Whether the template places its replicas per region (`regions`):
+    /// they cannot be changed here.
+    pub replicas_per_region: bool,
+    /// Its CPU limit in vCPUs (asked for, else the template's); `None`:
+    /// the plan's.
+    pub cpu: Option<f64>,
+    /// The largest CPU limit that may be asked for.
+    pub max_cpu: f64,
+    /// Whether the template sets a CPU limit.
+    pub cpu_limited: bool,
+    /// Its memory limit in bytes (asked for, else the template's);
+    /// `None`: the plan's.
+    pub memory_bytes: Option<u64>,
+    /// The largest memory limit that may be asked for, in bytes.
+    pub max_memory_bytes: u64,
+    /// Whether the template sets a memory limit.
+    pub memory_limited: bool,
+}
+
+/// `bytes` as the language writes a size: `512MB`, `2GB`, else bytes.
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 && bytes.is_multiple_of(1_000_000_000) {
+        format!("{}GB", bytes / 1_000_000_000)
+    } else if bytes >= 1_000_000 && bytes.is_multiple_of(1_000_000) {
+        format!("{}MB", bytes / 1_000_000)
+    } else {
+        format!("{bytes}B")
+    }
+}
+
+/// The bounds of `service` in `loaded` (the template's values are the
+/// most a creator may ask for).
+fn bounds_of(loaded: &Loaded, service: &crate::model::ServiceInstance) -> ServiceResources {
+    let deploy = &service.deploy;
+    let per_region = !deploy.multi_region_config.is_empty();
+    let template_replicas = if per_region {
+        Some(deploy.multi_region_config.values().map(|r| r.value).sum())
+    } else {
+        deploy.num_replicas.as_ref().map(|r| r.value)
+    };
+    // A service with a volume runs one replica (`replicas_with_volume`).
+    let mut max_replicas = template_replicas.unwrap_or(MAX_REPLICAS);
+    if service.volume.is_some() {
+        max_replicas = max_replicas.min(1);
+    }
+    let plan = loaded
+        .project
+        .plan
+        .as_ref()
+        .map_or(crate::model::Plan::Pro, |p| p.value);
+    let limits = &deploy.limit_override;
+    let cpu = limits.cpu.as_ref().map(|c| c.value);
+    let memory = limits.memory_bytes.as_ref().map(|m| m.value);
+    ServiceResources {
+        service: service.name.clone(),
+        replicas: template_replicas
+            .unwrap_or(DEFAULT_REPLICAS)
+            .min(max_replicas),
+        max_replicas,
+        replicas_per_region: per_region,
+        cpu,
+        max_cpu: cpu.unwrap_or(MAX_CPU),
+        cpu_limited: cpu.is_some(),
+        memory_bytes: memory,
+        max_memory_bytes: memory.unwrap_or_else(|| max_memory_bytes(plan)),
+        memory_limited: memory.is_some(),
+    }
+}
+
+/// The resources of every service of template `template` (in service
+/// order), before any override.
+pub fn template_resources(loaded: &Loaded, template: &str) -> Vec<ServiceResources> {
+    loaded
+        .project
+        .instance(template, template, &BTreeMap::new())
+        .and_then(|p| p.environments.into_iter().next())
+        .map(|env| env.services.iter().map(|s| bounds_of(loaded, s)).collect())
+        .unwrap_or_default()
+}
+
+/// The sizes of `resources`, read (unreadable memory: checked by
+/// [`resource_problems`]).
+fn sizes_of(resources: &BTreeMap<String, ResourceOverride>) -> BTreeMap<String, Sizes> {
+    resources
+        .iter()
+        .map(|(service, asked)| {
+            (
+                service.clone(),
+                Sizes {
+                    replicas: asked.replicas,
+                    cpu: asked.cpu,
+                    memory_bytes: asked
+                        .memory
+                        .as_deref()
+                        .and_then(|m| crate::resolve::value::parse_size(m.trim()).ok()),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The problems of asking for `resources` of template `template`'s
+/// services (`selected`: the services created, `None` all): a service it
+/// does not create or cannot change (`mirage::serve::bad_resource`), a
+/// value that is not one (`…::bad_resource`), a value above the
+/// template's or the language's bound (`…::resource_too_large`).
+fn resource_problems(
+    loaded: &Loaded,
+    template: &str,
+    selected: Option<&[String]>,
+    resources: &BTreeMap<String, ResourceOverride>,
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let all = template_resources(loaded, template);
+    let too_large = |service: &str, what: &str, asked: String, max: String| {
+        usage(
+            "mirage::serve::resource_too_large",
+            format!(
+                "service `{service}`: {what} {asked} is more than template `{template}` allows ({max})"
+            ),
+            format!(
+                "ask for at most {max}; the template's values are the most an environment made from it may have"
+            ),
+        )
+    };
+    for (service, asked) in resources {
+        let Some(bounds) = all.iter().find(|b| &b.service == service) else {
+            problems.push(usage(
+                "mirage::serve::bad_resource",
+                format!(
+                    "template `{template}` has no service {}: its resources cannot be set",
+                    shown(service)
+                ),
+                format!(
+                    "its services are {}",
+                    all.iter()
+                        .map(|b| format!("`{}`", b.service))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            continue;
+        };
+        if selected.is_some_and(|keep| !keep.contains(service)) {
+            problems.push(usage(
+                "mirage::serve::bad_resource",
+                format!("service `{service}` is not selected: its resources cannot be set"),
+                format!("select `{service}` too, or leave its resources out"),
+            ));
+            continue;
+        }
+        if let Some(replicas) = asked.replicas {
+            if bounds.replicas_per_region {
+                problems.push(usage(
+                    "mirage::serve::bad_resource",
+                    format!(
+                        "service `{service}` places its {} replicas per region (`regions`): they cannot be changed here",
+                        bounds.max_replicas
+                    ),
+                    "leave its replicas out; the template's regions apply",
+                ));
+            } else if replicas > bounds.max_replicas {
+                problems.push(too_large(
+                    service,
+                    "replicas",
+                    replicas.to_string(),
+                    bounds.max_replicas.to_string(),
+                ));
+            }
+        }
+        if let Some(cpu) = asked.cpu {
+            if !cpu.is_finite() || cpu <= 0.0 {
+                problems.push(usage(
+                    "mirage::serve::bad_resource",
+                    format!("service `{service}`: a CPU limit of {cpu} vCPUs is not above 0"),
+                    format!("ask for more than 0 and at most {} vCPUs", bounds.max_cpu),
+                ));
+            } else if cpu > bounds.max_cpu {
+                problems.push(too_large(
+                    service,
+                    "a CPU limit of",
+                    format!("{cpu} vCPUs"),
+                    format!("{} vCPUs", bounds.max_cpu),
+                ));
+            }
+        }
+        if let Some(memory) = &asked.memory {
+            match crate::resolve::value::parse_size(memory.trim()) {
+                Err(why) => problems.push(usage(
+                    "mirage::serve::bad_resource",
+                    format!(
+                        "service `{service}`: the memory limit {}: {why}",
+                        shown(memory)
+                    ),
+                    format!(
+                        "write a size such as `512MB` or `2GB`, at most {}",
+                        size_text(bounds.max_memory_bytes)
+                    ),
+                )),
+                Ok(bytes) if bytes > bounds.max_memory_bytes => problems.push(too_large(
+                    service,
+                    "a memory limit of",
+                    size_text(bytes),
+                    size_text(bounds.max_memory_bytes),
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
+    problems
+}
+
+/// `service`'s `origin` overridden by the creator (the step in effect
+/// marked [`Level::Override`](crate::model::Level::Override)).
+fn overridden(
+    previous: Option<&crate::model::Origin>,
+    service: &crate::model::ServiceInstance,
+) -> crate::model::Origin {
+    let base = previous.or(service.declared.as_ref());
+    let mut origin = base
+        .cloned()
+        .unwrap_or(crate::model::Origin { chain: Vec::new() });
+    let step = origin.effective().cloned().map(|mut step| {
+        step.level = crate::model::Level::Override;
+        step
+    });
+    match step {
+        Some(step) => origin.chain.push(step),
+        None => origin.chain.push(crate::model::Step {
+            level: crate::model::Level::Override,
+            file: crate::diagnostic::FileId(0),
+            span: crate::diagnostic::Span { start: 0, end: 0 },
+            line: 1,
+        }),
+    }
+    origin
+}
+
+/// Applies `sizes` to the services of `env` they name.
+fn apply_sizes(env: &mut crate::model::Environment, sizes: &BTreeMap<String, Sizes>) {
+    for service in &mut env.services {
+        let Some(asked) = sizes.get(&service.name) else {
+            continue;
+        };
+        if let Some(replicas) = asked.replicas {
+            let origin = overridden(
+                service.deploy.num_replicas.as_ref().map(|r| &r.origin),
+                service,
+            );
+            service.deploy.num_replicas = Some(crate::model::Valued {
+                value: replicas,
+                origin,
+            });
+        }
+        if let Some(cpu) = asked.cpu {
+            let origin = overridden(
+                service
+                    .deploy
+                    .limit_override
+                    .cpu
+                    .as_ref()
+                    .map(|c| &c.origin),
+                service,
+            );
+            service.deploy.limit_override.cpu = Some(crate::model::Valued { value: cpu, origin });
+        }
+        if let Some(bytes) = asked.memory_bytes {
+            let origin = overridden(
+                service
+                    .deploy
+                    .limit_override
+                    .memory_bytes
+                    .as_ref()
+                    .map(|m| &m.origin),
+                service,
+            );
+            service.deploy.limit_override.memory_bytes = Some(crate::model::Valued {
+                value: bytes,
+                origin,
+            });
+        }
+    }
 }
 
 /// The problems of selecting only `selected` of template `template`'s
@@ -599,7 +967,7 @@ fn selection_problems(loaded: &Loaded, template: &str, selected: &[String]) -> V
 
 /// What an environment made from a template would get: its services and
 /// variables, and the TTL that applies (what [`preview`] answers).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreatePreview {
     /// The template.
     pub template: String,
@@ -611,6 +979,9 @@ pub struct CreatePreview {
     pub ttl_seconds: Option<u64>,
     /// The longest TTL that may be asked for, in seconds.
     pub max_ttl_seconds: u64,
+    /// The sizes of each selected service (what was asked for where it
+    /// is within bounds, else the template's) and their maxima.
+    pub resources: Vec<ServiceResources>,
 }
 
 /// A service of a [`CreatePreview`].
@@ -701,12 +1072,39 @@ pub fn preview(loaded: &Loaded, request: &CreateRequest) -> Option<CreatePreview
         Some(ttl) => Some(ttl.as_secs()),
         None => template.ttl_seconds,
     };
+    let sizes = sizes_of(&request.resources);
+    let resources = template_resources(loaded, &request.template)
+        .into_iter()
+        .filter(|r| {
+            request
+                .services
+                .as_ref()
+                .is_none_or(|keep| keep.contains(&r.service))
+        })
+        .map(|mut r| {
+            if let Some(asked) = sizes.get(&r.service) {
+                if let Some(n) = asked.replicas.filter(|n| *n <= r.max_replicas)
+                    && !r.replicas_per_region
+                {
+                    r.replicas = n;
+                }
+                if let Some(cpu) = asked.cpu.filter(|c| *c > 0.0 && *c <= r.max_cpu) {
+                    r.cpu = Some(cpu);
+                }
+                if let Some(bytes) = asked.memory_bytes.filter(|b| *b <= r.max_memory_bytes) {
+                    r.memory_bytes = Some(bytes);
+                }
+            }
+            r
+        })
+        .collect();
     Some(CreatePreview {
         template: template.name,
         services,
         variables,
         ttl_seconds,
         max_ttl_seconds: template.max_ttl_seconds,
+        resources,
     })
 }
 
@@ -783,6 +1181,7 @@ pub fn create(
         variables: request.variables.clone(),
         owner: request.owner.clone(),
         services: request.services.clone(),
+        resources: request.resources.clone(),
     };
     let job = NewJob {
         project: loaded.name.clone(),
@@ -1399,6 +1798,7 @@ async fn run_create(
         &name,
         &overrides,
         payload.services.as_deref(),
+        &payload.resources,
     ) else {
         return Err(Failure::usage(usage(
             "mirage::serve::no_such_template",
@@ -1409,6 +1809,21 @@ async fn run_create(
             "destroy the environment, or declare the template again",
         )));
     };
+    // The files may have changed since the request: the template's
+    // values are still the most it may have.
+    let too_large = resource_problems(
+        &loaded,
+        &payload.template,
+        payload.services.as_deref(),
+        &payload.resources,
+    );
+    if !too_large.is_empty() {
+        return Err(Failure {
+            exit: Exit::Usage,
+            files: crate::diagnostic::SourceFiles::new(),
+            diagnostics: too_large,
+        });
+    }
     let project = loaded.name.clone();
     let reshaped = Loaded {
         project: model,
@@ -1668,6 +2083,40 @@ pub async fn gc(context: &Context, dir: &Path) -> Result<Vec<Collected>, Failure
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_create_payload_queued_before_sizes_existed_still_reads() {
+        let old = r#"{"environment":"a","template":"pr","variables":{},"owner":"u"}"#;
+        let payload: CreatePayload = serde_json::from_str(old).expect("reads");
+        assert!(payload.resources.is_empty());
+        assert_eq!(payload.services, None);
+        // And one with sizes goes through the queue unchanged.
+        let sized = CreatePayload {
+            resources: BTreeMap::from([(
+                "api".to_owned(),
+                ResourceOverride {
+                    replicas: Some(1),
+                    cpu: None,
+                    memory: Some("512MB".to_owned()),
+                },
+            )]),
+            ..payload
+        };
+        let text = serde_json::to_string(&sized).expect("written");
+        assert!(!text.contains("cpu"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<CreatePayload>(&text).expect("reads"),
+            sized
+        );
+    }
+
+    #[test]
+    fn sizes_are_written_as_the_language_writes_them() {
+        assert_eq!(size_text(512_000_000), "512MB");
+        assert_eq!(size_text(32_000_000_000), "32GB");
+        assert_eq!(size_text(1_500_000_000), "1500MB");
+        assert_eq!(size_text(1024), "1024B");
+    }
 
     #[test]
     fn names_follow_the_rules() {

@@ -81,6 +81,8 @@ mod serve_identity;
 mod serve_ops;
 mod serve_previews;
 mod serve_replicas;
+// Room `resources` (issue #18): sizes of a serve-created environment.
+mod serve_resources;
 mod settings_docs;
 mod signin;
 mod state;

@@ -44,6 +44,7 @@ fn request(name: &str) -> CreateRequest {
         ttl: Some(Duration::from_secs(3600)),
         owner: "user_alice".to_owned(),
         services: None,
+        resources: BTreeMap::new(),
     }
 }
 

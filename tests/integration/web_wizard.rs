@@ -381,3 +381,170 @@ async fn a_viewer_gets_no_wizard() {
     assert_eq!(page.status, 404, "{}", page.body);
     running.shutdown().await;
 }
+
+/// Room `resources` (issue #18): the sizes of step 3 — a slider and a
+/// number per selected service, bounded by the template (validate's
+/// preview), carried by the GET flow (`res.SERVICE.KIND`) with the API's
+/// problems under them, and sent in the create's body.
+#[tokio::test(flavor = "multi_thread")]
+async fn sizes_are_bounded_by_the_template_in_the_get_flow_and_reach_the_environment() {
+    let world = shop().await;
+    // `web` of template `pr` gets limits: CPU and memory sliders too.
+    world.edit("environments.mirage", |text| {
+        text.replacen(
+            "    service \"web\" {\n        vars {",
+            "    service \"web\" {\n        limits cpu=2 memory=\"2GB\"\n        vars {",
+            1,
+        )
+    });
+    let running = start(&world).await;
+    let store = running.store().clone();
+    let member = caller(&store, "lee", "member");
+
+    // Step 3: a labelled replicas slider per selected service, at most
+    // the template's; CPU and memory only where the template limits them.
+    let page = get(&running, "/projects/acme-shop/new?template=pr", &member).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let api = slot(&page.body, "res-api-replicas");
+    assert!(
+        api.contains(r#"type="number" name="res.api.replicas""#),
+        "{api}"
+    );
+    assert!(api.contains(r#"max="1""#), "{api}");
+    assert!(
+        page.body
+            .contains(r#"<label for="res-api-replicas">Replicas of <code>api</code>"#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"data-resource-range="res-api-replicas""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1 replica (at most 1)"), "{}", page.body);
+    let cpu = slot(&page.body, "res-web-cpu");
+    assert!(cpu.contains(r#"max="2""#), "{cpu}");
+    let memory = slot(&page.body, "res-web-memory");
+    assert!(memory.contains(r#"max="2000""#), "{memory}");
+    assert!(page.body.contains("2GB (at most 2GB)"), "{}", page.body);
+    assert!(!page.body.contains(r#"id="res-api-cpu""#), "{}", page.body);
+    assert!(
+        !page.body.contains(r#"id="res-api-memory""#),
+        "{}",
+        page.body
+    );
+
+    // Too much, and not a number: the problems under the sizes, without
+    // script; the values typed are shown back.
+    let page = get(
+        &running,
+        "/projects/acme-shop/new?template=pr&pick=1&services=api&services=cache&services=db&services=web&name=lee-sized&res.api.replicas=3&res.web.memory=4GB&res.web.cpu=many&check=1",
+        &member,
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let problems = slot(&page.body, "problem-resources");
+    assert!(
+        problems.contains("mirage::serve::resource_too_large")
+            && problems.contains("service `api`: replicas 3 is more than template `pr` allows (1)"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("a memory limit of 4GB is more than template `pr` allows (2GB)"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("mirage::serve::bad_resource") && problems.contains("`many`"),
+        "{problems}"
+    );
+    assert!(!page.body.contains("ready to create"), "{}", page.body);
+    assert!(
+        slot(&page.body, "res-api-replicas").contains(r#"value="3""#),
+        "{}",
+        page.body
+    );
+
+    // Within bounds: ready; the validate API's preview lists the sizes.
+    let page = get(
+        &running,
+        "/projects/acme-shop/new?template=pr&pick=1&services=api&services=cache&services=db&services=web&name=lee-sized&res.api.replicas=1&res.web.memory=512&res.web.cpu=0.5",
+        &member,
+    )
+    .await;
+    assert!(page.body.contains("ready to create"), "{}", page.body);
+    assert!(page.body.contains("512MB (at most 2GB)"), "{}", page.body);
+    let body = json!({
+        "template": "pr",
+        "name": "lee-sized",
+        "resources": { "api": { "replicas": 1 }, "web": { "cpu": 0.5, "memory": "512MB" } },
+    });
+    let answer = call(
+        &running,
+        "POST",
+        "/api/projects/acme-shop/environments/validate",
+        Some(&member),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["ok"], true, "{}", answer.text);
+    let web = answer.body["preview"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["service"] == "web")
+        .expect("web")
+        .clone();
+    assert_eq!(web["memory_bytes"], 512_000_000u64, "{web}");
+    assert_eq!(web["max_memory_bytes"], 2_000_000_000u64, "{web}");
+    assert_eq!(web["cpu"], 0.5, "{web}");
+    assert_eq!(web["max_cpu"], 2.0, "{web}");
+
+    // Too large over the API: 422 with the field.
+    let answer = call(
+        &running,
+        "POST",
+        "/api/projects/acme-shop/environments",
+        Some(&member),
+        Some(&json!({ "template": "pr", "name": "lee-big", "resources": { "web": { "cpu": 3 } } })),
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.text);
+    assert_eq!(
+        answer.body["error"]["code"], "mirage::serve::resource_too_large",
+        "{}",
+        answer.text
+    );
+
+    // The create as the page's script sends it: the sizes reach Railway.
+    let answer = call(
+        &running,
+        "POST",
+        "/api/projects/acme-shop/environments",
+        Some(&member),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{}", answer.text);
+    let job = answer.body["job"].as_i64().unwrap();
+    let page = ended(
+        &running,
+        &format!("/projects/acme-shop/jobs/{job}"),
+        &member,
+    )
+    .await;
+    assert!(
+        page.body.contains(r#"data-job-state="done""#),
+        "{}",
+        page.body
+    );
+    let id = environment(&world, "lee-sized").await.expect("created");
+    let (config, _) = world.harness.config(&id).await;
+    let web = world.service_id(&id, "web").await;
+    let limits = &config["services"][&web]["deploy"]["limitOverride"]["containers"];
+    assert_eq!(limits["memoryBytes"], 512_000_000u64, "{config}");
+    assert_eq!(limits["cpu"], 0.5, "{config}");
+    running.shutdown().await;
+}

@@ -83,6 +83,10 @@ pub struct CreateInput {
     /// Only these services of the template (none: all of them).
     #[serde(default)]
     pub services: Option<Vec<String>>,
+    /// Sizes of the services, by service name (each at most the
+    /// template's).
+    #[serde(default)]
+    pub resources: Option<BTreeMap<String, envs::ResourceOverride>>,
 }
 
 /// A create accepted: the job making the environment (`202`; the JSON
@@ -126,6 +130,7 @@ fn request_of(
         ttl: ttl.as_ref().map_or(Some(std::time::Duration::ZERO), |t| *t),
         owner: caller.user.id.clone(),
         services: input.services,
+        resources: input.resources.unwrap_or_default(),
     }
 }
 
@@ -165,6 +170,13 @@ pub(in crate::serve) async fn create_environment(
                 .as_ref()
                 .map(|s| format!(", services {}", s.join(", ")))
                 .unwrap_or_default();
+            let sized = if create.resources.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = create.resources.keys().map(String::as_str).collect();
+                format!(", resources of {}", names.join(", "))
+            };
+            let subset = format!("{subset}{sized}");
             caller.record(
                 "environment.create",
                 Some(&name),

@@ -443,6 +443,8 @@ fn field_of(code: &str) -> Option<&'static str> {
         "mirage::serve::unknown_project" => "project",
         "mirage::serve::unknown_service" | "mirage::serve::dependency_not_selected" => "services",
         "mirage::serve::no_owner" => "owner",
+        // Room `resources` (issue #18): sizes within the template's.
+        "mirage::serve::resource_too_large" | "mirage::serve::bad_resource" => "resources",
         _ => return None,
     })
 }

@@ -288,6 +288,20 @@ pub fn document() -> Value {
                     },
                     "ttl": { "type": ["integer", "string"], "description": "seconds, or a duration such as `72h`; none: the template's" },
                     "services": { "type": ["array", "null"], "items": { "type": "string" }, "description": "only these services of the template; none: all" },
+                    // Room `resources` (issue #18).
+                    "resources": {
+                        "type": ["object", "null"],
+                        "description": "sizes by service name, each at most the template's (where it sets none: replicas 0–50, cpu up to 64 vCPUs, memory up to the plan's per replica); `validate`'s `preview.resources` lists each selected service's values and maxima",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "properties": {
+                                "replicas": { "type": ["integer", "null"], "minimum": 0 },
+                                "cpu": { "type": ["number", "null"], "description": "vCPUs, above 0" },
+                                "memory": { "type": ["string", "null"], "description": "a size as the language writes it: `512MB`, `2GB`" },
+                            },
+                        },
+                    },
                 }), &["template", "name"]),
             },
         },

@@ -32,7 +32,9 @@ use super::{PageError, PageResult, assets, environment_url, project_url, segment
 use crate::auth::{Action, Target};
 use crate::serve::api::environments::{CreateInput, JobView, Validation};
 use crate::serve::api::{self, Caller};
-use crate::serve::environments::{CreatePreview, Override, Template};
+use crate::serve::environments::{
+    CreatePreview, Override, ResourceOverride, ServiceResources, Template, size_text,
+};
 use crate::serve::server::App;
 use crate::state::JobState;
 
@@ -151,6 +153,9 @@ struct Draft {
     /// Whether the reader asked for a check (problems shown even for an
     /// untouched name).
     check: bool,
+    /// Sizes as typed (`res.SERVICE.replicas|cpu|memory`), by service
+    /// then kind. Room `resources`.
+    resources: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Draft {
@@ -178,6 +183,17 @@ impl Draft {
                         && !value.is_empty()
                     {
                         draft.variables.insert(variable.to_owned(), value);
+                    } else if let Some((service, kind)) =
+                        key.strip_prefix("res.").and_then(|k| k.rsplit_once('.'))
+                        && RESOURCE_KINDS.contains(&kind)
+                        && !service.is_empty()
+                        && !value.is_empty()
+                    {
+                        draft
+                            .resources
+                            .entry(service.to_owned())
+                            .or_default()
+                            .insert(kind.to_owned(), value);
                     }
                 }
             }
@@ -186,6 +202,53 @@ impl Draft {
             draft.services = Some(services);
         }
         draft
+    }
+
+    /// The sizes of this draft as the API takes them (of the selected
+    /// services only), and the problems of what is not a number (the API
+    /// never sees those).
+    fn resources(&self) -> (BTreeMap<String, ResourceOverride>, Vec<Value>) {
+        let mut resources = BTreeMap::new();
+        let mut problems = Vec::new();
+        let selected = |service: &String| {
+            self.services
+                .as_ref()
+                .is_none_or(|keep| keep.contains(service))
+        };
+        for (service, kinds) in self.resources.iter().filter(|(s, _)| selected(s)) {
+            let mut asked = ResourceOverride::default();
+            let mut bad = |kind: &str, value: &str, what: &str| {
+                problems.push(serde_json::json!({
+                    "code": "mirage::serve::bad_resource",
+                    "message": format!("service `{service}`: {kind} `{value}` is not {what}"),
+                    "help": "use the slider, or type a number within the bounds shown",
+                    "field": "resources",
+                }));
+            };
+            for (kind, value) in kinds {
+                match kind.as_str() {
+                    "replicas" => match value.parse::<u32>() {
+                        Ok(n) => asked.replicas = Some(n),
+                        Err(_) => bad("replicas", value, "a whole number from 0"),
+                    },
+                    "cpu" => match value.parse::<f64>() {
+                        Ok(c) if c.is_finite() => asked.cpu = Some(c),
+                        _ => bad("the CPU limit", value, "a number of vCPUs"),
+                    },
+                    _ => {
+                        // The page's field is in megabytes; a size with
+                        // its unit is taken as the language writes it.
+                        asked.memory = Some(if value.chars().all(|c| c.is_ascii_digit()) {
+                            format!("{value}MB")
+                        } else {
+                            value.clone()
+                        });
+                    }
+                }
+            }
+            resources.insert(service.clone(), asked);
+        }
+        (resources, problems)
     }
 
     /// The API's input of this draft (`template` chosen).
@@ -210,9 +273,13 @@ impl Draft {
                 .as_ref()
                 .map(|h| Value::String(format!("{h}h"))),
             services: self.services.clone(),
+            resources: Some(self.resources().0).filter(|r| !r.is_empty()),
         }
     }
 }
+
+/// The sizes the GET flow carries (`res.SERVICE.KIND`). Room `resources`.
+const RESOURCE_KINDS: [&str; 3] = ["replicas", "cpu", "memory"];
 
 /// `GET /projects/{p}/new[?template=…&name=…&services=…&pick=1&ttl=…&var.NAME=…&check=1]`.
 async fn new_environment(
@@ -242,7 +309,7 @@ async fn new_environment(
     let content = match chosen {
         None => choose_template(&project, &overview.templates, draft.template.as_deref()),
         Some(template) => {
-            let validation = api::environments::validate_environment(
+            let mut validation = api::environments::validate_environment(
                 &app,
                 &caller,
                 &project,
@@ -250,6 +317,12 @@ async fn new_environment(
             )
             .await
             .map_err(|e| PageError::new(e, &caller))?;
+            // Sizes that are not numbers never reach the API.
+            let unreadable = draft.resources().1;
+            if !unreadable.is_empty() {
+                validation.ok = false;
+                validation.problems.extend(unreadable);
+            }
             settings(&project, template, &draft, &validation)
         }
     };
@@ -349,7 +422,14 @@ fn hours(seconds: u64) -> u64 {
 fn settings(project: &str, template: &Template, draft: &Draft, validation: &Validation) -> Markup {
     // An untouched name is not yet a problem.
     let show_name = draft.check || !draft.name.is_empty();
-    let fields = ["name", "variables", "ttl", "services", "template"];
+    let fields = [
+        "name",
+        "variables",
+        "ttl",
+        "services",
+        "template",
+        "resources",
+    ];
     let others: Vec<&Value> = validation
         .problems
         .iter()
@@ -466,6 +546,7 @@ fn settings(project: &str, template: &Template, draft: &Draft, validation: &Vali
                         (problem_slot("variables", &problems_of(validation, "variables")))
                     }
                 }
+                (resources(draft, preview, &problems_of(validation, "resources")))
                 div.field {
                     label for="ttl" { "Time to live (hours)" }
                     div.wizard-ttl {
@@ -504,6 +585,106 @@ fn settings(project: &str, template: &Template, draft: &Draft, validation: &Vali
                     }
                 }
             }
+        }
+    }
+}
+
+// ------------------------------------------------- resources (room `resources`)
+
+/// One size of one service: a slider and a number kept together (by the
+/// script), the value in words.
+struct Slider<'a> {
+    service: &'a str,
+    kind: &'a str,
+    label: &'a str,
+    min: String,
+    max: String,
+    step: &'a str,
+    value: String,
+    typed: Option<String>,
+    unit: &'a str,
+    text: String,
+}
+
+fn slider(s: &Slider<'_>) -> Markup {
+    let id = format!("res-{}-{}", s.service, s.kind);
+    html! {
+        div.field {
+            label for=(id) { (s.label) " of " code { (s.service) } " (" (s.unit) ")" }
+            div.wizard-ttl {
+                input type="range" min=(s.min) max=(s.max) step=(s.step) value=(s.value)
+                    aria-label={ (s.label) " of " (s.service) ", " (s.unit) }
+                    aria-describedby={ (id) "-text" } data-resource-range=(id);
+                input id=(id) type="number" name={ "res." (s.service) "." (s.kind) }
+                    min=(s.min) max=(s.max) step=(s.step) value=(s.typed.clone().unwrap_or_else(|| s.value.clone()))
+                    data-resource=(s.service) data-resource-kind=(s.kind) data-default=(s.value)
+                    inputmode="decimal" aria-describedby={ (id) "-text problem-resources" };
+            }
+            p.hint id={ (id) "-text" } aria-live="polite" data-resource-text=(s.unit) { (s.text) }
+        }
+    }
+}
+
+/// vCPUs as a number (`2`, `0.5`).
+fn cpu_text(cpu: f64) -> String {
+    format!("{cpu}")
+}
+
+/// The sizes of the selected services, each bounded by what the
+/// template gives it (validate's preview).
+fn resources(draft: &Draft, preview: Option<&CreatePreview>, problems: &[&Value]) -> Markup {
+    let list: &[ServiceResources] = preview.map(|p| p.resources.as_slice()).unwrap_or_default();
+    // As typed; a memory size with its unit in megabytes, as the field
+    // takes it.
+    let typed = |service: &str, kind: &str| {
+        let value = draft.resources.get(service).and_then(|k| k.get(kind))?;
+        if kind == "memory" && !value.chars().all(|c| c.is_ascii_digit()) {
+            return crate::resolve::value::parse_size(value)
+                .ok()
+                .map(|bytes| (bytes / 1_000_000).to_string());
+        }
+        Some(value.clone())
+    };
+    html! {
+        @if !list.is_empty() {
+            fieldset.wizard-resources #resources {
+                legend { "Resources" }
+                p.hint { "Each service may have at most what the template gives it: the template's values are the maximum." }
+                @for r in list {
+                    @if r.replicas_per_region {
+                        p.hint { code { (r.service) } ": " (r.max_replicas) " replicas placed per region by the template (not changed here)." }
+                    } @else {
+                        (slider(&Slider {
+                            service: &r.service, kind: "replicas", label: "Replicas", unit: "replicas",
+                            min: "0".into(), max: r.max_replicas.to_string(), step: "1",
+                            value: r.replicas.to_string(), typed: typed(&r.service, "replicas"),
+                            text: format!("{} replica{} (at most {})", r.replicas, if r.replicas == 1 { "" } else { "s" }, r.max_replicas),
+                        }))
+                    }
+                    @if r.cpu_limited {
+                        @let cpu = r.cpu.unwrap_or(r.max_cpu);
+                        (slider(&Slider {
+                            service: &r.service, kind: "cpu", label: "CPU limit", unit: "vCPUs",
+                            min: "0.1".into(), max: cpu_text(r.max_cpu), step: "0.1",
+                            value: cpu_text(cpu), typed: typed(&r.service, "cpu"),
+                            text: format!("{} vCPUs (at most {})", cpu_text(cpu), cpu_text(r.max_cpu)),
+                        }))
+                    }
+                    @if r.memory_limited {
+                        @let memory = r.memory_bytes.unwrap_or(r.max_memory_bytes);
+                        (slider(&Slider {
+                            service: &r.service, kind: "memory", label: "Memory limit", unit: "MB",
+                            min: "1".into(), max: (r.max_memory_bytes / 1_000_000).max(1).to_string(), step: "1",
+                            value: (memory / 1_000_000).max(1).to_string(), typed: typed(&r.service, "memory"),
+                            text: format!("{} (at most {})", size_text(memory), size_text(r.max_memory_bytes)),
+                        }))
+                    }
+                }
+                (problem_slot("resources", problems))
+            }
+        } @else if !problems.is_empty() {
+            // No selected service to size: the problems still show.
+            (problem_slot("resources", problems))
         }
     }
 }

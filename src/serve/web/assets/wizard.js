@@ -91,6 +91,31 @@
     range?.addEventListener("input", () => { syncTtl(range); schedule(); });
     ttl?.addEventListener("input", () => { syncTtl(ttl); schedule(); });
 
+    // Room `resources` (issue #18): each size's slider and number kept
+    // together with its words; `resources()` is what differs from the
+    // template's, for the selected services only.
+    for (const number of form.querySelectorAll("[data-resource]")) {
+      const slider = form.querySelector(`[data-resource-range="${number.id}"]`);
+      const text = document.getElementById(`${number.id}-text`);
+      const words = () => {
+        const max = number.max, unit = text.dataset.resourceText;
+        const one = unit === "replicas" && number.value.trim() === "1" ? "replica" : unit;
+        text.textContent = number.value.trim() === "" ? `the template's (at most ${max} ${unit})` : `${number.value} ${one} (at most ${max} ${unit})`;
+      };
+      slider?.addEventListener("input", () => { number.value = slider.value; words(); });
+      number.addEventListener("input", () => { if (number.value.trim() !== "") slider.value = number.value; words(); });
+    }
+    function resources() {
+      const picked = new Set(boxes.filter((b) => b.checked).map((b) => b.value));
+      const out = {};
+      for (const number of form.querySelectorAll("[data-resource]")) {
+        const value = number.value.trim(), service = number.dataset.resource, kind = number.dataset.resourceKind;
+        if (value === "" || value === number.dataset.default || !picked.has(service)) continue;
+        (out[service] ||= {})[kind] = kind === "memory" ? `${value}MB` : Number(value);
+      }
+      return Object.keys(out).length ? out : undefined;
+    }
+
     // The create being composed, as the API takes it.
     function input() {
       const variables = {};
@@ -106,6 +131,7 @@
         services: boxes.filter((b) => b.checked).map((b) => b.value),
       };
       if (ttl && ttl.value.trim()) body.ttl = `${ttl.value.trim()}h`;
+      body.resources = resources(); // room `resources`
       return body;
     }
 
