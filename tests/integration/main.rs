@@ -93,6 +93,8 @@ mod watch;
 mod web_admin;
 // room browser (#18): the dashboard in headless Chromium.
 mod web_browser;
+// Room journey (#18): every interactive part of the dashboard in Chromium.
+mod web_browser_flows;
 mod web_pages;
 // Room `wizard` (issue #18): the new-environment wizard's pages.
 mod web_wizard;

@@ -17,7 +17,7 @@
 //! the emulator once and walks every page in one session.
 
 use crate::auth_oidc;
-use crate::support::{self, Browser, DESKTOP, PATIENCE, PHONE};
+use crate::support::{self, Browser, PATIENCE, PHONE};
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -41,15 +41,15 @@ fn free_addr() -> SocketAddr {
 }
 
 /// Serve, its provider, and the public origin the browser uses.
-struct Site {
-    running: Running,
-    origin: String,
+pub(crate) struct Site {
+    pub(crate) running: Running,
+    pub(crate) origin: String,
     _provider: auth_oidc::Provider,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Site {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
     }
 }
@@ -57,7 +57,7 @@ impl Site {
 /// The provider (with a client redirecting to the service) and serve
 /// with sign-in against it, for `project` in `location`, with `previews`
 /// (serve's engine); `None` (skipping) without the provider.
-async fn site_with(
+pub(crate) async fn site_with(
     project: &str,
     location: Location,
     previews: Arc<dyn Previews>,
@@ -101,7 +101,7 @@ async fn site(edit: impl FnOnce(&mut Config)) -> Option<Site> {
 
 /// Fills the provider's login form as `user` and its consent form until
 /// the browser is back on the service's origin.
-async fn through_provider(browser: &Browser, site: &Site, user: &str) {
+pub(crate) async fn through_provider(browser: &Browser, site: &Site, user: &str) {
     for _ in 0..10 {
         if browser.current_url().await.starts_with(&site.origin) {
             return;
@@ -142,7 +142,7 @@ async fn sign_in(browser: &Browser, site: &Site, user: &str, return_to: &str) ->
 }
 
 /// What `path` answers in this browser as JSON (the page's text).
-async fn json_page(browser: &Browser, site: &Site, path: &str) -> Value {
+pub(crate) async fn json_page(browser: &Browser, site: &Site, path: &str) -> Value {
     browser.goto(&site.url(path)).await;
     let text = browser.text("body").await;
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON ({e}): {text}"))
@@ -204,12 +204,19 @@ async fn other_origin(html: String) -> (String, tokio::task::JoinHandle<()>) {
     (origin, task)
 }
 
-/// `fetch` in the page: (status, body as JSON).
-async fn fetch(browser: &Browser, method: &str, path: &str, headers: Value) -> (u64, Value) {
+/// `fetch` in the page: (status, body as JSON). Past the browser's
+/// cache: the overview is `Cache-Control: private, max-age=…`.
+pub(crate) async fn fetch(
+    browser: &Browser,
+    method: &str,
+    path: &str,
+    headers: Value,
+) -> (u64, Value) {
     let answer = browser
         .execute_async(
             "const [method, path, headers, done] = arguments; \
-             fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, \
+             fetch(path, { method, cache: 'no-store', \
+                           headers: { 'content-type': 'application/json', ...headers }, \
                             body: method === 'GET' ? undefined : '{\"ttl\":\"1h\"}' }) \
                .then(async r => done([r.status, await r.text()])) \
                .catch(e => done([0, String(e)]));",
@@ -297,13 +304,14 @@ async fn forged_posts_are_refused() {
 
 /// Where the dashboard's screenshots go with `MIRAGE_SCREENSHOTS=1`
 /// (`docs/serve.md`, "Screenshots"); `None` on ordinary runs.
-fn screenshots() -> Option<std::path::PathBuf> {
+pub(crate) fn screenshots() -> Option<std::path::PathBuf> {
     (std::env::var("MIRAGE_SCREENSHOTS").as_deref() == Ok("1"))
         .then(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"))
 }
 
-/// The page now: no serious or critical axe-core violations, and, when
-/// asked, its screenshots at the desktop and phone sizes as `name-*.png`.
+/// The page now: no serious or critical axe-core violations. (The
+/// screenshots are `web_browser_flows`'s, which shows every page as it
+/// should be seen: logs loaded, problems shown.)
 async fn check_page(browser: &Browser, name: &str) {
     if let Some(violations) = browser.axe().await {
         assert!(
@@ -312,16 +320,6 @@ async fn check_page(browser: &Browser, name: &str) {
             browser.current_url().await,
             support::describe(&violations)
         );
-    }
-    if let Some(dir) = screenshots() {
-        browser.set_size(PHONE).await;
-        browser
-            .screenshot(&dir.join(format!("{name}-phone.png")))
-            .await;
-        browser.set_size(DESKTOP).await;
-        browser
-            .screenshot(&dir.join(format!("{name}-desktop.png")))
-            .await;
     }
 }
 

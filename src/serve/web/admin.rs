@@ -366,6 +366,7 @@ async fn tokens(Extension(caller): Extension<Caller>, Path(project): Path<String
                                     button.btn.small.danger type="button" data-action="api" data-method="DELETE"
                                         data-url={ (api_url) "/" (segment(&token.id)) }
                                         data-confirm={ "Revoke the token " (token.name) "? Whatever uses it stops working at once." }
+                                        data-name=(token.name)
                                         data-done="Token revoked." {
                                         "Revoke" span.visually-hidden { " " (token.name) }
                                     }
@@ -493,7 +494,9 @@ async fn audit(
                 p.muted { (error.help) }
             }
         }
-        div.panel.table-wrap {
+        // Wider than a phone: it scrolls sideways, so the keyboard must
+        // reach it (axe's `scrollable-region-focusable`).
+        div.panel.table-wrap tabindex="0" role="region" aria-label={ "Audit log of " (project) } {
             table {
                 caption.visually-hidden { "Audit log of " (project) }
                 thead {

@@ -64,22 +64,37 @@
   // Live status: server-sent events of the environment's deployments
   // (Railway's subscriptions, read by the server). Each change re-reads
   // the region; polling (above) takes over while the stream is down.
+  // The stream follows the deployments on their way when it connects
+  // (its snapshot) and ends a while after they settle: a deployment
+  // started later (a redeploy from this page) needs a new connection,
+  // and a snapshot after the first one re-reads the region (what changed
+  // while it was away).
   document.querySelectorAll("[data-live][id]").forEach((region) => {
     if (!window.EventSource) return;
-    const source = new EventSource(region.dataset.live);
+    let source = null;
     let pending = null;
+    let snapshots = 0;
     const soon = () => { clearTimeout(pending); pending = setTimeout(() => refresh(region), 250); };
-    source.addEventListener("snapshot", () => { region.dataset.liveState = "on"; });
-    source.addEventListener("deployment", (event) => {
-      soon();
-      try {
-        const data = JSON.parse(event.data);
-        if (data.health === "failed") say(`${data.service}: ${data.status}`, "bad");
-      } catch (_) { /* the refresh shows it anyway */ }
-    });
-    source.addEventListener("settled", soon);
-    source.addEventListener("fallback", () => { region.dataset.liveState = "on"; });
-    source.onerror = () => { region.dataset.liveState = "off"; };
+    function connect() {
+      if (source) source.close();
+      source = new EventSource(region.dataset.live);
+      source.addEventListener("snapshot", () => {
+        region.dataset.liveState = "on";
+        if (snapshots++ > 0) soon();
+      });
+      source.addEventListener("deployment", (event) => {
+        soon();
+        try {
+          const data = JSON.parse(event.data);
+          if (data.health === "failed") say(`${data.service}: ${data.status}`, "bad");
+        } catch (_) { /* the refresh shows it anyway */ }
+      });
+      source.addEventListener("settled", soon);
+      source.addEventListener("fallback", () => { region.dataset.liveState = "on"; });
+      source.onerror = () => { region.dataset.liveState = "off"; };
+    }
+    region.liveReconnect = connect;
+    connect();
   });
 
   // Follows a job's server-sent events until it finishes.
@@ -124,6 +139,9 @@
       ok.disabled = !!name;
       typed.oninput = () => { ok.disabled = typed.value !== name; };
       dialog.onclose = () => resolve(dialog.returnValue === "ok" ? { choice: select.value } : null);
+      // Escape closes the dialog without a return value, keeping the
+      // last one: a dialog cancelled after one confirmed would confirm.
+      dialog.returnValue = "";
       dialog.showModal();
       (name ? typed : ok).focus();
     });
@@ -157,7 +175,12 @@
         button.disabled = true;
         await api("POST", url);
         say(`Redeploy of ${name} requested`);
-        setTimeout(() => location.reload(), 800);
+        // The live stream (data-live), connected again to follow the new
+        // deployment, re-reads the services table as its events come:
+        // reloading would drop the logs shown. Without it, reload.
+        const live = button.closest("[data-live]");
+        if (live && live.liveReconnect) live.liveReconnect();
+        else setTimeout(() => location.reload(), 800);
       } else if (action === "logout") {
         event.preventDefault();
         await api("POST", "/auth/logout");
