@@ -6,17 +6,16 @@
 //! job's page shows the progress and ends with the link to the
 //! environment. A viewer gets no wizard; a secret is never shown back.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::preview::{context, environment, shop};
+use crate::preview::{environment, shop};
 use crate::serve_identity::{call, token_for, user};
 use crate::support::World;
-use mirage::auth::WebhookSecret;
-use mirage::serve::{self, Config, Lifecycle, Running};
-use mirage::state::{FixedClock, Location, Store, Timestamp};
+use crate::support::{serve_config, serve_world};
+use mirage::serve::Running;
+use mirage::state::Store;
 
 const PROJECT: &str = "acme-shop";
 
@@ -25,26 +24,9 @@ async fn start(world: &World) -> Running {
 }
 
 async fn start_with(world: &World, max_attempts: u32) -> Running {
-    serve::log::set_enabled(false);
-    let mut config = Config::new(
-        "127.0.0.1:0".parse().unwrap(),
-        Location::File(world.path().join(".mirage/state.db")),
-        PROJECT,
-        WebhookSecret::new("It's a Secret to Everybody").unwrap(),
-    );
-    config.gc_every = None;
-    config.poll = Duration::from_millis(20);
+    let mut config = serve_config(&world.path(), PROJECT);
     config.max_attempts = max_attempts;
-    let clock = Arc::new(FixedClock::at(Timestamp::now()));
-    let lifecycle = Lifecycle::new(
-        context(world, clock),
-        world.path(),
-        mirage::github::ClientOptions::default(),
-    )
-    .with_wait(Duration::from_secs(60));
-    serve::start(config, Arc::new(lifecycle))
-        .await
-        .expect("serve starts")
+    serve_world(world, config).await
 }
 
 /// A token of a new user with `role` in the project.

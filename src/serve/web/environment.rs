@@ -46,7 +46,7 @@ pub(in crate::serve) async fn page(
                     }
                 }
             }
-            div.actions { (super::projects::actions(&caller, &project, environment)) }
+            div.actions { (super::projects::actions(&caller, &project, environment, super::projects::max_ttl_of(&overview, environment))) }
         }
         div #services-region data-refresh="15" data-live=[environment.id.as_ref().map(|_| format!("{}/live", environment_api_url(&project, &environment.name)))] {
             p { (super::projects::health_summary(environment)) }

@@ -175,7 +175,7 @@ pub(in crate::serve) async fn project(
             } @else {
                 div.grid {
                     @for environment in &overview.environments {
-                        (card(&caller, &project, environment, &people, now))
+                        (card(&caller, &project, environment, &people, now, max_ttl_of(&overview, environment)))
                     }
                 }
             }
@@ -247,7 +247,12 @@ pub fn health_summary(environment: &EnvironmentView) -> Markup {
 /// The quick actions of an environment the caller may use: open, logs,
 /// extend, destroy (serve-created ones, by their owner or an admin),
 /// import (unmanaged, admins).
-pub fn actions(caller: &Caller, project: &str, environment: &EnvironmentView) -> Markup {
+pub fn actions(
+    caller: &Caller,
+    project: &str,
+    environment: &EnvironmentView,
+    max_ttl: Option<u64>,
+) -> Markup {
     let target = Target {
         project: Some(project),
         owner: environment.owner.as_deref(),
@@ -270,7 +275,7 @@ pub fn actions(caller: &Caller, project: &str, environment: &EnvironmentView) ->
             a.btn.small href={ (environment_url(project, &environment.name)) "#logs" } { "Logs" span.visually-hidden { " of " (environment.name) } }
         }
         @if may_change && environment.expires_at.is_some() {
-            button.btn.small type="button" data-action="extend" data-url={ (api_url) "/extend" } data-name=(environment.name) { "Extend" span.visually-hidden { " " (environment.name) } }
+            button.btn.small type="button" data-action="extend" data-url={ (api_url) "/extend" } data-name=(environment.name) data-max=[max_ttl] { "Extend" span.visually-hidden { " " (environment.name) } }
         }
         @if may_destroy {
             button.btn.small.danger type="button" data-action="destroy" data-url=(api_url) data-name=(environment.name) { "Destroy" span.visually-hidden { " " (environment.name) } }
@@ -287,6 +292,17 @@ pub fn actions(caller: &Caller, project: &str, environment: &EnvironmentView) ->
     }
 }
 
+/// The longest TTL the template of `environment` allows, in seconds (what
+/// the extend dialog offers at most).
+pub fn max_ttl_of(overview: &Overview, environment: &EnvironmentView) -> Option<u64> {
+    let template = environment.template.as_deref()?;
+    overview
+        .templates
+        .iter()
+        .find(|t| t.name == template)
+        .map(|t| t.max_ttl_seconds)
+}
+
 /// How many services a card names (the rest are counted).
 const CARD_SERVICES: usize = 8;
 
@@ -296,6 +312,7 @@ fn card(
     environment: &EnvironmentView,
     people: &BTreeMap<String, String>,
     now: Timestamp,
+    max_ttl: Option<u64>,
 ) -> Markup {
     let class = format!(
         "card {}{}",
@@ -346,7 +363,7 @@ fn card(
                     dt { "Railway" } dd.muted { "not created yet" }
                 }
             }
-            footer { (actions(caller, project, environment)) }
+            footer { (actions(caller, project, environment, max_ttl)) }
         }
     }
 }

@@ -165,6 +165,17 @@
         else location.reload();
       } else if (action === "extend") {
         event.preventDefault();
+        // Only the choices the template allows (data-max, seconds).
+        const max = Number(button.dataset.max) || Infinity;
+        const unit = { h: 3600, d: 86400 };
+        let first = null;
+        dialog?.querySelectorAll("select option").forEach((option) => {
+          const seconds = Number(option.value.slice(0, -1)) * (unit[option.value.slice(-1)] || 0);
+          option.disabled = seconds > max;
+          if (!option.disabled && first === null) first = option;
+        });
+        const select = dialog?.querySelector("select");
+        if (select && select.selectedOptions[0]?.disabled && first) select.value = first.value;
         const ok = await confirmTyped(`Extend ${name}`, `How much longer should \u201c${name}\u201d live?`, null, true);
         if (!ok) return;
         const done = await api("POST", url, { ttl: ok.choice });
