@@ -1500,7 +1500,21 @@ pub fn sse(
 ) -> axum::response::sse::Sse<
     impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
 > {
-    use axum::response::sse::{Event as Sse, KeepAlive};
+    axum::response::sse::Sse::new(sse_events(store, project, job, after_seq, poll))
+        .keep_alive(axum::response::sse::KeepAlive::default())
+}
+
+/// The events of [`sse`], as a stream (to end it early, e.g. when the
+/// service stops).
+pub fn sse_events(
+    store: Store,
+    project: String,
+    job: JobId,
+    after_seq: i64,
+    poll: Duration,
+) -> impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>
+{
+    use axum::response::sse::Event as Sse;
     struct Cursor {
         store: Store,
         project: String,
@@ -1515,7 +1529,7 @@ pub fn sse(
         pending: std::collections::VecDeque::new(),
         done: false,
     };
-    let stream = futures_util::stream::unfold(cursor, move |mut cursor| async move {
+    futures_util::stream::unfold(cursor, move |mut cursor| async move {
         loop {
             if let Some(next) = cursor.pending.pop_front() {
                 return Some((Ok(next), cursor));
@@ -1574,8 +1588,7 @@ pub fn sse(
                 }
             }
         }
-    });
-    axum::response::sse::Sse::new(stream).keep_alive(KeepAlive::default())
+    })
 }
 
 /// Writes the engine's events of one job into its progress.

@@ -242,9 +242,20 @@ pub(super) struct App {
     pub(super) projects: Vec<Arc<ServedProject>>,
     // The overviews' cache.
     pub(super) catalog: Arc<super::catalog::Catalog>,
+    /// Becomes `true` when the service stops: long answers (server-sent
+    /// events) end then, so a graceful shutdown does not wait for them.
+    pub(super) stopping: watch::Receiver<bool>,
 }
 
 impl App {
+    /// Resolves when the service starts stopping.
+    pub(super) fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }
+    }
+
     /// The service's counters (other handlers count through it).
     pub(super) fn metrics(&self) -> &super::metrics::Metrics {
         &self.config.metrics
@@ -421,6 +432,7 @@ pub async fn start_each(
         },
         projects: projects.clone(),
         catalog: catalog.clone(),
+        stopping: stopped.clone(),
     });
     let router = http::router_with(app.clone(), |routes| super::api::mount(routes, app))
         .into_make_service_with_connect_info::<SocketAddr>();

@@ -494,3 +494,42 @@ async fn a_finished_job_is_on_the_next_page_not_thirty_seconds_later() {
     );
     running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_live_stream_does_not_hold_up_a_shutdown() {
+    let world = shop().await;
+    let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
+    let store = running.store().clone();
+    let vera = user(&store, "vera");
+    store.set_member(PROJECT, &vera, "viewer", None).unwrap();
+    let (_, token) = token_for(&store, &vera, PROJECT, "viewer");
+    let mut response = reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/projects/acme-shop/environments/production/live",
+            running.addr()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    // Everything has settled: the stream now idles (a minute) while the
+    // browser keeps it open.
+    let mut text = String::new();
+    while !text.contains("event: settled") {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), response.chunk())
+            .await
+            .expect("events in time")
+            .unwrap()
+            .expect("the stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    tokio::time::timeout(Duration::from_secs(10), running.shutdown())
+        .await
+        .expect("the shutdown does not wait for the open stream");
+    // And the browser sees the stream end.
+    let rest = tokio::time::timeout(Duration::from_secs(5), response.chunk()).await;
+    assert!(
+        matches!(rest, Ok(Ok(None)) | Ok(Err(_))),
+        "the stream ended: {rest:?}"
+    );
+}

@@ -648,5 +648,11 @@ async fn events(
         .and_then(|v| v.trim().parse::<i64>().ok())
         .unwrap_or(0)
         .max(0);
-    Ok(envs::sse(caller.store().clone(), project, id, after, app.config.poll).into_response())
+    let events = envs::sse_events(caller.store().clone(), project, id, after, app.config.poll);
+    // Ends when the service stops; the browser resumes with `Last-Event-ID`.
+    Ok(
+        axum::response::sse::Sse::new(futures_util::StreamExt::take_until(events, app.stopped()))
+            .keep_alive(axum::response::sse::KeepAlive::default())
+            .into_response(),
+    )
 }

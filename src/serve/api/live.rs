@@ -133,6 +133,8 @@ async fn live(
             .await
             .map(|event| (Ok::<_, std::convert::Infallible>(event), receiver))
     });
+    // Ends when the service stops (a browser reconnects to another replica).
+    let stream = futures_util::StreamExt::take_until(stream, app.stopped());
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
