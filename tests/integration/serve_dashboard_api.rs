@@ -18,7 +18,7 @@ use mirage::state::{AuditFilter, AuditOutcome, Store, Timestamp};
 const PROJECT: &str = "acme-shop";
 
 /// A token of a new user with `role` in the project.
-fn caller(store: &Store, name: &str, role: &str) -> (String, String) {
+pub(crate) fn caller(store: &Store, name: &str, role: &str) -> (String, String) {
     let id = user(store, name);
     store.set_member(PROJECT, &id, role, None).unwrap();
     let (_, token) = token_for(store, &id, PROJECT, role);

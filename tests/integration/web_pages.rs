@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use crate::preview::shop;
+use crate::serve_dashboard_api::caller;
 use crate::serve_identity::{token_for, user};
 use crate::support::{serve_config, serve_world};
 use mirage::serve::Running;
@@ -259,9 +260,7 @@ async fn assets_are_hashed_cached_and_every_page_is_within_its_budget() {
     let world = shop().await;
     let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
-    let ada = user(&store, "ada");
-    store.set_member(PROJECT, &ada, "admin", None).unwrap();
-    let (_, token) = token_for(&store, &ada, PROJECT, "admin");
+    let (_, token) = caller(&store, "ada", "admin");
     for path in [
         "/",
         "/projects/acme-shop",
@@ -328,14 +327,25 @@ async fn events_until(
     panic!("no `{until}` event within 60 s: {events:?}");
 }
 
+/// `GET` production's live status stream of the shop, as `token`.
+async fn open_live(running: &Running, token: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/projects/acme-shop/environments/production/live",
+            running.addr()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription() {
     let world = shop().await;
     let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
-    let vera = user(&store, "vera");
-    store.set_member(PROJECT, &vera, "viewer", None).unwrap();
-    let (_, token) = token_for(&store, &vera, PROJECT, "viewer");
+    let (_, token) = caller(&store, "vera", "viewer");
     // Deployments from now on take 400 ms per phase; then a redeploy of
     // `api` in production, made on Railway's side.
     world
@@ -355,15 +365,7 @@ async fn live_status_follows_a_redeploy_to_healthy_through_railways_subscription
         .await;
     assert_eq!(reply.data()["serviceInstanceRedeploy"], true);
 
-    let response = reqwest::Client::new()
-        .get(format!(
-            "http://{}/api/projects/acme-shop/environments/production/live",
-            running.addr()
-        ))
-        .header("authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .unwrap();
+    let response = open_live(&running, &token).await;
     assert_eq!(response.status().as_u16(), 200);
     assert!(
         response.headers()["content-type"]
@@ -432,9 +434,7 @@ async fn a_finished_job_is_on_the_next_page_not_thirty_seconds_later() {
     let world = shop().await;
     let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
-    let alice = user(&store, "alice");
-    store.set_member(PROJECT, &alice, "member", None).unwrap();
-    let (_, token) = token_for(&store, &alice, PROJECT, "member");
+    let (_, token) = caller(&store, "alice", "member");
     let accepted: serde_json::Value = reqwest::Client::new()
         .post(format!(
             "http://{}/api/projects/acme-shop/environments",
@@ -500,18 +500,8 @@ async fn an_open_live_stream_does_not_hold_up_a_shutdown() {
     let world = shop().await;
     let running = serve_world(&world, serve_config(&world.path(), PROJECT)).await;
     let store = running.store().clone();
-    let vera = user(&store, "vera");
-    store.set_member(PROJECT, &vera, "viewer", None).unwrap();
-    let (_, token) = token_for(&store, &vera, PROJECT, "viewer");
-    let mut response = reqwest::Client::new()
-        .get(format!(
-            "http://{}/api/projects/acme-shop/environments/production/live",
-            running.addr()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let (_, token) = caller(&store, "vera", "viewer");
+    let mut response = open_live(&running, &token).await;
     // Everything has settled: the stream now idles (a minute) while the
     // browser keeps it open.
     let mut text = String::new();
