@@ -18,6 +18,7 @@ pub mod engine;
 pub mod github;
 pub mod ide;
 pub mod model;
+pub mod observe;
 pub mod plan;
 pub mod preview;
 pub mod railway;

@@ -1,0 +1,1 @@
+//! `mirage projects` / `mirage ls`: the account browsed read-only, in one or two requests.

@@ -1,0 +1,1 @@
+//! Logs of an environment's services merged in time order: history, follow, filters, export.

@@ -1,0 +1,1 @@
+//! The status of environments and their services, explained, and waiting until healthy.
