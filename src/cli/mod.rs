@@ -24,6 +24,7 @@ pub mod init;
 pub mod plan;
 pub mod preview;
 pub mod progress;
+pub mod projects;
 pub mod report;
 pub mod select;
 pub mod serve;
@@ -125,6 +126,10 @@ pub enum Command {
     /// (`mirage plan --format markdown | mirage comment --key plan`).
     #[command(after_help = comment::AFTER_HELP)]
     Comment(comment::Args),
+    /// List the projects the token can see, with their environments and
+    /// services (read-only).
+    #[command(after_help = projects::PROJECTS_HELP)]
+    Projects(projects::ProjectsArgs),
 }
 
 impl Command {
@@ -206,6 +211,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Man(args) => completions::man(args),
         Command::Explain(args) => explain::run(args),
         Command::Comment(args) => comment::run(args),
+        Command::Projects(args) => projects::projects(args),
     }
 }
 

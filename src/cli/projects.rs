@@ -1,0 +1,128 @@
+//! `mirage projects` and `mirage ls`: browse the account read-only
+//! ([`crate::observe::account`]), for people who have not written any
+//! `.mirage` file yet.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::context::{Reach, fail};
+use super::{EXIT_OK, report};
+use crate::observe::account::{self, Projects};
+
+/// Examples under `mirage projects --help`.
+pub const PROJECTS_HELP: &str = "\
+Examples:
+  mirage projects                 the projects RAILWAY_API_TOKEN can see
+  mirage projects --json          the same as JSON (ids, environment and service names)
+  mirage projects --local         those of the built-in emulator (data under ./.mirage/)
+
+Then `mirage ls PROJECT` shows one project's environments and services.";
+
+/// Arguments of `mirage projects`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProjectsArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where the built-in emulator keeps its data (with `--local`).
+    #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Where Railway is: `--local` or `--endpoint`.
+    #[command(flatten)]
+    pub reach: Reach,
+}
+
+/// Run `mirage projects`.
+pub fn projects(args: ProjectsArgs) -> ExitCode {
+    if args.reach.local
+        && let Err(code) = super::select::directory(&args.dir)
+    {
+        return code;
+    }
+    super::plan::block_on(async {
+        let context = args.reach.context();
+        match account::projects(&context, &args.dir).await {
+            Ok(listed) if args.json => {
+                let json = serde_json::to_string_pretty(&listed).unwrap_or_default();
+                report::write_stdout_exact(&format!("{json}\n"));
+                ExitCode::from(EXIT_OK)
+            }
+            Ok(listed) => {
+                report::write_stdout(&projects_table(&listed));
+                ExitCode::from(EXIT_OK)
+            }
+            Err(failure) => fail(failure),
+        }
+    })
+}
+
+/// `NAME  ENVIRONMENTS  SERVICES  ID`, one row per project, then a count.
+pub fn projects_table(listed: &Projects) -> String {
+    let mut out = String::new();
+    if let Some(scope) = &listed.scope {
+        out.push_str(&format!(
+            "A project token (`RAILWAY_TOKEN`) sees environment `{}` of project `{}` only; an account token (`RAILWAY_API_TOKEN`) lists every project.\n",
+            scope.environment, scope.project
+        ));
+    }
+    if listed.projects.is_empty() {
+        out.push_str("No projects: the token sees none. `mirage init` writes the files of a first one, `mirage apply` creates it.\n");
+        return out;
+    }
+    let headers = ["NAME", "ENVIRONMENTS", "SERVICES", "ID"];
+    let rows: Vec<[String; 4]> = listed
+        .projects
+        .iter()
+        .map(|p| {
+            [
+                p.name.clone(),
+                p.environments.len().to_string(),
+                if listed.scope.is_some() {
+                    "-".to_owned()
+                } else {
+                    p.services.len().to_string()
+                },
+                p.id.clone(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&headers, &rows));
+    let n = listed.projects.len();
+    out.push_str(&format!(
+        "\n{n} project{} ({} request{}). `mirage ls NAME` shows one.\n",
+        if n == 1 { "" } else { "s" },
+        listed.requests,
+        if listed.requests == 1 { "" } else { "s" },
+    ));
+    out
+}
+
+/// Left-aligned columns two spaces apart; the last column is not padded.
+fn table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
