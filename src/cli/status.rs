@@ -83,17 +83,18 @@ async fn run_async(args: Args) -> ExitCode {
                 "mirage::observe::unknown_environment",
                 format!("the files declare no environment `{unknown}`"),
             )
-            .with_help("name an environment of the files with `--env`, or leave `--env` out for all"),
+            .with_help(
+                "name an environment of the files with `--env`, or leave `--env` out for all",
+            ),
         ));
     }
     let client = &connection.client;
     if !args.watch && !args.until_healthy {
-        let report = match status::read(client, &scope, &request, crate::state::Timestamp::now().0)
-            .await
-        {
-            Ok(report) => report,
-            Err(failure) => return fail(failure),
-        };
+        let report =
+            match status::read(client, &scope, &request, crate::state::Timestamp::now().0).await {
+                Ok(report) => report,
+                Err(failure) => return fail(failure),
+            };
         print_report(&report, args.json);
         return exit_of(&report);
     }
@@ -309,7 +310,11 @@ fn line(service: &ServiceReport, width: usize) -> String {
     }
     if let Some(source) = &service.source {
         parts.push(match &source.commit {
-            Some(c) => format!("{}@{}", source.source, c.chars().take(7).collect::<String>()),
+            Some(c) => format!(
+                "{}@{}",
+                source.source,
+                c.chars().take(7).collect::<String>()
+            ),
             None => source.source.clone(),
         });
     }

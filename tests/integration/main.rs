@@ -88,6 +88,8 @@ mod signin;
 mod state;
 mod state_cli;
 mod state_team;
+// Issue #19: `mirage status`, `apply --wait`.
+mod observe_status;
 mod watch;
 // Room web/admin (issue #18): the admin pages.
 mod web_admin;

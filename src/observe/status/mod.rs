@@ -21,7 +21,7 @@ pub mod wait;
 
 use serde::Serialize;
 
-pub use read::{Request, Scope, read, read_project};
+pub use read::{Request, Scope, read, read_project, scope_of};
 pub use wait::{WaitEvent, WaitOptions, WaitOutcome, until_healthy};
 
 /// Everything `mirage status` reports.

@@ -57,31 +57,41 @@ const LOG_LINES: usize = 10;
 pub async fn read_project(context: &Context, dir: &Path) -> Result<(Scope, Connection), Failure> {
     let loaded = engine::load(dir)?;
     let store = engine::open_store(context, dir)?;
-    let owned = engine::owned(&store, &loaded.name)?;
-    let known_id = store
-        .owned(&ResourceKey {
-            project: loaded.name.clone(),
-            environment: None,
-            kind: ResourceKind::Project,
-            service: None,
-            name: loaded.name.clone(),
-        })
-        .map_err(|e| Failure::state(&e))?
-        .and_then(|r| r.railway_id);
+    let mut scope = scope_of(&loaded.project, &loaded.name, &store)?;
     drop(store);
     let connection = engine::connect(context, dir).await?;
-    let project_id = match known_id {
-        Some(id) => Some(id),
-        None => connection
+    if scope.project_id.is_none() {
+        scope.project_id = connection
             .client
             .find_projects_by_name(&loaded.name, None)
             .await
             .map_err(|e| read_failed(format!("cannot list projects: {e}")))?
             .first()
-            .map(|p| p.id.inner().to_owned()),
-    };
-    let declared = loaded
-        .project
+            .map(|p| p.id.inner().to_owned());
+    }
+    Ok((scope, connection))
+}
+
+/// What the files (`project`, called `name`) and the state database
+/// (`store`) say: declared environments and services, the project's id
+/// when recorded, the services Mirage owns. Reads nothing from Railway.
+pub fn scope_of(
+    project: &crate::model::Project,
+    name: &str,
+    store: &crate::state::Store,
+) -> Result<Scope, Failure> {
+    let owned = engine::owned(store, name)?;
+    let project_id = store
+        .owned(&ResourceKey {
+            project: name.to_owned(),
+            environment: None,
+            kind: ResourceKind::Project,
+            service: None,
+            name: name.to_owned(),
+        })
+        .map_err(|e| Failure::state(&e))?
+        .and_then(|r| r.railway_id);
+    let declared = project
         .environments
         .iter()
         .filter(|e| !e.is_template())
@@ -89,20 +99,17 @@ pub async fn read_project(context: &Context, dir: &Path) -> Result<(Scope, Conne
             let services = e
                 .services
                 .iter()
-                .map(|s| (s.name.clone(), regions_of(&loaded.project, s)))
+                .map(|s| (s.name.clone(), regions_of(project, s)))
                 .collect();
             (e.name.clone(), services)
         })
         .collect();
-    Ok((
-        Scope {
-            project: loaded.name,
-            project_id,
-            declared,
-            owned: owned.services,
-        },
-        connection,
-    ))
+    Ok(Scope {
+        project: name.to_owned(),
+        project_id,
+        declared,
+        owned: owned.services,
+    })
 }
 
 /// Replicas wanted per region, as the files say.
@@ -157,7 +164,12 @@ pub async fn read(
     let mut on_railway: Vec<(String, String, Vec<Value>)> = Vec::new();
     if let Some(id) = &scope.project_id {
         let envelope = client
-            .execute(STATUS_QUERY, &json!({ "id": id }), Some("Status"), Effect::Read)
+            .execute(
+                STATUS_QUERY,
+                &json!({ "id": id }),
+                Some("Status"),
+                Effect::Read,
+            )
             .await
             .map_err(|e| read_failed(format!("cannot read project `{}`: {e}", scope.project)))?;
         if let Some(error) = envelope.errors.as_ref().and_then(|e| e.first()) {
@@ -184,7 +196,9 @@ pub async fn read(
             on_railway.push((name.to_owned(), id.to_owned(), instances));
         }
     }
-    let wanted = |name: &str| request.environments.is_empty() || request.environments.iter().any(|e| e == name);
+    let wanted = |name: &str| {
+        request.environments.is_empty() || request.environments.iter().any(|e| e == name)
+    };
     let mut names: Vec<String> = scope
         .declared
         .iter()
@@ -210,7 +224,10 @@ pub async fn read(
             let regions = declared
                 .and_then(|(_, s)| s.iter().find(|(n, _)| n == service))
                 .map(|(_, r)| r.clone());
-            let management = match (regions.is_some(), scope.owned.contains(&(name.clone(), service.to_owned()))) {
+            let management = match (
+                regions.is_some(),
+                scope.owned.contains(&(name.clone(), service.to_owned())),
+            ) {
                 (true, true) => Management::Managed,
                 (true, false) => Management::Declared,
                 (false, _) => Management::Unmanaged,
