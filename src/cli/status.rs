@@ -152,7 +152,7 @@ async fn run_async(args: Args) -> ExitCode {
         Ok(outcome) => outcome,
         Err(failure) => return fail(failure),
     };
-    if !(args.watch && args.json) && !redraw {
+    if !(redraw || args.watch && args.json) {
         print_report(outcome.report(), args.json);
     }
     match outcome {

@@ -21,8 +21,8 @@ pub mod wait;
 
 use serde::Serialize;
 
-pub use read::{Request, Scope, read, read_project, scope_of};
-pub use wait::{WaitEvent, WaitOptions, WaitOutcome, until_healthy};
+pub use read::{Request, STATUS_QUERY, Scope, read, read_project, scope_of};
+pub use wait::{WaitEvent, WaitOptions, WaitOutcome, until_healthy, wait_with};
 
 /// Everything `mirage status` reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -228,6 +228,55 @@ pub struct ServiceReport {
 }
 
 impl Report {
+    /// The report of one environment's service instances as
+    /// [`crate::engine::preview::status`] reads them (a preview's): health,
+    /// deployment and URLs; no replicas, ages or details.
+    pub fn of_instances(
+        project: &str,
+        environment: &crate::engine::preview::EnvironmentStatus,
+    ) -> Report {
+        let services = environment
+            .services
+            .iter()
+            .map(|i| ServiceReport {
+                name: i.name.clone(),
+                service_id: Some(i.service_id.clone()),
+                management: Management::Managed,
+                health: match (&i.deployment, i.deployable) {
+                    (Some(d), _) => health_of(&d.status),
+                    (None, false) => Health::NoSource,
+                    (None, true) => Health::Deploying,
+                },
+                source: None,
+                deployment: i.deployment.as_ref().map(|d| DeploymentReport {
+                    id: d.id.clone(),
+                    status: d.status.clone(),
+                    created_at: None,
+                    age_seconds: None,
+                }),
+                replicas: None,
+                healthcheck: None,
+                urls: i.urls.clone(),
+                problem: None,
+            })
+            .collect();
+        let mut report = Report {
+            project: project.to_owned(),
+            project_id: None,
+            read_at: 0,
+            environments: vec![EnvironmentReport {
+                name: environment.name.clone(),
+                id: Some(environment.id.clone()),
+                declared: true,
+                services,
+            }],
+            healthy: false,
+            requests: 0,
+        };
+        report.settle();
+        report
+    }
+
     /// The services whose health is not final yet, as `environment/service`.
     pub fn pending(&self) -> Vec<String> {
         self.services()

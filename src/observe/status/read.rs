@@ -26,6 +26,9 @@ pub struct Request {
     pub details: bool,
 }
 
+/// A declared service and the replicas the files want per region.
+pub type DeclaredService = (String, Vec<RegionReplicas>);
+
 /// What the files and the state database say, to read Railway against.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
@@ -35,13 +38,14 @@ pub struct Scope {
     pub project_id: Option<String>,
     /// Declared environments, in the files' order: their services with
     /// the replicas wanted per region the files say.
-    pub declared: Vec<(String, Vec<(String, Vec<RegionReplicas>)>)>,
+    pub declared: Vec<(String, Vec<DeclaredService>)>,
     /// `(environment, service)` pairs the state database records as
     /// Mirage's.
     pub owned: BTreeSet<(String, String)>,
 }
 
-const STATUS_QUERY: &str = "query Status($id: String!) { project(id: $id) { id name \
+/// The one read of every environment (`$id`: the project's id).
+pub const STATUS_QUERY: &str = "query Status($id: String!) { project(id: $id) { id name \
     environments { edges { node { id name \
     serviceInstances { edges { node { serviceId serviceName source { repo image } \
     builder healthcheckPath healthcheckTimeout numReplicas region \

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::read::{Request, Scope, read};
+
 use super::{Health, Report};
 use crate::engine::Failure;
 use crate::railway::Client;
@@ -78,13 +79,35 @@ pub async fn until_healthy(
     scope: &Scope,
     request: &Request,
     options: WaitOptions,
-    mut on_event: impl FnMut(WaitEvent),
+    on_event: impl FnMut(WaitEvent),
 ) -> Result<WaitOutcome, Failure> {
+    let read = || read(client, scope, request, crate::state::Timestamp::now().0);
+    wait_with(None, read, options, on_event).await
+}
+
+/// [`until_healthy`] with another way to read (`read`, called for every
+/// read), starting from `first` when the caller has just read it (no
+/// request then for the first round): the previews' wait reads one
+/// environment by its id.
+pub async fn wait_with<F, Fut>(
+    first: Option<Report>,
+    mut read: F,
+    options: WaitOptions,
+    mut on_event: impl FnMut(WaitEvent),
+) -> Result<WaitOutcome, Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Report, Failure>>,
+{
     let started = Instant::now();
     let mut seen: std::collections::BTreeMap<(String, String), (String, String)> =
         std::collections::BTreeMap::new();
+    let mut first = first;
     loop {
-        let report = read(client, scope, request, crate::state::Timestamp::now().0).await?;
+        let report = match first.take() {
+            Some(report) => report,
+            None => read().await?,
+        };
         for (environment, service) in report.services() {
             let Some(deployment) = &service.deployment else {
                 continue;
