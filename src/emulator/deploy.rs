@@ -246,12 +246,217 @@ pub fn build_logs(d: &DeploymentRec, now: i64) -> Vec<LogLine> {
         .collect()
 }
 
-/// Deploy logs written by `now`.
+/// Deploy logs written by `now` (without runtime lines).
 pub fn deploy_logs(d: &DeploymentRec, now: i64) -> Vec<LogLine> {
     all_deploy_logs(d)
         .into_iter()
         .filter(|l| l.at <= now)
         .collect()
+}
+
+/// The runtime log rate over time: `(since, lines per second per replica)`
+/// segments, oldest first. A change applies to lines strictly after the
+/// moment it is made, so every line already written stays as it was (lines
+/// are pure functions of the clock and this history).
+#[derive(Debug)]
+pub struct LogRate {
+    segments: std::sync::Mutex<Vec<(i64, f64)>>,
+}
+
+/// The highest runtime log rate the knob accepts, per replica per second.
+pub const MAX_LOG_RATE: f64 = 1000.0;
+
+impl LogRate {
+    /// A history with one rate from the beginning of time.
+    pub fn new(rate: f64) -> LogRate {
+        LogRate {
+            segments: std::sync::Mutex::new(vec![(i64::MIN, sane_rate(rate))]),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(i64, f64)>> {
+        self.segments.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The rate in force now.
+    pub fn current(&self) -> f64 {
+        self.lock().last().map(|s| s.1).unwrap_or(0.0)
+    }
+
+    /// Changes the rate from `now` on (lines after `now`).
+    pub fn set(&self, rate: f64, now: i64) {
+        let mut segs = self.lock();
+        let rate = sane_rate(rate);
+        match segs.last_mut() {
+            Some(last) if last.0 >= now => last.1 = rate,
+            _ => segs.push((now, rate)),
+        }
+    }
+
+    /// The whole history.
+    pub fn segments(&self) -> Vec<(i64, f64)> {
+        self.lock().clone()
+    }
+}
+
+fn sane_rate(rate: f64) -> f64 {
+    if rate.is_finite() {
+        rate.clamp(0.0, MAX_LOG_RATE)
+    } else {
+        0.0
+    }
+}
+
+/// When a deployment's containers run and write runtime lines: from
+/// `SUCCESS` until it is removed (through `REMOVING`), as `[start, end)`.
+pub fn runtime_span(st: &State, d: &DeploymentRec) -> Option<(i64, i64)> {
+    if d.outcome != Outcome::Success {
+        return None;
+    }
+    let step = d.step_ms as i64;
+    let start = d.created_at + 3 * step;
+    let superseded = st
+        .deployments
+        .values()
+        .filter(|o| {
+            o.seq > d.seq
+                && o.service_id == d.service_id
+                && o.environment_id == d.environment_id
+                && o.outcome == Outcome::Success
+        })
+        .map(|o| (o.created_at + 3 * o.step_ms as i64, o.removed_at))
+        .filter(|(at, removed)| removed.is_none_or(|r| r > *at))
+        .map(|(at, _)| at)
+        .min();
+    let end = [d.removed_at, superseded.map(|s| s + step)]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(i64::MAX);
+    (start < end).then_some((start, end))
+}
+
+/// The milliseconds between two runtime lines of one replica at `rate`
+/// lines per second (whole milliseconds, at least 1); `None` for no lines.
+pub fn period_ms(rate: f64) -> Option<i64> {
+    (rate > 0.0).then(|| ((1000.0 / rate).round() as i64).max(1))
+}
+
+/// A deployment's log lines written in `(from, to]`, oldest first: build
+/// logs, or deploy logs and the runtime lines of every replica. The cost is
+/// the number of lines in the window, not the deployment's age.
+pub fn logs_between(
+    st: &State,
+    d: &DeploymentRec,
+    build: bool,
+    rates: &[(i64, f64)],
+    from: i64,
+    to: i64,
+) -> Vec<LogLine> {
+    if to <= from {
+        return vec![];
+    }
+    let within = |l: &LogLine| l.at > from && l.at <= to;
+    let step = d.step_ms as i64;
+    if build {
+        // Every build line is at or before the end of BUILDING.
+        if d.created_at + 2 * step <= from {
+            return vec![];
+        }
+        return all_build_logs(d).into_iter().filter(within).collect();
+    }
+    let mut out: Vec<LogLine> = if d.created_at + 3 * step <= from {
+        vec![]
+    } else {
+        all_deploy_logs(d).into_iter().filter(within).collect()
+    };
+    if let Some(span) = runtime_span(st, d) {
+        runtime_lines(d, span, rates, from, to, &mut out);
+        out.sort_by_key(|l| (l.at, l.replica));
+    }
+    out
+}
+
+/// Runtime lines of every replica in `(from, to]`: replica lines at
+/// `base + k × period` (k ≥ 1) for each rate segment, `base` being the
+/// later of the segment's start and the deployment's `SUCCESS`.
+fn runtime_lines(
+    d: &DeploymentRec,
+    (start, end): (i64, i64),
+    rates: &[(i64, f64)],
+    from: i64,
+    to: i64,
+    out: &mut Vec<LogLine>,
+) {
+    for (i, &(since, rate)) in rates.iter().enumerate() {
+        let Some(period) = period_ms(rate) else {
+            continue;
+        };
+        let seg_end = rates.get(i + 1).map(|s| s.0).unwrap_or(i64::MAX);
+        let base = since.max(start);
+        // Lines strictly before `end` (the container is gone at `end`).
+        let hi = to.min(seg_end).min(end.saturating_sub(1));
+        let lo = from.max(base);
+        if hi <= lo {
+            continue;
+        }
+        let first = (lo - base) / period + 1;
+        let last = (hi - base) / period;
+        for k in first..=last {
+            let at = base + k * period;
+            for replica in 0..d.replicas.max(1) {
+                out.push(runtime_line(d, replica, at));
+            }
+        }
+    }
+}
+
+/// A runtime line, a pure function of (deployment, replica, time): mostly
+/// request lines, an occasional `warn` (4xx, slow) or `error` (5xx).
+pub fn runtime_line(d: &DeploymentRec, replica: u32, at: i64) -> LogLine {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in d.id.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut rng = super::clock::SplitMix::new(h ^ ((replica as u64) << 48) ^ at as u64);
+    let roll = rng.next_u64() % 1000;
+    const PATHS: [&str; 6] = [
+        "/",
+        "/api/users",
+        "/api/orders",
+        "/health",
+        "/static/app.js",
+        "/api/login",
+    ];
+    const METHODS: [&str; 6] = ["GET", "GET", "GET", "POST", "PUT", "DELETE"];
+    let path = PATHS[(rng.next_u64() % PATHS.len() as u64) as usize];
+    let method = METHODS[(rng.next_u64() % METHODS.len() as u64) as usize];
+    let ms = 1 + rng.next_u64() % 120;
+    let (status, severity, ms) = match roll {
+        0..10 => (500, "error", ms + 200),
+        10..40 => (404, "warn", ms),
+        40..60 => (200, "warn", ms + 1500),
+        60..160 => (304, "info", ms),
+        160..260 if method == "POST" => (201, "info", ms),
+        _ => (200, "info", ms),
+    };
+    let message = match severity {
+        "error" => format!("{method} {path} {status} {ms}ms: internal server error"),
+        "warn" if status == 200 => format!("{method} {path} {status} {ms}ms (slow request)"),
+        _ => format!("{method} {path} {status} {ms}ms"),
+    };
+    LogLine {
+        at,
+        message,
+        severity,
+        attributes: vec![
+            ("method".into(), method.into()),
+            ("path".into(), path.into()),
+            ("status".into(), status.to_string()),
+            ("ms".into(), ms.to_string()),
+        ],
+        replica,
+    }
 }
 
 #[cfg(test)]

@@ -202,6 +202,9 @@ impl Log {
 
     /// Whether the line passes a parsed filter.
     pub fn passes(&self, filter: &crate::emulator::logfilter::Filter) -> bool {
+        if matches!(filter, crate::emulator::logfilter::Filter::All) {
+            return true;
+        }
         let attributes: Vec<(String, String)> = self
             .attributes
             .iter()
