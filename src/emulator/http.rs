@@ -491,8 +491,18 @@ async fn get_outcomes(State(app): State<App>) -> Response {
     json_response(StatusCode::OK, &json!({"outcomes": outcomes}))
 }
 
+/// The outcomes the knob can force.
+const OUTCOMES: [&str; 6] = [
+    "SUCCESS",
+    "FAILED",
+    "CRASHED",
+    "HEALTHCHECK_FAILED",
+    "NEEDS_APPROVAL",
+    "SLEEPING",
+];
+
 /// Replaces the outcomes forced on new deployments: `{"<service name>":
-/// "SUCCESS" | "FAILED" | "CRASHED"}` (`{}` clears them).
+/// "<one of OUTCOMES>"}` (`{}` clears them).
 async fn set_outcomes(State(app): State<App>, body: Bytes) -> Response {
     let outcomes = match serde_json::from_slice::<std::collections::BTreeMap<String, String>>(&body)
     {
@@ -501,10 +511,11 @@ async fn set_outcomes(State(app): State<App>, body: Bytes) -> Response {
     };
     if let Some((name, bad)) = outcomes
         .iter()
-        .find(|(_, o)| !matches!(o.as_str(), "SUCCESS" | "FAILED" | "CRASHED"))
+        .find(|(_, o)| !OUTCOMES.contains(&o.as_str()))
     {
         return bad_admin(format!(
-            "the outcome of `{name}` is `{bad}`; use SUCCESS, FAILED or CRASHED"
+            "the outcome of `{name}` is `{bad}`; use one of {}",
+            OUTCOMES.join(", ")
         ));
     }
     let _ = app.core.write(|st, _| {
