@@ -300,3 +300,92 @@ async fn apply_wait_reports_the_deployments_it_triggered() {
         failed.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_healthcheck_is_explained_with_its_path_and_timeout() {
+    let world = shop().await;
+    world
+        .harness
+        .admin("outcomes", json!({"web": "HEALTHCHECK_FAILED"}))
+        .await;
+    world.apply().await;
+    let status = world.mirage(&["status", ".", "--env", "production"]).await;
+    assert_eq!(status.code, Some(1), "{}\n{}", status.stdout, status.stderr);
+    let out = &status.stdout;
+    assert!(
+        out.contains("FAILED: the healthcheck did not pass"),
+        "{out}"
+    );
+    assert!(out.contains("healthcheck: /health, timeout 20s"), "{out}");
+    assert!(out.contains("reason: HEALTHCHECK"), "{out}");
+    assert!(!out.contains("builder: "), "not a build failure: {out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approval_is_a_problem_and_sleeping_is_not() {
+    let world = shop().await;
+    world
+        .harness
+        .admin(
+            "outcomes",
+            json!({"web": "NEEDS_APPROVAL", "worker": "SLEEPING"}),
+        )
+        .await;
+    world.apply().await;
+    let status = world.mirage(&["status", ".", "--env", "staging"]).await;
+    assert_eq!(status.code, Some(1), "{}\n{}", status.stdout, status.stderr);
+    let out = &status.stdout;
+    assert!(
+        out.contains("NEEDS_APPROVAL: its deployment waits for approval"),
+        "{out}"
+    );
+    assert!(out.contains("SLEEPING: it sleeps (serverless)"), "{out}");
+    assert!(out.contains("Not healthy: staging/web."), "{out}");
+    let report = parse(
+        &world
+            .mirage(&["status", ".", "--env", "staging", "--json"])
+            .await
+            .stdout,
+    );
+    assert_eq!(
+        service(&report, "staging", "web")["health"],
+        "needs-approval"
+    );
+    assert_eq!(service(&report, "staging", "worker")["health"], "healthy");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_off_a_terminal_appends_a_line_per_change() {
+    let world = shop().await;
+    phases(&world, 400).await;
+    world.apply().await;
+    let watched = world
+        .mirage(&[
+            "status",
+            ".",
+            "--env",
+            "staging",
+            "--watch",
+            "--until-healthy",
+            "--poll",
+            "1s",
+        ])
+        .await;
+    assert_eq!(
+        watched.code,
+        Some(0),
+        "{}\n{}",
+        watched.stdout,
+        watched.stderr
+    );
+    assert!(
+        watched.stdout.contains("staging/web: ") && watched.stdout.contains("→ SUCCESS"),
+        "{}",
+        watched.stdout
+    );
+    assert!(
+        !watched.stdout.contains("\u{1b}[2J"),
+        "no redrawing off a terminal: {}",
+        watched.stdout
+    );
+}

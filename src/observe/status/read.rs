@@ -487,25 +487,27 @@ async fn details(client: &Client, report: &mut Report) {
             .into_iter()
             .map(|e| e["node"].clone())
             .find(|n| text(n, "/payload/error").is_some());
+        let mut healthcheck_failed = false;
         if let Some(step) = &failing {
             let name = step["step"].as_str().unwrap_or("a step");
             let error = text(step, "/payload/error").unwrap_or_default();
             problem.reason = Some(format!("{name}: {error}"));
-            if name == "HEALTHCHECK" && problem.status == "FAILED" {
-                problem.title = "the healthcheck did not pass".to_owned();
-                problem.help = "Railway did not route to it: the healthcheck path must answer 200 within the timeout. Read its deploy logs, fix the path or the app, then redeploy.".to_owned();
-                problem.healthcheck = healthcheck;
-            }
+            healthcheck_failed = name == "HEALTHCHECK" && problem.status == "FAILED";
         }
-        // A build that failed: its last build lines. A deployment that
-        // crashed or did not pass its healthcheck: its last deploy lines.
-        if problem.status == "FAILED" && deploy_log.is_empty() {
+        if healthcheck_failed {
+            problem.title = "the healthcheck did not pass".to_owned();
+            problem.help = "Railway did not route to it: the healthcheck path must answer 200 within the timeout. Read the lines below and its deploy logs, fix the path or the app (or the timeout), then redeploy.".to_owned();
+            problem.healthcheck = healthcheck;
+            problem.builder = None;
+        }
+        // A failed build or healthcheck: the last build lines (Railway
+        // writes its healthcheck report there). A crash or a failed
+        // healthcheck: the last deploy lines, the app's own.
+        if problem.status == "FAILED" {
             problem.build_log = build_log;
-        } else {
+        }
+        if problem.status == "CRASHED" || healthcheck_failed {
             problem.deploy_log = deploy_log;
-            if problem.status == "FAILED" && problem.healthcheck.is_none() {
-                problem.build_log = build_log;
-            }
         }
     }
 }
