@@ -242,6 +242,7 @@ async fn wait_for_deployments(
         timeout: Some(timeout),
         poll: std::time::Duration::from_secs(2),
         until_final: true,
+        refresh: std::time::Duration::from_secs(15),
     };
     report::write_stderr(&format!(
         "Waiting up to {} for the deployments of {}.\n",

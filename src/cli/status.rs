@@ -47,6 +47,11 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "2s", hide = true)]
     pub poll: Duration,
 
+    /// While Railway's subscriptions report the changes, how often to read
+    /// anyway, to notice new deployments (`15s`).
+    #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "15s", hide = true)]
+    pub refresh: Duration,
+
     /// Print the status as JSON (see `docs/observe.md` for its fields).
     #[arg(long)]
     pub json: bool,
@@ -103,6 +108,7 @@ async fn run_async(args: Args) -> ExitCode {
         timeout: args.until_healthy.then_some(args.timeout),
         poll: args.poll,
         until_final: args.until_healthy,
+        refresh: args.refresh,
     };
     let mut first = true;
     let on_event = |event: WaitEvent| match event {
@@ -142,6 +148,7 @@ async fn run_async(args: Args) -> ExitCode {
                 report::write_stderr(&line);
             }
         }
+        WaitEvent::Fallback(why) => report::write_stderr(&format!("note: {why}\n")),
     };
     let waited = status::until_healthy(client, &scope, &request, options, on_event);
     let outcome = tokio::select! {

@@ -262,6 +262,7 @@ pub async fn up_loaded(
             timeout: Some(wait),
             poll: request.poll,
             until_final: true,
+            refresh: request.poll,
         };
         let mut shown = String::new();
         let on_event = |event: WaitEvent| {
@@ -278,7 +279,8 @@ pub async fn up_loaded(
             }
         };
         let first = Report::of_instances(&project, &status);
-        let outcome = observe::status::wait_with(Some(first), read, options, on_event).await?;
+        let outcome =
+            observe::status::wait_with(Some(first), read, None, options, on_event).await?;
         if let Ok(latest) = latest.lock() {
             status = latest.clone();
         }

@@ -389,3 +389,70 @@ async fn watch_off_a_terminal_appends_a_line_per_change() {
         watched.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_wake_the_wait_without_polling() {
+    let world = shop().await;
+    phases(&world, 400).await;
+    world.apply().await;
+    let started = std::time::Instant::now();
+    // Reading again only every 60 s: the deployments' subscriptions must
+    // say when they change.
+    let waited = world
+        .mirage(&[
+            "status",
+            ".",
+            "--env",
+            "staging",
+            "--until-healthy",
+            "--poll",
+            "60s",
+            "--refresh",
+            "60s",
+        ])
+        .await;
+    assert_eq!(waited.code, Some(0), "{}\n{}", waited.stdout, waited.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "woken by the subscriptions, not by a read a minute later ({:?})",
+        started.elapsed()
+    );
+    assert!(
+        !waited.stderr.contains("note: following"),
+        "{}",
+        waited.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_subscription_falls_back_to_polling() {
+    let world = shop().await;
+    phases(&world, 3000).await;
+    world.apply().await;
+    let waiting = world.mirage(&[
+        "status",
+        ".",
+        "--env",
+        "staging",
+        "--until-healthy",
+        "--poll",
+        "1s",
+        "--refresh",
+        "60s",
+    ]);
+    let drop = async {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        world.harness.admin("subscriptions/drop", json!({})).await
+    };
+    let (waited, dropped) = tokio::join!(waiting, drop);
+    assert!(dropped["dropped"].as_u64().unwrap_or(0) > 0, "{dropped}");
+    assert_eq!(waited.code, Some(0), "{}\n{}", waited.stdout, waited.stderr);
+    assert!(
+        waited
+            .stderr
+            .contains("note: following by reading the status every 1s"),
+        "{}",
+        waited.stderr
+    );
+    assert!(waited.stdout.contains("Healthy."), "{}", waited.stdout);
+}

@@ -20,6 +20,10 @@ pub struct WaitOptions {
     /// Stop once every deployment is final (`false`: go on until the
     /// caller stops it, as `--watch` does).
     pub until_final: bool,
+    /// While Railway's `deployment(id)` subscriptions report the changes,
+    /// how often to read anyway (to notice new deployments — a redeploy —
+    /// which no subscription announces).
+    pub refresh: Duration,
 }
 
 /// What happened while waiting.
@@ -41,6 +45,9 @@ pub enum WaitEvent {
         /// The status now.
         to: String,
     },
+    /// A subscription failed or was dropped: from now on the status is
+    /// read every `poll` (why).
+    Fallback(String),
 }
 
 /// How the wait ended.
@@ -82,7 +89,91 @@ pub async fn until_healthy(
     on_event: impl FnMut(WaitEvent),
 ) -> Result<WaitOutcome, Failure> {
     let read = || read(client, scope, request, crate::state::Timestamp::now().0);
-    wait_with(None, read, options, on_event).await
+    wait_with(None, read, Some(client), options, on_event).await
+}
+
+/// The `deployment(id)` subscriptions of the deployments on their way: each
+/// change wakes the wait (which then reads the status again); a
+/// subscription that fails, or ends before its deployment is final, turns
+/// the wait to polling.
+struct Follow {
+    client: Client,
+    followed: std::collections::BTreeSet<String>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    wake: tokio::sync::mpsc::Sender<Result<(), String>>,
+    woken: tokio::sync::mpsc::Receiver<Result<(), String>>,
+}
+
+impl Follow {
+    fn new(client: &Client) -> Follow {
+        let (wake, woken) = tokio::sync::mpsc::channel(64);
+        Follow {
+            client: client.clone(),
+            followed: Default::default(),
+            tasks: Vec::new(),
+            wake,
+            woken,
+        }
+    }
+
+    /// Subscribes to each deployment of `report` not final and not
+    /// followed yet.
+    fn follow(&mut self, report: &Report) {
+        use crate::railway::ops::common::IdVariables;
+        use crate::railway::ops::deployment::DeploymentSubscription;
+        use cynic::SubscriptionBuilder as _;
+        for (_, service) in report.services() {
+            let Some(deployment) = service.deployment.as_ref() else {
+                continue;
+            };
+            if service.health.is_final() || !self.followed.insert(deployment.id.clone()) {
+                continue;
+            }
+            let (client, id, wake) = (
+                self.client.clone(),
+                deployment.id.clone(),
+                self.wake.clone(),
+            );
+            self.tasks.push(tokio::spawn(async move {
+                let operation = DeploymentSubscription::build(IdVariables { id: id.clone() });
+                let mut subscription = match client.subscribe(operation).await {
+                    Ok(subscription) => subscription,
+                    Err(error) => {
+                        let _ = wake.send(Err(error.to_string())).await;
+                        return;
+                    }
+                };
+                loop {
+                    match subscription.next().await {
+                        Some(Ok(found)) => {
+                            let final_ = found.deployment.status.is_final();
+                            if wake.send(Ok(())).await.is_err() || final_ {
+                                return;
+                            }
+                        }
+                        Some(Err(error)) => {
+                            let _ = wake.send(Err(error.to_string())).await;
+                            return;
+                        }
+                        None => {
+                            let _ = wake
+                                .send(Err(format!("the subscription to deployment `{id}` ended")))
+                                .await;
+                            return;
+                        }
+                    }
+                }
+            }));
+        }
+    }
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
 }
 
 /// [`until_healthy`] with another way to read (`read`, called for every
@@ -92,6 +183,7 @@ pub async fn until_healthy(
 pub async fn wait_with<F, Fut>(
     first: Option<Report>,
     mut read: F,
+    subscribe: Option<&Client>,
     options: WaitOptions,
     mut on_event: impl FnMut(WaitEvent),
 ) -> Result<WaitOutcome, Failure>
@@ -103,6 +195,7 @@ where
     let mut seen: std::collections::BTreeMap<(String, String), (String, String)> =
         std::collections::BTreeMap::new();
     let mut first = first;
+    let mut follow = subscribe.map(Follow::new);
     loop {
         let report = match first.take() {
             Some(report) => report,
@@ -140,17 +233,51 @@ where
                 WaitOutcome::Healthy(report)
             });
         }
-        if let Some(timeout) = options.timeout {
-            let elapsed = started.elapsed();
-            if elapsed >= timeout {
-                return Ok(WaitOutcome::TimedOut {
-                    report,
-                    waiting: pending,
-                });
+        let wait = match follow.as_mut() {
+            Some(follow) => {
+                follow.follow(&report);
+                options.refresh
             }
-            tokio::time::sleep(options.poll.min(timeout - elapsed)).await;
-        } else {
-            tokio::time::sleep(options.poll).await;
+            None => options.poll,
+        };
+        let wait = match options.timeout {
+            Some(timeout) => {
+                let elapsed = started.elapsed();
+                if elapsed >= timeout {
+                    return Ok(WaitOutcome::TimedOut {
+                        report,
+                        waiting: pending,
+                    });
+                }
+                wait.min(timeout - elapsed)
+            }
+            None => wait,
+        };
+        let woken = match follow.as_mut() {
+            Some(follow) => {
+                let mut woken = tokio::select! {
+                    woken = follow.woken.recv() => woken,
+                    () = tokio::time::sleep(wait) => None,
+                };
+                // Several changes at once make one read.
+                while let Ok(more) = follow.woken.try_recv() {
+                    if more.is_err() {
+                        woken = Some(more);
+                    }
+                }
+                woken
+            }
+            None => {
+                tokio::time::sleep(wait).await;
+                None
+            }
+        };
+        if let Some(Err(why)) = woken {
+            on_event(WaitEvent::Fallback(format!(
+                "following by reading the status every {}s: {why}",
+                options.poll.as_secs()
+            )));
+            follow = None;
         }
     }
 }
