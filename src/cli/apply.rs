@@ -2,6 +2,7 @@
 //! batches, and report what was and was not done. The work is the
 //! engine's; this file parses, asks and prints.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, ApplyOptions, Failure, Lock, Secrets};
+use crate::observe::status;
 use crate::plan;
 
 /// Arguments of `mirage apply`.
@@ -45,6 +47,13 @@ pub struct Args {
     /// environment, instead of failing at once.
     #[arg(long, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
+
+    /// After applying, wait (up to DURATION, `10m` by default) for the
+    /// deployments of the services the plan changed, and report their
+    /// outcome: exit 1 when one fails or the time passes.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, require_equals = true,
+          default_missing_value = "10m", value_parser = super::status::duration)]
+    pub wait: Option<std::time::Duration>,
 }
 
 /// Run `mirage apply`.
@@ -133,7 +142,7 @@ async fn run_async(args: Args) -> ExitCode {
     let options = ApplyOptions {
         recheck: confirmed_at_prompt,
     };
-    finish(&context, session, &plan, options, "Apply").await
+    finish_waiting(&context, session, &plan, options, "Apply", args.wait).await
 }
 
 /// Applies `plan` through the engine, prints the summary (`{verb}
@@ -141,10 +150,23 @@ async fn run_async(args: Args) -> ExitCode {
 /// Shared with `destroy`.
 pub async fn finish(
     context: &engine::Context,
+    session: engine::Session,
+    plan: &plan::Plan,
+    options: ApplyOptions,
+    verb: &str,
+) -> ExitCode {
+    finish_waiting(context, session, plan, options, verb, None).await
+}
+
+/// [`finish`], then — with `wait` — a wait for the deployments of the
+/// services `plan` created, changed or replaced (`apply --wait`).
+async fn finish_waiting(
+    context: &engine::Context,
     mut session: engine::Session,
     plan: &plan::Plan,
     options: ApplyOptions,
     verb: &str,
+    wait: Option<std::time::Duration>,
 ) -> ExitCode {
     let applied = engine::apply(context, &session, plan, options).await;
     if let Err(failure) = session.release() {
@@ -163,7 +185,10 @@ pub async fn finish(
     };
     report::write_stdout(&format!("{verb} {state}: {}.\n", applied.summary));
     if applied.succeeded {
-        return ExitCode::from(EXIT_OK);
+        return match wait {
+            Some(timeout) => wait_for_deployments(&session, plan, timeout).await,
+            None => ExitCode::from(EXIT_OK),
+        };
     }
     let help =
         "fix the failures above and run `mirage apply` again; it picks up where this one stopped";
@@ -177,6 +202,105 @@ pub async fn finish(
             "mirage::apply::incomplete",
             format!("{verb} incomplete: {}", applied.summary),
             Some(help),
+        )),
+    }
+}
+
+/// The services `plan` creates, changes or replaces, as `(environment,
+/// service)`: those the apply deployed.
+pub fn changed_services(plan: &plan::Plan) -> BTreeSet<(String, String)> {
+    plan.environments
+        .iter()
+        .flat_map(|e| e.services.iter().map(move |s| (e, s)))
+        .filter(|(_, s)| !matches!(s.action, plan::Action::None | plan::Action::Destroy))
+        .map(|(e, s)| (e.name.clone(), s.name.clone()))
+        .collect()
+}
+
+/// `apply --wait`: waits until the deployments of the services `plan`
+/// changed are final, printing each change on standard error and their
+/// status on standard output; exit 1 when one failed or `timeout` passed.
+async fn wait_for_deployments(
+    session: &engine::Session,
+    plan: &plan::Plan,
+    timeout: std::time::Duration,
+) -> ExitCode {
+    let changed = changed_services(plan);
+    if changed.is_empty() {
+        return ExitCode::from(EXIT_OK);
+    }
+    let scope = match status::scope_of(&session.model, &plan.project, &session.store) {
+        Ok(scope) => scope,
+        Err(failure) => return fail(failure),
+    };
+    let request = status::Request {
+        environments: Vec::new(),
+        only: Some(changed),
+        details: true,
+    };
+    let options = status::WaitOptions {
+        timeout: Some(timeout),
+        poll: std::time::Duration::from_secs(2),
+        until_final: true,
+        refresh: std::time::Duration::from_secs(15),
+    };
+    report::write_stderr(&format!(
+        "Waiting up to {} for the deployments of {}.\n",
+        crate::preview::render::duration(timeout.as_secs()),
+        request
+            .only
+            .iter()
+            .flatten()
+            .map(|(e, s)| format!("`{e}/{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let outcome = status::until_healthy(
+        &session.connection.client,
+        &scope,
+        &request,
+        options,
+        |event| {
+            if let status::WaitEvent::Changed {
+                environment,
+                service,
+                from: Some(from),
+                to,
+                ..
+            } = event
+            {
+                report::write_stderr(&format!("{environment}/{service}: {from} → {to}\n"));
+            }
+        },
+    )
+    .await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(failure) => return fail(failure),
+    };
+    super::status::print_report(outcome.report(), false);
+    match outcome {
+        status::WaitOutcome::Healthy(_) => ExitCode::from(EXIT_OK),
+        status::WaitOutcome::Failed(report) => fail(Failure::error(
+            "mirage::observe::deploy_failed",
+            format!(
+                "the apply's deployments are not healthy: {}",
+                report.failed().join(", ")
+            ),
+            Some(
+                "read what failed above (`mirage status` shows it again), fix it, then apply again",
+            ),
+        )),
+        status::WaitOutcome::TimedOut { waiting, .. } => fail(Failure::error(
+            "mirage::observe::wait_timeout",
+            format!(
+                "the apply's deployments were not final after {}: still waiting for {}",
+                crate::preview::render::duration(timeout.as_secs()),
+                waiting.join(", ")
+            ),
+            Some(
+                "the deployments go on: follow them with `mirage status --watch`, or wait longer with `--wait=20m`",
+            ),
         )),
     }
 }

@@ -30,6 +30,7 @@ pub mod select;
 pub mod serve;
 pub mod serve_config;
 pub mod state;
+pub mod status;
 mod watch;
 
 use std::process::ExitCode;
@@ -93,6 +94,9 @@ pub enum Command {
     Apply(apply::Args),
     /// Remove what Mirage owns in an environment (nothing else).
     Destroy(destroy::Args),
+    /// Show what runs in each environment, failures explained; `--watch`,
+    /// `--until-healthy`.
+    Status(status::Args),
     /// Show what Mirage owns on Railway, its locks; break a stale lock.
     State(state::Args),
     /// Pull-request previews: `up`, `down`, `list`, `gc`.
@@ -200,6 +204,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Destroy(args) => destroy::run(args),
+        Command::Status(args) => status::run(args),
         Command::State(args) => state::run(args),
         Command::Serve(args) => serve::run(*args),
         Command::Audit(args) => audit::run(args),

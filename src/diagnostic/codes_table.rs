@@ -421,6 +421,26 @@ pub const CODES: &[Code] = &[
         help: "`mirage apply` creates it",
     },
     Code {
+        code: "mirage::observe::deploy_failed",
+        summary: "a deployment the command waited for failed",
+        help: "read what failed (`mirage status` shows it with its last log lines), fix it, then apply again",
+    },
+    Code {
+        code: "mirage::observe::read_failed",
+        summary: "Railway could not be read for the status",
+        help: "check the connection to Railway and the token, then run the command again",
+    },
+    Code {
+        code: "mirage::observe::unknown_environment",
+        summary: "`--env` names an environment the files do not declare",
+        help: "name an environment of the files with `--env`, or leave `--env` out for all",
+    },
+    Code {
+        code: "mirage::observe::wait_timeout",
+        summary: "the deployments were not final when the wait ended",
+        help: "the deployments go on: follow them with `mirage status --watch`, or wait longer",
+    },
+    Code {
         code: "mirage::plan::duplicate_on_railway",
         summary: "several projects, environments, services or volumes on Railway carry a name the files expect once",
         help: "rename or delete the extra one on Railway, then plan again; Mirage never picks one",

@@ -3,14 +3,16 @@
 //! healthy, and say where it is.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{
-    Health, Preview, Problem, ServiceHealth, check_pull_request, deadline, service_health,
-};
+use super::{Preview, Problem, ServiceHealth, check_pull_request, deadline, service_health};
 use crate::engine::preview::EnvironmentStatus;
 use crate::engine::{self, Context, Event, Failure, Lock, Secrets, Selection};
 use crate::model::{PullRequest, Source};
+use crate::observe::{
+    self,
+    status::{Report, WaitEvent, WaitOptions, WaitOutcome},
+};
 use crate::plan::Action;
 use crate::state::{self, NewPreview, ResourceKey, ResourceKind};
 
@@ -245,33 +247,48 @@ pub async fn up_loaded(
     }
     let mut problem = None;
     if let Some(wait) = request.wait {
-        let started = Instant::now();
-        let mut shown = String::new();
-        loop {
-            match super::health(Some(&status)) {
-                Health::Ready => break,
-                Health::Failed => {
-                    problem = Some(failed_problem(&name, &status));
-                    break;
-                }
-                _ => {}
+        // The wait is the observe room's; each round reads the preview's
+        // environment by its id (one request), starting from the read above.
+        let latest = std::sync::Mutex::new(status.clone());
+        let read = || async {
+            let fresh = read_status(&client, &environment_id).await?;
+            let report = Report::of_instances(&project, &fresh);
+            if let Ok(mut latest) = latest.lock() {
+                *latest = fresh;
             }
-            let pending = names_where(&status, ServiceHealth::Deploying);
-            if pending != shown {
+            Ok(report)
+        };
+        let options = WaitOptions {
+            timeout: Some(wait),
+            poll: request.poll,
+            until_final: true,
+            refresh: request.poll,
+        };
+        let mut shown = String::new();
+        let on_event = |event: WaitEvent| {
+            let WaitEvent::Read(report) = event else {
+                return;
+            };
+            let pending = pending_names(&report);
+            if !pending.is_empty() && pending != shown {
                 context.events.emit(Event::Preview(format!(
                     "waiting for `{name}` (up to {}): {pending}",
                     super::render::duration(wait.as_secs())
                 )));
                 shown = pending;
             }
-            if started.elapsed() >= wait {
-                problem = Some(timeout_problem(&name, &status, wait));
-                break;
-            }
-            let left = wait.saturating_sub(started.elapsed());
-            tokio::time::sleep(request.poll.min(left)).await;
-            status = read_status(&client, &environment_id).await?;
+        };
+        let first = Report::of_instances(&project, &status);
+        let outcome =
+            observe::status::wait_with(Some(first), read, None, options, on_event).await?;
+        if let Ok(latest) = latest.lock() {
+            status = latest.clone();
         }
+        problem = match outcome {
+            WaitOutcome::Healthy(_) => None,
+            WaitOutcome::Failed(_) => Some(failed_problem(&name, &status)),
+            WaitOutcome::TimedOut { .. } => Some(timeout_problem(&name, &status, wait)),
+        };
     }
     let record = store
         .preview(&project, &template, request.pr.number)
@@ -333,6 +350,22 @@ fn names_where(status: &EnvironmentStatus, health: ServiceHealth) -> String {
         .iter()
         .filter(|s| service_health(s) == health)
         .map(|s| {
+            let state = s
+                .deployment
+                .as_ref()
+                .map_or("not deployed yet", |d| d.status.as_str());
+            format!("`{}` ({state})", s.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The services of `report` still on their way, as `names_where` shows them.
+fn pending_names(report: &Report) -> String {
+    report
+        .services()
+        .filter(|(_, s)| !s.health.is_final())
+        .map(|(_, s)| {
             let state = s
                 .deployment
                 .as_ref()

@@ -37,6 +37,7 @@ mod emulator_conformance;
 mod emulator_deploy;
 mod emulator_knobs;
 mod emulator_limits;
+mod emulator_observe;
 mod emulator_push;
 mod emulator_rules;
 mod emulator_schema;
@@ -89,6 +90,8 @@ mod signin;
 mod state;
 mod state_cli;
 mod state_team;
+// Issue #19: `mirage status`, `apply --wait`.
+mod observe_status;
 mod watch;
 // Room web/admin (issue #18): the admin pages.
 mod web_admin;

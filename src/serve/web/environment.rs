@@ -10,6 +10,7 @@ use maud::{Markup, html};
 use super::layout::{self, Section};
 use super::{PageError, PageResult, environment_api_url, project_url, segment};
 use crate::auth::{Action, Target};
+use crate::observe::status::guidance;
 use crate::preview::ServiceHealth;
 use crate::serve::api::{ApiError, Caller};
 use crate::serve::catalog::{EnvironmentView, ServiceView};
@@ -156,42 +157,15 @@ fn problems(environment: &EnvironmentView) -> Markup {
     html! {
         @for service in &environment.services {
             @if let Some(d) = &service.deployment {
-                @if let Some((title, guidance)) = guidance(&d.status) {
+                @if let Some(guidance) = guidance(&d.status).filter(|g| g.problem) {
                     div.notice.bad role="status" {
-                        p { strong { (service.name) ": " (title) } }
-                        p { (guidance) }
+                        p { strong { (service.name) ": " (guidance.title) } }
+                        p { (guidance.help) }
                     }
                 }
             }
         }
     }
-}
-
-/// A deployment status's meaning and what to do, for those that need it.
-pub fn guidance(status: &str) -> Option<(&'static str, &'static str)> {
-    Some(match status {
-        "FAILED" => (
-            "the build or deployment failed",
-            "Read its build logs below (tick \u{201c}Build logs\u{201d}) for the failing step, fix it in the code or the .mirage files, then redeploy.",
-        ),
-        "CRASHED" => (
-            "the service crashed after it started",
-            "Railway restarts it as its restart policy says. Read its deploy logs for the exit reason, fix it, then redeploy.",
-        ),
-        "REMOVED" => (
-            "its deployment was removed",
-            "Nothing runs. Redeploy it, or apply the files again.",
-        ),
-        "SKIPPED" => (
-            "its deployment was skipped",
-            "Railway skipped the build (for example, no change under its watch paths). Redeploy to build anyway.",
-        ),
-        "NEEDS_APPROVAL" => (
-            "its deployment waits for approval",
-            "Someone with access to the Railway project must approve it in Railway's dashboard.",
-        ),
-        _ => return None,
-    })
 }
 
 fn logs(project: &str, environment: &EnvironmentView) -> Markup {

@@ -1,1 +1,0 @@
-//! The status of environments and their services, explained, and waiting until healthy.
