@@ -134,6 +134,10 @@ pub enum Command {
     /// services (read-only).
     #[command(after_help = projects::PROJECTS_HELP)]
     Projects(projects::ProjectsArgs),
+    /// Show one project's environments and services with their status
+    /// (read-only; without PROJECT, the projects).
+    #[command(after_help = projects::LS_HELP)]
+    Ls(projects::LsArgs),
 }
 
 impl Command {
@@ -217,6 +221,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Comment(args) => comment::run(args),
         Command::Projects(args) => projects::projects(args),
+        Command::Ls(args) => projects::ls(args),
     }
 }
 

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use super::context::{Reach, fail};
 use super::{EXIT_OK, report};
 use crate::observe::account::{self, Projects};
+use crate::observe::status::Report;
 
 /// Examples under `mirage projects --help`.
 pub const PROJECTS_HELP: &str = "\
@@ -17,6 +18,93 @@ Examples:
   mirage projects --local         those of the built-in emulator (data under ./.mirage/)
 
 Then `mirage ls PROJECT` shows one project's environments and services.";
+
+/// Examples under `mirage ls --help`.
+pub const LS_HELP: &str = "\
+Examples:
+  mirage ls                       the projects (as `mirage projects`)
+  mirage ls shop                  project `shop`: its environments and services with their status
+  mirage ls 1c631fed-…            a project by its id (names are not unique on Railway)
+  mirage ls shop --json           the same as JSON (the fields of `mirage status --json`)
+
+Two requests: one lists the projects, one reads the project. `mirage status`
+explains failures, from a directory of .mirage files.";
+
+/// Arguments of `mirage ls`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LsArgs {
+    /// A project's name or id; without it, the projects.
+    #[arg(value_name = "PROJECT")]
+    pub project: Option<String>,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where the built-in emulator keeps its data (with `--local`).
+    #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Where Railway is: `--local` or `--endpoint`.
+    #[command(flatten)]
+    pub reach: Reach,
+}
+
+/// Run `mirage ls`.
+pub fn ls(args: LsArgs) -> ExitCode {
+    let Some(wanted) = args.project.clone() else {
+        return projects(ProjectsArgs {
+            json: args.json,
+            dir: args.dir,
+            reach: args.reach,
+        });
+    };
+    if args.reach.local
+        && let Err(code) = super::select::directory(&args.dir)
+    {
+        return code;
+    }
+    super::plan::block_on(async {
+        let context = args.reach.context();
+        match account::project(&context, &args.dir, &wanted).await {
+            Ok(report) if args.json => {
+                let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+                report::write_stdout_exact(&format!("{json}\n"));
+                ExitCode::from(EXIT_OK)
+            }
+            Ok(report) => {
+                report::write_stdout(&project_text(&report));
+                ExitCode::from(EXIT_OK)
+            }
+            Err(failure) => fail(failure),
+        }
+    })
+}
+
+/// A project's header, then its environments as `mirage status` shows them.
+fn project_text(report: &Report) -> String {
+    let services: std::collections::BTreeSet<&str> = report
+        .environments
+        .iter()
+        .flat_map(|e| e.services.iter().map(|s| s.name.as_str()))
+        .collect();
+    let n = report.environments.len();
+    let mut out = format!(
+        "Project `{}` ({}): {n} environment{}, {} service{}\n\n",
+        report.project,
+        report.project_id.as_deref().unwrap_or("not on Railway"),
+        if n == 1 { "" } else { "s" },
+        services.len(),
+        if services.len() == 1 { "" } else { "s" },
+    );
+    out.push_str(&super::status::text_with(report, false));
+    out.push_str(&format!(
+        "({} request{})\n",
+        report.requests,
+        if report.requests == 1 { "" } else { "s" }
+    ));
+    out
+}
 
 /// Arguments of `mirage projects`.
 #[derive(Debug, Clone, clap::Args)]

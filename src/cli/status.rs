@@ -222,6 +222,13 @@ fn age(seconds: u64) -> String {
 /// The report as text: an environment per block, a service per line,
 /// each problem explained under its service.
 pub fn text(report: &Report) -> String {
+    text_with(report, true)
+}
+
+/// [`text`], with or without what the files and the state database say
+/// (`marks`: "[unmanaged]", "not in the files"), which `mirage ls` — no
+/// files involved — leaves out.
+pub fn text_with(report: &Report, marks: bool) -> String {
     let mut out = String::new();
     if report.project_id.is_none() {
         out.push_str(&format!(
@@ -231,6 +238,7 @@ pub fn text(report: &Report) -> String {
     }
     for environment in &report.environments {
         let what = match (environment.declared, &environment.id) {
+            _ if !marks => "",
             (true, Some(_)) => "",
             (true, None) => " (not on Railway yet)",
             (false, _) => " (not in the files: unmanaged)",
@@ -246,7 +254,7 @@ pub fn text(report: &Report) -> String {
             .max()
             .unwrap_or(0);
         for service in &environment.services {
-            out.push_str(&line(service, width));
+            out.push_str(&line(service, width, marks));
             if let Some(problem) = &service.problem {
                 out.push_str(&format!("      {}: {}\n", problem.status, problem.title));
                 if let Some(builder) = &problem.builder {
@@ -291,7 +299,7 @@ pub fn text(report: &Report) -> String {
     out
 }
 
-fn line(service: &ServiceReport, width: usize) -> String {
+fn line(service: &ServiceReport, width: usize, marks: bool) -> String {
     let mut parts = vec![format!("{:<12}", service.health.as_str())];
     match &service.deployment {
         Some(d) => parts.push(match d.age_seconds {
@@ -327,6 +335,7 @@ fn line(service: &ServiceReport, width: usize) -> String {
     }
     parts.extend(service.urls.iter().cloned());
     match service.management {
+        _ if !marks => {}
         Management::Managed => {}
         Management::Declared => parts.push("[declared, not owned]".to_owned()),
         Management::Unmanaged => parts.push("[unmanaged]".to_owned()),

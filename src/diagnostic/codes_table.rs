@@ -421,6 +421,11 @@ pub const CODES: &[Code] = &[
         help: "`mirage apply` creates it",
     },
     Code {
+        code: "mirage::observe::ambiguous_project",
+        summary: "several projects share that name",
+        help: "name the project by its id (`mirage projects` lists them)",
+    },
+    Code {
         code: "mirage::observe::deploy_failed",
         summary: "a deployment the command waited for failed",
         help: "read what failed (`mirage status` shows it with its last log lines), fix it, then apply again",
@@ -434,6 +439,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::observe::unknown_environment",
         summary: "`--env` names an environment the files do not declare",
         help: "name an environment of the files with `--env`, or leave `--env` out for all",
+    },
+    Code {
+        code: "mirage::observe::unknown_project",
+        summary: "no project of the account has that name or id",
+        help: "run `mirage projects` for the names and ids the token sees",
     },
     Code {
         code: "mirage::observe::wait_timeout",

@@ -4,7 +4,9 @@
 //! [`projects`] lists what the token can see (one request per 500
 //! projects: Railway's `projects` connection carries each project's
 //! environment and service names); [`find`] picks one of them by name or
-//! id, with a "did you mean" when none matches.
+//! id, with a "did you mean" when none matches; [`project`] reads one
+//! project's environments and services with their status through the
+//! status read ([`crate::observe::status::read`]) — two requests in all.
 
 use std::path::Path;
 
@@ -12,6 +14,7 @@ use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Context, Failure};
+use crate::observe::status::{self, Report, Request};
 use crate::railway::ops::project::ProjectSummary;
 use crate::railway::{Client, TokenScope};
 use crate::resolve::suggest::did_you_mean;
@@ -123,6 +126,30 @@ async fn list<'s>(
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     Ok((rows, None))
+}
+
+/// One project of the account, called (or with the id) `wanted`: its
+/// environments and their services with source, deployment status,
+/// replicas, URLs and age — one request to list the projects, one to read
+/// it. `dir` matters only for `--local` (see [`projects`]). No files are
+/// involved, so nothing is marked managed or not.
+pub async fn project(context: &Context, dir: &Path, wanted: &str) -> Result<Report, Failure> {
+    let connection = engine::connect(context, dir).await?;
+    let client = &connection.client;
+    let (rows, _) = list(client, connection.scope.as_ref()).await?;
+    let row = find(&rows, wanted)?;
+    let scope = status::Scope {
+        project: row.name.clone(),
+        project_id: Some(row.id.clone()),
+        ..status::Scope::default()
+    };
+    let request = Request {
+        details: false,
+        ..Request::default()
+    };
+    let mut report = status::read(client, &scope, &request, context.clock.now().0).await?;
+    report.requests = client.requests_sent();
+    Ok(report)
 }
 
 /// The project called (or with the id) `wanted` among `projects`: an

@@ -107,3 +107,75 @@ async fn no_project_yet_says_what_to_do() {
         run.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ls_shows_a_projects_environments_and_services_in_two_requests() {
+    let world = World::with_files(&[("main.mirage", FILES)]).await;
+    world.apply().await;
+    world.harness.project("blog").await;
+
+    let before = world.harness.requests().await;
+    let run = world.mirage(&["ls", "shop"]).await.ok("ls shop");
+    let after = world.harness.requests().await;
+    assert_eq!(after - before, 2, "list + read\n{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("Project `shop` ("),
+        "a header\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 environments, 2 services"),
+        "{}",
+        run.stdout
+    );
+    for env in ["production", "staging"] {
+        assert!(
+            run.stdout.lines().any(|l| l == env),
+            "environment `{env}` listed\n{}",
+            run.stdout
+        );
+    }
+    let api: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("api "))
+        .collect();
+    assert_eq!(api.len(), 2, "api in each environment\n{}", run.stdout);
+    assert!(api[0].contains("image:nginx:1.27"), "{}", run.stdout);
+    // No files are involved: nothing is called unmanaged.
+    assert!(!run.stdout.contains("unmanaged"), "{}", run.stdout);
+
+    let json = world
+        .mirage(&["ls", "shop", "--json"])
+        .await
+        .ok("ls --json");
+    let parsed: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(parsed["project"], "shop");
+    let envs: Vec<&str> = parsed["environments"]
+        .as_array()
+        .expect("environments")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(envs, ["production", "staging"]);
+
+    // By id too; and without a project, the projects.
+    let id = parsed["project_id"].as_str().expect("an id").to_owned();
+    world.mirage(&["ls", &id]).await.ok("ls by id");
+    let root = world.mirage(&["ls"]).await.ok("ls");
+    assert!(root.stdout.starts_with("NAME"), "{}", root.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ls_of_an_unknown_project_suggests_the_closest() {
+    let world = World::with_files(&[("main.mirage", FILES)]).await;
+    world.apply().await;
+    let run = world.mirage(&["ls", "shoop"]).await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("no project called `shoop`")
+            && run.stderr.contains("did you mean `shop`?"),
+        "{}",
+        run.stderr
+    );
+}
