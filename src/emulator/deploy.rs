@@ -740,6 +740,38 @@ mod tests {
         );
     }
 
+    /// Windows add up: the lines of `(a, c]` are those of `(a, b]` then
+    /// `(b, c]`, for any `b`; a rate change leaves earlier lines alone.
+    #[test]
+    fn windows_split_anywhere_and_rate_changes_keep_the_past() {
+        let mut st = State::default();
+        let mut d = rec(Outcome::Success);
+        d.replicas = 2;
+        d.meta = json!({"image": "nginx"});
+        st.deployments.insert(d.id.clone(), d.clone());
+        let rates = [(i64::MIN, 7.0), (5_000, 3.0)];
+        let all = logs_between(&st, &d, false, &rates, 0, 20_000);
+        for b in [0, 1, 1299, 1300, 1301, 4_999, 5_000, 5_001, 19_999] {
+            let mut split = logs_between(&st, &d, false, &rates, 0, b);
+            split.extend(logs_between(&st, &d, false, &rates, b, 20_000));
+            assert_eq!(split, all, "split at {b}");
+        }
+        // 7/s from SUCCESS (1300) to 5000, then 3/s: per replica.
+        let runtime = |lines: &[LogLine]| {
+            lines
+                .iter()
+                .filter(|l| l.attributes.iter().any(|(k, _)| k == "method"))
+                .count()
+        };
+        assert_eq!(
+            runtime(&all),
+            2 * ((5_000 - 1_300) / 143 + (20_000 - 5_000) / 333)
+        );
+        let before: Vec<_> = all.iter().filter(|l| l.at <= 5_000).cloned().collect();
+        let only_old = logs_between(&st, &d, false, &rates[..1], 0, 5_000);
+        assert_eq!(before, only_old);
+    }
+
     #[test]
     fn outcome_rule() {
         assert_eq!(
