@@ -421,6 +421,61 @@ pub const CODES: &[Code] = &[
         help: "`mirage apply` creates it",
     },
     Code {
+        code: "mirage::observe::bad_filter",
+        summary: "Railway refused the log filter or window",
+        help: "see Railway's filter syntax (words, \"phrases\", `@attr:value`, AND/OR/-, parentheses) in docs/observe.md",
+    },
+    Code {
+        code: "mirage::observe::bad_level",
+        summary: "`--level` is not a known severity",
+        help: "levels: `debug`, `info`, `warn`, `error`",
+    },
+    Code {
+        code: "mirage::observe::bad_output",
+        summary: "`--output` cannot be written",
+        help: "pass the path of a new file or of a regular file to replace, in a writable directory",
+    },
+    Code {
+        code: "mirage::observe::bad_time",
+        summary: "`--since`, `--from` or `--to` is not a time",
+        help: "use RFC 3339 (`2026-12-07T10:00:00Z`) or a duration ago (`30m`, `1h`, `2d`)",
+    },
+    Code {
+        code: "mirage::observe::bad_window",
+        summary: "`--from` is after `--to`",
+        help: "swap them: `--from` is the start of the window",
+    },
+    Code {
+        code: "mirage::observe::follow_build",
+        summary: "`--follow` with `--build` is not supported",
+        help: "read the build logs without `--follow`, or follow the deploy logs without `--build`",
+    },
+    Code {
+        code: "mirage::observe::follow_with_end",
+        summary: "`--follow` was given an end (`--to`)",
+        help: "drop `--to` to follow new lines, or drop `--follow` to read a past window",
+    },
+    Code {
+        code: "mirage::observe::not_deployed",
+        summary: "the project, environment or service is not on Railway",
+        help: "run `mirage apply` first, or pass `--local` / `--endpoint` to read where it was applied",
+    },
+    Code {
+        code: "mirage::observe::read_failed",
+        summary: "the logs could not be read from Railway",
+        help: "check the connection to Railway and the token, then try again",
+    },
+    Code {
+        code: "mirage::observe::stream_lost",
+        summary: "`logs --follow` could not reconnect for two minutes",
+        help: "check the connection to Railway, then run the command again",
+    },
+    Code {
+        code: "mirage::observe::write_failed",
+        summary: "the logs could not be written",
+        help: "check the disk (or the file of `--output`)",
+    },
+    Code {
         code: "mirage::plan::duplicate_on_railway",
         summary: "several projects, environments, services or volumes on Railway carry a name the files expect once",
         help: "rename or delete the extra one on Railway, then plan again; Mirage never picks one",

@@ -195,8 +195,14 @@ pub fn compose_filter(
     level: Option<&str>,
     services: Option<&[String]>,
 ) -> Option<String> {
+    let user = user.map(str::trim).filter(|f| !f.is_empty());
+    if level.is_none() && services.is_none() {
+        // Alone, the user's filter goes as written, so Railway's
+        // complaints about it point at what the user typed.
+        return user.map(str::to_owned);
+    }
     let mut parts = Vec::new();
-    if let Some(user) = user.map(str::trim).filter(|f| !f.is_empty()) {
+    if let Some(user) = user {
         parts.push(format!("({user})"));
     }
     if let Some(level) = level {
@@ -779,6 +785,7 @@ mod tests {
     #[test]
     fn filters_compose_with_and() {
         assert_eq!(compose_filter(None, None, None), None);
+        assert_eq!(compose_filter(Some("a OR b"), None, None), Some("a OR b".into()));
         assert_eq!(
             compose_filter(Some("a OR b"), Some("warn"), Some(&["s1".into(), "s2".into()])),
             Some("(a OR b) AND (@level:warn OR @level:error) AND (@service:s1 OR @service:s2)".into())

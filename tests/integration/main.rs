@@ -53,6 +53,7 @@ mod init;
 mod kdl_differential;
 mod kdl_suite;
 mod moved;
+mod observe_logs;
 mod plan;
 mod plan_registry;
 mod plan_replace;
