@@ -26,7 +26,10 @@ fn source(index: usize, count: usize) -> Vec<LogLine> {
         .map(|i| {
             let at = start + (i as i64) * 3 + index as i64;
             let (severity, message) = match i % 50 {
-                0 => ("error", format!("upstream timed out after 5000 ms (request {i})")),
+                0 => (
+                    "error",
+                    format!("upstream timed out after 5000 ms (request {i})"),
+                ),
                 1..=3 => ("warn", format!("slow query: 812 ms (request {i})")),
                 _ => ("info", format!("GET /api/items/{i} 200 in 12 ms")),
             };
@@ -115,7 +118,10 @@ async fn first_line_of_follow() {
         .as_str()
         .expect("env")
         .to_owned();
-    let project_id = project["projectCreate"]["id"].as_str().expect("id").to_owned();
+    let project_id = project["projectCreate"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let mut services = BTreeMap::new();
     for name in SERVICES {
         let created = gql(
@@ -124,7 +130,10 @@ async fn first_line_of_follow() {
             json!({"p": project_id, "n": name}),
         )
         .await;
-        let id = created["serviceCreate"]["id"].as_str().expect("id").to_owned();
+        let id = created["serviceCreate"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
         gql(
             &client,
             "mutation($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }",
@@ -190,15 +199,29 @@ async fn first_line_of_follow() {
     println!(
         "follow, 50 ms latency: round trip (one query) median {:.1} ms [{}]; first line after subscribing median {:.1} ms [{}]",
         ms(&median(&mut round_trips)),
-        round_trips.iter().map(|d| format!("{:.1}", ms(d))).collect::<Vec<_>>().join(", "),
+        round_trips
+            .iter()
+            .map(|d| format!("{:.1}", ms(d)))
+            .collect::<Vec<_>>()
+            .join(", "),
         ms(&median(&mut firsts)),
-        firsts.iter().map(|d| format!("{:.1}", ms(d))).collect::<Vec<_>>().join(", "),
+        firsts
+            .iter()
+            .map(|d| format!("{:.1}", ms(d)))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
 }
 
 fn main() {
     let _ = std::io::stdout().flush();
-    print_to_file(Format::Text { color: false, width: 6 }, "text");
+    print_to_file(
+        Format::Text {
+            color: false,
+            width: 6,
+        },
+        "text",
+    );
     print_to_file(Format::Json, "NDJSON");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(first_line_of_follow());

@@ -8,10 +8,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::EXIT_OK;
 use super::context::{Reach, fail};
 use super::plan::block_on;
 use super::report;
-use super::EXIT_OK;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Failure};
 use crate::observe::logs::{self as engine_logs, LogLine, Notice, Request, Window, time};
@@ -40,7 +40,12 @@ pub struct Args {
     pub env: String,
 
     /// Only these services (comma-separated or repeated).
-    #[arg(long = "service", short = 's', value_name = "NAME", value_delimiter = ',')]
+    #[arg(
+        long = "service",
+        short = 's',
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
     pub services: Vec<String>,
 
     /// The latest build logs of each service instead of what they print.
@@ -216,8 +221,7 @@ async fn logs(args: Args) -> Result<(), Failure> {
     let context = args.reach.context();
     let connection = engine::connect(&context, &args.dir).await?;
     let client = &connection.client;
-    let target =
-        engine_logs::locate(&context, &args.dir, client, &loaded.name, &args.env).await?;
+    let target = engine_logs::locate(&context, &args.dir, client, &loaded.name, &args.env).await?;
     let services = if args.services.is_empty() {
         None
     } else {
@@ -328,11 +332,16 @@ pub struct Printer<W: Write> {
     /// Flush after every line (following: lines show as they come).
     pub flush_each: bool,
     scratch: String,
+    bytes: Vec<u8>,
+    /// The second of the last line and its `HH:MM:SS.` text.
+    second: Option<(i64, String)>,
 }
 
 impl<W: Write> std::fmt::Debug for Printer<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Printer").field("format", &self.format).finish()
+        f.debug_struct("Printer")
+            .field("format", &self.format)
+            .finish()
     }
 }
 
@@ -351,28 +360,43 @@ pub fn colour_of(service: &str) -> u8 {
     PALETTE[(hash % PALETTE.len() as u32) as usize]
 }
 
-#[derive(serde::Serialize)]
-struct JsonLine<'a> {
-    timestamp: &'a str,
-    service: &'a str,
-    kind: engine_logs::Kind,
-    deployment: Option<&'a str>,
-    replica: Option<&'a str>,
-    severity: Option<&'a str>,
-    message: &'a str,
-    attributes: Attributes<'a>,
+/// `text` as a JSON string: `"`, `\\` and control characters escaped
+/// (as `serde_json` writes them), the rest copied as UTF-8. Written by
+/// hand because this is the export's hot loop (see docs/benchmarks.md).
+fn json_str(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 0xf)]);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
-struct Attributes<'a>(&'a [(String, String)]);
-
-impl serde::Serialize for Attributes<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
+fn json_opt(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => json_str(out, text),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
@@ -384,6 +408,8 @@ impl<W: Write> Printer<W> {
             format,
             flush_each: false,
             scratch: String::with_capacity(256),
+            bytes: Vec::with_capacity(512),
+            second: None,
         }
     }
 
@@ -391,32 +417,57 @@ impl<W: Write> Printer<W> {
     pub fn line(&mut self, line: &LogLine) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                serde_json::to_writer(
-                    &mut self.out,
-                    &JsonLine {
-                        timestamp: &line.timestamp,
-                        service: &line.service,
-                        kind: line.kind,
-                        deployment: line.deployment.as_deref(),
-                        replica: line.replica.as_deref(),
-                        severity: line.severity.as_deref(),
-                        message: &line.message,
-                        attributes: Attributes(&line.attributes),
-                    },
-                )
-                .map_err(io::Error::from)?;
-                self.out.write_all(b"\n")?;
+                let b = &mut self.bytes;
+                b.clear();
+                b.extend_from_slice(b"{\"timestamp\":");
+                json_str(b, &line.timestamp);
+                b.extend_from_slice(b",\"service\":");
+                json_str(b, &line.service);
+                b.extend_from_slice(match line.kind {
+                    engine_logs::Kind::Build => b",\"kind\":\"build\",\"deployment\":",
+                    engine_logs::Kind::Deploy => b",\"kind\":\"deploy\",\"deployment\":",
+                });
+                json_opt(b, line.deployment.as_deref());
+                b.extend_from_slice(b",\"replica\":");
+                json_opt(b, line.replica.as_deref());
+                b.extend_from_slice(b",\"severity\":");
+                json_opt(b, line.severity.as_deref());
+                b.extend_from_slice(b",\"message\":");
+                json_str(b, &line.message);
+                b.extend_from_slice(b",\"attributes\":{");
+                for (i, (k, v)) in line.attributes.iter().enumerate() {
+                    if i > 0 {
+                        b.push(b',');
+                    }
+                    json_str(b, k);
+                    b.push(b':');
+                    json_str(b, v);
+                }
+                b.extend_from_slice(b"}}\n");
+                self.out.write_all(b)?;
             }
             Format::Text { color, width } => {
                 use std::fmt::Write as _;
+                let second = line.at.div_euclid(1000);
+                if self.second.as_ref().is_none_or(|(at, _)| *at != second) {
+                    let clock = time::clock(line.at);
+                    self.second = Some((second, clock[..9].to_owned()));
+                }
                 let s = &mut self.scratch;
                 s.clear();
-                s.push_str(&time::clock(line.at));
-                s.push(' ');
+                if let Some((_, prefix)) = &self.second {
+                    s.push_str(prefix);
+                }
+                let millis = line.at.rem_euclid(1000);
+                let _ = write!(s, "{millis:03} ");
                 let service = crate::terminal::escape(&line.service);
                 let pad = width.saturating_sub(service.chars().count());
                 if color {
-                    let _ = write!(s, "\u{1b}[38;5;{}m{service}\u{1b}[0m", colour_of(&line.service));
+                    let _ = write!(
+                        s,
+                        "\u{1b}[38;5;{}m{service}\u{1b}[0m",
+                        colour_of(&line.service)
+                    );
                 } else {
                     s.push_str(&service);
                 }
@@ -424,11 +475,23 @@ impl<W: Write> Printer<W> {
                 s.push_str(" │ ");
                 let severity = line.severity.as_deref().unwrap_or("");
                 if line.is_error() {
-                    s.push_str(if color { "\u{1b}[1;31mERR\u{1b}[0m " } else { "ERR " });
-                } else if severity.eq_ignore_ascii_case("warn") || severity.eq_ignore_ascii_case("warning") {
-                    s.push_str(if color { "\u{1b}[33mWRN\u{1b}[0m " } else { "WRN " });
+                    s.push_str(if color {
+                        "\u{1b}[1;31mERR\u{1b}[0m "
+                    } else {
+                        "ERR "
+                    });
+                } else if severity.eq_ignore_ascii_case("warn")
+                    || severity.eq_ignore_ascii_case("warning")
+                {
+                    s.push_str(if color {
+                        "\u{1b}[33mWRN\u{1b}[0m "
+                    } else {
+                        "WRN "
+                    });
                 }
-                s.push_str(&crate::terminal::escape(line.message.trim_end_matches('\n')));
+                s.push_str(&crate::terminal::escape(
+                    line.message.trim_end_matches('\n'),
+                ));
                 s.push('\n');
                 self.out.write_all(s.as_bytes())?;
             }
@@ -442,5 +505,71 @@ impl<W: Write> Printer<W> {
     /// Flushes what is buffered.
     pub fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_escapes_as_json_and_text_escapes_controls() {
+        let line = LogLine {
+            at: 1_764_255_845_123,
+            timestamp: "2025-11-27T15:04:05.123Z".into(),
+            service: "api".into(),
+            service_id: Some("s".into()),
+            deployment: None,
+            replica: Some("r\"1".into()),
+            kind: engine_logs::Kind::Deploy,
+            severity: Some("error".into()),
+            message: "a \"quote\" \\ tab\t nl\n bell\u{7} esc\u{1b}[31m é 🦀".into(),
+            attributes: vec![
+                ("level".into(), "error".into()),
+                ("k\u{1}".into(), "v".into()),
+            ],
+        };
+        let mut json = Printer::new(Vec::new(), Format::Json);
+        json.line(&line).expect("write");
+        json.finish().expect("flush");
+        let text = String::from_utf8(json.out.into_inner().expect("inner")).expect("utf-8");
+        assert!(
+            text.ends_with("}\n") && text.matches('\n').count() == 1,
+            "{text}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value["message"], line.message.as_str());
+        assert_eq!(value["replica"], "r\"1");
+        assert_eq!(value["deployment"], serde_json::Value::Null);
+        assert_eq!(value["attributes"]["k\u{1}"], "v");
+
+        let mut plain = Printer::new(
+            Vec::new(),
+            Format::Text {
+                color: false,
+                width: 6,
+            },
+        );
+        plain.line(&line).expect("write");
+        plain.finish().expect("flush");
+        let text = String::from_utf8(plain.out.into_inner().expect("inner")).expect("utf-8");
+        assert!(
+            text.starts_with("15:04:05.123 api    │ ERR a \"quote\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\u{1b}[31m") && !text.contains('\u{1b}'),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_service_keeps_its_colour() {
+        assert_eq!(colour_of("api"), colour_of("api"));
+        let colours: std::collections::BTreeSet<u8> = ["api", "web", "worker", "db", "cache"]
+            .iter()
+            .map(|s| colour_of(s))
+            .collect();
+        assert!(colours.len() >= 3, "{colours:?}");
     }
 }

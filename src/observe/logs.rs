@@ -341,7 +341,9 @@ fn not_on_railway(what: String) -> Failure {
     Failure::error(
         "mirage::observe::not_deployed",
         format!("{what} does not exist on Railway"),
-        Some("run `mirage apply` first (or pass `--local` / `--endpoint` to read where it was applied)"),
+        Some(
+            "run `mirage apply` first (or pass `--local` / `--endpoint` to read where it was applied)",
+        ),
     )
 }
 
@@ -478,7 +480,7 @@ async fn build_history(
             request
                 .services
                 .as_ref()
-                .is_none_or(|ids| ids.iter().any(|id| *id == s.id))
+                .is_none_or(|ids| ids.contains(&s.id))
         })
         .filter_map(|s| s.latest_deployment.as_deref())
         .collect();
@@ -492,7 +494,9 @@ async fn build_history(
         Window::Tail(n) => (Some(n), None, None),
         Window::Range { from, to } => (None, Some(time::rfc3339(from)), to.map(time::rfc3339)),
     };
-    let mut query = String::from("query BuildLogs($filter: String, $limit: Int, $start: DateTime, $end: DateTime");
+    let mut query = String::from(
+        "query BuildLogs($filter: String, $limit: Int, $start: DateTime, $end: DateTime",
+    );
     let mut fields = String::new();
     let mut variables = serde_json::Map::new();
     for (i, id) in deployments.iter().enumerate() {
@@ -511,7 +515,12 @@ async fn build_history(
     variables.insert("start".into(), json!(start));
     variables.insert("end".into(), json!(end));
     let envelope = client
-        .execute(&query, &Value::Object(variables), Some("BuildLogs"), Effect::Read)
+        .execute(
+            &query,
+            &Value::Object(variables),
+            Some("BuildLogs"),
+            Effect::Read,
+        )
         .await
         .map_err(|e| refused(e, filter.as_deref()))?;
     if let Some(error) = envelope.errors.as_ref().and_then(|e| e.first()) {
@@ -672,10 +681,11 @@ pub async fn follow(
             filter: filter.clone(),
             ..EnvironmentLogsVariables::default()
         };
-        if first && let Window::Tail(n) = request.window {
-            vars.before_limit = i32::try_from(n).ok();
-        } else {
-            vars.after_date = Some(resume.after_date());
+        match (request.window, resume.last_timestamp()) {
+            // Nothing printed yet (first, or dropped before the history
+            // came): ask for the newest lines again.
+            (Window::Tail(n), None) => vars.before_limit = i32::try_from(n).ok(),
+            _ => vars.after_date = Some(resume.after_date()),
         }
         resume.reconnect();
         let reason = match client
@@ -693,7 +703,7 @@ pub async fn follow(
                     });
                 }
                 first = false;
-                let ended = loop {
+                loop {
                     match subscription.next().await {
                         None => break "the server closed the log stream".to_owned(),
                         Some(Err(
@@ -714,8 +724,7 @@ pub async fn follow(
                             }
                         }
                     }
-                };
-                ended
+                }
             }
         };
         let Some(wait) = backoff.next() else {
@@ -785,10 +794,20 @@ mod tests {
     #[test]
     fn filters_compose_with_and() {
         assert_eq!(compose_filter(None, None, None), None);
-        assert_eq!(compose_filter(Some("a OR b"), None, None), Some("a OR b".into()));
         assert_eq!(
-            compose_filter(Some("a OR b"), Some("warn"), Some(&["s1".into(), "s2".into()])),
-            Some("(a OR b) AND (@level:warn OR @level:error) AND (@service:s1 OR @service:s2)".into())
+            compose_filter(Some("a OR b"), None, None),
+            Some("a OR b".into())
+        );
+        assert_eq!(
+            compose_filter(
+                Some("a OR b"),
+                Some("warn"),
+                Some(&["s1".into(), "s2".into()])
+            ),
+            Some(
+                "(a OR b) AND (@level:warn OR @level:error) AND (@service:s1 OR @service:s2)"
+                    .into()
+            )
         );
         assert_eq!(
             compose_filter(Some("  "), Some("error"), None),
@@ -805,8 +824,19 @@ mod tests {
         r.reconnect();
         assert_eq!(r.after_date(), time::rfc3339(2));
         // The server resends everything at or after 2, and some before.
-        let again = [line(1, "a"), line(2, "b"), line(2, "b"), line(2, "c"), line(2, "b"), line(3, "d")];
-        let admitted: Vec<_> = again.iter().filter(|l| r.admit(l)).map(|l| l.message.clone()).collect();
+        let again = [
+            line(1, "a"),
+            line(2, "b"),
+            line(2, "b"),
+            line(2, "c"),
+            line(2, "b"),
+            line(3, "d"),
+        ];
+        let admitted: Vec<_> = again
+            .iter()
+            .filter(|l| r.admit(l))
+            .map(|l| l.message.clone())
+            .collect();
         assert_eq!(admitted, ["b", "d"]);
     }
 }

@@ -129,7 +129,9 @@ impl Applied {
     async fn redeploy(&self, services: &[&str]) {
         let (envs, ids) = self.ids().await;
         for service in services {
-            self.harness.deploy(&envs["production"], &ids[*service]).await;
+            self.harness
+                .deploy(&envs["production"], &ids[*service])
+                .await;
         }
     }
 }
@@ -146,7 +148,11 @@ fn text_lines(stdout: &str) -> Vec<(String, String, String)> {
         .map(|line| {
             let (head, message) = line.split_once(" │ ").expect("a `│` separator");
             let (time, service) = head.split_once(' ').expect("time and service");
-            (time.to_owned(), service.trim().to_owned(), message.to_owned())
+            (
+                time.to_owned(),
+                service.trim().to_owned(),
+                message.to_owned(),
+            )
         })
         .collect()
 }
@@ -175,7 +181,11 @@ async fn lines_of_three_services_merge_in_time_order_with_their_names() {
         out.stdout
     );
     // The service column is padded to the longest name.
-    assert!(out.stdout.contains(" api    │ Starting Container"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(" api    │ Starting Container"),
+        "{}",
+        out.stdout
+    );
 
     let out = run(applied.logs(&["--json"])).await;
     let objects = ndjson(&out.stdout);
@@ -210,7 +220,11 @@ async fn filter_level_and_service_narrow_the_lines() {
     let out = run(applied.logs(&["--service", "web,api"])).await;
     let lines = text_lines(&out.stdout);
     assert!(!lines.is_empty());
-    assert!(lines.iter().all(|l| l.1 == "web" || l.1 == "api"), "{}", out.stdout);
+    assert!(
+        lines.iter().all(|l| l.1 == "web" || l.1 == "api"),
+        "{}",
+        out.stdout
+    );
     assert!(lines.iter().any(|l| l.1 == "web") && lines.iter().any(|l| l.1 == "api"));
 
     let out = run(applied.logs(&["--filter", "\"Listening on port\""])).await;
@@ -223,14 +237,21 @@ async fn filter_level_and_service_narrow_the_lines() {
     let lines = text_lines(&out.stdout);
     assert!(!lines.is_empty(), "the crash is an error line");
     assert!(
-        lines.iter().all(|l| l.1 == "worker" && l.2.starts_with("ERR ")),
+        lines
+            .iter()
+            .all(|l| l.1 == "worker" && l.2.starts_with("ERR ")),
         "{}",
         out.stdout
     );
 
     // The level AND the user's filter AND the services.
     let out = run(applied.logs(&[
-        "--level", "info", "--filter", "Starting OR Listening", "--service", "api",
+        "--level",
+        "info",
+        "--filter",
+        "Starting OR Listening",
+        "--service",
+        "api",
     ]))
     .await;
     let lines = text_lines(&out.stdout);
@@ -269,7 +290,9 @@ async fn since_and_from_to_bound_the_window() {
 
     // `--from`/`--to` around the first deployments only.
     let from = first[0]["timestamp"].as_str().expect("timestamp");
-    let to = first[first.len() - 1]["timestamp"].as_str().expect("timestamp");
+    let to = first[first.len() - 1]["timestamp"]
+        .as_str()
+        .expect("timestamp");
     let out = run(applied.logs(&["--from", from, "--to", to, "--json"])).await;
     assert_eq!(ndjson(&out.stdout).len(), first.len(), "{}", out.stdout);
 }
@@ -294,7 +317,11 @@ async fn build_shows_the_latest_build_of_each_service() {
         out.stdout
     );
     let out = run(applied.logs(&["--build", "--service", "worker", "--json"])).await;
-    assert!(ndjson(&out.stdout).iter().all(|o| o["service"] == "worker" && o["kind"] == "build"));
+    assert!(
+        ndjson(&out.stdout)
+            .iter()
+            .all(|o| o["service"] == "worker" && o["kind"] == "build")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -302,7 +329,8 @@ async fn output_writes_a_file_and_refuses_a_directory() {
     let applied = Applied::new().await;
     let out = run(applied.logs(&["--json", "--output", "logs.ndjson"])).await;
     assert_eq!(out.stdout, "");
-    let written = std::fs::read_to_string(applied.dir.path().join("logs.ndjson")).expect("the file");
+    let written =
+        std::fs::read_to_string(applied.dir.path().join("logs.ndjson")).expect("the file");
     assert_eq!(ndjson(&written).len(), applied.history().await.len());
     std::fs::create_dir(applied.dir.path().join("adir")).expect("mkdir");
     run(applied
@@ -438,7 +466,13 @@ async fn follow_survives_two_drops_with_every_line_once_and_in_order() {
     let key = |ts: &Value, msg: &Value, replica: &Value| format!("{ts}|{replica}|{msg}");
     let mut want: Vec<String> = expected
         .iter()
-        .map(|l| key(&l["timestamp"], &l["message"], &l["tags"]["deploymentInstanceId"]))
+        .map(|l| {
+            key(
+                &l["timestamp"],
+                &l["message"],
+                &l["tags"]["deploymentInstanceId"],
+            )
+        })
         .collect();
     let mut got: Vec<String> = followed
         .iter()
@@ -454,7 +488,15 @@ async fn follow_survives_two_drops_with_every_line_once_and_in_order() {
 async fn a_closed_pipe_ends_follow_quietly() {
     let applied = Applied::new().await;
     let mut child = Command::new(mirage_bin())
-        .args(["logs", ".", "--env", "production", "--follow", "--endpoint", &applied.url])
+        .args([
+            "logs",
+            ".",
+            "--env",
+            "production",
+            "--follow",
+            "--endpoint",
+            &applied.url,
+        ])
         .current_dir(applied.dir.path())
         .env("RAILWAY_API_TOKEN", TOKEN)
         .stdin(Stdio::null())
@@ -503,7 +545,12 @@ async fn bad_input_is_explained() {
         &["--since", "10"],
         &["--since", "5y"],
         &["--from", "2026-13-01T00:00:00Z"],
-        &["--from", "2026-12-07T11:00:00Z", "--to", "2026-12-07T10:00:00Z"],
+        &[
+            "--from",
+            "2026-12-07T11:00:00Z",
+            "--to",
+            "2026-12-07T10:00:00Z",
+        ],
         &["--follow", "--to", "2026-12-07T10:00:00Z"],
         &["--follow", "--build"],
         &["--level", "eror"],
@@ -518,7 +565,11 @@ async fn bad_input_is_explained() {
         }
         args.extend_from_slice(case);
         let out = run(project_in(applied.dir.path()).args(&args).status(2)).await;
-        transcript.push_str(&format!("$ mirage logs {}\n{}\n", case.join(" "), out.stderr));
+        transcript.push_str(&format!(
+            "$ mirage logs {}\n{}\n",
+            case.join(" "),
+            out.stderr
+        ));
     }
     insta::assert_snapshot!("bad_input", transcript);
 }

@@ -80,7 +80,9 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
             .ok_or("the duration is too long")?;
     }
     if !digits.is_empty() {
-        return Err(format!("`{digits}` needs a unit, as in `{digits}m` or `{digits}h`"));
+        return Err(format!(
+            "`{digits}` needs a unit, as in `{digits}m` or `{digits}h`"
+        ));
     }
     Ok(total)
 }
@@ -111,8 +113,14 @@ mod tests {
     #[test]
     fn round_trips_and_parses() {
         assert_eq!(rfc3339(1_764_255_845_123), "2025-11-27T15:04:05.123Z");
-        assert_eq!(parse_rfc3339("2025-11-27T15:04:05.123Z"), Some(1_764_255_845_123));
-        assert_eq!(parse_rfc3339("2025-11-27T16:04:05.123+01:00"), Some(1_764_255_845_123));
+        assert_eq!(
+            parse_rfc3339("2025-11-27T15:04:05.123Z"),
+            Some(1_764_255_845_123)
+        );
+        assert_eq!(
+            parse_rfc3339("2025-11-27T16:04:05.123+01:00"),
+            Some(1_764_255_845_123)
+        );
         assert_eq!(clock(1_764_255_845_123), "15:04:05.123");
         assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
         assert_eq!(parse_duration("2d"), Ok(172_800_000));
