@@ -35,6 +35,11 @@ pub struct Args {
     /// non-empty bearer token is the local account.
     #[arg(long = "token", value_name = "TOKEN")]
     pub tokens: Vec<String>,
+    /// Runtime log lines per second per replica of every running
+    /// deployment (request lines, some `warn`/`error`), on the emulator's
+    /// clock; 0 (the default) writes none. Also `POST /_emulator/logs`.
+    #[arg(long, value_name = "N", default_value_t = 0.0, value_parser = parse_log_rate)]
+    pub log_rate: f64,
     /// Instead of serving: validate and run every GraphQL document of the
     /// official Railway CLI (DIR holds `queries/`, `mutations/`,
     /// `subscriptions/` and `iac/`) against a fresh in-process emulator and
@@ -64,6 +69,20 @@ fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
         return Err("the window must be at least 1 second".into());
     }
     Ok(RateLimit { limit, window_secs })
+}
+
+fn parse_log_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of lines per second"))?;
+    if !(0.0..=crate::emulator::deploy::MAX_LOG_RATE).contains(&rate) {
+        return Err(format!(
+            "the log rate must be between 0 and {} lines per second",
+            crate::emulator::deploy::MAX_LOG_RATE
+        ));
+    }
+    Ok(rate)
 }
 
 fn parse_faults(s: &str) -> Result<Vec<FaultRule>, String> {
@@ -99,6 +118,7 @@ pub fn run(args: Args) -> ExitCode {
             latency: Duration::from_millis(args.latency_ms),
             rate_limit: args.rate_limit,
             tokens: args.tokens.clone(),
+            log_rate: args.log_rate,
         };
         let emulator = match Emulator::start(options).await {
             Ok(e) => e,

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::{Mutex, RwLock};
 
 use super::clock::{Clock, SplitMix};
+use super::deploy::LogRate;
 use super::knobs::Knobs;
 use super::ops::{ApiResult, Tick};
 use super::state::State;
@@ -20,6 +21,11 @@ pub struct Core {
     pub knobs: Knobs,
     /// Accepted account tokens; empty means any non-empty bearer token.
     pub account_tokens: Vec<String>,
+    /// The runtime log rate over time (`/_emulator/logs`).
+    pub log_rate: LogRate,
+    /// Bumped to close every open subscription websocket at once
+    /// (`/_emulator/subscriptions/drop`); each socket holds a receiver.
+    pub drops: tokio::sync::watch::Sender<u64>,
 }
 
 impl Core {
@@ -37,6 +43,8 @@ impl Core {
             clock,
             knobs,
             account_tokens,
+            log_rate: LogRate::new(0.0),
+            drops: tokio::sync::watch::channel(0).0,
         }
     }
 

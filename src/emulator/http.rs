@@ -50,6 +50,8 @@ pub fn router(app: App) -> Router {
         .route("/_emulator/push", post(push))
         .route("/_emulator/limits", get(get_limits).post(set_limits))
         .route("/_emulator/outcomes", get(get_outcomes).post(set_outcomes))
+        .route("/_emulator/logs", get(get_logs).post(set_logs))
+        .route("/_emulator/subscriptions/drop", post(drop_subscriptions))
         .fallback(not_found)
         .with_state(app)
 }
@@ -357,14 +359,21 @@ async fn subscribe(
 ) -> Response {
     let caller = caller_of(&app.core, &headers);
     let schema = app.schema.clone();
+    let mut dropped = app.core.drops.subscribe();
     upgrade
         .protocols(["graphql-transport-ws", "graphql-ws"])
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
             let mut data = async_graphql::Data::default();
             data.insert(caller);
-            GraphQLWebSocket::new(socket, schema, protocol)
+            let serve = GraphQLWebSocket::new(socket, schema, protocol)
                 .with_data(data)
-                .serve()
+                .serve();
+            // The drop knob: the socket goes away mid-stream, without a
+            // `complete` or a close frame, as a network drop would.
+            tokio::select! {
+                _ = serve => {}
+                _ = dropped.changed() => {}
+            }
         })
         .into_response()
 }
@@ -482,8 +491,18 @@ async fn get_outcomes(State(app): State<App>) -> Response {
     json_response(StatusCode::OK, &json!({"outcomes": outcomes}))
 }
 
+/// The outcomes the knob can force.
+const OUTCOMES: [&str; 6] = [
+    "SUCCESS",
+    "FAILED",
+    "CRASHED",
+    "HEALTHCHECK_FAILED",
+    "NEEDS_APPROVAL",
+    "SLEEPING",
+];
+
 /// Replaces the outcomes forced on new deployments: `{"<service name>":
-/// "SUCCESS" | "FAILED" | "CRASHED"}` (`{}` clears them).
+/// "<one of OUTCOMES>"}` (`{}` clears them).
 async fn set_outcomes(State(app): State<App>, body: Bytes) -> Response {
     let outcomes = match serde_json::from_slice::<std::collections::BTreeMap<String, String>>(&body)
     {
@@ -492,10 +511,11 @@ async fn set_outcomes(State(app): State<App>, body: Bytes) -> Response {
     };
     if let Some((name, bad)) = outcomes
         .iter()
-        .find(|(_, o)| !matches!(o.as_str(), "SUCCESS" | "FAILED" | "CRASHED"))
+        .find(|(_, o)| !OUTCOMES.contains(&o.as_str()))
     {
         return bad_admin(format!(
-            "the outcome of `{name}` is `{bad}`; use SUCCESS, FAILED or CRASHED"
+            "the outcome of `{name}` is `{bad}`; use one of {}",
+            OUTCOMES.join(", ")
         ));
     }
     let _ = app.core.write(|st, _| {
@@ -503,6 +523,42 @@ async fn set_outcomes(State(app): State<App>, body: Bytes) -> Response {
         Ok(())
     });
     get_outcomes(State(app)).await
+}
+
+async fn get_logs(State(app): State<App>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"ratePerReplica": app.core.log_rate.current()}),
+    )
+}
+
+/// Sets the runtime log rate from now on: `{"ratePerReplica": N}` lines per
+/// second per replica of every running deployment (0 stops them).
+async fn set_logs(State(app): State<App>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Body {
+        rate_per_replica: f64,
+    }
+    let rate = match serde_json::from_slice::<Body>(&body) {
+        Ok(b) => b.rate_per_replica,
+        Err(e) => return bad_admin(e),
+    };
+    let max = super::deploy::MAX_LOG_RATE;
+    if !(0.0..=max).contains(&rate) {
+        return bad_admin(format!(
+            "`ratePerReplica` is {rate}; use a number of lines per second from 0 to {max}"
+        ));
+    }
+    app.core.log_rate.set(rate, app.core.clock.now_ms());
+    get_logs(State(app)).await
+}
+
+/// Closes every open subscription websocket at once, without `complete`.
+async fn drop_subscriptions(State(app): State<App>) -> Response {
+    let n = app.core.drops.receiver_count();
+    app.core.drops.send_modify(|v| *v += 1);
+    json_response(StatusCode::OK, &json!({"dropped": n}))
 }
 
 /// A simulated push: the deployments it triggered, or 400 for a bad body.

@@ -64,6 +64,9 @@ pub struct Options {
     pub rate_limit: Option<RateLimit>,
     /// Accepted account tokens; empty accepts any non-empty bearer token.
     pub tokens: Vec<String>,
+    /// Runtime log lines per second per replica of every running
+    /// deployment (`/_emulator/logs`); 0 writes none.
+    pub log_rate: f64,
 }
 
 impl Default for Options {
@@ -76,6 +79,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             rate_limit: None,
             tokens: vec![],
+            log_rate: 0.0,
         }
     }
 }
@@ -114,6 +118,7 @@ impl Emulator {
             knobs,
             options.tokens.clone(),
         ));
+        core.log_rate.set(options.log_rate, i64::MIN);
         let schema = schema::build(Some(core.clone()));
         let listener =
             TcpListener::bind(options.listen)

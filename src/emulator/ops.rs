@@ -901,12 +901,37 @@ pub fn deploy(
         .get(service_id)
         .map(|s| s.name.clone())
         .unwrap_or_default();
-    let outcome = match st.extras.outcomes.get(&svc_name).map(String::as_str) {
+    let forced = st.extras.outcomes.get(&svc_name).cloned();
+    let forced = forced.as_deref();
+    let by_commands =
+        super::deploy::outcome_for(build_command.as_deref(), start_command.as_deref());
+    let outcome = match forced {
         Some("FAILED") => Outcome::BuildFailed,
         Some("CRASHED") => Outcome::Crashed,
-        Some("SUCCESS") => Outcome::Success,
-        _ => super::deploy::outcome_for(build_command.as_deref(), start_command.as_deref()),
+        Some("HEALTHCHECK_FAILED") => Outcome::HealthcheckFailed,
+        Some("SUCCESS" | "SLEEPING") => Outcome::Success,
+        _ => by_commands,
     };
+    let deploy_cfg = cfg.get("deploy");
+    let at = |k: &str| deploy_cfg.and_then(|d| d.get(k));
+    let sleep_after_ms = if forced == Some("SLEEPING") {
+        Some(t.step_ms as i64)
+    } else if at("sleepApplication").and_then(Value::as_bool) == Some(true) {
+        Some(super::deploy::SLEEP_AFTER_MS)
+    } else {
+        None
+    };
+    let restarts = match at("restartPolicyType").and_then(Value::as_str) {
+        Some("ON_FAILURE" | "ALWAYS") => at("restartPolicyMaxRetries")
+            .and_then(Value::as_u64)
+            .map(|n| n.min(100) as u32)
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let healthcheck_path = at("healthcheckPath")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let healthcheck_timeout_s = at("healthcheckTimeout").and_then(Value::as_i64);
     let (replicas, regions) = replicas_of(&cfg);
     let commit = commit_sha.or_else(|| {
         repo.as_ref().map(|r| {
@@ -945,6 +970,12 @@ pub fn deploy(
         seq,
         replicas,
         regions,
+        needs_approval: forced == Some("NEEDS_APPROVAL"),
+        approved_at: None,
+        sleep_after_ms,
+        restarts,
+        healthcheck_path,
+        healthcheck_timeout_s,
     };
     let id = rec.id.clone();
     st.deployments.insert(id.clone(), rec);

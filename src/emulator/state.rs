@@ -142,8 +142,11 @@ pub enum Outcome {
     Success,
     /// The build fails: `FAILED` after `BUILDING`.
     BuildFailed,
-    /// The container exits: `CRASHED` after `DEPLOYING`.
+    /// The container exits: `CRASHED` after `DEPLOYING` (and its restarts).
     Crashed,
+    /// The container starts but its healthcheck never passes: `FAILED`
+    /// once the healthcheck's retry window is over.
+    HealthcheckFailed,
 }
 
 /// A deployment of one service in one environment.
@@ -180,6 +183,27 @@ pub struct DeploymentRec {
     /// the config names none.
     #[serde(default)]
     pub regions: Vec<String>,
+    /// Waits in `NEEDS_APPROVAL` until `deploymentApprove`.
+    #[serde(default)]
+    pub needs_approval: bool,
+    /// When `deploymentApprove` approved it; its phases count from here.
+    #[serde(default)]
+    pub approved_at: Option<i64>,
+    /// How long it runs before `SLEEPING` (`sleepApplication`: Railway's
+    /// idle period; the `SLEEPING` outcome knob: one phase).
+    #[serde(default)]
+    pub sleep_after_ms: Option<i64>,
+    /// How many times a crashing container is restarted before `CRASHED`
+    /// (`restartPolicyType` `ON_FAILURE`/`ALWAYS` with
+    /// `restartPolicyMaxRetries`, when the config sets them).
+    #[serde(default)]
+    pub restarts: u32,
+    /// `healthcheckPath` when it was made.
+    #[serde(default)]
+    pub healthcheck_path: Option<String>,
+    /// `healthcheckTimeout` (seconds) when it was made.
+    #[serde(default)]
+    pub healthcheck_timeout_s: Option<i64>,
 }
 
 fn one() -> u32 {

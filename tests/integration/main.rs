@@ -37,6 +37,7 @@ mod emulator_conformance;
 mod emulator_deploy;
 mod emulator_knobs;
 mod emulator_limits;
+mod emulator_observe;
 mod emulator_push;
 mod emulator_rules;
 mod emulator_schema;

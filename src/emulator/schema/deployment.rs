@@ -6,9 +6,9 @@ use super::enums::{DeploymentInstanceStatus, DeploymentStatus};
 use super::guard::{GqlResult, api_error, core};
 use super::project::{Environment, Service};
 use super::scalars::{DateTime, DeploymentMeta};
-use crate::emulator::deploy::{LogLine, Status, status};
+use crate::emulator::deploy::{LogLine, Status, status, timeline};
 use crate::emulator::ops::ApiError;
-use crate::emulator::state::{DeploymentRec, State, derived_id};
+use crate::emulator::state::{DeploymentRec, Outcome, State, derived_id};
 use crate::emulator::views::service_domains;
 
 /// A deployment of a service instance.
@@ -85,12 +85,20 @@ impl Deployment {
     /// `multiRegionConfig`, when the deployment was made), none before the
     /// containers start.
     async fn instances(&self, ctx: &Context<'_>) -> Vec<DeploymentDeploymentInstance> {
+        let now = core(ctx).clock.now_ms();
+        let crash_loop =
+            self.0.outcome == Outcome::Crashed && timeline(&self.0).is_some_and(|t| now >= t.up);
         let status = match self.status_at(ctx).0 {
-            Status::Initializing | Status::Building => return vec![],
+            Status::NeedsApproval | Status::Initializing | Status::Building => return vec![],
+            // A crashing container is restarted while retries remain.
+            Status::Deploying if crash_loop => DeploymentInstanceStatus::Restarting,
             Status::Deploying => DeploymentInstanceStatus::Initializing,
             Status::Success => DeploymentInstanceStatus::Running,
+            Status::Sleeping => DeploymentInstanceStatus::Stopped,
             Status::Crashed => DeploymentInstanceStatus::Crashed,
-            Status::Failed => return vec![],
+            Status::Failed if self.0.outcome == Outcome::BuildFailed => return vec![],
+            // The healthcheck never passed: the containers were stopped.
+            Status::Failed => DeploymentInstanceStatus::Exited,
             Status::Removing => DeploymentInstanceStatus::Removing,
             Status::Removed => DeploymentInstanceStatus::Removed,
         };
@@ -202,6 +210,9 @@ impl Log {
 
     /// Whether the line passes a parsed filter.
     pub fn passes(&self, filter: &crate::emulator::logfilter::Filter) -> bool {
+        if matches!(filter, crate::emulator::logfilter::Filter::All) {
+            return true;
+        }
         let attributes: Vec<(String, String)> = self
             .attributes
             .iter()

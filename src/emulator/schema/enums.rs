@@ -25,6 +25,8 @@ pub enum DeploymentStatus {
 impl From<Status> for DeploymentStatus {
     fn from(s: Status) -> Self {
         match s {
+            Status::NeedsApproval => DeploymentStatus::NeedsApproval,
+            Status::Sleeping => DeploymentStatus::Sleeping,
             Status::Initializing => DeploymentStatus::Initializing,
             Status::Building => DeploymentStatus::Building,
             Status::Deploying => DeploymentStatus::Deploying,

@@ -161,7 +161,7 @@ fn running_at(st: &State, env: Option<&str>, service: &str, at: i64, now: i64) -
         d.service_id == service
             && env.is_none_or(|e| d.environment_id == e)
             && d.outcome == crate::emulator::state::Outcome::Success
-            && d.created_at + 3 * d.step_ms as i64 <= at
+            && crate::emulator::deploy::timeline(d).is_some_and(|t| t.up <= at)
             && crate::emulator::deploy::status(st, d, now).0
                 != crate::emulator::deploy::Status::Removed
     })
@@ -1104,42 +1104,65 @@ super::connection::connection!(
 
 /// The steps a deployment has gone through by `now`: snapshot and build
 /// during `BUILDING`, container, healthcheck and network during
-/// `DEPLOYING`; a failed build or crashed container carries the error.
+/// `DEPLOYING`; a failed build, crashed container or failing healthcheck
+/// carries the error (the healthcheck also its attempts). None while it
+/// waits for approval.
 pub fn deployment_events(
     d: &crate::emulator::state::DeploymentRec,
     now: i64,
 ) -> Vec<DeploymentEvent> {
     use crate::emulator::state::Outcome;
-    let step = d.step_ms as i64;
-    let build = d.created_at + step;
-    let deploy = d.created_at + 2 * step;
-    let end = d.created_at + 3 * step;
+    let Some(t) = crate::emulator::deploy::timeline(d) else {
+        return vec![];
+    };
+    let (build, deploy, up, end) = (t.building, t.deploying, t.up, t.end);
+    let none = DeploymentEventPayload::default;
     let mut steps = vec![
-        (DeploymentEventStep::SnapshotCode, build, build, None),
+        (DeploymentEventStep::SnapshotCode, build, build, none()),
         (
             DeploymentEventStep::BuildImage,
             build,
             deploy,
-            (d.outcome == Outcome::BuildFailed).then(|| "process exited with code 1".to_string()),
+            DeploymentEventPayload {
+                error: (d.outcome == Outcome::BuildFailed)
+                    .then(|| "process exited with code 1".to_string()),
+                ..none()
+            },
         ),
     ];
     if d.outcome != Outcome::BuildFailed {
-        steps.push((DeploymentEventStep::PublishImage, deploy, deploy, None));
-        steps.push((DeploymentEventStep::CreateContainer, deploy, end, None));
-        steps.push((
-            DeploymentEventStep::Healthcheck,
-            deploy,
-            end,
-            (d.outcome == Outcome::Crashed).then(|| "container exited with code 1".to_string()),
-        ));
+        steps.push((DeploymentEventStep::PublishImage, deploy, deploy, none()));
+        steps.push((DeploymentEventStep::CreateContainer, deploy, up, none()));
+        let healthcheck = match d.outcome {
+            Outcome::Crashed => DeploymentEventPayload {
+                error: Some("container exited with code 1".to_string()),
+                attempt: Some(d.restarts as i32 + 1),
+                max_attempts: Some(d.restarts as i32 + 1),
+                ..none()
+            },
+            Outcome::HealthcheckFailed => {
+                let n = crate::emulator::deploy::healthcheck_attempts(d).len() as i32;
+                DeploymentEventPayload {
+                    error: Some(format!(
+                        "Healthcheck failed: {} never answered 200",
+                        d.healthcheck_path.as_deref().unwrap_or("/")
+                    )),
+                    attempt: Some(n),
+                    max_attempts: Some(n),
+                    ..none()
+                }
+            }
+            _ => none(),
+        };
+        steps.push((DeploymentEventStep::Healthcheck, deploy, end, healthcheck));
         if d.outcome == Outcome::Success {
-            steps.push((DeploymentEventStep::ConfigureNetwork, end, end, None));
+            steps.push((DeploymentEventStep::ConfigureNetwork, end, end, none()));
         }
     }
     steps
         .into_iter()
         .filter(|(_, start, _, _)| *start <= now)
-        .map(|(step_kind, start, done, error)| DeploymentEvent {
+        .map(|(step_kind, start, done, payload)| DeploymentEvent {
             completed_at: (done <= now).then_some(DateTime(done)),
             created_at: DateTime(start),
             id: ID(derived_id(&[
@@ -1149,8 +1172,9 @@ pub fn deployment_events(
             ])),
             payload: Some(DeploymentEventPayload {
                 duration_ms: (done <= now).then(|| (done - start) as i32),
-                error,
-                ..Default::default()
+                // The error is known once the step is done.
+                error: payload.error.filter(|_| done <= now),
+                ..payload
             }),
             step: step_kind,
         })
@@ -1490,6 +1514,26 @@ impl ExtraMutation {
                 "Deployment `{id}` is not running and cannot be restarted"
             )));
         }
+        Ok(true)
+    }
+
+    /// Approves a deployment waiting in `NEEDS_APPROVAL`: its phases start
+    /// now. Any other deployment is refused.
+    async fn deployment_approve(&self, ctx: &Context<'_>, id: String) -> GqlResult<bool> {
+        deployment_access(ctx, &id)?;
+        write(ctx, |st, t| {
+            let d = st
+                .deployments
+                .get_mut(&id)
+                .ok_or_else(|| ApiError::NotFound("Deployment not found".into()))?;
+            if !d.needs_approval || d.approved_at.is_some() || d.removed_at.is_some() {
+                return Err(ApiError::BadInput(
+                    "Deployment does not need approval".into(),
+                ));
+            }
+            d.approved_at = Some(t.now);
+            Ok(())
+        })?;
         Ok(true)
     }
 

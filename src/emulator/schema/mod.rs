@@ -11,6 +11,7 @@ pub mod extra_types;
 pub mod guard;
 pub mod inputs;
 pub mod instance;
+pub mod logwindow;
 pub mod mutation;
 pub mod network;
 pub mod project;

@@ -12,11 +12,12 @@ use super::deployment::{Deployment, Log, deployment_or_error};
 use super::enums::{DeploymentStatus, ProjectsOrderBy};
 use super::guard::*;
 use super::instance::{AllDomains, ServiceInstance, instance_or_error};
+use super::logwindow::{self, Source, Window};
 use super::network::{CustomDomain, ServiceDomain, TcpProxy, VolumeInstance};
 use super::project::{Environment, Project, Service, environment_items};
 use super::scalars::{DateTime, EnvironmentVariables};
 use crate::emulator::clock::parse_rfc3339;
-use crate::emulator::deploy::{self, LogLine, status};
+use crate::emulator::deploy::status;
 use crate::emulator::logfilter::Filter;
 use crate::emulator::ops::{self, ApiError};
 use crate::emulator::render::{deployment_variables, raw_variables, render_variables};
@@ -97,7 +98,9 @@ fn read_instance<T>(
     })
 }
 
-/// A deployment's build or deploy log lines, filtered, the last `limit`.
+/// A deployment's build or deploy log lines, filtered: the last `limit`
+/// (500 by default, at most 5000) of those in `[startDate, endDate]`
+/// written so far, oldest first.
 fn deployment_logs_of(
     ctx: &Context<'_>,
     deployment_id: &str,
@@ -108,11 +111,16 @@ fn deployment_logs_of(
 ) -> GqlResult<Vec<Log>> {
     let d = deployment_access(ctx, deployment_id)?;
     let filter = parse_filter(filter)?;
-    let filter = &filter;
-    let now = core(ctx).clock.now_ms();
-    let (start, end) = (start.map(|d| d.0), end.map(|d| d.0));
-    let lines = deployment_log_lines(&d, now, build, filter, start, end);
-    Ok(tail(lines, limit).into_iter().map(|(_, l)| l).collect())
+    let core = core(ctx);
+    let source = Source::Deployment { id: d.id, build };
+    let lines = core.read(|st| {
+        let now = core.clock.now_ms();
+        let rates = core.log_rate.segments();
+        let hi = end.map_or(now, |e| e.0.min(now));
+        let lo = start.map_or(i64::MIN, |s| s.0 - 1);
+        source.last_n(st, &rates, &filter, lo, hi, logwindow::limit(limit))
+    });
+    Ok(lines.into_iter().map(|(_, l)| l).collect())
 }
 
 /// Checks access to a deployment and returns it.
@@ -121,10 +129,6 @@ pub fn deployment_access(ctx: &Context<'_>, id: &str) -> GqlResult<DeploymentRec
     let d = core(ctx).read(|st| deployment_or_error(st, id))?;
     require_environment(ctx, &d.project_id, &d.environment_id)?;
     Ok(d)
-}
-
-fn in_range(line: &LogLine, start: Option<i64>, end: Option<i64>) -> bool {
-    start.is_none_or(|s| line.at >= s) && end.is_none_or(|e| line.at <= e)
 }
 
 /// A log filter in Railway's syntax (`crate::emulator::logfilter`); one
@@ -138,60 +142,6 @@ pub fn parse_filter(filter: &Option<String>) -> GqlResult<Filter> {
             )))
         }),
     }
-}
-
-/// The most recent `limit` lines, oldest first.
-pub fn tail<T>(mut lines: Vec<T>, limit: Option<i32>) -> Vec<T> {
-    if let Some(limit) = limit {
-        let n = limit.max(0) as usize;
-        if lines.len() > n {
-            lines.drain(..lines.len() - n);
-        }
-    }
-    lines
-}
-
-/// Log lines of one deployment, filtered.
-pub fn deployment_log_lines(
-    d: &DeploymentRec,
-    now: i64,
-    build: bool,
-    filter: &Filter,
-    start: Option<i64>,
-    end: Option<i64>,
-) -> Vec<(i64, Log)> {
-    let lines = if build {
-        deploy::build_logs(d, now)
-    } else {
-        deploy::deploy_logs(d, now)
-    };
-    lines
-        .iter()
-        .filter(|l| in_range(l, start, end))
-        .map(|l| (l.at, Log::of(d, l)))
-        .filter(|(_, l)| l.passes(filter))
-        .collect()
-}
-
-/// Every deploy log line of an environment, oldest first.
-pub fn environment_log_lines(
-    st: &State,
-    env_id: &str,
-    now: i64,
-    filter: &Filter,
-) -> Vec<(i64, Log)> {
-    let mut lines: Vec<(i64, Log)> = st
-        .deployments
-        .values()
-        .filter(|d| d.environment_id == env_id)
-        .flat_map(|d| {
-            let mut v = deployment_log_lines(d, now, true, filter, None, None);
-            v.extend(deployment_log_lines(d, now, false, filter, None, None));
-            v
-        })
-        .collect();
-    lines.sort_by_key(|(at, _)| *at);
-    lines
 }
 
 pub fn parse_date(s: &Option<String>) -> GqlResult<Option<i64>> {
@@ -529,29 +479,20 @@ impl Query {
             parse_date(&before_date)?,
             parse_date(&anchor_date)?,
         );
-        let core = core(ctx);
-        let now = core.clock.now_ms();
-        let lines = core.read(|st| environment_log_lines(st, &environment_id, now, &filter));
-        let lines: Vec<_> = lines
-            .into_iter()
-            .filter(|(at, _)| after.is_none_or(|a| *at >= a) && before.is_none_or(|b| *at <= b))
-            .collect();
-        let lines = match (anchor, before_limit, after_limit) {
-            (Some(a), b, f) => {
-                let (older, newer): (Vec<_>, Vec<_>) =
-                    lines.into_iter().partition(|(at, _)| *at < a);
-                let mut out = tail(older, b);
-                out.extend(
-                    newer
-                        .into_iter()
-                        .take(f.map(|n| n.max(0) as usize).unwrap_or(usize::MAX)),
-                );
-                out
-            }
-            (None, Some(b), _) => tail(lines, Some(b)),
-            (None, None, Some(f)) => lines.into_iter().take(f.max(0) as usize).collect(),
-            (None, None, None) => lines,
+        let window = Window {
+            after,
+            before,
+            anchor,
+            after_limit,
+            before_limit,
         };
+        let core = core(ctx);
+        let source = Source::Environment { id: environment_id };
+        let lines = core.read(|st| {
+            let now = core.clock.now_ms();
+            let rates = core.log_rate.segments();
+            source.window(st, &rates, &filter, &window, now)
+        });
         Ok(lines.into_iter().map(|(_, l)| l).collect())
     }
 

@@ -1,7 +1,6 @@
 //! The `Subscription` root: logs and deployment status, polled from the
 //! clock-driven state and pushed when something new appears.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,12 +9,11 @@ use async_graphql::{Context, Result, Subscription};
 
 use super::deployment::{Deployment, Log};
 use super::enums::DeploymentStatus;
-use super::query::{
-    deployment_access, deployment_log_lines, environment_access, environment_log_lines,
-    parse_filter,
-};
+use super::logwindow::{self, Source, Window};
+use super::query::{deployment_access, environment_access, parse_date, parse_filter};
 use crate::emulator::core::Core;
 use crate::emulator::deploy::status;
+use crate::emulator::logfilter::Filter;
 
 /// How often subscriptions look for news.
 const POLL: Duration = Duration::from_millis(50);
@@ -23,55 +21,89 @@ const POLL: Duration = Duration::from_millis(50);
 /// The `Subscription` root.
 pub struct Subscription;
 
-fn log_key(l: &Log) -> String {
-    format!("{}\u{1f}{}", l.timestamp, l.message)
+/// Where a log stream starts.
+enum Start {
+    /// First the lines of a window (as the query answers it), then the
+    /// lines written after it.
+    Window(Window),
+    /// Every line after this moment (exclusive), in batches of at most
+    /// this many lines, then the lines written after them.
+    After(i64, usize),
 }
 
-/// A stream of new log lines: each poll yields the lines not sent yet (as
-/// one batch), skipping empty polls.
+/// A stream of log lines as they are written, each poll's new lines as one
+/// batch (empty polls send nothing).
+///
+/// Cursor-based: lines are pure functions of the clock (and the rate
+/// history), so a poll sends exactly the lines with `cursor < at <=
+/// horizon` and moves the cursor to `horizon`; the cost of a poll is the
+/// lines in that window. `horizon` is one millisecond before `now`, read
+/// under the state lock: a deployment created later is created at or after
+/// `now`, and writes nothing at or before it, so no line can appear behind
+/// the cursor.
 fn log_stream(
     core: Arc<Core>,
-    limit: Option<i32>,
-    lines: impl Fn(&Core) -> Vec<Log> + Send + Sync + 'static,
+    source: Source,
+    filter: Filter,
+    start: Start,
 ) -> BoxStream<'static, Vec<Log>> {
-    let lines = Arc::new(lines);
-    let state = (HashSet::<String>::new(), true);
-    stream::unfold(state, move |(mut seen, first)| {
+    let (window, cursor, batch) = match start {
+        Start::Window(w) => (Some(w), None, logwindow::DEFAULT_LIMIT),
+        Start::After(at, n) => (None, Some(at), n.max(1)),
+    };
+    let source = Arc::new(source);
+    let filter = Arc::new(filter);
+    stream::unfold((window, cursor), move |(mut window, mut cursor)| {
         let core = core.clone();
-        let lines = lines.clone();
-        let batch_of = move |core: &Core, seen: &mut HashSet<String>, first: bool| {
-            let all = lines(core);
-            let mut fresh: Vec<Log> = all
-                .into_iter()
-                .filter(|l| !seen.contains(&log_key(l)))
-                .collect();
-            if first && let Some(limit) = limit {
-                let n = limit.max(0) as usize;
-                if fresh.len() > n {
-                    for l in fresh.drain(..fresh.len() - n) {
-                        seen.insert(log_key(&l));
+        let source = source.clone();
+        let filter = filter.clone();
+        async move {
+            loop {
+                let (lines, caught_up) = core.read(|st| {
+                    let horizon = core.clock.now_ms() - 1;
+                    let rates = core.log_rate.segments();
+                    if let Some(w) = window.take() {
+                        cursor = Some(horizon);
+                        return (source.window(st, &rates, &filter, &w, horizon), false);
                     }
+                    let from = cursor.unwrap_or(horizon);
+                    if from >= horizon {
+                        return (vec![], true);
+                    }
+                    let mut lines = source.first_n(st, &rates, &filter, from, horizon, batch + 1);
+                    if lines.len() <= batch {
+                        cursor = Some(horizon);
+                        return (lines, true);
+                    }
+                    // Full: end the batch on a millisecond boundary, so the
+                    // cursor never splits the lines of one millisecond.
+                    lines.truncate(batch);
+                    let last = lines.last().map(|(at, _)| *at).unwrap_or(horizon);
+                    let whole = lines.iter().any(|(at, _)| *at < last);
+                    if whole {
+                        lines.retain(|(at, _)| *at < last);
+                        cursor = Some(last - 1);
+                    } else {
+                        lines = source.between(st, &rates, &filter, last - 1, last);
+                        cursor = Some(last);
+                    }
+                    (lines, false)
+                });
+                if !lines.is_empty() {
+                    let batch = lines.into_iter().map(|(_, l)| l).collect();
+                    return Some((batch, (window, cursor)));
+                }
+                if caught_up {
+                    tokio::time::sleep(POLL).await;
                 }
             }
-            for l in &fresh {
-                seen.insert(log_key(l));
-            }
-            fresh
-        };
-        let batch = batch_of(&core, &mut seen, first);
-        async move {
-            let mut batch = batch;
-            while batch.is_empty() {
-                tokio::time::sleep(POLL).await;
-                batch = batch_of(&core, &mut seen, false);
-            }
-            Some((batch, (seen, false)))
         }
     })
     .boxed()
 }
 
-/// A deployment's build (or deploy) log lines as they are written.
+/// A deployment's build (or deploy) log lines as they are written: the
+/// last `limit` first, then new ones.
 fn deployment_log_stream(
     ctx: &Context<'_>,
     deployment_id: &str,
@@ -82,12 +114,12 @@ fn deployment_log_stream(
     let d = deployment_access(ctx, deployment_id)?;
     let filter = parse_filter(&filter)?;
     let core = ctx.data_unchecked::<Arc<Core>>().clone();
-    Ok(log_stream(core, limit, move |c| {
-        deployment_log_lines(&d, c.clock.now_ms(), build, &filter, None, None)
-            .into_iter()
-            .map(|(_, l)| l)
-            .collect()
-    }))
+    let source = Source::Deployment { id: d.id, build };
+    let window = Window {
+        before_limit: limit,
+        ..Window::default()
+    };
+    Ok(log_stream(core, source, filter, Start::Window(window)))
 }
 
 #[Subscription(name = "CoreSubscription")]
@@ -129,15 +161,23 @@ impl Subscription {
     ) -> Result<BoxStream<'static, Vec<Log>>> {
         environment_access(ctx, &environment_id)?;
         let filter = parse_filter(&filter)?;
-        let _ = (after_date, after_limit, anchor_date, before_date);
+        let window = Window {
+            after: parse_date(&after_date)?,
+            before: parse_date(&before_date)?,
+            anchor: parse_date(&anchor_date)?,
+            after_limit,
+            before_limit,
+        };
+        // `afterDate` alone resumes: every line at or after it, then new
+        // ones. Any other window is answered as the query does, then new
+        // lines follow.
+        let start = match (&window.after, &window.anchor, &window.before) {
+            (Some(after), None, None) => Start::After(after - 1, logwindow::limit(after_limit)),
+            _ => Start::Window(window),
+        };
         let core = ctx.data_unchecked::<Arc<Core>>().clone();
-        Ok(log_stream(core, before_limit, move |c| {
-            let now = c.clock.now_ms();
-            c.read(|st| environment_log_lines(st, &environment_id, now, &filter))
-                .into_iter()
-                .map(|(_, l)| l)
-                .collect()
-        }))
+        let source = Source::Environment { id: environment_id };
+        Ok(log_stream(core, source, filter, start))
     }
 
     /// The deployment, each time its status changes (first as it is now).
