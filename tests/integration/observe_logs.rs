@@ -85,14 +85,16 @@ impl Applied {
         let r = self
             .harness
             .gql(
-                "query($e: String!) { environmentLogs(environmentId: $e) { timestamp message severity tags { serviceId deploymentInstanceId } } }",
+                "query($e: String!) { environmentLogs(environmentId: $e, afterDate: \"1970-01-01T00:00:00.000Z\", afterLimit: 5000) { timestamp message severity tags { serviceId deploymentInstanceId } } }",
                 json!({"e": env}),
             )
             .await;
-        r.data()["environmentLogs"]
+        let lines = r.data()["environmentLogs"]
             .as_array()
             .cloned()
-            .expect("lines")
+            .expect("lines");
+        assert!(lines.len() < 5000, "one page holds every line");
+        lines
     }
 
     async fn environment_id(&self, name: &str) -> String {
@@ -429,17 +431,40 @@ async fn follow_survives_two_drops_with_every_line_once_and_in_order() {
     // The history comes first, on the subscription.
     let initial = applied.history().await.len();
     assert_eq!(wait_for(initial).await, initial);
+    // Every replica writes 300 runtime lines a second from now on, and
+    // deployments come and go; the follower's socket is cut twice: once
+    // by the network (the proxy drops the TCP connection), once by the
+    // emulator (its drop knob closes the websocket without `complete`).
+    applied
+        .harness
+        .admin("logs", json!({"ratePerReplica": 300}))
+        .await;
     let mut drops = 0;
-    for round in 0..30 {
-        applied.redeploy(&["api", "web", "worker"]).await;
-        if round == 9 || round == 19 {
-            // Let the stream deliver some of this round, then cut it.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+    for round in 0..20 {
+        applied
+            .redeploy(&[["api", "web", "worker"][round % 3]])
+            .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if round == 6 {
             drops += usize::from(proxy.drop_all() > 0);
+        }
+        if round == 13 {
+            let dropped = applied.harness.admin("subscriptions/drop", json!({})).await;
+            drops += usize::from(dropped["dropped"].as_u64().unwrap_or(0) > 0);
         }
     }
     assert_eq!(drops, 2, "the follower's socket was cut twice");
+    applied
+        .harness
+        .admin("logs", json!({"ratePerReplica": 0}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let expected = applied.history().await;
+    assert!(
+        expected.len() > 1000,
+        "a high rate: {} lines",
+        expected.len()
+    );
     let got_count = wait_for(expected.len()).await;
     // A moment more: nothing may arrive twice.
     tokio::time::sleep(Duration::from_millis(300)).await;
