@@ -21,6 +21,7 @@ pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod init;
+pub mod logs;
 pub mod plan;
 pub mod preview;
 pub mod progress;
@@ -106,6 +107,9 @@ pub enum Command {
     #[command(after_help = serve::AFTER_HELP)]
     // Boxed: its flags (sign-in, metrics) make it the largest variant.
     Serve(Box<serve::Args>),
+    /// Logs of an environment's services merged in time order; `--follow`.
+    #[command(after_help = logs::AFTER_HELP)]
+    Logs(logs::Args),
     /// Read `mirage serve`'s audit log from the state database.
     #[command(after_help = audit::AFTER_HELP)]
     Audit(audit::Args),
@@ -212,6 +216,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::State(args) => state::run(args),
         Command::Serve(args) => serve::run(*args),
         Command::Audit(args) => audit::run(args),
+        Command::Logs(args) => logs::run(args),
         Command::Import(args) => import::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),

@@ -426,14 +426,59 @@ pub const CODES: &[Code] = &[
         help: "name the project by its id (`mirage projects` lists them)",
     },
     Code {
+        code: "mirage::observe::bad_filter",
+        summary: "Railway refused the log filter or window",
+        help: "see Railway's filter syntax (words, \"phrases\", `@attr:value`, AND/OR/-, parentheses) in docs/observe.md",
+    },
+    Code {
+        code: "mirage::observe::bad_level",
+        summary: "`--level` is not a known severity",
+        help: "levels: `debug`, `info`, `warn`, `error`",
+    },
+    Code {
+        code: "mirage::observe::bad_output",
+        summary: "`--output` cannot be written",
+        help: "pass the path of a new file or of a regular file to replace, in a writable directory",
+    },
+    Code {
+        code: "mirage::observe::bad_time",
+        summary: "`--since`, `--from` or `--to` is not a time",
+        help: "use RFC 3339 (`2026-12-07T10:00:00Z`) or a duration ago (`30m`, `1h`, `2d`)",
+    },
+    Code {
+        code: "mirage::observe::bad_window",
+        summary: "`--from` is after `--to`",
+        help: "swap them: `--from` is the start of the window",
+    },
+    Code {
         code: "mirage::observe::deploy_failed",
         summary: "a deployment the command waited for failed",
         help: "read what failed (`mirage status` shows it with its last log lines), fix it, then apply again",
     },
     Code {
+        code: "mirage::observe::follow_build",
+        summary: "`--follow` with `--build` is not supported",
+        help: "read the build logs without `--follow`, or follow the deploy logs without `--build`",
+    },
+    Code {
+        code: "mirage::observe::follow_with_end",
+        summary: "`--follow` was given an end (`--to`)",
+        help: "drop `--to` to follow new lines, or drop `--follow` to read a past window",
+    },
+    Code {
+        code: "mirage::observe::not_deployed",
+        summary: "the project, environment or service is not on Railway",
+        help: "run `mirage apply` first, or pass `--local` / `--endpoint` to read where it was applied",
+    },
+    Code {
         code: "mirage::observe::read_failed",
-        summary: "Railway could not be read for the status",
+        summary: "Railway could not be read (the status, the logs or the projects)",
         help: "check the connection to Railway and the token, then run the command again",
+    },
+    Code {
+        code: "mirage::observe::stream_lost",
+        summary: "`logs --follow` could not reconnect for two minutes",
+        help: "check the connection to Railway, then run the command again",
     },
     Code {
         code: "mirage::observe::unknown_environment",
@@ -449,6 +494,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::observe::wait_timeout",
         summary: "the deployments were not final when the wait ended",
         help: "the deployments go on: follow them with `mirage status --watch`, or wait longer",
+    },
+    Code {
+        code: "mirage::observe::write_failed",
+        summary: "the logs could not be written",
+        help: "check the disk (or the file of `--output`)",
     },
     Code {
         code: "mirage::plan::duplicate_on_railway",

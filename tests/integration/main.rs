@@ -55,6 +55,7 @@ mod kdl_differential;
 mod kdl_suite;
 mod moved;
 mod observe_account;
+mod observe_logs;
 mod plan;
 mod plan_registry;
 mod plan_replace;

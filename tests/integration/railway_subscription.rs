@@ -103,7 +103,7 @@ async fn serve(
 fn line(message: &str) -> Value {
     json!({"timestamp": "2026-11-27T16:00:00Z", "message": message, "severity": "info",
         "attributes": [{"key": "level", "value": "info"}],
-        "tags": {"deploymentId": "d1", "serviceId": "s1", "environmentId": "e1"}})
+        "tags": {"deploymentId": "d1", "serviceId": "s1", "environmentId": "e1", "deploymentInstanceId": "i1"}})
 }
 
 fn client(url: &str) -> Client {

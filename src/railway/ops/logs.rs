@@ -36,6 +36,8 @@ pub struct LogTags {
     pub service_id: Option<String>,
     /// The environment.
     pub environment_id: Option<String>,
+    /// The replica (deployment instance) that wrote it.
+    pub deployment_instance_id: Option<String>,
 }
 
 /// Variables of the deployment and build log queries.
