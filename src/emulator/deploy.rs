@@ -192,11 +192,9 @@ fn success_at(d: &DeploymentRec) -> Option<i64> {
 
 /// When a newer deployment of the same service instance first succeeds.
 fn superseded_at(st: &State, d: &DeploymentRec) -> Option<i64> {
-    st.deployments
-        .values()
-        .filter(|o| {
-            o.seq > d.seq && o.service_id == d.service_id && o.environment_id == d.environment_id
-        })
+    st.deployments_of(&d.environment_id, &d.service_id)
+        .into_iter()
+        .filter(|o| o.seq > d.seq)
         .filter_map(success_at)
         .min()
 }

@@ -233,12 +233,9 @@ impl ServiceInstance {
     }
     async fn latest_deployment(&self, ctx: &Context<'_>) -> Option<Deployment> {
         core(ctx).read(|st| {
-            st.deployments
-                .values()
-                .filter(|d| d.environment_id == self.env.id && d.service_id == self.service.id)
-                .max_by_key(|d| d.seq)
-                .cloned()
-                .map(Deployment)
+            st.deployments_of(&self.env.id, &self.service.id)
+                .last()
+                .map(|d| Deployment((*d).clone()))
         })
     }
     /// Deployments currently running (status `SUCCESS`).
