@@ -2,7 +2,7 @@
 //! batches, and report what was and was not done. The work is the
 //! engine's; this file parses, asks and prints.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -168,6 +168,12 @@ async fn finish_waiting(
     verb: &str,
     wait: Option<std::time::Duration>,
 ) -> ExitCode {
+    // The deployments the apply will replace, read before it writes, so
+    // the wait tells the new ones from the old (one request).
+    let superseded = match wait {
+        Some(_) => current_deployments(&session, plan).await,
+        None => BTreeMap::new(),
+    };
     let applied = engine::apply(context, &session, plan, options).await;
     if let Err(failure) = session.release() {
         // A lock that cannot be released is reported; the apply's own
@@ -186,7 +192,7 @@ async fn finish_waiting(
     report::write_stdout(&format!("{verb} {state}: {}.\n", applied.summary));
     if applied.succeeded {
         return match wait {
-            Some(timeout) => wait_for_deployments(&session, plan, timeout).await,
+            Some(timeout) => wait_for_deployments(&session, plan, timeout, superseded).await,
             None => ExitCode::from(EXIT_OK),
         };
     }
@@ -217,6 +223,38 @@ pub fn changed_services(plan: &plan::Plan) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// The latest deployment of each service `plan` changes, before the
+/// apply (empty when it cannot be read: the wait then takes what it
+/// finds, as it would without).
+async fn current_deployments(
+    session: &engine::Session,
+    plan: &plan::Plan,
+) -> BTreeMap<(String, String), String> {
+    let changed = changed_services(plan);
+    let Ok(scope) = status::scope_of(&session.model, &plan.project, &session.store) else {
+        return BTreeMap::new();
+    };
+    if changed.is_empty() || scope.project_id.is_none() {
+        return BTreeMap::new();
+    }
+    let request = status::Request {
+        environments: Vec::new(),
+        only: Some(changed),
+        details: false,
+    };
+    let now = crate::state::Timestamp::now().0;
+    let Ok(report) = status::read(&session.connection.client, &scope, &request, now).await else {
+        return BTreeMap::new();
+    };
+    report
+        .services()
+        .filter_map(|(e, s)| {
+            let id = s.deployment.as_ref()?.id.clone();
+            Some(((e.name.clone(), s.name.clone()), id))
+        })
+        .collect()
+}
+
 /// `apply --wait`: waits until the deployments of the services `plan`
 /// changed are final, printing each change on standard error and their
 /// status on standard output; exit 1 when one failed or `timeout` passed.
@@ -224,6 +262,7 @@ async fn wait_for_deployments(
     session: &engine::Session,
     plan: &plan::Plan,
     timeout: std::time::Duration,
+    superseded: BTreeMap<(String, String), String>,
 ) -> ExitCode {
     let changed = changed_services(plan);
     if changed.is_empty() {
@@ -239,10 +278,8 @@ async fn wait_for_deployments(
         details: true,
     };
     let options = status::WaitOptions {
-        timeout: Some(timeout),
-        poll: std::time::Duration::from_secs(2),
-        until_final: true,
-        refresh: std::time::Duration::from_secs(15),
+        superseded,
+        ..status::WaitOptions::until_final(Some(timeout), std::time::Duration::from_secs(2))
     };
     report::write_stderr(&format!(
         "Waiting up to {} for the deployments of {}.\n",

@@ -105,10 +105,9 @@ async fn run_async(args: Args) -> ExitCode {
     }
     let redraw = args.watch && !args.json && std::io::stdout().is_terminal();
     let options = WaitOptions {
-        timeout: args.until_healthy.then_some(args.timeout),
-        poll: args.poll,
         until_final: args.until_healthy,
         refresh: args.refresh,
+        ..WaitOptions::until_final(args.until_healthy.then_some(args.timeout), args.poll)
     };
     let mut first = true;
     let on_event = |event: WaitEvent| match event {

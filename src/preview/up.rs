@@ -259,10 +259,8 @@ pub async fn up_loaded(
             Ok(report)
         };
         let options = WaitOptions {
-            timeout: Some(wait),
-            poll: request.poll,
-            until_final: true,
             refresh: request.poll,
+            ..WaitOptions::until_final(Some(wait), request.poll)
         };
         let mut shown = String::new();
         let on_event = |event: WaitEvent| {

@@ -2,6 +2,7 @@
 //! `apply --wait`, the previews' wait) or until stopped (`--watch`),
 //! reporting what changed as typed events.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::read::{Request, Scope, read};
@@ -11,7 +12,7 @@ use crate::engine::Failure;
 use crate::railway::Client;
 
 /// How long and how often.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct WaitOptions {
     /// Give up after this long (`None`: never; `--watch`).
     pub timeout: Option<Duration>,
@@ -24,6 +25,29 @@ pub struct WaitOptions {
     /// how often to read anyway (to notice new deployments — a redeploy —
     /// which no subscription announces).
     pub refresh: Duration,
+    /// Deployments a change is replacing, by `(environment, service)`:
+    /// while a service's latest deployment is still this one, the wait
+    /// waits for its new deployment (Railway may list it a moment after
+    /// the write that triggers it), for at most `supersede_grace`; then
+    /// the old one counts (the change did not deploy after all).
+    pub superseded: BTreeMap<(String, String), String>,
+    /// How long to wait for a new deployment to appear (see `superseded`).
+    pub supersede_grace: Duration,
+}
+
+impl WaitOptions {
+    /// Wait until final or `timeout`, reading every `poll` when no
+    /// subscription wakes the wait earlier, and anyway every 15 s.
+    pub fn until_final(timeout: Option<Duration>, poll: Duration) -> WaitOptions {
+        WaitOptions {
+            timeout,
+            poll,
+            until_final: true,
+            refresh: Duration::from_secs(15),
+            superseded: BTreeMap::new(),
+            supersede_grace: Duration::from_secs(30),
+        }
+    }
 }
 
 /// What happened while waiting.
@@ -222,7 +246,24 @@ where
             seen.insert(key, now);
         }
         on_event(WaitEvent::Read(report.clone()));
-        let pending = report.pending();
+        let mut pending = report.pending();
+        // Waiting for a deployment Railway has not listed yet: no
+        // subscription can announce it, so read again soon.
+        let mut unlisted = false;
+        if started.elapsed() < options.supersede_grace {
+            for (environment, service) in report.services() {
+                let key = (environment.name.clone(), service.name.clone());
+                let old = options.superseded.get(&key);
+                let current = service.deployment.as_ref().map(|d| &d.id);
+                if old.is_some() && old == current {
+                    unlisted = true;
+                    let name = format!("{}/{}", key.0, key.1);
+                    if !pending.contains(&name) {
+                        pending.push(name);
+                    }
+                }
+            }
+        }
         if options.until_final && pending.is_empty() {
             let failed = report
                 .services()
@@ -236,7 +277,11 @@ where
         let wait = match follow.as_mut() {
             Some(follow) => {
                 follow.follow(&report);
-                options.refresh
+                if unlisted {
+                    options.poll
+                } else {
+                    options.refresh
+                }
             }
             None => options.poll,
         };
@@ -279,5 +324,107 @@ where
             )));
             follow = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::status::{DeploymentReport, EnvironmentReport, Management, ServiceReport};
+
+    /// A report of one service `api` in `production` whose latest
+    /// deployment is `id` with `status`.
+    fn report(id: &str, status: &str) -> Report {
+        let service = ServiceReport {
+            name: "api".into(),
+            service_id: Some("s".into()),
+            management: Management::Managed,
+            health: super::super::health_of(status),
+            source: None,
+            deployment: Some(DeploymentReport {
+                id: id.into(),
+                status: status.into(),
+                created_at: None,
+                age_seconds: None,
+            }),
+            replicas: None,
+            healthcheck: None,
+            urls: vec![],
+            problem: None,
+        };
+        Report {
+            project: "p".into(),
+            project_id: Some("p".into()),
+            read_at: 0,
+            environments: vec![EnvironmentReport {
+                name: "production".into(),
+                id: Some("e".into()),
+                declared: true,
+                services: vec![service],
+            }],
+            healthy: true,
+            requests: 1,
+        }
+    }
+
+    /// Reads `reads` in turn (the last one again when they run out) and
+    /// counts them.
+    async fn wait_over(reads: Vec<Report>, options: WaitOptions) -> (WaitOutcome, usize) {
+        let reads = std::sync::Mutex::new((reads, 0usize));
+        let outcome = wait_with(
+            None,
+            || {
+                let mut guard = reads.lock().expect("lock");
+                let (list, n) = &mut *guard;
+                let report = list[(*n).min(list.len() - 1)].clone();
+                *n += 1;
+                async move { Ok(report) }
+            },
+            None,
+            options,
+            |_| {},
+        )
+        .await
+        .expect("the wait");
+        let n = reads.lock().expect("lock").1;
+        (outcome, n)
+    }
+
+    #[tokio::test]
+    async fn waits_for_the_new_deployment_not_the_one_it_replaces() {
+        // Right after the write Railway still lists the old deployment
+        // (final): the wait must not take it for the apply's.
+        let reads = vec![
+            report("old", "SUCCESS"),
+            report("new", "BUILDING"),
+            report("new", "FAILED"),
+        ];
+        let mut options =
+            WaitOptions::until_final(Some(Duration::from_secs(5)), Duration::from_millis(10));
+        options
+            .superseded
+            .insert(("production".into(), "api".into()), "old".into());
+        let (outcome, n) = wait_over(reads.clone(), options.clone()).await;
+        assert!(matches!(outcome, WaitOutcome::Failed(_)), "{outcome:?}");
+        assert_eq!(n, 3);
+
+        // Without knowing what it replaces, the old one would have ended it.
+        options.superseded.clear();
+        let (outcome, n) = wait_over(reads, options.clone()).await;
+        assert!(matches!(outcome, WaitOutcome::Healthy(_)), "{outcome:?}");
+        assert_eq!(n, 1);
+    }
+
+    #[tokio::test]
+    async fn a_change_that_deploys_nothing_is_waited_for_only_a_while() {
+        let mut options =
+            WaitOptions::until_final(Some(Duration::from_secs(5)), Duration::from_millis(10));
+        options.supersede_grace = Duration::from_millis(50);
+        options
+            .superseded
+            .insert(("production".into(), "api".into()), "old".into());
+        let (outcome, n) = wait_over(vec![report("old", "SUCCESS")], options).await;
+        assert!(matches!(outcome, WaitOutcome::Healthy(_)), "{outcome:?}");
+        assert!(n >= 2, "read again while waiting for a new deployment: {n}");
     }
 }
