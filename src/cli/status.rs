@@ -88,9 +88,14 @@ async fn run_async(args: Args) -> ExitCode {
                 "mirage::observe::unknown_environment",
                 format!("the files declare no environment `{unknown}`"),
             )
-            .with_help(
-                "name an environment of the files with `--env`, or leave `--env` out for all",
-            ),
+            .with_help(crate::resolve::suggest::did_you_mean(
+                unknown,
+                scope.declared.iter().map(|(name, _)| name.as_str()),
+                || {
+                    "name an environment of the files with `--env`, or leave `--env` out for all"
+                        .to_owned()
+                },
+            )),
         ));
     }
     let client = &connection.client;

@@ -456,3 +456,18 @@ async fn a_dropped_subscription_falls_back_to_polling() {
     );
     assert!(waited.stdout.contains("Healthy."), "{}", waited.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_environment_is_a_usage_error_with_the_closest_name() {
+    let world = shop().await;
+    world.apply().await;
+    let run = world.mirage(&["status", ".", "--env", "prodution"]).await;
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("the files declare no environment `prodution`")
+            && run.stderr.contains("did you mean `production`?"),
+        "{}",
+        run.stderr
+    );
+}
