@@ -304,7 +304,15 @@ pub fn text_with(report: &Report, marks: bool) -> String {
 }
 
 fn line(service: &ServiceReport, width: usize, marks: bool) -> String {
-    let mut parts = vec![format!("{:<12}", service.health.as_str())];
+    // A shape as well as a word, as the dashboard does: readable without
+    // colour.
+    let symbol = match service.health {
+        Health::Healthy => '✓',
+        Health::Deploying | Health::NeedsApproval => '◌',
+        Health::Failed | Health::Missing => '✕',
+        Health::NoSource => '·',
+    };
+    let mut parts = vec![format!("{symbol} {:<14}", service.health.as_str())];
     match &service.deployment {
         Some(d) => parts.push(match d.age_seconds {
             Some(a) => format!("{} {} ago", d.status, age(a)),
