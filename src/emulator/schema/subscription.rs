@@ -53,7 +53,16 @@ fn log_stream(
     };
     let source = Arc::new(source);
     let filter = Arc::new(filter);
-    stream::unfold((window, cursor), move |(mut window, mut cursor)| {
+    // The added latency (`/_emulator/latency`) delays the first message as
+    // it delays an HTTP answer: the round trip of `subscribe`.
+    let latency = core.knobs.latency();
+    let delay = stream::once(async move {
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    })
+    .filter_map(|()| async { None::<Vec<Log>> });
+    let lines = stream::unfold((window, cursor), move |(mut window, mut cursor)| {
         let core = core.clone();
         let source = source.clone();
         let filter = filter.clone();
@@ -98,8 +107,8 @@ fn log_stream(
                 }
             }
         }
-    })
-    .boxed()
+    });
+    delay.chain(lines).boxed()
 }
 
 /// A deployment's build (or deploy) log lines as they are written: the
