@@ -29,6 +29,15 @@ async fn shop() -> World {
     World::with_files(&[("project.mirage", SHOP)]).await
 }
 
+/// [`shop`] applied with the emulator's deployment outcomes forced by
+/// service name (`{"web": "FAILED"}`).
+async fn shop_applied_with(outcomes: Value) -> World {
+    let world = shop().await;
+    world.harness.admin("outcomes", outcomes).await;
+    world.apply().await;
+    world
+}
+
 /// Deployments take `ms` per phase (queued, building, deploying) from now on.
 async fn phases(world: &World, ms: u64) {
     world.harness.admin("clock", json!({ "step_ms": ms })).await;
@@ -99,12 +108,7 @@ async fn until_healthy_waits_for_the_deployments_of_an_apply_and_exits_0() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_build_is_explained_with_its_builder_and_last_build_lines() {
-    let world = shop().await;
-    world
-        .harness
-        .admin("outcomes", json!({"web": "FAILED"}))
-        .await;
-    world.apply().await;
+    let world = shop_applied_with(json!({"web": "FAILED"})).await;
     let status = world.mirage(&["status", ".", "--env", "production"]).await;
     assert_eq!(status.code, Some(1), "{}\n{}", status.stdout, status.stderr);
     let out = &status.stdout;
@@ -139,12 +143,7 @@ async fn a_failed_build_is_explained_with_its_builder_and_last_build_lines() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_is_explained_with_the_restart_policy_and_the_exit_reason() {
-    let world = shop().await;
-    world
-        .harness
-        .admin("outcomes", json!({"worker": "CRASHED"}))
-        .await;
-    world.apply().await;
+    let world = shop_applied_with(json!({"worker": "CRASHED"})).await;
     let status = world.mirage(&["status", ".", "--env", "staging"]).await;
     assert_eq!(status.code, Some(1), "{}\n{}", status.stdout, status.stderr);
     let out = &status.stdout;
@@ -303,12 +302,7 @@ async fn apply_wait_reports_the_deployments_it_triggered() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_healthcheck_is_explained_with_its_path_and_timeout() {
-    let world = shop().await;
-    world
-        .harness
-        .admin("outcomes", json!({"web": "HEALTHCHECK_FAILED"}))
-        .await;
-    world.apply().await;
+    let world = shop_applied_with(json!({"web": "HEALTHCHECK_FAILED"})).await;
     let status = world.mirage(&["status", ".", "--env", "production"]).await;
     assert_eq!(status.code, Some(1), "{}\n{}", status.stdout, status.stderr);
     let out = &status.stdout;
