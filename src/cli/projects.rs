@@ -37,43 +37,43 @@ pub struct LsArgs {
     #[arg(value_name = "PROJECT")]
     pub project: Option<String>,
 
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-
-    /// Where the built-in emulator keeps its data (with `--local`).
-    #[arg(short = 'C', long = "dir", default_value = ".", value_name = "DIR")]
-    pub dir: PathBuf,
-
-    /// Where Railway is: `--local` or `--endpoint`.
+    /// `--json`, `-C DIR`, `--local`, `--endpoint`: as `mirage projects`.
     #[command(flatten)]
-    pub reach: Reach,
+    pub listing: ProjectsArgs,
 }
 
 /// Run `mirage ls`.
 pub fn ls(args: LsArgs) -> ExitCode {
-    let Some(wanted) = args.project.clone() else {
-        return projects(ProjectsArgs {
-            json: args.json,
-            dir: args.dir,
-            reach: args.reach,
-        });
+    let Some(wanted) = args.project else {
+        return projects(args.listing);
     };
+    show(&args.listing, project_text, |context, dir| async move {
+        account::project(&context, &dir, &wanted).await
+    })
+}
+
+/// Reads with `read` (given the context and `-C DIR`) and prints the
+/// result as JSON or as `text`.
+fn show<T, F, Fut>(args: &ProjectsArgs, text: fn(&T) -> String, read: F) -> ExitCode
+where
+    T: serde::Serialize,
+    F: FnOnce(crate::engine::Context, PathBuf) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::engine::Failure>>,
+{
     if args.reach.local
         && let Err(code) = super::select::directory(&args.dir)
     {
         return code;
     }
     super::plan::block_on(async {
-        let context = args.reach.context();
-        match account::project(&context, &args.dir, &wanted).await {
-            Ok(report) if args.json => {
-                let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+        match read(args.reach.context(), args.dir.clone()).await {
+            Ok(found) if args.json => {
+                let json = serde_json::to_string_pretty(&found).unwrap_or_default();
                 report::write_stdout_exact(&format!("{json}\n"));
                 ExitCode::from(EXIT_OK)
             }
-            Ok(report) => {
-                report::write_stdout(&project_text(&report));
+            Ok(found) => {
+                report::write_stdout(&text(&found));
                 ExitCode::from(EXIT_OK)
             }
             Err(failure) => fail(failure),
@@ -124,25 +124,8 @@ pub struct ProjectsArgs {
 
 /// Run `mirage projects`.
 pub fn projects(args: ProjectsArgs) -> ExitCode {
-    if args.reach.local
-        && let Err(code) = super::select::directory(&args.dir)
-    {
-        return code;
-    }
-    super::plan::block_on(async {
-        let context = args.reach.context();
-        match account::projects(&context, &args.dir).await {
-            Ok(listed) if args.json => {
-                let json = serde_json::to_string_pretty(&listed).unwrap_or_default();
-                report::write_stdout_exact(&format!("{json}\n"));
-                ExitCode::from(EXIT_OK)
-            }
-            Ok(listed) => {
-                report::write_stdout(&projects_table(&listed));
-                ExitCode::from(EXIT_OK)
-            }
-            Err(failure) => fail(failure),
-        }
+    show(&args, projects_table, |context, dir| async move {
+        account::projects(&context, &dir).await
     })
 }
 
