@@ -282,7 +282,15 @@ async fn logs(args: Args) -> Result<(), Failure> {
         let mut on_line = |line: &LogLine| printer.line(line);
         engine_logs::history(client, &target, &request, &mut on_line)
             .await?
-            .map(|_| ())
+            .map(|printed| {
+                // Nothing on standard output says nothing: say why on
+                // standard error (never in `--output`'s file or the JSON).
+                if printed == 0 {
+                    report::write_stderr(
+                        "No log lines match: none in this window, environment and filter (widen `--since`, check `--filter`/`--level`/`--service`).\n",
+                    );
+                }
+            })
     };
     let flushed = written.and_then(|()| printer.finish());
     match flushed {

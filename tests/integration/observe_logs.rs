@@ -263,6 +263,11 @@ async fn filter_level_and_service_narrow_the_lines() {
         "{}",
         out.stdout
     );
+
+    // Nothing matches: standard output stays empty, standard error says why.
+    let out = run(applied.logs(&["--filter", "\"no line says this\""])).await;
+    assert_eq!(out.stdout, "", "{}", out.stderr);
+    assert!(out.stderr.contains("No log lines match"), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]
