@@ -256,6 +256,7 @@ async fn logs(args: Args) -> Result<(), Failure> {
         services,
         window,
         build: args.build,
+        latest_only: false,
     };
     let format = if args.json {
         Format::Json

@@ -208,6 +208,9 @@ pub struct Request {
     pub window: Window,
     /// Build logs instead of what the deployments print.
     pub build: bool,
+    /// Only the lines of each selected service's latest deployment (the
+    /// dashboard's one-service view); build logs always are.
+    pub latest_only: bool,
 }
 
 /// The filter sent to Railway: the user's (parenthesised), AND the level,
@@ -433,8 +436,19 @@ pub fn refused(error: RailwayError, filter: Option<&str>) -> Failure {
 }
 
 /// Keeps the lines of the selected services (a safety net behind the
-/// `@service:` filter Railway applies).
-fn selected(request: &Request, line: &LogLine) -> bool {
+/// `@service:` filter Railway applies), of their latest deployments when
+/// asked.
+fn selected(request: &Request, target: &Target, line: &LogLine) -> bool {
+    if request.latest_only {
+        let latest = line
+            .service_id
+            .as_ref()
+            .and_then(|id| target.services.get(id))
+            .and_then(|s| s.latest_deployment.as_ref());
+        if latest.is_none() || latest != line.deployment.as_ref() {
+            return false;
+        }
+    }
     match &request.services {
         None => true,
         Some(ids) => line
@@ -489,7 +503,7 @@ pub async fn history(
                 .map_err(|e| refused(e, filter.as_deref()))?;
             for log in page.environment_logs {
                 let line = target.line(log, Kind::Deploy);
-                if !selected(request, &line) {
+                if !selected(request, target, &line) {
                     continue;
                 }
                 if let Err(e) = sink(&line) {
@@ -517,7 +531,7 @@ pub async fn history(
                         continue;
                     }
                     fresh += 1;
-                    if !selected(request, &line) {
+                    if !selected(request, target, &line) {
                         continue;
                     }
                     if let Err(e) = sink(&line) {
@@ -789,7 +803,7 @@ pub async fn follow(
                             backoff.reset();
                             for log in batch.environment_logs {
                                 let line = target.line(log, Kind::Deploy);
-                                if !resume.admit(&line) || !selected(request, &line) {
+                                if !resume.admit(&line) || !selected(request, target, &line) {
                                     continue;
                                 }
                                 if let Err(e) = on_line(&line) {

@@ -12,7 +12,7 @@
 //!   `line` event per line (its id the line's timestamp, so a browser's
 //!   reconnect sends it back as `Last-Event-ID` and continues after it
 //!   without gaps or repeats), `notice` when Railway's stream was
-//!   interrupted and resumed, `error` when it cannot go on. It ends when
+//!   interrupted and resumed, `failed` when it cannot go on. It ends when
 //!   the service stops or the reader goes away.
 //!
 //! Read permission; every message and attribute goes through the
@@ -80,6 +80,8 @@ pub struct LogQuery {
     pub limit: u32,
     /// The window: newest lines (`None`), before a time, or a range.
     pub window: Option<Window>,
+    /// Only each service's latest deployment's lines.
+    pub latest_only: bool,
 }
 
 /// One log line, without any secret the files know.
@@ -206,6 +208,7 @@ async fn prepare(
         services,
         window: query.window.unwrap_or(Window::Tail(tail)),
         build: query.build,
+        latest_only: query.latest_only,
     };
     let secrets = super::services::redactor_of(app, &context, project)?;
     let app_redactor = app.config.redactor.clone();
@@ -358,6 +361,7 @@ fn query_of(params: LogParams) -> Result<LogQuery, ApiError> {
         level,
         limit,
         window,
+        latest_only: false,
     })
 }
 
@@ -586,7 +590,7 @@ async fn follow(
             let _ = out
                 .send(
                     Event::default()
-                        .event("error")
+                        .event("failed")
                         .data(json!({ "code": error.code, "message": error.message }).to_string()),
                 )
                 .await;

@@ -177,8 +177,8 @@ pub(super) fn redactor_of(
 }
 
 /// The logs of `service` in `environment` of `project`: the special case
-/// of [`super::logs::environment_logs`] with one service (its lines in
-/// the environment, or its latest deployment's build logs), oldest
+/// of [`super::logs::environment_logs`] with one service, its latest
+/// deployment's deploy (or build) logs (no deployment yet: none), oldest
 /// first, at most `query.limit` lines (capped at [`MAX_LOG_LINES`]).
 /// Read permission; an unknown service is `404`.
 pub(in crate::serve) async fn service_logs(
@@ -218,6 +218,7 @@ pub(in crate::serve) async fn service_logs(
             level: None,
             limit: query.limit,
             window,
+            latest_only: true,
         },
     )
     .await
