@@ -136,6 +136,54 @@ async fn environment_logs_merge_services_with_their_names_and_hide_secrets() {
     assert_eq!(single.status, 200, "{}", single.text);
     assert_eq!(services(&lines(&single.body)), ["api".to_owned()].into());
 
+    // The previous page: the newest lines before a time.
+    let newest = merged.last().unwrap()["timestamp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = call(
+        &running,
+        "GET",
+        &format!("{LOGS}?service=api,web,worker&before={newest}&limit=2"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let page = lines(&page.body);
+    let at =
+        |l: &Value| mirage::observe::logs::time::parse_rfc3339(l["timestamp"].as_str().unwrap());
+    assert_eq!(page.len(), 2, "{page:?}");
+    assert!(page.iter().all(|l| at(l) <= at(merged.last().unwrap())));
+
+    // Followed, the secret is hidden too.
+    let mut stream = reqwest::Client::new()
+        .get(format!(
+            "http://{}{LOGS}/follow?service=api",
+            running.addr()
+        ))
+        .header("authorization", format!("Bearer {viewer}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status().as_u16(), 200);
+    let events = read_events(&mut stream, |e| {
+        e.iter()
+            .any(|e| e.data.contains("$ node dist/server.js --key"))
+    })
+    .await;
+    drop(stream);
+    assert!(
+        events.iter().all(|e| !e.data.contains(STRIPE)),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.data.contains("$ node dist/server.js --key <redacted>")),
+        "{events:?}"
+    );
+
     // The text download names each line's service, and hides the secret.
     let text = reqwest::Client::new()
         .get(format!("http://{}{three}&format=text", running.addr()))
@@ -375,5 +423,19 @@ async fn follow_streams_new_lines_and_a_reconnect_repeats_nothing() {
     want.sort();
     have.sort();
     assert_eq!(have, want, "every line exactly once across the reconnect");
-    running.shutdown().await;
+
+    // A stream ends when the service stops (the browser reconnects, to
+    // another replica).
+    let mut third = open(None).await.unwrap();
+    read_events(&mut third, |e| !e.is_empty()).await;
+    let stopping = tokio::spawn(running.shutdown());
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(_)) = third.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended when the service stopped");
+    tokio::time::timeout(Duration::from_secs(20), stopping)
+        .await
+        .expect("the service stops")
+        .unwrap();
 }
