@@ -231,6 +231,16 @@ async fn environment_logs_merge_services_with_their_names_and_hide_secrets() {
     )
     .await;
     assert_error_shape(&bad, 400);
+    // A followed stream has no end.
+    let bad = call(
+        &running,
+        "GET",
+        &format!("{LOGS}/follow?since=1h&to=5m"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_error_shape(&bad, 400);
 
     // No role in the project: 404, as for anything of it.
     let stranger = user(&store, "sam");

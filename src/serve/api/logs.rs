@@ -498,6 +498,14 @@ async fn follow(
             "build logs cannot be followed: read them with `…/logs?build=true`".into(),
         ));
     }
+    if matches!(
+        query.window,
+        Some(Window::Before { .. } | Window::Range { to: Some(_), .. })
+    ) {
+        return Err(bad_query(
+            "a followed stream has no end: leave out `to` and `before` (or read the window with `…/logs`)".into(),
+        ));
+    }
     let resumed = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
