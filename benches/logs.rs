@@ -180,6 +180,7 @@ async fn first_line_of_follow() {
             services: None,
             window: Window::Tail(100),
             build: false,
+            latest_only: false,
         };
         let started = Instant::now();
         let mut first = None;

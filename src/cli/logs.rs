@@ -256,6 +256,7 @@ async fn logs(args: Args) -> Result<(), Failure> {
         services,
         window,
         build: args.build,
+        latest_only: false,
     };
     let format = if args.json {
         Format::Json
@@ -265,7 +266,7 @@ async fn logs(args: Args) -> Result<(), Failure> {
             width,
         }
     };
-    let out: Box<dyn Write> = match file {
+    let out: Box<dyn Write + Send> = match file {
         Some(file) => Box::new(file),
         None => Box::new(io::stdout()),
     };
@@ -355,17 +356,13 @@ impl<W: Write> std::fmt::Debug for Printer<W> {
 
 /// Colours of service names: 256-colour mid-tones readable on dark and
 /// light backgrounds (no red or yellow, which mark severities).
-const PALETTE: [u8; 10] = [33, 35, 37, 64, 130, 127, 31, 166, 97, 28];
+const PALETTE: [u8; engine_logs::PALETTE_SLOTS] = [33, 35, 37, 64, 130, 127, 31, 166, 97, 28];
 
 /// The palette colour of a service: the same name gets the same colour on
-/// every run (FNV-1a of the name).
+/// every run, and the dashboard shows it in the same slot
+/// ([`engine_logs::palette_slot`]).
 pub fn colour_of(service: &str) -> u8 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in service.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    PALETTE[(hash % PALETTE.len() as u32) as usize]
+    PALETTE[engine_logs::palette_slot(service) % PALETTE.len()]
 }
 
 /// `text` as a JSON string: `"`, `\\` and control characters escaped

@@ -155,6 +155,21 @@ impl Target {
     }
 }
 
+/// How many colours service names take turns in (the CLI's 256-colour
+/// palette, the dashboard's `svc-0` … `svc-9` classes).
+pub const PALETTE_SLOTS: usize = 10;
+
+/// The palette slot of a service: the same name gets the same slot on
+/// every run and in every front end (FNV-1a of the name).
+pub fn palette_slot(service: &str) -> usize {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in service.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    (hash as usize) % PALETTE_SLOTS
+}
+
 /// Severity levels `--level` knows, least severe first.
 pub const LEVELS: [&str; 4] = ["debug", "info", "warn", "error"];
 
@@ -163,6 +178,14 @@ pub const LEVELS: [&str; 4] = ["debug", "info", "warn", "error"];
 pub enum Window {
     /// The newest N lines (and, when following, what comes after).
     Tail(usize),
+    /// The newest N lines before a time (ms): the previous page of a
+    /// tail. Following, it is a tail.
+    Before {
+        /// How many.
+        count: usize,
+        /// End, included.
+        to: i64,
+    },
     /// From a time (ms) to another, or to now.
     Range {
         /// Start, included.
@@ -185,6 +208,9 @@ pub struct Request {
     pub window: Window,
     /// Build logs instead of what the deployments print.
     pub build: bool,
+    /// Only the lines of each selected service's latest deployment (the
+    /// dashboard's one-service view); build logs always are.
+    pub latest_only: bool,
 }
 
 /// The filter sent to Railway: the user's (parenthesised), AND the level,
@@ -307,6 +333,53 @@ pub async fn locate(
             "environment `{env}` of project `{project}`"
         )));
     };
+    let services = services_of(node);
+    Ok(Target {
+        environment_id: node["id"].as_str().unwrap_or_default().to_owned(),
+        environment: env.to_owned(),
+        services,
+    })
+}
+
+const ENVIRONMENT_QUERY: &str = "query LogsEnvironment($id: String!) { environment(id: $id) { \
+    serviceInstances { edges { node { serviceId serviceName latestDeployment { id } } } } } }";
+
+/// The environment with Railway's ID `environment_id` (named
+/// `environment`) and its services, in one request: for callers that
+/// know the ID already (the team service's overview).
+pub async fn target_of(
+    client: &Client,
+    environment_id: &str,
+    environment: &str,
+) -> Result<Target, Failure> {
+    let envelope = client
+        .execute(
+            ENVIRONMENT_QUERY,
+            &json!({ "id": environment_id }),
+            Some("LogsEnvironment"),
+            Effect::Read,
+        )
+        .await
+        .map_err(|e| read_failed(format!("cannot read environment `{environment}`: {e}")))?;
+    if let Some(error) = envelope.errors.as_ref().and_then(|e| e.first()) {
+        return Err(read_failed(format!(
+            "cannot read environment `{environment}`: {}",
+            error.classify()
+        )));
+    }
+    let data = envelope.data.unwrap_or_default();
+    let Some(node) = data.get("environment").filter(|n| !n.is_null()) else {
+        return Err(not_on_railway(format!("environment `{environment}`")));
+    };
+    Ok(Target {
+        environment_id: environment_id.to_owned(),
+        environment: environment.to_owned(),
+        services: services_of(node),
+    })
+}
+
+/// The services of an environment node (`serviceInstances`), by ID.
+fn services_of(node: &Value) -> BTreeMap<String, Service> {
     let mut services = BTreeMap::new();
     for edge in node
         .pointer("/serviceInstances/edges")
@@ -330,11 +403,7 @@ pub async fn locate(
             },
         );
     }
-    Ok(Target {
-        environment_id: node["id"].as_str().unwrap_or_default().to_owned(),
-        environment: env.to_owned(),
-        services,
-    })
+    services
 }
 
 fn not_on_railway(what: String) -> Failure {
@@ -367,8 +436,19 @@ pub fn refused(error: RailwayError, filter: Option<&str>) -> Failure {
 }
 
 /// Keeps the lines of the selected services (a safety net behind the
-/// `@service:` filter Railway applies).
-fn selected(request: &Request, line: &LogLine) -> bool {
+/// `@service:` filter Railway applies), of their latest deployments when
+/// asked.
+fn selected(request: &Request, target: &Target, line: &LogLine) -> bool {
+    if request.latest_only {
+        let latest = line
+            .service_id
+            .as_ref()
+            .and_then(|id| target.services.get(id))
+            .and_then(|s| s.latest_deployment.as_ref());
+        if latest.is_none() || latest != line.deployment.as_ref() {
+            return false;
+        }
+    }
     match &request.services {
         None => true,
         Some(ids) => line
@@ -385,7 +465,7 @@ pub async fn history(
     client: &Client,
     target: &Target,
     request: &Request,
-    sink: &mut dyn FnMut(&LogLine) -> std::io::Result<()>,
+    sink: &mut (dyn FnMut(&LogLine) -> std::io::Result<()> + Send),
 ) -> Result<std::io::Result<usize>, Failure> {
     if request.build {
         let lines = build_history(client, target, request).await?;
@@ -410,15 +490,20 @@ pub async fn history(
     };
     let mut n = 0;
     match request.window {
-        Window::Tail(count) => {
-            vars.before_limit = i32::try_from(count).ok();
+        Window::Tail(_) | Window::Before { .. } => {
+            if let Window::Before { count, to } = request.window {
+                vars.before_limit = i32::try_from(count).ok();
+                vars.before_date = Some(time::rfc3339(to));
+            } else if let Window::Tail(count) = request.window {
+                vars.before_limit = i32::try_from(count).ok();
+            }
             let page = client
                 .query(EnvironmentLogsQuery::build(vars))
                 .await
                 .map_err(|e| refused(e, filter.as_deref()))?;
             for log in page.environment_logs {
                 let line = target.line(log, Kind::Deploy);
-                if !selected(request, &line) {
+                if !selected(request, target, &line) {
                     continue;
                 }
                 if let Err(e) = sink(&line) {
@@ -446,7 +531,7 @@ pub async fn history(
                         continue;
                     }
                     fresh += 1;
-                    if !selected(request, &line) {
+                    if !selected(request, target, &line) {
                         continue;
                     }
                     if let Err(e) = sink(&line) {
@@ -492,6 +577,7 @@ async fn build_history(
     let filter = compose_filter(request.filter.as_deref(), request.level.as_deref(), None);
     let (limit, start, end) = match request.window {
         Window::Tail(n) => (Some(n), None, None),
+        Window::Before { count, to } => (Some(count), None, Some(time::rfc3339(to))),
         Window::Range { from, to } => (None, Some(time::rfc3339(from)), to.map(time::rfc3339)),
     };
     let mut query = String::from(
@@ -661,8 +747,8 @@ pub async fn follow(
     client: &Client,
     target: &Target,
     request: &Request,
-    on_line: &mut dyn FnMut(&LogLine) -> std::io::Result<()>,
-    on_notice: &mut dyn FnMut(Notice),
+    on_line: &mut (dyn FnMut(&LogLine) -> std::io::Result<()> + Send),
+    on_notice: &mut (dyn FnMut(Notice) + Send),
 ) -> Result<std::io::Result<()>, Failure> {
     let filter = compose_filter(
         request.filter.as_deref(),
@@ -671,7 +757,7 @@ pub async fn follow(
     );
     let mut resume = match request.window {
         Window::Range { from, .. } => Resume::from(from),
-        Window::Tail(_) => Resume::default(),
+        Window::Tail(_) | Window::Before { .. } => Resume::default(),
     };
     let mut backoff = Backoff::default();
     let mut first = true;
@@ -684,7 +770,9 @@ pub async fn follow(
         match (request.window, resume.last_timestamp()) {
             // Nothing printed yet (first, or dropped before the history
             // came): ask for the newest lines again.
-            (Window::Tail(n), None) => vars.before_limit = i32::try_from(n).ok(),
+            (Window::Tail(n) | Window::Before { count: n, .. }, None) => {
+                vars.before_limit = i32::try_from(n).ok();
+            }
             _ => vars.after_date = Some(resume.after_date()),
         }
         resume.reconnect();
@@ -715,7 +803,7 @@ pub async fn follow(
                             backoff.reset();
                             for log in batch.environment_logs {
                                 let line = target.line(log, Kind::Deploy);
-                                if !resume.admit(&line) || !selected(request, &line) {
+                                if !resume.admit(&line) || !selected(request, target, &line) {
                                     continue;
                                 }
                                 if let Err(e) = on_line(&line) {

@@ -81,6 +81,7 @@ mod serve_cli;
 mod serve_dashboard_api;
 mod serve_environments;
 mod serve_identity;
+mod serve_logs;
 mod serve_ops;
 mod serve_previews;
 mod serve_replicas;

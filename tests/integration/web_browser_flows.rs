@@ -548,8 +548,10 @@ async fn the_wizard_creates_an_environment_and_its_owner_extends_it() {
     browser.close().await;
 }
 
-/// The environment page: the logs viewer (a service, a filter, the
-/// build logs, the download's query, following), a redeploy whose
+/// The environment page: the logs viewer (every service merged with each
+/// line's service in its palette colour, one service, a window, a
+/// filter, the build logs, the download's query, following over
+/// server-sent events), a redeploy whose
 /// `deployment` events update the services table through the live
 /// stream without reloading the page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -579,14 +581,44 @@ async fn the_environment_page_shows_logs_and_redeploys_live() {
     browser
         .wait_for("form[data-logs] #log-service", PATIENCE)
         .await;
+    let show = "form[data-logs] button[type=submit]";
+    let lines = "#log-lines .line";
+
+    // All services by default: their lines merged, each with its
+    // service's name in its palette colour (a class, no inline style).
+    assert_eq!(
+        js_string(&browser, "document.getElementById('log-service').value").await,
+        ""
+    );
+    let services_shown = "Array.from(new Set(Array.from(document.querySelectorAll('#log-lines .svc')).map(s => s.textContent)))";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        browser.click(show).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let shown = js(&browser, services_shown).await;
+        if shown.as_array().is_some_and(|s| s.len() >= 3) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{shown}");
+    }
+    let classes = js(
+        &browser,
+        "Array.from(document.querySelectorAll('#log-lines .svc')).map(s => s.className)",
+    )
+    .await;
+    assert!(
+        classes.as_array().unwrap().iter().all(|c| {
+            let c = c.as_str().unwrap_or_default();
+            c.starts_with("svc svc-") && c["svc svc-".len()..].parse::<u8>().is_ok_and(|n| n < 10)
+        }),
+        "{classes}"
+    );
     browser
         .execute(
             "document.getElementById('log-service').value = 'api';",
             vec![],
         )
         .await;
-    let show = "form[data-logs] button[type=submit]";
-    let lines = "#log-lines .line";
 
     // Show logs: the deploy log's lines (the emulator writes them as its
     // clock moves: ask again until there are some).
@@ -615,11 +647,14 @@ async fn the_environment_page_shows_logs_and_redeploys_live() {
                 .all(|l| l.as_str().unwrap_or_default().contains("Listening"))
     })
     .await;
+    let shown = js(&browser, services_shown).await;
+    assert_eq!(shown, json!(["api"]), "one service");
     let download = js_string(&browser, "document.getElementById('log-download').href").await;
     assert!(
         download.starts_with(&site.url(&format!(
-            "/api/projects/{PROJECT}/environments/staging/services/api/logs?"
-        ))) && download.contains("filter=Listening")
+            "/api/projects/{PROJECT}/environments/staging/logs?"
+        ))) && download.contains("service=api")
+            && download.contains("filter=Listening")
             && download.contains("format=text"),
         "{download}"
     );
@@ -632,6 +667,24 @@ async fn the_environment_page_shows_logs_and_redeploys_live() {
         body.lines().all(|l| l.contains("Listening")),
         "the download is filtered too:\n{body}"
     );
+
+    // A window: the last day's lines, the download's too.
+    browser
+        .execute(
+            "document.getElementById('log-since').value = '24h';",
+            vec![],
+        )
+        .await;
+    browser.click(show).await;
+    eventually(&browser, PATIENCE, "the window in the download", || async {
+        js_string(&browser, "document.getElementById('log-download').href")
+            .await
+            .contains("since=24h")
+    })
+    .await;
+    browser
+        .execute("document.getElementById('log-since').value = '';", vec![])
+        .await;
 
     // The build logs.
     browser.fill("#log-filter", "").await;
@@ -650,9 +703,13 @@ async fn the_environment_page_shows_logs_and_redeploys_live() {
     );
     browser.click("form[data-logs] input[name=build]").await;
     browser.click(show).await;
+    // (The environment's logs carry the build's lines too, as Railway's
+    // `environmentLogs` may: the deploy view is told by what only a
+    // running deployment prints.)
     eventually(&browser, PATIENCE, "the deploy logs again", || async {
-        let text = text_now(&browser, "#log-lines").await;
-        !text.contains("Build succeeded") && !text.is_empty()
+        text_now(&browser, "#log-lines")
+            .await
+            .contains("Listening on port")
     })
     .await;
     accessible(&browser, "the environment page with logs").await;

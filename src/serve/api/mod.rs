@@ -21,6 +21,8 @@ pub mod environments;
 pub mod error;
 pub mod identity;
 pub mod live;
+/// Room `api` (issue #19): an environment's logs, merged and followed.
+pub mod logs;
 pub mod openapi;
 pub mod projects;
 pub mod railway_token;
@@ -287,6 +289,7 @@ pub(in crate::serve) fn mount(routes: Router<Arc<App>>, app: Arc<App>) -> Router
         .merge(live::routes())
         // A service's logs and redeploy (the dashboard).
         .merge(services::routes())
+        .merge(logs::routes())
         .route_layer(middleware::from_fn_with_state(app, authenticate));
     // The OpenAPI document is served without authentication; the
     // dashboard's pages have their own gate (a sign-in redirect, not 401).

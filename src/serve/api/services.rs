@@ -1,5 +1,6 @@
 //! A service of an environment, for the dashboard (room `api`, issue
-//! #18): its latest deployment's logs (deploy or build), and a redeploy.
+//! #18): its logs (the one-service case of [`super::logs`]), and a
+//! redeploy.
 //!
 //! Both find the service through the project's overview (cached: no
 //! Railway request while fresh) for the environment's id, then one read
@@ -7,16 +8,15 @@
 //! deployment; then one request more (the logs, or the redeploy). They
 //! reach Railway with the project's sealed token ([`super::railway_engine`]).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cynic::{MutationBuilder, QueryBuilder};
-use serde::{Deserialize, Serialize};
+use cynic::MutationBuilder;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, Caller, blocking};
@@ -24,18 +24,12 @@ use crate::auth::Action;
 use crate::model::{SecretRef, VarValue};
 use crate::railway::ops::common::InstanceVariables;
 use crate::railway::ops::deployment::ServiceInstanceRedeploy;
-use crate::railway::ops::logs::{BuildLogsQuery, DeploymentLogsQuery, DeploymentLogsVariables};
-use crate::railway::schema::DateTime;
 use crate::railway::{Effect, RailwayError};
 use crate::serve::audit::Outcome;
 use crate::serve::log::Redactor;
 use crate::serve::server::App;
 
-/// The most lines one logs request answers (a larger `limit` is capped).
-pub const MAX_LOG_LINES: u32 = 1000;
-
-/// Lines answered when no `limit` is given.
-pub const DEFAULT_LOG_LINES: u32 = 200;
+pub use super::logs::{DEFAULT_LOG_LINES, LogLine, MAX_LOG_LINES};
 
 pub(super) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -49,7 +43,7 @@ pub(super) fn routes() -> Router<Arc<App>> {
         )
 }
 
-/// Which logs, and how many.
+/// Which logs of one service, and how many.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 pub struct LogQuery {
     /// Build logs instead of deploy (runtime) logs.
@@ -68,28 +62,14 @@ pub struct LogQuery {
     pub before: Option<String>,
 }
 
-/// One line of a service's logs, without any secret the files know.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LogLine {
-    /// RFC 3339.
-    pub timestamp: String,
-    /// `info`, `error`, … as Railway says.
-    pub severity: Option<String>,
-    /// The text.
-    pub message: String,
-    /// Structured attributes.
-    pub attributes: BTreeMap<String, String>,
-}
-
 /// A service instance of an environment on Railway.
 struct Instance {
     environment_id: String,
     service_id: String,
-    deployment_id: Option<String>,
 }
 
 const INSTANCES_QUERY: &str = "query Instances($id: String!) { environment(id: $id) { \
-    serviceInstances { edges { node { serviceId serviceName latestDeployment { id } } } } } }";
+    serviceInstances { edges { node { serviceId serviceName } } } } }";
 
 fn railway_error(what: &str, error: &RailwayError) -> ApiError {
     ApiError::new(
@@ -153,15 +133,10 @@ async fn locate(
         .as_str()
         .ok_or_else(|| ApiError::not_found("service"))?
         .to_owned();
-    let deployment_id = node
-        .pointer("/latestDeployment/id")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
     Ok((
         Instance {
             environment_id,
             service_id,
-            deployment_id,
         },
         connection,
         context,
@@ -171,7 +146,7 @@ async fn locate(
 /// Every secret value the project's files reference (read as its jobs
 /// read them; an unreadable one is skipped), plus the service's own
 /// secrets: what log lines must never show.
-fn redactor_of(
+pub(super) fn redactor_of(
     app: &App,
     context: &crate::engine::Context,
     project: &str,
@@ -201,10 +176,11 @@ fn redactor_of(
     ))
 }
 
-/// The latest deployment's deploy (or build) logs of `service` in
-/// `environment` of `project`, oldest first, at most `query.limit` lines
-/// (capped at [`MAX_LOG_LINES`]); no deployment yet: none. Read
-/// permission. Costs the overview (cached) and two Railway requests.
+/// The logs of `service` in `environment` of `project`: the special case
+/// of [`super::logs::environment_logs`] with one service, its latest
+/// deployment's deploy (or build) logs (no deployment yet: none), oldest
+/// first, at most `query.limit` lines (capped at [`MAX_LOG_LINES`]).
+/// Read permission; an unknown service is `404`.
 pub(in crate::serve) async fn service_logs(
     app: &App,
     caller: &Caller,
@@ -213,61 +189,39 @@ pub(in crate::serve) async fn service_logs(
     service: &str,
     query: LogQuery,
 ) -> Result<Vec<LogLine>, ApiError> {
-    super::allow(caller, Action::Read, project).await?;
-    let (instance, connection, context) = locate(app, project, environment, service).await?;
-    let Some(deployment_id) = instance.deployment_id else {
-        return Ok(Vec::new());
+    let window = match query.before.as_deref().filter(|b| !b.trim().is_empty()) {
+        None => None,
+        Some(before) => Some(crate::observe::logs::Window::Before {
+            count: match query.limit {
+                0 => DEFAULT_LOG_LINES,
+                n => n.min(MAX_LOG_LINES),
+            } as usize,
+            to: crate::observe::logs::time::parse_rfc3339(before).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "mirage::serve::bad_log_query",
+                    "`before` is not an RFC 3339 date-time",
+                    "write it as `2026-12-07T10:00:00Z`",
+                )
+            })?,
+        }),
     };
-    let limit = match query.limit {
-        0 => DEFAULT_LOG_LINES,
-        n => n.min(MAX_LOG_LINES),
-    };
-    let variables = DeploymentLogsVariables {
-        deployment_id,
-        limit: i32::try_from(limit).ok(),
-        filter: query.filter.clone().filter(|f| !f.trim().is_empty()),
-        start_date: None,
-        end_date: query.before.clone().map(DateTime),
-    };
-    let client = &connection.client;
-    let lines = if query.build {
-        client
-            .query(BuildLogsQuery::build(variables))
-            .await
-            .map(|q| q.build_logs)
-    } else {
-        client
-            .query(DeploymentLogsQuery::build(variables))
-            .await
-            .map(|q| q.deployment_logs)
-    };
-    let lines = lines.map_err(|error| match error {
-        RailwayError::Invalid { message, .. } => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "mirage::serve::bad_log_query",
-            format!("Railway refused the log query: {message}"),
-            "check `filter` (Railway's log filter syntax) and `before` (RFC 3339)",
-        ),
-        other => railway_error("cannot read the logs", &other),
-    })?;
-    let redactor = {
-        let (app_redactor, project) = (app.config.redactor.clone(), project.to_owned());
-        let secrets = redactor_of(app, &context, &project)?;
-        move |text: &str| secrets.redact(&app_redactor.redact(text))
-    };
-    Ok(lines
-        .into_iter()
-        .map(|line| LogLine {
-            timestamp: line.timestamp,
-            severity: line.severity,
-            message: redactor(&line.message),
-            attributes: line
-                .attributes
-                .into_iter()
-                .map(|a| (a.key, redactor(&a.value)))
-                .collect(),
-        })
-        .collect())
+    super::logs::environment_logs(
+        app,
+        caller,
+        project,
+        environment,
+        super::logs::LogQuery {
+            services: Some(vec![service.to_owned()]),
+            build: query.build,
+            filter: query.filter,
+            level: None,
+            limit: query.limit,
+            window,
+            latest_only: true,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -297,13 +251,7 @@ async fn logs(
             "use `build=true|false`, `filter=…`, `limit=N`, `before=RFC3339`, `format=json|ndjson|text`",
         )
     })?;
-    let format = params.format.clone().unwrap_or_else(|| "json".to_owned());
-    if !["json", "ndjson", "text"].contains(&format.as_str()) {
-        return Err(ApiError::bad_request(
-            "`format` must be `json`, `ndjson` or `text`",
-            "leave it out for JSON",
-        ));
-    }
+    let format = super::logs::format_of(params.format.as_deref())?;
     let query = LogQuery {
         build: params.build.unwrap_or(false),
         filter: params.filter,
@@ -311,46 +259,11 @@ async fn logs(
         before: params.before,
     };
     let lines = service_logs(&app, &caller, &project, &environment, &service, query).await?;
-    let file = format!("{project}-{environment}-{service}.log");
-    let download = |media: &'static str, body: String| {
-        let mut response = (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
-            body,
-        )
-            .into_response();
-        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, value);
-        }
-        response
-    };
-    Ok(match format.as_str() {
-        "ndjson" => download(
-            "application/x-ndjson",
-            lines
-                .iter()
-                .filter_map(|l| serde_json::to_string(l).ok())
-                .map(|l| l + "\n")
-                .collect(),
-        ),
-        "text" => download(
-            "text/plain; charset=utf-8",
-            lines
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{} {} {}\n",
-                        l.timestamp,
-                        l.severity.as_deref().unwrap_or("-"),
-                        l.message
-                    )
-                })
-                .collect(),
-        ),
-        _ => Json(json!({ "lines": lines })).into_response(),
-    })
+    Ok(super::logs::answer(
+        &lines,
+        &format,
+        &format!("{project}-{environment}-{service}.log"),
+    ))
 }
 
 /// Redeploys `service`'s current commit or image in `environment` of

@@ -10,6 +10,7 @@ use maud::{Markup, html};
 use super::layout::{self, Section};
 use super::{PageError, PageResult, environment_api_url, project_url, segment};
 use crate::auth::{Action, Target};
+use crate::observe::logs::palette_slot;
 use crate::observe::status::guidance;
 use crate::preview::ServiceHealth;
 use crate::serve::api::{ApiError, Caller};
@@ -168,11 +169,11 @@ fn problems(environment: &EnvironmentView) -> Markup {
     }
 }
 
+/// The logs viewer: every service's lines merged (or one service's), a
+/// window, Railway's filter, build logs, following over server-sent
+/// events; each service in its palette colour (the CLI's slot).
 fn logs(project: &str, environment: &EnvironmentView) -> Markup {
-    let base = format!(
-        "{}/services",
-        environment_api_url(project, &environment.name)
-    );
+    let base = format!("{}/logs", environment_api_url(project, &environment.name));
     html! {
         h2 #logs { "Logs" }
         @if environment.services.is_empty() || environment.id.is_none() {
@@ -183,8 +184,18 @@ fn logs(project: &str, environment: &EnvironmentView) -> Markup {
                     div {
                         label for="log-service" { "Service" }
                         select #log-service name="service" {
+                            option value="" selected { "All services" }
                             @for service in &environment.services {
-                                option value=(service.name) { (service.name) }
+                                option value=(service.name) data-colour=(palette_slot(&service.name)) { (service.name) }
+                            }
+                        }
+                    }
+                    div {
+                        label for="log-since" { "Since" }
+                        select #log-since name="since" {
+                            option value="" selected { "Latest lines" }
+                            @for (value, label) in SINCE {
+                                option value=(value) { (label) }
                             }
                         }
                     }
@@ -204,8 +215,16 @@ fn logs(project: &str, environment: &EnvironmentView) -> Markup {
                 p #log-filter-hint .hint { "Railway's filter syntax: words, \"phrases\", @attribute:value, AND, OR, -exclusion." }
                 p #log-status .hint aria-live="polite" {}
                 div #log-lines .logs role="log" tabindex="0" aria-label="Log lines" {}
-                noscript { p.hint { "The logs need JavaScript; or read them with " code { "GET " (base) "/{service}/logs" } "." } }
+                noscript { p.hint { "The logs need JavaScript; or read them with " code { "GET " (base) "?service=…" } "." } }
             }
         }
     }
 }
+
+/// The windows the viewer offers (`since`).
+const SINCE: [(&str, &str); 4] = [
+    ("15m", "Last 15 minutes"),
+    ("1h", "Last hour"),
+    ("6h", "Last 6 hours"),
+    ("24h", "Last 24 hours"),
+];

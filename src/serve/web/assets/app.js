@@ -273,50 +273,91 @@
     }
   });
 
-  // The logs viewer: one service's latest deployment, filtered, followed.
+  // The logs viewer: the environment's lines merged across its services
+  // (or one service's), in a window, filtered; following reads the
+  // server-sent events of GET …/logs/follow (the server follows
+  // Railway's one log subscription): an EventSource reconnects by itself
+  // and sends the last line's id, so nothing is missed or repeated.
   const logs = document.querySelector("form[data-logs]");
   if (logs) {
     const out = document.getElementById("log-lines");
     const status = document.getElementById("log-status");
-    let timer = null;
+    const select = document.getElementById("log-service");
+    let source = null;
     const seen = new Set();
-    async function load(reset) {
+    const colour = (service) => {
+      const option = select && Array.from(select.options).find((o) => o.value === service);
+      return option && option.dataset.colour !== undefined ? ` svc-${option.dataset.colour}` : "";
+    };
+    function query() {
       const form = new FormData(logs);
-      const service = form.get("service");
-      if (!service) return;
-      const query = new URLSearchParams({ limit: "500" });
-      if (form.get("filter")) query.set("filter", form.get("filter"));
-      if (form.get("build")) query.set("build", "true");
-      const base = `${logs.dataset.logs}/${encodeURIComponent(service)}/logs`;
+      const q = new URLSearchParams({ limit: "500" });
+      for (const name of ["service", "since", "filter"]) if (form.get(name)) q.set(name, form.get(name));
+      if (form.get("build")) q.set("build", "true");
+      return q;
+    }
+    function show(line) {
+      const key = `${line.timestamp}\u0000${line.service}\u0000${line.message}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const row = document.createElement("div");
+      row.className = "line" + (line.severity ? ` sev-${line.severity}` : "");
+      const ts = document.createElement("span");
+      ts.className = "ts";
+      ts.textContent = line.timestamp;
+      const service = document.createElement("span");
+      service.className = "svc" + colour(line.service);
+      service.textContent = line.service || "-";
+      row.append(ts, service, document.createTextNode(line.message));
+      out.appendChild(row);
+    }
+    function counted() {
+      status.textContent = `${seen.size} line(s)` + (source ? ", following" : "");
+    }
+    function stop() {
+      if (source) source.close();
+      source = null;
+    }
+    function follow() {
+      stop();
+      const q = query();
+      q.delete("build");
+      source = new EventSource(`${logs.dataset.logs}/follow?${q}`);
+      source.addEventListener("line", (event) => {
+        try { show(JSON.parse(event.data)); } catch (_) { return; }
+        counted();
+        out.scrollTop = out.scrollHeight;
+      });
+      source.addEventListener("notice", (event) => {
+        try { status.textContent = JSON.parse(event.data).message; } catch (_) { /* keep going */ }
+      });
+      source.addEventListener("failed", (event) => {
+        try { status.textContent = JSON.parse(event.data).message; } catch (_) { /* keep going */ }
+        stop();
+        const box = logs.querySelector("[name=follow]");
+        if (box) box.checked = false;
+      });
+      counted();
+    }
+    async function load() {
+      const q = query();
       const download = document.getElementById("log-download");
-      if (download) { const q = new URLSearchParams(query); q.set("format", "text"); download.href = `${base}?${q}`; }
+      if (download) { const d = new URLSearchParams(q); d.set("format", "text"); download.href = `${logs.dataset.logs}?${d}`; }
+      const following = logs.querySelector("[name=follow]")?.checked && !q.get("build");
+      out.replaceChildren();
+      seen.clear();
+      if (following) return follow();
+      stop();
       try {
-        const data = await api("GET", `${base}?${query}`);
-        const lines = data.lines || data.logs || [];
-        if (reset) { out.replaceChildren(); seen.clear(); }
-        for (const line of lines) {
-          const key = `${line.timestamp}\u0000${line.message}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const row = document.createElement("div");
-          row.className = "line" + (line.severity ? ` sev-${line.severity}` : "");
-          const ts = document.createElement("span");
-          ts.className = "ts";
-          ts.textContent = line.timestamp;
-          row.append(ts, document.createTextNode(line.message));
-          out.appendChild(row);
-        }
-        status.textContent = `${seen.size} line(s)` + (timer ? ", following" : "");
-        if (timer) out.scrollTop = out.scrollHeight;
+        const data = await api("GET", `${logs.dataset.logs}?${q}`);
+        for (const line of data.lines || []) show(line);
+        counted();
       } catch (error) {
         status.textContent = error.message || "the logs could not be read";
       }
     }
-    logs.addEventListener("submit", (event) => { event.preventDefault(); load(true); });
-    logs.querySelector("[name=follow]")?.addEventListener("change", (event) => {
-      clearInterval(timer);
-      timer = event.target.checked ? setInterval(() => { if (!document.hidden) load(false); }, 3000) : null;
-      load(false);
-    });
+    logs.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+    logs.querySelector("[name=follow]")?.addEventListener("change", load);
+    window.addEventListener("pagehide", stop);
   }
 })();
