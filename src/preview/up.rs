@@ -347,15 +347,14 @@ fn names_where(status: &EnvironmentStatus, health: ServiceHealth) -> String {
         .services
         .iter()
         .filter(|s| service_health(s) == health)
-        .map(|s| {
-            let state = s
-                .deployment
-                .as_ref()
-                .map_or("not deployed yet", |d| d.status.as_str());
-            format!("`{}` ({state})", s.name)
-        })
+        .map(|s| named(&s.name, s.deployment.as_ref().map(|d| d.status.as_str())))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "`api` (BUILDING)", or "(not deployed yet)".
+fn named(name: &str, status: Option<&str>) -> String {
+    format!("`{name}` ({})", status.unwrap_or("not deployed yet"))
 }
 
 /// The services of `report` still on their way, as `names_where` shows them.
@@ -363,13 +362,7 @@ fn pending_names(report: &Report) -> String {
     report
         .services()
         .filter(|(_, s)| !s.health.is_final())
-        .map(|(_, s)| {
-            let state = s
-                .deployment
-                .as_ref()
-                .map_or("not deployed yet", |d| d.status.as_str());
-            format!("`{}` ({state})", s.name)
-        })
+        .map(|(_, s)| named(&s.name, s.deployment.as_ref().map(|d| d.status.as_str())))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Extension, Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use axum::response::sse::Event;
 use axum::routing::get;
 use cynic::SubscriptionBuilder as _;
 use serde_json::json;
@@ -127,17 +127,7 @@ async fn live(
         })
         .await;
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver
-            .recv()
-            .await
-            .map(|event| (Ok::<_, std::convert::Infallible>(event), receiver))
-    });
-    // Ends when the service stops (a browser reconnects to another replica).
-    let stream = futures_util::StreamExt::take_until(stream, app.stopped());
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(super::event_stream(&app, receiver))
 }
 
 fn event(kind: &str, data: serde_json::Value) -> Event {

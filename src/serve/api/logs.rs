@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -604,17 +604,7 @@ async fn follow(
                 .await;
         }
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver
-            .recv()
-            .await
-            .map(|event| (Ok::<_, std::convert::Infallible>(event), receiver))
-    });
-    // Ends when the service stops (a browser reconnects to another replica).
-    let stream = futures_util::StreamExt::take_until(stream, app.stopped());
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(super::event_stream(&app, receiver))
 }
 
 #[cfg(test)]

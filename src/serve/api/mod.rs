@@ -350,6 +350,25 @@ pub(in crate::serve) async fn railway_engine(
     Ok((context, dir))
 }
 
+/// A server-sent event stream of what a task sends on `receiver`, with
+/// keep-alives; it ends when the task drops its sender, or when the
+/// service stops (a browser reconnects, to another replica if need be).
+pub(in crate::serve) fn event_stream(
+    app: &App,
+    receiver: tokio::sync::mpsc::Receiver<axum::response::sse::Event>,
+) -> Response {
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|event| (Ok::<_, std::convert::Infallible>(event), receiver))
+    });
+    let stream = futures_util::StreamExt::take_until(stream, app.stopped());
+    axum::response::sse::Sse::new(stream)
+        .keep_alive(axum::response::sse::KeepAlive::default())
+        .into_response()
+}
+
 /// An engine failure as the API's error: an unknown job or an
 /// environment serve did not create is `404`; a request with problems is
 /// `422` with every problem (`problems`: code, message, help, field); a
