@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod adopt;
 pub mod apply;
 pub mod auth;
 pub mod cli;

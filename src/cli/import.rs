@@ -34,10 +34,22 @@ pub struct Args {
     /// How problems are printed: `--max-errors`, `--message-format`.
     #[command(flatten)]
     pub limits: report::Limits,
+
+    /// Write `.mirage` files for the whole project as Railway has it
+    /// (every environment), then record it as Mirage's.
+    #[arg(long)]
+    pub generate: bool,
+
+    /// With `--generate`: the Railway project (name or id) to read.
+    #[arg(long, value_name = "NAME|ID", requires = "generate")]
+    pub project: Option<String>,
 }
 
 /// Run `mirage import`.
 pub fn run(args: Args) -> ExitCode {
+    if args.generate {
+        return super::generate::run(args);
+    }
     super::plan::block_on(async {
         let context = args.reach.context();
         // Locked like an apply: ownership must not change under one.

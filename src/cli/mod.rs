@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod audit;
 pub mod check;
+pub mod clone;
 pub mod comment;
 pub mod completions;
 pub mod config;
@@ -17,11 +18,14 @@ pub mod destroy;
 pub mod discover;
 pub mod emulator;
 pub mod explain;
+pub mod export;
 pub mod fmt;
+pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod init;
 pub mod logs;
+pub mod migrate;
 pub mod plan;
 pub mod preview;
 pub mod progress;
@@ -116,6 +120,15 @@ pub enum Command {
     /// Record what already exists on Railway and the files declare as
     /// Mirage's, so the next plan manages it.
     Import(import::Args),
+    /// Convert `railway.json` / `railway.toml` files into `.mirage` service
+    /// blocks, with a report of what cannot be said.
+    Migrate(migrate::Args),
+    /// Copy an environment (services, settings, variables) into the files
+    /// as a new environment.
+    Clone(clone::Args),
+    /// Write an environment as a reusable template for previews and the
+    /// dashboard's wizard.
+    Export(export::Args),
     /// List the deployable services of a repository (workspaces, Dockerfiles).
     #[command(after_help = discover::AFTER_HELP)]
     Discover(discover::Args),
@@ -218,6 +231,9 @@ pub fn run(command: Command) -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Import(args) => import::run(args),
+        Command::Migrate(args) => migrate::run(args),
+        Command::Clone(args) => clone::run(args),
+        Command::Export(args) => export::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Init(args) => init::run(args),

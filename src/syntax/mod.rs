@@ -28,7 +28,7 @@ pub use error::SyntaxError;
 pub use format::{format, format_file};
 pub use lexer::{Token, TokenKind, tokenize};
 pub use parser::MAX_DEPTH;
-pub use printer::print_canonical;
+pub use printer::{print_canonical, write_quoted};
 
 #[cfg(test)]
 mod tests;

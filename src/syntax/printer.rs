@@ -114,6 +114,12 @@ pub fn write_string(s: &str, out: &mut String) {
         out.push_str(s);
         return;
     }
+    write_quoted(s, out);
+}
+
+/// A string always quoted, with escapes (values in generated files are
+/// quoted even when they could be bare, as people write them).
+pub fn write_quoted(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -1,0 +1,1 @@
+//! (being written this session: see `src/adopt/mod.rs`.)
