@@ -1,6 +1,46 @@
 /// Every registered code, sorted by code (looked up by binary search).
 pub const CODES: &[Code] = &[
     Code {
+        code: "mirage::adopt::duplicate_service",
+        summary: "two config files give the same service name",
+        help: "convert one of them with --service NAME",
+    },
+    Code {
+        code: "mirage::adopt::invalid_config_syntax",
+        summary: "a railway.json or railway.toml does not parse",
+        help: "fix the syntax; the other config files are still converted",
+    },
+    Code {
+        code: "mirage::adopt::invalid_config_value",
+        summary: "a config-file field holds a value of the wrong type or out of range",
+        help: "fix the value as Railway's config-as-code reference describes it",
+    },
+    Code {
+        code: "mirage::adopt::invalid_service_name",
+        summary: "the config file's directory name cannot be a Mirage service name",
+        help: "name the service with --service NAME",
+    },
+    Code {
+        code: "mirage::adopt::unknown_builder",
+        summary: "the config file names a builder Railway does not have",
+        help: "use RAILPACK, DOCKERFILE or NIXPACKS (any case)",
+    },
+    Code {
+        code: "mirage::adopt::unknown_config_field",
+        summary: "a field Railway's config file does not have",
+        help: "remove it, or set what it meant in the dashboard or the .mirage files",
+    },
+    Code {
+        code: "mirage::adopt::unknown_config_schema",
+        summary: "the file's $schema is not Railway's (railway.com or railway.app)",
+        help: "check that the file is a Railway config file",
+    },
+    Code {
+        code: "mirage::adopt::unreadable_config",
+        summary: "a config file cannot be read (missing, not a regular file, too large, not UTF-8)",
+        help: "give a regular railway.json or railway.toml file",
+    },
+    Code {
         code: "mirage::apply::destroy_not_allowed",
         summary: "the plan destroys resources and `--allow-destroy` was not given (no terminal to confirm on)",
         help: "review the plan, then pass `--allow-destroy` to allow the destruction",
