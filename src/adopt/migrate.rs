@@ -667,3 +667,144 @@ impl Cx<'_> {
         }
     }
 }
+
+/// One setting of a converted config file that the `.mirage` files or
+/// Railway hold differently (`mirage migrate --check`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Difference {
+    /// The environment.
+    pub environment: String,
+    /// The service.
+    pub service: String,
+    /// The dotted key of the service's `EnvironmentConfig`
+    /// (`deploy.startCommand`).
+    pub key: String,
+    /// What the config file says for this environment.
+    pub config_file: Value,
+    /// What the `.mirage` files say (`null`: nothing).
+    pub files: Value,
+    /// What Railway holds (`null`: nothing).
+    pub railway: Value,
+}
+
+/// The config `c` gives environment `environment`: the base with the
+/// environment's overrides on top (`pr`'s for an ephemeral environment
+/// without overrides of its own, as Railway resolves them).
+pub fn resolved(c: &Converted, environment: &str, ephemeral: bool) -> Value {
+    let mut out = c.base.clone();
+    let overrides = c
+        .environments
+        .get(environment)
+        .or_else(|| ephemeral.then(|| c.environments.get("pr")).flatten());
+    if let Some(overrides) = overrides {
+        merge(&mut out, overrides);
+    }
+    out
+}
+
+fn merge(into: &mut Value, over: &Value) {
+    match (into, over) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                // A region map is replaced whole, as Railway does.
+                if k == "multiRegionConfig" {
+                    a.insert(k.clone(), v.clone());
+                } else {
+                    merge(a.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (slot, v) => *slot = v.clone(),
+    }
+}
+
+/// Every leaf of `value` as (dotted key, value); arrays and the region map
+/// are leaves.
+fn leaves(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) if !prefix.ends_with("multiRegionConfig") => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                leaves(&key, v, out);
+            }
+        }
+        _ => out.push((prefix.to_owned(), value.clone())),
+    }
+}
+
+fn at<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(value, |v, k| v.get(k))
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
+        }
+        _ => a == b,
+    }
+}
+
+/// The settings of `expected` (what the config file gives the service in
+/// `environment`) that `files` (the `.mirage` files' config of the
+/// service there) or `railway` (Railway's) hold differently.
+pub fn compare(
+    environment: &str,
+    service: &str,
+    expected: &Value,
+    files: Option<&Value>,
+    railway: Option<&Value>,
+) -> Vec<Difference> {
+    let mut keys = Vec::new();
+    leaves("", expected, &mut keys);
+    let mut out = Vec::new();
+    for (key, want) in keys {
+        let in_files = files.and_then(|f| at(f, &key)).cloned().unwrap_or(Value::Null);
+        let on_railway = railway
+            .and_then(|r| at(r, &key))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if !same(&want, &in_files) || !same(&want, &on_railway) {
+            out.push(Difference {
+                environment: environment.to_owned(),
+                service: service.to_owned(),
+                key,
+                config_file: want,
+                files: in_files,
+                railway: on_railway,
+            });
+        }
+    }
+    out
+}
+
+/// The `EnvironmentConfig` of a service instance as the `.mirage` files
+/// give it (what a plan compares), as one JSON object.
+pub fn files_config(instance: &crate::model::ServiceInstance) -> Value {
+    let mut out = Value::Object(Map::new());
+    for (path, value) in crate::settings::railway::config(instance) {
+        let mut slot = &mut out;
+        for (i, part) in path.iter().enumerate() {
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            let Value::Object(map) = slot else { break };
+            if i + 1 == path.len() {
+                map.insert(part.clone(), value.clone());
+                break;
+            }
+            slot = map.entry(part.clone()).or_insert(Value::Object(Map::new()));
+        }
+    }
+    out
+}

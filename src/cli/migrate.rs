@@ -29,10 +29,14 @@ pub struct Args {
     /// to); a service or environment DIR's files already declare is refused.
     #[arg(long)]
     pub write: bool,
-    /// Compare the config files, the `.mirage` files and Railway (not
-    /// written yet: refused).
-    #[arg(long)]
+    /// Compare the config files with DIR's `.mirage` files and with
+    /// Railway (one read): per environment, service and setting, which
+    /// differ; exit 0 when they agree, 1 when not.
+    #[arg(long, conflicts_with = "write")]
     pub check: bool,
+    /// Where Railway is (for `--check`): `--local` or `--endpoint`.
+    #[command(flatten)]
+    pub reach: super::context::Reach,
     /// Print one JSON document (the services, their text and the report).
     #[arg(long)]
     pub json: bool,
@@ -40,12 +44,6 @@ pub struct Args {
 
 /// Run `mirage migrate`.
 pub fn run(args: Args) -> ExitCode {
-    if args.check {
-        report::write_stderr(
-            "error: `mirage migrate --check` is not written yet: convert with `mirage migrate`, then compare with `mirage plan`\n",
-        );
-        return ExitCode::from(super::EXIT_USAGE);
-    }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let paths = if args.paths.is_empty() {
         match find(&cwd) {
@@ -138,6 +136,17 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let notes: Vec<&Note> = converted.iter().flat_map(|c| &c.notes).collect();
+    if args.check {
+        if !diagnostics.is_empty() {
+            report::print_diagnostics(&files, &diagnostics);
+        }
+        let agree = super::plan::block_on(check(&args, &converted));
+        return if diagnostics.iter().any(Diagnostic::is_error) {
+            ExitCode::from(super::EXIT_FAILURE)
+        } else {
+            agree
+        };
+    }
     let mut failed = diagnostics.iter().any(Diagnostic::is_error);
     if args.write && !converted.is_empty() {
         match write_into(&args.dir, &converted, &text) {
@@ -344,4 +353,101 @@ fn declared(dir: &Path) -> Result<Vec<(String, String)>, String> {
         }
     }
     Ok(out)
+}
+
+/// `--check`: the converted config files against DIR's `.mirage` files and
+/// Railway, per environment the files declare (templates left out: they
+/// are not on Railway).
+async fn check(args: &Args, converted: &[Converted]) -> ExitCode {
+    let context = args.reach.context();
+    let session = match crate::engine::prepare(
+        &context,
+        &args.dir,
+        &crate::engine::Selection::default(),
+        crate::engine::Lock::None,
+        crate::engine::Secrets::Skip,
+    )
+    .await
+    {
+        Ok(session) => session,
+        Err(failure) => return super::context::fail(failure),
+    };
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for env in &session.model.environments {
+        let ephemeral = env.ephemeral.as_ref().is_some_and(|e| e.value);
+        if ephemeral {
+            continue;
+        }
+        let state = session
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.environment(&env.name));
+        for c in converted {
+            let expected = migrate::resolved(c, &env.name, false);
+            let files = env.service(&c.service).map(migrate::files_config);
+            let railway = session.snapshot.as_ref().and_then(|s| {
+                let id = s.service_id(&c.service)?;
+                state?.config.get("services")?.get(id).cloned()
+            });
+            compared += 1;
+            differences.extend(migrate::compare(
+                &env.name,
+                &c.service,
+                &expected,
+                files.as_ref(),
+                railway.as_ref(),
+            ));
+        }
+    }
+    if compared == 0 {
+        report::write_stderr(&format!(
+            "error: `{}` declares no environment (other than preview templates) to compare\n",
+            args.dir.display()
+        ));
+        return ExitCode::from(super::EXIT_FAILURE);
+    }
+    if args.json {
+        let doc = serde_json::json!({
+            "version": 1,
+            "agree": differences.is_empty(),
+            "differences": differences,
+        });
+        report::write_stdout_exact(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        ));
+    } else if differences.is_empty() {
+        report::write_stdout(&format!(
+            "the config files, the `.mirage` files and Railway agree ({compared} service instance(s) compared)\n"
+        ));
+    } else {
+        let shown = |v: &serde_json::Value| {
+            if v.is_null() {
+                "nothing".to_owned()
+            } else {
+                v.to_string()
+            }
+        };
+        for d in &differences {
+            report::write_stdout(&format!(
+                "{}/{} `{}`: config file {}, files {}, Railway {}\n",
+                d.environment,
+                d.service,
+                d.key,
+                shown(&d.config_file),
+                shown(&d.files),
+                shown(&d.railway)
+            ));
+        }
+        report::write_stdout(&format!(
+            "{} setting(s) differ\n",
+            differences.len()
+        ));
+    }
+    if differences.is_empty() && compared > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_FAILURE)
+    }
 }
