@@ -133,7 +133,11 @@ pub fn convert(
                     "$schema" => cx.schema(*key_span, value),
                     "build" | "deploy" => cx.section(key, key, *key_span, value, &mut base),
                     "environments" => cx.environments(value, &mut environments),
-                    _ => cx.unknown(key, *key_span, &["$schema", "build", "deploy", "environments"]),
+                    _ => cx.unknown(
+                        key,
+                        *key_span,
+                        &["$schema", "build", "deploy", "environments"],
+                    ),
                 }
             }
         }
@@ -199,9 +203,31 @@ fn render(
 }
 
 /// The setting lines of one service config, its unmapped keys as notes.
+///
+/// The shared mapping leaves out values equal to Railway's defaults (a
+/// generated file need not repeat them), but a config file that writes one
+/// overrides the dashboard's value on every deploy, so it is said here:
+/// the restart policy, `sleep #false`, `ipv6-egress #false`, `replicas 1`,
+/// and an empty `preDeployCommand` in an environment (`pre-deploy #null`,
+/// which drops the command the service would inherit). `root` is written
+/// here too: the mapping writes it only beside a `repo`, and a config file
+/// names no source.
 fn settings(config: &Value, path: &str, prefix: &str, notes: &mut Vec<Note>) -> Vec<String> {
+    let mut for_nodes = config.clone();
+    let root = for_nodes
+        .get_mut("source")
+        .and_then(Value::as_object_mut)
+        .and_then(|s| s.remove("rootDirectory"));
+    if let Some(obj) = for_nodes.as_object_mut() {
+        if obj
+            .get("source")
+            .is_some_and(|s| s.as_object().is_some_and(Map::is_empty))
+        {
+            obj.remove("source");
+        }
+    }
     let nodes = nodes::settings(nodes::Input {
-        service: config,
+        service: &for_nodes,
         volumes: None,
         project_region: None,
     });
@@ -214,7 +240,59 @@ fn settings(config: &Value, path: &str, prefix: &str, notes: &mut Vec<Note>) -> 
             why: unmapped.why,
         });
     }
-    nodes.lines.into_iter().map(|l| l.text).collect()
+    let has = |name: &str| nodes.lines.iter().any(|l| l.setting == name);
+    let deploy = |key: &str| config.get("deploy").and_then(|d| d.get(key));
+    let mut first = Vec::new();
+    if let Some(Value::String(root)) = root {
+        first.push(format!("root {}", nodes::string(&root)));
+    }
+    let mut extra = Vec::new();
+    if !has("restart") {
+        if let Some(Value::String(policy)) = deploy("restartPolicyType") {
+            let mut text = format!(
+                "restart {}",
+                nodes::string(&policy.to_ascii_lowercase().replace('_', "-"))
+            );
+            if let Some(n) = deploy("restartPolicyMaxRetries").and_then(Value::as_u64) {
+                text.push_str(&format!(" max-retries={n}"));
+            }
+            extra.push(text);
+        }
+    }
+    for (setting, key) in [
+        ("sleep", "sleepApplication"),
+        ("ipv6-egress", "ipv6EgressEnabled"),
+    ] {
+        if !has(setting) && deploy(key) == Some(&Value::Bool(false)) {
+            extra.push(format!("{setting} #false"));
+        }
+    }
+    if !has("replicas") && !has("region") && !has("regions") {
+        if let Some(n) = deploy("numReplicas").and_then(Value::as_u64) {
+            extra.push(format!("replicas {n}"));
+        }
+    }
+    if !has("pre-deploy")
+        && deploy("preDeployCommand").is_some_and(|v| v.as_array().is_some_and(Vec::is_empty))
+    {
+        if prefix.is_empty() {
+            notes.push(Note {
+                file: path.to_owned(),
+                line: 0,
+                column: 0,
+                key: "deploy.preDeployCommand".to_owned(),
+                why: "an empty list says nothing on the service: no pre-deploy command is written"
+                    .to_owned(),
+            });
+        } else {
+            extra.push("pre-deploy #null".to_owned());
+        }
+    }
+    first
+        .into_iter()
+        .chain(nodes.lines.into_iter().map(|l| l.text))
+        .chain(extra)
+        .collect()
 }
 
 /// What a field of `build` / `deploy` holds.
@@ -265,7 +343,9 @@ const BUILD: &[(&str, Kind)] = &[
     ),
     (
         "dockerBuildTarget",
-        Kind::Unmapped("no setting says a Docker build target (Railway does not document this key)"),
+        Kind::Unmapped(
+            "no setting says a Docker build target (Railway does not document this key)",
+        ),
     ),
 ];
 
@@ -507,7 +587,9 @@ impl Cx<'_> {
                         self.invalid(
                             key,
                             span,
-                            format!("`{s}` is not a restart policy: `ON_FAILURE`, `ALWAYS` or `NEVER`"),
+                            format!(
+                                "`{s}` is not a restart policy: `ON_FAILURE`, `ALWAYS` or `NEVER`"
+                            ),
                         );
                         None
                     }
@@ -535,7 +617,10 @@ impl Cx<'_> {
                         }
                     }
                     let _ = name_span;
-                    out.insert(name.clone(), json!({ "numReplicas": replicas.unwrap_or(1) }));
+                    out.insert(
+                        name.clone(),
+                        json!({ "numReplicas": replicas.unwrap_or(1) }),
+                    );
                 }
                 Some(Value::Object(out))
             }
@@ -547,7 +632,12 @@ impl Cx<'_> {
                         continue;
                     }
                     let Tree::Object(limits) = &c.value else {
-                        self.wrong_type(&format!("{key}.containers"), c.span, &c.value, "an object");
+                        self.wrong_type(
+                            &format!("{key}.containers"),
+                            c.span,
+                            &c.value,
+                            "an object",
+                        );
                         continue;
                     };
                     for (l, l_span, n) in limits {
@@ -565,7 +655,9 @@ impl Cx<'_> {
                             ("cpu" | "memoryBytes" | "diskBytes", other) => {
                                 self.wrong_type(&dotted, n.span, other, "a non-negative number")
                             }
-                            _ => self.unknown(&dotted, *l_span, &["cpu", "memoryBytes", "diskBytes"]),
+                            _ => {
+                                self.unknown(&dotted, *l_span, &["cpu", "memoryBytes", "diskBytes"])
+                            }
                         }
                     }
                 }
@@ -651,7 +743,12 @@ impl Cx<'_> {
                 continue;
             }
             let Tree::Object(sections) = &env.value else {
-                self.wrong_type(&dotted, env.span, &env.value, "an object `{ build, deploy }`");
+                self.wrong_type(
+                    &dotted,
+                    env.span,
+                    &env.value,
+                    "an object `{ build, deploy }`",
+                );
                 continue;
             };
             let mut config = Map::new();
@@ -744,9 +841,7 @@ fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
@@ -769,7 +864,10 @@ pub fn compare(
     leaves("", expected, &mut keys);
     let mut out = Vec::new();
     for (key, want) in keys {
-        let in_files = files.and_then(|f| at(f, &key)).cloned().unwrap_or(Value::Null);
+        let in_files = files
+            .and_then(|f| at(f, &key))
+            .cloned()
+            .unwrap_or(Value::Null);
         let on_railway = railway
             .and_then(|r| at(r, &key))
             .cloned()

@@ -49,7 +49,10 @@ pub fn run(args: Args) -> ExitCode {
         match find(&cwd) {
             Ok(found) => found,
             Err(error) => {
-                report::write_stderr(&format!("error: cannot read `{}`: {error}\n", cwd.display()));
+                report::write_stderr(&format!(
+                    "error: cannot read `{}`: {error}\n",
+                    cwd.display()
+                ));
                 return ExitCode::from(super::EXIT_FAILURE);
             }
         }
@@ -57,7 +60,9 @@ pub fn run(args: Args) -> ExitCode {
         args.paths.clone()
     };
     if paths.is_empty() {
-        report::write_stderr("error: no `railway.json` or `railway.toml` found under the current directory\n");
+        report::write_stderr(
+            "error: no `railway.json` or `railway.toml` found under the current directory\n",
+        );
         return ExitCode::from(super::EXIT_FAILURE);
     }
     if args.service.is_some() && paths.len() > 1 {
@@ -108,7 +113,10 @@ pub fn run(args: Args) -> ExitCode {
                     "mirage::adopt::duplicate_service",
                     id,
                     Span::at(0),
-                    format!("`{shown}` and `{}` both give service `{service}`", first.file),
+                    format!(
+                        "`{shown}` and `{}` both give service `{service}`",
+                        first.file
+                    ),
                 )
                 .with_help("convert one of them with `--service NAME`"),
             );
@@ -211,13 +219,27 @@ fn find(root: &Path) -> std::io::Result<Vec<PathBuf>> {
                 || !e.file_type().is_some_and(|t| t.is_dir())
                 || !matches!(
                     e.file_name().to_str(),
-                    Some(".git" | "node_modules" | ".hg" | ".svn" | ".yarn" | ".pnpm-store" | ".turbo" | ".nx")
+                    Some(
+                        ".git"
+                            | "node_modules"
+                            | ".hg"
+                            | ".svn"
+                            | ".yarn"
+                            | ".pnpm-store"
+                            | ".turbo"
+                            | ".nx"
+                    )
                 )
         })
         .build();
     let mut out: Vec<PathBuf> = walker
         .flatten()
-        .filter(|e| matches!(e.file_name().to_str(), Some("railway.json" | "railway.toml")))
+        .filter(|e| {
+            matches!(
+                e.file_name().to_str(),
+                Some("railway.json" | "railway.toml")
+            )
+        })
         .map(|e| {
             e.path()
                 .strip_prefix(root)
@@ -270,9 +292,7 @@ fn location(path: &Path, cwd: &Path) -> (Option<String>, Option<String>) {
             .collect::<Vec<_>>()
             .join("/")
     });
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned());
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
     (root.filter(|r| !r.is_empty()), name)
 }
 
@@ -304,7 +324,10 @@ fn write_into(dir: &Path, converted: &[Converted], text: &str) -> Result<String,
     let target = dir.join("services.mirage");
     let existing = match std::fs::symlink_metadata(&target) {
         Ok(meta) if !meta.is_file() => {
-            return Err(format!("`{}` exists and is not a regular file", target.display()));
+            return Err(format!(
+                "`{}` exists and is not a regular file",
+                target.display()
+            ));
         }
         Ok(_) => Some(read_bounded(&target)?),
         Err(_) => None,
@@ -440,10 +463,7 @@ async fn check(args: &Args, converted: &[Converted]) -> ExitCode {
                 shown(&d.railway)
             ));
         }
-        report::write_stdout(&format!(
-            "{} setting(s) differ\n",
-            differences.len()
-        ));
+        report::write_stdout(&format!("{} setting(s) differ\n", differences.len()));
     }
     if differences.is_empty() && compared > 0 {
         ExitCode::SUCCESS

@@ -72,7 +72,10 @@ fn every_corpus_file_converts_or_gets_a_located_error() {
             assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
         } else {
             assert_eq!(out.status.code(), Some(1), "{name}");
-            assert!(!diagnostics.is_empty(), "{name}: refused without a diagnostic");
+            assert!(
+                !diagnostics.is_empty(),
+                "{name}: refused without a diagnostic"
+            );
         }
         let human = migrate(copy.path(), &["--service", "app", &name]);
         let snapshot = format!(
@@ -209,11 +212,27 @@ fn hostile_paths_are_refused_and_the_others_still_convert() {
     );
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("cannot read `adir/railway.json`"), "{stderr}");
-    assert!(stderr.contains("cannot read `zero.json`: not a regular file"), "{stderr}");
-    assert!(stderr.contains("cannot read `huge.json`: larger than 1024 KiB"), "{stderr}");
-    assert!(stderr.contains("nested more than 64 levels deep"), "{stderr}");
-    assert!(text(&out.stdout).contains("service \"good\""), "{}", text(&out.stdout));
+    assert!(
+        stderr.contains("cannot read `adir/railway.json`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cannot read `zero.json`: not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cannot read `huge.json`: larger than 1024 KiB"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("nested more than 64 levels deep"),
+        "{stderr}"
+    );
+    assert!(
+        text(&out.stdout).contains("service \"good\""),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -233,7 +252,10 @@ fn write_appends_to_services_mirage_and_refuses_a_declared_service() {
     assert!(written.contains("// kept comment"), "{written}");
     assert!(written.contains("service \"db\""), "{written}");
     assert!(written.contains("service \"api\""), "{written}");
-    assert!(written.contains("environment \"pr\" ephemeral=#true"), "{written}");
+    assert!(
+        written.contains("environment \"pr\" ephemeral=#true"),
+        "{written}"
+    );
     // Again: `api` and its environments are declared now.
     let again = migrate(project, &["--service", "api", "--write", &file]);
     assert_eq!(again.status.code(), Some(1));
@@ -253,7 +275,10 @@ fn a_directory_name_mirage_cannot_take_is_refused_with_a_hint() {
     let out = migrate(dir.path(), &["my.app/railway.json"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("`my.app` cannot be a Mirage service name"), "{stderr}");
+    assert!(
+        stderr.contains("`my.app` cannot be a Mirage service name"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--service NAME"), "{stderr}");
 }
 
@@ -263,7 +288,11 @@ fn assert_holds(got: &Value, want: &Value, path: &str) {
     match want {
         Value::Object(map) if !path.ends_with("multiRegionConfig") => {
             for (k, v) in map {
-                let next = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let next = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 assert_holds(&got[k.as_str()], v, &next);
             }
         }
@@ -275,7 +304,9 @@ fn assert_holds(got: &Value, want: &Value, path: &str) {
 fn normalise(v: &Value) -> Value {
     match v {
         Value::Number(n) => json!(n.as_f64()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), normalise(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), normalise(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
         other => other.clone(),
     }
@@ -343,8 +374,14 @@ async fn applying_the_result_gives_railway_the_config_file_settings() {
         .map(|(_, id)| id.clone())
         .expect("api");
     let (config, _) = world.harness.config(&env).await;
-    assert_holds(&config["services"][service.as_str()], &fixture_24_production(), "");
-    world.assert_no_changes("after applying the migrated files").await;
+    assert_holds(
+        &config["services"][service.as_str()],
+        &fixture_24_production(),
+        "",
+    );
+    world
+        .assert_no_changes("after applying the migrated files")
+        .await;
 
     let agree = world
         .mirage(&["migrate", "--check", "--service", "api", "railway.json"])
@@ -353,10 +390,20 @@ async fn applying_the_result_gives_railway_the_config_file_settings() {
     assert!(agree.stdout.contains("agree"), "{}", agree.stdout);
 
     world.edit("services.mirage", |text| {
-        text.replace("bun apps/api/dist/index.js\"", "bun apps/api/dist/other.js\"")
+        text.replace(
+            "bun apps/api/dist/index.js\"",
+            "bun apps/api/dist/other.js\"",
+        )
     });
     let differ = world
-        .mirage(&["migrate", "--check", "--json", "--service", "api", "railway.json"])
+        .mirage(&[
+            "migrate",
+            "--check",
+            "--json",
+            "--service",
+            "api",
+            "railway.json",
+        ])
         .await;
     assert_eq!(differ.code, Some(1), "{}{}", differ.stdout, differ.stderr);
     let doc: Value = serde_json::from_str(&differ.stdout).expect("json");
@@ -366,7 +413,10 @@ async fn applying_the_result_gives_railway_the_config_file_settings() {
         .unwrap_or_default();
     assert_eq!(keys, ["deploy.startCommand"], "{}", differ.stdout);
     assert_eq!(doc["differences"][0]["files"], "bun apps/api/dist/other.js");
-    assert_eq!(doc["differences"][0]["railway"], "bun apps/api/dist/index.js");
+    assert_eq!(
+        doc["differences"][0]["railway"],
+        "bun apps/api/dist/index.js"
+    );
 }
 
 /// `--check` against Railway alone: files that agree with Railway but
@@ -413,15 +463,37 @@ async fn the_config_file_setting_is_cleared_with_an_empty_path() {
     .await;
     world.apply().await;
     let project = world.project("cleared").await;
-    let env = project.environments.iter().find(|(n, _)| n == "production").map(|(_, id)| id.clone()).expect("env");
-    let service = project.services.iter().find(|(n, _)| n == "api").map(|(_, id)| id.clone()).expect("api");
+    let env = project
+        .environments
+        .iter()
+        .find(|(n, _)| n == "production")
+        .map(|(_, id)| id.clone())
+        .expect("env");
+    let service = project
+        .services
+        .iter()
+        .find(|(n, _)| n == "api")
+        .map(|(_, id)| id.clone())
+        .expect("api");
     let (config, _) = world.harness.config(&env).await;
-    assert_eq!(config["services"][service.as_str()]["configFile"], "/apps/api/railway.json");
-    world.edit("project.mirage", |t| t.replace("config-file \"/apps/api/railway.json\"", "config-file \"\""));
+    assert_eq!(
+        config["services"][service.as_str()]["configFile"],
+        "/apps/api/railway.json"
+    );
+    world.edit("project.mirage", |t| {
+        t.replace("config-file \"/apps/api/railway.json\"", "config-file \"\"")
+    });
     let plan = world.plan().await;
-    assert!(plan.stdout.contains("configFile") || plan.stdout.contains("config-file"), "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("configFile") || plan.stdout.contains("config-file"),
+        "{}{}",
+        plan.stdout,
+        plan.stderr
+    );
     world.apply().await;
     let (config, _) = world.harness.config(&env).await;
     assert_eq!(config["services"][service.as_str()]["configFile"], "");
-    world.assert_no_changes("after clearing the config file").await;
+    world
+        .assert_no_changes("after clearing the config file")
+        .await;
 }
