@@ -218,13 +218,12 @@ fn settings(config: &Value, path: &str, prefix: &str, notes: &mut Vec<Note>) -> 
         .get_mut("source")
         .and_then(Value::as_object_mut)
         .and_then(|s| s.remove("rootDirectory"));
-    if let Some(obj) = for_nodes.as_object_mut() {
-        if obj
+    if let Some(obj) = for_nodes.as_object_mut()
+        && obj
             .get("source")
             .is_some_and(|s| s.as_object().is_some_and(Map::is_empty))
-        {
-            obj.remove("source");
-        }
+    {
+        obj.remove("source");
     }
     let nodes = nodes::settings(nodes::Input {
         service: &for_nodes,
@@ -247,17 +246,17 @@ fn settings(config: &Value, path: &str, prefix: &str, notes: &mut Vec<Note>) -> 
         first.push(format!("root {}", nodes::string(&root)));
     }
     let mut extra = Vec::new();
-    if !has("restart") {
-        if let Some(Value::String(policy)) = deploy("restartPolicyType") {
-            let mut text = format!(
-                "restart {}",
-                nodes::string(&policy.to_ascii_lowercase().replace('_', "-"))
-            );
-            if let Some(n) = deploy("restartPolicyMaxRetries").and_then(Value::as_u64) {
-                text.push_str(&format!(" max-retries={n}"));
-            }
-            extra.push(text);
+    if !has("restart")
+        && let Some(Value::String(policy)) = deploy("restartPolicyType")
+    {
+        let mut text = format!(
+            "restart {}",
+            nodes::string(&policy.to_ascii_lowercase().replace('_', "-"))
+        );
+        if let Some(n) = deploy("restartPolicyMaxRetries").and_then(Value::as_u64) {
+            text.push_str(&format!(" max-retries={n}"));
         }
+        extra.push(text);
     }
     for (setting, key) in [
         ("sleep", "sleepApplication"),
@@ -267,10 +266,12 @@ fn settings(config: &Value, path: &str, prefix: &str, notes: &mut Vec<Note>) -> 
             extra.push(format!("{setting} #false"));
         }
     }
-    if !has("replicas") && !has("region") && !has("regions") {
-        if let Some(n) = deploy("numReplicas").and_then(Value::as_u64) {
-            extra.push(format!("replicas {n}"));
-        }
+    if !has("replicas")
+        && !has("region")
+        && !has("regions")
+        && let Some(n) = deploy("numReplicas").and_then(Value::as_u64)
+    {
+        extra.push(format!("replicas {n}"));
     }
     if !has("pre-deploy")
         && deploy("preDeployCommand").is_some_and(|v| v.as_array().is_some_and(Vec::is_empty))

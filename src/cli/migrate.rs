@@ -368,10 +368,10 @@ fn declared(dir: &Path) -> Result<Vec<(String, String)>, String> {
         let (doc, _) = crate::syntax::parse_tree(&text);
         for node in &doc.nodes {
             let kind = node.name.value.as_str();
-            if kind == "service" || kind == "environment" {
-                if let Some(name) = node.first_arg().and_then(|e| e.value.as_str()) {
-                    out.push((kind.to_owned(), name.to_owned()));
-                }
+            if (kind == "service" || kind == "environment")
+                && let Some(name) = node.first_arg().and_then(|e| e.value.as_str())
+            {
+                out.push((kind.to_owned(), name.to_owned()));
             }
         }
     }
