@@ -1,6 +1,31 @@
 /// Every registered code, sorted by code (looked up by binary search).
 pub const CODES: &[Code] = &[
     Code {
+        code: "mirage::adopt::duplicates",
+        summary: "Railway has several resources of one name, which a .mirage file cannot tell apart",
+        help: "rename or remove the duplicates on Railway, then run again",
+    },
+    Code {
+        code: "mirage::adopt::files_differ",
+        summary: "the .mirage files in the directory declare values Railway does not have",
+        help: "`mirage import --prefer railway` takes Railway's values into the files, `--prefer files` keeps the files' (applied by the next `mirage apply`)",
+    },
+    Code {
+        code: "mirage::adopt::generated_invalid",
+        summary: "the description generated from Railway does not resolve",
+        help: "nothing was written; this is a bug in `mirage import --generate`: please report it with the diagnostics (they show no secret values)",
+    },
+    Code {
+        code: "mirage::adopt::which_project",
+        summary: "import --generate cannot tell which Railway project to read",
+        help: "name it with `--project NAME|ID`; `mirage projects` lists what the token sees",
+    },
+    Code {
+        code: "mirage::adopt::write_failed",
+        summary: "a generated .mirage file could not be written",
+        help: "the path must be a regular file or not exist; move what is there aside and run again",
+    },
+    Code {
         code: "mirage::apply::destroy_not_allowed",
         summary: "the plan destroys resources and `--allow-destroy` was not given (no terminal to confirm on)",
         help: "review the plan, then pass `--allow-destroy` to allow the destruction",
