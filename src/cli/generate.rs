@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use super::context::fail;
 use super::report;
-use super::{EXIT_FAILURE, EXIT_OK};
+use super::EXIT_OK;
 use crate::adopt::generate::{self, Generated, Options};
 use crate::adopt::write::{self, Mode};
 use crate::diagnostic::Diagnostic;
@@ -33,17 +33,22 @@ pub fn run(args: super::import::Args) -> ExitCode {
     super::plan::block_on(async {
         let context = args.reach.context();
         match generate_into(&context, &args.dir, args.project.as_deref()).await {
-            Ok(code) => code,
+            Ok((code, text)) => {
+                report::write_stdout(&text);
+                ExitCode::from(code)
+            }
             Err(failure) => fail(failure),
         }
     })
 }
 
-async fn generate_into(
+/// `import --generate` of the project `wanted` (or the only one) into
+/// `dir`: the exit code and what to print on stdout.
+pub async fn generate_into(
     context: &Context,
     dir: &Path,
     wanted: Option<&str>,
-) -> Result<ExitCode, Failure> {
+) -> Result<(u8, String), Failure> {
     if dir.exists() {
         engine::select::directory(dir)?;
         let existing = crate::resolve::project_paths(dir).unwrap_or_default();
@@ -114,8 +119,7 @@ async fn generate_into(
             "Next: set the variables above, then `mirage plan {shown}` shows no changes."
         );
     }
-    report::write_stdout(&out);
-    Ok(ExitCode::from(EXIT_OK))
+    Ok((EXIT_OK, out))
 }
 
 /// Reads the project to describe: `--project` by name or id, else the
@@ -266,7 +270,7 @@ fn summary(generated: &Generated, written: &[PathBuf]) -> String {
 
 /// The directory already has `.mirage` files: compare them with Railway
 /// and write nothing over them.
-async fn compare_existing(context: &Context, dir: &Path) -> Result<ExitCode, Failure> {
+async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String), Failure> {
     let session = engine::prepare(
         context,
         dir,
@@ -306,22 +310,16 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<ExitCode, Fai
             "The files in `{shown}` already describe project `{}` as Railway has it: nothing to write.",
             session.plan.project
         );
-        report::write_stdout(&out);
-        return Ok(ExitCode::from(EXIT_OK));
+        return Ok((EXIT_OK, out));
     }
-    let _ = writeln!(
-        out,
-        "The files in `{shown}` agree with Railway, but Railway also has what they do not declare:"
-    );
-    for line in &missing {
-        let _ = writeln!(out, "  {line}");
-    }
-    let _ = writeln!(
-        out,
-        "Nothing was written: add these to the files (or generate into an empty directory and copy the blocks)."
-    );
-    report::write_stdout(&out);
-    Ok(ExitCode::from(EXIT_FAILURE))
+    Err(Failure::error(
+        "mirage::adopt::files_incomplete",
+        format!(
+            "the files in `{shown}` agree with Railway, but do not declare {}; nothing was written",
+            missing.join(", ")
+        ),
+        Some("add their blocks to the files, or generate into an empty directory and copy the blocks over"),
+    ))
 }
 
 /// Environments and services Railway has and the files do not declare.

@@ -11,6 +11,11 @@ pub const CODES: &[Code] = &[
         help: "`mirage import --prefer railway` takes Railway's values into the files, `--prefer files` keeps the files' (applied by the next `mirage apply`)",
     },
     Code {
+        code: "mirage::adopt::files_incomplete",
+        summary: "Railway has environments or services the .mirage files in the directory do not declare",
+        help: "add their blocks to the files, or generate into an empty directory and copy the blocks over",
+    },
+    Code {
         code: "mirage::adopt::generated_invalid",
         summary: "the description generated from Railway does not resolve",
         help: "nothing was written; this is a bug in `mirage import --generate`: please report it with the diagnostics (they show no secret values)",
