@@ -516,7 +516,10 @@ fn split<T: Clone + PartialEq>(
     }
     let absent = values.iter().filter(|v| v.is_none()).count();
     let base = match best {
-        Some((value, n)) if absent == 0 || (removable && n >= absent) => Some(value.clone()),
+        // Where as many environments lack it, it goes in the overrides of
+        // those that have it (`replicas 2` in production, nothing in
+        // staging), as a person would write it.
+        Some((value, n)) if absent == 0 || (removable && n > absent) => Some(value.clone()),
         _ => None,
     };
     let per = values

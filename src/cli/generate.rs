@@ -13,9 +13,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::EXIT_OK;
 use super::context::fail;
 use super::report;
-use super::EXIT_OK;
 use crate::adopt::generate::{self, Generated, Options};
 use crate::adopt::write::{self, Mode};
 use crate::diagnostic::Diagnostic;
@@ -318,7 +318,9 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
             "the files in `{shown}` agree with Railway, but do not declare {}; nothing was written",
             missing.join(", ")
         ),
-        Some("add their blocks to the files, or generate into an empty directory and copy the blocks over"),
+        Some(
+            "add their blocks to the files, or generate into an empty directory and copy the blocks over",
+        ),
     ))
 }
 

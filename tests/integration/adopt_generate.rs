@@ -435,11 +435,14 @@ mod property {
                 let mut vars = Map::new();
                 vars.insert("LOG_LEVEL".into(), var(["info", "debug", "warn"][i.level]));
                 vars.insert("API_KEY".into(), var(["k-one", "k-two", "k-three"][i.key]));
-                let other = SERVICES[(s + 1) % p.services.len()];
-                vars.insert(
-                    "PEER".into(),
-                    var(&format!("http://${{{{{other}.RAILWAY_PRIVATE_DOMAIN}}}}")),
-                );
+                // References go to an earlier service (a loop is an error).
+                if s > 0 {
+                    let other = SERVICES[s - 1];
+                    vars.insert(
+                        "PEER".into(),
+                        var(&format!("http://${{{{{other}.RAILWAY_PRIVATE_DOMAIN}}}}")),
+                    );
+                }
                 vars.insert("SHARED".into(), var("${{shared.S}}"));
                 if i.extra {
                     vars.insert("EXTRA".into(), var("a \"quoted\" \\ line\nnext ✓"));
