@@ -555,3 +555,27 @@ mod property {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_that_lack_a_service_railway_has_are_refused_and_kept() {
+    let world = World::applied("quickstart").await;
+    let project = world.project("quickstart").await.id;
+    world.harness.service(&project, "extra", "redis:7").await;
+    let before = std::fs::read_to_string(world.path().join("main.mirage")).expect("read");
+    let run = world.mirage(&["import", "--generate", "."]).await;
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("do not declare service `extra`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(world.path().join("main.mirage")).expect("read"),
+        before
+    );
+    assert_eq!(
+        mirage_files(&world.path()).len(),
+        1,
+        "nothing written beside"
+    );
+}
