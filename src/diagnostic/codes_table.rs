@@ -6,6 +6,26 @@ pub const CODES: &[Code] = &[
         help: "convert one of them with --service NAME",
     },
     Code {
+        code: "mirage::adopt::duplicates",
+        summary: "Railway has several resources of one name, which a .mirage file cannot tell apart",
+        help: "rename or remove the duplicates on Railway, then run again",
+    },
+    Code {
+        code: "mirage::adopt::files_differ",
+        summary: "the .mirage files in the directory declare values Railway does not have",
+        help: "`mirage import --prefer railway` takes Railway's values into the files, `--prefer files` keeps the files' (applied by the next `mirage apply`)",
+    },
+    Code {
+        code: "mirage::adopt::files_incomplete",
+        summary: "Railway has environments or services the .mirage files in the directory do not declare",
+        help: "add their blocks to the files, or generate into an empty directory and copy the blocks over",
+    },
+    Code {
+        code: "mirage::adopt::generated_invalid",
+        summary: "the description generated from Railway does not resolve",
+        help: "nothing was written; this is a bug in `mirage import --generate`: please report it with the diagnostics (they show no secret values)",
+    },
+    Code {
         code: "mirage::adopt::invalid_config_syntax",
         summary: "a railway.json or railway.toml does not parse",
         help: "fix the syntax; the other config files are still converted",
@@ -39,6 +59,16 @@ pub const CODES: &[Code] = &[
         code: "mirage::adopt::unreadable_config",
         summary: "a config file cannot be read (missing, not a regular file, too large, not UTF-8)",
         help: "give a regular railway.json or railway.toml file",
+    },
+    Code {
+        code: "mirage::adopt::which_project",
+        summary: "import --generate cannot tell which Railway project to read",
+        help: "name it with `--project NAME|ID`; `mirage projects` lists what the token sees",
+    },
+    Code {
+        code: "mirage::adopt::write_failed",
+        summary: "a generated .mirage file could not be written",
+        help: "the path must be a regular file or not exist; move what is there aside and run again",
     },
     Code {
         code: "mirage::apply::destroy_not_allowed",

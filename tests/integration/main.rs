@@ -12,6 +12,7 @@ mod support;
 
 mod action;
 mod adopt_migrate;
+mod adopt_generate;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;
