@@ -11,6 +11,9 @@ mod railway_support;
 mod support;
 
 mod action;
+// Room `adopt` (issue #20): clone and export.
+mod adopt_clone;
+mod adopt_export;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;
