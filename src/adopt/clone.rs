@@ -454,6 +454,208 @@ fn url_with_password(value: &str) -> bool {
         .is_some_and(|(userinfo, _)| userinfo.contains(':'))
 }
 
+/// The files of another project holding a copy of environment `from` of
+/// `model`: `project "other"` (the source's workspace, region and plan),
+/// each service (those of `services`, or all) with its effective settings
+/// in `from` — through `plan::desired` and [`super::nodes::settings`], so
+/// layers, templates and `std/*` modules are flattened into each block —
+/// and `environment "new"` with the source's shared variables. `vars`: more
+/// variables per service (read from Railway). Custom domains follow the
+/// rule of [`environment_block`] (the source's name as a label renamed,
+/// any other fixed host left out).
+pub fn project_text(
+    model: &crate::model::Project,
+    from: &str,
+    new: &str,
+    other: &str,
+    services: Option<&BTreeSet<String>>,
+    vars: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Block {
+    use super::nodes::{self, Input, string};
+    use serde_json::{Map, Value, json};
+    let mut notes = Vec::new();
+    let mut out = format!(
+        "// `{other}`: the services of `{}` as environment `{from}` has them, copied by `mirage clone`.\n\n",
+        model.name.as_ref().map_or("", |n| n.value.as_str())
+    );
+    out.push_str(&format!("project {} {{\n", string(other)));
+    if let Some(workspace) = &model.workspace {
+        out.push_str(&format!("workspace {}\n", string(&workspace.value)));
+    }
+    if let Some(region) = &model.region {
+        out.push_str(&format!("region {}\n", string(&region.value)));
+    }
+    if let Some(plan) = &model.plan {
+        out.push_str(&format!("plan {}\n", string(plan.value.as_str())));
+    }
+    out.push_str("}\n\n");
+    let Some(environment) = model.environment(from) else {
+        return Block { text: out, notes };
+    };
+    let region = model.region.as_ref().map(|r| r.value.as_str());
+    for instance in &environment.services {
+        if services.is_some_and(|keep| !keep.contains(&instance.name)) {
+            continue;
+        }
+        let desired = crate::plan::desired::desired(instance);
+        let mut config = Value::Object(Map::new());
+        for (path, value) in &desired.settings {
+            set_path(&mut config, path, value.clone());
+        }
+        let networking = |config: &mut Value, key: &str, map: Value| {
+            set_path(config, &["networking".to_owned(), key.to_owned()], map);
+        };
+        if let Some(port) = desired.service_domain {
+            let target = port.map_or(json!({}), |p| json!({ "port": p }));
+            networking(
+                &mut config,
+                "serviceDomains",
+                json!({ "generated": target }),
+            );
+        }
+        if let Some(domains) = &instance.networking.custom_domains {
+            let mut map = Map::new();
+            for domain in &domains.value {
+                let labels: Vec<&str> = domain.domain.split('.').collect();
+                if labels.contains(&from) {
+                    let host: Vec<&str> = labels
+                        .iter()
+                        .map(|l| if *l == from { new } else { l })
+                        .collect();
+                    let target = domain.port.map_or(json!({}), |p| json!({ "port": p }));
+                    map.insert(host.join("."), target);
+                } else {
+                    notes.push(format!(
+                        "the custom domain `{}` of `{}` is left out: a custom domain is attached once in all of Railway",
+                        domain.domain, instance.name
+                    ));
+                }
+            }
+            if !map.is_empty() {
+                networking(&mut config, "customDomains", Value::Object(map));
+            }
+        }
+        if let Some(port) = desired.tcp_proxy {
+            networking(&mut config, "tcpProxies", json!({ port.to_string(): {} }));
+        }
+        let mut volumes = Value::Null;
+        if let Some((path, size)) = &desired.volume {
+            set_path(
+                &mut config,
+                &["volumeMounts".to_owned()],
+                json!({ "volume": { "mountPath": path } }),
+            );
+            if let Some(mb) = size {
+                volumes = json!({ "volume": { "sizeMB": mb } });
+            }
+        }
+        let written = nodes::settings(Input {
+            service: &config,
+            volumes: (!volumes.is_null()).then_some(&volumes),
+            project_region: region,
+        });
+        for unmapped in &written.unmapped {
+            notes.push(format!(
+                "`{}`: `{}` is not copied: {}",
+                instance.name, unmapped.path, unmapped.why
+            ));
+        }
+        out.push_str(&format!("service {} {{\n", string(&instance.name)));
+        for line in &written.lines {
+            out.push_str(&line.text);
+            out.push('\n');
+        }
+        if let Some(port) = &instance.port {
+            out.push_str(&format!("port {}\n", port.value));
+        }
+        if let Some((username, password)) = &desired.registry_credentials {
+            out.push_str(&format!(
+                "registry-credentials username={} password=(secret){}\n",
+                string(username),
+                string(&password.to_string())
+            ));
+        }
+        // `port N` gives the service `PORT` itself.
+        let port_var = instance.port.as_ref().map(|p| p.value.to_string());
+        let mut entries: BTreeMap<String, String> = instance
+            .variables
+            .iter()
+            .filter(|(name, value)| {
+                !(name.as_str() == "PORT"
+                    && port_var.is_some()
+                    && value.value.display() == port_var.as_deref().unwrap_or_default())
+            })
+            .map(|(name, value)| (name.clone(), value_text(&value.value)))
+            .collect();
+        if let Some(extra) = vars.get(&instance.name) {
+            entries.extend(extra.clone());
+        }
+        out.push_str(&lines_block("vars", &entries));
+        if let Some(depends) = &instance.depends_on {
+            let kept: Vec<String> = depends
+                .value
+                .iter()
+                .filter(|d| services.is_none_or(|keep| keep.contains(*d)))
+                .map(|d| string(d))
+                .collect();
+            if !kept.is_empty() {
+                out.push_str(&format!("depends-on {}\n", kept.join(" ")));
+            }
+        }
+        out.push_str("}\n\n");
+    }
+    let shared: BTreeMap<String, String> = environment
+        .shared_variables
+        .iter()
+        .map(|(name, value)| (name.clone(), value_text(&value.value)))
+        .collect();
+    out.push_str(&format!("environment {}", string(new)));
+    if shared.is_empty() {
+        out.push('\n');
+    } else {
+        out.push_str(&format!(" {{\n{}}}\n", lines_block("shared-vars", &shared)));
+    }
+    Block { text: out, notes }
+}
+
+/// A model variable as KDL value text: strings quoted, secrets as their
+/// reference, generators as `(generate)"secret(N)"`.
+fn value_text(value: &crate::model::VarValue) -> String {
+    use crate::model::VarValue;
+    match value {
+        VarValue::Plain(s) | VarValue::Reference(s, _) => super::nodes::string(s),
+        VarValue::Secret(reference) => {
+            format!("(secret){}", super::nodes::string(&reference.to_string()))
+        }
+        VarValue::Generated(generator) => {
+            format!(
+                "(generate){}",
+                super::nodes::string(&generator.expression())
+            )
+        }
+    }
+}
+
+/// `value` put at `path` in `root`, creating objects on the way.
+fn set_path(root: &mut serde_json::Value, path: &[String], value: serde_json::Value) {
+    let mut at = root;
+    for (index, key) in path.iter().enumerate() {
+        if !at.is_object() {
+            *at = serde_json::Value::Object(serde_json::Map::new());
+        }
+        let Some(map) = at.as_object_mut() else {
+            return;
+        };
+        if index + 1 == path.len() {
+            map.insert(key.clone(), value);
+            return;
+        }
+        at = map
+            .entry(key.clone())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,8 @@ Examples:
                                                       also copy variables set by hand on Railway
   mirage clone --from staging --to qa --services api,web
                                                       copy only those services' overrides
+  mirage clone --from staging --to qa --project acme-qa --into ../acme-qa
+                                                      a new project's files, from staging's services
 
 The new block is written after the source's, in the same file, formatted as
 `mirage fmt` would; every other byte of the file is kept. Custom domains with
@@ -58,6 +60,16 @@ pub struct Args {
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub services: Vec<String>,
 
+    /// Into another project: write its files into `--into` (a new
+    /// `project "OTHER"` with the services as the source environment has
+    /// them, and one environment NEW).
+    #[arg(long, value_name = "OTHER", requires = "into")]
+    pub project: Option<String>,
+
+    /// The directory of the other project's files (with `--project`).
+    #[arg(long, value_name = "DIR2", requires = "project")]
+    pub into: Option<PathBuf>,
+
     /// Also apply the new environment (the plan and apply of NEW alone).
     #[arg(long)]
     pub apply: bool,
@@ -76,7 +88,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     // The apply runs its own runtime: after the copy's.
     super::apply::run(super::apply::Args {
-        path: args.dir.clone(),
+        path: args.into.clone().unwrap_or_else(|| args.dir.clone()),
         selection: super::plan::Selection {
             envs: vec![args.to.clone()],
             targets: Vec::new(),
@@ -94,6 +106,15 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 async fn write_copy(args: &Args, written: &mut bool) -> ExitCode {
+    if let (Some(other), Some(into)) = (&args.project, &args.into) {
+        return match into_project(args, other, into).await {
+            Ok(()) => {
+                *written = true;
+                ExitCode::from(EXIT_OK)
+            }
+            Err(failure) => fail(failure),
+        };
+    }
     let planned = match prepare_copy(args).await {
         Ok(planned) => planned,
         Err(failure) => return fail(failure),
@@ -399,6 +420,141 @@ async fn prepare_copy(args: &Args) -> Result<Planned, Failure> {
     let mut planned = plan_file(&args.dir, &args.from, &options)?;
     planned.secrets = secrets;
     Ok(planned)
+}
+
+/// `--project OTHER --into DIR2`: the other project's files written.
+async fn into_project(args: &Args, other: &str, into: &Path) -> Result<(), Failure> {
+    if into.exists() && !into.is_dir() {
+        return Err(refuse(
+            "mirage::adopt::clone_into_not_directory",
+            format!("`--into {}` is not a directory", into.display()),
+            "pass a new or existing directory for the other project's files".to_owned(),
+        ));
+    }
+    if into.is_dir() {
+        let existing = resolve::project_paths(into).unwrap_or_default();
+        if !existing.is_empty() {
+            let analysis = resolve::load_dir(into);
+            let name = analysis
+                .project
+                .name
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_default();
+            let why = if name == other {
+                format!("it already holds the files of project `{other}`")
+            } else {
+                format!("it holds the `.mirage` files of project `{name}`")
+            };
+            return Err(refuse(
+                "mirage::adopt::clone_into_other_project",
+                format!("cannot write project `{other}` into `{}`: {why}", into.display()),
+                "pick an empty directory; to add an environment to that project, run `mirage clone` there".to_owned(),
+            ));
+        }
+    }
+    let loaded = load(&args.dir)?;
+    let project = &loaded.project;
+    if let Err(why) = resolve::value::check_name(other, false) {
+        return Err(refuse(
+            "mirage::adopt::clone_invalid_name",
+            format!("`{other}` is not a valid project name: {why}"),
+            "a project name holds letters, digits, `-` and `_`".to_owned(),
+        ));
+    }
+    // In a new project nothing is declared yet: only the names are checked.
+    let empty = crate::model::Project {
+        environments: project.environments.clone(),
+        ..crate::model::Project::default()
+    };
+    check_names(
+        &empty,
+        &args.from,
+        &args.to,
+        [
+            "mirage::adopt::clone_invalid_name",
+            "mirage::adopt::clone_target_exists",
+            "mirage::adopt::clone_unknown_source",
+        ],
+    )
+    .or_else(|failure| {
+        // `--to` may be a name the source project uses: another project.
+        if project.environment(&args.to).is_some() && project.environment(&args.from).is_some() {
+            Ok(())
+        } else {
+            Err(failure)
+        }
+    })?;
+    let services = services_filter(project, &args.services)?;
+    let mut options = Options::default();
+    let mut secrets = Vec::new();
+    if args.with_variables {
+        let context = args.reach.context();
+        let selection = engine::Selection {
+            environments: vec![args.from.clone()],
+            targets: Vec::new(),
+        };
+        let session =
+            engine::prepare(&context, &args.dir, &selection, Lock::None, Secrets::Skip).await?;
+        if let Some(snapshot) = &session.snapshot {
+            secrets = railway_variables(
+                project,
+                snapshot,
+                &args.from,
+                services.as_ref(),
+                &mut options,
+            );
+        }
+    }
+    let block = copy::project_text(
+        project,
+        &args.from,
+        &args.to,
+        other,
+        services.as_ref(),
+        &options.vars,
+    );
+    let path = into.join("project.mirage");
+    let text = write::formatted(&path, &block.text).map_err(|error| {
+        Failure::error("mirage::adopt::clone_write_failed", error.to_string(), None)
+    })?;
+    let analysis = resolve::analyze(into, vec![(path.clone(), text.clone())]);
+    if analysis.has_errors() {
+        let errors: Vec<Diagnostic> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        return Err(Failure::located(
+            &analysis.files,
+            errors,
+            Some(
+                Diagnostic::general(
+                    "mirage::adopt::clone_invalid_result",
+                    format!("the files of project `{other}` would have errors; nothing was written"),
+                )
+                .with_help("copy every service the others depend on (`--services`), or write the files by hand"),
+            ),
+        ));
+    }
+    write::write_file(&path, &text, Mode::New).map_err(|error| {
+        Failure::error("mirage::adopt::clone_write_failed", error.to_string(), None)
+    })?;
+    let planned = Planned {
+        path,
+        text,
+        reformatted: false,
+        notes: block.notes,
+        secrets,
+    };
+    planned.report(&format!(
+        "Wrote project `{other}` with environment `{}` (a copy of `{}`) into `{}`.\n",
+        args.to,
+        args.from,
+        planned.path.display()
+    ));
+    Ok(())
 }
 
 /// The variables environment `from` has on Railway that the files do not

@@ -6,6 +6,16 @@ pub const CODES: &[Code] = &[
         help: "make environments from a template with `mirage preview up --template NAME`",
     },
     Code {
+        code: "mirage::adopt::clone_into_not_directory",
+        summary: "`--into` names something that is not a directory",
+        help: "pass a new or existing directory for the other project's files",
+    },
+    Code {
+        code: "mirage::adopt::clone_into_other_project",
+        summary: "`--into` already holds `.mirage` files",
+        help: "pick an empty directory; to add an environment to an existing project, run `mirage clone` in its directory",
+    },
+    Code {
         code: "mirage::adopt::clone_invalid_name",
         summary: "the new environment's name is not a valid name",
         help: "an environment name holds letters, digits, `-` and `_`",

@@ -232,3 +232,82 @@ async fn a_name_taken_on_railway_is_refused() {
     let text = std::fs::read_to_string(world.path().join("environments.mirage")).unwrap();
     assert!(!text.contains("\"qa\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clone_into_another_project_plans_clean_and_leaves_the_source_alone() {
+    let world = World::applied("saas").await;
+    let source = world.project("acme-shop").await;
+    let mut before = Vec::new();
+    for (_, env) in &source.environments {
+        before.push(world.harness.config(env).await.0);
+    }
+    let files_before = std::fs::read_to_string(world.path().join("environments.mirage")).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let into = other.path().join("qa-project");
+    let into_arg = into.display().to_string();
+
+    let run = world
+        .mirage(&[
+            "clone",
+            "--from",
+            "staging",
+            "--to",
+            "qa",
+            "--project",
+            "acme-qa",
+            "--into",
+            &into_arg,
+            "--apply",
+        ])
+        .await
+        .ok("clone --project --apply");
+    assert!(
+        run.stdout.contains("Wrote project `acme-qa`"),
+        "{}",
+        run.stdout
+    );
+    let plan = world
+        .mirage(&["plan", &into_arg, "--detailed-exitcode"])
+        .await;
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+
+    // The source: same environments, same configs, same files.
+    let after = world.project("acme-shop").await;
+    assert_eq!(after.environments, source.environments);
+    for ((_, env), config) in source.environments.iter().zip(&before) {
+        assert_eq!(&world.harness.config(env).await.0, config);
+    }
+    let files_after = std::fs::read_to_string(world.path().join("environments.mirage")).unwrap();
+    assert_eq!(files_after, files_before);
+
+    // The copy's references are its own.
+    let copy = world.project("acme-qa").await;
+    let qa = id(&copy.environments, "qa").to_owned();
+    let api = id(&copy.services, "api");
+    let db = id(&copy.services, "db");
+    let qa_api = rendered(&world, &copy.id, &qa, api).await;
+    let qa_db = rendered(&world, &copy.id, &qa, db).await;
+    assert!(qa_api["DATABASE_URL"].is_string(), "{qa_api}");
+    assert_eq!(qa_api["DATABASE_URL"], qa_db["DATABASE_URL"]);
+
+    // A second time: the directory holds a project now.
+    let again = world
+        .mirage(&[
+            "clone",
+            "--from",
+            "staging",
+            "--to",
+            "qa",
+            "--project",
+            "acme-qa",
+            "--into",
+            &into_arg,
+        ])
+        .await;
+    assert_eq!(again.code, Some(2));
+    assert!(
+        again.stderr.contains("already holds the files"),
+        "{}",
+        again.stderr
+    );
+}
