@@ -125,9 +125,11 @@ pub enum Command {
     Migrate(migrate::Args),
     /// Copy an environment (services, settings, variables) into the files
     /// as a new environment.
+    #[command(after_help = clone::AFTER_HELP)]
     Clone(clone::Args),
     /// Write an environment as a reusable template for previews and the
     /// dashboard's wizard.
+    #[command(after_help = export::AFTER_HELP)]
     Export(export::Args),
     /// List the deployable services of a repository (workspaces, Dockerfiles).
     #[command(after_help = discover::AFTER_HELP)]

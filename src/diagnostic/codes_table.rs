@@ -1,6 +1,51 @@
 /// Every registered code, sorted by code (looked up by binary search).
 pub const CODES: &[Code] = &[
     Code {
+        code: "mirage::adopt::clone_from_template",
+        summary: "the environment to copy is a template (`ephemeral=#true`)",
+        help: "make environments from a template with `mirage preview up --template NAME`",
+    },
+    Code {
+        code: "mirage::adopt::clone_into_not_directory",
+        summary: "`--into` names something that is not a directory",
+        help: "pass a new or existing directory for the other project's files",
+    },
+    Code {
+        code: "mirage::adopt::clone_into_other_project",
+        summary: "`--into` already holds `.mirage` files",
+        help: "pick an empty directory; to add an environment to an existing project, run `mirage clone` in its directory",
+    },
+    Code {
+        code: "mirage::adopt::clone_invalid_name",
+        summary: "the new environment's name is not a valid name",
+        help: "an environment name holds letters, digits, `-` and `_`",
+    },
+    Code {
+        code: "mirage::adopt::clone_invalid_result",
+        summary: "the files with the copy added would not check; nothing was written",
+        help: "fix what the source inherits (its layer, its services' fixed domains), or write the copy by hand",
+    },
+    Code {
+        code: "mirage::adopt::clone_target_exists",
+        summary: "the new environment already exists, in the files or on Railway",
+        help: "pick another name for `--to`, or remove (or import) the existing environment",
+    },
+    Code {
+        code: "mirage::adopt::clone_unknown_service",
+        summary: "`--services` names a service the project does not declare",
+        help: "list declared services, comma-separated: `--services api,web`",
+    },
+    Code {
+        code: "mirage::adopt::clone_unknown_source",
+        summary: "the environment to copy is not declared at the top level of a project file",
+        help: "check the name (`mirage config` lists the environments); an environment declared through an import is copied by hand",
+    },
+    Code {
+        code: "mirage::adopt::clone_write_failed",
+        summary: "the project's files could not be read or written",
+        help: "check the directory's permissions and that each `.mirage` path is a regular file",
+    },
+    Code {
         code: "mirage::adopt::duplicate_service",
         summary: "two config files give the same service name",
         help: "convert one of them with --service NAME",
@@ -9,6 +54,16 @@ pub const CODES: &[Code] = &[
         code: "mirage::adopt::duplicates",
         summary: "Railway has several resources of one name, which a .mirage file cannot tell apart",
         help: "rename or remove the duplicates on Railway, then run again",
+    },
+    Code {
+        code: "mirage::adopt::export_bad_ttl",
+        summary: "`--ttl` is not a duration",
+        help: "write a duration such as `72h`, `7d` or `90m`",
+    },
+    Code {
+        code: "mirage::adopt::export_template_exists",
+        summary: "an environment or template of the template's name is already declared",
+        help: "pick another name for `--as-template`",
     },
     Code {
         code: "mirage::adopt::files_differ",

@@ -13,6 +13,9 @@ mod support;
 mod action;
 mod adopt_migrate;
 mod adopt_generate;
+// Room `adopt` (issue #20): clone and export.
+mod adopt_clone;
+mod adopt_export;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;
