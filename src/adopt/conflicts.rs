@@ -211,7 +211,10 @@ fn secret_conflicts(
             continue;
         };
         let Some(now) = config
-            .pointer(&format!("/variables/{}/value", name.replace('~', "~0").replace('/', "~1")))
+            .pointer(&format!(
+                "/variables/{}/value",
+                name.replace('~', "~0").replace('/', "~1")
+            ))
             .and_then(serde_json::Value::as_str)
         else {
             continue;

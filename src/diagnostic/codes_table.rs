@@ -1,6 +1,21 @@
 /// Every registered code, sorted by code (looked up by binary search).
 pub const CODES: &[Code] = &[
     Code {
+        code: "mirage::adopt::conflicts",
+        summary: "the files and Railway disagree on values of resources to adopt; those were not adopted",
+        help: "`--prefer files` adopts them and the next `mirage apply` makes Railway match the files; `--prefer railway` writes Railway's values into the files",
+    },
+    Code {
+        code: "mirage::adopt::import_unselected",
+        summary: "a bare `mirage import` off a terminal adopts nothing: adopting lets Mirage destroy what it adopts",
+        help: "pass `--all` to adopt everything the files declare, or choose with `--env`, `--target ENV/SERVICE` or `--services a,b`",
+    },
+    Code {
+        code: "mirage::adopt::prefer_refused",
+        summary: "`--prefer railway` cannot write Railway's value into the files; nothing was written",
+        help: "resolve that value by hand, or run `mirage import --prefer files`",
+    },
+    Code {
         code: "mirage::apply::destroy_not_allowed",
         summary: "the plan destroys resources and `--allow-destroy` was not given (no terminal to confirm on)",
         help: "review the plan, then pass `--allow-destroy` to allow the destruction",
@@ -419,6 +434,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::import::no_project",
         summary: "there is no project of this name on Railway, so there is nothing to import",
         help: "`mirage apply` creates it",
+    },
+    Code {
+        code: "mirage::import::unknown_service",
+        summary: "`--services` names a service the files do not declare",
+        help: "name services the files declare with `--services a,b`",
     },
     Code {
         code: "mirage::observe::ambiguous_project",

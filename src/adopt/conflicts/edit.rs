@@ -61,6 +61,14 @@ pub enum PreferError {
     },
 }
 
+/// A line of an override, and what it says.
+struct Line {
+    text: String,
+    /// A variable (written inside `vars { … }`), not a setting node.
+    variable: bool,
+    what: String,
+}
+
 /// One byte-range edit of one file.
 struct Splice {
     span: Span,
@@ -79,7 +87,7 @@ pub fn prefer_railway(
     let mut in_place: BTreeMap<FileId, Vec<(Splice, String)>> = BTreeMap::new();
     // (environment, service) → lines to write in `environment "E" {
     // service "S" { … } }`, with what they say.
-    let mut overrides: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    let mut overrides: BTreeMap<(String, String), Vec<Line>> = BTreeMap::new();
     for conflict in conflicts {
         let whom = match &conflict.service {
             Some(service) => format!("{}/{service}", conflict.environment),
@@ -103,18 +111,21 @@ pub fn prefer_railway(
         let text = railway_line(conflict, at, model, snapshot).map_err(|why| refuse(&why))?;
         if shared_elsewhere(conflict, at, model) {
             let Some(service) = &conflict.service else {
-                return Err(refuse("a shared variable is set in its environment's block"));
+                return Err(refuse(
+                    "a shared variable is set in its environment's block",
+                ));
             };
             overrides
                 .entry((conflict.environment.clone(), service.clone()))
                 .or_default()
-                .push((
+                .push(Line {
                     text,
-                    format!(
+                    variable: conflict.setting == Some("vars"),
+                    what: format!(
                         "{whom} {} (override in environment \"{}\")",
                         conflict.what, conflict.environment
                     ),
-                ));
+                });
         } else {
             in_place.entry(at.file).or_default().push((
                 Splice {
@@ -126,21 +137,29 @@ pub fn prefer_railway(
         }
     }
     for ((environment, service), lines) in overrides {
-        let (file, splice) = override_splice(model, &environment, &service, &lines)
-            .map_err(|why| PreferError::Refused {
-                whom: format!("{environment}/{service}"),
-                what: lines
-                    .iter()
-                    .map(|(_, what)| what.clone())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                why,
+        let (file, splices) =
+            override_splices(model, &environment, &service, &lines).map_err(|why| {
+                PreferError::Refused {
+                    whom: format!("{environment}/{service}"),
+                    what: lines
+                        .iter()
+                        .map(|l| l.what.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    why,
+                }
             })?;
-        let said = lines.into_iter().map(|(_, what)| what).collect::<Vec<_>>();
-        in_place
-            .entry(file)
-            .or_default()
-            .push((splice, said.join("; ")));
+        let said = lines.into_iter().map(|l| l.what).collect::<Vec<_>>();
+        let entry = in_place.entry(file).or_default();
+        for (i, splice) in splices.into_iter().enumerate() {
+            // One description for the override, however many splices.
+            let what = if i == 0 {
+                said.join("; ")
+            } else {
+                String::new()
+            };
+            entry.push((splice, what));
+        }
     }
     // Everything is known: now read, splice and format every file, then
     // write them.
@@ -161,7 +180,9 @@ pub fn prefer_railway(
                 continue;
             }
             text.replace_range(splice.span.start..splice.span.end, &splice.text);
-            changes.push(what);
+            if !what.is_empty() {
+                changes.push(what);
+            }
         }
         changes.reverse();
         let text = write::formatted(path, &text)?;
@@ -281,13 +302,14 @@ fn shared_elsewhere(conflict: &Conflict, at: &Place, model: &Project) -> bool {
     })
 }
 
-/// The edit that adds `lines` to `environment "E" { service "S" { … } }`.
-fn override_splice(
+/// The edits that add `lines` to `environment "E" { service "S" { … } }`
+/// (variables inside its `vars { … }`), creating the blocks it lacks.
+fn override_splices(
     model: &Project,
     environment: &str,
     service: &str,
-    lines: &[(String, String)],
-) -> Result<(FileId, Splice), String> {
+    lines: &[Line],
+) -> Result<(FileId, Vec<Splice>), String> {
     let declared = model
         .environment(environment)
         .and_then(|e| e.declared.as_ref())
@@ -312,21 +334,36 @@ fn override_splice(
                 && declared.span.start < n.span.end.max(n.span.start + 1)
         })
         .ok_or_else(|| format!("`environment \"{environment}\"` is not a top-level block"))?;
-    let body: String = lines
+    let vars: String = lines
         .iter()
-        .map(|(text, _)| format!("{text}\n"))
+        .filter(|l| l.variable)
+        .map(|l| format!("{}\n", l.text))
         .collect();
-    let block = format!("service {} {{\n{body}}}\n", nodes::string(service));
+    let settings: String = lines
+        .iter()
+        .filter(|l| !l.variable)
+        .map(|l| format!("{}\n", l.text))
+        .collect();
+    let vars_block = if vars.is_empty() {
+        String::new()
+    } else {
+        format!("vars {{\n{vars}}}\n")
+    };
+    let block = format!(
+        "service {} {{\n{settings}{vars_block}}}\n",
+        nodes::string(service)
+    );
+    let at = |offset: usize, text: String| Splice {
+        span: Span {
+            start: offset,
+            end: offset,
+        },
+        text,
+    };
     let Some(children) = &env_node.children else {
         return Ok((
             declared.file,
-            Splice {
-                span: Span {
-                    start: env_node.span.end,
-                    end: env_node.span.end,
-                },
-                text: format!(" {{\n{block}}}"),
-            },
+            vec![at(env_node.span.end, format!(" {{\n{block}}}"))],
         ));
     };
     let existing = children.nodes.iter().find(|n| {
@@ -336,23 +373,29 @@ fn override_splice(
                 .and_then(|e| e.value.as_str())
                 .is_some_and(|s| s == service)
     });
-    let (close, text) = match existing.and_then(|n| n.children.as_ref()) {
-        Some(inner) => (inner.span.end - 1, format!("\n{body}")),
-        None if existing.is_some() => {
-            return Err(format!(
-                "`service \"{service}\"` in `environment \"{environment}\"` has no block to add to"
-            ));
-        }
-        None => (children.span.end - 1, format!("\n{block}")),
+    let Some(existing) = existing else {
+        return Ok((
+            declared.file,
+            vec![at(children.span.end - 1, format!("\n{block}"))],
+        ));
     };
-    Ok((
-        declared.file,
-        Splice {
-            span: Span {
-                start: close,
-                end: close,
-            },
-            text,
-        },
-    ))
+    let Some(inner) = &existing.children else {
+        return Err(format!(
+            "`service \"{service}\"` in `environment \"{environment}\"` has no block to add to"
+        ));
+    };
+    let vars_node = inner
+        .nodes
+        .iter()
+        .find(|n| n.name.value == "vars")
+        .and_then(|n| n.children.as_ref());
+    let mut splices = Vec::new();
+    match vars_node {
+        Some(vars_children) if !vars.is_empty() => {
+            splices.push(at(vars_children.span.end - 1, format!("\n{vars}")));
+            splices.push(at(inner.span.end - 1, format!("\n{settings}")));
+        }
+        _ => splices.push(at(inner.span.end - 1, format!("\n{settings}{vars_block}"))),
+    }
+    Ok((declared.file, splices))
 }
