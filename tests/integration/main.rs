@@ -11,6 +11,7 @@ mod railway_support;
 mod support;
 
 mod action;
+mod adopt_conflicts;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;

@@ -88,7 +88,10 @@ pub fn prefer_railway(
     // (environment, service) → lines to write in `environment "E" {
     // service "S" { … } }`, with what they say.
     let mut overrides: BTreeMap<(String, String), Vec<Line>> = BTreeMap::new();
-    for conflict in conflicts {
+    // A secret first: the one conflict no edit can ever settle.
+    let mut ordered: Vec<&Conflict> = conflicts.iter().collect();
+    ordered.sort_by_key(|c| !c.sensitive);
+    for conflict in ordered {
         let whom = match &conflict.service {
             Some(service) => format!("{}/{service}", conflict.environment),
             None => conflict.environment.clone(),
@@ -360,6 +363,17 @@ fn override_splices(
         },
         text,
     };
+    // Lines added before the closing brace at `close`: at the start of
+    // its line when only spaces precede it there, so no blank line
+    // appears.
+    let before_close = |close: usize, lines: &str| {
+        let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..close].trim().is_empty() && line_start > 0 {
+            at(line_start, lines.to_owned())
+        } else {
+            at(close, format!("\n{lines}"))
+        }
+    };
     let Some(children) = &env_node.children else {
         return Ok((
             declared.file,
@@ -376,7 +390,7 @@ fn override_splices(
     let Some(existing) = existing else {
         return Ok((
             declared.file,
-            vec![at(children.span.end - 1, format!("\n{block}"))],
+            vec![before_close(children.span.end - 1, &block)],
         ));
     };
     let Some(inner) = &existing.children else {
@@ -392,10 +406,15 @@ fn override_splices(
     let mut splices = Vec::new();
     match vars_node {
         Some(vars_children) if !vars.is_empty() => {
-            splices.push(at(vars_children.span.end - 1, format!("\n{vars}")));
-            splices.push(at(inner.span.end - 1, format!("\n{settings}")));
+            splices.push(before_close(vars_children.span.end - 1, &vars));
+            if !settings.is_empty() {
+                splices.push(before_close(inner.span.end - 1, &settings));
+            }
         }
-        _ => splices.push(at(inner.span.end - 1, format!("\n{settings}{vars_block}"))),
+        _ => splices.push(before_close(
+            inner.span.end - 1,
+            &format!("{settings}{vars_block}"),
+        )),
     }
     Ok((declared.file, splices))
 }
