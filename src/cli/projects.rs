@@ -154,7 +154,7 @@ fn project_text(listed: &Listed) -> String {
     );
     if let Some(state) = &listed.marked_from {
         out.push_str(&format!(
-            "Marked from the state database `{state}`: [unmanaged] is not Mirage's.\n\n"
+            "Marked from the state database `{state}`: a service it does not own says so.\n\n"
         ));
     }
     out.push_str(&super::status::text_with(
