@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::context::{Reach, fail};
 use super::{EXIT_OK, report};
 use crate::observe::account::{self, Projects};
-use crate::observe::status::Report;
+use crate::observe::status::{Management, Report};
 
 /// Examples under `mirage projects --help`.
 pub const PROJECTS_HELP: &str = "\
@@ -48,8 +48,62 @@ pub fn ls(args: LsArgs) -> ExitCode {
         return projects(args.listing);
     };
     show(&args.listing, project_text, |context, dir| async move {
-        account::project(&context, &dir, &wanted).await
+        let mut report = account::project(&context, &dir, &wanted).await?;
+        let marked_from = mark_owned(&mut report, &dir);
+        Ok(Listed {
+            report,
+            marked_from,
+        })
     })
+}
+
+/// One project as `mirage ls` shows it.
+#[derive(serde::Serialize)]
+struct Listed {
+    /// What `mirage status --json` gives (each service's `management`
+    /// from the state database when one is at hand).
+    #[serde(flatten)]
+    report: Report,
+    /// The state database the services are marked from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marked_from: Option<String>,
+}
+
+/// Marks each service of `report` managed by Mirage or not, from the
+/// state database at hand (`MIRAGE_STATE`, or `DIR/.mirage/state.db` when
+/// it exists; none is created): owned is managed, the rest unmanaged
+/// ([`Management::of`], as everywhere). Without a database nothing is
+/// marked.
+fn mark_owned(report: &mut Report, dir: &std::path::Path) -> Option<String> {
+    let location = super::context::state_location(None).or_else(|| {
+        let path = dir.join(crate::state::DEFAULT_RELATIVE_PATH);
+        path.exists().then_some(crate::state::Location::File(path))
+    });
+    let location = location?;
+    let owned = crate::state::Store::connect(&location).and_then(|store| {
+        store.list_owned(&crate::state::OwnedFilter {
+            project: Some(report.project.clone()),
+            kind: Some(crate::state::ResourceKind::Service),
+            ..Default::default()
+        })
+    });
+    let Ok(owned) = owned else {
+        report::write_stderr(&format!(
+            "note: the state database `{location}` cannot be read: services are not marked managed or not\n"
+        ));
+        return None;
+    };
+    for environment in &mut report.environments {
+        environment.declared = true;
+        for service in &mut environment.services {
+            let mine = owned.iter().any(|r| {
+                r.key.environment.as_deref() == Some(environment.name.as_str())
+                    && r.key.name == service.name
+            });
+            service.management = Management::of(mine, mine);
+        }
+    }
+    Some(location.to_string())
 }
 
 /// Reads with `read` (given the context and `-C DIR`) and prints the
@@ -82,7 +136,8 @@ where
 }
 
 /// A project's header, then its environments as `mirage status` shows them.
-fn project_text(report: &Report) -> String {
+fn project_text(listed: &Listed) -> String {
+    let report = &listed.report;
     let services: std::collections::BTreeSet<&str> = report
         .environments
         .iter()
@@ -97,7 +152,15 @@ fn project_text(report: &Report) -> String {
         services.len(),
         if services.len() == 1 { "" } else { "s" },
     );
-    out.push_str(&super::status::text_with(report, false));
+    if let Some(state) = &listed.marked_from {
+        out.push_str(&format!(
+            "Marked from the state database `{state}`: a service it does not own says so.\n\n"
+        ));
+    }
+    out.push_str(&super::status::text_with(
+        report,
+        listed.marked_from.is_some(),
+    ));
     out.push_str(&format!(
         "({} request{})\n",
         report.requests,

@@ -44,8 +44,20 @@ pub struct Args {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum StateCommand {
     /// List every resource Mirage owns, with its Railway ID, and the locks
-    /// held.
-    List,
+    /// held; with `--railway`, also what Railway has that Mirage does not
+    /// own (read from Railway and the `.mirage` files in `--dir`).
+    List {
+        /// Also read Railway: list what is on Railway and not Mirage's
+        /// (declared in the files and not owned yet, or not declared).
+        #[arg(long)]
+        railway: bool,
+        /// With `--railway`: the built-in emulator instead of Railway.
+        #[arg(long, requires = "railway", conflicts_with = "endpoint")]
+        local: bool,
+        /// With `--railway`: the Railway GraphQL endpoint.
+        #[arg(long, requires = "railway", value_name = "URL")]
+        endpoint: Option<String>,
+    },
     /// Show one environment (`ENV`), one service (`ENV/SERVICE`) or one
     /// resource by Railway ID.
     Show {
@@ -108,7 +120,19 @@ pub fn run(args: Args) -> ExitCode {
         },
     };
     let result = match &args.command {
-        StateCommand::List => list(store.as_ref(), &location, args.json),
+        StateCommand::List {
+            railway: true,
+            local,
+            endpoint,
+        } => {
+            let reach = super::context::Reach {
+                local: *local,
+                endpoint: endpoint.clone(),
+                state: args.state.clone(),
+            };
+            return list_railway(store.as_ref(), &args.dir, &reach, args.json);
+        }
+        StateCommand::List { .. } => list(store.as_ref(), &location, args.json),
         StateCommand::History { env, limit } => {
             history(store.as_ref(), env.as_deref(), *limit, args.json)
         }
@@ -175,6 +199,129 @@ fn list(store: Option<&Store>, location: &Location, json: bool) -> Result<ExitCo
         report::write_stdout(&out);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What Railway has and Mirage does not own, for `state list --railway`.
+#[derive(serde::Serialize)]
+struct OnRailway {
+    /// What the state database owns (as `state list`).
+    owned: Vec<Resource>,
+    /// Instances the files declare and Railway has, not owned yet:
+    /// `mirage import` adopts them.
+    declared: Vec<Listed>,
+    /// What Railway has and the files do not declare: left alone.
+    unmanaged: Vec<Listed>,
+}
+
+/// A resource on Railway that is not Mirage's.
+#[derive(serde::Serialize)]
+struct Listed {
+    kind: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<String>,
+    management: crate::observe::status::Management,
+}
+
+impl Listed {
+    fn line(&self) -> String {
+        let mut out = format!("  {} \"{}\"", self.kind, self.name);
+        if let Some(service) = &self.service {
+            out.push_str(&format!(" of service \"{service}\""));
+        }
+        if let Some(env) = &self.environment {
+            out.push_str(&format!(" in \"{env}\""));
+        }
+        if let Some(mark) = self.management.mark() {
+            out.push_str(&format!(" {mark}"));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// `mirage state list --railway`: the owned resources, then what Railway
+/// has that is not Mirage's, marked as everywhere
+/// ([`crate::observe::status::Management`]). Reads the files in `dir` and
+/// Railway (one snapshot); writes nothing.
+fn list_railway(
+    store: Option<&Store>,
+    dir: &std::path::Path,
+    reach: &super::context::Reach,
+    json: bool,
+) -> ExitCode {
+    let owned = match store.map(|s| s.list_owned(&OwnedFilter::default())) {
+        Some(Ok(owned)) => owned,
+        Some(Err(error)) => return fail(&error),
+        None => Vec::new(),
+    };
+    let context = reach.context();
+    let dir = dir.to_path_buf();
+    super::plan::block_on(async move {
+        let session = crate::engine::prepare(
+            &context,
+            &dir,
+            &crate::engine::Selection::default(),
+            crate::engine::Lock::None,
+            crate::engine::Secrets::Skip,
+        )
+        .await;
+        match session {
+            Ok(session) => print_on_railway(owned, &session.plan, json),
+            Err(failure) => super::context::fail(failure),
+        }
+    })
+}
+
+fn print_on_railway(owned: Vec<Resource>, plan: &crate::plan::Plan, json: bool) -> ExitCode {
+    use crate::observe::status::Management;
+    let declared: Vec<Listed> = crate::plan::render::declared_not_owned(plan)
+        .into_iter()
+        .map(|(environment, service)| Listed {
+            kind: "service".to_owned(),
+            name: service.to_owned(),
+            environment: Some(environment.to_owned()),
+            service: None,
+            management: Management::Declared,
+        })
+        .collect();
+    let unmanaged: Vec<Listed> = plan
+        .unmanaged
+        .iter()
+        .map(|u| Listed {
+            kind: u.kind.clone(),
+            name: u.name.clone(),
+            environment: u.environment.clone(),
+            service: u.service.clone(),
+            management: Management::Unmanaged,
+        })
+        .collect();
+    let listing = OnRailway {
+        owned,
+        declared,
+        unmanaged,
+    };
+    if json {
+        print_json(&listing);
+        return ExitCode::SUCCESS;
+    }
+    let mut out = String::new();
+    render_owned(&mut out, &listing.owned);
+    if listing.declared.is_empty() && listing.unmanaged.is_empty() {
+        out.push_str("\nEverything on Railway is Mirage's.\n");
+    } else {
+        out.push_str("\nOn Railway, not Mirage's:\n");
+        for item in listing.declared.iter().chain(&listing.unmanaged) {
+            out.push_str(&item.line());
+        }
+        if !listing.declared.is_empty() {
+            out.push_str("  hint: `mirage import --all` (or `--env`, `--target`, `--services`) adopts what the files declare\n");
+        }
+    }
+    report::write_stdout(&out);
+    ExitCode::SUCCESS
 }
 
 /// One environment or service, for `--json`.

@@ -14,7 +14,7 @@ use super::report;
 use super::{EXIT_FAILURE, EXIT_OK};
 use crate::engine::Failure;
 use crate::observe::status::{
-    self, Health, Management, Report, Request, ServiceReport, WaitEvent, WaitOptions, WaitOutcome,
+    self, Health, Report, Request, ServiceReport, WaitEvent, WaitOptions, WaitOutcome,
 };
 
 /// Arguments of `mirage status`.
@@ -346,11 +346,8 @@ fn line(service: &ServiceReport, width: usize, marks: bool) -> String {
         });
     }
     parts.extend(service.urls.iter().cloned());
-    match service.management {
-        _ if !marks => {}
-        Management::Managed => {}
-        Management::Declared => parts.push("[declared, not owned]".to_owned()),
-        Management::Unmanaged => parts.push("[unmanaged]".to_owned()),
+    if marks && let Some(mark) = service.management.mark() {
+        parts.push(mark.to_owned());
     }
     format!("  {:<width$}  {}\n", service.name, parts.join("  "))
 }

@@ -46,6 +46,11 @@ pub const CODES: &[Code] = &[
         help: "check the directory's permissions and that each `.mirage` path is a regular file",
     },
     Code {
+        code: "mirage::adopt::conflicts",
+        summary: "the files and Railway disagree on values of resources to adopt; those were not adopted",
+        help: "`--prefer files` adopts them and the next `mirage apply` makes Railway match the files; `--prefer railway` writes Railway's values into the files",
+    },
+    Code {
         code: "mirage::adopt::duplicate_service",
         summary: "two config files give the same service name",
         help: "convert one of them with --service NAME",
@@ -81,6 +86,11 @@ pub const CODES: &[Code] = &[
         help: "nothing was written; this is a bug in `mirage import --generate`: please report it with the diagnostics (they show no secret values)",
     },
     Code {
+        code: "mirage::adopt::import_unselected",
+        summary: "a bare `mirage import` off a terminal adopts nothing: adopting lets Mirage destroy what it adopts",
+        help: "pass `--all` to adopt everything the files declare, or choose with `--env`, `--target ENV/SERVICE` or `--services a,b`",
+    },
+    Code {
         code: "mirage::adopt::invalid_config_syntax",
         summary: "a railway.json or railway.toml does not parse",
         help: "fix the syntax; the other config files are still converted",
@@ -94,6 +104,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::adopt::invalid_service_name",
         summary: "the config file's directory name cannot be a Mirage service name",
         help: "name the service with --service NAME",
+    },
+    Code {
+        code: "mirage::adopt::prefer_refused",
+        summary: "`--prefer railway` cannot write Railway's value into the files; nothing was written",
+        help: "resolve that value by hand, or run `mirage import --prefer files`",
     },
     Code {
         code: "mirage::adopt::unknown_builder",
@@ -544,6 +559,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::import::no_project",
         summary: "there is no project of this name on Railway, so there is nothing to import",
         help: "`mirage apply` creates it",
+    },
+    Code {
+        code: "mirage::import::unknown_service",
+        summary: "`--services` names a service the files do not declare",
+        help: "name services the files declare with `--services a,b`",
     },
     Code {
         code: "mirage::observe::ambiguous_project",

@@ -506,6 +506,15 @@ fn service_plan(
         delete_volume: false,
         delete_service: false,
         protected: instance.is_protected(),
+        management: match (service_id, config) {
+            (Some(_), Some(_)) => crate::observe::status::Management::of(
+                true,
+                owned
+                    .services
+                    .contains(&(environment_name.to_owned(), instance.name.clone())),
+            ),
+            _ => crate::observe::status::Management::Managed,
+        },
         changes,
         managed,
     };

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use similar::{ChangeTag, TextDiff};
 
 use super::types::{Action, Change, Plan, TemplatePlan};
+use crate::observe::status::Management;
 
 /// The plan as text, grouped by environment and service.
 pub fn text(plan: &Plan) -> String {
@@ -62,9 +63,14 @@ pub fn text(plan: &Plan) -> String {
                 .as_ref()
                 .map(|from| format!(" (renamed from \"{from}\")"))
                 .unwrap_or_default();
+            let mark = service
+                .management
+                .mark()
+                .map(|m| format!(" {m}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {} service \"{}\"{renamed}",
+                "  {} service \"{}\"{renamed}{mark}",
                 service.action.symbol(),
                 service.name
             );
@@ -105,12 +111,63 @@ pub fn text(plan: &Plan) -> String {
             "  hint: declare them in your .mirage files (and run `mirage import` for services) to manage them\n",
         );
     }
+    let declared = declared_not_owned(plan);
+    if !declared.is_empty() {
+        out.push_str("\nDeclared, not Mirage's yet (never destroyed until imported):\n");
+        for (environment, service) in &declared {
+            let _ = writeln!(
+                out,
+                "  service \"{service}\" in \"{environment}\" [declared, not owned]"
+            );
+        }
+    }
+    if let Some(line) = management_line(plan) {
+        let _ = writeln!(out, "\n{line}");
+    }
     if !plan.has_changes() {
         out.push_str("No changes. Railway matches the configuration.\n");
     } else {
         let _ = writeln!(out, "\nPlan: {}.", plan.summary().line());
     }
     out
+}
+
+/// `(environment, service)` of the instances Railway has that the files
+/// declare and the state database does not own.
+pub fn declared_not_owned(plan: &Plan) -> Vec<(&str, &str)> {
+    plan.environments
+        .iter()
+        .flat_map(|e| {
+            e.services
+                .iter()
+                .filter(|s| s.management == Management::Declared)
+                .map(move |s| (e.name.as_str(), s.name.as_str()))
+        })
+        .collect()
+}
+
+/// The summary of what is not Mirage's: `Unmanaged: 2 not declared in
+/// the files (left alone), 1 declared and not owned; `mirage import`
+/// adopts what the files declare.`; `None` when everything is Mirage's.
+pub fn management_line(plan: &Plan) -> Option<String> {
+    let unmanaged = plan.unmanaged.len();
+    let declared = declared_not_owned(plan).len();
+    if unmanaged == 0 && declared == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if unmanaged > 0 {
+        parts.push(format!(
+            "{unmanaged} unmanaged (on Railway, not in the files: left alone)"
+        ));
+    }
+    if declared > 0 {
+        parts.push(format!("{declared} declared and not owned"));
+    }
+    Some(format!(
+        "Not Mirage's: {}; `mirage import` adopts what the files declare (`mirage import --generate` writes files for the rest).",
+        parts.join(", ")
+    ))
 }
 
 /// `template "pr": previews "pr-{number}" (ttl 72h, at most 10 live),
@@ -296,12 +353,8 @@ pub fn markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
-    if !plan.unmanaged.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} unmanaged resource(s) left untouched.",
-            plan.unmanaged.len()
-        );
+    if let Some(line) = management_line(plan) {
+        let _ = writeln!(out, "{line}");
     }
     out
 }

@@ -113,6 +113,11 @@ pub struct ServicePlan {
     pub protected: bool,
     /// Changed attributes (all of them for a create).
     pub changes: Vec<Change>,
+    /// Who manages the instance Railway has: `declared` when the files
+    /// declare it and the state database does not own it yet (`mirage
+    /// import` adopts it); absent when it is Mirage's or to be created.
+    #[serde(skip_serializing_if = "crate::observe::status::Management::is_managed")]
+    pub management: crate::observe::status::Management,
     /// The variables and custom domains the files declare for this
     /// instance: Mirage manages them, and records them as its own when it
     /// applies, so that removing one from the files later removes it on
@@ -156,6 +161,7 @@ impl ServicePlan {
             delete_service: false,
             protected: false,
             changes: Vec::new(),
+            management: crate::observe::status::Management::Managed,
             managed: Managed::default(),
         }
     }

@@ -68,6 +68,11 @@ pub struct ServiceView {
     pub region: Option<String>,
     /// When its latest deployment was made.
     pub deployed_at: Option<Timestamp>,
+    /// Whether Mirage manages it ([`Management::of`]: declared in the
+    /// files and owned in the state database); `None` where the files say
+    /// nothing about it (previews, environments made by `mirage serve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management: Option<crate::observe::status::Management>,
 }
 
 /// One environment of the project.
@@ -143,6 +148,17 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
     let state = |e: crate::state::StateError| Failure::state(&e);
     let previews = store.previews(Some(&loaded.name)).map_err(state)?;
     let created = store.serve_environments(&loaded.name).map_err(state)?;
+    // The service instances the state database owns, to mark each one.
+    let owned_services: std::collections::BTreeSet<(String, String)> = store
+        .list_owned(&crate::state::OwnedFilter {
+            project: Some(loaded.name.clone()),
+            kind: Some(ResourceKind::Service),
+            ..Default::default()
+        })
+        .map_err(state)?
+        .into_iter()
+        .filter_map(|r| Some((r.key.environment?, r.key.name)))
+        .collect();
     let known_id = store
         .owned(&ResourceKey {
             project: loaded.name.clone(),
@@ -240,6 +256,7 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
                             replicas: placement.replicas,
                             region: placement.region.clone(),
                             deployed_at: placement.deployed_at,
+                            management: None,
                         })
                         .collect(),
                 )
@@ -261,7 +278,13 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
         } else {
             Kind::Development
         };
-        let (id, services) = services(&env.name);
+        let (id, mut services) = services(&env.name);
+        for service in &mut services {
+            service.management = Some(crate::observe::status::Management::of(
+                env.services.iter().any(|s| s.name == service.name),
+                owned_services.contains(&(env.name.clone(), service.name.clone())),
+            ));
+        }
         environments.push(EnvironmentView {
             name: env.name.clone(),
             id,
@@ -308,7 +331,10 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
         if listed.contains(name) {
             continue;
         }
-        let (id, services) = services(name);
+        let (id, mut services) = services(name);
+        for service in &mut services {
+            service.management = Some(crate::observe::status::Management::Unmanaged);
+        }
         environments.push(EnvironmentView {
             name: name.clone(),
             id,

@@ -527,7 +527,7 @@ async fn an_adopted_environment_is_kept() {
     world.apply().await;
     // The state is lost; `import` adopts everything by name.
     std::fs::remove_dir_all(world.path().join(".mirage")).expect("remove the state");
-    world.mirage(&["import", "."]).await.ok("import");
+    world.mirage(&["import", ".", "--all"]).await.ok("import");
     let before = everything(&world, "two").await;
     let destroyed = world
         .mirage(&["destroy", ".", "--env", "a", "--auto-approve"])

@@ -16,6 +16,7 @@ mod adopt_generate;
 // Room `adopt` (issue #20): clone and export.
 mod adopt_clone;
 mod adopt_export;
+mod adopt_conflicts;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;

@@ -142,7 +142,8 @@ async fn ls_shows_a_projects_environments_and_services_in_two_requests() {
         .collect();
     assert_eq!(api.len(), 2, "api in each environment\n{}", run.stdout);
     assert!(api[0].contains("image:nginx:1.27"), "{}", run.stdout);
-    // No files are involved: nothing is called unmanaged.
+    // No files are involved; the state database at hand (the apply's)
+    // owns every service: nothing is called unmanaged.
     assert!(!run.stdout.contains("unmanaged"), "{}", run.stdout);
 
     let json = world

@@ -65,7 +65,7 @@ async fn endpoint_is_honoured_by_apply_and_import() {
         .stdout_contains("Mirage owns nothing in `production` in this state"))
     .await;
     run(quickstart()
-        .args(["import", ".", "--endpoint", &url])
+        .args(["import", ".", "--all", "--endpoint", &url])
         .stdout_contains("Import complete: 3 imported"))
     .await;
 }

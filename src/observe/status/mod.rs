@@ -68,6 +68,35 @@ pub enum Management {
     Unmanaged,
 }
 
+impl Management {
+    /// The one rule every command shows (plan, status, `state list`,
+    /// `ls`, the dashboard): a resource Railway has is Mirage's when the
+    /// files declare it and the state database owns it; declared and not
+    /// owned, `mirage import` adopts it; not declared, it is left alone.
+    pub fn of(declared: bool, owned: bool) -> Management {
+        match (declared, owned) {
+            (true, true) => Management::Managed,
+            (true, false) => Management::Declared,
+            (false, _) => Management::Unmanaged,
+        }
+    }
+
+    /// The mark printed beside a resource that is not Mirage's:
+    /// `[declared, not owned]`, `[unmanaged]`; none when managed.
+    pub fn mark(self) -> Option<&'static str> {
+        match self {
+            Management::Managed => None,
+            Management::Declared => Some("[declared, not owned]"),
+            Management::Unmanaged => Some("[unmanaged]"),
+        }
+    }
+
+    /// Whether Mirage manages it (for `skip_serializing_if`).
+    pub fn is_managed(&self) -> bool {
+        *self == Management::Managed
+    }
+}
+
 /// How a service instance is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -228,14 +228,10 @@ pub async fn read(
             let regions = declared
                 .and_then(|(_, s)| s.iter().find(|(n, _)| n == service))
                 .map(|(_, r)| r.clone());
-            let management = match (
+            let management = Management::of(
                 regions.is_some(),
                 scope.owned.contains(&(name.clone(), service.to_owned())),
-            ) {
-                (true, true) => Management::Managed,
-                (true, false) => Management::Declared,
-                (false, _) => Management::Unmanaged,
-            };
+            );
             services.insert(
                 service.to_owned(),
                 service_report(node, management, regions.unwrap_or_default(), now),

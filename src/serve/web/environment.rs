@@ -109,7 +109,12 @@ fn row(
     );
     html! {
         tr {
-            th scope="row" { (service.name) }
+            th scope="row" {
+                (service.name)
+                @if let Some(mark) = service.management.and_then(|m| m.mark()) {
+                    " " span.muted.management title="on Railway, not managed by Mirage: `mirage import` adopts what the files declare" { (mark) }
+                }
+            }
             td { (layout::health(service.health)) }
             td {
                 @match &service.deployment {
