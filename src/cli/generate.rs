@@ -101,7 +101,7 @@ pub async fn generate_into(
         Secrets::Skip,
     )
     .await?;
-    let imported = engine::import(context, &session)?;
+    let imported = engine::import(context, &session, &engine::import::Options::default())?;
     session.release()?;
     let mut out = summary(&generated, &written);
     let _ = writeln!(

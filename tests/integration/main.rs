@@ -11,12 +11,12 @@ mod railway_support;
 mod support;
 
 mod action;
-mod adopt_migrate;
 mod adopt_generate;
+mod adopt_migrate;
 // Room `adopt` (issue #20): clone and export.
 mod adopt_clone;
-mod adopt_export;
 mod adopt_conflicts;
+mod adopt_export;
 mod apply_etag;
 mod apply_faults;
 mod apply_kill;
