@@ -148,7 +148,7 @@ pub fn owns_nothing(session: &Session, environments: &[String]) -> Option<String
         .collect::<Vec<_>>()
         .join(", ");
     Some(format!(
-        "Mirage owns nothing in {place} in this state (`{}`); if the project was applied from elsewhere, point MIRAGE_STATE at the shared state or run `mirage import`.",
+        "Mirage owns nothing in {place} in this state (`{}`); if the project was applied from elsewhere, point MIRAGE_STATE at the shared state or run `mirage import --all`.",
         session.store.location()
     ))
 }

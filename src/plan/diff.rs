@@ -507,13 +507,13 @@ fn service_plan(
         delete_service: false,
         protected: instance.is_protected(),
         management: match (service_id, config) {
-            (Some(_), Some(_)) => crate::observe::status::Management::of(
+            (Some(_), Some(_)) => crate::plan::Management::of(
                 true,
                 owned
                     .services
                     .contains(&(environment_name.to_owned(), instance.name.clone())),
             ),
-            _ => crate::observe::status::Management::Managed,
+            _ => crate::plan::Management::Managed,
         },
         changes,
         managed,

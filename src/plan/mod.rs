@@ -20,7 +20,7 @@ pub mod value;
 
 pub use diff::{Filter, Owned, diff, env_secrets};
 pub use types::{
-    Action, Change, EnvironmentPlan, ExistingEnvironment, FORMAT_VERSION, Managed, Plan,
-    ServicePlan, Summary, TemplatePlan, Unmanaged,
+    Action, Change, EnvironmentPlan, ExistingEnvironment, FORMAT_VERSION, Managed, Management,
+    Plan, ServicePlan, Summary, TemplatePlan, Unmanaged,
 };
 pub use value::{PlanValue, Sensitive};

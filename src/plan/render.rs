@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
+use super::Management;
 use super::types::{Action, Change, Plan, TemplatePlan};
-use crate::observe::status::Management;
 
 /// The plan as text, grouped by environment and service.
 pub fn text(plan: &Plan) -> String {
@@ -108,7 +108,7 @@ pub fn text(plan: &Plan) -> String {
             out.push('\n');
         }
         out.push_str(
-            "  hint: declare them in your .mirage files (and run `mirage import` for services) to manage them\n",
+            "  hint: declare them in your .mirage files (and run `mirage import --all` for services) to manage them\n",
         );
     }
     let declared = declared_not_owned(plan);
@@ -165,7 +165,7 @@ pub fn management_line(plan: &Plan) -> Option<String> {
         parts.push(format!("{declared} declared and not owned"));
     }
     Some(format!(
-        "Not Mirage's: {}; `mirage import` adopts what the files declare (`mirage import --generate` writes files for the rest).",
+        "Not Mirage's: {}; `mirage import --all` adopts what the files declare (`mirage import --generate` writes files for the rest).",
         parts.join(", ")
     ))
 }

@@ -116,8 +116,8 @@ pub struct ServicePlan {
     /// Who manages the instance Railway has: `declared` when the files
     /// declare it and the state database does not own it yet (`mirage
     /// import` adopts it); absent when it is Mirage's or to be created.
-    #[serde(skip_serializing_if = "crate::observe::status::Management::is_managed")]
-    pub management: crate::observe::status::Management,
+    #[serde(skip_serializing_if = "Management::is_managed")]
+    pub management: Management,
     /// The variables and custom domains the files declare for this
     /// instance: Mirage manages them, and records them as its own when it
     /// applies, so that removing one from the files later removes it on
@@ -161,7 +161,7 @@ impl ServicePlan {
             delete_service: false,
             protected: false,
             changes: Vec::new(),
-            management: crate::observe::status::Management::Managed,
+            management: Management::Managed,
             managed: Managed::default(),
         }
     }
@@ -479,5 +479,47 @@ impl Plan {
                 }
             }
         }
+    }
+}
+
+/// Who manages a service instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Management {
+    /// The files declare it and the state database records it as Mirage's.
+    Managed,
+    /// The files declare it, the state database does not own it yet (not
+    /// applied, or there before Mirage and not imported).
+    Declared,
+    /// Railway has it, the files do not declare it: Mirage leaves it alone.
+    Unmanaged,
+}
+
+impl Management {
+    /// The one rule every command shows (plan, status, `state list`,
+    /// `ls`, the dashboard): a resource Railway has is Mirage's when the
+    /// files declare it and the state database owns it; declared and not
+    /// owned, `mirage import` adopts it; not declared, it is left alone.
+    pub fn of(declared: bool, owned: bool) -> Management {
+        match (declared, owned) {
+            (true, true) => Management::Managed,
+            (true, false) => Management::Declared,
+            (false, _) => Management::Unmanaged,
+        }
+    }
+
+    /// The mark printed beside a resource that is not Mirage's:
+    /// `[declared, not owned]`, `[unmanaged]`; none when managed.
+    pub fn mark(self) -> Option<&'static str> {
+        match self {
+            Management::Managed => None,
+            Management::Declared => Some("[declared, not owned]"),
+            Management::Unmanaged => Some("[unmanaged]"),
+        }
+    }
+
+    /// Whether Mirage manages it (for `skip_serializing_if`).
+    pub fn is_managed(&self) -> bool {
+        *self == Management::Managed
     }
 }

@@ -72,7 +72,7 @@ pub struct ServiceView {
     /// files and owned in the state database); `None` where the files say
     /// nothing about it (previews, environments made by `mirage serve`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub management: Option<crate::observe::status::Management>,
+    pub management: Option<crate::plan::Management>,
 }
 
 /// One environment of the project.
@@ -280,7 +280,7 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
         };
         let (id, mut services) = services(&env.name);
         for service in &mut services {
-            service.management = Some(crate::observe::status::Management::of(
+            service.management = Some(crate::plan::Management::of(
                 env.services.iter().any(|s| s.name == service.name),
                 owned_services.contains(&(env.name.clone(), service.name.clone())),
             ));
@@ -333,7 +333,7 @@ pub async fn read(context: &Context, dir: &Path) -> Result<Overview, Failure> {
         }
         let (id, mut services) = services(name);
         for service in &mut services {
-            service.management = Some(crate::observe::status::Management::Unmanaged);
+            service.management = Some(crate::plan::Management::Unmanaged);
         }
         environments.push(EnvironmentView {
             name: name.clone(),

@@ -39,7 +39,7 @@ async fn import_adopts_what_the_files_declare() {
     );
     assert!(before.stdout.contains("mirage import"), "{}", before.stdout);
     assert!(
-        before.stdout.contains("Not Mirage's: 1 unmanaged (on Railway, not in the files: left alone), 1 declared and not owned; `mirage import` adopts what the files declare"),
+        before.stdout.contains("Not Mirage's: 1 unmanaged (on Railway, not in the files: left alone), 1 declared and not owned; `mirage import --all` adopts what the files declare"),
         "{}",
         before.stdout
     );
@@ -71,7 +71,7 @@ async fn import_adopts_what_the_files_declare() {
     // that this state owns nothing there (and how to fix that); after it,
     // it does not.
     let after = world.mirage(&["plan", "."]).await.ok("plan");
-    let note = "Mirage owns nothing in `production` in this state (`./.mirage/state.db`); if the project was applied from elsewhere, point MIRAGE_STATE at the shared state or run `mirage import`.\n";
+    let note = "Mirage owns nothing in `production` in this state (`./.mirage/state.db`); if the project was applied from elsewhere, point MIRAGE_STATE at the shared state or run `mirage import --all`.\n";
     assert!(before.stdout.ends_with(note), "{}", before.stdout);
     let unmarked = before
         .stdout
@@ -216,7 +216,7 @@ async fn a_partial_import_adopts_the_selection_and_the_plan_marks_the_rest() {
     let plan = world.mirage(&["plan", "."]).await.ok("plan");
     for line in [
         "Declared, not Mirage's yet (never destroyed until imported):\n  service \"web\" in \"production\" [declared, not owned]\n  service \"worker\" in \"production\" [declared, not owned]\n",
-        "Not Mirage's: 2 declared and not owned; `mirage import` adopts what the files declare",
+        "Not Mirage's: 2 declared and not owned; `mirage import --all` adopts what the files declare",
     ] {
         assert!(plan.stdout.contains(line), "{line}\n{}", plan.stdout);
     }

@@ -150,7 +150,7 @@ async fn two_ci_runners_share_ownership_through_postgres() {
             .contains("Mirage owns nothing in `staging` in this state (`")
             && alone
                 .stdout
-                .contains("point MIRAGE_STATE at the shared state or run `mirage import`"),
+                .contains("point MIRAGE_STATE at the shared state or run `mirage import --all`"),
         "{}",
         alone.stdout
     );

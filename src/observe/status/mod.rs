@@ -55,47 +55,8 @@ pub struct EnvironmentReport {
     pub services: Vec<ServiceReport>,
 }
 
-/// Who manages a service instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Management {
-    /// The files declare it and the state database records it as Mirage's.
-    Managed,
-    /// The files declare it, the state database does not own it yet (not
-    /// applied, or there before Mirage and not imported).
-    Declared,
-    /// Railway has it, the files do not declare it: Mirage leaves it alone.
-    Unmanaged,
-}
-
-impl Management {
-    /// The one rule every command shows (plan, status, `state list`,
-    /// `ls`, the dashboard): a resource Railway has is Mirage's when the
-    /// files declare it and the state database owns it; declared and not
-    /// owned, `mirage import` adopts it; not declared, it is left alone.
-    pub fn of(declared: bool, owned: bool) -> Management {
-        match (declared, owned) {
-            (true, true) => Management::Managed,
-            (true, false) => Management::Declared,
-            (false, _) => Management::Unmanaged,
-        }
-    }
-
-    /// The mark printed beside a resource that is not Mirage's:
-    /// `[declared, not owned]`, `[unmanaged]`; none when managed.
-    pub fn mark(self) -> Option<&'static str> {
-        match self {
-            Management::Managed => None,
-            Management::Declared => Some("[declared, not owned]"),
-            Management::Unmanaged => Some("[unmanaged]"),
-        }
-    }
-
-    /// Whether Mirage manages it (for `skip_serializing_if`).
-    pub fn is_managed(&self) -> bool {
-        *self == Management::Managed
-    }
-}
+/// Who manages a service instance: the plan's one rule.
+pub use crate::plan::Management;
 
 /// How a service instance is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
