@@ -416,44 +416,6 @@ pub fn insert_after(file_text: &str, after_end: usize, comment: &str, block: &st
     out
 }
 
-/// Whether a variable read from Railway is written as a secret reference
-/// rather than its value: a secret-looking name (`*_KEY`, `*_SECRET`,
-/// `*_TOKEN`, `*PASSWORD*`, as `discover` decides) or a secret-looking
-/// value (a private key, a URL with a password, a known token prefix).
-pub fn looks_secret(name: &str, value: &str) -> bool {
-    if crate::discover::env::is_secret_name(name) {
-        return true;
-    }
-    if value.contains("${{") {
-        return false;
-    }
-    const PREFIXES: &[&str] = &[
-        "sk_",
-        "rk_",
-        "ghp_",
-        "gho_",
-        "ghs_",
-        "github_pat_",
-        "xox",
-        "AKIA",
-        "eyJ",
-    ];
-    value.contains("PRIVATE KEY")
-        || PREFIXES.iter().any(|p| value.starts_with(p))
-        || url_with_password(value)
-}
-
-/// `scheme://user:password@host`.
-fn url_with_password(value: &str) -> bool {
-    let Some((_, rest)) = value.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority
-        .rsplit_once('@')
-        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
-}
-
 /// The files of another project holding a copy of environment `from` of
 /// `model`: `project "other"` (the source's workspace, region and plan),
 /// each service (those of `services`, or all) with its effective settings
@@ -727,14 +689,5 @@ mod tests {
             formatted,
             "environment \"tpl\" layer=\"dev\" ephemeral=#true ttl=\"72h\" {\n    preview\n    protect #false\n}\n"
         );
-    }
-
-    #[test]
-    fn secret_looking_values() {
-        assert!(looks_secret("STRIPE_KEY", "x"));
-        assert!(looks_secret("URL", "postgres://u:p@h/db"));
-        assert!(looks_secret("X", "sk_live_1"));
-        assert!(!looks_secret("DB", "${{db.DATABASE_URL}}"));
-        assert!(!looks_secret("MODE", "fast"));
     }
 }

@@ -573,7 +573,7 @@ fn railway_variables(
         return secrets;
     };
     let mut value_text = |owner: &str, name: &str, value: &str| -> String {
-        if !copy::looks_secret(name, value) {
+        if !crate::adopt::generate::secrets::looks_secret(name, value) {
             return crate::adopt::nodes::string(value);
         }
         // One environment variable per distinct secret: a second service's

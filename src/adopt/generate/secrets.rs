@@ -188,9 +188,15 @@ pub fn is_reference(value: &str) -> bool {
     !inner.contains("}}") && !inner.contains("${{") && !inner.trim().is_empty()
 }
 
-/// Whether a variable called `name` with `value` should be a secret.
+/// Whether a variable called `name` with `value` should be a secret
+/// reference rather than written in clear: the one guess `import
+/// --generate` and `clone --with-variables` share. A name that says so
+/// (`*KEY*`, `*SECRET*`, `*TOKEN*`, `*PASSWORD*`, `*PASS`, …), a value shaped
+/// like a credential (`sk_…`, `ghp_…`, `AKIA…`, a JWT, a private key), or a
+/// URL with a password in it. A value that is one Railway reference is never
+/// a secret: Railway resolves it.
 pub fn looks_secret(name: &str, value: &str) -> bool {
-    if value.is_empty() {
+    if value.is_empty() || is_reference(value) {
         return false;
     }
     let name = name.to_ascii_uppercase();
@@ -204,9 +210,22 @@ pub fn looks_secret(name: &str, value: &str) -> bool {
         "PRIVATE",
         "SALT",
     ];
+    const PREFIXES: [&str; 9] = [
+        "sk_",
+        "rk_",
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "github_pat_",
+        "xox",
+        "AKIA",
+        "eyJ",
+    ];
     INSIDE.iter().any(|word| name.contains(word))
         || name.ends_with("PASS")
         || name.ends_with("PWD")
+        || value.contains("PRIVATE KEY")
+        || PREFIXES.iter().any(|p| value.starts_with(p))
         || has_url_password(value)
 }
 
@@ -235,6 +254,10 @@ mod tests {
         assert!(looks_secret("URL", "postgres://u:pw@h/db"));
         assert!(!looks_secret("URL", "postgres://u@h/db"));
         assert!(!looks_secret("LOG_LEVEL", "info"));
+        assert!(looks_secret("X", "sk_live_1"));
+        assert!(looks_secret("X", "-----BEGIN PRIVATE KEY-----"));
+        assert!(!looks_secret("API_KEY", "${{shared.API_KEY}}"));
+        assert!(!looks_secret("MODE", "fast"));
         assert!(is_reference("${{db.DATABASE_URL}}"));
         assert!(is_reference("${{ secret(32) }}"));
         assert!(!is_reference("x${{db.URL}}"));
