@@ -304,29 +304,14 @@ pub fn plan_file(dir: &Path, from: &str, options: &Options) -> Result<Planned, F
     let reformatted = write::formatted(path, old).map_or(true, |f| f != *old);
     let mut files = texts.clone();
     files[index].1 = text.clone();
-    let analysis = resolve::analyze(dir, files);
-    if analysis.has_errors() {
-        let errors: Vec<Diagnostic> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        return Err(Failure::located(
-            &analysis.files,
-            errors,
-            Some(
-                Diagnostic::general(
-                    "mirage::adopt::clone_invalid_result",
-                    format!(
-                        "the files with `{}` added would have errors; nothing was written",
-                        options.new
-                    ),
-                )
-                .with_help("fix what the source inherits (its layer, its services), or edit the copy by hand"),
-            ),
-        ));
-    }
+    resolves_or_refuse(
+        resolve::analyze(dir, files),
+        format!(
+            "the files with `{}` added would have errors; nothing was written",
+            options.new
+        ),
+        "fix what the source inherits (its layer, its services), or edit the copy by hand",
+    )?;
     Ok(Planned {
         path: path.clone(),
         text,
@@ -518,26 +503,11 @@ async fn into_project(args: &Args, other: &str, into: &Path) -> Result<(), Failu
     let text = write::formatted(&path, &block.text).map_err(|error| {
         Failure::error("mirage::adopt::clone_write_failed", error.to_string(), None)
     })?;
-    let analysis = resolve::analyze(into, vec![(path.clone(), text.clone())]);
-    if analysis.has_errors() {
-        let errors: Vec<Diagnostic> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        return Err(Failure::located(
-            &analysis.files,
-            errors,
-            Some(
-                Diagnostic::general(
-                    "mirage::adopt::clone_invalid_result",
-                    format!("the files of project `{other}` would have errors; nothing was written"),
-                )
-                .with_help("copy every service the others depend on (`--services`), or write the files by hand"),
-            ),
-        ));
-    }
+    resolves_or_refuse(
+        resolve::analyze(into, vec![(path.clone(), text.clone())]),
+        format!("the files of project `{other}` would have errors; nothing was written"),
+        "copy every service the others depend on (`--services`), or write the files by hand",
+    )?;
     write::write_file(&path, &text, Mode::New).map_err(|error| {
         Failure::error("mirage::adopt::clone_write_failed", error.to_string(), None)
     })?;
@@ -618,4 +588,27 @@ fn railway_variables(
         options.shared.insert(name.to_owned(), text);
     }
     secrets
+}
+
+/// The files as they would be written resolve, or the copy is refused with
+/// their errors and nothing is written.
+fn resolves_or_refuse(
+    analysis: resolve::Analysis,
+    message: String,
+    help: &str,
+) -> Result<(), Failure> {
+    if !analysis.has_errors() {
+        return Ok(());
+    }
+    let errors: Vec<Diagnostic> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    Err(Failure::located(
+        &analysis.files,
+        errors,
+        Some(Diagnostic::general("mirage::adopt::clone_invalid_result", message).with_help(help)),
+    ))
 }
