@@ -298,7 +298,7 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
             "mirage::adopt::files_differ",
             message.trim_end().to_owned(),
             Some(
-                "`mirage import --prefer railway` takes Railway's values into the files, `--prefer files` keeps the files' (applied by the next `mirage apply`)",
+                "`mirage import --all --prefer railway` takes Railway's values into the files, `--all --prefer files` keeps the files' (applied by the next `mirage apply`); then run this again",
             ),
         ));
     }
@@ -312,16 +312,152 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
         );
         return Ok((EXIT_OK, out));
     }
-    Err(Failure::error(
-        "mirage::adopt::files_incomplete",
-        format!(
-            "the files in `{shown}` agree with Railway, but do not declare {}; nothing was written",
-            missing.join(", ")
-        ),
-        Some(
-            "add their blocks to the files, or generate into an empty directory and copy the blocks over",
-        ),
-    ))
+    // Append the blocks of what the files lack, generated as into an empty
+    // directory; the result resolved and planned in memory first.
+    let (services, environments) = missing_names(&session.model, snapshot);
+    let generated = generate::generate(snapshot, &Options::default());
+    // What the generator leaves out (names Mirage cannot say, services not
+    // in every environment) is said, not appended.
+    let services: Vec<String> = services
+        .into_iter()
+        .filter(|s| generated.services.contains(s))
+        .collect();
+    let environments: Vec<String> = environments
+        .into_iter()
+        .filter(|e| generated.environments.contains(e))
+        .collect();
+    if services.is_empty() && environments.is_empty() {
+        let _ = writeln!(
+            out,
+            "The files in `{shown}` already describe project `{}` as far as it can be said: nothing to write.",
+            session.plan.project
+        );
+        for line in &generated.left_out {
+            let _ = writeln!(out, "  left out: {line}");
+        }
+        return Ok((EXIT_OK, out));
+    }
+    let mut files = Vec::new();
+    for path in crate::resolve::project_paths(dir).unwrap_or_default() {
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            Failure::error(
+                "mirage::adopt::write_failed",
+                format!("cannot read `{}`: {error}", path.display()),
+                None,
+            )
+        })?;
+        files.push((path, text));
+    }
+    let appended = match generate::append::append(
+        dir,
+        &files,
+        snapshot,
+        &generated,
+        &services,
+        &environments,
+    ) {
+        Ok(appended) => appended,
+        Err(why) => {
+            return Err(Failure::error(
+                "mirage::adopt::files_incomplete",
+                format!(
+                    "the files in `{shown}` agree with Railway, but do not declare {}, and their blocks cannot be appended: {why}; nothing was written",
+                    missing.join(", ")
+                ),
+                Some(
+                    "add their blocks to the files by hand, or generate into an empty directory and copy the blocks over",
+                ),
+            ));
+        }
+    };
+    drop(session);
+    let refused = |error: write::WriteError| {
+        Failure::error(
+            "mirage::adopt::write_failed",
+            error.to_string(),
+            Some("the path must be a regular file; move what is there aside and run again"),
+        )
+    };
+    // Every changed file formatted first, then written: all or none fails
+    // on formatting.
+    let mut writes = Vec::new();
+    for (path, text) in &appended.files {
+        if appended.changed.contains(path) {
+            write::formatted(path, text).map_err(refused)?;
+            writes.push((path, text));
+        }
+    }
+    for (path, text) in writes {
+        write::write_file(path, text, Mode::Replace).map_err(refused)?;
+    }
+    // Ownership: everything the files declare (they now describe Railway
+    // without a change, and a new environment holds instances of the
+    // services the files already had); what was Mirage's stays so.
+    let mut session = engine::prepare(
+        context,
+        dir,
+        &Selection::default(),
+        Lock::Take { wait: None },
+        Secrets::Skip,
+    )
+    .await?;
+    let imported = engine::import(context, &session, &engine::import::Options::default())?;
+    session.release()?;
+    let _ = writeln!(
+        out,
+        "Appended to the files in `{shown}` what Railway has and they lacked ({}):",
+        missing.join(", ")
+    );
+    for note in &appended.notes {
+        let _ = writeln!(out, "  {note}");
+    }
+    if !appended.secrets.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSecret values are not written; provide these environment variables to plan and apply:"
+        );
+        for secret in &appended.secrets {
+            let _ = writeln!(out, "  {}  used by {}", secret.name, secret.uses.join(", "));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nRecorded as Mirage's: {} resource(s) ({} already were).",
+        imported.imported.len(),
+        imported.already
+    );
+    if appended.secrets.is_empty() {
+        let _ = writeln!(out, "Next: `mirage plan {shown}` shows no changes.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Next: set the variables above, then `mirage plan {shown}` shows no changes."
+        );
+    }
+    Ok((EXIT_OK, out))
+}
+
+/// The names of the services and environments Railway has and the files
+/// do not declare.
+fn missing_names(
+    model: &crate::model::Project,
+    snapshot: &Snapshot,
+) -> (Vec<String>, Vec<String>) {
+    let environments = snapshot
+        .environments
+        .iter()
+        .filter(|(name, env)| {
+            !env.is_ephemeral && !model.environments.iter().any(|e| &e.name == *name)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    let services = snapshot
+        .services
+        .keys()
+        .filter(|name| !model.services.iter().any(|s| s == *name))
+        .cloned()
+        .collect();
+    (services, environments)
 }
 
 /// Environments and services Railway has and the files do not declare.
