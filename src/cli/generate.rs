@@ -439,10 +439,7 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
 
 /// The names of the services and environments Railway has and the files
 /// do not declare.
-fn missing_names(
-    model: &crate::model::Project,
-    snapshot: &Snapshot,
-) -> (Vec<String>, Vec<String>) {
+fn missing_names(model: &crate::model::Project, snapshot: &Snapshot) -> (Vec<String>, Vec<String>) {
     let environments = snapshot
         .environments
         .iter()

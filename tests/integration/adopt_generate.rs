@@ -308,7 +308,11 @@ async fn files_that_differ_from_railway_are_refused_and_kept() {
     let run = world.mirage(&["import", "--generate", "."]).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("differ from Railway"), "{}", run.stderr);
-    assert!(run.stderr.contains("--prefer railway"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("mirage import --all --prefer railway"),
+        "a command that works off a terminal: {}",
+        run.stderr
+    );
     assert_eq!(
         std::fs::read_to_string(world.path().join("main.mirage")).expect("read"),
         before
@@ -662,7 +666,10 @@ async fn files_that_lack_a_service_and_an_environment_railway_has_gain_their_blo
         run.stdout
     );
     for text in [&run.stdout, &run.stderr] {
-        assert!(!text.contains(support::STRIPE), "a secret value was printed");
+        assert!(
+            !text.contains(support::STRIPE),
+            "a secret value was printed"
+        );
     }
     let added = added_lines(&before, &world.path());
     // The only line that changes is an environment's that gains a block.
@@ -682,9 +689,7 @@ async fn files_that_lack_a_service_and_an_environment_railway_has_gain_their_blo
 
     let check = world.mirage(&["check", "."]).await.ok("check");
     assert!(!check.stdout.contains("warning"), "{}", check.stdout);
-    let plan = world
-        .mirage(&["plan", ".", "--detailed-exitcode"])
-        .await;
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
     assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
     let again = world
@@ -712,7 +717,8 @@ async fn files_that_lack_a_service_railway_has_gain_its_block_and_keep_the_rest(
         .await
         .ok("import --generate");
     assert!(
-        run.stdout.contains("service `extra` appended to `./main.mirage`"),
+        run.stdout
+            .contains("service `extra` appended to `./main.mirage`"),
         "{}",
         run.stdout
     );
@@ -727,8 +733,6 @@ async fn files_that_lack_a_service_railway_has_gain_its_block_and_keep_the_rest(
         1,
         "nothing written beside"
     );
-    let plan = world
-        .mirage(&["plan", ".", "--detailed-exitcode"])
-        .await;
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
 }

@@ -82,12 +82,15 @@ pub fn append(
     // in each environment, what the files then say differently from
     // Railway (layers and templates of the files apply to new services
     // too), as overrides.
-    let build = |extra: &BTreeMap<String, Vec<String>>| -> Result<Builder, String> {
+    let build = |extra: &BTreeMap<String, Vec<String>>,
+                 layers: &BTreeMap<String, String>|
+     -> Result<Builder, String> {
         let mut b = Builder::new(files);
         let service_file = b.last_file_with("service");
         let env_file = b.last_file_with("environment");
         for service in services {
-            let block = service_block(service).ok_or_else(|| format!("no block for `{service}`"))?;
+            let block =
+                service_block(service).ok_or_else(|| format!("no block for `{service}`"))?;
             b.append(service_file, &block);
             b.notes.push(format!(
                 "service `{service}` appended to `{}`",
@@ -115,14 +118,14 @@ pub fn append(
                 body.push("private-network #false".to_owned());
             }
             body.extend(extra.get(env).cloned().unwrap_or_default());
+            let mut head = format!("environment {}", nodes::string(env));
+            if let Some(layer) = layers.get(env) {
+                head.push_str(&format!(" layer={}", nodes::string(layer)));
+            }
             let block = if body.is_empty() {
-                format!("environment {}", nodes::string(env))
+                head
             } else {
-                format!(
-                    "environment {} {{\n{}\n}}",
-                    nodes::string(env),
-                    body.join("\n")
-                )
+                format!("{head} {{\n{}\n}}", body.join("\n"))
             };
             b.append(env_file, &block);
             b.notes.push(format!(
@@ -132,7 +135,48 @@ pub fn append(
         }
         Ok(b)
     };
-    let first = build(&BTreeMap::new())?;
+    // A new environment takes the layer of the files (or none) that leaves
+    // the fewest overrides: a copy of `staging` reads `layer="dev"` as
+    // staging does.
+    let layer_names: Vec<String> = files
+        .iter()
+        .flat_map(|(_, text)| {
+            parse_tree(text)
+                .0
+                .nodes
+                .iter()
+                .filter(|n| n.name.value == "layer")
+                .filter_map(|n| first_arg(n).map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut layers: BTreeMap<String, String> = BTreeMap::new();
+    for env in environments {
+        let mut best: Option<(usize, Option<String>)> = None;
+        for candidate in std::iter::once(None).chain(layer_names.iter().cloned().map(Some)) {
+            let mut trial = layers.clone();
+            if let Some(layer) = &candidate {
+                trial.insert(env.clone(), layer.clone());
+            }
+            let analysis = crate::resolve::analyze(root, build(&BTreeMap::new(), &trial)?.texts());
+            if analysis.has_errors() {
+                continue;
+            }
+            let which = |_: &str| true;
+            let Ok(blocks) = differences(&analysis.project, snapshot, generated, env, true, &which)
+            else {
+                continue;
+            };
+            let lines: usize = blocks.iter().map(|b| b.lines().count()).sum();
+            if best.as_ref().is_none_or(|(n, _)| lines < *n) {
+                best = Some((lines, candidate));
+            }
+        }
+        if let Some((_, Some(layer))) = best {
+            layers.insert(env.clone(), layer);
+        }
+    }
+    let first = build(&BTreeMap::new(), &layers)?;
     let mut extra = BTreeMap::new();
     let analysis = crate::resolve::analyze(root, first.texts());
     if analysis.has_errors() {
@@ -146,7 +190,7 @@ pub fn append(
             differences(&analysis.project, snapshot, generated, env, new, &which)?,
         );
     }
-    let done = build(&extra)?;
+    let done = build(&extra, &layers)?;
     let texts = done.texts();
     let analysis = crate::resolve::analyze(root, texts.clone());
     if analysis.has_errors() {
@@ -222,7 +266,11 @@ impl Builder {
     fn last_file_with(&self, name: &str) -> usize {
         let has = |what: &str| {
             self.files.iter().rposition(|(_, text)| {
-                parse_tree(text).0.nodes.iter().any(|n| n.name.value == what)
+                parse_tree(text)
+                    .0
+                    .nodes
+                    .iter()
+                    .any(|n| n.name.value == what)
             })
         };
         has(name).or_else(|| has("project")).unwrap_or(0)
@@ -230,7 +278,11 @@ impl Builder {
 
     fn append(&mut self, file: usize, block: &str) {
         let end = self.files[file].1.len();
-        let lead = if self.files[file].1.ends_with('\n') { "\n" } else { "\n\n" };
+        let lead = if self.files[file].1.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
         self.inserts[file].push((end, format!("{lead}{block}\n")));
         self.added.push(block.to_owned());
     }
@@ -441,7 +493,11 @@ fn effective(instance: &crate::model::ServiceInstance) -> (Value, Option<Value>)
     };
     if let Some(port) = desired.service_domain {
         let target = port.map_or(json!({}), |p| json!({ "port": p }));
-        networking(&mut config, "serviceDomains", json!({ "generated": target }));
+        networking(
+            &mut config,
+            "serviceDomains",
+            json!({ "generated": target }),
+        );
     }
     if let Some(domains) = &desired.custom_domains {
         let map: Map<String, Value> = domains
@@ -483,6 +539,8 @@ fn set_path(root: &mut Value, path: &[String], value: Value) {
             map.insert(key.clone(), value);
             return;
         }
-        at = map.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
+        at = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
 }
