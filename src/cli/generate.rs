@@ -7,7 +7,9 @@
 //! function of it; the files are written through [`crate::adopt::write`];
 //! ownership is recorded by the import every `mirage import` runs
 //! ([`engine::import`]). A directory that already has `.mirage` files is
-//! compared with Railway instead: nothing is written over them.
+//! compared with Railway instead: when they agree but lack services or
+//! environments Railway has, their blocks are appended
+//! ([`crate::adopt::generate::append`]), every existing byte kept.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -268,8 +270,8 @@ fn summary(generated: &Generated, written: &[PathBuf]) -> String {
     out
 }
 
-/// The directory already has `.mirage` files: compare them with Railway
-/// and write nothing over them.
+/// The directory already has `.mirage` files: compare them with Railway;
+/// refuse when values differ, append the blocks of what they lack.
 async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String), Failure> {
     let session = engine::prepare(
         context,
