@@ -34,7 +34,17 @@ pub const SERVICES_FILE: &str = "services.mirage";
 pub fn run(args: super::import::Args) -> ExitCode {
     super::plan::block_on(async {
         let context = args.reach.context();
-        match generate_into(&context, &args.dir, args.project.as_deref()).await {
+        if args.prefer == Some(crate::engine::import::Prefer::Files) || !args.services.is_empty() {
+            return fail(Failure::usage(
+                Diagnostic::general(
+                    "mirage::adopt::generate_options",
+                    "`--generate` takes `--prefer railway` only (not `--prefer files` nor `--services`)",
+                )
+                .with_help("run `mirage import --all --prefer files` (or `--services a,b`) without `--generate`"),
+            ));
+        }
+        let prefer_railway = args.prefer == Some(crate::engine::import::Prefer::Railway);
+        match generate_into(&context, &args.dir, args.project.as_deref(), prefer_railway).await {
             Ok((code, text)) => {
                 report::write_stdout(&text);
                 ExitCode::from(code)
@@ -50,12 +60,13 @@ pub async fn generate_into(
     context: &Context,
     dir: &Path,
     wanted: Option<&str>,
+    prefer_railway: bool,
 ) -> Result<(u8, String), Failure> {
     if dir.exists() {
         engine::select::directory(dir)?;
         let existing = crate::resolve::project_paths(dir).unwrap_or_default();
         if !existing.is_empty() {
-            return compare_existing(context, dir).await;
+            return compare_existing(context, dir, prefer_railway).await;
         }
     }
     let snapshot = read(context, dir, wanted).await?;
@@ -272,8 +283,13 @@ fn summary(generated: &Generated, written: &[PathBuf]) -> String {
 
 /// The directory already has `.mirage` files: compare them with Railway;
 /// refuse when values differ, append the blocks of what they lack.
-async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String), Failure> {
-    let session = engine::prepare(
+async fn compare_existing(
+    context: &Context,
+    dir: &Path,
+    prefer_railway: bool,
+) -> Result<(u8, String), Failure> {
+    let mut out = String::new();
+    let mut session = engine::prepare(
         context,
         dir,
         &Selection::default(),
@@ -292,6 +308,60 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
             Some("`mirage apply` creates it; or generate the files into an empty directory"),
         ));
     };
+    if prefer_railway && session.plan.has_changes() {
+        // `--prefer railway`: the values that differ take Railway's, in
+        // the files (as `mirage import --all --prefer railway` does), then
+        // the files are compared again.
+        let listed = engine::import(
+            context,
+            &session,
+            &engine::import::Options {
+                dry_run: true,
+                ..engine::import::Options::default()
+            },
+        )?;
+        if !listed.conflicts.is_empty() {
+            let edited = crate::adopt::conflicts::prefer_railway(
+                &listed.conflicts,
+                &session.model,
+                snapshot,
+            )
+            .map_err(|error| {
+                Failure::error(
+                    "mirage::adopt::prefer_refused",
+                    error.to_string(),
+                    Some(
+                        "nothing was written; resolve that value by hand, or run `mirage import --all --prefer files`",
+                    ),
+                )
+            })?;
+            for file in &edited {
+                for change in &file.changes {
+                    let _ = writeln!(
+                        out,
+                        "edited {}: {change} now says Railway's value",
+                        file.path.display()
+                    );
+                }
+            }
+            drop(session);
+            session = engine::prepare(
+                context,
+                dir,
+                &Selection::default(),
+                Lock::None,
+                Secrets::Skip,
+            )
+            .await?;
+        }
+    }
+    let Some(snapshot) = &session.snapshot else {
+        return Err(Failure::error(
+            "mirage::import::no_project",
+            format!("Railway no longer has project `{}`", session.plan.project),
+            None,
+        ));
+    };
     if session.plan.has_changes() {
         let mut message =
             format!("the files in `{shown}` differ from Railway; nothing was written:\n");
@@ -305,7 +375,6 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
         ));
     }
     let missing = missing(&session.model, snapshot);
-    let mut out = String::new();
     if missing.is_empty() {
         let _ = writeln!(
             out,

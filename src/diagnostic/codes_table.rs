@@ -81,6 +81,11 @@ pub const CODES: &[Code] = &[
         help: "add their blocks to the files by hand, or generate into an empty directory and copy the blocks over",
     },
     Code {
+        code: "mirage::adopt::generate_options",
+        summary: "an option `import --generate` does not take (`--prefer files`, `--services`)",
+        help: "run `mirage import --all --prefer files` (or `--services a,b`) without `--generate`",
+    },
+    Code {
         code: "mirage::adopt::generated_invalid",
         summary: "the description generated from Railway does not resolve",
         help: "nothing was written; this is a bug in `mirage import --generate`: please report it with the diagnostics (they show no secret values)",

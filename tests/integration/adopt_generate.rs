@@ -736,3 +736,55 @@ async fn files_that_lack_a_service_railway_has_gain_its_block_and_keep_the_rest(
     let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
 }
+
+/// `--prefer railway` with `--generate`, on files not yet Mirage's: a
+/// value the files declare differently takes Railway's (edited in place), and the service they
+/// lack is appended, in one run; the next plan shows no changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn prefer_railway_with_generate_takes_railways_values_and_appends() {
+    let world = World::applied("quickstart").await;
+    let project = world.project("quickstart").await.id;
+    world.harness.service(&project, "extra", "redis:7").await;
+    world.edit("main.mirage", |text| {
+        text.replace("nginx:1.27", "nginx:1.28")
+    });
+    // Files written by hand, not Mirage's yet: the differing value is a
+    // conflict (`adopt::conflicts`), which `--prefer railway` settles.
+    let _ = std::fs::remove_dir_all(world.path().join(".mirage"));
+    let run = world
+        .mirage(&["import", "--generate", "--prefer", "railway", "."])
+        .await
+        .ok("import --generate --prefer railway");
+    assert!(
+        run.stdout.contains("now says Railway's value"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("service `extra` appended to `./main.mirage`"),
+        "{}",
+        run.stdout
+    );
+    let after = std::fs::read_to_string(world.path().join("main.mirage")).expect("read");
+    assert!(
+        after.contains("nginx:1.27") && !after.contains("nginx:1.28"),
+        "{after}"
+    );
+    assert!(
+        after.contains("// The smallest useful Mirage project"),
+        "{after}"
+    );
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+
+    let files = world
+        .mirage(&["import", "--generate", "--prefer", "files", "."])
+        .await;
+    assert_eq!(files.code, Some(2), "{}", files.stderr);
+    assert!(
+        files.stderr.contains("takes `--prefer railway` only"),
+        "{}",
+        files.stderr
+    );
+}
