@@ -80,7 +80,7 @@ async fn run() {
         let before = requests(&http, &admin).await;
         let start = Instant::now();
         let (code, out) =
-            mirage::cli::generate::generate_into(&context, target.path(), Some("bench"))
+            mirage::cli::generate::generate_into(&context, target.path(), Some("bench"), false)
                 .await
                 .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
         times.push(start.elapsed());

@@ -21,6 +21,7 @@
 //! not in every environment and names Mirage cannot say are left out with a
 //! sentence in [`Generated::left_out`].
 
+pub mod append;
 pub mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -358,7 +359,7 @@ fn most_common(counts: impl Iterator<Item = (String, usize)>) -> Option<String> 
 
 /// The variables of one owner in one environment: Railway-provided ones
 /// (but `PORT`) and those without a value left out.
-fn variables(
+pub(crate) fn variables(
     section: Option<&Value>,
     owner: Option<&String>,
     env: &str,

@@ -7,7 +7,9 @@
 //! function of it; the files are written through [`crate::adopt::write`];
 //! ownership is recorded by the import every `mirage import` runs
 //! ([`engine::import`]). A directory that already has `.mirage` files is
-//! compared with Railway instead: nothing is written over them.
+//! compared with Railway instead: when they agree but lack services or
+//! environments Railway has, their blocks are appended
+//! ([`crate::adopt::generate::append`]), every existing byte kept.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -32,7 +34,17 @@ pub const SERVICES_FILE: &str = "services.mirage";
 pub fn run(args: super::import::Args) -> ExitCode {
     super::plan::block_on(async {
         let context = args.reach.context();
-        match generate_into(&context, &args.dir, args.project.as_deref()).await {
+        if args.prefer == Some(crate::engine::import::Prefer::Files) || !args.services.is_empty() {
+            return fail(Failure::usage(
+                Diagnostic::general(
+                    "mirage::adopt::generate_options",
+                    "`--generate` takes `--prefer railway` only (not `--prefer files` nor `--services`)",
+                )
+                .with_help("run `mirage import --all --prefer files` (or `--services a,b`) without `--generate`"),
+            ));
+        }
+        let prefer_railway = args.prefer == Some(crate::engine::import::Prefer::Railway);
+        match generate_into(&context, &args.dir, args.project.as_deref(), prefer_railway).await {
             Ok((code, text)) => {
                 report::write_stdout(&text);
                 ExitCode::from(code)
@@ -48,12 +60,13 @@ pub async fn generate_into(
     context: &Context,
     dir: &Path,
     wanted: Option<&str>,
+    prefer_railway: bool,
 ) -> Result<(u8, String), Failure> {
     if dir.exists() {
         engine::select::directory(dir)?;
         let existing = crate::resolve::project_paths(dir).unwrap_or_default();
         if !existing.is_empty() {
-            return compare_existing(context, dir).await;
+            return compare_existing(context, dir, prefer_railway).await;
         }
     }
     let snapshot = read(context, dir, wanted).await?;
@@ -268,10 +281,15 @@ fn summary(generated: &Generated, written: &[PathBuf]) -> String {
     out
 }
 
-/// The directory already has `.mirage` files: compare them with Railway
-/// and write nothing over them.
-async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String), Failure> {
-    let session = engine::prepare(
+/// The directory already has `.mirage` files: compare them with Railway;
+/// refuse when values differ, append the blocks of what they lack.
+async fn compare_existing(
+    context: &Context,
+    dir: &Path,
+    prefer_railway: bool,
+) -> Result<(u8, String), Failure> {
+    let mut out = String::new();
+    let mut session = engine::prepare(
         context,
         dir,
         &Selection::default(),
@@ -290,6 +308,60 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
             Some("`mirage apply` creates it; or generate the files into an empty directory"),
         ));
     };
+    if prefer_railway && session.plan.has_changes() {
+        // `--prefer railway`: the values that differ take Railway's, in
+        // the files (as `mirage import --all --prefer railway` does), then
+        // the files are compared again.
+        let listed = engine::import(
+            context,
+            &session,
+            &engine::import::Options {
+                dry_run: true,
+                ..engine::import::Options::default()
+            },
+        )?;
+        if !listed.conflicts.is_empty() {
+            let edited = crate::adopt::conflicts::prefer_railway(
+                &listed.conflicts,
+                &session.model,
+                snapshot,
+            )
+            .map_err(|error| {
+                Failure::error(
+                    "mirage::adopt::prefer_refused",
+                    error.to_string(),
+                    Some(
+                        "nothing was written; resolve that value by hand, or run `mirage import --all --prefer files`",
+                    ),
+                )
+            })?;
+            for file in &edited {
+                for change in &file.changes {
+                    let _ = writeln!(
+                        out,
+                        "edited {}: {change} now says Railway's value",
+                        file.path.display()
+                    );
+                }
+            }
+            drop(session);
+            session = engine::prepare(
+                context,
+                dir,
+                &Selection::default(),
+                Lock::None,
+                Secrets::Skip,
+            )
+            .await?;
+        }
+    }
+    let Some(snapshot) = &session.snapshot else {
+        return Err(Failure::error(
+            "mirage::import::no_project",
+            format!("Railway no longer has project `{}`", session.plan.project),
+            None,
+        ));
+    };
     if session.plan.has_changes() {
         let mut message =
             format!("the files in `{shown}` differ from Railway; nothing was written:\n");
@@ -298,12 +370,11 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
             "mirage::adopt::files_differ",
             message.trim_end().to_owned(),
             Some(
-                "`mirage import --prefer railway` takes Railway's values into the files, `--prefer files` keeps the files' (applied by the next `mirage apply`)",
+                "`mirage import --all --prefer railway` takes Railway's values into the files, `--all --prefer files` keeps the files' (applied by the next `mirage apply`); then run this again",
             ),
         ));
     }
     let missing = missing(&session.model, snapshot);
-    let mut out = String::new();
     if missing.is_empty() {
         let _ = writeln!(
             out,
@@ -312,16 +383,149 @@ async fn compare_existing(context: &Context, dir: &Path) -> Result<(u8, String),
         );
         return Ok((EXIT_OK, out));
     }
-    Err(Failure::error(
-        "mirage::adopt::files_incomplete",
-        format!(
-            "the files in `{shown}` agree with Railway, but do not declare {}; nothing was written",
-            missing.join(", ")
-        ),
-        Some(
-            "add their blocks to the files, or generate into an empty directory and copy the blocks over",
-        ),
-    ))
+    // Append the blocks of what the files lack, generated as into an empty
+    // directory; the result resolved and planned in memory first.
+    let (services, environments) = missing_names(&session.model, snapshot);
+    let generated = generate::generate(snapshot, &Options::default());
+    // What the generator leaves out (names Mirage cannot say, services not
+    // in every environment) is said, not appended.
+    let services: Vec<String> = services
+        .into_iter()
+        .filter(|s| generated.services.contains(s))
+        .collect();
+    let environments: Vec<String> = environments
+        .into_iter()
+        .filter(|e| generated.environments.contains(e))
+        .collect();
+    if services.is_empty() && environments.is_empty() {
+        let _ = writeln!(
+            out,
+            "The files in `{shown}` already describe project `{}` as far as it can be said: nothing to write.",
+            session.plan.project
+        );
+        for line in &generated.left_out {
+            let _ = writeln!(out, "  left out: {line}");
+        }
+        return Ok((EXIT_OK, out));
+    }
+    let mut files = Vec::new();
+    for path in crate::resolve::project_paths(dir).unwrap_or_default() {
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            Failure::error(
+                "mirage::adopt::write_failed",
+                format!("cannot read `{}`: {error}", path.display()),
+                None,
+            )
+        })?;
+        files.push((path, text));
+    }
+    let appended = match generate::append::append(
+        dir,
+        &files,
+        snapshot,
+        &generated,
+        &services,
+        &environments,
+    ) {
+        Ok(appended) => appended,
+        Err(why) => {
+            return Err(Failure::error(
+                "mirage::adopt::files_incomplete",
+                format!(
+                    "the files in `{shown}` agree with Railway, but do not declare {}, and their blocks cannot be appended: {why}; nothing was written",
+                    missing.join(", ")
+                ),
+                Some(
+                    "add their blocks to the files by hand, or generate into an empty directory and copy the blocks over",
+                ),
+            ));
+        }
+    };
+    drop(session);
+    let refused = |error: write::WriteError| {
+        Failure::error(
+            "mirage::adopt::write_failed",
+            error.to_string(),
+            Some("the path must be a regular file; move what is there aside and run again"),
+        )
+    };
+    // Every changed file formatted first, then written: all or none fails
+    // on formatting.
+    let mut writes = Vec::new();
+    for (path, text) in &appended.files {
+        if appended.changed.contains(path) {
+            write::formatted(path, text).map_err(refused)?;
+            writes.push((path, text));
+        }
+    }
+    for (path, text) in writes {
+        write::write_file(path, text, Mode::Replace).map_err(refused)?;
+    }
+    // Ownership: everything the files declare (they now describe Railway
+    // without a change, and a new environment holds instances of the
+    // services the files already had); what was Mirage's stays so.
+    let mut session = engine::prepare(
+        context,
+        dir,
+        &Selection::default(),
+        Lock::Take { wait: None },
+        Secrets::Skip,
+    )
+    .await?;
+    let imported = engine::import(context, &session, &engine::import::Options::default())?;
+    session.release()?;
+    let _ = writeln!(
+        out,
+        "Appended to the files in `{shown}` what Railway has and they lacked ({}):",
+        missing.join(", ")
+    );
+    for note in &appended.notes {
+        let _ = writeln!(out, "  {note}");
+    }
+    if !appended.secrets.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSecret values are not written; provide these environment variables to plan and apply:"
+        );
+        for secret in &appended.secrets {
+            let _ = writeln!(out, "  {}  used by {}", secret.name, secret.uses.join(", "));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nRecorded as Mirage's: {} resource(s) ({} already were).",
+        imported.imported.len(),
+        imported.already
+    );
+    if appended.secrets.is_empty() {
+        let _ = writeln!(out, "Next: `mirage plan {shown}` shows no changes.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Next: set the variables above, then `mirage plan {shown}` shows no changes."
+        );
+    }
+    Ok((EXIT_OK, out))
+}
+
+/// The names of the services and environments Railway has and the files
+/// do not declare.
+fn missing_names(model: &crate::model::Project, snapshot: &Snapshot) -> (Vec<String>, Vec<String>) {
+    let environments = snapshot
+        .environments
+        .iter()
+        .filter(|(name, env)| {
+            !env.is_ephemeral && !model.environments.iter().any(|e| &e.name == *name)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    let services = snapshot
+        .services
+        .keys()
+        .filter(|name| !model.services.iter().any(|s| s == *name))
+        .cloned()
+        .collect();
+    (services, environments)
 }
 
 /// Environments and services Railway has and the files do not declare.

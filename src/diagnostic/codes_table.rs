@@ -73,12 +73,17 @@ pub const CODES: &[Code] = &[
     Code {
         code: "mirage::adopt::files_differ",
         summary: "the .mirage files in the directory declare values Railway does not have",
-        help: "`mirage import --prefer railway` takes Railway's values into the files, `--prefer files` keeps the files' (applied by the next `mirage apply`)",
+        help: "`mirage import --all --prefer railway` takes Railway's values into the files, `--all --prefer files` keeps the files' (applied by the next `mirage apply`); then run this again",
     },
     Code {
         code: "mirage::adopt::files_incomplete",
-        summary: "Railway has environments or services the .mirage files in the directory do not declare",
-        help: "add their blocks to the files, or generate into an empty directory and copy the blocks over",
+        summary: "Railway has environments or services the .mirage files in the directory do not declare, and their blocks cannot be appended faithfully",
+        help: "add their blocks to the files by hand, or generate into an empty directory and copy the blocks over",
+    },
+    Code {
+        code: "mirage::adopt::generate_options",
+        summary: "an option `import --generate` does not take (`--prefer files`, `--services`)",
+        help: "run `mirage import --all --prefer files` (or `--services a,b`) without `--generate`",
     },
     Code {
         code: "mirage::adopt::generated_invalid",

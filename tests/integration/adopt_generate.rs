@@ -308,7 +308,11 @@ async fn files_that_differ_from_railway_are_refused_and_kept() {
     let run = world.mirage(&["import", "--generate", "."]).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("differ from Railway"), "{}", run.stderr);
-    assert!(run.stderr.contains("--prefer railway"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("mirage import --all --prefer railway"),
+        "a command that works off a terminal: {}",
+        run.stderr
+    );
     assert_eq!(
         std::fs::read_to_string(world.path().join("main.mirage")).expect("read"),
         before
@@ -556,26 +560,231 @@ mod property {
     }
 }
 
+/// The lines added to each file (a diff of the files before and after,
+/// `+` lines only with their file; a removed line would be listed as `-`).
+fn added_lines(before: &[(PathBuf, String)], dir: &Path) -> String {
+    let mut out = String::new();
+    for (path, old) in before {
+        let new = std::fs::read_to_string(path).expect("read a file");
+        let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+        let mut changes = String::new();
+        for change in diff.iter_all_changes() {
+            match change.tag() {
+                similar::ChangeTag::Equal => {}
+                similar::ChangeTag::Insert => changes.push_str(&format!("+{change}")),
+                similar::ChangeTag::Delete => changes.push_str(&format!("-{change}")),
+            }
+        }
+        if !changes.is_empty() {
+            let name = path.strip_prefix(dir).unwrap_or(path).display();
+            out.push_str(&format!("// ---- {name}\n{changes}"));
+        }
+    }
+    out
+}
+
+/// A dashboard user adds a service (`search`, different in production and
+/// staging) and an environment (`qa`, a copy of staging where `api` logs
+/// less) to the project the `saas` example applied: `import --generate`
+/// on the example's files appends exactly those blocks, keeps every byte
+/// (comments too) of what was there, and records them, so that `check` is
+/// clean and `plan` shows no changes; again, it has nothing to write.
 #[tokio::test(flavor = "multi_thread")]
-async fn files_that_lack_a_service_railway_has_are_refused_and_kept() {
+async fn files_that_lack_a_service_and_an_environment_railway_has_gain_their_blocks() {
+    let world = World::applied("saas").await;
+    let h = &world.harness;
+    world.edit("environments.mirage", |text| {
+        format!("// Hand-written: ask #ops before adding an environment.\n{text}")
+    });
+    let remote = world.project("acme-shop").await;
+    let env = |name: &str| {
+        remote
+            .environments
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| id.clone())
+            .expect("environment")
+    };
+    let search = h
+        .service(&remote.id, "search", "getmeili/meilisearch:v1.8")
+        .await;
+    for (name, mode) in [("production", "production"), ("staging", "development")] {
+        h.commit(
+            &env(name),
+            // As Railway has a service made in the dashboard: in the
+            // project's region, one replica (kept in both places).
+            json!({"services": {search.clone(): {
+                "variables": {"MEILI_ENV": {"value": mode}},
+                "deploy": {"numReplicas": 1, "multiRegionConfig": {"us-west2": {"numReplicas": 1}}},
+            }}}),
+        )
+        .await
+        .data();
+    }
+    let qa = h
+        .gql(
+            "mutation($p: String!, $s: String!) { environmentCreate(input: {projectId: $p, name: \"qa\", sourceEnvironmentId: $s}) { id } }",
+            json!({"p": remote.id, "s": env("staging")}),
+        )
+        .await;
+    let qa = qa.data()["environmentCreate"]["id"]
+        .as_str()
+        .expect("qa id")
+        .to_owned();
+    let api = remote
+        .services
+        .iter()
+        .find(|(n, _)| n == "api")
+        .map(|(_, id)| id.clone())
+        .expect("api");
+    h.commit(
+        &qa,
+        json!({"services": {api: {"variables": {"LOG_LEVEL": {"value": "warn"}}}}}),
+    )
+    .await
+    .data();
+
+    let before: Vec<(PathBuf, String)> = mirage_files(&world.path())
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read");
+            (p, text)
+        })
+        .collect();
+    let run = world
+        .mirage(&["import", "--generate", "."])
+        .await
+        .ok("import --generate on the changed project");
+    assert!(
+        run.stdout.contains("Appended to the files in `.`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Recorded as Mirage's:"),
+        "{}",
+        run.stdout
+    );
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.contains(support::STRIPE),
+            "a secret value was printed"
+        );
+    }
+    let added = added_lines(&before, &world.path());
+    // The only line that changes is an environment's that gains a block.
+    for removed in added.lines().filter(|l| l.starts_with('-')) {
+        assert!(
+            added.contains(&format!("+{} {{\n", &removed[1..])),
+            "a line of the files was removed or changed: {removed}\n{added}"
+        );
+    }
+    for (path, old) in &before {
+        let new = std::fs::read_to_string(path).expect("read");
+        for line in old.lines().filter(|l| l.trim_start().starts_with("//")) {
+            assert!(new.contains(line), "the comment `{line}` was lost\n{new}");
+        }
+    }
+    golden("re-run-appends", &format!("{}\n{added}", run.stdout));
+
+    let check = world.mirage(&["check", "."]).await.ok("check");
+    assert!(!check.stdout.contains("warning"), "{}", check.stdout);
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+    let again = world
+        .mirage(&["import", "--generate", "."])
+        .await
+        .ok("generate again");
+    assert!(
+        again.stdout.contains("already describe"),
+        "{}",
+        again.stdout
+    );
+}
+
+/// Once refused (`files_incomplete`): files that agree with Railway but
+/// lack a service it has now gain that service's block, appended to the
+/// file that declares the services, every byte before it kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn files_that_lack_a_service_railway_has_gain_its_block_and_keep_the_rest() {
     let world = World::applied("quickstart").await;
     let project = world.project("quickstart").await.id;
     world.harness.service(&project, "extra", "redis:7").await;
     let before = std::fs::read_to_string(world.path().join("main.mirage")).expect("read");
-    let run = world.mirage(&["import", "--generate", "."]).await;
-    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    let run = world
+        .mirage(&["import", "--generate", "."])
+        .await
+        .ok("import --generate");
     assert!(
-        run.stderr.contains("do not declare service `extra`"),
+        run.stdout
+            .contains("service `extra` appended to `./main.mirage`"),
         "{}",
-        run.stderr
+        run.stdout
     );
-    assert_eq!(
-        std::fs::read_to_string(world.path().join("main.mirage")).expect("read"),
-        before
+    let after = std::fs::read_to_string(world.path().join("main.mirage")).expect("read");
+    assert!(
+        after.starts_with(&before),
+        "the file's bytes are kept, the block appended\n{after}"
     );
+    assert!(after.contains("service \"extra\""), "{after}");
     assert_eq!(
         mirage_files(&world.path()).len(),
         1,
         "nothing written beside"
+    );
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+}
+
+/// `--prefer railway` with `--generate`, on files not yet Mirage's: a
+/// value the files declare differently takes Railway's (edited in place), and the service they
+/// lack is appended, in one run; the next plan shows no changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn prefer_railway_with_generate_takes_railways_values_and_appends() {
+    let world = World::applied("quickstart").await;
+    let project = world.project("quickstart").await.id;
+    world.harness.service(&project, "extra", "redis:7").await;
+    world.edit("main.mirage", |text| {
+        text.replace("nginx:1.27", "nginx:1.28")
+    });
+    // Files written by hand, not Mirage's yet: the differing value is a
+    // conflict (`adopt::conflicts`), which `--prefer railway` settles.
+    let _ = std::fs::remove_dir_all(world.path().join(".mirage"));
+    let run = world
+        .mirage(&["import", "--generate", "--prefer", "railway", "."])
+        .await
+        .ok("import --generate --prefer railway");
+    assert!(
+        run.stdout.contains("now says Railway's value"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("service `extra` appended to `./main.mirage`"),
+        "{}",
+        run.stdout
+    );
+    let after = std::fs::read_to_string(world.path().join("main.mirage")).expect("read");
+    assert!(
+        after.contains("nginx:1.27") && !after.contains("nginx:1.28"),
+        "{after}"
+    );
+    assert!(
+        after.contains("// The smallest useful Mirage project"),
+        "{after}"
+    );
+    let plan = world.mirage(&["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+
+    let files = world
+        .mirage(&["import", "--generate", "--prefer", "files", "."])
+        .await;
+    assert_eq!(files.code, Some(2), "{}", files.stderr);
+    assert!(
+        files.stderr.contains("takes `--prefer railway` only"),
+        "{}",
+        files.stderr
     );
 }
