@@ -434,7 +434,7 @@ pub fn project_text(
     vars: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Block {
     use super::nodes::{self, Input, string};
-    use serde_json::{Map, Value, json};
+    use serde_json::Value;
     let mut notes = Vec::new();
     let mut out = format!(
         "// `{other}`: the services of `{}` as environment `{from}` has them, copied by `mirage clone`.\n\n",
@@ -460,60 +460,33 @@ pub fn project_text(
             continue;
         }
         let desired = crate::plan::desired::desired(instance);
-        let mut config = Value::Object(Map::new());
-        for (path, value) in &desired.settings {
-            set_path(&mut config, path, value.clone());
-        }
-        let networking = |config: &mut Value, key: &str, map: Value| {
-            set_path(config, &["networking".to_owned(), key.to_owned()], map);
-        };
-        if let Some(port) = desired.service_domain {
-            let target = port.map_or(json!({}), |p| json!({ "port": p }));
-            networking(
-                &mut config,
-                "serviceDomains",
-                json!({ "generated": target }),
-            );
-        }
-        if let Some(domains) = &instance.networking.custom_domains {
-            let mut map = Map::new();
-            for domain in &domains.value {
-                let labels: Vec<&str> = domain.domain.split('.').collect();
+        let (mut config, volumes) = nodes::model_config(instance);
+        // A custom domain is attached once in all of Railway: the source's
+        // name as a label becomes the copy's; any other host is left out.
+        if let Some(Value::Object(domains)) = config.pointer_mut("/networking/customDomains") {
+            let hosts: Vec<String> = domains.keys().cloned().collect();
+            for host in hosts {
+                let Some(target) = domains.remove(&host) else {
+                    continue;
+                };
+                let labels: Vec<&str> = host.split('.').collect();
                 if labels.contains(&from) {
-                    let host: Vec<&str> = labels
+                    let renamed: Vec<&str> = labels
                         .iter()
                         .map(|l| if *l == from { new } else { l })
                         .collect();
-                    let target = domain.port.map_or(json!({}), |p| json!({ "port": p }));
-                    map.insert(host.join("."), target);
+                    domains.insert(renamed.join("."), target);
                 } else {
                     notes.push(format!(
-                        "the custom domain `{}` of `{}` is left out: a custom domain is attached once in all of Railway",
-                        domain.domain, instance.name
+                        "the custom domain `{host}` of `{}` is left out: a custom domain is attached once in all of Railway",
+                        instance.name
                     ));
                 }
-            }
-            if !map.is_empty() {
-                networking(&mut config, "customDomains", Value::Object(map));
-            }
-        }
-        if let Some(port) = desired.tcp_proxy {
-            networking(&mut config, "tcpProxies", json!({ port.to_string(): {} }));
-        }
-        let mut volumes = Value::Null;
-        if let Some((path, size)) = &desired.volume {
-            set_path(
-                &mut config,
-                &["volumeMounts".to_owned()],
-                json!({ "volume": { "mountPath": path } }),
-            );
-            if let Some(mb) = size {
-                volumes = json!({ "volume": { "sizeMB": mb } });
             }
         }
         let written = nodes::settings(Input {
             service: &config,
-            volumes: (!volumes.is_null()).then_some(&volumes),
+            volumes: volumes.as_ref(),
             project_region: region,
         });
         for unmapped in &written.unmapped {
@@ -595,26 +568,6 @@ fn value_text(value: &crate::model::VarValue) -> String {
                 super::nodes::string(&generator.expression())
             )
         }
-    }
-}
-
-/// `value` put at `path` in `root`, creating objects on the way.
-fn set_path(root: &mut serde_json::Value, path: &[String], value: serde_json::Value) {
-    let mut at = root;
-    for (index, key) in path.iter().enumerate() {
-        if !at.is_object() {
-            *at = serde_json::Value::Object(serde_json::Map::new());
-        }
-        let Some(map) = at.as_object_mut() else {
-            return;
-        };
-        if index + 1 == path.len() {
-            map.insert(key.clone(), value);
-            return;
-        }
-        at = map
-            .entry(key.clone())
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
     }
 }
 

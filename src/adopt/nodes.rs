@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// One setting node of a service block, as one line of KDL (unformatted:
 /// [`super::write`] formats the file), such as `replicas 3` or
@@ -706,6 +706,70 @@ pub fn size(bytes: u64) -> String {
         }
     }
     format!("{bytes}B")
+}
+
+/// A service instance of the model as the service config Railway would
+/// hold — what `plan::desired` sends, with the generated and custom
+/// domains, the TCP proxy and the volume's mount — and the environment's
+/// `volumes` entry for its size: the input of [`settings`] when the source
+/// is the files (a clone into another project, blocks appended to files)
+/// rather than Railway. The volume and the generated domain are keyed
+/// `volume` and `generated`.
+pub fn model_config(instance: &crate::model::ServiceInstance) -> (Value, Option<Value>) {
+    let desired = crate::plan::desired::desired(instance);
+    let mut config = Value::Object(serde_json::Map::new());
+    for (path, value) in &desired.settings {
+        set_path(&mut config, path, value.clone());
+    }
+    let target = |port: Option<u16>| port.map_or(json!({}), |p| json!({ "port": p }));
+    let networking = |config: &mut Value, key: &str, map: Value| {
+        set_path(config, &["networking".to_owned(), key.to_owned()], map);
+    };
+    if let Some(port) = desired.service_domain {
+        networking(
+            &mut config,
+            "serviceDomains",
+            json!({ "generated": target(port) }),
+        );
+    }
+    if let Some(domains) = &desired.custom_domains {
+        let map = domains
+            .iter()
+            .map(|(host, port)| (host.clone(), target(*port)))
+            .collect();
+        networking(&mut config, "customDomains", Value::Object(map));
+    }
+    if let Some(port) = desired.tcp_proxy {
+        networking(&mut config, "tcpProxies", json!({ port.to_string(): {} }));
+    }
+    let mut volumes = None;
+    if let Some((path, size)) = &desired.volume {
+        set_path(
+            &mut config,
+            &["volumeMounts".to_owned()],
+            json!({ "volume": { "mountPath": path } }),
+        );
+        volumes = size.map(|mb| json!({ "volume": { "sizeMB": mb } }));
+    }
+    (config, volumes)
+}
+
+/// Sets `value` at `path` in `root`, making the objects on the way.
+fn set_path(root: &mut Value, path: &[String], value: Value) {
+    let mut at = root;
+    for (i, key) in path.iter().enumerate() {
+        if !at.is_object() {
+            *at = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(map) = at else { return };
+        if i + 1 == path.len() {
+            map.insert(key.clone(), value);
+            return;
+        }
+        at = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
 }
 
 /// A KDL string literal for `text`, quoted and escaped.

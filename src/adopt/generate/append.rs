@@ -20,8 +20,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
-
 use super::{Generated, Raw, Secret};
 use crate::adopt::nodes::{self, Input};
 use crate::model::VarValue;
@@ -428,7 +426,7 @@ fn differences(
             volumes: railway.config.get("volumes"),
             project_region: region,
         });
-        let (files_config, files_volumes) = effective(instance);
+        let (files_config, files_volumes) = super::super::nodes::model_config(instance);
         let ours = nodes::settings(Input {
             service: &files_config,
             volumes: files_volumes.as_ref(),
@@ -476,71 +474,4 @@ fn differences(
         }
     }
     Ok(out)
-}
-
-/// The files' effective settings of `instance` as Railway's config JSON
-/// (and its volumes), through `plan::desired` — the shape `nodes::settings`
-/// reads. (The same construction as `adopt::clone::project_text`, without
-/// its renaming of domains.)
-fn effective(instance: &crate::model::ServiceInstance) -> (Value, Option<Value>) {
-    let desired = crate::plan::desired::desired(instance);
-    let mut config = Value::Object(Map::new());
-    for (path, value) in &desired.settings {
-        set_path(&mut config, path, value.clone());
-    }
-    let networking = |config: &mut Value, key: &str, map: Value| {
-        set_path(config, &["networking".to_owned(), key.to_owned()], map);
-    };
-    if let Some(port) = desired.service_domain {
-        let target = port.map_or(json!({}), |p| json!({ "port": p }));
-        networking(
-            &mut config,
-            "serviceDomains",
-            json!({ "generated": target }),
-        );
-    }
-    if let Some(domains) = &desired.custom_domains {
-        let map: Map<String, Value> = domains
-            .iter()
-            .map(|(host, port)| {
-                (
-                    host.clone(),
-                    port.map_or(json!({}), |p| json!({ "port": p })),
-                )
-            })
-            .collect();
-        networking(&mut config, "customDomains", Value::Object(map));
-    }
-    if let Some(port) = desired.tcp_proxy {
-        networking(&mut config, "tcpProxies", json!({ port.to_string(): {} }));
-    }
-    let mut volumes = None;
-    if let Some((path, size)) = &desired.volume {
-        set_path(
-            &mut config,
-            &["volumeMounts".to_owned()],
-            json!({ "volume": { "mountPath": path } }),
-        );
-        if let Some(mb) = size {
-            volumes = Some(json!({ "volume": { "sizeMB": mb } }));
-        }
-    }
-    (config, volumes)
-}
-
-fn set_path(root: &mut Value, path: &[String], value: Value) {
-    let mut at = root;
-    for (i, key) in path.iter().enumerate() {
-        if !at.is_object() {
-            *at = Value::Object(Map::new());
-        }
-        let Value::Object(map) = at else { return };
-        if i + 1 == path.len() {
-            map.insert(key.clone(), value);
-            return;
-        }
-        at = map
-            .entry(key.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
-    }
 }
