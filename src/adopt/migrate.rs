@@ -151,6 +151,13 @@ pub fn convert(
     }
     let base = Value::Object(base);
     let text = render(service, &base, &environments, &path, &mut cx.notes);
+    // The shared mapping's notes name a key, not a place: the key's place
+    // in the file (or its closest parent's).
+    for note in cx.notes.iter_mut().filter(|n| n.line == 0) {
+        if let Some(span) = locate(&top, &note.key) {
+            (note.line, note.column) = cx.files.get(cx.file).line_col(span.start);
+        }
+    }
     Ok(Converted {
         file: path,
         service: service.to_owned(),
@@ -159,6 +166,24 @@ pub fn convert(
         text,
         notes: cx.notes,
     })
+}
+
+/// Where the dotted `key` is written in the file: its own key, or that of
+/// the deepest parent the file has.
+fn locate(top: &Spanned, key: &str) -> Option<Span> {
+    let mut at = top;
+    let mut found = None;
+    for part in key.split('.') {
+        let Tree::Object(entries) = &at.value else {
+            break;
+        };
+        let Some((_, span, value)) = entries.iter().find(|(k, _, _)| k == part) else {
+            break;
+        };
+        found = Some(*span);
+        at = value;
+    }
+    found
 }
 
 /// The `.mirage` text of one converted service.

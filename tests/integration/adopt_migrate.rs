@@ -497,3 +497,32 @@ async fn the_config_file_setting_is_cleared_with_an_empty_path() {
         .assert_no_changes("after clearing the config file")
         .await;
 }
+
+/// What the shared mapping cannot say (a region it does not know, a cron
+/// it refuses) is reported at the key's place in the file, like migrate's
+/// own notes — not at line 0.
+#[test]
+fn what_the_mapping_cannot_say_is_located_in_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let api = dir.path().join("api");
+    std::fs::create_dir_all(&api).expect("dir");
+    std::fs::write(
+        api.join("railway.json"),
+        "{\n  \"deploy\": {\n    \"startCommand\": \"node a.js\",\n    \"multiRegionConfig\": { \"mars-north1\": { \"numReplicas\": 2 } },\n    \"cronSchedule\": \"not a cron\"\n  }\n}\n",
+    )
+    .expect("write");
+    let out = migrate(dir.path(), &["api/railway.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "api/railway.json:4:28: `deploy.multiRegionConfig.mars-north1` is not migrated"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("api/railway.json:5:5: `deploy.cronSchedule` is not migrated"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).contains("start \"node a.js\""));
+}
