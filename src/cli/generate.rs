@@ -22,7 +22,7 @@ use crate::adopt::generate::{self, Generated, Options};
 use crate::adopt::write::{self, Mode};
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Context, Failure, Lock, Secrets, Selection};
-use crate::observe::account::{self, ProjectRow};
+use crate::observe::account;
 use crate::railway::Snapshot;
 
 /// The file of the project and its environments.
@@ -165,14 +165,7 @@ async fn read(context: &Context, dir: &Path, wanted: Option<&str>) -> Result<Sna
         }
         return client.read_scoped_project(scope).await.map_err(read_failed);
     }
-    let mut rows: Vec<ProjectRow> = client
-        .list_projects(None)
-        .await
-        .map_err(read_failed)?
-        .into_iter()
-        .map(ProjectRow::from)
-        .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    let (rows, _) = account::list(client, None).await?;
     let row = match wanted {
         Some(wanted) => account::find(&rows, wanted)?,
         None => match rows.as_slice() {

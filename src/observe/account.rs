@@ -102,7 +102,9 @@ pub async fn projects(context: &Context, dir: &Path) -> Result<Projects, Failure
     })
 }
 
-async fn list<'s>(
+/// The projects a token sees, sorted by name then id (a project token: its
+/// own), and the token's scope when it is a project token.
+pub(crate) async fn list<'s>(
     client: &Client,
     scope: Option<&'s TokenScope>,
 ) -> Result<(Vec<ProjectRow>, Option<&'s TokenScope>), Failure> {
