@@ -261,15 +261,7 @@ fn summary(generated: &Generated, written: &[PathBuf]) -> String {
             let _ = writeln!(out, "  {line}");
         }
     }
-    if !generated.secrets.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nSecret values are not written; provide these environment variables to plan and apply:"
-        );
-        for secret in &generated.secrets {
-            let _ = writeln!(out, "  {}  used by {}", secret.name, secret.uses.join(", "));
-        }
-    }
+    secrets_to_provide(&mut out, &generated.secrets);
     out.push('\n');
     out
 }
@@ -475,15 +467,7 @@ async fn compare_existing(
     for note in &appended.notes {
         let _ = writeln!(out, "  {note}");
     }
-    if !appended.secrets.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nSecret values are not written; provide these environment variables to plan and apply:"
-        );
-        for secret in &appended.secrets {
-            let _ = writeln!(out, "  {}  used by {}", secret.name, secret.uses.join(", "));
-        }
-    }
+    secrets_to_provide(&mut out, &appended.secrets);
     let _ = writeln!(
         out,
         "\nRecorded as Mirage's: {} resource(s) ({} already were).",
@@ -535,4 +519,18 @@ fn missing(model: &crate::model::Project, snapshot: &Snapshot) -> Vec<String> {
         }
     }
     out
+}
+
+/// The environment variables the user must provide, and where each is used.
+fn secrets_to_provide(out: &mut String, secrets: &[crate::adopt::generate::secrets::Secret]) {
+    if secrets.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nSecret values are not written; provide these environment variables to plan and apply:"
+    );
+    for secret in secrets {
+        let _ = writeln!(out, "  {}  used by {}", secret.name, secret.uses.join(", "));
+    }
 }
