@@ -184,16 +184,7 @@ impl Reader<'_> {
                         "a service has one source: the image is written",
                     );
                 }
-                for path in [
-                    "source.branch",
-                    "source.rootDirectory",
-                    "source.commitSha",
-                    "source.checkSuites",
-                ] {
-                    if self.take(path).is_some() {
-                        self.unmapped(path, "ignored for an image source");
-                    }
-                }
+                self.repo_keys_unmapped("ignored for an image source");
             }
             (None, Some(repo)) => {
                 let valid = repo.split('/').count() == 2
@@ -227,20 +218,25 @@ impl Reader<'_> {
                 }
             }
             (None, None) => {
-                for path in [
-                    "source.branch",
-                    "source.rootDirectory",
-                    "source.commitSha",
-                    "source.checkSuites",
-                ] {
-                    if self.take(path).is_some() {
-                        self.unmapped(path, "the service has no source");
-                    }
-                }
+                self.repo_keys_unmapped("the service has no source");
             }
         }
         if let Some(url) = self.text("source.upstreamUrl") {
             self.line("upstream-url", format!("upstream-url {}", string(&url)));
+        }
+    }
+
+    /// The keys of a repository source, reported when there is none.
+    fn repo_keys_unmapped(&mut self, why: &str) {
+        for path in [
+            "source.branch",
+            "source.rootDirectory",
+            "source.commitSha",
+            "source.checkSuites",
+        ] {
+            if self.take(path).is_some() {
+                self.unmapped(path, why);
+            }
         }
     }
 

@@ -368,13 +368,7 @@ async fn prepare_copy(args: &Args) -> Result<Planned, Failure> {
     };
     let mut secrets = Vec::new();
     if args.with_variables || args.apply {
-        let context = args.reach.context();
-        let selection = engine::Selection {
-            environments: vec![args.from.clone()],
-            targets: Vec::new(),
-        };
-        let session =
-            engine::prepare(&context, &args.dir, &selection, Lock::None, Secrets::Skip).await?;
+        let session = read_source(&args.reach, &args.dir, &args.from).await?;
         if let Some(snapshot) = &session.snapshot {
             if snapshot.environment(&args.to).is_some() {
                 return Err(refuse(
@@ -474,13 +468,7 @@ async fn into_project(args: &Args, other: &str, into: &Path) -> Result<(), Failu
     let mut options = Options::default();
     let mut secrets = Vec::new();
     if args.with_variables {
-        let context = args.reach.context();
-        let selection = engine::Selection {
-            environments: vec![args.from.clone()],
-            targets: Vec::new(),
-        };
-        let session =
-            engine::prepare(&context, &args.dir, &selection, Lock::None, Secrets::Skip).await?;
+        let session = read_source(&args.reach, &args.dir, &args.from).await?;
         if let Some(snapshot) = &session.snapshot {
             secrets = railway_variables(
                 project,
@@ -611,4 +599,14 @@ fn resolves_or_refuse(
         errors,
         Some(Diagnostic::general("mirage::adopt::clone_invalid_result", message).with_help(help)),
     ))
+}
+
+/// Railway's side of the source environment (one read, no lock: nothing
+/// is written to Railway here).
+async fn read_source(reach: &Reach, dir: &Path, from: &str) -> Result<engine::Session, Failure> {
+    let selection = engine::Selection {
+        environments: vec![from.to_owned()],
+        targets: Vec::new(),
+    };
+    engine::prepare(&reach.context(), dir, &selection, Lock::None, Secrets::Skip).await
 }

@@ -106,16 +106,7 @@ pub async fn generate_into(
     let written = write_files(dir, &generated)?;
     // Ownership: the import every `mirage import` runs, on the files just
     // written (Railway is read again, under the lock).
-    let mut session = engine::prepare(
-        context,
-        dir,
-        &Selection::default(),
-        Lock::Take { wait: None },
-        Secrets::Skip,
-    )
-    .await?;
-    let imported = engine::import(context, &session, &engine::import::Options::default())?;
-    session.release()?;
+    let imported = record_ownership(context, dir).await?;
     let mut out = summary(&generated, &written);
     let _ = writeln!(
         out,
@@ -449,16 +440,7 @@ async fn compare_existing(
     // Ownership: everything the files declare (they now describe Railway
     // without a change, and a new environment holds instances of the
     // services the files already had); what was Mirage's stays so.
-    let mut session = engine::prepare(
-        context,
-        dir,
-        &Selection::default(),
-        Lock::Take { wait: None },
-        Secrets::Skip,
-    )
-    .await?;
-    let imported = engine::import(context, &session, &engine::import::Options::default())?;
-    session.release()?;
+    let imported = record_ownership(context, dir).await?;
     let _ = writeln!(
         out,
         "Appended to the files in `{shown}` what Railway has and they lacked ({}):",
@@ -533,4 +515,23 @@ fn secrets_to_provide(out: &mut String, secrets: &[crate::adopt::generate::secre
     for secret in secrets {
         let _ = writeln!(out, "  {}  used by {}", secret.name, secret.uses.join(", "));
     }
+}
+
+/// Records everything the files in `dir` declare as Mirage's: the import
+/// every `mirage import --all` runs, reading Railway again under the lock.
+async fn record_ownership(
+    context: &Context,
+    dir: &Path,
+) -> Result<engine::import::Imported, Failure> {
+    let mut session = engine::prepare(
+        context,
+        dir,
+        &Selection::default(),
+        Lock::Take { wait: None },
+        Secrets::Skip,
+    )
+    .await?;
+    let imported = engine::import(context, &session, &engine::import::Options::default())?;
+    session.release()?;
+    Ok(imported)
 }
