@@ -80,7 +80,7 @@ async fn run() {
             endpoint_from: EndpointSource::Flag,
         },
         Actor::current(),
-        Arc::new(|_| Ok("sk_bench_value".to_owned())),
+        Arc::new(|_: &mirage::model::SecretRef| Ok("sk_bench_value".to_owned())),
     );
     // Production and staging first, as a project has before its previews.
     let selection = Selection {

@@ -80,7 +80,7 @@ async fn measure(dir: &Path, state: Location) -> Measured {
                 host: "bench".into(),
                 pid: std::process::id(),
             },
-            Arc::new(|_| Err("no secrets".into())),
+            Arc::new(|_: &mirage::model::SecretRef| Err("no secrets".into())),
         )
     };
     let selection = Selection::default();

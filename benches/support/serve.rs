@@ -41,7 +41,7 @@ pub async fn applied_project(
             endpoint_from: EndpointSource::Flag,
         },
         mirage::state::Actor::current(),
-        Arc::new(|_| Err("no secrets here".to_owned())),
+        Arc::new(|_: &mirage::model::SecretRef| Err("no secrets here".to_owned())),
     );
     context.state = Some(state.clone());
     context.events = Arc::new(engine::Discard);

@@ -80,8 +80,8 @@ impl Reach {
             ..Context::new(
                 self.railway(),
                 Actor::current(),
-                // `env:NAME` from this process's environment.
-                Arc::new(crate::plan::secrets::from_environment),
+                // Every provider, configured from this process's environment.
+                Arc::new(crate::secrets::Providers::from_process()),
             )
         }
     }

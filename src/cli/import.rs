@@ -272,7 +272,7 @@ async fn prepare(
     selection: &engine::Selection,
 ) -> Result<engine::Session, Failure> {
     let lock = Lock::Take { wait: None };
-    engine::prepare(context, &args.dir, selection, lock, Secrets::Skip).await
+    engine::prepare(context, &args.dir, selection, lock, Secrets::BestEffort).await
 }
 
 /// The conflicts of `imported`, one per line: where the files say it,

@@ -24,6 +24,7 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod init;
+pub mod login;
 pub mod logs;
 pub mod migrate;
 pub mod plan;
@@ -31,6 +32,7 @@ pub mod preview;
 pub mod progress;
 pub mod projects;
 pub mod report;
+pub mod secret;
 pub mod select;
 pub mod serve;
 pub mod serve_config;
@@ -131,6 +133,14 @@ pub enum Command {
     /// dashboard's wizard.
     #[command(after_help = export::AFTER_HELP)]
     Export(export::Args),
+    /// Keep secrets in Mirage's encrypted store (`store:NAME` references).
+    Secret(secret::Args),
+    /// Sign in to Railway: keep a token in the OS keyring.
+    Login(login::LoginArgs),
+    /// Forget the Railway token `mirage login` kept.
+    Logout(login::LogoutArgs),
+    /// Show which Railway account or token Mirage acts as, and why.
+    Whoami(login::WhoamiArgs),
     /// List the deployable services of a repository (workspaces, Dockerfiles).
     #[command(after_help = discover::AFTER_HELP)]
     Discover(discover::Args),
@@ -193,6 +203,8 @@ pub enum ColorChoice {
 
 /// Run the CLI with the process arguments; returns the exit code.
 pub fn main() -> ExitCode {
+    // A panic's message is redacted of every secret read so far.
+    crate::secrets::redact::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -236,6 +248,10 @@ pub fn run(command: Command) -> ExitCode {
         Command::Migrate(args) => migrate::run(args),
         Command::Clone(args) => clone::run(args),
         Command::Export(args) => export::run(args),
+        Command::Secret(args) => secret::run(args),
+        Command::Login(args) => login::login(args),
+        Command::Logout(args) => login::logout(args),
+        Command::Whoami(args) => login::whoami(args),
         Command::Preview(args) => preview::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Init(args) => init::run(args),

@@ -896,6 +896,11 @@ pub const CODES: &[Code] = &[
         help: "write a secret reference such as `(secret)\"env:STRIPE_KEY\"`",
     },
     Code {
+        code: "mirage::resolve::invalid_secret_command",
+        summary: "a project's secret command names no program",
+        help: "name the program first: `command \"op\" \"read\" \"{}\"`",
+    },
+    Code {
         code: "mirage::resolve::invalid_size",
         summary: "a size is not valid",
         help: "write a number and a unit: `512MB`, `5GB`",
@@ -909,6 +914,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::resolve::invalid_variable_name",
         summary: "a variable name is not `[A-Za-z_][A-Za-z0-9_]*`",
         help: "start variable names with a letter or `_`, then letters, digits and `_`",
+    },
+    Code {
+        code: "mirage::resolve::invalid_vault_auth",
+        summary: "an unknown Vault sign-in method",
+        help: "use `auth=\"token\"`, `\"approle\"` or `\"kubernetes\"`",
     },
     Code {
         code: "mirage::resolve::missing_import",

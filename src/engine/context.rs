@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::model::SecretRef;
 use crate::railway::ClientOptions;
 use crate::state::{self, Actor, Clock};
 
@@ -76,8 +75,9 @@ impl EventSink for Collect {
     }
 }
 
-/// Reads one secret (`env:NAME`, …); `Err` says why not, never a value.
-pub type SecretProvider = Arc<dyn Fn(&SecretRef) -> Result<String, String> + Send + Sync>;
+/// Reads secrets (`env:NAME`, `vault:…`, …): [`crate::secrets::Providers`]
+/// in the CLI and `mirage serve`, a closure in tests.
+pub type SecretProvider = Arc<dyn crate::secrets::Source>;
 
 /// Everything an operation needs besides its arguments.
 #[derive(Clone)]

@@ -73,7 +73,7 @@ pub fn import(
     let store = &session.store;
     let conflicts = match &session.snapshot {
         Some(snapshot) => {
-            let lookup = |secret: &crate::model::SecretRef| (context.secrets)(secret).ok();
+            let lookup = |secret: &crate::model::SecretRef| session.secrets.get(secret);
             conflicts::find(
                 &session.plan,
                 &session.model,

@@ -45,8 +45,11 @@ pub enum Lock {
 pub enum Secrets {
     /// Read them all; one that cannot be read stops the operation.
     Read,
-    /// Do not read them (a destroy, an import, a preview of the plan).
+    /// Do not read them (a destroy, a preview of the plan).
     Skip,
+    /// Read those that can be read, skip the others (an import compares
+    /// values where it can).
+    BestEffort,
 }
 
 /// A planned project, with what the rest of the operation needs.
@@ -289,11 +292,21 @@ pub async fn prepare_loaded(
         environments: selection.environments.clone(),
         targets: select::targets(&analysis.project, &selection.targets, &recorded.services)?,
     };
+    let place = crate::secrets::Place {
+        dir: dir.to_path_buf(),
+        project: name.clone(),
+        settings: analysis.project.secrets.clone(),
+        store: Some(store.clone()),
+    };
     let secrets = match secrets {
         Secrets::Skip => plan::secrets::Resolved::default(),
+        Secrets::BestEffort => {
+            plan::secrets::read_every(&analysis.project, context.secrets.as_ref(), &place).await
+        }
         Secrets::Read => {
-            let provider = |secret: &crate::model::SecretRef| (context.secrets)(secret);
-            plan::secrets::resolve(&analysis.project, &filter, &provider).map_err(
+            plan::secrets::resolve(&analysis.project, &filter, context.secrets.as_ref(), &place)
+                .await
+                .map_err(
                 |diagnostics| {
                     Failure::located(
                         &analysis.files,

@@ -10,6 +10,7 @@
 mod instance;
 mod origin;
 mod preview;
+mod secrets;
 mod service;
 mod variable;
 
@@ -21,6 +22,7 @@ pub use preview::{
     DEFAULT_NAME_PATTERN, NAME_PLACEHOLDERS, PatternProblem, PreviewSettings, PullRequest,
     VARIABLE_PLACEHOLDERS, check_name_pattern, expand_variable_text,
 };
+pub use secrets::{CommandSettings, DEFAULT_COMMAND_TIMEOUT, SecretSettings, VaultSettings};
 pub use service::{
     Build, CustomDomain, Dependency, DependencyReason, Deploy, Limits, Networking,
     RegistryCredentials, RestartPolicy, ServiceInstance, Source, Volume,
@@ -46,6 +48,8 @@ pub struct Project {
     /// Renames written down with `moved`: the plan renames on Railway
     /// instead of destroying and creating.
     pub moves: Vec<Move>,
+    /// How secrets are read (`project { secrets { … } }`).
+    pub secrets: SecretSettings,
     /// Display paths of the source files, indexed by [`FileId`](crate::diagnostic::FileId);
     /// lets an [`Origin`] be shown without the source table.
     pub paths: Vec<PathBuf>,

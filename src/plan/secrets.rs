@@ -9,19 +9,16 @@ use std::fmt;
 use super::diff::Filter;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Origin, Project, SecretRef, VarValue};
+use crate::secrets::{Place, SecretString, Source, Unreadable};
 
 /// Stable code of a secret that cannot be read.
 pub const UNREADABLE: &str = "mirage::plan::secret_unreadable";
-
-/// Reads one secret from where it lives; `Err` says why it cannot be read
-/// (never containing a value).
-pub type Provider<'a> = &'a (dyn Fn(&SecretRef) -> Result<String, String> + Sync);
 
 /// The values of every secret a plan uses, read once. Its `Debug` shows
 /// only the references, never a value.
 #[derive(Default, Clone)]
 pub struct Resolved {
-    values: HashMap<SecretRef, String>,
+    values: HashMap<SecretRef, SecretString>,
 }
 
 impl fmt::Debug for Resolved {
@@ -33,7 +30,7 @@ impl fmt::Debug for Resolved {
 impl Resolved {
     /// The value of `secret`, if it was read.
     pub fn get(&self, secret: &SecretRef) -> Option<String> {
-        self.values.get(secret).cloned()
+        self.values.get(secret).map(|v| v.expose().to_owned())
     }
 
     /// How many secrets were read.
@@ -47,35 +44,15 @@ impl Resolved {
     }
 }
 
-/// Reads `env:NAME` secrets from the process environment: the provider of
-/// the CLI.
-pub fn from_environment(secret: &SecretRef) -> Result<String, String> {
-    match secret.scheme.as_str() {
-        "env" => match std::env::var(&secret.location) {
-            Ok(value) => Ok(value),
-            Err(std::env::VarError::NotPresent) => Err(format!(
-                "the environment variable `{}` is not set",
-                secret.location
-            )),
-            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
-                "the environment variable `{}` is not valid UTF-8",
-                secret.location
-            )),
-        },
-        other => Err(format!(
-            "secrets of kind `{other}:` cannot be read yet (only `env:` can)"
-        )),
-    }
-}
-
 /// Reads every secret the planned part of `model` references (variables,
 /// shared variables, registry passwords of the environments and services
 /// `filter` selects). All or nothing: every unreadable reference is
 /// reported, each at its place in the files.
-pub fn resolve(
+pub async fn resolve(
     model: &Project,
     filter: &Filter,
-    provider: Provider<'_>,
+    source: &dyn Source,
+    place: &Place,
 ) -> Result<Resolved, Vec<Diagnostic>> {
     let mut wanted: Vec<(&SecretRef, &Origin)> = Vec::new();
     for environment in &model.environments {
@@ -104,26 +81,32 @@ pub fn resolve(
             }
         }
     }
+    let mut unique: Vec<SecretRef> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (secret, _) in &wanted {
+        if seen.insert(*secret) {
+            unique.push((*secret).clone());
+        }
+    }
+    let answers = source.read(place, &unique).await;
     let mut resolved = Resolved::default();
-    let mut failed: HashMap<&SecretRef, String> = HashMap::new();
+    let mut failed: HashMap<&SecretRef, Unreadable> = HashMap::new();
+    for (secret, answer) in unique.iter().zip(answers) {
+        match answer {
+            Ok(value) => {
+                crate::secrets::redact::remember(&value);
+                resolved.values.insert(secret.clone(), value);
+            }
+            Err(why) => {
+                failed.insert(secret, why);
+            }
+        }
+    }
     let mut diagnostics = Vec::new();
     let mut reported = std::collections::HashSet::new();
     for (secret, origin) in wanted {
-        if resolved.values.contains_key(secret) {
+        let Some(why) = failed.get(secret) else {
             continue;
-        }
-        let reason = match failed.get(secret) {
-            Some(reason) => reason.clone(),
-            None => match provider(secret) {
-                Ok(value) => {
-                    resolved.values.insert(secret.clone(), value);
-                    continue;
-                }
-                Err(reason) => {
-                    failed.insert(secret, reason.clone());
-                    reason
-                }
-            },
         };
         // One diagnostic per place: a reference inherited by several
         // environments is one mistake.
@@ -133,27 +116,64 @@ pub fn resolve(
         if !reported.insert((step.file, step.span)) {
             continue;
         }
-        let mut diagnostic = Diagnostic::error(
-            UNREADABLE,
-            step.file,
-            step.span,
-            format!("secret `{secret}` cannot be read: {reason}"),
-        )
-        .with_label("needed here");
-        diagnostic = diagnostic.with_help(match secret.scheme.as_str() {
-            "env" => format!(
-                "set `{}` in the environment of this command; nothing was planned or written",
-                secret.location
-            ),
-            _ => "use an `env:NAME` reference; nothing was planned or written".to_owned(),
-        });
-        diagnostics.push(diagnostic);
+        diagnostics.push(
+            Diagnostic::error(
+                UNREADABLE,
+                step.file,
+                step.span,
+                format!("secret `{secret}` cannot be read: {}", why.reason),
+            )
+            .with_label("needed here")
+            .with_help(format!("{}; nothing was planned or written", why.help)),
+        );
     }
     if diagnostics.is_empty() {
         Ok(resolved)
     } else {
         Err(diagnostics)
     }
+}
+
+/// Reads every secret `model` references anywhere (templates included),
+/// skipping those that cannot be read: for what only compares or redacts
+/// (import's conflicts, `mirage serve`'s log redaction) and must work
+/// without every secret.
+pub async fn read_every(model: &Project, source: &dyn Source, place: &Place) -> Resolved {
+    let mut unique: Vec<SecretRef> = Vec::new();
+    let mut add = |value: &VarValue| {
+        if let VarValue::Secret(secret) = value
+            && !unique.contains(secret)
+        {
+            unique.push(secret.clone());
+        }
+    };
+    for environment in &model.environments {
+        for value in environment.shared_variables.values() {
+            add(&value.value);
+        }
+        for instance in &environment.services {
+            for value in instance.variables.values() {
+                add(&value.value);
+            }
+            if let Some(credentials) = &instance.deploy.registry_credentials {
+                add(&VarValue::Secret(credentials.value.password.clone()));
+            }
+        }
+    }
+    let answers = source.read(place, &unique).await;
+    let mut resolved = Resolved::default();
+    for (secret, answer) in unique.into_iter().zip(answers) {
+        if let Ok(value) = answer {
+            crate::secrets::redact::remember(&value);
+            resolved.values.insert(secret, value);
+        }
+    }
+    resolved
+}
+
+/// The values of `resolved`, to build a [`crate::secrets::redact::Redactor`].
+pub fn values(resolved: &Resolved) -> impl Iterator<Item = String> + '_ {
+    resolved.values.values().map(|v| v.expose().to_owned())
 }
 
 #[cfg(test)]
@@ -168,7 +188,7 @@ mod tests {
                 scheme: "env".into(),
                 location: "KEY".into(),
             },
-            "sk_live_value".into(),
+            SecretString::new("sk_live_value".into()),
         );
         let shown = format!("{resolved:?}");
         assert!(shown.contains("env:KEY"), "{shown}");

@@ -23,6 +23,7 @@ pub struct ProjectDecl {
     pub region: Option<(String, At)>,
     pub plan: Option<(Plan, At)>,
     pub shared: Vec<(String, Set<VarValue>)>,
+    pub secrets: crate::model::SecretSettings,
 }
 
 /// `template`, `service` and `layer` share this shape: a name, an optional
@@ -229,6 +230,7 @@ fn read_top(
                 region: None,
                 plan: None,
                 shared: Vec::new(),
+                secrets: crate::model::SecretSettings::default(),
             };
             for child in node.child_nodes() {
                 let at = At {
@@ -249,9 +251,10 @@ fn read_top(
                     "region" => project.region = value(cx),
                     "plan" => project.plan = read_plan(cx, child).map(|p| (p, at)),
                     "shared-vars" => project.shared.extend(read_vars(cx, child)),
+                    "secrets" => project.secrets = super::secrets::read(cx, child),
                     other => {
                         let help = did_you_mean(other, settings::names(Place::Project), || {
-                            "a project holds `workspace`, `region`, `plan` and `shared-vars`".into()
+                            "a project holds `workspace`, `region`, `plan`, `shared-vars` and `secrets`".into()
                         });
                         cx.push(
                             Diagnostic::error(

@@ -25,6 +25,7 @@ mod project;
 mod read;
 pub mod regions;
 pub mod rules;
+mod secrets;
 mod setting;
 pub mod stdlib;
 pub mod suggest;

@@ -184,6 +184,7 @@ pub fn resolve(
                 value: r.clone(),
                 origin: Origin::single(steps.step(&Level::Project, *at)),
             });
+            project.secrets = p.secrets.clone();
             project.plan = p.plan.map(|(plan, at)| Valued {
                 value: plan,
                 origin: Origin::single(steps.step(&Level::Project, at)),

@@ -39,9 +39,8 @@ pub const RAILWAY_PROVIDED: &[&str] = &[
     "RAILWAY_GIT_COMMIT_MESSAGE",
 ];
 
-/// Secret schemes: `env:NAME` now; `vault:` and `store:` are reserved for
-/// the secrets room and accepted so files need not change later.
-const SECRET_SCHEMES: [&str; 3] = ["env", "vault", "store"];
+/// Secret schemes, one per provider of the secrets room.
+const SECRET_SCHEMES: [&str; 5] = ["env", "file", "cmd", "vault", "store"];
 
 /// Read a variable value. `Ok(None)` is `#null` (remove an inherited key);
 /// `Err(())` means a diagnostic was reported.
@@ -189,15 +188,15 @@ pub fn parse_secret(cx: &mut Cx, entry: &Entry, text: &str) -> Result<SecretRef,
     };
     if !SECRET_SCHEMES.contains(&scheme) {
         let help = did_you_mean(scheme, SECRET_SCHEMES, || {
-            "secret sources are `env:NAME`, `vault:mount/path#key` or `store:name`".into()
+            "secret sources are `env:NAME`, `file:PATH`, `cmd:ARGUMENT`, `vault:MOUNT/PATH#KEY` or `store:NAME`".into()
         });
         return bad(cx, format!("unknown secret scheme `{scheme}`"), help);
     }
-    if location.is_empty() || (scheme == "env" && !is_var_name(location)) {
+    if let Err((problem, help)) = crate::secrets::check_location(scheme, location) {
         return bad(
             cx,
-            format!("`{location}` is not a valid {scheme} secret location"),
-            "write `(secret)\"env:NAME\"` with an environment variable name".into(),
+            format!("`{location}` is not a valid `{scheme}:` secret location: {problem}"),
+            help.to_owned(),
         );
     }
     Ok(SecretRef {

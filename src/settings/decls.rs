@@ -191,6 +191,15 @@ pub static DECLS: &[Decl] = &[
         props: &[],
     },
     Decl {
+        name: "secrets",
+        place: Place::Project,
+        example: "secrets { command \"op\" \"read\" \"{}\" timeout=\"10s\" }",
+        doc: "How the project's secrets are read: `command` (the program `cmd:` references run, `{}` standing for the location; `timeout=`, `shell=#true`), `vault` (`address=`, `namespace=`, `auth=\"token\"|\"approle\"|\"kubernetes\"`, `role=`, `auth-mount=`, `ca-cert=`; the `VAULT_*` variables override each) and `readable-files #true` (let `file:` read files others can read). See docs/secrets.md.",
+        railway: "Mirage-only",
+        args: Args::Block,
+        props: &[],
+    },
+    Decl {
         name: "preview",
         place: Place::Environment,
         example: "preview name=\"pr-{number}\" max-live=10 source=\"staging\" drafts=#false { services \"api\" \"web\" }",

@@ -33,7 +33,7 @@ fn context(world: &World, events: Arc<Collect>) -> Context {
             },
             Actor::current(),
             // The quickstart example has no secret.
-            Arc::new(|_| Err("no secrets in this test".to_owned())),
+            Arc::new(|_: &mirage::model::SecretRef| Err("no secrets in this test".to_owned())),
         )
     }
 }

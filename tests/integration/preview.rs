@@ -664,7 +664,7 @@ pub(crate) fn context_at(url: &str, token: &str, clock: Arc<FixedClock>) -> Cont
                 endpoint_from: EndpointSource::Flag,
             },
             Actor::current(),
-            Arc::new(|secret| {
+            Arc::new(|secret: &mirage::model::SecretRef| {
                 if secret.location == "STRIPE_KEY" {
                     Ok(STRIPE.to_owned())
                 } else {

@@ -787,7 +787,7 @@ async fn failures_retry_with_backoff_then_fail_with_the_error_redacted() {
         let error = failed.last_error.as_deref().unwrap();
         assert!(error.contains("railway answered 503"), "{error}");
         assert!(
-            !error.contains(SECRET) && error.contains("<redacted>"),
+            !error.contains(SECRET) && error.contains("(sensitive)"),
             "{backend}: {error}"
         );
         let recovered = jobs.iter().find(|j| j.queue.ends_with("/5")).unwrap();

@@ -366,7 +366,7 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
         .find(|l| l["message"].as_str().unwrap().starts_with("$ "))
         .unwrap();
     assert_eq!(
-        command["message"], "$ node dist/server.js --key <redacted>",
+        command["message"], "$ node dist/server.js --key (sensitive)",
         "{lines:?}"
     );
     // A limit, Railway's filter, the build logs, a download.
@@ -433,7 +433,7 @@ async fn logs_of_a_service_hide_secrets_and_a_redeploy_is_an_admins() {
     );
     let body = text.text().await.unwrap();
     assert!(
-        body.contains("<redacted>") && !body.contains(STRIPE),
+        body.contains("(sensitive)") && !body.contains(STRIPE),
         "{body}"
     );
     let unknown = call(

@@ -90,7 +90,7 @@ async fn environment_logs_merge_services_with_their_names_and_hide_secrets() {
         .find(|l| l["service"] == "api" && l["message"].as_str().unwrap().starts_with("$ "))
         .expect("api's start command");
     assert_eq!(
-        command["message"], "$ node dist/server.js --key <redacted>",
+        command["message"], "$ node dist/server.js --key (sensitive)",
         "{merged:?}"
     );
 
@@ -180,7 +180,7 @@ async fn environment_logs_merge_services_with_their_names_and_hide_secrets() {
     assert!(
         events
             .iter()
-            .any(|e| e.data.contains("$ node dist/server.js --key <redacted>")),
+            .any(|e| e.data.contains("$ node dist/server.js --key (sensitive)")),
         "{events:?}"
     );
 
@@ -198,7 +198,7 @@ async fn environment_logs_merge_services_with_their_names_and_hide_secrets() {
         "{body}"
     );
     assert!(
-        body.contains("<redacted>") && !body.contains(STRIPE),
+        body.contains("(sensitive)") && !body.contains(STRIPE),
         "{body}"
     );
 

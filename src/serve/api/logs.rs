@@ -210,7 +210,7 @@ async fn prepare(
         build: query.build,
         latest_only: query.latest_only,
     };
-    let secrets = super::services::redactor_of(app, &context, project)?;
+    let secrets = super::services::redactor_of(app, &context, project).await?;
     let app_redactor = app.config.redactor.clone();
     Ok(Reading {
         connection,

@@ -21,7 +21,6 @@ use serde_json::{Value, json};
 
 use super::{ApiError, Caller, blocking};
 use crate::auth::Action;
-use crate::model::{SecretRef, VarValue};
 use crate::railway::ops::common::InstanceVariables;
 use crate::railway::ops::deployment::ServiceInstanceRedeploy;
 use crate::railway::{Effect, RailwayError};
@@ -146,34 +145,22 @@ async fn locate(
 /// Every secret value the project's files reference (read as its jobs
 /// read them; an unreadable one is skipped), plus the service's own
 /// secrets: what log lines must never show.
-pub(super) fn redactor_of(
+pub(super) async fn redactor_of(
     app: &App,
     context: &crate::engine::Context,
     project: &str,
 ) -> Result<Redactor, ApiError> {
     let (_, dir) = super::engine_or_error(app, project)?;
     let loaded = crate::engine::load(&dir).map_err(|f| super::failure_error(&f))?;
-    let mut refs: Vec<SecretRef> = Vec::new();
-    let mut add = |value: &VarValue| {
-        if let VarValue::Secret(secret) = value
-            && !refs.contains(secret)
-        {
-            refs.push(secret.clone());
-        }
+    let place = crate::secrets::Place {
+        dir: dir.clone(),
+        project: project.to_owned(),
+        settings: loaded.project.secrets.clone(),
+        store: Some(app.intake().0.clone()),
     };
-    for environment in &loaded.project.environments {
-        for value in environment.shared_variables.values() {
-            add(&value.value);
-        }
-        for service in &environment.services {
-            for value in service.variables.values() {
-                add(&value.value);
-            }
-        }
-    }
-    Ok(Redactor::new(
-        refs.iter().filter_map(|r| (context.secrets)(r).ok()),
-    ))
+    let read =
+        crate::plan::secrets::read_every(&loaded.project, context.secrets.as_ref(), &place).await;
+    Ok(Redactor::new(crate::plan::secrets::values(&read)))
 }
 
 /// The logs of `service` in `environment` of `project`: the special case
