@@ -195,7 +195,11 @@ pub fn parse_secret(cx: &mut Cx, entry: &Entry, text: &str) -> Result<SecretRef,
     if let Err((problem, help)) = crate::secrets::check_location(scheme, location) {
         return bad(
             cx,
-            format!("`{location}` is not a valid `{scheme}:` secret location: {problem}"),
+            if location.is_empty() {
+                format!("the `{scheme}:` secret location is empty")
+            } else {
+                format!("`{location}` is not a valid `{scheme}:` secret location: {problem}")
+            },
             help.to_owned(),
         );
     }

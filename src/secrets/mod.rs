@@ -75,7 +75,7 @@ pub fn check_location(scheme: &str, location: &str) -> Result<(), (String, &'sta
             )
         }),
         "store" if !is_store_name(location) => Err((
-            "a store name is letters, digits, `_`, `-`, `.` and `/`, at most 128".into(),
+            "a store name is 1 to 128 letters, digits, `_`, `-`, `.` and `/`, not starting with `/` or `.`".into(),
             "write `(secret)\"store:NAME\"` with the name given to `mirage secret set`",
         )),
         _ => Ok(()),
