@@ -28,6 +28,26 @@ Examples:
 
 Times are UTC. `--filter` takes Railway's filter syntax (see docs/observe.md).";
 
+/// `line` with every secret read by this process replaced by
+/// `(sensitive)`; `None` when it holds none.
+fn redact_line(line: &LogLine) -> Option<LogLine> {
+    use crate::secrets::redact::redact;
+    use std::borrow::Cow;
+    let dirty = matches!(redact(&line.message), Cow::Owned(_))
+        || line
+            .attributes
+            .iter()
+            .any(|(_, v)| matches!(redact(v), Cow::Owned(_)));
+    dirty.then(|| {
+        let mut clean = line.clone();
+        clean.message = redact(&line.message).into_owned();
+        for (_, value) in &mut clean.attributes {
+            *value = redact(value).into_owned();
+        }
+        clean
+    })
+}
+
 /// Arguments of `mirage logs`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -219,6 +239,16 @@ async fn logs(args: Args) -> Result<(), Failure> {
     }
     let file = args.output.as_deref().map(open_output).transpose()?;
     let context = args.reach.context();
+    // Every secret the files reference that can be read is redacted from
+    // the lines (an application that prints its environment must not put
+    // a value on this terminal or in `--output`'s file).
+    let place = crate::secrets::Place {
+        dir: args.dir.clone(),
+        project: loaded.name.clone(),
+        settings: loaded.project.secrets.clone(),
+        store: engine::open_store(&context, &args.dir).ok(),
+    };
+    crate::plan::secrets::read_every(&loaded.project, context.secrets.as_ref(), &place).await;
     let connection = engine::connect(&context, &args.dir).await?;
     let client = &connection.client;
     let target = engine_logs::locate(&context, &args.dir, client, &loaded.name, &args.env).await?;
@@ -420,6 +450,14 @@ impl<W: Write> Printer<W> {
 
     /// Writes one line.
     pub fn line(&mut self, line: &LogLine) -> io::Result<()> {
+        let redacted;
+        let line = match redact_line(line) {
+            Some(clean) => {
+                redacted = clean;
+                &redacted
+            }
+            None => line,
+        };
         match self.format {
             Format::Json => {
                 let b = &mut self.bytes;

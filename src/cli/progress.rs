@@ -94,5 +94,6 @@ impl EventSink for Terminal {
 /// standard error is closed (`mirage apply 2>&1 | head -1`): an apply must
 /// not stop half-way because nobody reads its progress.
 fn plain(line: &str) {
+    let line = crate::secrets::redact::redact(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

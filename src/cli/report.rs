@@ -285,6 +285,8 @@ pub fn write_stdout(text: &str) {
 /// Write to standard output as is: JSON (which escapes what it must) and
 /// other machine formats.
 pub fn write_stdout_exact(text: &str) {
+    // Every secret this process read leaves as `(sensitive)`.
+    let text = crate::secrets::redact::redact(text);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -293,6 +295,7 @@ pub fn write_stdout_exact(text: &str) {
 /// Write to standard error as is: text already made safe, with Mirage's
 /// own control sequences (colours, clearing the screen).
 pub fn write_stderr_exact(text: &str) {
+    let text = crate::secrets::redact::redact(text);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes());
     let _ = err.flush();

@@ -385,6 +385,9 @@ fn all_deploy_logs(d: &DeploymentRec) -> Vec<LogLine> {
         if let Some(cmd) = meta(d, "startCommand") {
             lines.push((format!("$ {cmd}"), vec![]));
         }
+        if let Some(printed) = meta(d, "printed") {
+            lines.push((printed.to_owned(), vec![]));
+        }
         match d.outcome {
             Outcome::Crashed => lines.push((
                 "Container exited with code 1".to_string(),

@@ -878,6 +878,44 @@ pub fn write_variables(
     Ok(())
 }
 
+/// `text` with `$NAME` and `${NAME}` replaced by the service's (else the
+/// environment's shared) variable of that name, as `sh` expands them; an
+/// unknown name is empty.
+fn expand_variables(text: &str, cfg: &Value, shared: &Value) -> String {
+    let value = |name: &str| {
+        [&cfg["variables"], shared]
+            .iter()
+            .find_map(|vars| vars[name]["value"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => ("", after),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        if name.is_empty() {
+            out.push('$');
+        } else {
+            out.push_str(&value(name));
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Starts a deployment of a service instance; returns its ID.
 pub fn deploy(
     st: &mut State,
@@ -941,8 +979,23 @@ pub fn deploy(
             )
         })
     });
+    // An application that prints (`echo …`) shows its expanded variables
+    // in its deploy log, as a real container would: how a secret reaches
+    // logs, which Mirage must redact.
+    let printed = start_command
+        .as_deref()
+        .and_then(|c| c.strip_prefix("echo "))
+        .map(|text| {
+            let shared = env
+                .config
+                .get("sharedVariables")
+                .cloned()
+                .unwrap_or_default();
+            expand_variables(text, &cfg, &shared)
+        });
     let mut meta = Map::new();
     for (k, v) in [
+        ("printed", &printed),
         ("image", &image),
         ("repo", &repo),
         ("branch", &branch),

@@ -51,7 +51,9 @@ pub fn line(level: Level, event: &str, fields: &[(&str, &dyn std::fmt::Display)]
         }
     }
     text.push('\n');
-    // A closed standard error loses the log, not the request.
+    // A closed standard error loses the log, not the request; no secret
+    // this process read leaves in it.
+    let text = crate::secrets::redact::redact(&text);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 

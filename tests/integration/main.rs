@@ -76,6 +76,7 @@ mod railway_endpoint;
 mod railway_errors;
 mod railway_patch;
 mod railway_subscription;
+mod redaction;
 mod required_mount;
 mod resolve;
 mod schema_subset;
