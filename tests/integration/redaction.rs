@@ -18,29 +18,25 @@ const ENV_SENTINEL: &str = "zq-sentinel-env-7f3a91";
 const FILE_SENTINEL: &str = "zq-sentinel-file-52bd08";
 const CMD_SENTINEL: &str = "zq-sentinel-cmd-c4e617";
 
-fn files() -> String {
-    format!(
-        r#"
-project "redacted" {{
-    secrets {{
+const FILES: &str = r#"
+project "redacted" {
+    secrets {
         command "./reveal"
-    }}
-}}
+    }
+}
 
-service "api" {{
+service "api" {
     image "nginx:1.27"
     start "echo env=$FROM_ENV file=$FROM_FILE cmd=$FROM_CMD"
-    vars {{
+    vars {
         FROM_ENV (secret)"env:REDACTION_SENTINEL"
         FROM_FILE (secret)"file:sentinel.key"
         FROM_CMD (secret)"cmd:shop/api/token"
-    }}
-}}
-
-environment "production" {{}}
-"#
-    )
+    }
 }
+
+environment "production" {}
+"#;
 
 fn sentinels() -> [&'static str; 3] {
     [ENV_SENTINEL, FILE_SENTINEL, CMD_SENTINEL]
@@ -75,7 +71,7 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
 async fn no_secret_value_leaves_through_any_output_or_file() {
     use std::os::unix::fs::PermissionsExt as _;
     let world = World::with_files(&[
-        ("main.mirage", &files()),
+        ("main.mirage", FILES),
         ("sentinel.key", &format!("{FILE_SENTINEL}\n")),
         (
             "reveal",
