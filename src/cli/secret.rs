@@ -408,7 +408,7 @@ fn shown(row: &SecretVersion) -> Shown<'_> {
         set_by: &row.created_by,
         set_at: row.created_at.to_string(),
         key_id: row.key_id.as_deref(),
-        removed: row.sealed.is_none(),
+        removed: row.deleted_at.is_some(),
         removed_by: row.deleted_by.as_deref(),
         removed_at: row.deleted_at.map(|t| t.to_string()),
     }
@@ -431,7 +431,7 @@ fn list(args: &Args, owner: &(SecretScope, String), rows: &[SecretVersion]) {
     let mut out = String::new();
     for row in rows {
         let removed = match (&row.deleted_by, row.deleted_at) {
-            (Some(by), Some(at)) if row.sealed.is_none() => {
+            (Some(by), Some(at)) => {
                 format!("  (removed by {by} at {at})")
             }
             _ => String::new(),

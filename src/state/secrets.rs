@@ -139,7 +139,8 @@ impl Store {
     }
 
     /// The newest version of each secret of `owner` in `scope`, sorted by
-    /// name (the sealed texts left out: listing needs none).
+    /// name (the sealed texts left out: listing needs none; removed ones
+    /// have a `deleted_at`).
     pub fn latest_secrets(
         &self,
         scope: SecretScope,
@@ -147,7 +148,7 @@ impl Store {
     ) -> Result<Vec<SecretVersion>, StateError> {
         let mut rows: Vec<SecretVersion> = self.with(|conn| {
             conn.query(
-                "SELECT scope, owner, name, version, NULL, NULL, created_by, created_at, \
+                "SELECT scope, owner, name, version, NULL, key_id, created_by, created_at, \
                  deleted_by, deleted_at FROM secret_versions s \
                  WHERE scope = ?1 AND owner = ?2 AND version = \
                  (SELECT MAX(version) FROM secret_versions v \
@@ -324,7 +325,8 @@ mod tests {
                 .iter()
                 .map(|r| (r.key.name.as_str(), r.version, r.sealed.is_none()))
                 .collect::<Vec<_>>(),
-            vec![("api", 1, true), ("db-url", 2, true)]
+            vec![("api", 1, true), ("db-url", 2, true)],
+            "listed without their sealed texts"
         );
         assert!(
             store
