@@ -6,7 +6,7 @@
 //! transaction.
 
 use super::audit::{self, AuditEntry};
-use super::db::{Row, values};
+use super::db::{Dialect, Row, values};
 use super::error::StateError;
 use super::store::Store;
 use super::time::Timestamp;
@@ -212,6 +212,15 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<u64, StateError> {
         let now = self.now();
+        self.with(|conn| {
+            if conn.dialect() == Dialect::Sqlite {
+                // The removed ciphertexts' bytes are zeroed rather than
+                // left in free space (the write-ahead log keeps the old
+                // pages until its next checkpoint).
+                conn.batch("PRAGMA secure_delete = ON")?;
+            }
+            Ok(())
+        })?;
         self.transaction(|tx| {
             let removed = tx.execute(
                 "UPDATE secret_versions SET sealed = NULL, key_id = NULL, \

@@ -44,6 +44,7 @@ crate::on_both_backends!(
     tampered_or_moved_ciphertext_does_not_open,
     no_planted_value_is_anywhere_in_the_database,
     a_store_secret_is_planned_applied_and_then_unchanged,
+    state_migrate_copies_the_sealed_secrets_which_still_open,
 );
 
 /// A fresh master key in base64, and its fingerprint.
@@ -726,4 +727,33 @@ fn store_secrets_need_no_database_to_be_refused_well() {
     assert_eq!(bad.code, Some(2), "{}", bad.stderr);
     let store = Store::open(state_of(&db)).unwrap();
     assert!(store.is_empty().unwrap());
+}
+
+fn state_migrate_copies_the_sealed_secrets_which_still_open(db: &Db) {
+    let project = Project::new(db);
+    let (key, _) = master_key();
+    project
+        .with_key(&key, &["secret", "set", "db-url"], Some(SENTINEL))
+        .ok("set");
+    project
+        .with_key(&key, &["secret", "rotate", "db-url"], Some(ROTATED))
+        .ok("rotate");
+    // Into the other backend (another file when there is no server).
+    let target = match db {
+        Db::Sqlite(_) => Db::postgres().unwrap_or_else(Db::sqlite),
+        Db::Postgres(_) => Db::sqlite(),
+    };
+    let migrated = project
+        .run(&["state", "migrate", "--to", &state_of(&target)], None, &[])
+        .ok("state migrate");
+    assert!(
+        migrated.stderr.contains("2 versions of stored secrets"),
+        "{}",
+        migrated.stderr
+    );
+    let there = Project::new(&target);
+    let got = there.with_key(&key, &["secret", "get", "db-url", "--reveal"], None);
+    assert_eq!(got.ok("get from the copy").stdout, format!("{ROTATED}\n"));
+    let history = there.with_key(&key, &["secret", "history", "db-url"], None);
+    assert_eq!(history.ok("history").stdout.lines().count(), 2);
 }
