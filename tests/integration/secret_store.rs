@@ -757,3 +757,104 @@ fn state_migrate_copies_the_sealed_secrets_which_still_open(db: &Db) {
     let history = there.with_key(&key, &["secret", "history", "db-url"], None);
     assert_eq!(history.ok("history").stdout.lines().count(), 2);
 }
+
+#[test]
+fn a_generated_master_key_is_printed_only_when_asked_and_never_kept_in_clear_by_accident() {
+    let db = Db::sqlite();
+    let project = Project::new(&db);
+    // No keyring here (`MIRAGE_KEYRING=off`): without a file, a clear
+    // refusal; with `--reveal`, the key on standard output, nothing else.
+    let refused = project.run(&["secret", "key", "generate"], None, &[]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--to-file"), "{}", refused.stderr);
+    let shown = project
+        .run(&["secret", "key", "generate", "--reveal"], None, &[])
+        .ok("generate --reveal");
+    let key = shown.stdout.trim_end();
+    let id = mirage::secrets::MasterKey::from_base64(key)
+        .unwrap()
+        .id()
+        .to_owned();
+    assert!(
+        shown
+            .stderr
+            .contains(&format!("generated master key `{id}`")),
+        "{}",
+        shown.stderr
+    );
+    assert!(!shown.stderr.contains(key));
+    // It works as `MIRAGE_MASTER_KEY`.
+    project
+        .with_key(key, &["secret", "set", "db-url"], Some(SENTINEL))
+        .ok("set");
+    let list = project
+        .with_key(key, &["secret", "list", "--json"], None)
+        .ok("list");
+    assert!(!list.stdout.contains(key));
+}
+
+/// Runs `mirage ARGS` on a pseudo-terminal (through `script`), typing
+/// `typed` once the program has asked; everything the terminal showed.
+fn on_terminal(project: &Project, key: &str, args: &str, typed: Option<&str>) -> Option<String> {
+    use std::io::Read as _;
+    let script = support::find_program("script")?;
+    let mut child = Command::new(script)
+        .args([
+            "-qec",
+            &format!("{} {args}", support::mirage_bin().display()),
+            "/dev/null",
+        ])
+        .current_dir(project.dir.path())
+        .env("MIRAGE_STATE", state_of(project.db))
+        .env("MIRAGE_KEYRING", "off")
+        .env("MIRAGE_ACTOR", ACTOR)
+        .env("NO_COLOR", "1")
+        .env("MIRAGE_MASTER_KEY", key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take().unwrap();
+    let mut shown = Vec::new();
+    if let Some(typed) = typed {
+        // Wait for the prompt, then type.
+        let mut byte = [0u8; 1];
+        while !String::from_utf8_lossy(&shown).contains("(not shown): ") {
+            if stdout.read(&mut byte).ok()? == 0 {
+                break;
+            }
+            shown.push(byte[0]);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{typed}\n").as_bytes())
+            .ok()?;
+    }
+    stdout.read_to_end(&mut shown).ok()?;
+    child.wait().ok()?;
+    Some(String::from_utf8_lossy(&shown).into_owned())
+}
+
+#[test]
+fn on_a_terminal_the_value_is_asked_for_unseen_and_get_shows_it() {
+    let db = Db::sqlite();
+    let project = Project::new(&db);
+    let (key, _) = master_key();
+    let Some(typed) = on_terminal(&project, &key, "secret set db-url", Some(SENTINEL)) else {
+        eprintln!("skipping: no `script` to run mirage on a terminal");
+        return;
+    };
+    assert!(typed.contains("value of `db-url` (not shown): "), "{typed}");
+    assert!(typed.contains("set `db-url`"), "{typed}");
+    assert!(
+        !typed.contains(SENTINEL),
+        "the typed value was echoed: {typed}"
+    );
+    // `get` to a terminal prints without `--reveal`.
+    let shown = on_terminal(&project, &key, "secret get db-url", None).unwrap();
+    assert!(shown.contains(SENTINEL), "{shown}");
+}
