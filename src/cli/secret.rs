@@ -209,15 +209,25 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
             generate,
         } => {
             let key = key(name)?;
+            // Only a secret there is: a removed one is set again, not
+            // rotated.
             let store = open_existing(&location)?;
-            if store
+            let latest = store
                 .as_ref()
                 .map(|s| s.latest_secret(&key))
                 .transpose()?
-                .flatten()
-                .is_none()
-            {
-                return Err(missing(store.as_ref(), &key));
+                .flatten();
+            match latest {
+                None => return Err(missing(store.as_ref(), &key)),
+                Some(row) if row.sealed.is_none() => {
+                    return Err(StoreError::Removed {
+                        name: key.name.clone(),
+                        owner: owner_shown(&key),
+                        by: row.deleted_by.unwrap_or_else(|| "someone".to_owned()),
+                    }
+                    .into());
+                }
+                Some(_) => {}
             }
             let value = match generate {
                 Some(n) if !input::GENERATED.contains(n) => {

@@ -252,6 +252,13 @@ fn set_get_list_rotate_history_and_rm_round_trip(db: &Db) {
         "{}",
         history.stdout
     );
+    let revived = run(&["secret", "rotate", "db-url", "--generate", "32"], None);
+    assert_eq!(
+        revived.code,
+        Some(1),
+        "a removed secret is set again, not rotated"
+    );
+    assert!(revived.stderr.contains("was removed"), "{}", revived.stderr);
     let store = db.open();
     assert!(
         store
