@@ -76,3 +76,62 @@ pub fn generate() -> Result<(SecretString, String), StoreError> {
     let id = MasterKey::from_base64(text.expose())?.id().to_owned();
     Ok((text, id))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn providers(vars: &[(&str, &str)]) -> Providers {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Providers::with_env(Arc::new(move |name: &str| map.get(name).cloned()))
+    }
+
+    #[test]
+    fn the_variable_wins_over_the_file_and_previous_keys_open() {
+        let (a, a_id) = generate().unwrap();
+        let (b, b_id) = generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("keys");
+        std::fs::write(
+            &file,
+            format!("# newest first\n{}\n{}\n", b.expose(), a.expose()),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let path = file.to_str().unwrap();
+        let from_file = load(&providers(&[(KEY_FILE_VAR, path)])).unwrap();
+        assert_eq!(from_file.current().id(), b_id);
+        let sealed = Keyring::new(MasterKey::from_base64(a.expose()).unwrap(), vec![])
+            .seal(&SecretString::new("v".into()), "c")
+            .unwrap();
+        assert!(
+            from_file.open(&sealed, "c").is_ok(),
+            "the file's second line opens"
+        );
+        let from_var = load(&providers(&[(KEY_VAR, a.expose()), (KEY_FILE_VAR, path)])).unwrap();
+        assert_eq!(from_var.current().id(), a_id);
+        let rotating = load(&providers(&[
+            (KEY_VAR, b.expose()),
+            (PREVIOUS_VAR, a.expose()),
+        ]))
+        .unwrap();
+        assert_eq!(rotating.current().id(), b_id);
+        assert!(rotating.open(&sealed, "c").is_ok());
+        assert!(matches!(
+            load(&providers(&[(KEY_VAR, "short")])),
+            Err(StoreError::MasterKey { .. })
+        ));
+        let shown = format!("{:?}", load(&providers(&[(KEY_VAR, a.expose())])));
+        assert!(!shown.contains(a.expose()), "{shown}");
+    }
+}
