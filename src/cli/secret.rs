@@ -171,17 +171,6 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
-    if let SecretCommand::Key {
-        command:
-            KeyCommand::Generate {
-                to_file,
-                reveal,
-                force,
-            },
-    } = &args.command
-    {
-        return generate_key(to_file.as_deref(), *reveal, *force);
-    }
     if args.state.is_none() {
         super::select::directory(&args.dir).map_err(Fail)?;
     }
@@ -301,7 +290,14 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
             };
             return rekeyed(args, &done, keyring.current().id());
         }
-        SecretCommand::Key { .. } => unreachable!("handled above"),
+        SecretCommand::Key {
+            command:
+                KeyCommand::Generate {
+                    to_file,
+                    reveal,
+                    force,
+                },
+        } => return generate_key(to_file.as_deref(), *reveal, *force),
     }
     Ok(())
 }
