@@ -11,17 +11,19 @@
 //! without `--reveal`).
 
 mod input;
+mod key;
+mod show;
 
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use miette::Diagnostic;
 
 use super::{EXIT_FAILURE, EXIT_USAGE, report};
+use crate::secrets::Providers;
 use crate::secrets::store::{StoreError, manage, master, owner_shown};
-use crate::secrets::{Providers, SecretString};
-use crate::state::{self, Actor, Location, SecretKey, SecretScope, SecretVersion, Store};
+use crate::state::{self, Actor, Location, SecretKey, SecretScope, Store};
 
 /// Arguments of `mirage secret`.
 #[derive(Debug, Clone, clap::Args)]
@@ -190,7 +192,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
             let keyring = master::load(providers)?;
             let store = Store::connect(&location)?;
             let version = manage::add(&store, &keyring, &key, &value, &by, "secrets.set")?;
-            changed(args, &key, version, keyring.current().id(), "set");
+            show::changed(args, &key, version, keyring.current().id(), "set");
         }
         SecretCommand::Rotate {
             name,
@@ -233,7 +235,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
             let keyring = master::load(providers)?;
             let store = store.ok_or_else(|| missing(None, &key))?;
             let version = manage::add(&store, &keyring, &key, &value, &by, "secrets.rotate")?;
-            changed(args, &key, version, keyring.current().id(), "rotated");
+            show::changed(args, &key, version, keyring.current().id(), "rotated");
         }
         SecretCommand::Get { name, reveal } => {
             let key = key(name)?;
@@ -250,7 +252,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
             let keyring = master::load(providers)?;
             let (row, value) = manage::open(&store, &keyring, &key)?;
             manage::record_read(&store, &key, row.version, &by)?;
-            print_value(&value, to_terminal);
+            show::print_value(&value, to_terminal);
         }
         SecretCommand::List => {
             let owner = owner_of(args, &by)?;
@@ -258,7 +260,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
                 Some(store) => store.latest_secrets(owner.0, &owner.1)?,
                 None => Vec::new(),
             };
-            list(args, &owner, &rows);
+            show::list(args, &owner, &rows);
         }
         SecretCommand::History { name } => {
             let key = key(name)?;
@@ -270,7 +272,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
             if versions.is_empty() {
                 return Err(missing(store.as_ref(), &key));
             }
-            history(args, &versions);
+            show::history(args, &versions);
         }
         SecretCommand::Rm { name } => {
             let key = key(name)?;
@@ -288,7 +290,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
                 Some(store) => manage::rekey(store, &keyring, &by)?,
                 None => manage::Rekeyed::default(),
             };
-            return rekeyed(args, &done, keyring.current().id());
+            return show::rekeyed(args, &done, keyring.current().id());
         }
         SecretCommand::Key {
             command:
@@ -297,7 +299,7 @@ fn run_checked(args: &Args, providers: &Providers) -> Result<(), Fail> {
                     reveal,
                     force,
                 },
-        } => return generate_key(to_file.as_deref(), *reveal, *force),
+        } => return key::generate_key(to_file.as_deref(), *reveal, *force),
     }
     Ok(())
 }
@@ -360,250 +362,5 @@ fn missing(store: Option<&Store>, key: &SecretKey) -> Fail {
                 key.name
             ),
         }),
-    }
-}
-
-fn changed(args: &Args, key: &SecretKey, version: i64, key_id: &str, verb: &str) {
-    if args.json {
-        print_json(&serde_json::json!({
-            "name": key.name,
-            "scope": key.scope,
-            "owner": key.owner,
-            "version": version,
-            "key_id": key_id,
-        }));
-    } else {
-        report::write_stderr(&format!(
-            "{verb} `{}` of {}: version {version}, sealed with master key `{key_id}`\n",
-            key.name,
-            owner_shown(key)
-        ));
-    }
-}
-
-fn print_value(value: &SecretString, to_terminal: bool) {
-    let line = zeroize::Zeroizing::new(format!("{}\n", value.expose()));
-    if to_terminal {
-        // Control characters escaped: a value cannot drive the terminal.
-        report::write_stdout(&line);
-    } else {
-        report::write_stdout_exact(&line);
-    }
-}
-
-/// One version as `list`, `history` and `--json` show it.
-#[derive(serde::Serialize)]
-struct Shown<'a> {
-    name: &'a str,
-    version: i64,
-    set_by: &'a str,
-    set_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_id: Option<&'a str>,
-    removed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    removed_by: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    removed_at: Option<String>,
-}
-
-fn shown(row: &SecretVersion) -> Shown<'_> {
-    Shown {
-        name: &row.key.name,
-        version: row.version,
-        set_by: &row.created_by,
-        set_at: row.created_at.to_string(),
-        key_id: row.key_id.as_deref(),
-        removed: row.deleted_at.is_some(),
-        removed_by: row.deleted_by.as_deref(),
-        removed_at: row.deleted_at.map(|t| t.to_string()),
-    }
-}
-
-fn list(args: &Args, owner: &(SecretScope, String), rows: &[SecretVersion]) {
-    if args.json {
-        print_json(&rows.iter().map(shown).collect::<Vec<_>>());
-        return;
-    }
-    if rows.is_empty() {
-        report::write_stderr(&format!(
-            "no secrets in the store of {} `{}`\n",
-            owner.0.as_str(),
-            owner.1
-        ));
-        return;
-    }
-    let width = rows.iter().map(|r| r.key.name.len()).max().unwrap_or(0);
-    let mut out = String::new();
-    for row in rows {
-        let removed = match (&row.deleted_by, row.deleted_at) {
-            (Some(by), Some(at)) => {
-                format!("  (removed by {by} at {at})")
-            }
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "{:width$}  v{}  set by {} at {}{removed}\n",
-            row.key.name, row.version, row.created_by, row.created_at
-        ));
-    }
-    report::write_stdout(&out);
-}
-
-fn history(args: &Args, versions: &[SecretVersion]) {
-    if args.json {
-        print_json(&versions.iter().map(shown).collect::<Vec<_>>());
-        return;
-    }
-    let mut out = String::new();
-    for row in versions.iter().rev() {
-        out.push_str(&format!(
-            "v{}  set by {} at {}",
-            row.version, row.created_by, row.created_at
-        ));
-        match (&row.key_id, &row.deleted_by, row.deleted_at) {
-            (Some(id), _, _) => out.push_str(&format!("  (master key `{id}`)")),
-            (None, Some(by), Some(at)) => out.push_str(&format!("  removed by {by} at {at}")),
-            _ => out.push_str("  removed"),
-        }
-        out.push('\n');
-    }
-    report::write_stdout(&out);
-}
-
-fn rekeyed(args: &Args, done: &manage::Rekeyed, key_id: &str) -> Result<(), Fail> {
-    if args.json {
-        print_json(&serde_json::json!({
-            "key_id": key_id,
-            "resealed": done.resealed,
-            "failed": done.failed.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }));
-    } else {
-        report::write_stderr(&format!(
-            "resealed {} secret versions under master key `{key_id}`\n",
-            done.resealed
-        ));
-    }
-    if done.failed.is_empty() {
-        return Ok(());
-    }
-    for error in &done.failed {
-        print(error);
-    }
-    report::write_stderr(&format!(
-        "{} versions could not be opened and were left as they were\n",
-        done.failed.len()
-    ));
-    Err(Fail(ExitCode::from(EXIT_FAILURE)))
-}
-
-/// `mirage secret key generate`.
-fn generate_key(to_file: Option<&Path>, reveal: bool, force: bool) -> Result<(), Fail> {
-    use crate::secrets::keyring::{self, KeyringError};
-    let (key, id) = master::generate()?;
-    let kept = match to_file {
-        Some(path) => {
-            write_key_file(path, &key, force)?;
-            format!(
-                "in `{}` (mode 0600): set `{}={}`",
-                path.display(),
-                master::KEY_FILE_VAR,
-                path.display()
-            )
-        }
-        None => {
-            let existing = keyring::get(master::KEYRING_ACCOUNT);
-            match existing {
-                Ok(Some(_)) if !force => {
-                    return Err(usage(
-                        "the OS keyring already holds a master key (`master-key`)",
-                        "the secrets it sealed open only with it: pass `--force` to replace it only after `mirage secret rekey` has moved them to another key, or use `--to-file FILE`",
-                    ));
-                }
-                Err(KeyringError::Unavailable(why)) if reveal => {
-                    report::write_stderr(&format!(
-                        "note: not kept: no OS keyring is available ({why}); keep the key printed below yourself (a CI secret as `{}`)\n",
-                        master::KEY_VAR
-                    ));
-                    String::new()
-                }
-                Err(KeyringError::Unavailable(why)) => {
-                    return Err(usage(
-                        &format!("no OS keyring is available to keep the key ({why})"),
-                        "write it to a file with `--to-file FILE` (then `MIRAGE_MASTER_KEY_FILE=FILE`), or print it with `--reveal` to keep it yourself (`MIRAGE_MASTER_KEY`)",
-                    ));
-                }
-                Err(error @ KeyringError::Failed(_)) => {
-                    report::print_error(&error.to_string());
-                    return Err(Fail(ExitCode::from(EXIT_FAILURE)));
-                }
-                Ok(_) => match keyring::set(master::KEYRING_ACCOUNT, &key) {
-                    Ok(()) => "in the OS keyring (`master-key`)".into(),
-                    Err(error) => {
-                        report::print_error(&error.to_string());
-                        return Err(Fail(ExitCode::from(EXIT_FAILURE)));
-                    }
-                },
-            }
-        }
-    };
-    if kept.is_empty() {
-        report::write_stderr(&format!("generated master key `{id}`\n"));
-    } else {
-        report::write_stderr(&format!("generated master key `{id}`, kept {kept}\n"));
-    }
-    if reveal {
-        report::write_stdout_exact(&format!("{}\n", key.expose()));
-    }
-    Ok(())
-}
-
-/// Writes `key` to a new file only its owner may read.
-fn write_key_file(path: &Path, key: &SecretString, force: bool) -> Result<(), Fail> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let shown = path.display();
-    let mut file = options.open(path).map_err(|error| {
-        if error.kind() == std::io::ErrorKind::AlreadyExists {
-            usage(
-                &format!("`{shown}` exists already"),
-                "choose a new file, or pass `--force` to replace the key in it (what it sealed no longer opens without it)",
-            )
-        } else {
-            usage(&format!("cannot write `{shown}`: {error}"), "check the path and its directory's permissions")
-        }
-    })?;
-    #[cfg(unix)]
-    {
-        // An existing file replaced with `--force` keeps its mode: narrow it.
-        use std::os::unix::fs::PermissionsExt as _;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    file.write_all(format!("{}\n", key.expose()).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| {
-            usage(
-                &format!("cannot write `{shown}`: {error}"),
-                "check the disk",
-            )
-        })?;
-    Ok(())
-}
-
-fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => report::write_stdout_exact(&format!("{text}\n")),
-        Err(error) => report::print_error(&format!("cannot print json: {error}")),
     }
 }
