@@ -669,6 +669,12 @@ fn migrate(
                 copied.users, copied.audit
             ));
         }
+        if copied.secrets > 0 {
+            report::write_stderr(&format!(
+                "  and {} versions of stored secrets, still sealed: they open with the same master key\n",
+                copied.secrets
+            ));
+        }
         report::write_stderr(&format!(
             "  from now on, point every run at it: `MIRAGE_STATE={target_location}` (or `--state`); `{from}` is left as it was\n"
         ));

@@ -1181,6 +1181,11 @@ pub const CODES: &[Code] = &[
         help: "set the secret again; check the master key",
     },
     Code {
+        code: "mirage::secrets::no_master_key",
+        summary: "No master key is configured for Mirage's encrypted secret store (MIRAGE_MASTER_KEY, MIRAGE_MASTER_KEY_FILE or the OS keyring's master-key entry).",
+        help: "Make one with mirage secret key generate (kept in the OS keyring, or --to-file FILE with MIRAGE_MASTER_KEY_FILE=FILE), or set MIRAGE_MASTER_KEY to the output of head -c 32 /dev/urandom | base64; keep it outside the database.",
+    },
+    Code {
         code: "mirage::secrets::no_randomness",
         summary: "the system's random source failed",
         help: "nothing was stored",
@@ -1191,9 +1196,19 @@ pub const CODES: &[Code] = &[
         help: "set the secret again",
     },
     Code {
+        code: "mirage::secrets::removed_secret",
+        summary: "The secret was removed with mirage secret rm: its sealed values are deleted, its history is kept.",
+        help: "Set it again with mirage secret set NAME (it gets the next version number).",
+    },
+    Code {
         code: "mirage::secrets::unknown_master_key",
         summary: "a secret was sealed with a master key not in the keyring",
         help: "add the previous key until every secret is resealed",
+    },
+    Code {
+        code: "mirage::secrets::unknown_secret",
+        summary: "The store holds no secret of that name for this project (or, with --user, for you).",
+        help: "Check the name with mirage secret list (the help names the closest one), or add it with mirage secret set NAME.",
     },
     Code {
         code: "mirage::serve::apply_incomplete",

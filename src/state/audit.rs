@@ -5,7 +5,7 @@
 //! Read newest first by `id` with keyset pagination (`before`): a page is
 //! one indexed range scan however long the log grows.
 
-use super::db::{Value, values};
+use super::db::{Conn, Value, values};
 use super::error::StateError;
 use super::store::Store;
 use super::time::Timestamp;
@@ -105,28 +105,8 @@ pub struct AuditFilter {
 impl Store {
     /// Appends `entry`; its id.
     pub fn record_audit(&self, entry: &AuditEntry) -> Result<i64, StateError> {
-        let now = self.now().0;
-        let row = self.with(|conn| {
-            conn.query_one(
-                "INSERT INTO audit_log (at, actor, actor_role, via, action, project, target, \
-                 address, outcome, summary, request_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
-                values![
-                    now,
-                    entry.actor.as_deref(),
-                    entry.actor_role.as_deref(),
-                    entry.via.as_deref(),
-                    entry.action.as_str(),
-                    entry.project.as_deref(),
-                    entry.target.as_deref(),
-                    entry.address.as_deref(),
-                    entry.outcome.as_str(),
-                    entry.summary.as_str(),
-                    entry.request_id.as_deref()
-                ],
-            )
-        })?;
-        row.int(0)
+        let now = self.now();
+        self.with(|conn| insert(conn, now, entry))
     }
 
     /// Entries matching `filter`, newest first.
@@ -206,6 +186,35 @@ impl Store {
                 .collect()
         })
     }
+}
+
+/// Appends `entry` at `at` on `conn` (inside a transaction of whatever
+/// it records, so that the change and its entry are written together);
+/// its id.
+pub(super) fn insert(
+    conn: &mut dyn Conn,
+    at: Timestamp,
+    entry: &AuditEntry,
+) -> Result<i64, StateError> {
+    conn.query_one(
+        "INSERT INTO audit_log (at, actor, actor_role, via, action, project, target, \
+         address, outcome, summary, request_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+        values![
+            at.0,
+            entry.actor.as_deref(),
+            entry.actor_role.as_deref(),
+            entry.via.as_deref(),
+            entry.action.as_str(),
+            entry.project.as_deref(),
+            entry.target.as_deref(),
+            entry.address.as_deref(),
+            entry.outcome.as_str(),
+            entry.summary.as_str(),
+            entry.request_id.as_deref()
+        ],
+    )?
+    .int(0)
 }
 
 #[cfg(test)]

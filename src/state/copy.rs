@@ -24,6 +24,9 @@ pub struct Copied {
     pub users: usize,
     /// Entries of serve's audit log.
     pub audit: usize,
+    /// Versions of the secrets of Mirage's store (sealed: they open with
+    /// the same master key).
+    pub secrets: usize,
 }
 
 /// The tables copied, parents first, with their columns. Locks are not:
@@ -79,6 +82,11 @@ const TABLES: &[(&str, &str)] = &[
         "project_credentials",
         "project, kind, sealed, key_id, set_by, set_at",
     ),
+    (
+        "secret_versions",
+        "scope, owner, name, version, sealed, key_id, created_by, created_at, deleted_by, \
+         deleted_at",
+    ),
 ];
 
 /// What makes a database not empty: anything but its schema.
@@ -92,6 +100,7 @@ const CONTENT: &[&str] = &[
     "users",
     "audit_log",
     "project_credentials",
+    "secret_versions",
 ];
 
 impl Store {
@@ -155,6 +164,7 @@ impl Store {
                 "users",
                 "audit_log",
                 "project_credentials",
+                "secret_versions",
             ] {
                 tx.execute(&format!("DELETE FROM {table}"), &[])?;
             }
@@ -192,6 +202,7 @@ impl Store {
             lock_breaks: count(5),
             users: count(7),
             audit: count(10),
+            secrets: count(12),
         })
     }
 }

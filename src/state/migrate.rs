@@ -11,7 +11,7 @@ use super::store::in_transaction;
 use super::time::Timestamp;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// How many migrations this binary knows (versions may have gaps).
 pub const MIGRATIONS: usize = SQLITE.len();
@@ -32,6 +32,11 @@ pub(super) const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("migrations/0008_environments.sql"),
     ),
     (9, "drift", include_str!("migrations/0009_drift.sql")),
+    (
+        10,
+        "secrets_store",
+        include_str!("migrations/0010_secrets_store.sql"),
+    ),
 ];
 
 /// Every PostgreSQL migration, version for version the same as [`SQLITE`].
@@ -72,6 +77,11 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "drift",
         include_str!("migrations/postgres/0009_drift.sql"),
+    ),
+    (
+        10,
+        "secrets_store",
+        include_str!("migrations/postgres/0010_secrets_store.sql"),
     ),
 ];
 

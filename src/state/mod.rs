@@ -23,9 +23,13 @@
 //! * **jobs** — `mirage serve`'s durable jobs, claimed with leases by
 //!   any replica ([`Store::enqueue_job`], [`Store::claim_job`]), and the
 //!   webhook deliveries it accepted ([`Store::record_delivery`]).
+//! * **stored secrets** — the versions of the secrets of Mirage's own
+//!   store (`mirage secret`, `store:NAME`), sealed
+//!   ([`Store::add_secret_version`], [`Store::latest_secret`]).
 //!
-//! **No secret ever enters this database.** No function here takes a secret
-//! value: callers pass plans whose sensitive values are already redacted.
+//! **No secret ever enters this database in clear text.** No function here
+//! takes a secret value: callers pass plans whose sensitive values are
+//! already redacted, and secrets already sealed.
 //!
 //! Two backends sit behind the one API ([`Location`] says which): SQLite
 //! (rusqlite, WAL), the embedded default, one file per project; and
@@ -55,6 +59,7 @@ mod migrate;
 mod ownership;
 mod postgres;
 mod previews;
+mod secrets;
 // Serve's browser sign-in.
 mod signin;
 mod store;
@@ -80,6 +85,7 @@ pub use migrate::MIGRATIONS;
 pub use migrate::SCHEMA_VERSION;
 pub use ownership::{Origin, OwnedFilter, Resource, ResourceKey, ResourceKind};
 pub use previews::{NewPreview, PreviewRecord};
+pub use secrets::{SecretKey, SecretScope, SecretVersion};
 pub use signin::{PendingLogin, SessionRecord};
 pub use store::{DEFAULT_LEASE, DEFAULT_RELATIVE_PATH, STATE_ENV_VAR, Store};
 pub use time::{Clock, FixedClock, SystemClock, Timestamp};

@@ -81,6 +81,7 @@ mod required_mount;
 mod resolve;
 mod schema_subset;
 mod secret_providers;
+mod secret_store;
 mod secrets_first;
 mod serve;
 mod serve_api;

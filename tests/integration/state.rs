@@ -111,6 +111,7 @@ fn opening_creates_the_directory_and_migrates_an_empty_database() {
             "project_credentials",
             "project_members",
             "schema_migrations",
+            "secret_versions",
             "serve_environments",
             "users",
             "webhook_deliveries"
