@@ -124,6 +124,7 @@ struct Shared {
 /// A running test Vault, serving until dropped. Clones share it.
 #[derive(Clone)]
 pub struct VaultServer {
+    scheme: &'static str,
     addr: SocketAddr,
     shared: Arc<Shared>,
     _stop: Arc<Stop>,
@@ -156,6 +157,38 @@ impl VaultServer {
 
     /// Starts a server on `listen`.
     pub async fn start_on(listen: SocketAddr) -> std::io::Result<VaultServer> {
+        VaultServer::launch(listen, None).await
+    }
+
+    /// Starts a server on `127.0.0.1` serving HTTPS with the PEM
+    /// certificate chain `cert` and its private key `key` (PKCS#8, SEC1 or
+    /// PKCS#1), for tests of `VAULT_CACERT`.
+    pub async fn start_tls(cert: &[u8], key: &[u8]) -> std::io::Result<VaultServer> {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid = |e: &dyn std::fmt::Display| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+        };
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
+            .collect::<Result<_, _>>()
+            .map_err(|e| invalid(&e))?;
+        let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| invalid(&e))?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(&e))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| invalid(&e))?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        VaultServer::launch(SocketAddr::from(([127, 0, 0, 1], 0)), Some(acceptor)).await
+    }
+
+    /// `https://…` when it serves TLS.
+    async fn launch(
+        listen: SocketAddr,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> std::io::Result<VaultServer> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
@@ -170,17 +203,28 @@ impl VaultServer {
             .route("/v1/{*rest}", axum::routing::any(handle))
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel();
-        tokio::spawn(super::server::serve(listener, router, rx));
+        let scheme = match tls {
+            Some(acceptor) => {
+                tokio::spawn(serve_tls(listener, router, acceptor, rx));
+                "https"
+            }
+            None => {
+                tokio::spawn(super::server::serve(listener, router, rx));
+                "http"
+            }
+        };
         Ok(VaultServer {
+            scheme,
             addr,
             shared,
             _stop: Arc::new(Stop(Mutex::new(Some(tx)))),
         })
     }
 
-    /// `http://127.0.0.1:PORT`, the value of `VAULT_ADDR`.
+    /// `http://127.0.0.1:PORT` (`https://` when it serves TLS), the value
+    /// of `VAULT_ADDR`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Writes a new version of `mount/path` holding `data` (a JSON object);
@@ -330,6 +374,40 @@ impl VaultServer {
     pub fn log(&self) -> Vec<String> {
         lock(&self.shared).log.clone()
     }
+}
+
+/// Serves `router` over TLS until `shutdown` fires; a failed handshake
+/// closes its connection only.
+async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    acceptor: tokio_rustls::TlsAcceptor,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    use tower::ServiceExt as _;
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let (router, acceptor) = (router.clone(), acceptor.clone());
+                connections.spawn(async move {
+                    let Ok(stream) = acceptor.accept(stream).await else { return };
+                    let service = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            router.clone().oneshot(req.map(axum::body::Body::new))
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
 }
 
 fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Data> {

@@ -663,3 +663,141 @@ async fn a_login_token_is_kept_renewed_and_replaced_in_a_long_process() {
         vault.log()
     );
 }
+
+/// A CA and a certificate for `127.0.0.1` signed by it, made with the
+/// `openssl` command: `(ca.pem, server.pem, server.key)`.
+fn certificates(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the `openssl` command (needed to make test certificates)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Mirage test CA",
+    ]);
+    openssl(&ca);
+    let mut csr = vec!["req"];
+    csr.extend(ec);
+    csr.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(&csr);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext.cnf");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("a certificate file");
+    (read("ca.pem"), read("server.pem"), read("server.key"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vault_over_https_is_trusted_through_its_ca_file() {
+    let certs = tempfile::tempdir().expect("certs");
+    let (ca, cert, key) = certificates(certs.path());
+    let vault = VaultServer::start_tls(&cert, &key)
+        .await
+        .expect("HTTPS Vault");
+    vault.put("secret", "shop/db", json!({"url": DB_URL, "user": DB_USER}));
+    vault.put("secret", "shop/stripe", json!({"api_key": STRIPE_V1}));
+    vault.add_token(TOKEN, Policy::paths(&["secret/data/shop/*"]));
+    assert!(vault.url().starts_with("https://"));
+    let settings = format!("address=\"{}\" ca-cert=\"certs/ca.pem\"", vault.url());
+    let world = World::with_files(&[("project.mirage", &project(&settings))]).await;
+    std::fs::create_dir(world.path().join("certs")).expect("certs dir");
+    std::fs::write(world.path().join("certs/ca.pem"), &ca).expect("ca.pem");
+    let home = tempfile::tempdir().expect("home");
+
+    let trusted = plan(&world, home.path(), &[("VAULT_TOKEN", TOKEN)]).await;
+    assert_eq!(
+        trusted.code,
+        Some(2),
+        "{}{}",
+        trusted.stdout,
+        trusted.stderr
+    );
+    assert_eq!(vault.reads(), 3, "{:?}", vault.log());
+
+    // Without the CA, the certificate is not trusted, and the message says why.
+    world.edit("project.mirage", |t| {
+        t.replace(" ca-cert=\"certs/ca.pem\"", "")
+    });
+    let untrusted = plan(&world, home.path(), &[("VAULT_TOKEN", TOKEN)]).await;
+    assert_eq!(
+        untrusted.code,
+        Some(1),
+        "{}{}",
+        untrusted.stdout,
+        untrusted.stderr
+    );
+    assert!(
+        untrusted
+            .stderr
+            .contains("cannot be reached (connection failed:")
+            && untrusted.stderr.contains("UnknownIssuer")
+            && untrusted
+                .stderr
+                .contains("point `VAULT_CACERT` or `ca-cert=` at that CA's PEM file"),
+        "{}",
+        untrusted.stderr
+    );
+    // VAULT_CACERT does the same as `ca-cert=`.
+    let from_env = plan(
+        &world,
+        home.path(),
+        &[("VAULT_TOKEN", TOKEN), ("VAULT_CACERT", "certs/ca.pem")],
+    )
+    .await;
+    assert_eq!(
+        from_env.code,
+        Some(2),
+        "{}{}",
+        from_env.stdout,
+        from_env.stderr
+    );
+}

@@ -172,11 +172,7 @@ impl Vault {
                 json!({ "role": role, "jwt": jwt.expose() }),
             ),
         };
-        let key = format!(
-            "{}|{}|{mount}|{identity}",
-            self.address,
-            self.namespace.as_deref().unwrap_or_default()
-        );
+        let key = self.session_key(mount, &identity);
         let mut sessions = SESSIONS.lock().await;
         if let Some(session) = sessions.get(&key).cloned() {
             match due(&session, Instant::now()) {
@@ -196,6 +192,30 @@ impl Vault {
         let token = session.token.clone();
         sessions.insert(key, session);
         Ok(token)
+    }
+
+    /// Where the login of `identity` at `auth/MOUNT` is kept.
+    fn session_key(&self, mount: &str, identity: &str) -> String {
+        format!(
+            "{}|{}|{mount}|{identity}",
+            self.address,
+            self.namespace.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// Drops the kept login (Vault refused its token: revoked, or its
+    /// policy changed), so the next read signs in again.
+    async fn forget(&self) {
+        let key = match &self.auth {
+            Auth::Token { .. } => return,
+            Auth::AppRole { mount, role_id, .. } => {
+                self.session_key(mount, &format!("approle:{role_id}"))
+            }
+            Auth::Kubernetes { mount, role, .. } => {
+                self.session_key(mount, &format!("kubernetes:{role}"))
+            }
+        };
+        SESSIONS.lock().await.remove(&key);
     }
 
     async fn login(&self, mount: &str, body: &Value) -> Result<Session, Unreadable> {
@@ -318,20 +338,23 @@ impl Vault {
                         .unwrap_or_default()
                 ),
             )),
-            StatusCode::FORBIDDEN => Err(Unreadable::new(
-                format!(
-                    "{} refused to read {what}{}",
-                    self.shown(),
-                    vault_errors(&reply)
-                ),
-                format!(
-                    "the token needs a policy with `read` on `{mount}/data/{path}`{}; check the token is valid (`vault token lookup`)",
-                    self.namespace
-                        .as_ref()
-                        .map(|n| format!(" in namespace `{n}`"))
-                        .unwrap_or_default()
-                ),
-            )),
+            StatusCode::FORBIDDEN => {
+                self.forget().await;
+                Err(Unreadable::new(
+                    format!(
+                        "{} refused to read {what}{}",
+                        self.shown(),
+                        vault_errors(&reply)
+                    ),
+                    format!(
+                        "the token needs a policy with `read` on `{mount}/data/{path}`{}; check the token is valid (`vault token lookup`)",
+                        self.namespace
+                            .as_ref()
+                            .map(|n| format!(" in namespace `{n}`"))
+                            .unwrap_or_default()
+                    ),
+                ))
+            }
             other => Err(Unreadable::new(
                 format!(
                     "{} answered HTTP {} for {what}{}",
@@ -354,20 +377,29 @@ impl Vault {
             request = request.header("X-Vault-Namespace", namespace);
         }
         let response = request.send().await.map_err(|error| {
+            // The innermost cause says what failed (refused, a name
+            // that does not resolve, a certificate not trusted).
+            let mut cause: &dyn std::error::Error = &error;
+            while let Some(inner) = cause.source() {
+                cause = inner;
+            }
+            let cause = redact(&cause.to_string()).into_owned();
             let why = if error.is_timeout() {
                 "did not answer in time".to_owned()
             } else if error.is_connect() {
-                "cannot be reached (connection failed)".to_owned()
+                format!("cannot be reached (connection failed: {cause})")
             } else {
-                format!("cannot be reached ({})", redact(&error.to_string()))
+                format!("cannot be reached ({cause})")
             };
-            Unreadable::new(
-                format!("{} {why}", self.shown()),
+            let help = if cause.to_lowercase().contains("certificate") {
+                "if Vault's certificate is signed by a private CA, point `VAULT_CACERT` or `ca-cert=` at that CA's PEM file".to_owned()
+            } else {
                 format!(
                     "check that Vault runs there and the address is right ({})",
                     self.address_from
-                ),
-            )
+                )
+            };
+            Unreadable::new(format!("{} {why}", self.shown()), help)
         })?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -414,11 +446,19 @@ fn session_from(reply: &Value) -> Option<Session> {
     let token = auth["client_token"].as_str().unwrap_or_default();
     let lease = auth["lease_duration"].as_u64().unwrap_or(0);
     Some(Session {
-        token: SecretString::new(token.to_owned()),
+        token: credential(token.to_owned()),
         ttl: (lease > 0).then(|| Duration::from_secs(lease)),
         renewable: auth["renewable"].as_bool().unwrap_or(false),
         since: Instant::now(),
     })
+}
+
+/// A token, secret ID or JWT: remembered so that [`redact`] removes it
+/// from every later text, like the values read.
+fn credential(text: String) -> SecretString {
+    let secret = SecretString::new(text);
+    super::super::redact::remember(&secret);
+    secret
 }
 
 /// `: a; b` from Vault's `{"errors": […]}`, redacted; empty without any.
@@ -493,7 +533,7 @@ fn auth(providers: &Providers, place: &Place) -> Result<Auth, Unreadable> {
                 (Some(role_id), Some(secret_id)) => Ok(Auth::AppRole {
                     mount: mount("approle"),
                     role_id: role_id.trim().to_owned(),
-                    secret_id: SecretString::new(secret_id.trim().to_owned()),
+                    secret_id: credential(secret_id.trim().to_owned()),
                 }),
                 (role, _) => Err(Unreadable::new(
                     format!(
@@ -525,13 +565,13 @@ fn auth(providers: &Providers, place: &Place) -> Result<Auth, Unreadable> {
             Ok(Auth::Kubernetes {
                 mount: mount("kubernetes"),
                 role: role.trim().to_owned(),
-                jwt: SecretString::new(jwt.trim().to_owned()),
+                jwt: credential(jwt.trim().to_owned()),
             })
         }
         _ => {
             if let Some(token) = set("VAULT_TOKEN") {
                 return Ok(Auth::Token {
-                    token: SecretString::new(token.trim().to_owned()),
+                    token: credential(token.trim().to_owned()),
                 });
             }
             let file = set("HOME").map(|home| PathBuf::from(home).join(".vault-token"));
@@ -542,7 +582,7 @@ fn auth(providers: &Providers, place: &Place) -> Result<Auth, Unreadable> {
                 .filter(|t| !t.is_empty())
             {
                 return Ok(Auth::Token {
-                    token: SecretString::new(token),
+                    token: credential(token),
                 });
             }
             Err(Unreadable::new(
