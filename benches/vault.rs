@@ -96,6 +96,12 @@ fn main() {
         }
         run("latency 0 (Mirage's own cost)", 0).await;
         println!(
+            "  most requests in flight at once: {} (bound {})",
+            vault.most_in_flight(),
+            mirage::secrets::vault::AT_ONCE
+        );
+        assert!(vault.most_in_flight() <= mirage::secrets::vault::AT_ONCE as u64);
+        println!(
             "  for comparison: one request per key, one at a time ≈ {} ms",
             paths * keys * latency
         );

@@ -119,6 +119,25 @@ struct Shared {
     logins: AtomicU64,
     renewals: AtomicU64,
     issued: AtomicU64,
+    in_flight: AtomicU64,
+    most_in_flight: AtomicU64,
+}
+
+/// Counts a request in flight for as long as it lives.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn new(shared: &'a Shared) -> InFlight<'a> {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running test Vault, serving until dropped. Clones share it.
@@ -370,6 +389,11 @@ impl VaultServer {
         self.shared.renewals.load(Ordering::SeqCst)
     }
 
+    /// The most requests it has answered at the same time.
+    pub fn most_in_flight(&self) -> u64 {
+        self.shared.most_in_flight.load(Ordering::SeqCst)
+    }
+
     /// `METHOD /v1/path[?query]` of every request so far, in order.
     pub fn log(&self) -> Vec<String> {
         lock(&self.shared).log.clone()
@@ -451,6 +475,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     shared.requests.fetch_add(1, Ordering::SeqCst);
+    let _counted = InFlight::new(&shared);
     {
         let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let q = if q.is_empty() {

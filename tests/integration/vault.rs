@@ -801,3 +801,138 @@ async fn a_vault_over_https_is_trusted_through_its_ca_file() {
         from_env.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paths_are_read_concurrently_within_a_bound() {
+    let vault = vault().await;
+    let mut vars = String::new();
+    for p in 0..20 {
+        vault.put(
+            "secret",
+            &format!("shop/p{p}"),
+            json!({"a": format!("value-a-{p}"), "b": format!("value-b-{p}")}),
+        );
+        vars.push_str(&format!(
+            "        A_{p} (secret)\"vault:secret/shop/p{p}#a\"\n"
+        ));
+        vars.push_str(&format!(
+            "        B_{p} (secret)\"vault:secret/shop/p{p}#b\"\n"
+        ));
+    }
+    vault.set_latency(Duration::from_millis(50));
+    let text = format!(
+        "project \"many\" {{\n    secrets {{\n        vault address=\"{}\"\n    }}\n}}\n\nservice \"api\" {{\n    image \"nginx:1.27\"\n    vars {{\n{vars}    }}\n}}\n\nenvironment \"production\"\n",
+        vault.url()
+    );
+    let world = World::with_files(&[("project.mirage", &text)]).await;
+    let home = tempfile::tempdir().expect("home");
+    let started = std::time::Instant::now();
+    let out = plan(&world, home.path(), &[("VAULT_TOKEN", TOKEN)]).await;
+    assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
+    assert_eq!(vault.reads(), 20, "40 keys of 20 paths: {:?}", vault.log());
+    let most = vault.most_in_flight();
+    assert!(
+        (2..=8).contains(&most),
+        "paths are fetched at once, at most 8: {most}"
+    );
+    // 20 × 50 ms one at a time would be 1 s of Vault alone.
+    eprintln!("plan with 20 paths at 50 ms: {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_test_vault_answers_as_vault_documents() {
+    // Response shapes from developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2
+    // and …/api-docs#http-status-codes, over plain HTTP.
+    let vault = vault().await;
+    let http = reqwest::Client::new();
+    let url = vault.url();
+    let get = |path: &str, token: &str| {
+        let request = http
+            .get(format!("{url}/v1/{path}"))
+            .header("X-Vault-Token", token);
+        async move {
+            let response = request.send().await.expect("the test Vault answers");
+            let status = response.status().as_u16();
+            (
+                status,
+                response
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = get("secret/data/shop/stripe", TOKEN).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["data"]["api_key"], STRIPE_V2);
+    assert_eq!(body["data"]["metadata"]["version"], 2);
+    assert_eq!(body["data"]["metadata"]["deletion_time"], "");
+    assert_eq!(body["data"]["metadata"]["destroyed"], false);
+    let (_, body) = get("secret/data/shop/stripe?version=1", TOKEN).await;
+    assert_eq!(body["data"]["data"]["api_key"], STRIPE_V1);
+    assert_eq!(
+        get("secret/data/shop/none", TOKEN).await,
+        (404, json!({"errors": []}))
+    );
+    assert_eq!(
+        get("secret/data/shop/db", "hvs.unknown").await,
+        (403, json!({"errors": ["permission denied"]}))
+    );
+    // A write through the API, a soft delete, then a destroy.
+    let written: serde_json::Value = http
+        .post(format!("{url}/v1/secret/data/shop/db"))
+        .header("X-Vault-Token", TOKEN)
+        .json(&json!({"data": {"url": "x"}}))
+        .send()
+        .await
+        .expect("write")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(written["data"]["version"], 2, "{written}");
+    let deleted = http
+        .delete(format!("{url}/v1/secret/data/shop/db"))
+        .header("X-Vault-Token", TOKEN)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status().as_u16(), 204);
+    let (status, body) = get("secret/data/shop/db", TOKEN).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["data"]["data"], serde_json::Value::Null);
+    assert_ne!(body["data"]["metadata"]["deletion_time"], "");
+    // The reading token's policy covers `secret/data/shop/*` only.
+    let refused = http
+        .post(format!("{url}/v1/secret/destroy/shop/db"))
+        .header("X-Vault-Token", TOKEN)
+        .json(&json!({"versions": [1]}))
+        .send()
+        .await
+        .expect("destroy");
+    assert_eq!(refused.status().as_u16(), 403);
+    vault.add_token("hvs.admin", Policy::all());
+    let destroyed = http
+        .post(format!("{url}/v1/secret/destroy/shop/db"))
+        .header("X-Vault-Token", "hvs.admin")
+        .json(&json!({"versions": [1]}))
+        .send()
+        .await
+        .expect("destroy");
+    assert_eq!(destroyed.status().as_u16(), 204);
+    let (status, body) = get("secret/data/shop/db?version=1", TOKEN).await;
+    assert_eq!(
+        (status, &body["data"]["metadata"]["destroyed"]),
+        (404, &json!(true))
+    );
+    // Sealed: 503, and health says so.
+    vault.set_sealed(true);
+    assert_eq!(
+        get("secret/data/shop/stripe", TOKEN).await,
+        (503, json!({"errors": ["Vault is sealed"]}))
+    );
+    let (status, health) = get("sys/health", "").await;
+    assert_eq!((status, &health["sealed"]), (503, &json!(true)));
+    vault.set_sealed(false);
+    let (status, health) = get("sys/health", "").await;
+    assert_eq!((status, &health["sealed"]), (200, &json!(false)));
+}
