@@ -292,15 +292,20 @@ impl Vault {
             url.push_str(&format!("?version={v}"));
         }
         let request = self.http.get(&url).header("X-Vault-Token", token.expose());
-        let (status, reply) = self.send(request).await?;
+        let (status, mut reply) = self.send(request).await?;
         let what = match version {
             Some(v) => format!("version {v} of `{mount}/{path}`"),
             None => format!("`{mount}/{path}`"),
         };
+        // Taken out of the reply, not copied: the caller scrubs it.
+        let data = reply
+            .pointer_mut("/data/data")
+            .map(Value::take)
+            .unwrap_or_default();
         let metadata = &reply["data"]["metadata"];
         match status {
-            s if s.is_success() => match &reply["data"]["data"] {
-                Value::Object(data) => Ok(data.clone()),
+            s if s.is_success() => match data {
+                Value::Object(data) => Ok(data),
                 _ => Err(Unreadable::new(
                     format!(
                         "{} answered for {what} without KV version 2 data",

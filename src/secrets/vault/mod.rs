@@ -97,9 +97,10 @@ pub async fn read(providers: &Providers, place: &Place, refs: &[SecretRef]) -> V
     };
     // One request per (mount, path, version), in the order first needed.
     let mut paths: Vec<PathKey> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for l in locations.iter().flatten() {
         let key = (l.mount.clone(), l.path.clone(), l.version);
-        if !paths.contains(&key) {
+        if seen.insert(key.clone()) {
             paths.push(key);
         }
     }
@@ -112,23 +113,45 @@ pub async fn read(providers: &Providers, place: &Place, refs: &[SecretRef]) -> V
         }
     });
     let answers = futures_util::future::join_all(reads).await;
-    let fetched: HashMap<PathKey, Fetched> = paths.into_iter().zip(answers).collect();
-    locations
+    let mut fetched: HashMap<PathKey, Fetched> = paths.into_iter().zip(answers).collect();
+    let answers = locations
         .iter()
         .map(|location| {
             let l = location.as_ref().map_err(Clone::clone)?;
-            let data = fetched
-                .get(&(l.mount.clone(), l.path.clone(), l.version))
-                .cloned()
-                .unwrap_or_else(|| {
-                    Err(Unreadable::new(
-                        "the secret path was not fetched",
-                        "report this as a bug",
-                    ))
-                })?;
-            value_of(l, &data)
+            match fetched.get(&(l.mount.clone(), l.path.clone(), l.version)) {
+                Some(Ok(data)) => value_of(l, data),
+                Some(Err(why)) => Err(why.clone()),
+                None => Err(Unreadable::new(
+                    "the secret path was not fetched",
+                    "report this as a bug",
+                )),
+            }
         })
-        .collect()
+        .collect();
+    // The secrets' other keys and these copies are not kept in memory.
+    for data in fetched.values_mut().flatten() {
+        scrub(data);
+    }
+    answers
+}
+
+/// Overwrites every string of `data` with zeros before it is dropped.
+fn scrub(data: &mut serde_json::Map<String, Value>) {
+    use zeroize::Zeroize as _;
+    for value in data.values_mut() {
+        match value {
+            Value::String(s) => s.zeroize(),
+            Value::Object(inner) => scrub(inner),
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::String(s) = item {
+                        s.zeroize();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The value of `l.key` in a secret's data: text, or a number or boolean
