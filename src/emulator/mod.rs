@@ -34,6 +34,7 @@ pub mod schema;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod vault;
 pub mod views;
 
 use std::net::SocketAddr;

@@ -101,6 +101,8 @@ mod signin;
 mod state;
 mod state_cli;
 mod state_team;
+// Issue #21: `vault:` secrets against the test Vault.
+mod vault;
 // Issue #19: `mirage status`, `apply --wait`.
 mod observe_status;
 mod watch;
