@@ -214,3 +214,62 @@ pub fn websocket_url(http: &reqwest::Url) -> String {
     };
     format!("{scheme}{rest}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored() -> Result<Option<Stored>, StoredError> {
+        Ok(Some(Stored {
+            credentials: Credentials::Account(Token::new("kept")),
+            place: StoredIn::File("/home/u/.config/mirage/credentials.json".into()),
+        }))
+    }
+
+    fn vars(set: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let set: Vec<(String, String)> = set
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| set.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_project_token_beats_the_api_token_which_beats_the_stored_one() {
+        let all = discover_with(
+            vars(&[("RAILWAY_TOKEN", "p"), ("RAILWAY_API_TOKEN", "a")]),
+            true,
+            stored,
+        );
+        let sources: Vec<&TokenSource> = all.found.iter().map(|(_, s)| s).collect();
+        assert_eq!(sources[0], &TokenSource::ProjectVar);
+        assert_eq!(sources[1], &TokenSource::ApiVar);
+        assert!(matches!(sources[2], TokenSource::Login(StoredIn::File(_))));
+        assert_eq!(
+            all.into_credentials(),
+            Some(Credentials::Project(Token::new("p")))
+        );
+        let api = discover_with(vars(&[("RAILWAY_API_TOKEN", " a ")]), false, stored);
+        assert_eq!(
+            api.into_credentials(),
+            Some(Credentials::Account(Token::new("a")))
+        );
+        let none = discover_with(vars(&[("RAILWAY_API_TOKEN", "  ")]), false, stored);
+        assert_eq!(
+            none.chosen().map(|(_, s)| s.key()),
+            Some("file"),
+            "an empty variable counts as unset"
+        );
+    }
+
+    #[test]
+    fn the_store_is_not_read_when_a_variable_wins_unless_all_are_asked() {
+        let discovery = discover_with(vars(&[("RAILWAY_API_TOKEN", "a")]), false, || {
+            panic!("the keyring is not asked when a variable is set")
+        });
+        assert_eq!(discovery.found.len(), 1);
+        let broken = discover_with(vars(&[]), false, || Err(StoredError::NoConfigDir));
+        assert!(broken.chosen().is_none());
+        assert!(broken.problem.is_some());
+    }
+}
