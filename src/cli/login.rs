@@ -184,6 +184,16 @@ pub fn login(args: LoginArgs) -> ExitCode {
             ),
         );
     }
+    if place == StoredIn::Keyring(crate::secrets::keyring::KERNEL_KEYRING) {
+        warn(
+            "mirage::login::memory_only",
+            "no Secret Service answered: the token is kept in the Linux kernel keyring, in memory only; it is lost at reboot",
+            format!(
+                "run `mirage login` again after a reboot, or set `{}=off` to keep it in a file only you can read",
+                crate::secrets::keyring::DISABLE_ENV_VAR
+            ),
+        );
+    }
     report::write_stdout(&format!(
         "Logged in to Railway: {} token for {}.\nThe token is kept in {place}.\n",
         identity.kind(),

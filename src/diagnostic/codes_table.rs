@@ -571,6 +571,11 @@ pub const CODES: &[Code] = &[
         help: "name services the files declare with `--services a,b`",
     },
     Code {
+        code: "mirage::login::memory_only",
+        summary: "the token is kept in the Linux kernel keyring, in memory only (lost at reboot)",
+        help: "run `mirage login` again after a reboot, or set `MIRAGE_KEYRING=off` to keep it in a file only you can read",
+    },
+    Code {
         code: "mirage::login::no_railway_cli_token",
         summary: "the official Railway CLI holds no login token (`~/.railway/config.json`)",
         help: "run `railway login` first, or pass a token with `--with-token`",

@@ -40,6 +40,10 @@ pub fn disabled() -> bool {
     })
 }
 
+/// The name of the Linux kernel keyring, which keeps entries in memory
+/// only (callers warn about it).
+pub const KERNEL_KEYRING: &str = "the Linux kernel keyring";
+
 /// One credential store this platform may have, in the order tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Store {
@@ -73,7 +77,7 @@ impl Store {
             #[cfg(target_os = "linux")]
             Store::SecretService => "the Secret Service keyring",
             #[cfg(target_os = "linux")]
-            Store::KernelKeyring => "the Linux kernel keyring",
+            Store::KernelKeyring => KERNEL_KEYRING,
             #[cfg(not(target_os = "linux"))]
             Store::Native => native_name(),
         }

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::support::{self, Harness, UNSET, World, isolate, mirage_bin};
+use crate::support::{Harness, UNSET, World, isolate, mirage_bin};
 
 /// Account tokens the emulator accepts; each must never be printed.
 const GOOD: &str = "acct_login_SENTINEL_6d1f";
@@ -546,5 +546,101 @@ async fn the_emulator_refuses_me_to_workspace_and_project_tokens_as_railway_does
         )
         .await;
     assert_eq!(as_project.error(), "Not Authorized");
-    let _ = support::repo_root();
+}
+
+/// Runs `mirage login` on a pseudo-terminal (util-linux `script`), typing
+/// `lines` one a second; `None` when `script` is not installed.
+async fn login_on_a_terminal(home: &Home, url: &str, lines: &[&str]) -> Option<Ran> {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())?;
+    let mut typing = String::new();
+    for line in lines {
+        typing.push_str(&format!("sleep 1; printf '%s\\n' '{line}'; "));
+    }
+    let pipeline = format!(
+        "({typing} sleep 3) | {script} -qec '{} login' /dev/null",
+        mirage_bin().display()
+    );
+    let mut command = Command::new("sh");
+    isolate(&mut command)
+        .args(["-c", &pipeline])
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("MIRAGE_RAILWAY_URL", url)
+        .env("NO_COLOR", "1")
+        .env_remove("RAILWAY_TOKEN")
+        .env_remove("RAILWAY_API_TOKEN")
+        .stdin(Stdio::null());
+    let output = tokio::task::spawn_blocking(move || command.output().expect("sh runs"))
+        .await
+        .expect("the pipeline runs");
+    Some(Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_the_railway_cli_login_is_offered_default_no_and_the_prompt_hides_the_token()
+{
+    let harness = strict().await;
+    let url = harness.emu.url();
+    let home = Home::new();
+    let railway = home.path().join(".railway");
+    std::fs::create_dir_all(&railway).expect("~/.railway");
+    std::fs::write(
+        railway.join("config.json"),
+        json!({"projects": {}, "user": {"token": OTHER}}).to_string(),
+    )
+    .expect("the Railway CLI's config");
+    let kept = |home: &Home| -> String {
+        let file: Value =
+            serde_json::from_str(&std::fs::read_to_string(home.credentials()).expect("kept"))
+                .expect("JSON");
+        file["railway"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    // Enter (the default, no), then a token typed at the hidden prompt.
+    let Some(ran) = login_on_a_terminal(&home, &url, &["", GOOD]).await else {
+        eprintln!("skipped: no `script` to make a pseudo-terminal");
+        return;
+    };
+    let ran = ran.ok("login on a terminal");
+    assert!(
+        ran.stdout
+            .contains("Reuse the token of the Railway CLI's login"),
+        "{}",
+        ran.all()
+    );
+    assert!(ran.stdout.contains("[y/N]"), "{}", ran.all());
+    assert!(
+        ran.stdout.contains("Paste a Railway token"),
+        "{}",
+        ran.all()
+    );
+    assert!(
+        !ran.all().contains(GOOD),
+        "the prompt echoed the token: {}",
+        ran.all()
+    );
+    assert_eq!(kept(&home), GOOD, "the typed token, not the Railway CLI's");
+
+    // `y` reuses the Railway CLI's token without prompting for another.
+    let ran = login_on_a_terminal(&home, &url, &["y"])
+        .await
+        .expect("script is there")
+        .ok("login reusing the Railway CLI's token");
+    assert!(
+        !ran.stdout.contains("Paste a Railway token"),
+        "{}",
+        ran.all()
+    );
+    assert!(!ran.all().contains(OTHER), "{}", ran.all());
+    assert_eq!(kept(&home), OTHER, "the Railway CLI's token");
 }
