@@ -30,12 +30,10 @@ pub fn mirage_bin() -> PathBuf {
 /// `mirage login` (keyring, `~/.config/mirage/credentials.json`) or
 /// `railway login` (`~/.railway/config.json`) never reaches a test.
 pub fn isolate(command: &mut Command) -> &mut Command {
-    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let home = HOME
-        .get_or_init(|| tempfile::tempdir().expect("a temporary home"))
-        .path();
+    // Cargo's scratch folder for integration tests, under `target/`.
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("home");
     command
-        .env("HOME", home)
+        .env("HOME", &home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("MIRAGE_KEYRING", "off")
 }
