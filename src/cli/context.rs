@@ -1,6 +1,6 @@
 //! From the command line to the engine: `--local` / `--endpoint` and the
 //! process environment (`MIRAGE_RAILWAY_URL`, `RAILWAY_API_TOKEN` /
-//! `RAILWAY_TOKEN`, `MIRAGE_STATE`, `PGPASSWORD`, `MIRAGE_LOCK_LEASE`, who
+//! `RAILWAY_TOKEN` or the token `mirage login` stored, `MIRAGE_STATE`, `PGPASSWORD`, `MIRAGE_LOCK_LEASE`, who
 //! is acting) become one explicit
 //! [`Context`]; an engine [`Failure`] becomes diagnostics on the terminal
 //! (or JSON, or GitHub annotations) and an exit code. The only place the
@@ -51,7 +51,13 @@ impl Reach {
         if self.local {
             return Railway::Local;
         }
-        let mut options = ClientOptions::from_env();
+        // The one token precedence of every command: `RAILWAY_TOKEN`,
+        // `RAILWAY_API_TOKEN`, then the token `mirage login` stored.
+        let (mut options, problem) =
+            ClientOptions::from_discovery(crate::railway::auth::discover(false));
+        if let Some(problem) = problem {
+            super::login::warn_unusable(&problem);
+        }
         let endpoint_from = match &self.endpoint {
             Some(endpoint) => {
                 options = options.with_endpoint(endpoint);

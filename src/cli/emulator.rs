@@ -35,6 +35,10 @@ pub struct Args {
     /// non-empty bearer token is the local account.
     #[arg(long = "token", value_name = "TOKEN")]
     pub tokens: Vec<String>,
+    /// Also accept this workspace (team) token (repeatable): it reaches the
+    /// local workspace's projects, but `me` refuses it, as Railway does.
+    #[arg(long = "workspace-token", value_name = "TOKEN")]
+    pub workspace_tokens: Vec<String>,
     /// Runtime log lines per second per replica of every running
     /// deployment (request lines, some `warn`/`error`), on the emulator's
     /// clock; 0 (the default) writes none. Also `POST /_emulator/logs`.
@@ -118,6 +122,7 @@ pub fn run(args: Args) -> ExitCode {
             latency: Duration::from_millis(args.latency_ms),
             rate_limit: args.rate_limit,
             tokens: args.tokens.clone(),
+            workspace_tokens: args.workspace_tokens.clone(),
             log_rate: args.log_rate,
         };
         let emulator = match Emulator::start(options).await {

@@ -15,7 +15,6 @@ use crate::discover::scaffold::{self, Plan};
 use crate::discover::{self, Discovery, Kind, service_name};
 use crate::engine::{self, Context, Lock, Secrets};
 use crate::plan;
-use crate::railway::Credentials;
 use crate::railway::ops::project::ProjectSummary;
 use crate::resolve::{self, value};
 
@@ -155,7 +154,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let connected = args.local || Credentials::from_env().is_some();
+    let connected = args.local || crate::railway::auth::discover(false).chosen().is_some();
     let context = Reach {
         local: args.local,
         endpoint: args.endpoint.clone(),

@@ -571,6 +571,61 @@ pub const CODES: &[Code] = &[
         help: "name services the files declare with `--services a,b`",
     },
     Code {
+        code: "mirage::login::memory_only",
+        summary: "the token is kept in the Linux kernel keyring, in memory only (lost at reboot)",
+        help: "run `mirage login` again after a reboot, or set `MIRAGE_KEYRING=off` to keep it in a file only you can read",
+    },
+    Code {
+        code: "mirage::login::no_railway_cli_token",
+        summary: "the official Railway CLI holds no login token (`~/.railway/config.json`)",
+        help: "run `railway login` first, or pass a token with `--with-token`",
+    },
+    Code {
+        code: "mirage::login::no_token",
+        summary: "no token was given to `mirage login` (empty standard input or prompt)",
+        help: "pipe exactly the token in: `mirage login --with-token < token.txt`",
+    },
+    Code {
+        code: "mirage::login::not_a_terminal",
+        summary: "`mirage login` prompts for the token, but standard input is not a terminal",
+        help: "pass the token with `--with-token` (standard input), or reuse the Railway CLI's login with `--from-railway-cli`",
+    },
+    Code {
+        code: "mirage::login::not_signed_in",
+        summary: "no Railway token: none set in the environment, none stored by `mirage login`",
+        help: "run `mirage login`, or set `RAILWAY_API_TOKEN`",
+    },
+    Code {
+        code: "mirage::login::plain_text",
+        summary: "no OS keyring is available: the token is kept in plain text in a file only you can read",
+        help: "anyone with your account on this machine can read it; `mirage logout` removes it",
+    },
+    Code {
+        code: "mirage::login::shadowed",
+        summary: "an environment variable wins over the token `mirage login` stored",
+        help: "unset `RAILWAY_TOKEN` / `RAILWAY_API_TOKEN` to use the stored token",
+    },
+    Code {
+        code: "mirage::login::store_failed",
+        summary: "the token could not be kept or forgotten (OS keyring or credentials file)",
+        help: "set `MIRAGE_KEYRING=off` to use the credentials file, or fix the folder's permissions",
+    },
+    Code {
+        code: "mirage::login::stored_unreadable",
+        summary: "the token `mirage login` stored cannot be used (its file is readable by others, or malformed, or the keyring failed)",
+        help: "make the file private with `chmod 600`, or run `mirage logout` and `mirage login` again",
+    },
+    Code {
+        code: "mirage::login::token_refused",
+        summary: "Railway refused the token (nothing was stored)",
+        help: "check the token; create one at https://railway.com/account/tokens, or a project token in the project's settings",
+    },
+    Code {
+        code: "mirage::login::unreachable",
+        summary: "Railway could not be asked who the token belongs to",
+        help: "check the network and the endpoint (`--endpoint`, `MIRAGE_RAILWAY_URL`), then try again",
+    },
+    Code {
         code: "mirage::observe::ambiguous_project",
         summary: "several projects share that name",
         help: "name the project by its id (`mirage projects` lists them)",
@@ -748,7 +803,7 @@ pub const CODES: &[Code] = &[
     Code {
         code: "mirage::railway::missing_token",
         summary: "no Railway token is set",
-        help: "set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator",
+        help: "run `mirage login`, or set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator",
     },
     Code {
         code: "mirage::railway::read_failed",

@@ -21,6 +21,9 @@ pub struct Core {
     pub knobs: Knobs,
     /// Accepted account tokens; empty means any non-empty bearer token.
     pub account_tokens: Vec<String>,
+    /// Accepted workspace (team) tokens: bearer tokens that reach the
+    /// local workspace but are no user (`me` refuses them).
+    pub workspace_tokens: Vec<String>,
     /// The runtime log rate over time (`/_emulator/logs`).
     pub log_rate: LogRate,
     /// Bumped to close every open subscription websocket at once
@@ -43,6 +46,7 @@ impl Core {
             clock,
             knobs,
             account_tokens,
+            workspace_tokens: Vec::new(),
             log_rate: LogRate::new(0.0),
             drops: tokio::sync::watch::channel(0).0,
         }

@@ -99,6 +99,7 @@ pub fn caller_of(core: &Core, headers: &HeaderMap) -> Caller {
         .map(str::trim)
         .filter(|t| !t.is_empty());
     match bearer {
+        Some(t) if core.workspace_tokens.iter().any(|w| w == t) => Caller::Workspace,
         Some(t) if core.account_tokens.is_empty() || core.account_tokens.iter().any(|a| a == t) => {
             Caller::Account
         }

@@ -65,6 +65,10 @@ pub struct Options {
     pub rate_limit: Option<RateLimit>,
     /// Accepted account tokens; empty accepts any non-empty bearer token.
     pub tokens: Vec<String>,
+    /// Accepted workspace (team) tokens: bearer tokens that list and
+    /// change the local workspace's projects but that `me` refuses, as
+    /// Railway does.
+    pub workspace_tokens: Vec<String>,
     /// Runtime log lines per second per replica of every running
     /// deployment (`/_emulator/logs`); 0 writes none.
     pub log_rate: f64,
@@ -80,6 +84,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             rate_limit: None,
             tokens: vec![],
+            workspace_tokens: vec![],
             log_rate: 0.0,
         }
     }
@@ -112,13 +117,9 @@ impl Emulator {
         let state = store.load()?.unwrap_or_default();
         let clock = clock::Clock::new(options.clock.as_millis() as u64);
         let knobs = knobs::Knobs::new(options.latency, options.rate_limit, options.faults.clone());
-        let core = Arc::new(core::Core::new(
-            store,
-            state,
-            clock,
-            knobs,
-            options.tokens.clone(),
-        ));
+        let mut core = core::Core::new(store, state, clock, knobs, options.tokens.clone());
+        core.workspace_tokens = options.workspace_tokens.clone();
+        let core = Arc::new(core);
         core.log_rate.set(options.log_rate, i64::MIN);
         let schema = schema::build(Some(core.clone()));
         let listener =

@@ -49,7 +49,7 @@ pub async fn connect(context: &Context, dir: &Path) -> Result<Connection, Failur
             "mirage::railway::missing_token",
             RailwayError::MissingToken.to_string(),
             Some(
-                "set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator",
+                "run `mirage login`, or set `RAILWAY_API_TOKEN` (or `RAILWAY_TOKEN`), or use `--local` to try the built-in emulator",
             ),
         ));
     }

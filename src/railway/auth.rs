@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::error::RailwayError;
+use super::stored::{Stored, StoredError, StoredIn};
 
 /// Railway's public GraphQL endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
@@ -48,7 +49,8 @@ pub enum Credentials {
 impl Credentials {
     /// Reads `RAILWAY_TOKEN` (project token) and `RAILWAY_API_TOKEN`
     /// (account token); the project token wins when both are set, as in the
-    /// CLI. Empty values count as unset.
+    /// CLI. Empty values count as unset. Variables only: commands take
+    /// their token from [`discover`], which adds `mirage login`'s.
     pub fn from_env() -> Option<Credentials> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -69,6 +71,108 @@ impl Credentials {
             Credentials::Project(token) => ("project-access-token", token.expose().to_owned()),
         }
     }
+}
+
+/// Where the token a command uses came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `RAILWAY_TOKEN`: a project token.
+    ProjectVar,
+    /// `RAILWAY_API_TOKEN`: an account or workspace token.
+    ApiVar,
+    /// The token `mirage login` stored, and where.
+    Login(StoredIn),
+}
+
+impl TokenSource {
+    /// "`RAILWAY_API_TOKEN`", "`mirage login` (the macOS Keychain)".
+    pub fn describe(&self) -> String {
+        match self {
+            TokenSource::ProjectVar => "the `RAILWAY_TOKEN` environment variable".to_owned(),
+            TokenSource::ApiVar => "the `RAILWAY_API_TOKEN` environment variable".to_owned(),
+            TokenSource::Login(place) => format!("`mirage login`, kept in {place}"),
+        }
+    }
+
+    /// A stable name for JSON: `RAILWAY_TOKEN`, `RAILWAY_API_TOKEN`,
+    /// `keyring`, `file`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            TokenSource::ProjectVar => "RAILWAY_TOKEN",
+            TokenSource::ApiVar => "RAILWAY_API_TOKEN",
+            TokenSource::Login(StoredIn::Keyring(_)) => "keyring",
+            TokenSource::Login(StoredIn::File(_)) => "file",
+        }
+    }
+}
+
+/// The precedence every command follows, first wins, for messages and
+/// `mirage whoami`.
+pub const PRECEDENCE: &str = "`RAILWAY_TOKEN` (project token), then `RAILWAY_API_TOKEN` (account or workspace token), then the token `mirage login` stored (OS keyring, then the credentials file)";
+
+/// The tokens a command can see, in precedence order.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Every token found, best first; the first is the one used.
+    pub found: Vec<(Credentials, TokenSource)>,
+    /// Why the stored token could not be read, when it could not.
+    pub problem: Option<StoredError>,
+}
+
+impl Discovery {
+    /// The token used, if any.
+    pub fn chosen(&self) -> Option<&(Credentials, TokenSource)> {
+        self.found.first()
+    }
+
+    /// The credentials used, if any.
+    pub fn into_credentials(self) -> Option<Credentials> {
+        self.found
+            .into_iter()
+            .next()
+            .map(|(credentials, _)| credentials)
+    }
+}
+
+/// The one token precedence of every command: `RAILWAY_TOKEN` (project
+/// token) > `RAILWAY_API_TOKEN` > the token `mirage login` stored (the OS
+/// keyring, then the credentials file). The stored token is read only
+/// when no variable is set, unless `all` asks for every source (for
+/// `mirage whoami`, which says which tokens the winner hides).
+pub fn discover(all: bool) -> Discovery {
+    discover_with(|name| std::env::var(name).ok(), all, super::stored::load)
+}
+
+/// [`discover`] over any variable source and store (for tests).
+pub fn discover_with(
+    lookup: impl Fn(&str) -> Option<String>,
+    all: bool,
+    load: impl FnOnce() -> Result<Option<Stored>, StoredError>,
+) -> Discovery {
+    let read = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    let mut discovery = Discovery::default();
+    if let Some(token) = read("RAILWAY_TOKEN") {
+        discovery.found.push((
+            Credentials::Project(Token::new(token.trim())),
+            TokenSource::ProjectVar,
+        ));
+    }
+    if let Some(token) = read("RAILWAY_API_TOKEN") {
+        discovery.found.push((
+            Credentials::Account(Token::new(token.trim())),
+            TokenSource::ApiVar,
+        ));
+    }
+    if discovery.found.is_empty() || all {
+        match load() {
+            Ok(Some(stored)) => discovery
+                .found
+                .push((stored.credentials, TokenSource::Login(stored.place))),
+            Ok(None) => {}
+            Err(problem) => discovery.problem = Some(problem),
+        }
+    }
+    discovery
 }
 
 /// The variable that points Mirage at another GraphQL endpoint.
@@ -109,4 +213,63 @@ pub fn websocket_url(http: &reqwest::Url) -> String {
         "ws"
     };
     format!("{scheme}{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored() -> Result<Option<Stored>, StoredError> {
+        Ok(Some(Stored {
+            credentials: Credentials::Account(Token::new("kept")),
+            place: StoredIn::File("/home/u/.config/mirage/credentials.json".into()),
+        }))
+    }
+
+    fn vars(set: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let set: Vec<(String, String)> = set
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| set.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_project_token_beats_the_api_token_which_beats_the_stored_one() {
+        let all = discover_with(
+            vars(&[("RAILWAY_TOKEN", "p"), ("RAILWAY_API_TOKEN", "a")]),
+            true,
+            stored,
+        );
+        let sources: Vec<&TokenSource> = all.found.iter().map(|(_, s)| s).collect();
+        assert_eq!(sources[0], &TokenSource::ProjectVar);
+        assert_eq!(sources[1], &TokenSource::ApiVar);
+        assert!(matches!(sources[2], TokenSource::Login(StoredIn::File(_))));
+        assert_eq!(
+            all.into_credentials(),
+            Some(Credentials::Project(Token::new("p")))
+        );
+        let api = discover_with(vars(&[("RAILWAY_API_TOKEN", " a ")]), false, stored);
+        assert_eq!(
+            api.into_credentials(),
+            Some(Credentials::Account(Token::new("a")))
+        );
+        let none = discover_with(vars(&[("RAILWAY_API_TOKEN", "  ")]), false, stored);
+        assert_eq!(
+            none.chosen().map(|(_, s)| s.key()),
+            Some("file"),
+            "an empty variable counts as unset"
+        );
+    }
+
+    #[test]
+    fn the_store_is_not_read_when_a_variable_wins_unless_all_are_asked() {
+        let discovery = discover_with(vars(&[("RAILWAY_API_TOKEN", "a")]), false, || {
+            panic!("the keyring is not asked when a variable is set")
+        });
+        assert_eq!(discovery.found.len(), 1);
+        let broken = discover_with(vars(&[]), false, || Err(StoredError::NoConfigDir));
+        assert!(broken.chosen().is_none());
+        assert!(broken.problem.is_some());
+    }
 }

@@ -49,14 +49,30 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
-    /// Options from the environment: `MIRAGE_RAILWAY_URL`, `RAILWAY_TOKEN`,
-    /// `RAILWAY_API_TOKEN`.
+    /// Options from the environment: `MIRAGE_RAILWAY_URL`, and the token
+    /// by the one precedence of every command ([`super::auth::discover`]:
+    /// `RAILWAY_TOKEN`, `RAILWAY_API_TOKEN`, then `mirage login`'s).
     pub fn from_env() -> Self {
-        ClientOptions {
+        Self::from_discovery(super::auth::discover(false)).0
+    }
+
+    /// Options with the token of `discovery`, and why the stored token
+    /// could not be read (for a warning), if it could not.
+    pub fn from_discovery(
+        discovery: super::auth::Discovery,
+    ) -> (Self, Option<super::stored::StoredError>) {
+        let problem = discovery.problem;
+        let credentials = discovery
+            .found
+            .into_iter()
+            .next()
+            .map(|(credentials, _): (Credentials, _)| credentials);
+        let options = ClientOptions {
             endpoint: endpoint_from_env(),
-            credentials: Credentials::from_env(),
+            credentials,
             ..ClientOptions::default()
-        }
+        };
+        (options, problem)
     }
 
     /// These options pointed at `endpoint`.

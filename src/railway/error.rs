@@ -34,7 +34,7 @@ pub enum ErrorKind {
 pub enum RailwayError {
     /// No usable credentials were configured.
     #[error(
-        "no Railway token is set: set `RAILWAY_API_TOKEN` to an account or workspace token, or `RAILWAY_TOKEN` to a project token"
+        "no Railway token is set: run `mirage login`, set `RAILWAY_API_TOKEN` to an account or workspace token, or `RAILWAY_TOKEN` to a project token"
     )]
     MissingToken,
     /// The configured endpoint is not a usable URL.

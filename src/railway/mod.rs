@@ -22,6 +22,7 @@ pub mod auth;
 pub mod batch;
 pub mod client;
 pub mod error;
+pub mod identity;
 pub mod kill;
 pub mod limiter;
 pub mod ops;
@@ -32,6 +33,7 @@ pub mod schema;
 pub mod schema_check;
 pub mod scope;
 pub mod snapshot;
+pub mod stored;
 pub mod subscription;
 pub mod webhook;
 

@@ -573,6 +573,8 @@ fn run_action_step(dir: &Path, env: &[(&str, &str)]) -> (Option<i32>, String, St
         .env("RAILWAY_API_TOKEN", "")
         .env("MIRAGE_COMMENT_KEY", "")
         .env("MIRAGE_ARGS", "");
+    // No `mirage login` of the developer's (keyring or file) either.
+    crate::support::isolate(&mut command);
     for (key, value) in env {
         command.env(key, value);
     }

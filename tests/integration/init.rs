@@ -334,7 +334,7 @@ fn interactive_wizard_on_a_terminal() {
     let dir = copy_fixture("pnpm-turbo");
     // `script` runs mirage on a pseudo-terminal and forwards our pipe to it.
     let line = format!("{} init {}", mirage_bin().display(), dir.path().display());
-    let child = Command::new("/usr/bin/script")
+    let child = crate::support::isolate(&mut Command::new("/usr/bin/script"))
         .args(["-qec", &line, "/dev/null"])
         .env("NO_COLOR", "1")
         .env_remove("RAILWAY_API_TOKEN")

@@ -59,6 +59,7 @@ mod import;
 mod init;
 mod kdl_differential;
 mod kdl_suite;
+mod login;
 mod moved;
 mod observe_account;
 mod observe_logs;

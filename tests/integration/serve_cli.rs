@@ -68,7 +68,7 @@ async fn the_binary_queues_deliveries_and_stops_on_sigterm() {
         None,
     )
     .await;
-    let mut child = Command::new(support::mirage_bin())
+    let mut child = support::isolate(&mut Command::new(support::mirage_bin()))
         .args(["serve", ".", "--listen", "127.0.0.1:0", "--gc-every", "0s"])
         .args(["--max-attempts", "1", "--github-api-url", &github.api_url])
         // No Railway credentials: the preview cannot come up, and says so.

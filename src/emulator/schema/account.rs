@@ -36,6 +36,20 @@ connection!(
     EnvironmentPatch
 );
 
+/// What an API token reaches (`apiToken`).
+#[derive(SimpleObject)]
+pub struct ApiTokenContext {
+    /// The workspaces it can act on.
+    pub workspaces: Vec<ApiTokenWorkspace>,
+}
+
+/// A workspace an API token reaches.
+#[derive(SimpleObject)]
+pub struct ApiTokenWorkspace {
+    pub id: String,
+    pub name: String,
+}
+
 /// The API budget left (`ApiTokenRateLimit`).
 #[derive(SimpleObject)]
 pub struct ApiTokenRateLimit {

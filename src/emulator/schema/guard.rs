@@ -10,6 +10,9 @@ use crate::emulator::ops::ApiError;
 pub enum Caller {
     /// An account token (`Authorization: Bearer`).
     Account,
+    /// A workspace (team) token (`Authorization: Bearer`): reaches the
+    /// workspace's projects but is no user, so `me` refuses it.
+    Workspace,
     /// A project token (`project-access-token`), scoped to one environment.
     Project {
         project_id: String,
@@ -47,7 +50,7 @@ pub fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
 /// Any authenticated caller.
 pub fn require_any(ctx: &Context<'_>) -> GqlResult<()> {
     match caller(ctx) {
-        Caller::Account | Caller::Project { .. } => Ok(()),
+        Caller::Account | Caller::Workspace | Caller::Project { .. } => Ok(()),
         Caller::UnknownProjectToken => Err(api_error(ApiError::NotFound(
             "Project Token not found".into(),
         ))),
@@ -55,8 +58,19 @@ pub fn require_any(ctx: &Context<'_>) -> GqlResult<()> {
     }
 }
 
-/// An account token only (`me`, `projects`, `projectCreate`).
+/// An account or workspace token (`projects`, `projectCreate`,
+/// `apiToken`): not a project token.
 pub fn require_account(ctx: &Context<'_>) -> GqlResult<()> {
+    require_any(ctx)?;
+    match caller(ctx) {
+        Caller::Account | Caller::Workspace => Ok(()),
+        _ => Err(api_error(ApiError::NotAuthorized)),
+    }
+}
+
+/// An account token only: `me` answers for a user, and Railway refuses it
+/// to workspace and project tokens (API-NOTES §1).
+pub fn require_user(ctx: &Context<'_>) -> GqlResult<()> {
     require_any(ctx)?;
     match caller(ctx) {
         Caller::Account => Ok(()),

@@ -171,10 +171,23 @@ fn patch_rec(st: &State, env_id: &str) -> PatchRec {
 
 #[Object(name = "CoreQuery")]
 impl Query {
-    /// The local account (account tokens only).
+    /// The local account (account tokens only: Railway refuses `me` to
+    /// workspace and project tokens).
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
-        require_account(ctx)?;
+        super::guard::require_user(ctx)?;
         Ok(User)
+    }
+
+    /// The workspaces the request's account or workspace token reaches
+    /// (the local one); refused to project tokens.
+    async fn api_token(&self, ctx: &Context<'_>) -> GqlResult<super::account::ApiTokenContext> {
+        require_account(ctx)?;
+        Ok(super::account::ApiTokenContext {
+            workspaces: vec![super::account::ApiTokenWorkspace {
+                id: super::account::LOCAL_WORKSPACE_ID.to_owned(),
+                name: "Local".to_owned(),
+            }],
+        })
     }
 
     /// The project and environment a project token is scoped to.

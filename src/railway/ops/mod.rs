@@ -18,6 +18,7 @@ pub mod service;
 pub mod snapshot;
 pub mod variable;
 pub mod volume;
+pub mod whoami;
 
 /// Lists `(name, document)` for root fragments, built by cynic.
 macro_rules! documents {

@@ -25,6 +25,19 @@ pub fn mirage_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mirage"))
 }
 
+/// A private home for the binary: `HOME` and `XDG_CONFIG_HOME` in a
+/// folder of its own and the OS keyring off, so a developer's own
+/// `mirage login` (keyring, `~/.config/mirage/credentials.json`) or
+/// `railway login` (`~/.railway/config.json`) never reaches a test.
+pub fn isolate(command: &mut Command) -> &mut Command {
+    // Cargo's scratch folder for integration tests, under `target/`.
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("home");
+    command
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("MIRAGE_KEYRING", "off")
+}
+
 /// The repository root (for `examples/`, `tests/check/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -198,7 +211,7 @@ impl Test {
     /// status defaults to 0 when no other was asked for.
     pub fn run(self) -> Output {
         let mut command = Command::new(mirage_bin());
-        command
+        isolate(&mut command)
             .args(&self.args)
             .current_dir(&self.current_dir)
             .stdin(Stdio::null());

@@ -442,7 +442,7 @@ fn run_binary(
     env: &[(String, String)],
 ) -> Run {
     let mut command = Command::new(mirage_bin());
-    command
+    super::cli::isolate(&mut command)
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
