@@ -79,6 +79,12 @@ const TABLES: &[(&str, &str)] = &[
         "project_credentials",
         "project, kind, sealed, key_id, set_by, set_at",
     ),
+    // Digest keys go with the digests made under them.
+    ("secret_digest_keys", "project, key_hex, created_at"),
+    (
+        "secret_digests",
+        "project, environment, service, name, digest_hex, written_at",
+    ),
 ];
 
 /// What makes a database not empty: anything but its schema.
@@ -155,6 +161,8 @@ impl Store {
                 "users",
                 "audit_log",
                 "project_credentials",
+                "secret_digests",
+                "secret_digest_keys",
             ] {
                 tx.execute(&format!("DELETE FROM {table}"), &[])?;
             }

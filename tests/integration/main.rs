@@ -79,6 +79,7 @@ mod railway_subscription;
 mod required_mount;
 mod resolve;
 mod schema_subset;
+mod sealed;
 mod secrets_first;
 mod serve;
 mod serve_api;
