@@ -398,3 +398,55 @@ fn the_digest_key_is_made_once_and_digests_are_recorded_and_forgotten(db: &Db) {
     assert_eq!(store.secret_digests("shop").expect("read").len(), 1);
     assert!(store.secret_digests("other").expect("read").is_empty());
 }
+
+/// `std/vault`: a project running HashiCorp Vault on Railway checks,
+/// applies and converges, with the healthcheck that passes while Vault is
+/// sealed and its storage on a volume.
+#[tokio::test(flavor = "multi_thread")]
+async fn std_vault_checks_and_converges() {
+    let world = World::with_files(&[(
+        "main.mirage",
+        r#"project "secrets-host"
+
+import "std/vault"
+
+service "vault" from="std/vault"
+
+service "api" {
+    image "nginx:1.27"
+    vars {
+        VAULT_ADDR "${{vault.VAULT_PRIVATE_URL}}"
+    }
+}
+
+environment "production"
+"#,
+    )])
+    .await;
+    world.mirage(&["check", "."]).await.ok("check");
+    world.apply().await;
+    world.assert_no_changes("std/vault applied").await;
+    let (_, env_id) = world.environment_id("secrets-host", "production").await;
+    let service_id = world.service_id(&env_id, "vault").await;
+    let (config, _) = world.harness.config(&env_id).await;
+    let vault = &config["services"][&service_id];
+    assert_eq!(
+        vault["deploy"]["healthcheckPath"],
+        json!("/v1/sys/health?standbyok=true&sealedcode=200&uninitcode=200"),
+        "{vault}"
+    );
+    assert_eq!(vault["source"]["image"], json!("hashicorp/vault:1.20"));
+    let mounts = vault["volumeMounts"].as_object().expect("a volume");
+    assert!(
+        mounts
+            .values()
+            .any(|m| m["mountPath"] == json!("/vault/file")),
+        "{vault}"
+    );
+    let local = vault["variables"]["VAULT_LOCAL_CONFIG"]["value"]
+        .as_str()
+        .expect("the config");
+    let parsed: Value = serde_json::from_str(local).expect("VAULT_LOCAL_CONFIG is JSON");
+    assert_eq!(parsed["storage"]["file"]["path"], json!("/vault/file"));
+    assert_eq!(parsed["disable_mlock"], json!(true));
+}
