@@ -28,7 +28,11 @@ service "api" {
     }
 }
 
-environment "production"
+environment "production" {
+    shared-vars {
+        SHARED_TOKEN (secret)"env:API_KEY" sealed=#true
+    }
+}
 "#;
 
 fn secrets<'a>(sealed: &'a str, plain: &'a str) -> [(&'static str, &'a str); 2] {
@@ -97,6 +101,11 @@ async fn a_sealed_secret_is_written_sealed_converges_and_is_never_returned() {
     );
     assert!(data.contains(PLAIN), "unsealed ones are there: {data}");
 
+    let (config, _) = world.harness.config(&env_id).await;
+    let shared = &config["sharedVariables"]["SHARED_TOKEN"];
+    assert_eq!(shared["isSealed"], json!(true), "{shared}");
+    assert!(shared.get("value").is_none(), "{shared}");
+
     // Write-only, yet the plan converges: the digest recorded at the write.
     let again = world
         .mirage_with(&["plan", ".", "--detailed-exitcode"], &env)
@@ -145,6 +154,12 @@ async fn rotation_is_changed_by_digests_and_an_unchanged_secret_is_not_rewritten
     assert!(
         plan.stdout
             .contains("~ variables.API_KEY = (sensitive) (changed) (sealed)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("~ sharedVariables.SHARED_TOKEN = (sensitive) (changed) (sealed)"),
         "{}",
         plan.stdout
     );
@@ -230,8 +245,8 @@ async fn no_value_or_digest_reaches_plan_json_saved_plans_or_the_database() {
     let recorded = store.secret_digests("vaulted").expect("digests");
     assert_eq!(
         recorded.len(),
-        1,
-        "one sealed secret was written: {recorded:?}"
+        2,
+        "one sealed secret written to a service and a shared variable: {recorded:?}"
     );
     drop(store);
     let mut bytes = Vec::new();
@@ -316,6 +331,10 @@ async fn unsealing_warns_removing_works_and_copies_leave_sealed_out() {
     assert!(copied.get("API_KEY").is_none(), "{copied}");
     assert!(copied.get("SESSION").is_none(), "{copied}");
     assert_eq!(copied["MODE"]["value"], json!("production"), "{copied}");
+    assert!(
+        copy["sharedVariables"].get("SHARED_TOKEN").is_none(),
+        "{copy}"
+    );
 
     // Removing a sealed variable works.
     world.edit("main.mirage", |t| {
