@@ -40,10 +40,16 @@ pub fn hover(
         .props()
         .find(|e| e.name.as_ref().is_some_and(|k| k.span.contains(offset)))?;
     let key = entry.name.as_ref()?;
+    if scope == schema::Scope::Map && key.value == "sealed" {
+        return Some((key.span, SEALED_DOC.to_owned()));
+    }
     let n = schema::node(&node.name.value, scope)?;
     let prop = n.props.iter().find(|p| p.name == key.value)?;
     Some((key.span, format!("`{}={}`: {}", key.value, "…", prop.doc)))
 }
+
+/// The documentation of a variable's `sealed=` property.
+const SEALED_DOC: &str = "`sealed=#true`: Railway gets the variable with `isSealed`, gives its value to builds and deployments and never returns it again (it cannot be unsealed, and environments made from this one do not get it). Only a secret or generated value can be sealed; plans compare the desired value's keyed digest with the one recorded at the last write.";
 
 fn name_hover(analysis: &Analysis, index: &Index, occ: &Occurrence) -> String {
     let mut out = format!("{} `{}`", occ.kind.keyword(), occ.name);
@@ -142,5 +148,7 @@ mod tests {
         assert!(!key.contains("env:KEY\" sealed"), "{key}");
         let mode = at("MODE");
         assert!(mode.contains("not sealed"), "{mode}");
+        let prop = at("sealed=");
+        assert!(prop.starts_with("`sealed=#true`"), "{prop}");
     }
 }
