@@ -393,7 +393,11 @@ pub async fn prepare_loaded(
     }
     let mut owned = owned(&store, &name)?;
     apply::gone::exclude(&mut owned, &gone);
-    let digests = digests(context, &store, &name, &secrets);
+    let sealed_anywhere = snapshot.as_ref().is_some_and(has_sealed)
+        || analysis.project.environments.iter().any(|e| {
+            !e.sealed_shared.is_empty() || e.services.iter().any(|s| !s.sealed.is_empty())
+        });
+    let digests = digests(context, &store, &name, &secrets, sealed_anywhere);
     let mut plan = plan::diff::diff_with(
         &analysis.project,
         snapshot.as_ref(),
@@ -422,21 +426,39 @@ pub async fn prepare_loaded(
     })
 }
 
+/// Whether any variable of `snapshot` is sealed on Railway.
+fn has_sealed(snapshot: &Snapshot) -> bool {
+    let sealed = |vars: Option<&serde_json::Value>| {
+        vars.and_then(serde_json::Value::as_object)
+            .is_some_and(|m| m.values().any(|v| v.get("isSealed") == Some(&true.into())))
+    };
+    snapshot.environments.values().any(|env| {
+        sealed(env.config.get("sharedVariables"))
+            || env
+                .config
+                .get("services")
+                .and_then(serde_json::Value::as_object)
+                .is_some_and(|services| services.values().any(|s| sealed(s.get("variables"))))
+    })
+}
+
 /// Stable code of a variable sealed on Railway that the files do not seal.
 pub const SEALED_ON_RAILWAY: &str = "mirage::plan::sealed_on_railway";
 
 /// The project's digest key (created on first use) and the digests of its
-/// sealed variables, read only when the plan has secrets to compare: a
-/// plan without secrets never writes to the state database. A database
-/// that cannot give them is a warning, and the plan compares under a key
-/// of this run only (every sealed variable is then written again).
+/// sealed variables, read only when the plan has secrets or sealed
+/// variables to compare: a plan without either never writes to the state
+/// database. A database that cannot give them is a warning, and the plan
+/// compares under a key of this run only (every sealed variable is then
+/// written again).
 fn digests(
     context: &Context,
     store: &state::Store,
     project: &str,
     secrets: &plan::secrets::Resolved,
+    sealed_anywhere: bool,
 ) -> plan::Digests {
-    if secrets.is_empty() {
+    if secrets.is_empty() && !sealed_anywhere {
         return plan::Digests::ephemeral();
     }
     let read = store.digest_key(project).and_then(|key| {

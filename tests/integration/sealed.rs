@@ -336,6 +336,36 @@ async fn unsealing_warns_removing_works_and_copies_leave_sealed_out() {
         "{copy}"
     );
 
+    // A plain variable sealed by hand: written once (nothing recorded to
+    // compare with), then recorded — a warning, no rewrite loop.
+    world
+        .harness
+        .commit(
+            &env_id,
+            json!({"services": {&service_id: {"variables": {"MODE": {"isSealed": true}}}}}),
+        )
+        .await
+        .data();
+    let plan = world
+        .mirage_with(&["plan", ".", "--detailed-exitcode"], &env)
+        .await;
+    assert_eq!(plan.code, Some(2), "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("~ variables.MODE = (sensitive) (changed) (sealed)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stderr.contains("`MODE` of `api`"), "{}", plan.stderr);
+    world
+        .mirage_with(&["apply", ".", "--auto-approve"], &env)
+        .await
+        .ok("apply");
+    let plan = world
+        .mirage_with(&["plan", ".", "--detailed-exitcode"], &env)
+        .await;
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+
     // Removing a sealed variable works.
     world.edit("main.mirage", |t| {
         t.replace("        API_KEY (secret)\"env:API_KEY\"\n", "")
