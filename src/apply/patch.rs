@@ -173,14 +173,18 @@ fn value_of(change: &Change, secrets: SecretLookup<'_>) -> Result<Value, String>
         PlanValue::Sensitive(Sensitive::Generated(generator)) => {
             Value::String(generate(generator.length, generator.alphabet.as_deref()))
         }
+        // Sealing a variable in place: Railway keeps its value.
+        PlanValue::Sensitive(Sensitive::Actual(_)) if is_variable && change.sealed => {
+            return Ok(json!({ "isSealed": true }));
+        }
         PlanValue::Sensitive(Sensitive::Actual(_)) => {
             return Err("a value read from Railway cannot be written back".into());
         }
     };
-    Ok(if is_variable {
-        json!({ "value": value })
-    } else {
-        value
+    Ok(match (is_variable, change.sealed) {
+        (true, true) => json!({ "value": value, "isSealed": true }),
+        (true, false) => json!({ "value": value }),
+        (false, _) => value,
     })
 }
 

@@ -716,6 +716,11 @@ pub const CODES: &[Code] = &[
         help: "if the rename already happened, delete the old one on Railway or remove the `moved`",
     },
     Code {
+        code: "mirage::plan::sealed_on_railway",
+        summary: "a variable is sealed on Railway but the files do not seal it",
+        help: "add `sealed=#true` to the variable: Railway cannot unseal it",
+    },
+    Code {
         code: "mirage::plan::secret_unreadable",
         summary: "a secret the plan uses cannot be read from its source",
         help: "set the variable an `env:NAME` reference names in the environment of the command",
@@ -1074,6 +1079,11 @@ pub const CODES: &[Code] = &[
         code: "mirage::resolve::protected_template",
         summary: "`protect` in a template for previews (directly, from its layer, or on one of its services): its previews could never be destroyed",
         help: "write `protect #false` in the template; previews are destroyed when their pull request closes or their TTL expires",
+    },
+    Code {
+        code: "mirage::resolve::sealed_plain_value",
+        summary: "`sealed=#true` on a variable whose value is written in the files",
+        help: "seal a secret or generated value (`NAME (secret)\"env:NAME\" sealed=#true`), or remove `sealed=#true`",
     },
     Code {
         code: "mirage::resolve::symlink_loop",

@@ -215,7 +215,8 @@ pub fn create_environment(
             if source.project_id != input.project_id {
                 return Err(not_found("Environment"));
             }
-            Some(source.config.value().clone())
+            // Sealed variables are not copied (Railway's rule).
+            Some(super::patch::without_sealed(source.config.value()))
         }
     };
     let env = insert_environment(
@@ -711,7 +712,10 @@ fn normalize_config(st: &State, project_id: &str, config: &mut Value) -> ApiResu
 
 fn check_variables(vars: &Map<String, Value>) -> ApiResult<()> {
     for (name, var) in vars {
-        if !var.is_object() || var.get("value").is_some_and(|v| !v.is_string()) {
+        if !var.is_object()
+            || var.get("value").is_some_and(|v| !v.is_string())
+            || var.get("isSealed").is_some_and(|v| !v.is_boolean())
+        {
             return Err(ApiError::BadInput(format!(
                 "variable `{name}` must be an object like {{\"value\": \"...\"}}"
             )));

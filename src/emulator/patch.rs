@@ -118,6 +118,66 @@ fn mask_map(vars: &mut Map<String, Value>) {
     }
 }
 
+/// Whether a config holds any sealed variable.
+pub fn has_sealed(config: &Value) -> bool {
+    super::rules::variable_maps(config)
+        .iter()
+        .any(|(_, vars)| vars.values().any(super::rules::is_sealed))
+}
+
+/// A copy of a config (or patch) without the value of any sealed variable
+/// (`isSealed: true`): Railway never returns one, decrypted or not.
+pub fn hide_sealed(config: &Value) -> Value {
+    let mut out = config.clone();
+    let hide = |vars: &mut Map<String, Value>| {
+        for var in vars.values_mut() {
+            if var.get("isSealed") == Some(&Value::Bool(true))
+                && let Some(entry) = var.as_object_mut()
+            {
+                entry.shift_remove("value");
+            }
+        }
+    };
+    if let Some(shared) = out
+        .get_mut("sharedVariables")
+        .and_then(Value::as_object_mut)
+    {
+        hide(shared);
+    }
+    if let Some(services) = out.get_mut("services").and_then(Value::as_object_mut) {
+        for service in services.values_mut() {
+            if let Some(vars) = service.get_mut("variables").and_then(Value::as_object_mut) {
+                hide(vars);
+            }
+        }
+    }
+    out
+}
+
+/// A copy of a config without its sealed variables: what an environment
+/// created from it (`sourceEnvironmentId`) gets, since Railway does not copy
+/// sealed variables into duplicated or pull-request environments.
+pub fn without_sealed(config: &Value) -> Value {
+    let mut out = config.clone();
+    let drop = |vars: &mut Map<String, Value>| {
+        vars.retain(|_, var| var.get("isSealed") != Some(&Value::Bool(true)));
+    };
+    if let Some(shared) = out
+        .get_mut("sharedVariables")
+        .and_then(Value::as_object_mut)
+    {
+        drop(shared);
+    }
+    if let Some(services) = out.get_mut("services").and_then(Value::as_object_mut) {
+        for service in services.values_mut() {
+            if let Some(vars) = service.get_mut("variables").and_then(Value::as_object_mut) {
+                drop(vars);
+            }
+        }
+    }
+    out
+}
+
 /// The `configEtag` of a config: a hash of its canonical JSON text, so it
 /// changes exactly when the config does.
 pub fn etag(config: &Value) -> String {

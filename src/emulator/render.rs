@@ -26,6 +26,30 @@ pub fn raw_variables(env: &EnvironmentRec, service_id: Option<&str>) -> Map<Stri
         .unwrap_or_default()
 }
 
+/// The names of the sealed variables a query never returns: the service's
+/// own sealed ones, and (with `service_id`) the shared sealed ones the
+/// service does not override; with `None`, the shared sealed ones.
+pub fn sealed_names(env: &EnvironmentRec, service_id: Option<&str>) -> Vec<String> {
+    let map = |vars: Option<&Value>| vars.and_then(Value::as_object).cloned().unwrap_or_default();
+    let shared = map(env.config.get("sharedVariables"));
+    let own =
+        map(service_id.and_then(|sid| service_config(env, sid).and_then(|c| c.get("variables"))));
+    let mut out: Vec<String> = own
+        .iter()
+        .filter(|(_, v)| super::rules::is_sealed(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    out.extend(
+        shared
+            .iter()
+            .filter(|(k, v)| {
+                super::rules::is_sealed(v) && (service_id.is_none() || !own.contains_key(*k))
+            })
+            .map(|(k, _)| k.clone()),
+    );
+    out
+}
+
 /// The variables Railway provides to a service instance.
 pub fn provided_variables(
     st: &State,

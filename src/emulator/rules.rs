@@ -28,7 +28,58 @@ pub const MAX_VOLUME_MB: u64 = 250_000;
 pub fn check_config(st: &State, env_id: &str, before: &Value, config: &Value) -> ApiResult<()> {
     custom_domains(st, env_id, config)?;
     replicas_with_volume(st, config)?;
-    volume_sizes(st, before, config)
+    volume_sizes(st, before, config)?;
+    no_unsealing(before, config)
+}
+
+/// Every variable map of a config: `(service id or None, map)`.
+pub fn variable_maps(config: &Value) -> Vec<(Option<&str>, &serde_json::Map<String, Value>)> {
+    let mut out = Vec::new();
+    if let Some(shared) = config.get("sharedVariables").and_then(Value::as_object) {
+        out.push((None, shared));
+    }
+    if let Some(services) = config.get("services").and_then(Value::as_object) {
+        for (id, svc) in services {
+            if let Some(vars) = svc.get("variables").and_then(Value::as_object) {
+                out.push((Some(id.as_str()), vars));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a variable entry is sealed (`isSealed: true`).
+pub fn is_sealed(var: &Value) -> bool {
+    var.get("isSealed") == Some(&Value::Bool(true))
+}
+
+/// A sealed variable cannot be unsealed (Railway's dashboard offers no way
+/// back): a patch that leaves one in place with `isSealed` other than
+/// `true` is refused. Deleting it is allowed.
+fn no_unsealing(before: &Value, config: &Value) -> ApiResult<()> {
+    for (service, vars) in variable_maps(before) {
+        let after = match service {
+            None => config.get("sharedVariables"),
+            Some(id) => config
+                .get("services")
+                .and_then(|s| s.get(id))
+                .and_then(|s| s.get("variables")),
+        };
+        for (name, var) in vars {
+            if !is_sealed(var) {
+                continue;
+            }
+            if let Some(now) = after.and_then(|a| a.get(name))
+                && !now.is_null()
+                && !is_sealed(now)
+            {
+                return Err(ApiError::BadInput(format!(
+                    "Variable `{name}` is sealed and cannot be unsealed"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `(service id, domain)` of every custom domain in a config, domains in

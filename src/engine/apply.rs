@@ -168,6 +168,9 @@ pub async fn apply(
     if let Err(error) = apply::record::record_outcome(store, plan, &report, actor) {
         problem(&error);
     }
+    if let Err(error) = record_sealed(store, plan, &report, secrets, &session.digests) {
+        problem(&error);
+    }
     if let Some(id) = apply_id {
         let result = if report.succeeded() {
             state::ApplyResult::Succeeded
@@ -269,4 +272,77 @@ pub fn check_protected(plan: &Plan) -> Result<(), Failure> {
             .map(|line| Diagnostic::general("mirage::apply::protected", line).with_help(help))
             .collect(),
     })
+}
+
+/// Records the digest of each value this apply wrote to a sealed variable
+/// (Railway never returns it: the next plan compares with this), and
+/// forgets those of removed variables. Only for the patches Railway took.
+fn record_sealed(
+    store: &state::Store,
+    plan: &Plan,
+    report: &apply::Report,
+    secrets: &plan::secrets::Resolved,
+    digests: &plan::Digests,
+) -> Result<(), state::StateError> {
+    use crate::plan::{Change, PlanValue, Sensitive};
+    use crate::secrets::digest::digest;
+    if !digests.stored {
+        return Ok(());
+    }
+    for environment in &plan.environments {
+        if !report.is_done(&apply::Step::Config(environment.name.clone())) {
+            continue;
+        }
+        let each = |service: Option<&str>, change: &Change| {
+            if !matches!(
+                change.path.first().map(String::as_str),
+                Some("variables" | "sharedVariables")
+            ) {
+                return Ok(());
+            }
+            let Some(name) = change.path.last() else {
+                return Ok(());
+            };
+            let key = (
+                environment.name.clone(),
+                service.map(str::to_owned),
+                name.clone(),
+            );
+            let written = match &change.new {
+                None => return store.forget_secret_digest(&plan.project, &key),
+                Some(_) if !change.sealed => return Ok(()),
+                Some(PlanValue::Sensitive(Sensitive::Secret(secret))) => secrets
+                    .get(secret)
+                    .map(|clear| digest(&digests.key, &clear)),
+                // Sealed in place: the value Railway had.
+                Some(PlanValue::Sensitive(Sensitive::Actual(was))) => Some(was.clone()),
+                Some(PlanValue::Plain(serde_json::Value::String(text))) => {
+                    Some(digest(&digests.key, text))
+                }
+                // A generated value is never compared: nothing to record.
+                Some(_) => None,
+            };
+            match written {
+                Some(written) => store.record_secret_digest(&plan.project, &key, &written),
+                None => Ok(()),
+            }
+        };
+        for change in &environment.shared {
+            each(None, change)?;
+        }
+        for service in &environment.services {
+            let left_out = report.steps.iter().any(|(step, status)| {
+                matches!(step, apply::Step::Instance { service: s, environment: e }
+                    if *s == service.name && *e == environment.name)
+                    && *status != apply::Status::Done
+            });
+            if left_out {
+                continue;
+            }
+            for change in &service.changes {
+                each(Some(&service.name), change)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -76,6 +76,10 @@ pub struct Session {
     /// Every secret the plan uses, read before Railway was (empty with
     /// [`Secrets::Skip`]).
     pub secrets: plan::secrets::Resolved,
+    /// The project's digest key and the digests of its sealed variables:
+    /// what the plan compared secret values with, and what an apply
+    /// records the digests of the sealed values it writes with.
+    pub digests: plan::Digests,
 }
 
 impl Session {
@@ -389,13 +393,24 @@ pub async fn prepare_loaded(
     }
     let mut owned = owned(&store, &name)?;
     apply::gone::exclude(&mut owned, &gone);
-    let mut plan = plan::diff(
+    let sealed_anywhere = snapshot.as_ref().is_some_and(has_sealed)
+        || analysis.project.environments.iter().any(|e| {
+            !e.sealed_shared.is_empty() || e.services.iter().any(|s| !s.sealed.is_empty())
+        });
+    let digests = digests(context, &store, &name, &secrets, sealed_anywhere);
+    let mut plan = plan::diff::diff_with(
         &analysis.project,
         snapshot.as_ref(),
         &owned,
         &filter,
         &|secret| secrets.get(secret),
+        &digests,
     );
+    if let Some(snapshot) = &snapshot {
+        for warning in sealed_elsewhere(&analysis.project, snapshot, &filter) {
+            context.events.emit(Event::Problem(warning));
+        }
+    }
     leave_out_previews(context, &store, &mut plan);
     Ok(Session {
         connection,
@@ -407,7 +422,122 @@ pub async fn prepare_loaded(
         owned,
         locks,
         secrets,
+        digests,
     })
+}
+
+/// Whether any variable of `snapshot` is sealed on Railway.
+fn has_sealed(snapshot: &Snapshot) -> bool {
+    let sealed = |vars: Option<&serde_json::Value>| {
+        vars.and_then(serde_json::Value::as_object)
+            .is_some_and(|m| m.values().any(|v| v.get("isSealed") == Some(&true.into())))
+    };
+    snapshot.environments.values().any(|env| {
+        sealed(env.config.get("sharedVariables"))
+            || env
+                .config
+                .get("services")
+                .and_then(serde_json::Value::as_object)
+                .is_some_and(|services| services.values().any(|s| sealed(s.get("variables"))))
+    })
+}
+
+/// Stable code of a variable sealed on Railway that the files do not seal.
+pub const SEALED_ON_RAILWAY: &str = "mirage::plan::sealed_on_railway";
+
+/// The project's digest key (created on first use) and the digests of its
+/// sealed variables, read only when the plan has secrets or sealed
+/// variables to compare: a plan without either never writes to the state
+/// database. A database that cannot give them is a warning, and the plan
+/// compares under a key of this run only (every sealed variable is then
+/// written again).
+fn digests(
+    context: &Context,
+    store: &state::Store,
+    project: &str,
+    secrets: &plan::secrets::Resolved,
+    sealed_anywhere: bool,
+) -> plan::Digests {
+    if secrets.is_empty() && !sealed_anywhere {
+        return plan::Digests::ephemeral();
+    }
+    let read = store.digest_key(project).and_then(|key| {
+        Ok(plan::Digests {
+            key,
+            recorded: store.secret_digests(project)?,
+            stored: true,
+        })
+    });
+    read.unwrap_or_else(|error| {
+        context.events.emit(Event::Problem(diagnostic_of(
+            &error,
+            "mirage::state::database",
+        )));
+        plan::Digests::ephemeral()
+    })
+}
+
+/// Warnings for variables sealed on Railway that the files declare
+/// without `sealed=#true`: Railway cannot unseal them, so they stay sealed
+/// (the plan compares them with what Mirage last wrote).
+fn sealed_elsewhere(
+    project: &crate::model::Project,
+    snapshot: &Snapshot,
+    filter: &Filter,
+) -> Vec<Diagnostic> {
+    let sealed_on = |vars: Option<&serde_json::Value>, name: &str| {
+        vars.and_then(|v| v.get(name))
+            .and_then(|v| v.get("isSealed"))
+            .and_then(serde_json::Value::as_bool)
+            == Some(true)
+    };
+    let warn = |environment: &str, service: Option<&str>, name: &str| {
+        let at = match service {
+            Some(service) => format!("variable `{name}` of `{service}` in `{environment}`"),
+            None => format!("shared variable `{name}` in `{environment}`"),
+        };
+        Diagnostic::general(
+            SEALED_ON_RAILWAY,
+            format!("{at} is sealed on Railway but not in the files; Railway cannot unseal it, so it stays sealed"),
+        )
+        .as_warning()
+        .with_help(format!("add `sealed=#true` to `{name}` in the files"))
+    };
+    let mut out = Vec::new();
+    for environment in &project.environments {
+        if environment.is_template() || !filter.environment(&environment.name) {
+            continue;
+        }
+        let Some(actual) = snapshot.environment(&environment.name) else {
+            continue;
+        };
+        if filter.targets.is_empty() {
+            for name in environment.shared_variables.keys() {
+                if !environment.sealed_shared.contains(name)
+                    && sealed_on(actual.config.get("sharedVariables"), name)
+                {
+                    out.push(warn(&environment.name, None, name));
+                }
+            }
+        }
+        for instance in &environment.services {
+            if !filter.service(&environment.name, &instance.name) {
+                continue;
+            }
+            let Some(config) = snapshot
+                .service_id(&instance.name)
+                .and_then(|id| actual.service_config(id))
+            else {
+                continue;
+            };
+            for name in instance.variables.keys() {
+                if !instance.sealed.contains(name) && sealed_on(config.get("variables"), name) {
+                    out.push(warn(&environment.name, Some(&instance.name), name));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The live previews of the project are the preview lifecycle's, not

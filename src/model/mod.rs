@@ -172,6 +172,8 @@ pub struct Environment {
     /// `sharedVariables`: variables every service may reference as
     /// `${{shared.NAME}}`.
     pub shared_variables: BTreeMap<String, Valued<VarValue>>,
+    /// The names of `shared_variables` declared `sealed=#true`.
+    pub sealed_shared: std::collections::BTreeSet<String>,
     /// Every service of the project as configured in this environment, in
     /// declaration order.
     pub services: Vec<ServiceInstance>,

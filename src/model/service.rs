@@ -38,6 +38,10 @@ pub struct ServiceInstance {
     pub networking: Networking,
     /// `variables`: name → value; removed keys (`#null`) are absent.
     pub variables: BTreeMap<String, Valued<VarValue>>,
+    /// The names of `variables` declared `sealed=#true`: Railway is given
+    /// them with `isSealed` and never returns their value (see
+    /// [`crate::model::variable`]).
+    pub sealed: std::collections::BTreeSet<String>,
     /// The volume mounted into this service (`volumes` + `volumeMounts`).
     pub volume: Option<Volume>,
     /// The port the service listens on: default target port of domains and

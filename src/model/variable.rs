@@ -1,5 +1,13 @@
 //! Variable values: plain text, Railway references, secret references and
 //! Railway-side generators.
+//!
+//! A variable may also be *sealed* (`NAME (secret)"env:X" sealed=#true`):
+//! Railway hands its value to builds and deployments but never returns it
+//! again, and it cannot be unsealed. Only secret and generated values may
+//! be sealed. The flag is kept beside the values, by name
+//! ([`crate::model::ServiceInstance::sealed`],
+//! [`crate::model::Environment::sealed_shared`]), so that what reads a value
+//! is unchanged; plans treat a sealed variable as write-only.
 
 use std::fmt;
 

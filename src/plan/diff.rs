@@ -14,6 +14,57 @@ use super::types::{
 use super::value::{PlanValue, Sensitive};
 use crate::model::{Environment, MoveKind, Project, SecretRef, ServiceInstance};
 use crate::railway::{EnvironmentState, Snapshot};
+use crate::secrets::digest::{Digest, DigestKey, digest};
+use crate::state::VariableKey;
+
+/// What a plan compares secret values with, never the values themselves:
+/// the project's digest key (HMAC-SHA256) and the digest Mirage recorded
+/// when it last wrote each sealed variable (Railway never returns those).
+#[derive(Clone, Debug)]
+pub struct Digests {
+    /// The project's key.
+    pub key: DigestKey,
+    /// `(environment, service, name)` → digest of the value last written
+    /// to a sealed variable.
+    pub recorded: BTreeMap<VariableKey, Digest>,
+    /// Whether the key is the project's, kept in the state database
+    /// (digests made under an ephemeral key are never recorded).
+    pub stored: bool,
+}
+
+impl Digests {
+    /// A key of this process only and no records: what a plan without a
+    /// state database compares with (rotation of a readable value is still
+    /// found; a sealed variable is always written).
+    pub fn ephemeral() -> Digests {
+        Digests {
+            key: DigestKey::ephemeral(),
+            recorded: BTreeMap::new(),
+            stored: false,
+        }
+    }
+}
+
+/// Where a variable map is: its environment and service (`None`: shared).
+struct Scope<'a> {
+    digests: &'a Digests,
+    environment: &'a str,
+    service: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    fn recorded(&self, name: &str) -> Option<&Digest> {
+        self.digests.recorded.get(&(
+            self.environment.to_owned(),
+            self.service.map(str::to_owned),
+            name.to_owned(),
+        ))
+    }
+
+    fn digest(&self, value: &str) -> Digest {
+        digest(&self.digests.key, value)
+    }
+}
 
 /// What Mirage owns on Railway (from the state database): the services
 /// (by environment and name) it created or adopted. Only these are ever
@@ -183,13 +234,34 @@ fn active_moves(
         .collect()
 }
 
-/// Compares the model with Railway's state.
+/// Compares the model with Railway's state, with a key of this process
+/// only (see [`Digests::ephemeral`]).
 pub fn diff(
     model: &Project,
     snapshot: Option<&Snapshot>,
     owned: &Owned,
     filter: &Filter,
     secrets: SecretLookup<'_>,
+) -> Plan {
+    diff_with(
+        model,
+        snapshot,
+        owned,
+        filter,
+        secrets,
+        &Digests::ephemeral(),
+    )
+}
+
+/// Compares the model with Railway's state; secret values are compared by
+/// their keyed digests under `digests`.
+pub fn diff_with(
+    model: &Project,
+    snapshot: Option<&Snapshot>,
+    owned: &Owned,
+    filter: &Filter,
+    secrets: SecretLookup<'_>,
+    digests: &Digests,
 ) -> Plan {
     let project_name = model
         .name
@@ -259,7 +331,19 @@ pub fn diff(
             let have = actual
                 .map(|a| a.config.get("sharedVariables"))
                 .unwrap_or(None);
-            env_plan.shared = variable_changes(&["sharedVariables"], &wanted, have, secrets);
+            let scope = Scope {
+                digests,
+                environment: &environment.name,
+                service: None,
+            };
+            env_plan.shared = variable_changes(
+                &["sharedVariables"],
+                &wanted,
+                &environment.sealed_shared,
+                have,
+                secrets,
+                &scope,
+            );
             plan.unmanaged.extend(owned.keep_owned_removals(
                 &environment.name,
                 None,
@@ -287,7 +371,11 @@ pub fn diff(
                 config,
                 secrets,
                 owned,
-                &environment.name,
+                &Scope {
+                    digests,
+                    environment: &environment.name,
+                    service: Some(&instance.name),
+                },
             );
             let mut service = service;
             service.renamed_from = service_from.map(str::to_owned);
@@ -403,8 +491,9 @@ fn service_plan(
     config: Option<&Value>,
     secrets: SecretLookup<'_>,
     owned: &Owned,
-    environment_name: &str,
+    scope: &Scope<'_>,
 ) -> (ServicePlan, Vec<Unmanaged>) {
+    let environment_name = scope.environment;
     let unsized_volume = owned
         .unsized_volumes
         .contains(&(environment_name.to_owned(), instance.name.clone()));
@@ -419,11 +508,13 @@ fn service_plan(
     changes.extend(variable_changes(
         &["variables"],
         &wanted.variables,
+        &instance.sealed,
         have.get("variables"),
         secrets,
+        scope,
     ));
     changes.extend(networking_changes(&wanted, have));
-    changes.extend(registry_changes(&wanted, have, secrets));
+    changes.extend(registry_changes(&wanted, have, secrets, &scope.digests.key));
     let unmanaged = owned.keep_owned_removals(environment_name, Some(&instance.name), &mut changes);
     let mut create_volume = None;
     let mut replace_volume = None;
@@ -527,6 +618,7 @@ fn change(path: &[&str], old: Option<Value>, new: Option<Value>) -> Change {
         old: old.map(PlanValue::Plain),
         new: new.map(PlanValue::Plain),
         replace: false,
+        sealed: false,
     }
 }
 
@@ -555,25 +647,46 @@ fn setting_changes(wanted: &DesiredService, have: &Value) -> Vec<Change> {
                 old: now.cloned().map(PlanValue::Plain),
                 new: Some(PlanValue::Plain(value.clone())),
                 replace: false,
+                sealed: false,
             });
         }
     }
     changes
 }
 
+/// One variable as Railway has it.
+struct Have<'v> {
+    /// Its value (absent for a sealed variable: Railway never returns it).
+    value: Option<&'v str>,
+    /// `isSealed`.
+    sealed: bool,
+}
+
 /// Changes of a whole variable map: added, changed and removed names.
+/// Secret values are compared by their keyed digests; a variable sealed on
+/// Railway (write-only) by the digest recorded when Mirage last wrote it.
 fn variable_changes(
     prefix: &[&str],
     wanted: &BTreeMap<String, PlanValue>,
+    sealed: &BTreeSet<String>,
     have: Option<&Value>,
     secrets: SecretLookup<'_>,
+    scope: &Scope<'_>,
 ) -> Vec<Change> {
-    let have: BTreeMap<&str, Option<&str>> = have
+    let have: BTreeMap<&str, Have> = have
         .and_then(Value::as_object)
         .map(|map| {
             map.iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.as_str(), v.get("value").and_then(Value::as_str)))
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        Have {
+                            value: v.get("value").and_then(Value::as_str),
+                            sealed: v.get("isSealed").and_then(Value::as_bool) == Some(true),
+                        },
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -582,50 +695,116 @@ fn variable_changes(
         path.push(name.to_owned());
         path
     };
+    // The digest of the value a variable should hold, when it can be known
+    // now (`None`: a generated value, or a secret that cannot be read).
+    let desired = |value: &PlanValue| match value {
+        PlanValue::Plain(Value::String(text)) => Some(scope.digest(text)),
+        PlanValue::Plain(other) => Some(scope.digest(&other.to_string())),
+        PlanValue::Sensitive(Sensitive::Secret(secret)) => {
+            secrets(secret).map(|clear| scope.digest(&clear))
+        }
+        PlanValue::Sensitive(Sensitive::Generated(_)) => None,
+        PlanValue::Sensitive(Sensitive::Actual(digest)) => Some(digest.clone()),
+    };
     let mut changes = Vec::new();
     for (name, value) in wanted {
-        let now = have.get(name.as_str());
-        let differs = match (value, now) {
-            (_, None) => true,
-            (PlanValue::Plain(Value::String(text)), Some(now)) => *now != Some(text.as_str()),
-            (PlanValue::Plain(_), Some(_)) => true,
-            // A generated value is made once and kept.
-            (PlanValue::Sensitive(Sensitive::Generated(_)), Some(_)) => false,
-            (PlanValue::Sensitive(Sensitive::Secret(secret)), Some(now)) => {
-                // Compared only when the secret can be read now; a change
-                // is reported without either value.
-                match secrets(secret) {
-                    Some(clear) => *now != Some(clear.as_str()),
-                    None => false,
-                }
-            }
-            (PlanValue::Sensitive(Sensitive::Actual(_)), Some(_)) => false,
-        };
-        if differs {
-            let old = now.map(|now| match (value, now) {
-                (PlanValue::Plain(_), Some(text)) => PlanValue::Plain(json!(text)),
-                (_, text) => PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(
-                    text.unwrap_or_default(),
-                ))),
-            });
+        let wants_sealed = sealed.contains(name);
+        let Some(now) = have.get(name.as_str()) else {
             changes.push(Change {
                 path: path(name),
-                old,
+                old: None,
                 new: Some(value.clone()),
                 replace: false,
+                sealed: wants_sealed,
+            });
+            continue;
+        };
+        if now.sealed {
+            // Write-only: compared with what Mirage last wrote. No record
+            // (written by hand, or before Mirage kept digests) is a change.
+            // A variable sealed on Railway stays sealed: it cannot be
+            // unsealed (the plan warns when the files do not say so).
+            let recorded = scope.recorded(name);
+            let differs = match (desired(value), recorded) {
+                // A generated value is made once and kept.
+                (None, _) if matches!(value, PlanValue::Sensitive(Sensitive::Generated(_))) => {
+                    false
+                }
+                // A secret that cannot be read now is not compared.
+                (None, _) => false,
+                (Some(want), Some(was)) => want != *was,
+                (Some(_), None) => true,
+            };
+            if differs {
+                changes.push(Change {
+                    path: path(name),
+                    old: Some(PlanValue::Sensitive(Sensitive::Actual(
+                        recorded.cloned().unwrap_or_else(|| scope.digest("")),
+                    ))),
+                    new: Some(value.clone()),
+                    replace: false,
+                    sealed: true,
+                });
+            }
+            continue;
+        }
+        let actual = now.value.map(|text| scope.digest(text));
+        let differs = match (value, now.value) {
+            (PlanValue::Plain(Value::String(text)), Some(now)) => now != text.as_str(),
+            (PlanValue::Plain(_), _) => true,
+            // A generated value is made once and kept.
+            (PlanValue::Sensitive(Sensitive::Generated(_)), _) => false,
+            // Compared by keyed digests, only when the secret can be read
+            // now; a change is reported without either value.
+            (PlanValue::Sensitive(Sensitive::Secret(_)), _) => {
+                desired(value).is_some_and(|want| Some(want) != actual)
+            }
+            (PlanValue::Sensitive(Sensitive::Actual(_)), _) => false,
+        };
+        let old = match (value, now.value) {
+            (PlanValue::Plain(_), Some(text)) => PlanValue::Plain(json!(text)),
+            _ => PlanValue::Sensitive(Sensitive::Actual(
+                actual.clone().unwrap_or_else(|| scope.digest("")),
+            )),
+        };
+        if differs {
+            changes.push(Change {
+                path: path(name),
+                old: Some(old),
+                new: Some(value.clone()),
+                replace: false,
+                sealed: wants_sealed,
+            });
+        } else if wants_sealed {
+            // The same value, to seal: Railway keeps the value and marks it
+            // sealed (a generated value is not drawn again).
+            changes.push(Change {
+                path: path(name),
+                old: Some(old),
+                new: Some(PlanValue::Sensitive(Sensitive::Actual(
+                    actual.unwrap_or_else(|| scope.digest("")),
+                ))),
+                replace: false,
+                sealed: true,
             });
         }
     }
     for (name, now) in &have {
         if !wanted.contains_key(*name) {
             // A removed value may be a secret someone set by hand: never shown.
+            let old = match now.value {
+                Some(text) => scope.digest(text),
+                None => scope
+                    .recorded(name)
+                    .cloned()
+                    .unwrap_or_else(|| scope.digest("")),
+            };
             changes.push(Change {
                 path: path(name),
-                old: Some(PlanValue::Sensitive(Sensitive::Actual(
-                    Sensitive::fingerprint(now.unwrap_or_default()),
-                ))),
+                old: Some(PlanValue::Sensitive(Sensitive::Actual(old))),
                 new: None,
                 replace: false,
+                sealed: false,
             });
         }
     }
@@ -640,6 +819,7 @@ fn registry_changes(
     wanted: &DesiredService,
     have: &Value,
     secrets: SecretLookup<'_>,
+    key: &DigestKey,
 ) -> Vec<Change> {
     let Some((username, password)) = &wanted.registry_credentials else {
         return Vec::new();
@@ -658,7 +838,10 @@ fn registry_changes(
     let differs = match (now, password_now) {
         // Never set: write it.
         (None, _) => true,
-        (Some(_), Some(clear)) => secrets(password).is_some_and(|wanted| wanted != clear),
+        // Compared by keyed digests, never in clear.
+        (Some(_), Some(clear)) => {
+            secrets(password).is_some_and(|wanted| digest(key, &wanted) != digest(key, clear))
+        }
         // Railway hides it: nothing to compare.
         (Some(_), None) => false,
     };
@@ -668,11 +851,11 @@ fn registry_changes(
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
-            old: password_now.map(|clear| {
-                PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint(clear)))
-            }),
+            old: password_now
+                .map(|clear| PlanValue::Sensitive(Sensitive::Actual(digest(key, clear)))),
             new: Some(PlanValue::Sensitive(Sensitive::Secret(password.clone()))),
             replace: false,
+            sealed: false,
         });
     }
     changes

@@ -18,7 +18,7 @@ pub mod teardown;
 pub mod types;
 pub mod value;
 
-pub use diff::{Filter, Owned, diff, env_secrets};
+pub use diff::{Digests, Filter, Owned, diff, env_secrets};
 pub use types::{
     Action, Change, EnvironmentPlan, ExistingEnvironment, FORMAT_VERSION, Managed, Management,
     Plan, ServicePlan, Summary, TemplatePlan, Unmanaged,

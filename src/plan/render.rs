@@ -240,14 +240,16 @@ fn write_change(out: &mut String, indent: &str, change: &Change) {
     let path = change.display_path();
     match (&change.old, &change.new) {
         (None, Some(new)) => {
-            let _ = writeln!(out, "{indent}+ {path} = {}", new.display());
+            let sealed = if change.sealed { " (sealed)" } else { "" };
+            let _ = writeln!(out, "{indent}+ {path} = {}{sealed}", new.display());
         }
         (Some(old), None) => {
             let _ = writeln!(out, "{indent}- {path} (was {})", old.display());
         }
         (Some(old), Some(new)) => {
             if old.is_sensitive() || new.is_sensitive() {
-                let _ = writeln!(out, "{indent}~ {path} = (sensitive) (changed)");
+                let sealed = if change.sealed { " (sealed)" } else { "" };
+                let _ = writeln!(out, "{indent}~ {path} = (sensitive) (changed){sealed}");
             } else if let (Some(a), Some(b)) = (old.multiline(), new.multiline()) {
                 let _ = writeln!(out, "{indent}~ {path}:");
                 line_diff(out, &format!("{indent}    "), a, b);

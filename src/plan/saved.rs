@@ -1,7 +1,10 @@
 //! Saved plans (`mirage plan --out FILE`): the plan with the `configEtag` of
 //! every environment it read, so `mirage apply FILE` can refuse it when
 //! Railway changed since. Holds no secret: sensitive values are stored as
-//! their source only, and are read again when applying.
+//! their source only, and are read again when applying. Nor a digest: the
+//! keyed digests a plan compares secret values with
+//! ([`super::value::Sensitive::Actual`]) serialise as `{"sensitive": true,
+//! "source": "railway"}`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -51,6 +51,10 @@ pub struct Change {
     /// Whether this change is what forces the resource to be replaced.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replace: bool,
+    /// A variable written sealed (`isSealed`): Railway never returns its
+    /// value again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
 }
 
 impl Change {

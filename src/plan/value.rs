@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{Generator, SecretRef};
+use crate::secrets::digest::Digest;
 
 /// A value that must never be shown: a secret read at apply time, a value
 /// Railway (or Mirage) generates, or a value read back from Railway for a
@@ -18,14 +19,16 @@ pub enum Sensitive {
     Secret(SecretRef),
     /// A random value generated once on creation and kept afterwards.
     Generated(Generator),
-    /// A value as Railway holds it (only its fingerprint is kept, so two
-    /// actual values can be compared without keeping either).
-    Actual(u64),
+    /// A value as Railway holds it (or, for a sealed variable, as Mirage
+    /// last wrote it): only its keyed digest (HMAC-SHA256 under the
+    /// project's key) is kept, never the value; never serialised.
+    Actual(Digest),
 }
 
 impl Sensitive {
-    /// The fingerprint of a clear-text value (FNV-1a; not a security
-    /// measure, only a way to say "changed" without keeping the value).
+    /// The fingerprint of a text that is not secret (FNV-1a; a saved plan's
+    /// JSON): never used on a secret value, which is only ever digested
+    /// with a key ([`crate::secrets::digest`]).
     pub fn fingerprint(text: &str) -> u64 {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in text.as_bytes() {

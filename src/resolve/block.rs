@@ -43,6 +43,9 @@ pub struct Set<T> {
     pub val: Option<T>,
     /// Where it is written.
     pub at: At,
+    /// A variable declared `sealed=#true` (Railway never returns its
+    /// value); always `false` for settings.
+    pub sealed: bool,
 }
 
 /// The settings of one block.
@@ -188,7 +191,14 @@ fn read_setting(cx: &mut Cx, node: &Node, setting: &'static Setting, block: &mut
         && node.children.is_none()
     {
         for key in setting.keys() {
-            block.settings.push((key, Set { val: None, at }));
+            block.settings.push((
+                key,
+                Set {
+                    val: None,
+                    at,
+                    sealed: false,
+                },
+            ));
         }
         if setting.fields.is_empty() {
             cx.push(
@@ -393,7 +403,14 @@ pub fn mount_path(cx: &mut Cx, e: &Entry, m: &str) -> bool {
 
 pub fn put(block: &mut Block, at: At, key: Key, val: Option<Val>) {
     if let Some(v) = val {
-        block.settings.push((key, Set { val: Some(v), at }));
+        block.settings.push((
+            key,
+            Set {
+                val: Some(v),
+                at,
+                sealed: false,
+            },
+        ));
     }
 }
 
@@ -431,7 +448,11 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
             continue;
         }
         seen.insert(name.to_string(), child.name.span);
-        if child.children.is_some() || child.props().next().is_some() {
+        // The one property a variable takes: `sealed=#true`.
+        let other_props = child
+            .props()
+            .any(|e| e.name.as_ref().is_none_or(|k| k.value != "sealed"));
+        if child.children.is_some() || other_props {
             cx.push(
                 Diagnostic::error(
                     "mirage::resolve::unexpected_argument",
@@ -439,7 +460,9 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
                     child.span,
                     format!("variable `{name}` takes exactly one value"),
                 )
-                .with_help(format!("write `{name} \"value\"`")),
+                .with_help(format!(
+                    "write `{name} \"value\"` (the only property a variable takes is `sealed=#true`)"
+                )),
             );
             continue;
         }
@@ -450,12 +473,57 @@ pub fn read_vars(cx: &mut Cx, node: &Node) -> Vec<(String, Set<VarValue>)> {
             file: cx.file,
             span: child.span,
         };
-        if let Ok(v) = parse_var_value(cx, entry) {
-            out.push((name.to_string(), Set { val: v, at }));
-        }
+        let Ok(v) = parse_var_value(cx, entry) else {
+            continue;
+        };
+        let Ok(sealed) = read_sealed(cx, child, name, v.as_ref()) else {
+            continue;
+        };
+        out.push((name.to_string(), Set { val: v, at, sealed }));
     }
     out
 }
+
+/// The `sealed=` property of variable `name`: `#true` or `#false`, and
+/// only on a secret or generated value (a sealed value is one nobody
+/// should read again: a plain value is in the files for anyone to read).
+fn read_sealed(
+    cx: &mut Cx,
+    child: &Node,
+    name: &str,
+    value: Option<&VarValue>,
+) -> Result<bool, ()> {
+    let Some(entry) = child
+        .props()
+        .filter(|e| e.name.as_ref().is_some_and(|k| k.value == "sealed"))
+        .last()
+    else {
+        return Ok(false);
+    };
+    let Value::Bool(sealed) = entry.value else {
+        type_error(cx, entry, "`#true` or `#false`", &entry.value);
+        return Err(());
+    };
+    if sealed && !matches!(value, Some(VarValue::Secret(_) | VarValue::Generated(_))) {
+        cx.push(
+            Diagnostic::error(
+                SEALED_PLAIN,
+                cx.file,
+                entry.span,
+                format!("variable `{name}` is sealed but its value is written in the files"),
+            )
+            .with_label("only a secret or generated value can be sealed")
+            .with_help(format!(
+                "seal a secret reference, as in `{name} (secret)\"env:{name}\" sealed=#true`, or remove `sealed=#true`"
+            )),
+        );
+        return Err(());
+    }
+    Ok(sealed)
+}
+
+/// Stable code of `sealed=#true` on a value that is not a secret.
+pub const SEALED_PLAIN: &str = "mirage::resolve::sealed_plain_value";
 
 // ----- small readers: each reports its own diagnostic and returns None ----
 

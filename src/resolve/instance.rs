@@ -100,6 +100,9 @@ pub fn build(name: &str, templates: Vec<String>, m: &Merged, steps: &Steps) -> S
             continue;
         };
         if let Some(v) = &last.val {
+            if last.sealed {
+                inst.sealed.insert((*name).to_string());
+            }
             inst.variables.insert(
                 (*name).to_string(),
                 Valued {

@@ -407,6 +407,7 @@ fn override_vars(
                 block::Set {
                     val: Some(value),
                     at,
+                    sealed: false,
                 },
             ),
         });

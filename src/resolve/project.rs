@@ -472,7 +472,18 @@ fn resolve_environment(
         }
     }
     for (name, sets) in &shared {
-        if let Some((_, Set { val: Some(v), .. })) = sets.last() {
+        if let Some((
+            _,
+            Set {
+                val: Some(v),
+                sealed,
+                ..
+            },
+        )) = sets.last()
+        {
+            if *sealed {
+                env.sealed_shared.insert(name.to_string());
+            }
             env.shared_variables.insert(
                 name.to_string(),
                 Valued {
@@ -582,6 +593,7 @@ fn resolve_environment(
             Set {
                 val: Some(Val::Names(names)),
                 at,
+                ..
             },
         )) = merged.settings.get(&Key::DependsOn).and_then(|v| v.last())
         {

@@ -11,6 +11,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("python-web", include_str!("../../stdlib/python-web.mirage")),
     ("worker", include_str!("../../stdlib/worker.mirage")),
     ("cron", include_str!("../../stdlib/cron.mirage")),
+    ("vault", include_str!("../../stdlib/vault.mirage")),
 ];
 
 /// The source of module `name` (without `std/`).

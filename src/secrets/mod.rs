@@ -5,6 +5,7 @@
 //! redaction of values from every output ([`redact`]).
 
 pub mod cmd;
+pub mod digest;
 pub mod env;
 pub mod envelope;
 pub mod file;

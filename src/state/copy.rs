@@ -87,6 +87,12 @@ const TABLES: &[(&str, &str)] = &[
         "scope, owner, name, version, sealed, key_id, created_by, created_at, deleted_by, \
          deleted_at",
     ),
+    // Digest keys go with the digests made under them.
+    ("secret_digest_keys", "project, key_hex, created_at"),
+    (
+        "secret_digests",
+        "project, environment, service, name, digest_hex, written_at",
+    ),
 ];
 
 /// What makes a database not empty: anything but its schema.
@@ -165,6 +171,8 @@ impl Store {
                 "audit_log",
                 "project_credentials",
                 "secret_versions",
+                "secret_digests",
+                "secret_digest_keys",
             ] {
                 tx.execute(&format!("DELETE FROM {table}"), &[])?;
             }

@@ -11,7 +11,7 @@ use super::store::in_transaction;
 use super::time::Timestamp;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// How many migrations this binary knows (versions may have gaps).
 pub const MIGRATIONS: usize = SQLITE.len();
@@ -36,6 +36,11 @@ pub(super) const SQLITE: &[(i64, &str, &str)] = &[
         10,
         "secrets_store",
         include_str!("migrations/0010_secrets_store.sql"),
+    ),
+    (
+        11,
+        "secret_digests",
+        include_str!("migrations/0011_secret_digests.sql"),
     ),
 ];
 
@@ -82,6 +87,11 @@ pub(super) const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "secrets_store",
         include_str!("migrations/postgres/0010_secrets_store.sql"),
+    ),
+    (
+        11,
+        "secret_digests",
+        include_str!("migrations/postgres/0011_secret_digests.sql"),
     ),
 ];
 
@@ -173,10 +183,11 @@ mod tests {
         // their migrations apart (6 identity, 7 signin, 8 environments, 9
         // ops) and the migrator applies every version above the found one.
         for migrations in [SQLITE, POSTGRES] {
-            // 1, 2, 3, … with no gap.
+            // 1, 2, 3, … increasing (a gap is a migration another branch
+            // of the same issue adds: 10 and 11 of issue #21).
             assert_eq!(migrations.first().map(|m| m.0), Some(1));
             for pair in migrations.windows(2) {
-                assert_eq!(pair[0].0 + 1, pair[1].0, "migrations numbered without gaps");
+                assert!(pair[0].0 < pair[1].0, "migrations numbered in order");
             }
             assert_eq!(migrations.last().map(|m| m.0), Some(SCHEMA_VERSION));
         }

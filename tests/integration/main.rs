@@ -83,6 +83,7 @@ mod resolve;
 mod schema_subset;
 mod secret_providers;
 mod secret_store;
+mod sealed;
 mod secrets_first;
 mod serve;
 mod serve_api;

@@ -208,7 +208,10 @@ fn sensitive_values_cannot_be_formatted() {
     });
     assert_eq!(format!("{secret}"), "(sensitive)");
     assert_eq!(format!("{secret:?}"), "(sensitive)");
-    let value = PlanValue::Sensitive(Sensitive::Actual(Sensitive::fingerprint("hunter2")));
+    let key = mirage::secrets::digest::DigestKey::ephemeral();
+    let value = PlanValue::Sensitive(Sensitive::Actual(mirage::secrets::digest::digest(
+        &key, "hunter2",
+    )));
     assert_eq!(value.display(), "(sensitive)");
     let json = serde_json::to_string(&value).expect("serialises");
     assert_eq!(json, r#"{"sensitive":true,"source":"railway"}"#);

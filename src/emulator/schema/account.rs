@@ -7,7 +7,7 @@ use super::enums::EnvironmentPatchStatus;
 use super::guard::{GqlResult, core};
 use super::project::{Environment, Project, load_environment, load_project};
 use super::scalars::{DateTime, EnvironmentConfig};
-use crate::emulator::patch::mask_variables;
+use crate::emulator::patch::{hide_sealed, mask_variables};
 use crate::emulator::state::{PatchRec, ProjectTokenRec};
 
 /// The ID of the one local user every account token maps to.
@@ -210,9 +210,9 @@ impl EnvironmentPatch {
     }
     async fn patch(&self, decrypt_variables: Option<bool>) -> EnvironmentConfig {
         if decrypt_variables == Some(true) {
-            EnvironmentConfig::new(self.rec.patch.clone())
+            EnvironmentConfig::new(hide_sealed(&self.rec.patch))
         } else {
-            EnvironmentConfig::new(mask_variables(&self.rec.patch))
+            EnvironmentConfig::new(hide_sealed(&mask_variables(&self.rec.patch)))
         }
     }
     async fn status(&self) -> EnvironmentPatchStatus {

@@ -10,7 +10,7 @@ use super::guard::{GqlResult, core, lookup};
 use super::instance::ServiceInstance;
 use super::network::{Volume, VolumeInstance};
 use super::scalars::{DateTime, EnvironmentConfig};
-use crate::emulator::patch::{count_changes, mask_variables};
+use crate::emulator::patch::{count_changes, has_sealed, hide_sealed, mask_variables};
 use crate::emulator::state::{EnvironmentRec, ProjectRec, ServiceRec, State};
 use crate::emulator::views::volume_instances;
 
@@ -308,11 +308,16 @@ impl Environment {
         decrypt_variables: Option<bool>,
     ) -> GqlResult<EnvironmentConfig> {
         self.readable(ctx)?;
-        Ok(if decrypt_variables == Some(true) {
-            EnvironmentConfig(self.0.config.shared())
-        } else {
-            EnvironmentConfig::new(mask_variables(&self.0.config))
-        })
+        // A sealed variable's value is never returned.
+        Ok(
+            if decrypt_variables == Some(true) && !has_sealed(&self.0.config) {
+                EnvironmentConfig(self.0.config.shared())
+            } else if decrypt_variables == Some(true) {
+                EnvironmentConfig::new(hide_sealed(&self.0.config))
+            } else {
+                EnvironmentConfig::new(hide_sealed(&mask_variables(&self.0.config)))
+            },
+        )
     }
     async fn config_etag(&self, ctx: &Context<'_>) -> GqlResult<&str> {
         self.readable(ctx)?;

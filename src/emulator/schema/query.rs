@@ -20,7 +20,9 @@ use crate::emulator::clock::parse_rfc3339;
 use crate::emulator::deploy::status;
 use crate::emulator::logfilter::Filter;
 use crate::emulator::ops::{self, ApiError};
-use crate::emulator::render::{deployment_variables, raw_variables, render_variables};
+use crate::emulator::render::{
+    deployment_variables, raw_variables, render_variables, sealed_names,
+};
 use crate::emulator::state::{DeploymentRec, PatchRec, State, derived_id};
 use crate::emulator::views::{custom_domains, service_domains, tcp_proxies, volume_instances};
 
@@ -318,11 +320,15 @@ impl Query {
         let sid = service_id.as_deref();
         read_instance(ctx, &environment_id, sid, |st, env| {
             let raw = raw_variables(env, sid);
-            let vars = if unrendered == Some(true) {
+            let mut vars = if unrendered == Some(true) {
                 raw
             } else {
                 render_variables(st, env, sid, &raw)
             };
+            // A sealed variable's value is never returned.
+            for name in sealed_names(env, sid) {
+                vars.shift_remove(&name);
+            }
             EnvironmentVariables(Value::Object(vars))
         })
     }
@@ -337,7 +343,13 @@ impl Query {
     ) -> GqlResult<EnvironmentVariables> {
         project_environment_access(ctx, &environment_id, &project_id)?;
         read_instance(ctx, &environment_id, Some(&service_id), |st, env| {
-            EnvironmentVariables(Value::Object(deployment_variables(st, env, &service_id)))
+            let mut vars = deployment_variables(st, env, &service_id);
+            // Given to the deployment itself, never to a query (the official
+            // CLI reads sealed ones as absent).
+            for name in sealed_names(env, Some(&service_id)) {
+                vars.shift_remove(&name);
+            }
+            EnvironmentVariables(Value::Object(vars))
         })
     }
 

@@ -35,6 +35,7 @@ pub fn read(cx: &mut Cx, node: &Node, at: At, block: &mut Block) {
                 Set {
                     val: Some(Val::Domains(list)),
                     at: first,
+                    ..
                 },
             )) => {
                 first.span = first.span.cover(node.span);

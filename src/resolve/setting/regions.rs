@@ -19,14 +19,24 @@ pub fn read(cx: &mut Cx, node: &Node, _at: At, block: &mut Block) {
             span: child.span,
         };
         match first.map(|e| &e.value) {
-            Some(Value::Null) => block
-                .regions
-                .push((region.to_string(), Set { val: None, at })),
+            Some(Value::Null) => block.regions.push((
+                region.to_string(),
+                Set {
+                    val: None,
+                    at,
+                    sealed: false,
+                },
+            )),
             _ => {
                 if let Some(n) = int_arg(cx, child, 0, 50) {
-                    block
-                        .regions
-                        .push((region.to_string(), Set { val: Some(n), at }));
+                    block.regions.push((
+                        region.to_string(),
+                        Set {
+                            val: Some(n),
+                            at,
+                            sealed: false,
+                        },
+                    ));
                 }
             }
         }
