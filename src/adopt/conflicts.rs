@@ -148,13 +148,19 @@ pub fn find(
                     out.push(conflict);
                 }
             }
-            out.extend(secret_conflicts(
-                environment,
-                instance,
-                snapshot,
-                model,
-                secrets,
-            ));
+            // A secret the plan already compared (it was read when the
+            // plan was made) is one conflict, not two.
+            let found = secret_conflicts(environment, instance, snapshot, model, secrets);
+            for conflict in found {
+                let known = out.iter().any(|c| {
+                    c.environment == conflict.environment
+                        && c.service == conflict.service
+                        && c.path == conflict.path
+                });
+                if !known {
+                    out.push(conflict);
+                }
+            }
         }
     }
     out
@@ -194,7 +200,7 @@ fn shown(value: &PlanValue, sensitive: bool) -> String {
 }
 
 /// The secrets declared for `instance` that Railway has with another
-/// value (the plan, read without secrets, does not compare them).
+/// value (a plan made without reading secrets does not compare them).
 fn secret_conflicts(
     environment: &Environment,
     instance: &ServiceInstance,
