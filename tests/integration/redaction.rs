@@ -2,9 +2,12 @@
 //! provider, a whole journey runs (apply, plan in every format, a saved
 //! plan, status, config, history, logs to the terminal and to a file), and
 //! every output and every file the journey produced — the state database
-//! included — is searched byte for byte. The values reach Railway (that is
+//! included — is searched byte for byte. The providers' credentials (the
+//! Vault token, the Railway token) are searched for too. The values reach Railway (that is
 //! the point), and nowhere else.
 
+use base64::Engine as _;
+use mirage::emulator::vault::{Policy, VaultServer};
 use serde_json::json;
 
 use crate::support;
@@ -17,6 +20,11 @@ use support::World;
 const ENV_SENTINEL: &str = "zq-sentinel-env-7f3a91";
 const FILE_SENTINEL: &str = "zq-sentinel-file-52bd08";
 const CMD_SENTINEL: &str = "zq-sentinel-cmd-c4e617";
+const VAULT_SENTINEL: &str = "zq-sentinel-vault-9e21d4";
+const STORE_SENTINEL: &str = "zq-sentinel-store-3b77af";
+/// The credentials are secrets too: never shown either.
+const VAULT_TOKEN: &str = "hvs.zq-sentinel-vault-token-61f0";
+const RAILWAY_TOKEN: &str = "test-account-token";
 
 const FILES: &str = r#"
 project "redacted" {
@@ -27,19 +35,29 @@ project "redacted" {
 
 service "api" {
     image "nginx:1.27"
-    start "echo env=$FROM_ENV file=$FROM_FILE cmd=$FROM_CMD"
+    start "echo env=$FROM_ENV file=$FROM_FILE cmd=$FROM_CMD vault=$FROM_VAULT store=$FROM_STORE"
     vars {
         FROM_ENV (secret)"env:REDACTION_SENTINEL"
         FROM_FILE (secret)"file:sentinel.key"
         FROM_CMD (secret)"cmd:shop/api/token"
+        FROM_VAULT (secret)"vault:secret/shop/api#token"
+        FROM_STORE (secret)"store:api-token" sealed=#true
     }
 }
 
 environment "production" {}
 "#;
 
-fn sentinels() -> [&'static str; 3] {
-    [ENV_SENTINEL, FILE_SENTINEL, CMD_SENTINEL]
+fn sentinels() -> [&'static str; 7] {
+    [
+        ENV_SENTINEL,
+        FILE_SENTINEL,
+        CMD_SENTINEL,
+        VAULT_SENTINEL,
+        STORE_SENTINEL,
+        VAULT_TOKEN,
+        RAILWAY_TOKEN,
+    ]
 }
 
 /// Every file under `dir`, with its bytes.
@@ -86,7 +104,18 @@ async fn no_secret_value_leaves_through_any_output_or_file() {
         )
         .expect("chmod");
     }
-    let env = [("REDACTION_SENTINEL", ENV_SENTINEL)];
+    let vault = VaultServer::start().await.expect("the test Vault starts");
+    vault.put("secret", "shop/api", json!({ "token": VAULT_SENTINEL }));
+    vault.add_token(VAULT_TOKEN, Policy::all());
+    let vault_url = vault.url();
+    let master_key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let env = [
+        ("REDACTION_SENTINEL", ENV_SENTINEL),
+        ("VAULT_ADDR", vault_url.as_str()),
+        ("VAULT_TOKEN", VAULT_TOKEN),
+        ("MIRAGE_MASTER_KEY", master_key.as_str()),
+        ("MIRAGE_KEYRING", "off"),
+    ];
     let mut outputs: Vec<(String, String)> = Vec::new();
     let mut run = |name: &str, run: support::Run| {
         outputs.push((format!("{name} (stdout)"), run.stdout.clone()));
@@ -94,6 +123,39 @@ async fn no_secret_value_leaves_through_any_output_or_file() {
         run
     };
 
+    std::fs::write(world.path().join("store.value"), STORE_SENTINEL).expect("write");
+    std::fs::set_permissions(
+        world.path().join("store.value"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+    let set = run(
+        "secret set",
+        world
+            .mirage_with(
+                &["secret", "set", "api-token", "--from-file", "store.value"],
+                &env,
+            )
+            .await,
+    );
+    assert_eq!(set.code, Some(0), "{}{}", set.stdout, set.stderr);
+    std::fs::remove_file(world.path().join("store.value")).expect("remove");
+    let listed = run(
+        "secret list",
+        world.mirage_with(&["secret", "list"], &env).await,
+    );
+    assert!(
+        listed.stdout.contains("api-token"),
+        "{}{}",
+        listed.stdout,
+        listed.stderr
+    );
+    run(
+        "secret history",
+        world
+            .mirage_with(&["secret", "history", "api-token"], &env)
+            .await,
+    );
     let first = run("plan", world.mirage_with(&["plan", "."], &env).await);
     assert_eq!(first.code, Some(0), "{}{}", first.stdout, first.stderr);
     assert!(first.stdout.contains("(sensitive)"), "{}", first.stdout);
@@ -129,9 +191,14 @@ async fn no_secret_value_leaves_through_any_output_or_file() {
         )
         .await;
     let config = reply.data()["environment"]["config"].to_string();
-    for sentinel in sentinels() {
+    for sentinel in &sentinels()[..4] {
         assert!(config.contains(sentinel), "{sentinel} reached Railway");
     }
+    // The sealed one is on Railway too, but Railway never returns it.
+    assert!(
+        !config.contains(STORE_SENTINEL),
+        "a sealed value is never read back"
+    );
 
     let second = run(
         "plan after apply",
@@ -171,6 +238,8 @@ async fn no_secret_value_leaves_through_any_output_or_file() {
         "state list",
         world.mirage_with(&["state", "list"], &env).await,
     );
+    run("whoami", world.mirage_with(&["whoami"], &env).await);
+    run("audit", world.mirage_with(&["audit"], &env).await);
     // The deploy log shows the start command, sentinels and all.
     let mut logged = String::new();
     for _ in 0..50 {
@@ -184,7 +253,9 @@ async fn no_secret_value_leaves_through_any_output_or_file() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(
-        logged.contains("env=(sensitive) file=(sensitive) cmd=(sensitive)"),
+        logged.contains(
+            "env=(sensitive) file=(sensitive) cmd=(sensitive) vault=(sensitive) store=(sensitive)"
+        ),
         "the deploy log came, redacted: {logged}"
     );
     run(
