@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt as _;
 
-use super::SecretString;
 use super::source::{Place, Read, Unreadable};
 use crate::model::{CommandSettings, SecretRef};
 
@@ -173,19 +172,12 @@ async fn run(place: &Place, command: &CommandSettings, location: &str) -> Read {
             "a secret is one value: check the command's arguments",
         ));
     }
-    let mut text = String::from_utf8(out).map_err(|_| {
+    super::text_value(out).ok_or_else(|| {
         Unreadable::new(
             format!("the secret command {shown} printed something that is not UTF-8 text"),
             "a Railway variable is text: have the command print base64",
         )
-    })?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(SecretString::new(text))
+    })
 }
 
 fn seconds(duration: Duration) -> String {

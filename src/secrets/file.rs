@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use super::SecretString;
 use super::source::{Place, Read, Unreadable};
 use crate::model::SecretRef;
 
@@ -36,19 +35,12 @@ fn one(place: &Place, location: &str) -> Read {
             "check the path (relative to the project directory) and that the file is readable",
         )
     })?;
-    let mut text = String::from_utf8(bytes).map_err(|_| {
+    super::text_value(bytes).ok_or_else(|| {
         Unreadable::new(
             format!("`{shown}` is not UTF-8 text"),
             "a Railway variable is text: base64-encode binary secrets",
         )
-    })?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(SecretString::new(text))
+    })
 }
 
 /// The permission bits when group or others may read `path`.

@@ -132,6 +132,18 @@ fn unreachable(error: &keyring::Error) -> bool {
     )
 }
 
+/// A store's refusal, as [`KeyringError::Failed`].
+fn failed(store: &Store, error: &keyring::Error) -> KeyringError {
+    KeyringError::Failed(format!("{}: {}", store.name(), describe(error)))
+}
+
+/// No store could be reached: the last one's reason.
+fn none_reached(last: Option<String>) -> KeyringError {
+    KeyringError::Unavailable(
+        last.unwrap_or_else(|| "no credential store on this platform".to_owned()),
+    )
+}
+
 fn refuse_if_disabled() -> Result<(), KeyringError> {
     if disabled() {
         return Err(KeyringError::Unavailable(format!(
@@ -160,21 +172,13 @@ pub fn get_where(account: &str) -> Result<Option<(SecretString, &'static str)>, 
             Err(error) if unreachable(&error) => {
                 last = Some(format!("{}: {}", store.name(), describe(&error)));
             }
-            Err(error) => {
-                return Err(KeyringError::Failed(format!(
-                    "{}: {}",
-                    store.name(),
-                    describe(&error)
-                )));
-            }
+            Err(error) => return Err(failed(store, &error)),
         }
     }
     if answered {
         Ok(None)
     } else {
-        Err(KeyringError::Unavailable(last.unwrap_or_else(|| {
-            "no credential store on this platform".to_owned()
-        })))
+        Err(none_reached(last))
     }
 }
 
@@ -208,18 +212,10 @@ pub fn set_where(account: &str, value: &SecretString) -> Result<&'static str, Ke
             Err(error) if unreachable(&error) || matches!(error, keyring::Error::NoEntry) => {
                 last = Some(format!("{}: {}", store.name(), describe(&error)));
             }
-            Err(error) => {
-                return Err(KeyringError::Failed(format!(
-                    "{}: {}",
-                    store.name(),
-                    describe(&error)
-                )));
-            }
+            Err(error) => return Err(failed(store, &error)),
         }
     }
-    Err(KeyringError::Unavailable(last.unwrap_or_else(|| {
-        "no credential store on this platform".to_owned()
-    })))
+    Err(none_reached(last))
 }
 
 /// Removes the entry `account` from every store that holds it; whether
@@ -242,21 +238,13 @@ pub fn delete(account: &str) -> Result<bool, KeyringError> {
             Err(error) if unreachable(&error) => {
                 last = Some(format!("{}: {}", store.name(), describe(&error)));
             }
-            Err(error) => {
-                return Err(KeyringError::Failed(format!(
-                    "{}: {}",
-                    store.name(),
-                    describe(&error)
-                )));
-            }
+            Err(error) => return Err(failed(store, &error)),
         }
     }
     if answered {
         Ok(removed)
     } else {
-        Err(KeyringError::Unavailable(last.unwrap_or_else(|| {
-            "no credential store on this platform".to_owned()
-        })))
+        Err(none_reached(last))
     }
 }
 

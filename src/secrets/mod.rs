@@ -48,6 +48,20 @@ impl fmt::Debug for SecretString {
     }
 }
 
+/// The value a provider read as bytes (a file, a command's output): UTF-8
+/// text with one trailing line break (`\n` or `\r\n`) removed; `None`
+/// when it is not text.
+pub fn text_value(bytes: Vec<u8>) -> Option<SecretString> {
+    let mut text = String::from_utf8(bytes).ok()?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Some(SecretString::new(text))
+}
+
 /// Whether `location` is well formed for `scheme` (checked when the files
 /// are read, before anything is fetched); `Err` holds the problem and a
 /// help.
