@@ -5,11 +5,11 @@
 //! diagnostic); hostile paths are refused; `--write` appends or refuses.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
-use crate::support::{mirage_bin, repo_root};
+use crate::support::repo_root;
 
 fn corpus() -> PathBuf {
     repo_root().join("tests/fixtures/railway-config")
@@ -26,7 +26,7 @@ fn corpus_copy() -> tempfile::TempDir {
 }
 
 fn migrate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(mirage_bin())
+    crate::support::mirage_command()
         .current_dir(dir)
         .arg("migrate")
         .args(args)

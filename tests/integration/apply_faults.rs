@@ -320,7 +320,7 @@ fn plan_against(environments: Vec<Value>, services: Vec<Value>) -> (Run, Vec<Str
         let url = server.url.clone();
         let path = dir.path().to_path_buf();
         let output = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(support::mirage_bin())
+            crate::support::mirage_command()
                 .args(["plan", "."])
                 .current_dir(&path)
                 .env("MIRAGE_RAILWAY_URL", url)

@@ -16,9 +16,9 @@ use crate::support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use support::{copy_dir, mirage_bin, repo_root, snapshot};
+use support::{copy_dir, repo_root, snapshot};
 
 fn cases_dir() -> PathBuf {
     repo_root().join("tests").join("check")
@@ -26,7 +26,7 @@ fn cases_dir() -> PathBuf {
 
 /// Run `mirage check --color never` in `dir` and return the golden text.
 fn run_check(dir: &Path) -> String {
-    let output = Command::new(mirage_bin())
+    let output = crate::support::mirage_command()
         .args(["check", "--color", "never"])
         .current_dir(dir)
         .env_remove("NO_COLOR")

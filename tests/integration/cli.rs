@@ -3,11 +3,11 @@
 use crate::support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::{Test, mirage_bin};
+use support::Test;
 
 /// A small project that passes `check`.
 const VALID: &str = r#"project "shop"
@@ -233,7 +233,7 @@ fn check_watch_rechecks_after_a_save() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("main.mirage");
     std::fs::write(&file, SYNTAX_ERROR).expect("write");
-    let mut child = Command::new(mirage_bin())
+    let mut child = crate::support::mirage_command()
         .args(["check", "--watch", "--color", "never"])
         .current_dir(dir.path())
         .env_remove("NO_COLOR")

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Test, find_program, mirage_bin};
+use support::{Test, find_program};
 
 /// A project with `n` services that use a template nobody defined.
 fn broken(n: usize) -> String {
@@ -58,7 +58,7 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// `mirage ARGS` in `dir`: exit code, standard output, standard error.
 fn mirage_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = Command::new(mirage_bin())
+    let output = crate::support::mirage_command()
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
@@ -140,7 +140,7 @@ enum Closed {
 fn with_closed(dir: &std::path::Path, closed: Closed, args: &[&str]) -> (Option<i32>, String) {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    let mut command = Command::new(mirage_bin());
+    let mut command = crate::support::mirage_command();
     command
         .args(args)
         .current_dir(dir)
@@ -243,7 +243,7 @@ fn the_emulator_keeps_running_when_nobody_reads_its_banner() {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
     let mut emulator = Running(
-        Command::new(mirage_bin())
+        crate::support::mirage_command()
             .args(["emulator", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(writer)

@@ -12,7 +12,7 @@ mod version;
 
 use std::process::{Command, Stdio};
 
-use support::{Test, find_program, mirage_bin, repo_root};
+use support::{Test, find_program, repo_root};
 
 /// Two services in two environments.
 const PROJECT: &str = r#"project "shop"
@@ -105,7 +105,7 @@ fn state_show_suggests_what_the_database_holds() {
         .stdout_contains("Apply complete")
         .run();
     let show = |target: &str| {
-        Command::new(mirage_bin())
+        crate::support::mirage_command()
             .args(["state", "show", target])
             .current_dir(applied.path())
             .stdin(Stdio::null())

@@ -12,7 +12,6 @@ use mirage::state::SystemClock;
 use tokio::io::AsyncWriteExt;
 
 use crate::github::fake::{FakeGithub, FaultKind};
-use crate::support::mirage_bin;
 
 const TOKEN: &str = "ghs_comment_test_NEVER_PRINT_91x";
 const COMMENTS: &str = "/repos/octo/hello/issues/7/comments";
@@ -31,7 +30,7 @@ async fn fake() -> FakeGithub {
 /// Actions-like environment pointing at `fake`; `env` adds (or, with an
 /// empty value, removes) variables.
 async fn comment(fake: &FakeGithub, args: &[&str], body: &str, env: &[(&str, &str)]) -> Run {
-    let mut command = tokio::process::Command::new(mirage_bin());
+    let mut command = tokio::process::Command::from(crate::support::mirage_command());
     command
         .arg("comment")
         .args(args)

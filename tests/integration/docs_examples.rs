@@ -6,9 +6,9 @@
 use crate::support;
 
 use std::fs;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use support::{mirage_bin, repo_root};
+use support::repo_root;
 
 /// One fenced block: where it starts (the line of its first text line)
 /// and its text.
@@ -67,7 +67,7 @@ fn blocks() -> Vec<Block> {
 fn run(text: &str, args: &[&str]) -> Result<(), String> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     fs::write(dir.path().join("main.mirage"), text).expect("writing the block");
-    let output = Command::new(mirage_bin())
+    let output = crate::support::mirage_command()
         .args(args)
         .current_dir(dir.path())
         .env_remove("NO_COLOR")

@@ -6,7 +6,7 @@
 
 use crate::support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use support::repo_root;
 
@@ -37,7 +37,7 @@ fn every_example_passes_check() {
 
     let mut failures = Vec::new();
     for dir in &dirs {
-        let output = Command::new(support::mirage_bin())
+        let output = crate::support::mirage_command()
             .args(["check", "--color", "never"])
             .arg(dir)
             .stdin(Stdio::null())

@@ -19,15 +19,12 @@
 
 #![cfg(unix)]
 
-use crate::support;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::mirage_bin;
 
 /// How long any one run may take (a debug binary; a hang is forever).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -137,7 +134,7 @@ impl Run {
 /// memory limit, killed after [`TIMEOUT`].
 fn mirage(dir: &Path, args: &[&str]) -> Run {
     use std::os::unix::process::CommandExt;
-    let mut command = Command::new(mirage_bin());
+    let mut command = crate::support::mirage_command();
     command
         .args(args)
         .current_dir(dir)

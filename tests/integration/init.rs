@@ -39,7 +39,7 @@ fn fixture(name: &str) -> String {
 const TOKENS: [&str; 2] = ["RAILWAY_API_TOKEN", "RAILWAY_TOKEN"];
 
 fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(mirage_bin());
+    let mut command = crate::support::mirage_command();
     command.args(args).env("NO_COLOR", "1").stdin(Stdio::null());
     for token in TOKENS {
         command.env_remove(token);

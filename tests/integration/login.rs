@@ -82,7 +82,7 @@ impl Home {
         env: &[(&str, &str)],
         stdin: Option<&str>,
     ) -> Ran {
-        let mut command = Command::new(mirage_bin());
+        let mut command = crate::support::mirage_command();
         isolate(&mut command)
             .args(args)
             .current_dir(self.path())

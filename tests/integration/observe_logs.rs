@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{Harness, Output, Test, mirage_bin};
+use crate::support::{Harness, Output, Test};
 
 const TOKEN: &str = "test-account-token";
 
@@ -397,7 +397,7 @@ async fn follow_survives_two_drops_with_every_line_once_and_in_order() {
     let applied = Applied::new().await;
     let proxy = Proxy::start(&applied.url).await;
     let file = applied.dir.path().join("followed.ndjson");
-    let child = Command::new(mirage_bin())
+    let child = crate::support::mirage_command()
         .args([
             "logs",
             ".",
@@ -517,7 +517,7 @@ async fn follow_survives_two_drops_with_every_line_once_and_in_order() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_pipe_ends_follow_quietly() {
     let applied = Applied::new().await;
-    let mut child = Command::new(mirage_bin())
+    let mut child = crate::support::mirage_command()
         .args([
             "logs",
             ".",

@@ -82,7 +82,7 @@ impl<'a> Project<'a> {
     /// Runs `mirage ARGS` here with `stdin` (none: closed) and `env` on
     /// top of a clean environment: no master key, no OS keyring.
     fn run(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(support::mirage_bin());
+        let mut command = crate::support::mirage_command();
         command
             .args(args)
             .current_dir(self.dir.path())

@@ -5,7 +5,7 @@
 use crate::support;
 
 use std::io::{BufRead, Read};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use mirage::auth::{WebhookSecret, sign_body};
@@ -30,7 +30,7 @@ const TOKEN: &str = "ghp_clitokenvalue0000000000";
 fn serve_needs_the_webhook_secret() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.mirage"), PROJECT_FILE).unwrap();
-    let output = Command::new(support::mirage_bin())
+    let output = crate::support::mirage_command()
         .arg("serve")
         .arg(dir.path())
         .env_remove("MIRAGE_GITHUB_WEBHOOK_SECRET")
@@ -40,7 +40,7 @@ fn serve_needs_the_webhook_secret() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("MIRAGE_GITHUB_WEBHOOK_SECRET"), "{stderr}");
-    let output = Command::new(support::mirage_bin())
+    let output = crate::support::mirage_command()
         .arg("serve")
         .arg(dir.path())
         .env("MIRAGE_GITHUB_WEBHOOK_SECRET", SECRET)
@@ -68,7 +68,7 @@ async fn the_binary_queues_deliveries_and_stops_on_sigterm() {
         None,
     )
     .await;
-    let mut child = support::isolate(&mut Command::new(support::mirage_bin()))
+    let mut child = support::isolate(&mut crate::support::mirage_command())
         .args(["serve", ".", "--listen", "127.0.0.1:0", "--gc-every", "0s"])
         .args(["--max-attempts", "1", "--github-api-url", &github.api_url])
         // No Railway credentials: the preview cannot come up, and says so.

@@ -14,7 +14,6 @@
 use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -1045,7 +1044,7 @@ async fn the_audit_log_records_changes_and_refusals_and_exports() {
     let Location::File(path) = &location else {
         unreachable!()
     };
-    let output = Command::new(support::mirage_bin())
+    let output = crate::support::mirage_command()
         .args(["audit", "--state"])
         .arg(path)
         .args(["--project", "shop", "--since", "1h", "--json"])
@@ -1063,7 +1062,7 @@ async fn the_audit_log_records_changes_and_refusals_and_exports() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(cli.len(), entries.len());
-    let output = Command::new(support::mirage_bin())
+    let output = crate::support::mirage_command()
         .args(["audit", "--state"])
         .arg(path)
         .args(["--outcome", "refused", "--csv"])
@@ -1075,7 +1074,7 @@ async fn the_audit_log_records_changes_and_refusals_and_exports() {
         text.lines().skip(1).all(|l| l.contains(",refused,")),
         "{text}"
     );
-    let bad = Command::new(support::mirage_bin())
+    let bad = crate::support::mirage_command()
         .args(["audit", "--state"])
         .arg(path)
         .args(["--outcome", "maybe"])
@@ -1214,7 +1213,7 @@ fn mirage_serve_reseal_and_master_key_files() {
     )
     .unwrap();
     let run = |extra: &[&str]| {
-        Command::new(support::mirage_bin())
+        crate::support::mirage_command()
             .args(["serve", "--reseal", "--state"])
             .arg(&path)
             .arg("--master-key-file")

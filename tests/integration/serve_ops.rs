@@ -15,7 +15,7 @@ use mirage::state::{FixedClock, JobState, Location, Store, Timestamp};
 use serde_json::json;
 
 use crate::preview::context;
-use crate::support::{World, mirage_bin, repo_root, snapshot};
+use crate::support::{World, repo_root, snapshot};
 
 const SECRET: &str = "It's a Secret to Everybody";
 
@@ -436,7 +436,7 @@ fn check_config(file_text: &str, args: &[&str], env: &[(&str, &str)]) -> (String
     std::fs::create_dir(dir.path().join("infra")).unwrap();
     std::fs::write(dir.path().join("infra/main.mirage"), VALID_PROJECT).unwrap();
     std::fs::write(dir.path().join("mirage-serve.kdl"), file_text).unwrap();
-    let mut command = Command::new(mirage_bin());
+    let mut command = crate::support::mirage_command();
     command
         .args([
             "serve",
@@ -784,7 +784,7 @@ fn a_project_served_twice_is_refused() {
     std::fs::write(dir.path().join("a/main.mirage"), VALID_PROJECT).unwrap();
     std::fs::create_dir(dir.path().join("b")).unwrap();
     std::fs::write(dir.path().join("b/main.mirage"), VALID_PROJECT).unwrap();
-    let output = Command::new(mirage_bin())
+    let output = crate::support::mirage_command()
         .args([
             "serve",
             "--color",

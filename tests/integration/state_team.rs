@@ -59,7 +59,7 @@ impl Checkout {
 
     /// Runs `mirage ARGS` here with `env`, in a blocking task.
     async fn mirage_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = std::process::Command::new(support::mirage_bin());
+        let mut command = crate::support::mirage_command();
         command
             .args(args)
             .current_dir(self.dir.path())
@@ -414,7 +414,7 @@ async fn a_database_lost_mid_apply_stops_it_and_the_next_apply_converges() {
         let token = world.harness.token.clone();
         let url = url.clone();
         tokio::task::spawn_blocking(move || {
-            std::process::Command::new(support::mirage_bin())
+            crate::support::mirage_command()
                 .args(["apply", ".", "--auto-approve"])
                 .current_dir(&world_dir)
                 .stdin(std::process::Stdio::null())

@@ -103,7 +103,7 @@ fn on_a_terminal_the_screen_is_cleared_before_the_rerun() {
 #[test]
 fn without_a_terminal_no_escape_codes_are_written() {
     let dir = project();
-    let mut command = Command::new(mirage_bin());
+    let mut command = crate::support::mirage_command();
     command
         .args(["check", "--watch"])
         .arg(dir.path())

@@ -38,6 +38,14 @@ pub fn isolate(command: &mut Command) -> &mut Command {
         .env("MIRAGE_KEYRING", "off")
 }
 
+/// `mirage` as every test runs it: [`isolate`]d from the developer's own
+/// logins and keyring.
+pub fn mirage_command() -> Command {
+    let mut command = Command::new(mirage_bin());
+    isolate(&mut command);
+    command
+}
+
 /// The repository root (for `examples/`, `tests/check/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

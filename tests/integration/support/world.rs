@@ -441,7 +441,7 @@ fn run_binary(
     args: &[String],
     env: &[(String, String)],
 ) -> Run {
-    let mut command = Command::new(mirage_bin());
+    let mut command = crate::support::mirage_command();
     super::cli::isolate(&mut command)
         .args(args)
         .current_dir(dir)
