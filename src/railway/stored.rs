@@ -199,7 +199,7 @@ pub fn load() -> Result<Option<Stored>, StoredError> {
 }
 
 fn load_file(path: &Path) -> Result<Option<Stored>, StoredError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::resolve::read_text(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => {
@@ -378,7 +378,7 @@ pub fn railway_cli_token() -> Result<Option<(Token, PathBuf)>, StoredError> {
     let Some(path) = railway_cli_config() else {
         return Ok(None);
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::resolve::read_text(&path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => {

@@ -43,7 +43,8 @@ use crate::syntax::Document;
 pub use graph::dependency_graph;
 pub use load::{Input, ParseCache, read_input, read_project_input};
 pub use read::{
-    MAX_SOURCE_BYTES, MAX_SOURCE_SIZE, ReadError, read_source, read_source_in, resolve_inside,
+    MAX_SOURCE_BYTES, MAX_SOURCE_SIZE, ReadError, read_source, read_source_in, read_text,
+    resolve_inside,
 };
 pub use variable::RAILWAY_PROVIDED;
 pub use variable::parse_references;

@@ -105,6 +105,19 @@ impl ReadError {
     }
 }
 
+/// [`read_source`] as UTF-8 text, with the failure as an `io::Error` (kind
+/// `NotFound` when nothing is there): for the small files other rooms read
+/// (a CA bundle, a token file, a credentials file), bounded and regular
+/// like every file Mirage reads.
+pub fn read_text(path: &Path) -> io::Result<String> {
+    let bytes = read_source(path).map_err(|error| match error {
+        ReadError::NotFound(reason) => io::Error::new(io::ErrorKind::NotFound, reason),
+        other => io::Error::other(other.message(path)),
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not UTF-8 text"))
+}
+
 /// Read `path` (symbolic links followed) if it is a regular file of at most
 /// [`MAX_SOURCE_BYTES`]. For files a person names on the command line;
 /// a project's files go through [`read_source_in`].

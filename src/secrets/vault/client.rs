@@ -496,9 +496,12 @@ fn ca_certificates(
 ) -> Result<Vec<reqwest::Certificate>, Unreadable> {
     let path = dir.join(file);
     let help = "point `VAULT_CACERT` or `ca-cert=` (relative to the project directory) at the PEM file of the CA that signed Vault's certificate";
-    let bytes = std::fs::read(&path).map_err(|error| {
+    let bytes = crate::resolve::read_source(&path).map_err(|error| {
         Unreadable::new(
-            format!("the Vault CA file `{file}` (from {from}) cannot be read: {error}"),
+            format!(
+                "the Vault CA file `{file}` (from {from}) cannot be read: {}",
+                error.message(&path)
+            ),
             help,
         )
     })?;
@@ -561,7 +564,7 @@ fn auth(providers: &Providers, place: &Place) -> Result<Auth, Unreadable> {
                 ));
             };
             let path = set("VAULT_K8S_TOKEN_PATH").unwrap_or_else(|| K8S_TOKEN_PATH.to_owned());
-            let jwt = std::fs::read_to_string(&path).map_err(|error| {
+            let jwt = crate::resolve::read_text(Path::new(&path)).map_err(|error| {
                 Unreadable::new(
                     format!("the Kubernetes service-account token `{path}` cannot be read: {error}"),
                     "run in a pod with a service account, or point `VAULT_K8S_TOKEN_PATH` at the token file",
@@ -582,7 +585,7 @@ fn auth(providers: &Providers, place: &Place) -> Result<Auth, Unreadable> {
             let file = set("HOME").map(|home| PathBuf::from(home).join(".vault-token"));
             if let Some(token) = file
                 .as_ref()
-                .and_then(|f| std::fs::read_to_string(f).ok())
+                .and_then(|f| crate::resolve::read_text(f).ok())
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty())
             {
